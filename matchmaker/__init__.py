@@ -1,0 +1,150 @@
+"""matchmaker: supply-demand matchmaking for Baoying County's 专精特新 SME programme."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+from sqlalchemy import event
+
+from matchmaker.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_commands(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    return app
+
+
+def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """defaults → instance/config.py → MATCHMAKER_* env → test_config."""
+    app.config.from_object("matchmaker.config")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("MATCHMAKER")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        db_path = Path(app.instance_path) / "matchmaker.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def instance_secret(path: Path) -> str:
+    """This installation's own random key, created once (0600) and shared by every worker.
+
+    There is deliberately no built-in default: a key that ships with the code is public.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    key = path.read_text().strip()
+    if len(key) < 32:  # a worker raced us between create and write, or the file was emptied
+        raise RuntimeError(f"密钥文件 {path} 无效：请删除后重启，或在 instance/config.py 中设置 SECRET_KEY。")
+    return key
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+
+    from matchmaker.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_for_web(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+
+
+def _sqlite_for_web(busy_timeout_ms: int):  # noqa: ANN202 - an event listener
+    """Foreign keys on, WAL so readers don't block the writer, and wait for locks instead of failing."""
+
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
+
+
+def register_blueprints(app: Flask) -> None:
+    from matchmaker.admin.views import bp as admin_bp
+    from matchmaker.auth.views import bp as auth_bp
+    from matchmaker.main.views import bp as main_bp
+    from matchmaker.postings.views import bp as postings_bp
+    from matchmaker.review.views import bp as review_bp
+
+    from matchmaker.web import PostingKindConverter
+
+    app.url_map.converters["kind"] = PostingKindConverter
+    for blueprint in (main_bp, auth_bp, postings_bp, review_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errors(app: Flask) -> None:
+    from matchmaker.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from matchmaker.cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from matchmaker.templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """A strict CSP works because templates carry no inline script or style."""
+
+    @app.after_request
+    def set_headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,1 @@
+"""Bureau administration: vocabularies and bureau staff accounts."""

@@ -1,0 +1,107 @@
+"""Maintain 技术领域 / 镇区 / 梯度 and create bureau staff accounts (never self-registered)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from matchmaker.admin.forms import BureauUserForm, TermForm
+from matchmaker.exceptions import FieldError
+from matchmaker.extensions import db
+from matchmaker.models import TAXONOMIES, Organization, OrgType, User
+from matchmaker.models.taxonomy import TaxonomyMixin
+from matchmaker.services import accounts, taxonomy
+from matchmaker.web import attach_field_error, bureau_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _vocabulary(slug: str) -> type[TaxonomyMixin]:
+    model = TAXONOMIES.get(slug)
+    if model is None:
+        abort(404)
+    return model
+
+
+def _render_terms(model: type[TaxonomyMixin], new_form: TermForm, status: int = 200) -> tuple[str, int]:
+    terms = db.session.scalars(model.ordered(active_only=False)).all()
+    return render_template(
+        "admin/terms.html", model=model, terms=terms, form=new_form, vocabularies=TAXONOMIES
+    ), status
+
+
+@bp.get("/taxonomies/<slug>")
+@bureau_required
+def terms(slug: str) -> tuple[str, int]:
+    return _render_terms(_vocabulary(slug), TermForm())
+
+
+@bp.post("/taxonomies/<slug>")
+@bureau_required
+def add_term(slug: str) -> tuple[str, int] | Response:
+    model = _vocabulary(slug)
+    form = TermForm()
+    if form.validate_on_submit():
+        try:
+            taxonomy.add_term(model, form.name.data, form.position.data, actor=current_user)
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"已添加{model.label}：{form.name.data.strip()}", "success")
+            return redirect(url_for("admin.terms", slug=slug))
+    return _render_terms(model, form, 422)
+
+
+@bp.route("/taxonomies/<slug>/<int:term_id>", methods=["GET", "POST"])
+@bureau_required
+def edit_term(slug: str, term_id: int) -> str | tuple[str, int] | Response:
+    model = _vocabulary(slug)
+    term = db.get_or_404(model, term_id)
+    form = TermForm(obj=term)
+    if form.validate_on_submit():
+        try:
+            taxonomy.update_term(
+                term, form.name.data, form.position.data or 0, form.active.data, actor=current_user
+            )
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            db.session.commit()
+            flash("已保存。", "success")
+            return redirect(url_for("admin.terms", slug=slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/term_edit.html", model=model, term=term, form=form), status
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@bureau_required
+def users() -> str | tuple[str, int] | Response:
+    form = BureauUserForm()
+    if not form.is_submitted():
+        form.org_name.data = current_user.organization.name
+    if form.validate_on_submit():
+        try:
+            org = accounts.ensure_organization(form.org_name.data, OrgType.BUREAU)
+            accounts.create_user(
+                form.email.data, form.password.data, form.name.data, org, phone=form.phone.data
+            )
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"已创建主管部门账号：{form.email.data}", "success")
+            return redirect(url_for("admin.users"))
+    staff = db.session.scalars(
+        select(User).join(User.organization).where(Organization.type == OrgType.BUREAU)
+        .order_by(User.id)
+    ).all()
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "admin/users.html", form=form, staff=staff, vocabularies=TAXONOMIES
+    ), status

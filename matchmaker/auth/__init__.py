@@ -1,0 +1,1 @@
+"""Registration, login/logout, password and organisation profile."""

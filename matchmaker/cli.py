@@ -1,0 +1,79 @@
+"""Flask commands: init-db, create-user, demo-data."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+
+from matchmaker.exceptions import DomainError
+from matchmaker.extensions import db
+from matchmaker.models import OrgType, Role
+
+ROLE_ORG_TYPES = {
+    Role.ENTERPRISE.value: OrgType.ENTERPRISE,
+    Role.UNIVERSITY.value: OrgType.UNIVERSITY,
+    Role.BUREAU.value: OrgType.BUREAU,
+}
+
+
+def init_db() -> int:
+    """Bring the schema to the latest migration and seed empty vocabularies; idempotent."""
+    from matchmaker import MIGRATIONS_DIR
+    from matchmaker.services.taxonomy import seed_taxonomies
+
+    upgrade(directory=str(MIGRATIONS_DIR))
+    added = seed_taxonomies()
+    db.session.commit()
+    return added
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """创建或升级数据库结构，并写入初始分类（可重复执行）。"""
+    added = init_db()
+    click.echo(f"数据库已就绪（新增分类条目 {added} 个）。")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(list(ROLE_ORG_TYPES)), required=True, help="用户角色")
+@click.option("--org", "org_name", required=True, help="所属单位名称（不存在则创建为已认证）")
+@click.option("--name", default=None, help="姓名（默认取邮箱前缀）")
+@click.option(
+    "--password", prompt="密码", hide_input=True, confirmation_prompt="确认密码", help="密码（不填则提示输入）"
+)
+def create_user_command(email: str, role: str, org_name: str, name: str | None, password: str) -> None:
+    """创建用户；所属单位不存在时自动创建并设为已认证。"""
+    from matchmaker.services import accounts
+
+    try:
+        org = accounts.ensure_organization(org_name, ROLE_ORG_TYPES[role])
+        user = accounts.create_user(email, password, name or email.split("@")[0], org)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"已创建用户 {user.email}（{user.role.label}，{org.name}）。")
+
+
+@click.command("demo-data")
+def demo_data_command() -> None:
+    """写入一套演示数据（企业、高校院所、主管部门账号和各类信息），并打印演示账号。"""
+    from matchmaker.demo import DEMO_PASSWORD, load_demo_data
+
+    init_db()
+    try:
+        logins = load_demo_data()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo("演示数据已写入。演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+    for email, label in logins:
+        click.echo(f"  {email:<28} {label}")
+
+
+def register(app: Flask) -> None:
+    for command in (init_db_command, create_user_command, demo_data_command):
+        app.cli.add_command(command)

@@ -1,0 +1,29 @@
+"""Safe defaults. Secrets and deployment settings come from instance/config.py or MATCHMAKER_* env.
+
+Order of precedence (later wins): these defaults → instance/config.py → MATCHMAKER_* environment
+variables → the ``test_config`` mapping handed to ``create_app``.
+"""
+
+from datetime import timedelta
+
+# Never defaulted: set it in instance/config.py or MATCHMAKER_SECRET_KEY; left unset, each
+# installation generates its own random key once in instance/secret_key.
+SECRET_KEY: str | None = None
+
+# Filled in by create_app relative to the instance folder when left empty.
+SQLALCHEMY_DATABASE_URI = ""
+SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+WTF_I18N_ENABLED = False  # use WTForms' own zh catalogue (Meta.locales), no Babel needed
+WTF_CSRF_TIME_LIMIT = None  # tie the token to the session rather than a clock: long forms are normal here
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+POSTINGS_PER_PAGE = 20
+SITE_NAME = "宝应县专精特新产学研供需对接平台"

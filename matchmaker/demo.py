@@ -1,0 +1,238 @@
+"""A realistic (fictional) demo set a newcomer can click through, built through the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from matchmaker import creditcode
+from matchmaker.extensions import db
+from matchmaker.models import (
+    CloseReason,
+    IPStatus,
+    Maturity,
+    Organization,
+    OrgType,
+    PostingKind,
+    TechField,
+    Town,
+    User,
+    Visibility,
+)
+from matchmaker.services import accounts, postings
+
+DEMO_PASSWORD = "demo12345"
+BUREAU_EMAIL = "gxj@demo-baoying.cn"
+
+
+@dataclass
+class DemoOrg:
+    key: str
+    name: str
+    type: OrgType
+    town: str | None
+    email: str
+    person: str
+    phone: str
+    verified: bool = True
+    description: str = ""
+
+
+ORGS = [
+    DemoOrg("gxj", "宝应县工业和信息化局", OrgType.BUREAU, None, BUREAU_EMAIL, "王科长", "0514-88210001"),
+    DemoOrg("kjj", "宝应县科学技术局", OrgType.BUREAU, None, "kjj@demo-baoying.cn", "李科长", "0514-88210002"),
+    DemoOrg("dianqi", "扬州宝能电气设备有限公司", OrgType.ENTERPRISE, "宝应经济开发区",
+            "dianqi@demo-baoying.cn", "陈经理", "13805250001",
+            description="主营箱式变电站、高低压开关柜，省级专精特新中小企业。"),
+    DemoOrg("shipin", "宝应县荷香食品有限公司", OrgType.ENTERPRISE, "射阳湖镇",
+            "shipin@demo-baoying.cn", "周厂长", "13805250002",
+            description="荷藕、莲子深加工，年加工鲜藕3万吨。"),
+    DemoOrg("cailiao", "江苏宝源新材料科技有限公司", OrgType.ENTERPRISE, "安宜镇",
+            "cailiao@demo-baoying.cn", "吴总工", "13805250003",
+            description="锂电池隔膜与功能涂层材料。"),
+    DemoOrg("jixie", "扬州精工数控机械有限公司", OrgType.ENTERPRISE, "范水镇",
+            "jixie@demo-baoying.cn", "孙主任", "13805250004",
+            description="数控机床零部件、精密加工。"),
+    DemoOrg("guangfu", "宝应县柳堡光伏科技有限公司", OrgType.ENTERPRISE, "柳堡镇",
+            "guangfu@demo-baoying.cn", "郑经理", "13805250005", verified=False,
+            description="光伏支架与组件安装（新注册，待认证）。"),
+    DemoOrg("daxue", "江淮理工大学", OrgType.UNIVERSITY, None, "kjc@demo-jhlg.edu.cn",
+            "刘老师", "0514-87970001", description="科技处 · 技术转移中心"),
+    DemoOrg("nongke", "扬州农业科学研究院", OrgType.INSTITUTE, None, "zhuanhua@demo-yznky.cn",
+            "赵研究员", "0514-87970002"),
+    DemoOrg("yanjiuyuan", "宝应智能制造研究院", OrgType.NEW_RD, None, "ir@demo-byzz.cn",
+            "钱博士", "0514-87970003", description="县校共建新型研发机构。"),
+]
+
+
+@dataclass
+class DemoPosting:
+    org: str
+    kind: PostingKind
+    title: str
+    description: str
+    keywords: str
+    field: str
+    state: str = "published"  # draft | pending | returned | published | closed
+    modes: tuple[str, ...] = ()
+    budget: int | None = None
+    maturity: Maturity | None = None
+    ip: IPStatus | None = None
+    visibility: Visibility = Visibility.PUBLIC
+    confidential: str | None = None
+
+
+RD, SN, SO, RO = (
+    PostingKind.RD_NEED, PostingKind.SUPPLY_NEED, PostingKind.SUPPLY_OFFER, PostingKind.RESEARCH_OUTCOME,
+)
+P = DemoPosting
+POSTINGS = [
+    P("dianqi", RD, "箱式变电站温升在线监测与故障预警",
+      "现有箱变仅靠温控器报警，无法提前发现接头过热。希望开发基于无线测温和边缘计算的在线监测系统，"
+      "测温精度±1℃，预警准确率90%以上，可接入县电力物联网平台。", "箱式变电站、在线监测、边缘计算、故障预警",
+      "电子信息", modes=("joint_dev", "commissioned_dev"), budget=80,
+      confidential="已有试点客户：某220kV变电站配套项目。"),
+    P("dianqi", RD, "开关柜局部放电检测算法优化",
+      "采用超声波与特高频联合检测，现有算法误报率约15%，需要降到5%以下，并能区分电晕、悬浮和沿面放电类型。",
+      "局部放电、特高频、模式识别", "电子信息", modes=("joint_dev",), budget=50, state="pending"),
+    P("dianqi", SN, "采购环氧树脂浇注绝缘件（年需求2万件）",
+      "需要10kV固封极柱及绝缘套管，局放≤5pC，耐压42kV/1min，年需求约2万件，要求就近配套、两周交货。",
+      "环氧树脂、绝缘件、固封极柱", "先进制造", modes=("service",), budget=300),
+    P("dianqi", SO, "可提供钣金加工与静电喷涂产能",
+      "拥有数控转塔冲、折弯机、激光切割及静电喷涂线，月余量约800吨钣金件，可承接机柜、箱体类加工。",
+      "钣金加工、静电喷涂、激光切割", "先进制造", modes=("service",)),
+    P("shipin", RD, "鲜切荷藕褐变控制与保鲜技术",
+      "鲜切藕片常温2天即褐变，希望在不使用亚硫酸盐的前提下，将冷链货架期延长到15天以上，成本增加不超过每公斤0.3元。",
+      "荷藕、褐变、保鲜、冷链", "农业", modes=("transfer", "joint_dev"), budget=40),
+    P("shipin", RD, "藕渣综合利用：膳食纤维提取工艺",
+      "每年产生藕渣约5000吨，目前作饲料低价处理。希望开发膳食纤维提取和改性工艺，得率20%以上，适合中试放大。",
+      "藕渣、膳食纤维、综合利用", "农业", modes=("joint_dev",), budget=60, state="returned"),
+    P("shipin", SN, "采购藕粉自动化包装线",
+      "需要粉体定量包装线，5–500克可调，计量误差±1%，每分钟60袋以上，带金属检测。", "自动包装、粉体计量",
+      "先进制造", budget=120, state="draft"),
+    P("shipin", SO, "供应速冻藕片、莲子等原料",
+      "可稳定供应速冻藕片、藕丁、鲜莲子，年供应能力1.5万吨，通过HACCP认证，可定制切型。", "速冻藕片、莲子、原料供应",
+      "农业", modes=("service",)),
+    P("cailiao", RD, "锂电池隔膜陶瓷涂覆均匀性提升",
+      "水性陶瓷涂覆隔膜在高速涂布（80m/min）时面密度波动±8%，需控制在±3%以内，并降低掉粉。", "锂电池隔膜、陶瓷涂覆、涂布",
+      "新材料及其应用", modes=("joint_dev", "commissioned_dev"), budget=100, maturity=None,
+      confidential="主要客户为两家动力电池企业，涉及配方参数。", visibility=Visibility.MEMBERS),
+    P("cailiao", RD, "固态电池用复合电解质膜制备",
+      "布局固态电池材料，寻求聚合物-无机复合电解质膜的实验室工艺和中试合作，室温离子电导率≥1×10⁻⁴ S/cm。",
+      "固态电池、电解质膜、复合材料", "新能源与高效节能", modes=("joint_dev", "joint_platform"), budget=200),
+    P("cailiao", SO, "提供湿法隔膜来料检测服务",
+      "具备孔隙率、透气度、热收缩、穿刺强度等检测能力，可对外提供检测服务。", "隔膜检测、孔隙率、透气度",
+      "新材料及其应用", modes=("service",), state="closed"),
+    P("jixie", RD, "数控机床主轴热变形补偿",
+      "加工中心连续运行4小时后主轴热伸长约30μm，影响批量件精度。希望开发基于温度传感的热误差建模与实时补偿，"
+      "补偿后误差≤8μm。", "热变形、误差补偿、数控机床、主轴", "先进制造",
+      modes=("joint_dev", "consulting"), budget=45),
+    P("jixie", SN, "寻求高精度滚珠丝杠本地配套",
+      "需要C3级滚珠丝杠，直径16–40毫米，年用量约3000根，希望在县内或周边实现配套。", "滚珠丝杠、精密传动",
+      "先进制造", budget=90),
+    P("jixie", SO, "承接精密零部件五轴加工",
+      "拥有五轴加工中心6台、三坐标测量机，可承接航空、汽车零部件精密加工，精度±0.01mm。", "五轴加工、精密零部件、0.01mm",
+      "先进制造", modes=("service",)),
+    P("guangfu", RD, "光伏支架抗风结构优化",
+      "沿海地区光伏支架需抗14级风，希望在保证强度的前提下降低用钢量10%。", "光伏支架、抗风、结构优化",
+      "新能源与高效节能", state="draft"),
+    P("daxue", RO, "基于无线测温的电力设备状态监测系统",
+      "研制了无源无线温度传感器与边缘网关，测温精度±0.5℃，已在3个变电站试运行，支持故障预警与寿命评估。",
+      "无线测温、状态监测、边缘计算、电力设备", "电子信息",
+      modes=("license", "joint_dev"), budget=60, maturity=Maturity.PILOT, ip=IPStatus.GRANTED),
+    P("daxue", RO, "机床热误差建模与补偿技术",
+      "提出基于关键温度点优化的热误差模型，可嵌入主流数控系统，实测补偿后精度提升70%以上。",
+      "热误差、补偿、数控系统", "先进制造", modes=("transfer", "consulting"), budget=30,
+      maturity=Maturity.SMALL_PILOT, ip=IPStatus.GRANTED),
+    P("daxue", RO, "高速涂布在线面密度检测与闭环控制",
+      "采用β射线与机器视觉融合的面密度在线检测，配合模头闭环调节，面密度波动可控制在±2%。",
+      "涂布、面密度、机器视觉、闭环控制", "新材料及其应用", modes=("joint_dev", "license"),
+      maturity=Maturity.PILOT, ip=IPStatus.APPLIED),
+    P("daxue", RO, "特高频局部放电模式识别算法",
+      "基于深度学习的局放类型识别算法，识别准确率96%，误报率低于3%。", "局部放电、深度学习、模式识别",
+      "电子信息", modes=("license", "service"), maturity=Maturity.LAB, ip=IPStatus.APPLIED, state="pending"),
+    P("nongke", RO, "鲜切果蔬天然抗褐变保鲜剂",
+      "以植物提取物复配的抗褐变剂，替代亚硫酸盐，鲜切藕、马铃薯冷藏货架期可达18天。", "抗褐变、保鲜剂、鲜切果蔬",
+      "农业", modes=("transfer", "license"), budget=25, maturity=Maturity.PILOT, ip=IPStatus.GRANTED),
+    P("nongke", RO, "水生蔬菜加工副产物高值化利用",
+      "藕渣、菱角壳中膳食纤维与多酚联产工艺，膳食纤维得率25%，已完成中试。", "膳食纤维、副产物、高值化",
+      "农业", modes=("transfer", "joint_dev"), maturity=Maturity.PILOT, ip=IPStatus.APPLIED),
+    P("nongke", RO, "荷藕新品种“宝荷3号”",
+      "高产优质浅水藕新品种，亩产较常规品种增产15%，适宜里下河地区种植。", "荷藕、新品种、种植",
+      "农业", modes=("license",), maturity=Maturity.PRODUCTION, state="draft"),
+    P("yanjiuyuan", RO, "工业互联网设备数据采集网关",
+      "兼容Modbus、OPC UA等20余种协议，支持5G与Wi-Fi 6接入，已在10余家企业部署。", "工业互联网、数据采集、5G、Wi-Fi 6",
+      "电子信息", modes=("service", "license"), maturity=Maturity.PRODUCTION, ip=IPStatus.GRANTED),
+    P("yanjiuyuan", RO, "协作机器人柔性上下料工作站",
+      "视觉引导协作机器人上下料，换型时间小于10分钟，适合多品种小批量机加工车间。", "协作机器人、柔性制造、机器视觉",
+      "先进制造", modes=("joint_dev", "service"), budget=35, maturity=Maturity.SMALL_PILOT,
+      visibility=Visibility.BUREAU),
+]
+
+RETURN_REASON = "描述过于笼统：请补充现有藕渣成分、目标产品用途和期望得率的依据，便于高校院所评估。"
+
+
+def _credit_code(serial: int) -> str:
+    """A checksum-valid demo credit code in Baoying's region (321023)."""
+    first17 = f"91321023MA{serial:07d}"
+    return first17 + creditcode.check_digit(first17)
+
+
+def _term(model: type[TechField] | type[Town], name: str | None) -> TechField | Town | None:
+    return db.session.scalar(select(model).where(model.name == name)) if name else None
+
+
+def _create_orgs() -> dict[str, User]:
+    users: dict[str, User] = {}
+    for serial, spec in enumerate(ORGS, start=1):
+        org = Organization(
+            name=spec.name, type=spec.type, town=_term(Town, spec.town),
+            credit_code=_credit_code(serial) if spec.type is OrgType.ENTERPRISE else None,
+            contact_name=spec.person, contact_phone=spec.phone, description=spec.description or None,
+        )
+        db.session.add(org)
+        users[spec.key] = accounts.create_user(spec.email, DEMO_PASSWORD, spec.person, org, phone=spec.phone)
+    bureau = users["gxj"]
+    for spec in ORGS:
+        if spec.verified and spec.type is not OrgType.BUREAU:
+            accounts.verify_organization(users[spec.key].organization, actor=bureau, reason="演示：已核验营业执照。")
+        elif spec.type is OrgType.BUREAU:
+            accounts.verify_organization(users[spec.key].organization, actor=bureau)
+    return users
+
+
+def _create_posting(spec: DemoPosting, author: User, bureau: User, index: int) -> None:
+    details = postings.PostingDetails(
+        title=spec.title, description=spec.description, keywords=postings.split_keywords(spec.keywords),
+        tech_field=_term(TechField, spec.field), cooperation_modes=list(spec.modes),
+        budget=Decimal(spec.budget) if spec.budget is not None else None,
+        valid_until=date.today() + timedelta(days=180 + 10 * index),
+        maturity=spec.maturity, ip_status=spec.ip, visibility=spec.visibility,
+        confidential_detail=spec.confidential,
+        contact_name=author.name, contact_phone=author.phone,
+    )
+    posting = postings.create_posting(spec.kind, details, actor=author)
+    if spec.state == "draft":
+        return
+    postings.submit_posting(posting, actor=author)
+    if spec.state == "returned":
+        postings.return_posting(posting, RETURN_REASON, actor=bureau)
+    elif spec.state in ("published", "closed"):
+        postings.publish_posting(posting, actor=bureau)
+        if spec.state == "closed":
+            postings.close_posting(posting, CloseReason.SOLVED_ELSEWHERE, "已与外地检测机构签约。", actor=author)
+
+
+def load_demo_data() -> list[tuple[str, str]]:
+    """Create the demo organisations, users and postings once; return (e-mail, description) logins."""
+    logins = [(spec.email, f"{spec.type.label} · {spec.name}" + ("" if spec.verified else "（待认证）"))
+              for spec in ORGS]
+    if accounts.find_user_by_email(BUREAU_EMAIL) is not None:
+        return logins  # already loaded: running the command again changes nothing
+    users = _create_orgs()
+    for index, spec in enumerate(POSTINGS):
+        _create_posting(spec, users[spec.org], users["gxj"], index)
+    return logins

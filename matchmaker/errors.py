@@ -1,0 +1,56 @@
+"""Every HTTP and domain error mapped once: one error page, flash + redirect for domain rules."""
+
+from __future__ import annotations
+
+from flask import Flask, flash, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from matchmaker.exceptions import DomainError, PermissionDenied
+from matchmaker.extensions import db
+from matchmaker.web import redirect_back
+
+MESSAGES = {
+    400: ("请求有误", "提交的内容无法处理，请检查后重试。"),
+    401: ("需要登录", "请先登录。"),
+    403: ("无权访问", "您没有权限访问此页面或执行此操作。"),
+    404: ("页面不存在", "您要找的页面或信息不存在，可能已被删除或您没有查看权限。"),
+    405: ("请求方式不允许", "该操作不能以这种方式执行。"),
+    413: ("内容过大", "上传的内容超过了允许的大小。"),
+    429: ("请求过于频繁", "请稍后再试。"),
+    500: ("服务器内部错误", "服务器出现问题，已记录。请稍后重试，或联系主管部门。"),
+}
+
+
+def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+    title, message = MESSAGES.get(code, ("出错了", "请求无法完成。"))
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        return render_error(error.code or 500)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_error(400, "页面已过期或表单校验失败，请刷新页面后重新提交。")
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(error: PermissionDenied) -> tuple[str, int]:
+        db.session.rollback()
+        return render_error(403, error.message)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):  # noqa: ANN202 - a redirect response
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect_back()
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(error: InternalServerError) -> tuple[str, int]:
+        db.session.rollback()
+        return render_error(500)
+

@@ -1,0 +1,52 @@
+"""Shared form base and helpers: Chinese messages, optional selects, taxonomy choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, widgets
+from wtforms.validators import Regexp
+
+from matchmaker.extensions import db
+from matchmaker.models.taxonomy import TaxonomyMixin
+
+PHONE = Regexp(
+    r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$",
+    message="请填写有效的手机号（11位）或固定电话（如 0514-88888888）。",
+)
+
+
+class BaseForm(FlaskForm):
+    """Every form: CSRF from Flask-WTF, WTForms' built-in messages in Chinese."""
+
+    class Meta:
+        locales = ("zh",)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice rendered as a list of check boxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce a select's value to int, treating the empty placeholder as None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def optional_choice(value: Any) -> str | None:
+    return value or None
+
+
+def term_choices(model: type[TaxonomyMixin], placeholder: str) -> list[tuple[Any, str]]:
+    """Active terms of a vocabulary, after an empty placeholder option."""
+    terms = db.session.scalars(model.ordered()).all()
+    return [("", placeholder), *((t.id, t.name) for t in terms)]
+
+
+def get_term(model: type[TaxonomyMixin], term_id: int | None) -> Any:
+    return db.session.get(model, term_id) if term_id else None

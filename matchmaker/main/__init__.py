@@ -1,0 +1,1 @@
+"""The public front page and each role's home page (工作台)."""

@@ -1,0 +1,68 @@
+"""Front page for everyone; a role-specific home for logged-in users."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from matchmaker.extensions import db
+from matchmaker.models import Organization, OrgStatus, Posting, PostingKind, PostingStatus
+from matchmaker.postings import queries
+from matchmaker.services.accounts import count_pending_organizations
+from matchmaker.services.postings import count_by_status
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    latest = {kind: db.session.scalars(queries.latest(kind, current_user)).all() for kind in PostingKind}
+    return render_template("main/index.html", latest=latest)
+
+
+@bp.get("/home")
+@login_required
+def home() -> str:
+    if current_user.is_bureau:
+        pending_postings = db.session.scalars(
+            select(Posting)
+            .where(Posting.status == PostingStatus.PENDING)
+            .order_by(Posting.submitted_at, Posting.id)
+            .limit(10)
+        ).all()
+        pending_orgs = db.session.scalars(
+            select(Organization)
+            .where(Organization.status == OrgStatus.PENDING)
+            .order_by(Organization.created_at, Organization.id)
+            .limit(10)
+        ).all()
+        published_by_kind = dict(
+            db.session.execute(
+                select(Posting.kind, func.count())
+                .where(Posting.status == PostingStatus.PUBLISHED)
+                .group_by(Posting.kind)
+            ).all()
+        )
+        return render_template(
+            "main/home_bureau.html",
+            pending_postings=pending_postings,
+            pending_orgs=pending_orgs,
+            pending_posting_count=count_by_status(PostingStatus.PENDING),
+            pending_org_count=count_pending_organizations(),
+            published_by_kind=published_by_kind,
+        )
+    counts = dict(
+        db.session.execute(
+            select(Posting.status, func.count())
+            .where(Posting.organization_id == current_user.organization_id)
+            .group_by(Posting.status)
+        ).all()
+    )
+    recent = db.session.scalars(queries.owned_by(current_user).limit(10)).all()
+    return render_template(
+        "main/home_member.html",
+        counts=counts,
+        recent=recent,
+        kinds=PostingKind.for_role(current_user.role),
+    )

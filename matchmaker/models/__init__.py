@@ -1,0 +1,44 @@
+"""Typed SQLAlchemy 2.0 models, one module per aggregate."""
+
+from matchmaker.models.accounts import (
+    Organization,
+    OrganizationEvent,
+    OrgStatus,
+    OrgType,
+    Role,
+    User,
+)
+from matchmaker.models.postings import (
+    CloseReason,
+    CooperationMode,
+    IPStatus,
+    Maturity,
+    Posting,
+    PostingEvent,
+    PostingKind,
+    PostingStatus,
+    Visibility,
+)
+from matchmaker.models.taxonomy import TAXONOMIES, EnterpriseTier, TechField, Town
+
+__all__ = [
+    "TAXONOMIES",
+    "CloseReason",
+    "CooperationMode",
+    "EnterpriseTier",
+    "IPStatus",
+    "Maturity",
+    "OrgStatus",
+    "OrgType",
+    "Organization",
+    "OrganizationEvent",
+    "Posting",
+    "PostingEvent",
+    "PostingKind",
+    "PostingStatus",
+    "Role",
+    "TechField",
+    "Town",
+    "User",
+    "Visibility",
+]

@@ -1,0 +1,199 @@
+"""Organisations, their users and the bureau's verification decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from matchmaker.exceptions import InvalidTransition
+from matchmaker.extensions import db
+from matchmaker.models.base import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from matchmaker.models.taxonomy import EnterpriseTier, Town
+
+
+class Role(ChoiceEnum):
+    """What a user may do, derived from the type of the user's organisation."""
+
+    ENTERPRISE = "enterprise", "企业"
+    UNIVERSITY = "university", "高校院所"
+    BUREAU = "bureau", "主管部门"
+
+
+class OrgType(ChoiceEnum):
+    """Organisation types of DOMAIN.md §6."""
+
+    ENTERPRISE = "enterprise", "企业"
+    UNIVERSITY = "university", "高等院校"
+    INSTITUTE = "institute", "科研院所"
+    NEW_RD = "new_rd", "新型研发机构"
+    BUREAU = "bureau", "主管部门"
+
+    @property
+    def role(self) -> Role:
+        """The role every user of such an organisation has."""
+        if self is OrgType.ENTERPRISE:
+            return Role.ENTERPRISE
+        if self is OrgType.BUREAU:
+            return Role.BUREAU
+        return Role.UNIVERSITY
+
+    @classmethod
+    def self_registrable(cls) -> list[OrgType]:
+        """Bureau organisations are never created by self-registration."""
+        return [t for t in cls if t is not OrgType.BUREAU]
+
+
+class OrgStatus(ChoiceEnum):
+    """Verification state of an organisation."""
+
+    PENDING = "pending", "待认证"
+    VERIFIED = "verified", "已认证"
+    REJECTED = "rejected", "未通过认证"
+
+
+class Organization(TimestampMixin, db.Model):
+    """An enterprise, university, institute or bureau; users act on its behalf."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    type: Mapped[OrgType] = mapped_column(enum_column(OrgType), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise_tiers.id"))
+    contact_name: Mapped[str | None] = mapped_column(String(50))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[OrgStatus] = mapped_column(
+        enum_column(OrgStatus), default=OrgStatus.PENDING, index=True
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    town: Mapped[Town | None] = relationship()
+    tier: Mapped[EnterpriseTier | None] = relationship()
+    users: Mapped[list[User]] = relationship(back_populates="organization")
+    events: Mapped[list[OrganizationEvent]] = relationship(
+        back_populates="organization",
+        order_by="OrganizationEvent.created_at.desc(), OrganizationEvent.id.desc()",
+        cascade="all, delete-orphan",
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def role(self) -> Role:
+        return self.type.role
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status is OrgStatus.VERIFIED
+
+    def verify(self, by: User, reason: str | None = None) -> None:
+        """Bureau staff confirm the organisation is who it says it is; its users may publish."""
+        if self.status is OrgStatus.VERIFIED:
+            raise InvalidTransition("该单位已通过认证。")
+        self._decide(OrgStatus.VERIFIED, "verify", by, reason)
+        self.verified_at = utcnow()
+
+    def reject(self, by: User, reason: str) -> None:
+        """Bureau staff refuse verification; the reason is shown to the organisation's users."""
+        if self.status is not OrgStatus.PENDING:
+            raise InvalidTransition("只有待认证的单位可以驳回。")
+        if not reason.strip():
+            raise InvalidTransition("驳回认证必须填写理由。")
+        self._decide(OrgStatus.REJECTED, "reject", by, reason)
+
+    def request_verification(self, by: User) -> None:
+        """A rejected organisation, having corrected its details, asks to be verified again."""
+        if self.status is not OrgStatus.REJECTED:
+            raise InvalidTransition("只有未通过认证的单位可以重新申请。")
+        self._decide(OrgStatus.PENDING, "resubmit", by, None)
+
+    def identity_changed(self, by: User) -> None:
+        """Name or credit code of a verified organisation changed: the bureau checks it again."""
+        if self.status is OrgStatus.VERIFIED:
+            self._decide(OrgStatus.PENDING, "changed", by, "单位名称或统一社会信用代码已变更，需重新认证。")
+
+    def _decide(self, status: OrgStatus, action: str, by: User, reason: str | None) -> None:
+        self.status = status
+        self.status_reason = reason.strip() if reason and reason.strip() else None
+        self.events.append(
+            OrganizationEvent(action=action, actor=by, reason=self.status_reason)
+        )
+
+
+class OrganizationEvent(db.Model):
+    """Who decided what about an organisation's verification, when and why."""
+
+    __tablename__ = "organization_events"
+
+    LABELS = {
+        "verify": "通过认证",
+        "reject": "驳回认证",
+        "resubmit": "重新申请认证",
+        "changed": "变更关键信息，待重新认证",
+    }
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.action, self.action)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """A person who logs in and acts for one organisation."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization] = relationship(back_populates="users")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.organization.name}）"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role(self) -> Role:
+        return self.organization.role
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.role is Role.BUREAU
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @staticmethod
+    def normalize_email(email: str) -> str:
+        """E-mail addresses are matched case-insensitively."""
+        return email.strip().lower()

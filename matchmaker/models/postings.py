@@ -1,0 +1,313 @@
+"""Postings — 研发需求, 配套需求, 配套供给, 科技成果 — and their review lifecycle."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, ColumnElement, Date, ForeignKey, Numeric, String, Text, and_, or_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.exceptions import InvalidTransition
+from matchmaker.extensions import db
+from matchmaker.models.accounts import Organization, Role, User
+from matchmaker.models.base import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from matchmaker.models.taxonomy import TechField, Town
+
+if TYPE_CHECKING:
+    from flask_login import AnonymousUserMixin
+
+
+class PostingKind(ChoiceEnum):
+    """The four kinds of posting; codes are part of the public interface."""
+
+    RD_NEED = "rd_need", "研发需求"
+    SUPPLY_NEED = "supply_need", "配套需求"
+    SUPPLY_OFFER = "supply_offer", "配套供给"
+    RESEARCH_OUTCOME = "research_outcome", "科技成果"
+
+    @property
+    def poster_role(self) -> Role:
+        """Research outcomes come from universities/institutes, everything else from enterprises."""
+        return Role.UNIVERSITY if self is PostingKind.RESEARCH_OUTCOME else Role.ENTERPRISE
+
+    @property
+    def is_need(self) -> bool:
+        return self in (PostingKind.RD_NEED, PostingKind.SUPPLY_NEED)
+
+    @property
+    def slug(self) -> str:
+        """URL form of the code: rd-need."""
+        return self.value.replace("_", "-")
+
+    @classmethod
+    def from_slug(cls, slug: str) -> PostingKind | None:
+        try:
+            return cls(slug.replace("-", "_"))
+        except ValueError:
+            return None
+
+    @classmethod
+    def for_role(cls, role: Role) -> list[PostingKind]:
+        return [k for k in cls if k.poster_role is role]
+
+
+class PostingStatus(ChoiceEnum):
+    """Lifecycle: 草稿 → 待审核 → 已发布 / 退回修改 → 已关闭."""
+
+    DRAFT = "draft", "草稿"
+    PENDING = "pending", "待审核"
+    RETURNED = "returned", "退回修改"
+    PUBLISHED = "published", "已发布"
+    CLOSED = "closed", "已关闭"
+
+
+class Visibility(ChoiceEnum):
+    """Who may read a published posting."""
+
+    PUBLIC = "public", "公开"
+    MEMBERS = "members", "仅登录用户"
+    BUREAU = "bureau", "仅主管部门（由主管部门居间对接）"
+
+
+class CooperationMode(ChoiceEnum):
+    """合作方式 of DOMAIN.md §3."""
+
+    TRANSFER = "transfer", "技术转让"
+    LICENSE = "license", "技术许可"
+    JOINT_DEV = "joint_dev", "合作开发"
+    COMMISSIONED_DEV = "commissioned_dev", "委托开发"
+    EQUITY = "equity", "作价入股"
+    CONSULTING = "consulting", "技术咨询"
+    SERVICE = "service", "技术服务"
+    JOINT_PLATFORM = "joint_platform", "共建研发平台"
+
+
+class Maturity(ChoiceEnum):
+    """成熟度 (stages rather than TRL numbers: what county users actually say)."""
+
+    RESEARCH = "research", "研发阶段"
+    LAB = "lab", "实验室"
+    SMALL_PILOT = "small_pilot", "小试"
+    PILOT = "pilot", "中试"
+    PRODUCTION = "production", "可量产"
+
+
+class IPStatus(ChoiceEnum):
+    """知识产权 status."""
+
+    NONE = "none", "无"
+    APPLIED = "applied", "申请中"
+    GRANTED = "granted", "已授权"
+    SECRET = "secret", "技术秘密"
+
+
+class CloseReason(ChoiceEnum):
+    """Why a posting was taken off the platform for good."""
+
+    SOLVED_ON_PLATFORM = "solved_on_platform", "通过平台解决"
+    SOLVED_ELSEWHERE = "solved_elsewhere", "平台外解决"
+    ABANDONED = "abandoned", "放弃"
+    REPHRASED = "rephrased", "重新表述"
+
+
+EDITABLE = (PostingStatus.DRAFT, PostingStatus.RETURNED)
+
+
+class Posting(TimestampMixin, db.Model):
+    """One need, offer or outcome an organisation puts on the platform."""
+
+    __tablename__ = "postings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[PostingKind] = mapped_column(enum_column(PostingKind), index=True)
+    status: Mapped[PostingStatus] = mapped_column(
+        enum_column(PostingStatus), default=PostingStatus.DRAFT, index=True
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tech_field_id: Mapped[int | None] = mapped_column(ForeignKey("tech_fields.id"), index=True)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True)
+    industry_chain: Mapped[str | None] = mapped_column(String(50))
+    budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    cooperation_modes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    maturity: Mapped[Maturity | None] = mapped_column(enum_column(Maturity))
+    ip_status: Mapped[IPStatus | None] = mapped_column(enum_column(IPStatus))
+    ip_detail: Mapped[str | None] = mapped_column(String(200))
+    contact_name: Mapped[str | None] = mapped_column(String(50))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+    visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility), default=Visibility.PUBLIC
+    )
+    confidential_detail: Mapped[str | None] = mapped_column(Text)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    close_reason: Mapped[CloseReason | None] = mapped_column(enum_column(CloseReason))
+    close_note: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization] = relationship()
+    author: Mapped[User | None] = relationship()
+    tech_field: Mapped[TechField | None] = relationship()
+    town: Mapped[Town | None] = relationship()
+    events: Mapped[list[PostingEvent]] = relationship(
+        back_populates="posting",
+        order_by="PostingEvent.created_at.desc(), PostingEvent.id.desc()",
+        cascade="all, delete-orphan",
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+    # --- derived state -------------------------------------------------------------------
+
+    @property
+    def is_expired(self) -> bool:
+        """Past its validity date; expired postings leave the lists but keep their status."""
+        return self.valid_until is not None and self.valid_until < date.today()
+
+    @property
+    def status_label(self) -> str:
+        if self.status is PostingStatus.PUBLISHED and self.is_expired:
+            return "已过期"
+        return self.status.label
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE
+
+    @property
+    def cooperation_mode_labels(self) -> list[str]:
+        return [m.label for m in (CooperationMode(v) for v in self.cooperation_modes or [])]
+
+    # --- permissions ---------------------------------------------------------------------
+
+    def is_owned_by(self, user: User | AnonymousUserMixin | None) -> bool:
+        """Every user of the posting's organisation owns it."""
+        return bool(
+            user is not None
+            and user.is_authenticated
+            and user.organization_id == self.organization_id
+        )
+
+    def can_view(self, user: User | AnonymousUserMixin | None) -> bool:
+        """Owners and bureau staff see every state; others only published, visible postings."""
+        if self.is_owned_by(user) or (user is not None and user.is_authenticated and user.is_bureau):
+            return True
+        if self.status is not PostingStatus.PUBLISHED:
+            return False
+        if self.visibility is Visibility.PUBLIC:
+            return True
+        return self.visibility is Visibility.MEMBERS and bool(user and user.is_authenticated)
+
+    def can_see_confidential(self, user: User | AnonymousUserMixin | None) -> bool:
+        return self.is_owned_by(user) or bool(user and user.is_authenticated and user.is_bureau)
+
+    @classmethod
+    def listed_for(cls, user: User | AnonymousUserMixin | None) -> ColumnElement[bool]:
+        """WHERE clause: published, unexpired postings the user may read (for lists and search)."""
+        clause = and_(
+            cls.status == PostingStatus.PUBLISHED,
+            or_(cls.valid_until.is_(None), cls.valid_until >= date.today()),
+        )
+        if user is not None and user.is_authenticated and user.is_bureau:
+            return clause
+        if user is not None and user.is_authenticated:
+            allowed = or_(
+                cls.visibility.in_([Visibility.PUBLIC, Visibility.MEMBERS]),
+                cls.organization_id == user.organization_id,
+            )
+        else:
+            allowed = cls.visibility == Visibility.PUBLIC
+        return and_(clause, allowed)
+
+    # --- transitions (the only places that assign status) --------------------------------
+
+    def submit(self, by: User) -> None:
+        """Owner sends a draft or returned posting to the bureau for review."""
+        self._require(EDITABLE, "提交审核")
+        if not self.organization.is_verified:
+            raise InvalidTransition("贵单位尚未通过主管部门认证，暂时只能保存草稿，认证通过后即可提交发布。")
+        self.submitted_at = utcnow()
+        self._move(PostingStatus.PENDING, "submit", by)
+
+    def withdraw(self, by: User) -> None:
+        """Owner takes a submitted or published posting back to draft (e.g. to revise it)."""
+        self._require((PostingStatus.PENDING, PostingStatus.PUBLISHED), "撤回")
+        self._move(PostingStatus.DRAFT, "withdraw", by)
+
+    def publish(self, by: User, note: str | None = None) -> None:
+        """Reviewer approves a submitted posting."""
+        self._require((PostingStatus.PENDING,), "发布")
+        self.published_at = utcnow()
+        self.return_reason = None
+        self._move(PostingStatus.PUBLISHED, "publish", by, note)
+
+    def return_for_revision(self, by: User, reason: str) -> None:
+        """Reviewer sends a submitted posting back with a reason the owner sees."""
+        self._require((PostingStatus.PENDING,), "退回")
+        if not reason or not reason.strip():
+            raise InvalidTransition("退回修改必须写明理由，以便发布单位修改。")
+        self.return_reason = reason.strip()
+        self._move(PostingStatus.RETURNED, "return", by, reason)
+
+    def close(self, by: User, reason: CloseReason, note: str | None = None) -> None:
+        """Owner (or bureau) ends the posting for good, saying why."""
+        if self.status is PostingStatus.CLOSED:
+            raise InvalidTransition("该信息已关闭。")
+        self.close_reason = reason
+        self.close_note = note.strip() if note and note.strip() else None
+        self.closed_at = utcnow()
+        self._move(PostingStatus.CLOSED, "close", by, f"{reason.label}" + (f"：{self.close_note}" if self.close_note else ""))
+
+    def _require(self, allowed: tuple[PostingStatus, ...], verb: str) -> None:
+        if self.status not in allowed:
+            raise InvalidTransition(f"“{self.status.label}”状态的信息不能{verb}。")
+
+    def _move(self, to: PostingStatus, action: str, by: User, reason: str | None = None) -> None:
+        self.events.append(
+            PostingEvent(
+                action=action,
+                actor=by,
+                from_status=self.status,
+                to_status=to,
+                reason=reason.strip() if reason and reason.strip() else None,
+            )
+        )
+        self.status = to
+
+
+class PostingEvent(db.Model):
+    """One step of a posting's history: who moved it, from what to what, when and why."""
+
+    __tablename__ = "posting_events"
+
+    LABELS = {
+        "submit": "提交审核",
+        "withdraw": "撤回",
+        "publish": "审核通过并发布",
+        "return": "退回修改",
+        "close": "关闭",
+    }
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[PostingStatus] = mapped_column(enum_column(PostingStatus))
+    to_status: Mapped[PostingStatus] = mapped_column(enum_column(PostingStatus))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    posting: Mapped[Posting] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.action, self.action)

@@ -1,0 +1,173 @@
+"""Browse, read, write and move one's own postings through their lifecycle."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from matchmaker.exceptions import InvalidTransition
+from matchmaker.extensions import db
+from matchmaker.forms import term_choices
+from matchmaker.models import (
+    CloseReason,
+    CooperationMode,
+    PostingKind,
+    PostingStatus,
+    Role,
+    TechField,
+    Town,
+)
+from matchmaker.postings import queries
+from matchmaker.postings.forms import CloseForm, PostingForm
+from matchmaker.services import postings as service
+from matchmaker.web import get_posting_or_404, roles_required
+
+bp = Blueprint("postings", __name__, url_prefix="/postings")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/<kind:kind>/")
+def browse(kind: PostingKind) -> str:
+    mode_code = request.args.get("mode", "")
+    filters = queries.BrowseFilters(
+        tech_field_id=_int_arg("field"),
+        town_id=_int_arg("town"),
+        cooperation_mode=CooperationMode.from_label(mode_code) if mode_code else None,
+        q=request.args.get("q", "").strip()[: queries.MAX_QUERY_LENGTH] or None,
+    )
+    page = db.paginate(
+        queries.browse(kind, filters, current_user),
+        per_page=current_app.config["POSTINGS_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "postings/browse.html",
+        kind=kind,
+        page=page,
+        filters=filters,
+        fields=term_choices(TechField, "全部技术领域"),
+        towns=term_choices(Town, "全部镇区"),
+        modes=[("", "全部合作方式"), *CooperationMode.choices()],
+    )
+
+
+@bp.get("/<int:posting_id>")
+def detail(posting_id: int) -> str:
+    posting = get_posting_or_404(posting_id)
+    return render_template(
+        "postings/detail.html",
+        posting=posting,
+        close_form=CloseForm(),
+        show_confidential=posting.can_see_confidential(current_user),
+        show_history=posting.can_see_confidential(current_user),
+    )
+
+
+@bp.get("/mine")
+@roles_required(Role.ENTERPRISE, Role.UNIVERSITY)
+def mine() -> str:
+    status = PostingStatus.from_label(request.args.get("status", "")) if request.args.get("status") else None
+    page = db.paginate(
+        queries.owned_by(current_user, status=status),
+        per_page=current_app.config["POSTINGS_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("postings/mine.html", page=page, status=status)
+
+
+def _save_and_maybe_submit(posting_id: int) -> None:
+    """After saving: submit for review when the user pressed 提交审核, keeping the draft if refused."""
+    if request.form.get("action") != "submit":
+        flash("已保存为草稿。", "success")
+        return
+    posting = get_posting_or_404(posting_id, for_owner=True)
+    try:
+        service.submit_posting(posting, actor=current_user)
+    except InvalidTransition as error:
+        db.session.rollback()
+        flash(f"已保存为草稿，但未能提交审核：{error.message}", "warning")
+    else:
+        db.session.commit()
+        flash("已提交主管部门审核，审核通过后将公开发布。", "success")
+
+
+@bp.route("/new/<kind:kind>", methods=["GET", "POST"])
+@login_required
+def create(kind: PostingKind) -> str | Response:
+    if kind.poster_role is not current_user.role:
+        abort(403)
+    form = PostingForm(kind=kind)
+    if not form.is_submitted():
+        org = current_user.organization
+        form.town.data = org.town_id
+        form.contact_name.data = current_user.name
+        form.contact_phone.data = current_user.phone or org.contact_phone
+    if form.validate_on_submit():
+        posting = service.create_posting(kind, form.details(), actor=current_user)
+        db.session.commit()
+        _save_and_maybe_submit(posting.id)
+        return redirect(url_for("postings.detail", posting_id=posting.id))
+    return render_template("postings/form.html", form=form, kind=kind, posting=None)
+
+
+@bp.route("/<int:posting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(posting_id: int) -> str | Response:
+    posting = get_posting_or_404(posting_id, for_owner=True)
+    if not posting.is_editable:
+        flash(f"“{posting.status.label}”状态的信息不能修改，请先撤回。", "warning")
+        return redirect(url_for("postings.detail", posting_id=posting.id))
+    form = PostingForm(kind=posting.kind)
+    if not form.is_submitted():
+        form.load(posting)
+    if form.validate_on_submit():
+        service.update_posting(posting, form.details(), actor=current_user)
+        db.session.commit()
+        _save_and_maybe_submit(posting.id)
+        return redirect(url_for("postings.detail", posting_id=posting.id))
+    return render_template("postings/form.html", form=form, kind=posting.kind, posting=posting)
+
+
+@bp.post("/<int:posting_id>/submit")
+@login_required
+def submit(posting_id: int) -> Response:
+    posting = get_posting_or_404(posting_id, for_owner=True)
+    service.submit_posting(posting, actor=current_user)
+    db.session.commit()
+    flash("已提交主管部门审核。", "success")
+    return redirect(url_for("postings.detail", posting_id=posting.id))
+
+
+@bp.post("/<int:posting_id>/withdraw")
+@login_required
+def withdraw(posting_id: int) -> Response:
+    posting = get_posting_or_404(posting_id, for_owner=True)
+    service.withdraw_posting(posting, actor=current_user)
+    db.session.commit()
+    flash("已撤回为草稿，修改后可重新提交审核。", "success")
+    return redirect(url_for("postings.detail", posting_id=posting.id))
+
+
+@bp.post("/<int:posting_id>/close")
+@login_required
+def close(posting_id: int) -> str | Response:
+    posting = get_posting_or_404(posting_id)
+    if not (posting.is_owned_by(current_user) or current_user.is_bureau):
+        abort(403)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("postings.detail", posting_id=posting.id))
+    reason = CloseReason.from_label(form.reason.data)
+    assert reason is not None  # guaranteed by CloseForm.validate_reason
+    service.close_posting(posting, reason, form.note.data, actor=current_user)
+    db.session.commit()
+    flash("信息已关闭。", "success")
+    return redirect(url_for("postings.detail", posting_id=posting.id))

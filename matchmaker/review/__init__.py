@@ -1,0 +1,1 @@
+"""Bureau staff's review of postings and verification of organisations."""

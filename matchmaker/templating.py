@@ -1,0 +1,71 @@
+"""Jinja filters and globals: China Standard Time display, money, enums for templates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, request, url_for
+
+from matchmaker.models import (
+    CloseReason,
+    OrgStatus,
+    OrgType,
+    PostingKind,
+    PostingStatus,
+    Role,
+    Visibility,
+)
+
+CST = timezone(timedelta(hours=8), "CST")  # China has one zone and no DST
+
+
+def format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(CST).strftime(fmt)
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "%Y-%m-%d")
+    return value.strftime("%Y-%m-%d")
+
+
+def format_money(value: Decimal | None) -> str:
+    """万元 amounts without trailing zeros: 12.50 → 12.5 万元; None → 面议."""
+    if value is None:
+        return "面议"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text} 万元"
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query arguments replaced (for pagination and filters)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        args.pop(key, None)
+    return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters.update(dt=format_datetime, date=format_date, money=format_money)
+    app.jinja_env.globals.update(
+        url_with=url_with,
+        PostingKind=PostingKind,
+        PostingStatus=PostingStatus,
+        OrgStatus=OrgStatus,
+        OrgType=OrgType,
+        Role=Role,
+        Visibility=Visibility,
+        CloseReason=CloseReason,
+        site_name=app.config["SITE_NAME"],
+    )
+

@@ -1,0 +1,105 @@
+"""Small view helpers shared by the blueprints: access checks, safe redirects, loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.wrappers import Response
+
+from matchmaker.exceptions import FieldError
+from matchmaker.extensions import db
+from matchmaker.models import Posting, PostingKind, Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Logged in and of one of ``roles``, else 403 (deny by default)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+bureau_required = roles_required(Role.BUREAU)
+
+
+def is_safe_path(target: str | None) -> bool:
+    """Only local absolute paths: no scheme, no host, no '//' or backslash tricks."""
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    )
+
+
+def redirect_next(default_endpoint: str) -> Response:
+    """Follow ``next=`` when it is a local path, else go to ``default_endpoint``."""
+    target = request.args.get("next") or request.form.get("next")
+    return redirect(target if is_safe_path(target) else url_for(default_endpoint))
+
+
+def redirect_back() -> Response:
+    """Back to the page the user came from (same site only), else home."""
+    referrer = request.referrer
+    if referrer:
+        parts = urlsplit(referrer)
+        if parts.netloc == request.host:
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if is_safe_path(path):
+                return redirect(path, code=303)
+    return redirect(url_for("main.index"), code=303)
+
+
+def get_posting_or_404(posting_id: int, *, for_owner: bool = False) -> Posting:
+    """The posting if the current user may see it (404 otherwise: don't reveal it exists);
+    ``for_owner`` additionally requires the user's organisation to own it (403)."""
+    posting = db.get_or_404(Posting, posting_id)
+    if not posting.can_view(current_user):
+        abort(404)
+    if for_owner and not posting.is_owned_by(current_user):
+        abort(403)
+    return posting
+
+
+def attach_field_error(form: Any, error: FieldError) -> None:
+    """Show a service's field error next to the field it concerns (or at the form top)."""
+    field = getattr(form, error.field, None)
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+class PostingKindConverter(BaseConverter):
+    """``<kind:kind>`` in routes: 'rd-need' ⇄ PostingKind.RD_NEED; anything else is a 404."""
+
+    regex = "[a-z-]+"
+
+    def to_python(self, value: str) -> PostingKind:
+        kind = PostingKind.from_slug(value)
+        if kind is None:
+            raise ValidationError()
+        return kind
+
+    def to_url(self, value: PostingKind | str) -> str:
+        return PostingKind(value).slug
