@@ -89,7 +89,7 @@ def register_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_for_web(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
 
 
-def _sqlite_for_web(busy_timeout_ms: int):  # noqa: ANN202 - an event listener
+def _sqlite_for_web(busy_timeout_ms: int):
     """Foreign keys on, WAL so readers don't block the writer, and wait for locks instead of failing."""
 
     def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -109,7 +109,6 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.main.views import bp as main_bp
     from matchmaker.postings.views import bp as postings_bp
     from matchmaker.review.views import bp as review_bp
-
     from matchmaker.web import PostingKindConverter
 
     app.url_map.converters["kind"] = PostingKindConverter

@@ -41,7 +41,11 @@ def init_db_command() -> None:
 @click.option("--org", "org_name", required=True, help="所属单位名称（不存在则创建为已认证）")
 @click.option("--name", default=None, help="姓名（默认取邮箱前缀）")
 @click.option(
-    "--password", prompt="密码", hide_input=True, confirmation_prompt="确认密码", help="密码（不填则提示输入）"
+    "--password",
+    prompt="密码",
+    hide_input=True,
+    confirmation_prompt="确认密码",
+    help="密码（不填则提示输入）",
 )
 def create_user_command(email: str, role: str, org_name: str, name: str | None, password: str) -> None:
     """创建用户；所属单位不存在时自动创建并设为已认证。"""
@@ -69,7 +73,7 @@ def demo_data_command() -> None:
         db.session.rollback()
         raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo("演示数据已写入。演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+    click.echo(f"演示数据已写入。演示账号（密码均为 {DEMO_PASSWORD}）：")
     for email, label in logins:
         click.echo(f"  {email:<28} {label}")
 

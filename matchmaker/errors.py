@@ -24,9 +24,7 @@ MESSAGES = {
 
 def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     title, message = MESSAGES.get(code, ("出错了", "请求无法完成。"))
-    return render_template(
-        "errors/error.html", code=code, title=title, message=detail or message
-    ), code
+    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
 def register(app: Flask) -> None:
@@ -44,7 +42,7 @@ def register(app: Flask) -> None:
         return render_error(403, error.message)
 
     @app.errorhandler(DomainError)
-    def domain_error(error: DomainError):  # noqa: ANN202 - a redirect response
+    def domain_error(error: DomainError):
         db.session.rollback()
         flash(error.message, "error")
         return redirect_back()
@@ -53,4 +51,3 @@ def register(app: Flask) -> None:
     def internal_error(error: InternalServerError) -> tuple[str, int]:
         db.session.rollback()
         return render_error(500)
-

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, widgets
+from wtforms import SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import Regexp
 
 from matchmaker.extensions import db
@@ -31,6 +32,12 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+def options(pairs: Iterable[tuple[Any, str]], placeholder: str | None = None) -> list[SelectChoice]:
+    """WTForms select options from (value, label) pairs, after an optional empty placeholder."""
+    head = [SelectChoice("", placeholder)] if placeholder is not None else []
+    return head + [SelectChoice(value, label) for value, label in pairs]
+
+
 def optional_int(value: Any) -> int | None:
     """Coerce a select's value to int, treating the empty placeholder as None."""
     if value in (None, "", "None"):
@@ -42,10 +49,14 @@ def optional_choice(value: Any) -> str | None:
     return value or None
 
 
-def term_choices(model: type[TaxonomyMixin], placeholder: str) -> list[tuple[Any, str]]:
-    """Active terms of a vocabulary, after an empty placeholder option."""
-    terms = db.session.scalars(model.ordered()).all()
-    return [("", placeholder), *((t.id, t.name) for t in terms)]
+def term_pairs(model: type[TaxonomyMixin]) -> list[tuple[int, str]]:
+    """(id, name) of a vocabulary's active terms, in display order."""
+    return [(t.id, t.name) for t in db.session.scalars(model.ordered())]
+
+
+def term_choices(model: type[TaxonomyMixin], placeholder: str) -> list[SelectChoice]:
+    """Active terms of a vocabulary as select options, after an empty placeholder."""
+    return options(term_pairs(model), placeholder)
 
 
 def get_term(model: type[TaxonomyMixin], term_id: int | None) -> Any:

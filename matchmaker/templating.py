@@ -68,4 +68,3 @@ def register(app: Flask) -> None:
         CloseReason=CloseReason,
         site_name=app.config["SITE_NAME"],
     )
-

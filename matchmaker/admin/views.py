@@ -98,10 +98,7 @@ def users() -> str | tuple[str, int] | Response:
             flash(f"已创建主管部门账号：{form.email.data}", "success")
             return redirect(url_for("admin.users"))
     staff = db.session.scalars(
-        select(User).join(User.organization).where(Organization.type == OrgType.BUREAU)
-        .order_by(User.id)
+        select(User).join(User.organization).where(Organization.type == OrgType.BUREAU).order_by(User.id)
     ).all()
     status = 422 if form.is_submitted() else 200
-    return render_template(
-        "admin/users.html", form=form, staff=staff, vocabularies=TAXONOMIES
-    ), status
+    return render_template("admin/users.html", form=form, staff=staff, vocabularies=TAXONOMIES), status

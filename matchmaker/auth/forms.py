@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from matchmaker import creditcode
-from matchmaker.forms import PHONE, BaseForm, optional_int, term_choices
+from matchmaker.forms import PHONE, BaseForm, optional_int, options, term_choices
 from matchmaker.models import EnterpriseTier, OrgType, Town
 from matchmaker.services.accounts import MIN_PASSWORD_LENGTH
 
@@ -14,9 +14,7 @@ from matchmaker.services.accounts import MIN_PASSWORD_LENGTH
 class OrganizationFieldsMixin:
     """Fields an organisation fills in at registration and can correct later."""
 
-    org_name = StringField(
-        "单位名称", validators=[DataRequired("请填写单位名称。"), Length(max=100)]
-    )
+    org_name = StringField("单位名称", validators=[DataRequired("请填写单位名称。"), Length(max=100)])
     credit_code = StringField(
         "统一社会信用代码",
         validators=[Optional(), Length(max=30)],
@@ -24,12 +22,8 @@ class OrganizationFieldsMixin:
     )
     town = SelectField("所属镇区", coerce=optional_int, validate_choice=False)
     tier = SelectField("企业梯度", coerce=optional_int, validate_choice=False)
-    contact_name = StringField(
-        "联系人", validators=[DataRequired("请填写联系人。"), Length(max=50)]
-    )
-    contact_phone = StringField(
-        "联系电话", validators=[DataRequired("请填写联系电话。"), PHONE]
-    )
+    contact_name = StringField("联系人", validators=[DataRequired("请填写联系人。"), Length(max=50)])
+    contact_phone = StringField("联系电话", validators=[DataRequired("请填写联系电话。"), PHONE])
     description = TextAreaField("单位简介", validators=[Optional(), Length(max=2000)])
 
     def fill_choices(self) -> None:
@@ -57,7 +51,7 @@ class OrganizationFieldsMixin:
 class RegistrationForm(OrganizationFieldsMixin, BaseForm):
     org_type = SelectField(
         "单位类型",
-        choices=[("", "请选择"), *((t.value, t.label) for t in OrgType.self_registrable())],
+        choices=options(((t.value, t.label) for t in OrgType.self_registrable()), "请选择"),
         validators=[DataRequired("请选择单位类型。")],
     )
     email = EmailField(

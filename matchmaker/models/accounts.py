@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,9 +71,7 @@ class Organization(TimestampMixin, db.Model):
     contact_name: Mapped[str | None] = mapped_column(String(50))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     description: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[OrgStatus] = mapped_column(
-        enum_column(OrgStatus), default=OrgStatus.PENDING, index=True
-    )
+    status: Mapped[OrgStatus] = mapped_column(enum_column(OrgStatus), default=OrgStatus.PENDING, index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -124,9 +124,7 @@ class Organization(TimestampMixin, db.Model):
     def _decide(self, status: OrgStatus, action: str, by: User, reason: str | None) -> None:
         self.status = status
         self.status_reason = reason.strip() if reason and reason.strip() else None
-        self.events.append(
-            OrganizationEvent(action=action, actor=by, reason=self.status_reason)
-        )
+        self.events.append(OrganizationEvent(action=action, actor=by, reason=self.status_reason))
 
 
 class OrganizationEvent(db.Model):
@@ -134,7 +132,7 @@ class OrganizationEvent(db.Model):
 
     __tablename__ = "organization_events"
 
-    LABELS = {
+    LABELS: ClassVar[dict[str, str]] = {
         "verify": "通过认证",
         "reject": "驳回认证",
         "resubmit": "重新申请认证",
@@ -188,7 +186,9 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.role is Role.BUREAU
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        """Hash with the configured method (scrypt by default; tests use a cheap one)."""
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -10,6 +10,7 @@ from sqlalchemy import DateTime
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column
 
+
 def utcnow() -> datetime:
     """Timezone-aware 'now'; every timestamp is stored in UTC."""
     return datetime.now(UTC)
@@ -43,7 +44,7 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class ChoiceEnum(str, enum.Enum):
+class ChoiceEnum(enum.StrEnum):
     """A string enum whose members carry a Chinese label: ``RD_NEED = "rd_need", "研发需求"``.
 
     The value is the stable code stored in the database and used in URLs, imports and the API;

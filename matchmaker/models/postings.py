@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import JSON, ColumnElement, Date, ForeignKey, Numeric, String, Text, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -139,9 +139,7 @@ class Posting(TimestampMixin, db.Model):
     ip_detail: Mapped[str | None] = mapped_column(String(200))
     contact_name: Mapped[str | None] = mapped_column(String(50))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
-    visibility: Mapped[Visibility] = mapped_column(
-        enum_column(Visibility), default=Visibility.PUBLIC
-    )
+    visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility), default=Visibility.PUBLIC)
     confidential_detail: Mapped[str | None] = mapped_column(Text)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -191,9 +189,7 @@ class Posting(TimestampMixin, db.Model):
     def is_owned_by(self, user: User | AnonymousUserMixin | None) -> bool:
         """Every user of the posting's organisation owns it."""
         return bool(
-            user is not None
-            and user.is_authenticated
-            and user.organization_id == self.organization_id
+            user is not None and user.is_authenticated and user.organization_id == self.organization_id
         )
 
     def can_view(self, user: User | AnonymousUserMixin | None) -> bool:
@@ -264,7 +260,12 @@ class Posting(TimestampMixin, db.Model):
         self.close_reason = reason
         self.close_note = note.strip() if note and note.strip() else None
         self.closed_at = utcnow()
-        self._move(PostingStatus.CLOSED, "close", by, f"{reason.label}" + (f"：{self.close_note}" if self.close_note else ""))
+        self._move(
+            PostingStatus.CLOSED,
+            "close",
+            by,
+            f"{reason.label}" + (f"：{self.close_note}" if self.close_note else ""),
+        )
 
     def _require(self, allowed: tuple[PostingStatus, ...], verb: str) -> None:
         if self.status not in allowed:
@@ -288,7 +289,7 @@ class PostingEvent(db.Model):
 
     __tablename__ = "posting_events"
 
-    LABELS = {
+    LABELS: ClassVar[dict[str, str]] = {
         "submit": "提交审核",
         "withdraw": "撤回",
         "publish": "审核通过并发布",

@@ -23,7 +23,7 @@ class TaxonomyMixin:
         return self.name
 
     @classmethod
-    def ordered(cls, *, active_only: bool = True):  # noqa: ANN206 - a Select of cls
+    def ordered(cls, *, active_only: bool = True):
         """Terms in display order; retired ones only when asked for."""
         stmt = select(cls).order_by(cls.position, cls.id)
         if active_only:

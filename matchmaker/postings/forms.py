@@ -22,6 +22,7 @@ from matchmaker.forms import (
     get_term,
     optional_choice,
     optional_int,
+    options,
     term_choices,
 )
 from matchmaker.models import (
@@ -53,7 +54,8 @@ DESCRIPTION_HINTS = {
 
 class PostingForm(BaseForm):
     title = StringField(
-        "标题", validators=[DataRequired("请填写标题。"), Length(min=4, max=120, message="标题应为4到120个字。")]
+        "标题",
+        validators=[DataRequired("请填写标题。"), Length(min=4, max=120, message="标题应为4到120个字。")],
     )
     description = TextAreaField(
         "详细描述",
@@ -80,12 +82,12 @@ class PostingForm(BaseForm):
         description="不填表示面议。",
     )
     valid_until = DateField("有效期至", validators=[Optional()], description="不填表示长期有效。")
-    cooperation_modes = MultiCheckboxField("合作方式", choices=CooperationMode.choices())
+    cooperation_modes = MultiCheckboxField("合作方式", choices=options(CooperationMode.choices()))
     maturity = SelectField(
-        "成熟度", choices=[("", "（不适用）"), *Maturity.choices()], coerce=optional_choice
+        "成熟度", choices=options(Maturity.choices(), "（不适用）"), coerce=optional_choice
     )
     ip_status = SelectField(
-        "知识产权", choices=[("", "（不适用）"), *IPStatus.choices()], coerce=optional_choice
+        "知识产权", choices=options(IPStatus.choices(), "（不适用）"), coerce=optional_choice
     )
     ip_detail = StringField(
         "专利号或说明", validators=[Optional(), Length(max=200)], description="如 ZL202310000000.0"
@@ -93,7 +95,7 @@ class PostingForm(BaseForm):
     contact_name = StringField("联系人", validators=[Optional(), Length(max=50)])
     contact_phone = StringField("联系电话", validators=[Optional(), PHONE])
     visibility = RadioField(
-        "公开范围", choices=Visibility.choices(), default=Visibility.PUBLIC.value
+        "公开范围", choices=options(Visibility.choices()), default=Visibility.PUBLIC.value
     )
     confidential_detail = TextAreaField(
         "保密信息",
@@ -155,8 +157,15 @@ class PostingForm(BaseForm):
     def load(self, posting: Posting) -> None:
         """Fill the form from an existing posting (for editing)."""
         for name in (
-            "title", "description", "industry_chain", "budget", "valid_until", "ip_detail",
-            "contact_name", "contact_phone", "confidential_detail",
+            "title",
+            "description",
+            "industry_chain",
+            "budget",
+            "valid_until",
+            "ip_detail",
+            "contact_name",
+            "contact_phone",
+            "confidential_detail",
         ):
             getattr(self, name).data = getattr(posting, name)
         self.keywords.data = "、".join(posting.keywords or [])
@@ -171,7 +180,7 @@ class PostingForm(BaseForm):
 class CloseForm(BaseForm):
     reason = SelectField(
         "关闭原因",
-        choices=[("", "请选择"), *CloseReason.choices()],
+        choices=options(CloseReason.choices(), "请选择"),
         validators=[DataRequired("请选择关闭原因。")],
     )
     note = TextAreaField("补充说明", validators=[Optional(), Length(max=1000)])

@@ -39,8 +39,9 @@ def browse(
     stmt = (
         select(Posting)
         .where(Posting.kind == kind, Posting.listed_for(user))
-        .options(selectinload(Posting.organization), selectinload(Posting.tech_field),
-                 selectinload(Posting.town))
+        .options(
+            selectinload(Posting.organization), selectinload(Posting.tech_field), selectinload(Posting.town)
+        )
         .order_by(Posting.published_at.desc(), Posting.id.desc())
     )
     if filters.tech_field_id:
@@ -73,5 +74,7 @@ def owned_by(
     return stmt
 
 
-def latest(kind: PostingKind, user: User | AnonymousUserMixin | None, limit: int = 5) -> Select[tuple[Posting]]:
+def latest(
+    kind: PostingKind, user: User | AnonymousUserMixin | None, limit: int = 5
+) -> Select[tuple[Posting]]:
     return browse(kind, BrowseFilters(), user).limit(limit)

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
-from matchmaker.forms import term_choices
+from matchmaker.forms import term_pairs
 from matchmaker.models import (
     CloseReason,
     CooperationMode,
@@ -50,8 +50,8 @@ def browse(kind: PostingKind) -> str:
         kind=kind,
         page=page,
         filters=filters,
-        fields=term_choices(TechField, "全部技术领域"),
-        towns=term_choices(Town, "全部镇区"),
+        fields=[("", "全部技术领域"), *term_pairs(TechField)],
+        towns=[("", "全部镇区"), *term_pairs(Town)],
         modes=[("", "全部合作方式"), *CooperationMode.choices()],
     )
 

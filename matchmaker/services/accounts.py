@@ -79,7 +79,9 @@ def create_user(
     if len(password) < MIN_PASSWORD_LENGTH:
         raise FieldError("password", f"密码至少{MIN_PASSWORD_LENGTH}位。")
     user = User(
-        email=User.normalize_email(email), name=name.strip(), phone=phone or None,
+        email=User.normalize_email(email),
+        name=name.strip(),
+        phone=phone or None,
         organization=organization,
     )
     user.set_password(password)
@@ -125,9 +127,7 @@ def ensure_organization(name: str, org_type: OrgType, *, verified: bool = True) 
         db.session.add(org)
         db.session.flush()
     elif org.role is not org_type.role:
-        raise FieldError(
-            "org_name", f"单位“{name}”已存在，类型为{org.type.label}，与所选角色不符。"
-        )
+        raise FieldError("org_name", f"单位“{name}”已存在，类型为{org.type.label}，与所选角色不符。")
     return org
 
 
@@ -160,6 +160,9 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def count_pending_organizations() -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Organization).where(Organization.status == OrgStatus.PENDING)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Organization).where(Organization.status == OrgStatus.PENDING)
+        )
+        or 0
+    )

@@ -109,9 +109,7 @@ def withdraw_posting(posting: Posting, *, actor: User) -> None:
     db.session.flush()
 
 
-def close_posting(
-    posting: Posting, reason: CloseReason, note: str | None = None, *, actor: User
-) -> None:
+def close_posting(posting: Posting, reason: CloseReason, note: str | None = None, *, actor: User) -> None:
     """Owners close their postings; bureau staff may close any (e.g. a stale one)."""
     if not posting.is_owned_by(actor):
         require_bureau(actor)
@@ -132,6 +130,4 @@ def return_posting(posting: Posting, reason: str, *, actor: User) -> None:
 
 
 def count_by_status(status: PostingStatus) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Posting).where(Posting.status == status)
-    ) or 0
+    return db.session.scalar(select(func.count()).select_from(Posting).where(Posting.status == status)) or 0

@@ -12,17 +12,41 @@ from matchmaker.services import require_bureau
 
 SEED: dict[type[TaxonomyMixin], list[str]] = {
     TechField: [
-        "电子信息", "先进制造", "航空航天", "现代交通", "农业", "新材料及其应用",
-        "新能源与高效节能", "环境保护与资源综合利用", "生物、医药和医疗器械", "核应用",
+        "电子信息",
+        "先进制造",
+        "航空航天",
+        "现代交通",
+        "农业",
+        "新材料及其应用",
+        "新能源与高效节能",
+        "环境保护与资源综合利用",
+        "生物、医药和医疗器械",
+        "核应用",
         "城市建设与社会发展",
     ],
     Town: [
-        "安宜镇", "范水镇", "夏集镇", "柳堡镇", "射阳湖镇", "广洋湖镇", "鲁垛镇", "小官庄镇",
-        "望直港镇", "曹甸镇", "西安丰镇", "山阳镇", "黄塍镇", "泾河镇", "宝应经济开发区",
+        "安宜镇",
+        "范水镇",
+        "夏集镇",
+        "柳堡镇",
+        "射阳湖镇",
+        "广洋湖镇",
+        "鲁垛镇",
+        "小官庄镇",
+        "望直港镇",
+        "曹甸镇",
+        "西安丰镇",
+        "山阳镇",
+        "黄塍镇",
+        "泾河镇",
+        "宝应经济开发区",
     ],
     EnterpriseTier: [
-        "创新型中小企业", "市级专精特新中小企业", "省级专精特新中小企业",
-        "国家级专精特新“小巨人”", "制造业单项冠军",
+        "创新型中小企业",
+        "市级专精特新中小企业",
+        "省级专精特新中小企业",
+        "国家级专精特新“小巨人”",
+        "制造业单项冠军",
     ],
 }
 
@@ -50,7 +74,7 @@ def _check_name(model: type[TaxonomyMixin], name: str, term: TaxonomyMixin | Non
     return name
 
 
-def add_term(model: type[TaxonomyMixin], name: str, position: int | None, *, actor: User):  # noqa: ANN201
+def add_term(model: type[TaxonomyMixin], name: str, position: int | None, *, actor: User):
     """A new term, placed last unless a position is given."""
     require_bureau(actor)
     name = _check_name(model, name, None)
@@ -62,9 +86,7 @@ def add_term(model: type[TaxonomyMixin], name: str, position: int | None, *, act
     return term
 
 
-def update_term(
-    term: TaxonomyMixin, name: str, position: int, active: bool, *, actor: User
-) -> None:
+def update_term(term: TaxonomyMixin, name: str, position: int, active: bool, *, actor: User) -> None:
     """Rename, reorder or retire a term; retired terms stay on old records but leave the forms."""
     require_bureau(actor)
     term.name = _check_name(type(term), name, term)

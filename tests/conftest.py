@@ -1,0 +1,231 @@
+"""Fixtures: an app per test on its own SQLite file (copied from a migrated template), clients,
+CLI runner, login helper and factories that build real objects through the services."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from matchmaker import create_app
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Organization,
+    OrgStatus,
+    OrgType,
+    Posting,
+    PostingKind,
+    PostingStatus,
+    TechField,
+    Town,
+    User,
+)
+from matchmaker.services import accounts, postings
+
+PASSWORD = "password123"
+
+
+def app_config(db_path: Path, **overrides: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",  # hashing cost is not under test; speed is
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database migrated to head and seeded, copied for every test (migrations run once)."""
+    from matchmaker.cli import init_db
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    app = create_app(app_config(path))
+    with app.app_context():
+        init_db()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, template_db: Path) -> Path:
+    path = tmp_path / "matchmaker.sqlite3"
+    shutil.copy(template_db, path)
+    return path
+
+
+@pytest.fixture
+def app(db_path: Path) -> Iterator[Flask]:
+    app = create_app(app_config(db_path))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class Auth:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        return self.client.post("/auth/login", data={"email": email, "password": password})
+
+    def logout(self) -> Any:
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+class Factory:
+    """Builds organisations, users and postings through the real services; returns ids."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._n = count(1)
+
+    def org(
+        self,
+        org_type: OrgType = OrgType.ENTERPRISE,
+        *,
+        status: OrgStatus = OrgStatus.VERIFIED,
+        name: str | None = None,
+        town: str | None = "安宜镇",
+    ) -> int:
+        n = next(self._n)
+        with self.app.app_context():
+            org = Organization(
+                name=name or f"测试单位{n}",
+                type=org_type,
+                town=db.session.query(Town).filter_by(name=town).one() if town else None,
+            )
+            org.status = status
+            db.session.add(org)
+            db.session.commit()
+            return org.id
+
+    def user(
+        self,
+        org_id: int | None = None,
+        *,
+        org_type: OrgType = OrgType.ENTERPRISE,
+        status: OrgStatus = OrgStatus.VERIFIED,
+        email: str | None = None,
+    ) -> str:
+        """A user (and, unless given, a fresh organisation of ``org_type``); returns the e-mail."""
+        if org_id is None:
+            org_id = self.org(org_type, status=status)
+        email = email or f"user{next(self._n)}@example.com"
+        with self.app.app_context():
+            accounts.create_user(
+                email, PASSWORD, "测试用户", db.session.get(Organization, org_id), phone="13800000000"
+            )
+            db.session.commit()
+        return email
+
+    def user_id(self, email: str) -> int:
+        with self.app.app_context():
+            user = accounts.find_user_by_email(email)
+            assert user is not None
+            return user.id
+
+    def org_of(self, email: str) -> int:
+        with self.app.app_context():
+            user = accounts.find_user_by_email(email)
+            assert user is not None
+            return user.organization_id
+
+    def bureau(self) -> str:
+        return self.user(org_type=OrgType.BUREAU)
+
+    def posting(
+        self,
+        owner_email: str,
+        kind: PostingKind | None = None,
+        status: PostingStatus = PostingStatus.PUBLISHED,
+        **details: Any,
+    ) -> int:
+        """A posting by ``owner_email``'s organisation, moved to ``status`` by real transitions."""
+        with self.app.app_context():
+            owner = accounts.find_user_by_email(owner_email)
+            assert owner is not None
+            kind = kind or postings.PostingKind.for_role(owner.role)[0]
+            if "tech_field" in details and isinstance(details["tech_field"], str):
+                details["tech_field"] = (
+                    db.session.query(TechField).filter_by(name=details["tech_field"]).one()
+                )
+            if "town" in details and isinstance(details["town"], str):
+                details["town"] = db.session.query(Town).filter_by(name=details["town"]).one()
+            details.setdefault("title", f"测试信息{next(self._n)}")
+            details.setdefault("description", "这是一条用于测试的详细描述，内容足够具体，超过二十个字。")
+            posting = postings.create_posting(kind, postings.PostingDetails(**details), actor=owner)
+            if status is not PostingStatus.DRAFT:
+                reviewer = self._reviewer()
+                postings.submit_posting(posting, actor=owner)
+                if status is PostingStatus.RETURNED:
+                    postings.return_posting(posting, "请补充技术指标。", actor=reviewer)
+                elif status in (PostingStatus.PUBLISHED, PostingStatus.CLOSED):
+                    postings.publish_posting(posting, actor=reviewer)
+                    if status is PostingStatus.CLOSED:
+                        postings.close_posting(posting, postings.CloseReason.ABANDONED, actor=owner)
+            db.session.commit()
+            return posting.id
+
+    def _reviewer(self) -> User:
+        reviewer = accounts.find_user_by_email("reviewer@example.com")
+        if reviewer is None:
+            org = accounts.ensure_organization("测试主管部门", OrgType.BUREAU)
+            reviewer = accounts.create_user("reviewer@example.com", PASSWORD, "审核员", org)
+        return reviewer
+
+    def get_posting(self, posting_id: int) -> dict[str, Any]:
+        """A plain snapshot of a posting's state for assertions."""
+        with self.app.app_context():
+            p = db.session.get(Posting, posting_id)
+            assert p is not None
+            return {
+                "status": p.status,
+                "return_reason": p.return_reason,
+                "title": p.title,
+                "close_reason": p.close_reason,
+                "events": [(e.action, e.reason) for e in p.events],
+                "keywords": p.keywords,
+                "cooperation_modes": p.cooperation_modes,
+                "confidential_detail": p.confidential_detail,
+                "visibility": p.visibility,
+            }
+
+    def get_org(self, org_id: int) -> dict[str, Any]:
+        with self.app.app_context():
+            o = db.session.get(Organization, org_id)
+            assert o is not None
+            return {
+                "status": o.status,
+                "status_reason": o.status_reason,
+                "name": o.name,
+                "events": [(e.action, e.reason, e.actor_id) for e in o.events],
+            }
+
+
+@pytest.fixture
+def make(app: Flask) -> Factory:
+    return Factory(app)
