@@ -21,6 +21,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, commands."""
     app = Flask(
         __name__,
+        instance_path=_instance_path(test_config),
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",
@@ -33,6 +34,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     return app
+
+
+def _instance_path(test_config: Mapping[str, Any] | None) -> str | None:
+    """Runtime data lives in ./instance unless INSTANCE_PATH (tests) or MATCHMAKER_INSTANCE_PATH says otherwise."""
+    path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("MATCHMAKER_INSTANCE_PATH")
+    return str(Path(path).resolve()) if path else None
 
 
 def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from matchmaker.exceptions import DomainError
@@ -29,6 +30,7 @@ def init_db() -> int:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """创建或升级数据库结构，并写入初始分类（可重复执行）。"""
     added = init_db()
@@ -36,6 +38,7 @@ def init_db_command() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(list(ROLE_ORG_TYPES)), required=True, help="用户角色")
 @click.option("--org", "org_name", required=True, help="所属单位名称（不存在则创建为已认证）")
@@ -62,6 +65,7 @@ def create_user_command(email: str, role: str, org_name: str, name: str | None, 
 
 
 @click.command("demo-data")
+@with_appcontext
 def demo_data_command() -> None:
     """写入一套演示数据（企业、高校院所、主管部门账号和各类信息），并打印演示账号。"""
     from matchmaker.demo import DEMO_PASSWORD, load_demo_data

@@ -33,6 +33,7 @@ PASSWORD = "password123"
 
 def app_config(db_path: Path, **overrides: Any) -> dict[str, Any]:
     return {
+        "INSTANCE_PATH": db_path.parent / "instance",
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",

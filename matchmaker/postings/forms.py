@@ -82,7 +82,9 @@ class PostingForm(BaseForm):
         description="不填表示面议。",
     )
     valid_until = DateField("有效期至", validators=[Optional()], description="不填表示长期有效。")
-    cooperation_modes = MultiCheckboxField("合作方式", choices=options(CooperationMode.choices()))
+    cooperation_modes = MultiCheckboxField(
+        "合作方式", choices=options(CooperationMode.choices()), validate_choice=False
+    )
     maturity = SelectField(
         "成熟度", choices=options(Maturity.choices(), "（不适用）"), coerce=optional_choice
     )

@@ -1,0 +1,97 @@
+"""Application-wide behaviour: configuration, security headers and cookies, CSRF, SQLite, errors, migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import check
+from sqlalchemy import text
+
+from matchmaker import create_app
+from matchmaker.extensions import db
+from tests.conftest import Auth, Factory, app_config
+
+
+def test_secret_key_is_generated_per_installation_never_defaulted(tmp_path: Path, db_path: Path) -> None:
+    config = app_config(db_path)
+    del config["SECRET_KEY"]
+    app = create_app(config)
+    key_file = tmp_path / "instance" / "secret_key"
+    assert app.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(app.config["SECRET_KEY"]) >= 32
+    assert key_file.stat().st_mode & 0o077 == 0  # readable by the owner only
+    assert create_app(config).config["SECRET_KEY"] == app.config["SECRET_KEY"]  # stable across workers
+    other = create_app({**config, "INSTANCE_PATH": tmp_path / "other"})
+    assert other.config["SECRET_KEY"] != app.config["SECRET_KEY"]  # unique per installation
+
+
+def test_configured_secret_key_wins(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHMAKER_SECRET_KEY", "from-the-environment")
+    config = app_config(db_path)
+    del config["SECRET_KEY"]
+    assert create_app(config).config["SECRET_KEY"] == "from-the-environment"
+
+
+def test_security_headers_and_cookie_flags(client: FlaskClient, auth: Auth, make: Factory) -> None:
+    response = client.get("/")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    login = auth.login(make.user())
+    cookie = login.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_csrf_is_enforced_on_forms_and_logout(db_path: Path, make: Factory) -> None:
+    email = make.user()
+    app = create_app(app_config(db_path, WTF_CSRF_ENABLED=True))
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": email, "password": "password123"})
+    assert response.status_code == 400 and "刷新页面" in response.get_data(as_text=True)
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post(
+        "/auth/login", data={"email": email, "password": "password123", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert client.post("/auth/logout").status_code == 400  # logout without a token is refused
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_sqlite_is_configured_for_a_web_server(app: Flask) -> None:
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_models_and_migrations_agree(app: Flask) -> None:
+    """A model change without a migration fails here (alembic autogenerate finds a diff)."""
+    with app.app_context():
+        check()  # raises (SystemExit via flask-migrate) when an upgrade operation is pending
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "title"), [("/nope", 404, "页面不存在"), ("/postings/abc/", 404, "页面不存在")]
+)
+def test_error_pages_are_chinese(client: FlaskClient, url: str, code: int, title: str) -> None:
+    response = client.get(url)
+    assert response.status_code == code and title in response.get_data(as_text=True)
+
+
+def test_forbidden_page_is_chinese(client: FlaskClient, auth: Auth, make: Factory) -> None:
+    auth.login(make.user())
+    response = client.get("/review/postings")
+    assert response.status_code == 403 and "无权访问" in response.get_data(as_text=True)
+
+
+def test_static_css_is_served_locally(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/static/css/app.css"' in page and "http" not in page.split("<body")[0].replace(
+        "http-equiv", ""
+    )
+    with client.get("/static/css/app.css") as css:
+        assert css.status_code == 200 and b".site-header" in css.data

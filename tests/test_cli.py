@@ -1,0 +1,139 @@
+"""The CLI commands other work relies on: init-db, create-user, demo-data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
+
+from matchmaker import create_app
+from matchmaker.extensions import db
+from matchmaker.models import Organization, OrgStatus, OrgType, Posting, PostingStatus, TechField, Town, User
+from tests.conftest import app_config
+
+
+def test_init_db_creates_schema_and_is_safe_twice(tmp_path: Path) -> None:
+    app = create_app(app_config(tmp_path / "fresh.sqlite3"))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0, first.output
+    assert "新增分类条目 31 个" in first.output
+    second = runner.invoke(args=["init-db"])
+    assert second.exit_code == 0 and "新增分类条目 0 个" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TechField)) == 11
+        assert db.session.scalar(select(func.count()).select_from(Town)) == 15
+        db.engine.dispose()
+
+
+def test_init_db_keeps_edited_vocabularies(app: Flask, runner: FlaskCliRunner) -> None:
+    with app.app_context():
+        town = db.session.scalar(select(Town).where(Town.name == "安宜镇"))
+        town.name = "安宜镇（城区）"
+        db.session.commit()
+    runner.invoke(args=["init-db"])
+    with app.app_context():
+        names = set(db.session.scalars(select(Town.name)))
+        assert "安宜镇（城区）" in names and "安宜镇" not in names
+
+
+def test_create_user_creates_verified_organisation(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "staff@example.com",
+            "--role",
+            "bureau",
+            "--org",
+            "宝应县科学技术局",
+            "--password",
+            "password123",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "staff@example.com"))
+        assert user is not None and user.is_bureau and user.check_password("password123")
+        assert user.organization.status is OrgStatus.VERIFIED and user.organization.type is OrgType.BUREAU
+
+
+def test_create_user_prompts_for_password(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=["create-user", "prof@example.com", "--role", "university", "--org", "某大学"],
+        input="password123\npassword123\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "prof@example.com"))
+        assert user is not None and user.check_password("password123")
+
+
+def test_create_user_joins_existing_organisation_and_refuses_role_mismatch(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    args = ["--role", "enterprise", "--org", "宝应某公司", "--password", "password123"]
+    assert runner.invoke(args=["create-user", "a@example.com", *args]).exit_code == 0
+    assert runner.invoke(args=["create-user", "b@example.com", *args]).exit_code == 0
+    mismatch = runner.invoke(
+        args=[
+            "create-user",
+            "c@example.com",
+            "--role",
+            "bureau",
+            "--org",
+            "宝应某公司",
+            "--password",
+            "password123",
+        ]
+    )
+    assert mismatch.exit_code != 0 and "与所选角色不符" in mismatch.output
+    duplicate = runner.invoke(args=["create-user", "a@example.com", *args])
+    assert duplicate.exit_code != 0 and "该邮箱已注册" in duplicate.output
+    short = runner.invoke(
+        args=[
+            "create-user",
+            "d@example.com",
+            "--role",
+            "enterprise",
+            "--org",
+            "宝应某公司",
+            "--password",
+            "short",
+        ]
+    )
+    assert short.exit_code != 0 and "密码至少8位" in short.output
+    with app.app_context():
+        org = db.session.scalar(select(Organization).where(Organization.name == "宝应某公司"))
+        assert org is not None and len(org.users) == 2
+
+
+def test_demo_data_is_clickable_and_idempotent(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    assert "gxj@demo-baoying.cn" in result.output and "demo12345" in result.output
+    with app.app_context():
+        by_status = dict(
+            db.session.execute(select(Posting.status, func.count()).group_by(Posting.status)).all()
+        )
+        towns = db.session.scalar(
+            select(func.count(func.distinct(Organization.town_id))).where(
+                Organization.type == OrgType.ENTERPRISE
+            )
+        )
+        kinds = db.session.scalar(select(func.count(func.distinct(Posting.kind))))
+    assert sum(by_status.values()) >= 20 and kinds == 4 and towns >= 3
+    assert set(by_status) == set(PostingStatus)  # postings in every state
+    again = runner.invoke(args=["demo-data"])
+    assert again.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Posting)) == sum(by_status.values())
+
+
+def test_demo_logins_work(app: Flask, runner: FlaskCliRunner) -> None:
+    runner.invoke(args=["demo-data"])
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": "gxj@demo-baoying.cn", "password": "demo12345"})
+    assert response.status_code == 302
+    assert "待审核" in client.get("/home").get_data(as_text=True)
