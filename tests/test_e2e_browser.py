@@ -1,0 +1,158 @@
+"""End to end in a real browser (Debian's chromium via Playwright) against a real HTTP server:
+register → draft → bureau verifies → submit → returned with a reason → revised → published → browsed."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from matchmaker import create_app
+from matchmaker.extensions import db
+from tests.conftest import PASSWORD, Factory, app_config
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test installs it)")
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def live(db_path: Path) -> Iterator[tuple[str, Factory]]:
+    """The real app (CSRF on) served over HTTP on a free loopback port."""
+    app = create_app(app_config(db_path, WTF_CSRF_ENABLED=True))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", Factory(app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def page(live: tuple[str, Factory]) -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        context = browser.new_context(locale="zh-CN")
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def login(page, base: str, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+    page.goto(f"{base}/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/home")
+
+
+def logout(page) -> None:  # noqa: ANN001
+    page.click("text=退出")
+    page.wait_for_selector("text=您已退出登录")
+
+
+def test_need_goes_from_registration_to_publication(page, live: tuple[str, Factory]) -> None:  # noqa: ANN001
+    base, make = live
+    bureau = make.bureau()
+
+    # An enterprise registers; its organisation waits for verification.
+    page.goto(f"{base}/auth/register")
+    page.fill("#org_name", "宝应县浏览器测试有限公司")
+    page.select_option("#org_type", "enterprise")
+    page.fill("#credit_code", "91350100M000100Y44")  # wrong check digit first
+    page.select_option("#town", label="曹甸镇")
+    page.fill("#contact_name", "浏览器")
+    page.fill("#contact_phone", "13900000000")
+    page.fill("#email", "browser@example.com")
+    page.fill("#password", "browser-pass-1")
+    page.fill("#password_confirm", "browser-pass-1")
+    page.click("button[type=submit]")
+    assert "校验位不正确" in page.inner_text("#credit_code-error")
+    assert page.input_value("#org_name") == "宝应县浏览器测试有限公司"  # nothing typed is lost
+    page.fill("#credit_code", "91350100M000100Y43")
+    page.fill("#password", "browser-pass-1")
+    page.fill("#password_confirm", "browser-pass-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/home")
+    assert "等待主管部门认证" in page.content()
+
+    # It drafts a need; submitting is refused until verified, the draft is kept.
+    page.click("text=发布研发需求")
+    page.fill("#title", "曹甸镇电机绕组自动化改造")
+    page.fill("#description", "现有电机绕组靠人工嵌线，效率低且一致性差，希望实现自动绕线嵌线，节拍不超过90秒。")
+    page.fill("#keywords", "电机绕组、自动化")
+    page.click("text=保存并提交审核")
+    assert "未能提交审核" in page.content()
+    posting_url = page.url
+    logout(page)
+
+    # Bureau verifies the organisation.
+    login(page, base, bureau)
+    page.click("text=单位认证")
+    page.click("text=宝应县浏览器测试有限公司")
+    page.fill("#note", "已核验营业执照")
+    page.click("button:has-text('通过认证')")
+    assert "已通过认证" in page.content()
+    logout(page)
+
+    # The enterprise submits; the bureau returns it with a reason.
+    login(page, base, "browser@example.com", "browser-pass-1")
+    page.goto(posting_url)
+    page.click("button:has-text('提交审核')")
+    assert "已提交主管部门审核" in page.content()
+    logout(page)
+    login(page, base, bureau)
+    page.click("nav >> text=信息审核")
+    page.click("text=曹甸镇电机绕组自动化改造")
+    page.fill("#reason", "请补充电机型号范围和年产量。")
+    page.click("button:has-text('退回修改')")
+    logout(page)
+
+    # The enterprise sees why, revises and resubmits; the bureau publishes.
+    login(page, base, "browser@example.com", "browser-pass-1")
+    page.goto(posting_url)
+    assert "请补充电机型号范围和年产量。" in page.content()
+    page.get_by_role("link", name="修改", exact=True).click()
+    page.fill("#description", "Y系列电机（H80–H160）绕组靠人工嵌线，年产5万台，希望实现自动绕线嵌线，节拍不超过90秒。")
+    page.click("text=保存并提交审核")
+    assert "已提交主管部门审核" in page.content()
+    logout(page)
+    login(page, base, bureau)
+    page.click("nav >> text=信息审核")
+    page.click("text=曹甸镇电机绕组自动化改造")
+    page.click("button:has-text('通过并发布')")
+    logout(page)
+
+    # Anyone can now find it.
+    page.goto(f"{base}/postings/rd-need/?q=绕组")
+    page.click("text=曹甸镇电机绕组自动化改造")
+    assert "年产5万台" in page.content()
+    assert "登录后查看" in page.content()
+
+
+def test_pages_fit_a_phone_screen(page, live: tuple[str, Factory]) -> None:  # noqa: ANN001
+    base, make = live
+    owner = make.user()
+    make.posting(owner, title="手机屏幕上的一条很长很长的研发需求标题，用来检查换行是否正常")
+    page.set_viewport_size({"width": 375, "height": 740})
+    login(page, base, owner)
+    for path in ("/", "/postings/rd-need/", "/postings/mine", "/postings/new/rd-need", "/auth/register"):
+        if path == "/auth/register":
+            logout(page)
+        page.goto(base + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
