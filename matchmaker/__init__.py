@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,7 @@ def register_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_for_web(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
 
 
-def _sqlite_for_web(busy_timeout_ms: int):
+def _sqlite_for_web(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
     """Foreign keys on, WAL so readers don't block the writer, and wait for locks instead of failing."""
 
     def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -116,8 +116,9 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.main.views import bp as main_bp
     from matchmaker.postings.views import bp as postings_bp
     from matchmaker.review.views import bp as review_bp
-    from matchmaker.web import PostingKindConverter
+    from matchmaker.web import BoundedIntConverter, PostingKindConverter
 
+    app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["kind"] = PostingKindConverter
     for blueprint in (main_bp, auth_bp, postings_bp, review_bp, admin_bp):
         app.register_blueprint(blueprint)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, flash, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
 
 from matchmaker.exceptions import DomainError, PermissionDenied
 from matchmaker.extensions import db
@@ -42,7 +43,7 @@ def register(app: Flask) -> None:
         return render_error(403, error.message)
 
     @app.errorhandler(DomainError)
-    def domain_error(error: DomainError):
+    def domain_error(error: DomainError) -> Response:
         db.session.rollback()
         flash(error.message, "error")
         return redirect_back()

@@ -7,9 +7,11 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.routing import BaseConverter, ValidationError
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+from werkzeug.routing import BaseConverter, IntegerConverter, Map, ValidationError
 from werkzeug.wrappers import Response
 
 from matchmaker.exceptions import FieldError
@@ -68,6 +70,37 @@ def redirect_back() -> Response:
             if is_safe_path(path):
                 return redirect(path, code=303)
     return redirect(url_for("main.index"), code=303)
+
+
+MAX_ID = 2**63 - 1  # SQLite's INTEGER range: larger ids can't exist
+MAX_PAGE = 100_000
+
+
+def int_arg(name: str, *, maximum: int = MAX_ID) -> int | None:
+    """A positive integer query argument; anything else (text, negative, huge) counts as absent."""
+    value = request.args.get(name, "")
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if 0 < number <= maximum else None
+
+
+def paginate(stmt: Select[Any]) -> Pagination:
+    """One page of ``stmt`` by ``?page=``; a page past the end is simply empty, never an error."""
+    return db.paginate(
+        stmt,
+        page=int_arg("page", maximum=MAX_PAGE) or 1,
+        per_page=current_app.config["POSTINGS_PER_PAGE"],
+        error_out=False,
+    )
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` that only matches ids the database can hold (a huge id is a 404, not a 500)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def get_posting_or_404(posting_id: int, *, for_owner: bool = False) -> Posting:

@@ -95,3 +95,29 @@ def test_static_css_is_served_locally(client: FlaskClient) -> None:
     )
     with client.get("/static/css/app.css") as css:
         assert css.status_code == 200 and b".site-header" in css.data
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/postings/99999999999999999999",
+        "/postings/99999999999999999999/edit",
+        "/postings/rd-need/?page=99999999999999999999",
+        "/postings/rd-need/?page=1000000",
+        "/postings/rd-need/?field=99999999999999999999&town=-1",
+        "/postings/rd-need/?field=١٢",  # non-ASCII digits
+        "/postings/rd-need/?q=%00abc",
+        "/postings/mine?page=99999999999999999999&status=nonsense",
+        "/review/organizations/99999999999999999999",
+        "/review/postings?page=99999999999999999999",
+        "/admin/taxonomies/towns/99999999999999999999",
+    ],
+)
+def test_hostile_urls_never_give_500(client: FlaskClient, auth: Auth, make: Factory, url: str) -> None:
+    make.posting(make.user())
+    for email in (None, make.user(), make.bureau()):
+        if email:
+            auth.login(email)
+        assert client.get(url).status_code in (200, 302, 403, 404)
+        if email:
+            auth.logout()

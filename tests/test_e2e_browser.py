@@ -16,7 +16,9 @@ from matchmaker.extensions import db
 from tests.conftest import PASSWORD, Factory, app_config
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test installs it)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (scripts/test installs it)"
+)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -42,8 +44,15 @@ def page(live: tuple[str, Factory]) -> Iterator[object]:
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         context = browser.new_context(locale="zh-CN")
         context.set_default_timeout(15_000)
@@ -52,7 +61,7 @@ def page(live: tuple[str, Factory]) -> Iterator[object]:
         browser.close()
 
 
-def login(page, base: str, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+def login(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.goto(f"{base}/auth/login")
     page.fill("#email", email)
     page.fill("#password", password)
@@ -60,12 +69,12 @@ def login(page, base: str, email: str, password: str = PASSWORD) -> None:  # noq
     page.wait_for_url(f"{base}/home")
 
 
-def logout(page) -> None:  # noqa: ANN001
+def logout(page) -> None:
     page.click("text=退出")
     page.wait_for_selector("text=您已退出登录")
 
 
-def test_need_goes_from_registration_to_publication(page, live: tuple[str, Factory]) -> None:  # noqa: ANN001
+def test_need_goes_from_registration_to_publication(page, live: tuple[str, Factory]) -> None:
     base, make = live
     bureau = make.bureau()
 
@@ -93,7 +102,9 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
     # It drafts a need; submitting is refused until verified, the draft is kept.
     page.click("text=发布研发需求")
     page.fill("#title", "曹甸镇电机绕组自动化改造")
-    page.fill("#description", "现有电机绕组靠人工嵌线，效率低且一致性差，希望实现自动绕线嵌线，节拍不超过90秒。")
+    page.fill(
+        "#description", "现有电机绕组靠人工嵌线，效率低且一致性差，希望实现自动绕线嵌线，节拍不超过90秒。"
+    )
     page.fill("#keywords", "电机绕组、自动化")
     page.click("text=保存并提交审核")
     assert "未能提交审核" in page.content()
@@ -127,7 +138,10 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
     page.goto(posting_url)
     assert "请补充电机型号范围和年产量。" in page.content()
     page.get_by_role("link", name="修改", exact=True).click()
-    page.fill("#description", "Y系列电机（H80–H160）绕组靠人工嵌线，年产5万台，希望实现自动绕线嵌线，节拍不超过90秒。")
+    page.fill(
+        "#description",
+        "Y系列电机（H80–H160）绕组靠人工嵌线，年产5万台，希望实现自动绕线嵌线，节拍不超过90秒。",
+    )
     page.click("text=保存并提交审核")
     assert "已提交主管部门审核" in page.content()
     logout(page)
@@ -144,7 +158,7 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
     assert "登录后查看" in page.content()
 
 
-def test_pages_fit_a_phone_screen(page, live: tuple[str, Factory]) -> None:  # noqa: ANN001
+def test_pages_fit_a_phone_screen(page, live: tuple[str, Factory]) -> None:
     base, make = live
     owner = make.user()
     make.posting(owner, title="手机屏幕上的一条很长很长的研发需求标题，用来检查换行是否正常")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, select
+from typing import Self
+
+from sqlalchemy import Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matchmaker.extensions import db
@@ -23,7 +25,7 @@ class TaxonomyMixin:
         return self.name
 
     @classmethod
-    def ordered(cls, *, active_only: bool = True):
+    def ordered(cls, *, active_only: bool = True) -> Select[tuple[Self]]:
         """Terms in display order; retired ones only when asked for."""
         stmt = select(cls).order_by(cls.position, cls.id)
         if active_only:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -21,30 +21,21 @@ from matchmaker.models import (
 from matchmaker.postings import queries
 from matchmaker.postings.forms import CloseForm, PostingForm
 from matchmaker.services import postings as service
-from matchmaker.web import get_posting_or_404, roles_required
+from matchmaker.web import get_posting_or_404, int_arg, paginate, roles_required
 
 bp = Blueprint("postings", __name__, url_prefix="/postings")
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @bp.get("/<kind:kind>/")
 def browse(kind: PostingKind) -> str:
     mode_code = request.args.get("mode", "")
     filters = queries.BrowseFilters(
-        tech_field_id=_int_arg("field"),
-        town_id=_int_arg("town"),
+        tech_field_id=int_arg("field"),
+        town_id=int_arg("town"),
         cooperation_mode=CooperationMode.from_label(mode_code) if mode_code else None,
         q=request.args.get("q", "").strip()[: queries.MAX_QUERY_LENGTH] or None,
     )
-    page = db.paginate(
-        queries.browse(kind, filters, current_user),
-        per_page=current_app.config["POSTINGS_PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate(queries.browse(kind, filters, current_user))
     return render_template(
         "postings/browse.html",
         kind=kind,
@@ -72,11 +63,7 @@ def detail(posting_id: int) -> str:
 @roles_required(Role.ENTERPRISE, Role.UNIVERSITY)
 def mine() -> str:
     status = PostingStatus.from_label(request.args.get("status", "")) if request.args.get("status") else None
-    page = db.paginate(
-        queries.owned_by(current_user, status=status),
-        per_page=current_app.config["POSTINGS_PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate(queries.owned_by(current_user, status=status))
     return render_template("postings/mine.html", page=page, status=status)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -12,7 +12,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Organization, OrgStatus, Posting, PostingStatus
 from matchmaker.review.forms import ApproveForm, RefuseForm
 from matchmaker.services import accounts, postings
-from matchmaker.web import bureau_required
+from matchmaker.web import bureau_required, paginate
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -26,7 +26,7 @@ def posting_queue() -> str:
         .options(selectinload(Posting.organization))
         .order_by(Posting.submitted_at, Posting.id)  # oldest first: first come, first reviewed
     )
-    page = db.paginate(stmt, per_page=current_app.config["POSTINGS_PER_PAGE"], error_out=False)
+    page = paginate(stmt)
     return render_template("review/posting_queue.html", page=page)
 
 
@@ -78,7 +78,7 @@ def organization_queue() -> str:
         .where(Organization.status == status)
         .order_by(Organization.created_at, Organization.id)
     )
-    page = db.paginate(stmt, per_page=current_app.config["POSTINGS_PER_PAGE"], error_out=False)
+    page = paginate(stmt)
     return render_template("review/organization_queue.html", page=page, status=status)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import func, select
 
 from matchmaker.exceptions import FieldError
@@ -9,6 +11,8 @@ from matchmaker.extensions import db
 from matchmaker.models import TAXONOMIES, EnterpriseTier, TechField, Town, User
 from matchmaker.models.taxonomy import TaxonomyMixin
 from matchmaker.services import require_bureau
+
+T = TypeVar("T", bound=TaxonomyMixin)
 
 SEED: dict[type[TaxonomyMixin], list[str]] = {
     TechField: [
@@ -74,7 +78,7 @@ def _check_name(model: type[TaxonomyMixin], name: str, term: TaxonomyMixin | Non
     return name
 
 
-def add_term(model: type[TaxonomyMixin], name: str, position: int | None, *, actor: User):
+def add_term(model: type[T], name: str, position: int | None, *, actor: User) -> T:
     """A new term, placed last unless a position is given."""
     require_bureau(actor)
     name = _check_name(model, name, None)
