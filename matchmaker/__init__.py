@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response
 from sqlalchemy import event
 
-from matchmaker.extensions import csrf, db, login_manager, migrate
+from matchmaker.extensions import csrf, db, login_manager, migrate, search
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -94,6 +94,7 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_for_web(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+    search.init_app(app)  # after the database: a missing index is rebuilt from it
 
 
 def _sqlite_for_web(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
@@ -114,13 +115,14 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.admin.views import bp as admin_bp
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.main.views import bp as main_bp
+    from matchmaker.matches.views import bp as matches_bp
     from matchmaker.postings.views import bp as postings_bp
     from matchmaker.review.views import bp as review_bp
     from matchmaker.web import BoundedIntConverter, PostingKindConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["kind"] = PostingKindConverter
-    for blueprint in (main_bp, auth_bp, postings_bp, review_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, postings_bp, matches_bp, review_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
-from flask.cli import with_appcontext
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from matchmaker.exceptions import DomainError
@@ -82,6 +82,41 @@ def demo_data_command() -> None:
         click.echo(f"  {email:<28} {label}")
 
 
+search_group = AppGroup("search", help="全文检索索引：检查与重建。")
+
+
+@search_group.command("check")
+def search_check_command() -> None:
+    """比较数据库与索引；有差异时以非零状态退出。"""
+    from matchmaker.search import indexing
+
+    report = indexing.check(current_app.extensions["search"], db.engine)
+    click.echo(f"应索引 {report.expected} 条，索引中 {report.indexed} 条，待写入队列 {report.pending} 条。")
+    for label, ids in (("缺失", report.missing), ("多余", report.extra), ("过期", report.stale)):
+        if ids:
+            shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
+            click.echo(f"{label} {len(ids)} 条：{shown}")
+    if not report.ok:
+        raise click.ClickException("索引与数据库不一致，请运行 flask --app matchmaker search reindex。")
+    click.echo("索引与数据库一致。")
+
+
+@search_group.command("reindex")
+def search_reindex_command() -> None:
+    """从数据库重建索引（重建期间搜索照常可用）。"""
+    from matchmaker.search import indexing
+
+    store = current_app.extensions["search"]
+    with click.progressbar(length=1, label="重建索引", show_pos=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        total = indexing.rebuild(store, db.engine, progress)
+    click.echo(f"已重建索引：{total} 条已发布信息。")
+
+
 def register(app: Flask) -> None:
-    for command in (init_db_command, create_user_command, demo_data_command):
+    for command in (init_db_command, create_user_command, demo_data_command, search_group):
         app.cli.add_command(command)

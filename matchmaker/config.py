@@ -28,4 +28,10 @@ WTF_CSRF_TIME_LIMIT = None  # tie the token to the session rather than a clock: 
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 POSTINGS_PER_PAGE = 20
+
+# Search index folder; empty means instance/search.
+SEARCH_INDEX_DIR = ""
+SEARCH_MAX_QUERY_CHARS = 100  # longer input is cut: user text can't slow the server down
+SEARCH_MAX_TERMS = 12
+SEARCH_CANDIDATES = 200  # hits fetched before visibility filtering; totals beyond are estimates
 SITE_NAME = "宝应县专精特新产学研供需对接平台"

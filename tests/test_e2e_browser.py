@@ -65,7 +65,7 @@ def login(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.goto(f"{base}/auth/login")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{base}/home")
 
 
@@ -89,13 +89,13 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
     page.fill("#email", "browser@example.com")
     page.fill("#password", "browser-pass-1")
     page.fill("#password_confirm", "browser-pass-1")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert "校验位不正确" in page.inner_text("#credit_code-error")
     assert page.input_value("#org_name") == "宝应县浏览器测试有限公司"  # nothing typed is lost
     page.fill("#credit_code", "91350100M000100Y43")
     page.fill("#password", "browser-pass-1")
     page.fill("#password_confirm", "browser-pass-1")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{base}/home")
     assert "等待主管部门认证" in page.content()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import threading
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -12,6 +14,8 @@ from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
 from matchmaker.models import TAXONOMIES, Organization, OrgType, User
 from matchmaker.models.taxonomy import TaxonomyMixin
+from matchmaker.search import indexing
+from matchmaker.search.engine import IndexBusy
 from matchmaker.services import accounts, taxonomy
 from matchmaker.web import attach_field_error, bureau_required
 
@@ -102,3 +106,35 @@ def users() -> str | tuple[str, int] | Response:
     ).all()
     status = 422 if form.is_submitted() else 200
     return render_template("admin/users.html", form=form, staff=staff, vocabularies=TAXONOMIES), status
+
+
+@bp.get("/search")
+@bureau_required
+def search_index() -> str:
+    store = current_app.extensions["search"]
+    report = indexing.check(store, db.engine)
+    return render_template("admin/search.html", report=report, busy=store.is_busy(), vocabularies=TAXONOMIES)
+
+
+@bp.post("/search/reindex")
+@bureau_required
+def reindex() -> Response:
+    """Rebuild in the background: search keeps working on the old index until the swap."""
+    store = current_app.extensions["search"]
+    if store.is_busy():
+        flash("索引正在写入或重建，请稍后刷新查看。", "warning")
+        return redirect(url_for("admin.search_index"))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                indexing.rebuild(store, db.engine)
+            except IndexBusy:
+                pass  # someone else started a rebuild first; theirs will do
+            except Exception:
+                app.logger.exception("search reindex failed")
+
+    threading.Thread(target=run, name="search-reindex", daemon=True).start()
+    flash("已开始重建索引，重建期间搜索照常可用。几分钟后刷新本页查看结果。", "success")
+    return redirect(url_for("admin.search_index"))

@@ -19,6 +19,7 @@ from matchmaker.models.postings import (
     PostingStatus,
     Visibility,
 )
+from matchmaker.models.search import SearchOutbox
 from matchmaker.models.taxonomy import TAXONOMIES, EnterpriseTier, TechField, Town
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "PostingKind",
     "PostingStatus",
     "Role",
+    "SearchOutbox",
     "TechField",
     "Town",
     "User",

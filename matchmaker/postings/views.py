@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.exceptions import InvalidTransition
-from matchmaker.extensions import db
+from matchmaker.extensions import db, search
 from matchmaker.forms import term_pairs
 from matchmaker.models import (
     CloseReason,
@@ -20,10 +20,13 @@ from matchmaker.models import (
 )
 from matchmaker.postings import queries
 from matchmaker.postings.forms import CloseForm, PostingForm
+from matchmaker.search import matching
 from matchmaker.services import postings as service
 from matchmaker.web import get_posting_or_404, int_arg, paginate, roles_required
 
 bp = Blueprint("postings", __name__, url_prefix="/postings")
+
+PROPOSALS_ON_DETAIL = 5
 
 
 @bp.get("/<kind:kind>/")
@@ -50,9 +53,13 @@ def browse(kind: PostingKind) -> str:
 @bp.get("/<int:posting_id>")
 def detail(posting_id: int) -> str:
     posting = get_posting_or_404(posting_id)
+    proposals = []
+    if posting.status is PostingStatus.PUBLISHED and not posting.is_expired:
+        proposals = matching.propose(search.fresh_store(), posting, current_user, limit=PROPOSALS_ON_DETAIL)
     return render_template(
         "postings/detail.html",
         posting=posting,
+        proposals=proposals,
         close_form=CloseForm(),
         show_confidential=posting.can_see_confidential(current_user),
         show_history=posting.can_see_confidential(current_user),

@@ -1,0 +1,68 @@
+"""Search published postings; see proposed counterparts of one's own postings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from matchmaker.extensions import db, search
+from matchmaker.forms import term_pairs
+from matchmaker.models import Posting, PostingKind, PostingStatus, Role, TechField, Town
+from matchmaker.search import matching, queries
+from matchmaker.web import MAX_PAGE, int_arg, roles_required
+
+bp = Blueprint("matches", __name__)
+
+MINE_PER_POSTING = 5
+
+
+@bp.get("/search")
+def search_page() -> str:
+    text = request.args.get("q", "").strip()
+    kind = PostingKind.from_label(request.args.get("kind", "")) if request.args.get("kind") else None
+    field_id, town_id = int_arg("field"), int_arg("town")
+    results = None
+    if text:
+        results = queries.search(
+            search.fresh_store(),
+            text,
+            current_user,
+            kind=kind,
+            tech_field_id=field_id,
+            town_id=town_id,
+            page=int_arg("page", maximum=MAX_PAGE) or 1,
+            per_page=current_app.config["POSTINGS_PER_PAGE"],
+        )
+    return render_template(
+        "matches/search.html",
+        q=text,
+        kind=kind,
+        field_id=field_id,
+        town_id=town_id,
+        results=results,
+        fields=[("", "全部技术领域"), *term_pairs(TechField)],
+        towns=[("", "全部镇区"), *term_pairs(Town)],
+        max_chars=current_app.config["SEARCH_MAX_QUERY_CHARS"],
+    )
+
+
+@bp.get("/matches")
+@roles_required(Role.ENTERPRISE, Role.UNIVERSITY)
+def mine() -> str:
+    """为我推荐: for each of the organisation's published postings, its best counterparts."""
+    postings = db.session.scalars(
+        select(Posting)
+        .where(
+            Posting.organization_id == current_user.organization_id,
+            Posting.status == PostingStatus.PUBLISHED,
+        )
+        .order_by(Posting.published_at.desc())
+    ).all()
+    store = search.fresh_store()
+    groups = [
+        (p, matching.propose(store, p, current_user, limit=MINE_PER_POSTING))
+        for p in postings
+        if not p.is_expired
+    ]
+    return render_template("matches/mine.html", groups=groups)

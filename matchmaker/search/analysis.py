@@ -1,0 +1,219 @@
+"""Chinese-aware analysis for Whoosh: rjieba segmentation with positions that make phrases work.
+
+Index time uses jieba's search mode (a long word also yields its sub-words, so 电池 finds 锂电池);
+query time uses precise mode. Every sub-word shares the ordinal position of the precise word it
+lies in, so the precise words of a phrase query stand at consecutive positions in the index.
+Whoosh pickles these classes into the index schema: keep them importable at this path.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import rjieba
+from whoosh.analysis import (
+    Composable,
+    LowercaseFilter,
+    StopFilter,
+    Token,
+    Tokenizer,
+)
+
+HERE = Path(__file__).parent
+WORD = re.compile(r"\w", re.UNICODE)
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+SUBWORD_SPLIT = re.compile(r"[-_/·]+")  # not ".": 0.01mm stays whole
+
+
+def _read_list(name: str) -> list[str]:
+    lines = (HERE / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+@cache
+def load_user_dictionary() -> int:
+    """Teach the segmenter the domain's technical terms once per process; returns how many."""
+    words = _read_list("userdict.txt")
+    for word in words:
+        rjieba.add_word(word, None, None)
+    return len(words)
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in _read_list("stopwords.txt"))
+
+
+def normalize(text: str) -> str:
+    """Full-width letters and digits to half-width (ＰＬＣ → PLC, ５Ｇ → 5G)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def segment(text: str, *, search_mode: bool) -> Iterator[tuple[str, int, int, int]]:
+    """(word, ordinal position, start char, end char) for every word-like token of ``text``;
+    a word appears once per position."""
+    seen: set[tuple[str, int]] = set()
+    for token in _segment(text, search_mode=search_mode):
+        key = (token[0].lower(), token[1])
+        if key not in seen:
+            seen.add(key)
+            yield token
+
+
+def _segment(text: str, *, search_mode: bool) -> Iterator[tuple[str, int, int, int]]:
+    load_user_dictionary()
+    text = normalize(text)
+    precise = [t for t in rjieba.tokenize(text) if WORD.search(t[0])]
+    starts = [start for _, start, _ in precise]
+    if not search_mode:
+        for pos, (word, start, end) in enumerate(precise):
+            yield word, pos, start, end
+            if not CJK.search(word):
+                yield from _parts(word, pos, start)
+        return
+    pos = -1
+    for word, start, end in rjieba.tokenize(text, mode="search"):
+        if not WORD.search(word):
+            continue
+        # The precise word this token lies in gives its position (sub-words share it).
+        while pos + 1 < len(starts) and starts[pos + 1] <= start:
+            pos += 1
+        yield word, max(pos, 0), start, end
+        if not CJK.search(word):
+            yield from _parts(word, max(pos, 0), start)
+
+
+def _parts(word: str, pos: int, start: int) -> Iterator[tuple[str, int, int, int]]:
+    """Wi-Fi → wi, fi; abc_def → abc, def (the whole token is kept too)."""
+    pieces = [p for p in SUBWORD_SPLIT.split(word) if p]
+    if len(pieces) < 2:
+        return
+    offset = start
+    for piece in pieces:
+        at = word.find(piece, offset - start) + start
+        yield piece, pos, at, at + len(piece)
+        offset = at + len(piece)
+
+
+class ChineseTokenizer(Tokenizer):
+    """Whoosh tokenizer over ``segment``: search mode when indexing, precise mode for queries."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = value
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for word, pos, start, end in segment(value, search_mode=(mode == "index")):
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+class CharBigramTokenizer(Tokenizer):
+    """Overlapping character bigrams of Chinese runs (and whole non-Chinese words).
+
+    Bigrams still match where segmentation disagrees between a need and an outcome
+    (氮芥类 vs 氮芥), which word-level matching alone misses.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (gram, start) in enumerate(char_bigrams(value)):
+            token.text = gram
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = gram
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + start + len(gram)
+            yield token
+
+
+RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
+
+
+def char_bigrams(text: str) -> Iterator[tuple[str, int]]:
+    """('锂电', 0), ('电池', 1) … for Chinese; whole tokens for Latin letters and numbers."""
+    text = normalize(text)
+    for match in RUN.finditer(text):
+        run, start = match.group(), match.start()
+        if not CJK.match(run):
+            yield run.lower(), start
+        elif len(run) == 1:
+            yield run, start
+        else:
+            for i in range(len(run) - 1):
+                yield run[i : i + 2], start + i
+
+
+def word_analyzer() -> Composable:
+    """Words for the title/body/keyword fields."""
+    return (
+        ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=stop_words(), minsize=1, renumber=False)
+    )
+
+
+def bigram_analyzer() -> Composable:
+    return CharBigramTokenizer() | StopFilter(stoplist=stop_words(), minsize=1, renumber=False)
+
+
+def query_terms(text: str) -> list[str]:
+    """The words a query or posting contributes, in order (precise mode, stops removed)."""
+    stops = stop_words()
+    words = (word.lower() for word, *_ in segment(text, search_mode=False))
+    return [w for w in words if w not in stops]

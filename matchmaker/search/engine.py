@@ -1,0 +1,190 @@
+"""Every Whoosh index operation goes through here: open, search, write, rebuild, compare.
+
+Layout of the index folder (instance/search by default):
+  CURRENT        name of the live index directory (swapped atomically by a rebuild)
+  index-<stamp>/ the Whoosh index itself
+  indexer.lock   an fcntl lock: one process at a time writes (released by the OS on a crash)
+Searchers are per thread and refreshed per request; writers never wait on readers.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import Index
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.writing import SegmentWriter
+
+from matchmaker.search.schema import SCHEMA_VERSION, make_schema
+
+# Saturate term frequency early and normalise length mildly: postings and abstracts vary a lot
+# in length, and a long description should not drown a precise title (measured on the eval set).
+WEIGHTING = BM25F(B=0.4, K1=0.9)
+LOCK_NAME = "indexer.lock"
+POINTER = "CURRENT"
+
+
+class IndexBusy(Exception):
+    """Another process is writing the index; the caller leaves its work in the outbox."""
+
+
+class IndexStore:
+    """One on-disk index (with its rebuild generations) and this process's handles on it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._indexes: dict[str, Index] = {}
+        self._guard = threading.Lock()
+
+    # --- generations -----------------------------------------------------------------------
+
+    def current_name(self) -> str | None:
+        try:
+            name = (self.path / POINTER).read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def is_usable(self) -> bool:
+        """The live index exists, opens, is of the current schema version and can be searched."""
+        name = self.current_name()
+        if name is None or not name.startswith(f"index-v{SCHEMA_VERSION}-"):
+            return False
+        try:
+            with self._index(name).searcher() as searcher:
+                searcher.doc_count()
+        except Exception:  # any corruption means: rebuild
+            return False
+        return True
+
+    def _index(self, name: str) -> Index:
+        with self._guard:
+            ix = self._indexes.get(name)
+            if ix is None:
+                ix = whoosh_index.open_dir(str(self.path / name))
+                self._indexes[name] = ix
+            return ix
+
+    def new_generation(self) -> tuple[str, Index]:
+        """An empty index directory that is not live yet."""
+        name = f"index-v{SCHEMA_VERSION}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+        (self.path / name).mkdir()
+        return name, whoosh_index.create_in(str(self.path / name), make_schema())
+
+    def make_live(self, name: str) -> None:
+        """Point CURRENT at ``name`` atomically, then drop older generations."""
+        tmp = self.path / f"{POINTER}.{os.getpid()}.tmp"
+        tmp.write_text(name)
+        os.replace(tmp, self.path / POINTER)
+        for old in self.path.glob("index-*"):
+            if old.name != name and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)  # open readers keep their files (POSIX)
+                with self._guard:
+                    self._indexes.pop(old.name, None)
+
+    # --- locking -------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self, *, wait: float = 0.0) -> Iterator[None]:
+        """Hold the indexer lock; raises IndexBusy if another process keeps it past ``wait`` s."""
+        handle = open(self.path / LOCK_NAME, "a+")  # noqa: SIM115 - closed in finally
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise IndexBusy() from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            handle.close()  # closing releases the lock
+
+    def is_busy(self) -> bool:
+        """Another process (or thread) is writing or rebuilding right now."""
+        try:
+            with self.writing(wait=0.0):
+                return False
+        except IndexBusy:
+            return True
+
+    # --- reading -------------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher on the live index, refreshed to its latest commit."""
+        name = self.current_name()
+        if name is None:
+            raise FileNotFoundError("search index not built")
+        cached: tuple[str, Searcher] | None = getattr(self._local, "searcher", None)
+        for attempt in range(3):  # a writer may delete an old TOC between listing and opening
+            try:
+                if cached is None or cached[0] != name:
+                    if cached is not None:
+                        cached[1].close()
+                    cached = (name, self._index(name).searcher(weighting=WEIGHTING))
+                elif not cached[1].up_to_date():
+                    cached = (name, cached[1].refresh())
+                self._local.searcher = cached
+                return cached[1]
+            except FileNotFoundError:
+                cached = None
+                self._local.searcher = None
+                if attempt == 2:
+                    raise
+                time.sleep(0.02)
+        raise AssertionError("unreachable")
+
+    def stored_stamps(self) -> dict[int, str]:
+        """posting id → stamp of every document in the live index."""
+        with self._index(self.current_name() or "").searcher() as searcher:
+            return {int(f["id"]): f.get("stamp", "") for f in searcher.all_stored_fields()}
+
+    # --- writing (callers hold ``writing()``) -------------------------------------------
+
+    def apply(self, updates: Iterable[dict[str, Any]], deletions: Iterable[int]) -> None:
+        """Write new documents and remove others in one Whoosh commit (cancelled on error)."""
+        name = self.current_name()
+        if name is None:
+            raise FileNotFoundError("search index not built")
+        writer = self._index(name).writer(timeout=5.0)
+        try:
+            for doc_id in deletions:
+                writer.delete_by_term("id", str(doc_id))
+            for document in updates:
+                writer.update_document(**document)
+            writer.commit()
+        except BaseException:
+            writer.cancel()  # Whoosh would otherwise keep its write lock until the process exits
+            raise
+
+    def build(
+        self, documents: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None
+    ) -> str:
+        """A complete new generation from ``documents``; returns its name (not yet live)."""
+        name, ix = self.new_generation()
+        writer: SegmentWriter = ix.writer(limitmb=256)
+        try:
+            for count, document in enumerate(documents, start=1):
+                writer.add_document(**document)
+                if progress is not None:
+                    progress(count)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(self.path / name, ignore_errors=True)
+            raise
+        return name

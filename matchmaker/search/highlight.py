@@ -1,0 +1,25 @@
+"""Highlighted, escaped passages: Whoosh escapes the stored text; we mark the result safe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from markupsafe import Markup, escape
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
+
+from matchmaker.search.analysis import word_analyzer
+
+FORMATTER = HtmlFormatter(tagname="mark", classname="hl", termclass="t", between="…")
+FRAGMENTER = ContextFragmenter(maxchars=120, surround=30)
+
+
+def passage(text: str, terms: Iterable[str], *, top: int = 2, fallback_chars: int = 110) -> Markup:
+    """The best passages of ``text`` with ``terms`` marked; the text's start if none match."""
+    terms = frozenset(terms)
+    marked = (
+        highlight(text, terms, word_analyzer(), FRAGMENTER, FORMATTER, top=top, mode="index") if terms else ""
+    )
+    if marked:
+        return Markup(marked)
+    short = text[:fallback_chars] + ("…" if len(text) > fallback_chars else "")
+    return escape(short)

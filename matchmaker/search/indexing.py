@@ -1,0 +1,175 @@
+"""Keeping the index in step with the database: outbox capture, draining, rebuild and check.
+
+A posting change writes an outbox row in its own transaction (after_flush, so autoflushed rows
+count too); after the commit the outbox is drained into the index by whichever process gets the
+indexer lock. A rollback drops the outbox rows with everything else, so nothing rolled back ever
+reaches the index. A crash between commit and drain leaves rows that the next drain (any later
+commit, search, start-up or `flask search reindex`) applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import Engine, Select, delete, func, insert, inspect, select
+from sqlalchemy.orm import Session, UOWTransaction
+
+from matchmaker.models import Posting, PostingStatus, SearchOutbox
+from matchmaker.search.documents import document_for, is_indexed, stamp
+from matchmaker.search.engine import IndexBusy, IndexStore
+
+PENDING = "matchmaker.search.pending"
+BATCH = 500
+
+
+# --- capture (session events) ----------------------------------------------------------------
+
+
+def after_flush(session: Session, _context: UOWTransaction) -> None:
+    """Record which postings this flush changed, in the same transaction."""
+    ids = {obj.id for obj in (*session.new, *session.deleted) if isinstance(obj, Posting)}
+    ids |= {
+        obj.id
+        for obj in session.dirty
+        if isinstance(obj, Posting) and session.is_modified(obj, include_collections=False)
+    }
+    if ids:
+        session.connection().execute(insert(SearchOutbox), [{"posting_id": i} for i in sorted(ids)])
+        session.info[PENDING] = True
+
+
+def after_commit(session: Session) -> None:
+    """Bring the index up to date as soon as the change is durable."""
+    if session.info.pop(PENDING, False) and has_app_context() and "search" in current_app.extensions:
+        store: IndexStore = current_app.extensions["search"]
+        drain(store, session.get_bind())
+
+
+def after_rollback(session: Session) -> None:
+    session.info.pop(PENDING, None)  # the outbox rows were rolled back with the change
+
+
+# --- applying --------------------------------------------------------------------------------
+
+
+def has_pending(bind: Engine) -> bool:
+    with Session(bind) as s:
+        return s.scalar(select(SearchOutbox.id).limit(1)) is not None
+
+
+def drain(store: IndexStore, bind: Engine, *, wait: float = 0.0) -> int:
+    """Apply queued changes; returns how many postings were written (0 if another process is)."""
+    done = 0
+    for _ in range(3):  # re-check once the lock is released: a commit may have slipped in
+        try:
+            with store.writing(wait=wait):
+                done += _drain_locked(store, bind)
+        except IndexBusy:
+            return done  # the lock holder drains what we queued
+        if not has_pending(bind):
+            break
+    return done
+
+
+def _drain_locked(store: IndexStore, bind: Engine) -> int:
+    done = 0
+    while True:
+        with Session(bind) as s:
+            rows = s.execute(
+                select(SearchOutbox.id, SearchOutbox.posting_id).order_by(SearchOutbox.id).limit(BATCH)
+            ).all()
+            if not rows:
+                return done
+            ids = {row.posting_id for row in rows}
+            postings = s.scalars(select(Posting).where(Posting.id.in_(ids))).all()
+            live = [p for p in postings if is_indexed(p)]
+            store.apply((document_for(p) for p in live), ids - {p.id for p in live})
+            s.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
+            s.commit()
+            done += len(ids)
+
+
+def published() -> Select[tuple[Posting]]:
+    """Every posting that belongs in the index, in id order."""
+    return select(Posting).where(Posting.status == PostingStatus.PUBLISHED).order_by(Posting.id)
+
+
+def rebuild(store: IndexStore, bind: Engine, progress: Callable[[int, int], None] | None = None) -> int:
+    """Build a fresh index from the database beside the live one, then swap it in.
+
+    Search keeps answering from the old index meanwhile; writers find the lock taken and leave
+    their changes in the outbox, which is drained into the new index right after the swap.
+    """
+    with store.writing(wait=600.0), Session(bind) as s:
+        # One read transaction: the snapshot includes every change whose outbox id <= last.
+        last = s.scalar(select(func.max(SearchOutbox.id))) or 0
+        total = s.scalar(select(func.count()).select_from(published().subquery())) or 0
+        postings = s.scalars(published().execution_options(yield_per=BATCH))
+        name = store.build(
+            (document_for(p) for p in postings),
+            (lambda n: progress(n, total)) if progress else None,
+        )
+        store.make_live(name)
+        s.execute(delete(SearchOutbox).where(SearchOutbox.id <= last))
+        s.commit()
+    drain(store, bind)
+    return total
+
+
+@dataclass
+class CheckReport:
+    """Differences between the database and the index."""
+
+    indexed: int = 0
+    expected: int = 0
+    missing: list[int] = field(default_factory=list)  # published, not in the index
+    extra: list[int] = field(default_factory=list)  # in the index, not published
+    stale: list[int] = field(default_factory=list)  # indexed from an older version
+    pending: int = 0  # outbox rows not applied yet
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("indexed", "expected", "missing", "extra", "stale", "pending")}
+
+
+def check(store: IndexStore, bind: Engine) -> CheckReport:
+    indexed = store.stored_stamps()
+    with Session(bind) as s:
+        expected = {p.id: stamp(p) for p in s.scalars(published())}
+        pending = s.scalar(select(func.count()).select_from(SearchOutbox)) or 0
+    return CheckReport(
+        indexed=len(indexed),
+        expected=len(expected),
+        missing=sorted(expected.keys() - indexed.keys()),
+        extra=sorted(indexed.keys() - expected.keys()),
+        stale=sorted(i for i in expected.keys() & indexed.keys() if expected[i] != indexed[i]),
+        pending=pending,
+    )
+
+
+def ensure_ready(store: IndexStore, bind: Engine) -> None:
+    """At start-up: rebuild a missing, unreadable or outdated index, then apply queued changes."""
+    tables = set(inspect(bind).get_table_names())
+    if not store.is_usable():
+        if {"postings", "search_outbox"} <= tables:
+            try:
+                with store.writing(wait=0.0):
+                    pass
+            except IndexBusy:
+                # Another worker is rebuilding: wait for it rather than rebuild twice.
+                with store.writing(wait=600.0):
+                    pass
+            if not store.is_usable():
+                rebuild(store, bind)
+        else:  # database not migrated yet: an empty index, filled as postings arrive
+            with store.writing(wait=600.0):
+                if not store.is_usable():
+                    store.make_live(store.build([]))
+    if "search_outbox" in tables and has_pending(bind):
+        drain(store, bind)

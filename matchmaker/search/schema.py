@@ -1,0 +1,26 @@
+"""The Whoosh schema of posting documents (see documents.py for how they are filled)."""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, STORED, TEXT, Schema
+
+from matchmaker.search.analysis import bigram_analyzer, word_analyzer
+
+# Bump when the schema or the analysis changes: the index is then rebuilt on start-up.
+SCHEMA_VERSION = 1
+
+
+def make_schema() -> Schema:
+    words = word_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        org=ID(stored=True),
+        field=ID,
+        town=ID,
+        stamp=STORED,  # posting.updated_at, to find stale documents
+        title=TEXT(analyzer=words, stored=True, phrase=True),
+        body=TEXT(analyzer=words, stored=True, phrase=True),
+        keywords=TEXT(analyzer=words, stored=True, phrase=True),
+        grams=TEXT(analyzer=bigram_analyzer(), phrase=False),
+    )
