@@ -191,6 +191,10 @@ class Factory:
             db.session.commit()
             return posting.id
 
+    def reviewer(self) -> User:
+        """The bureau user the factory reviews with (inside the caller's app context)."""
+        return self._reviewer()
+
     def _reviewer(self) -> User:
         reviewer = accounts.find_user_by_email("reviewer@example.com")
         if reviewer is None:

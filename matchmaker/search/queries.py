@@ -140,7 +140,7 @@ def search(
         Hit(
             posting=postings[i],
             score=hit.score,
-            title=passage(hit["title"], words, top=1, fallback_chars=120),
+            title=passage(hit["title"], words, whole=True, fallback_chars=120),
             passage=passage(hit["body"], words),
         )
         for i, hit in window

@@ -1,0 +1,149 @@
+"""Match proposals: complementary kinds, exclusions, visibility, strength and reasons, live updates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from matchmaker.extensions import db
+from matchmaker.models import OrgType, Posting, PostingKind, PostingStatus, Visibility
+from matchmaker.search import matching
+from tests.conftest import Auth, Factory
+
+RD, SN, SO, RO = (
+    PostingKind.RD_NEED,
+    PostingKind.SUPPLY_NEED,
+    PostingKind.SUPPLY_OFFER,
+    PostingKind.RESEARCH_OUTCOME,
+)
+NEED = {
+    "title": "数控机床主轴热变形补偿",
+    "description": "加工中心连续运行后主轴热伸长明显，影响加工精度。希望开发基于温度传感的热误差建模与实时补偿。",
+    "keywords": ["热变形", "误差补偿", "数控机床"],
+}
+GOOD = {
+    "title": "机床热误差建模与补偿技术",
+    "description": "基于关键温度点优化的热误差模型，可嵌入数控系统，实测补偿后主轴热变形误差减少七成。",
+}
+WEAK = {
+    "title": "数控系统远程运维平台",
+    "description": "为数控机床提供远程运维和故障诊断服务，覆盖主流数控系统。",
+}
+OFF = {"title": "荷藕保鲜剂", "description": "植物提取物复配的抗褐变保鲜剂，鲜切藕片冷藏货架期十八天。"}
+
+
+def proposals(app: Flask, posting_id: int, viewer_email: str | None = None) -> list[matching.Proposal]:
+    from matchmaker.services.accounts import find_user_by_email
+
+    with app.test_request_context():
+        viewer = find_user_by_email(viewer_email) if viewer_email else None
+        posting = db.session.get(Posting, posting_id)
+        result = matching.propose(app.extensions["search"], posting, viewer)
+        for p in result:  # load what the assertions read before the session closes
+            _ = p.posting.title, p.posting.organization.name
+        return result
+
+
+def test_need_gets_the_right_outcome_first_with_reasons(app: Flask, make: Factory) -> None:
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    good = make.posting(uni, RO, **GOOD)
+    weak = make.posting(uni, RO, **WEAK)
+    make.posting(uni, RO, **OFF)
+    result = proposals(app, need)
+    assert [p.posting.id for p in result][:2] == [good, weak]
+    top = result[0]
+    assert 0 < result[1].strength <= top.strength <= 100
+    assert {"补偿", "变形"} <= set(top.matched_terms)
+    assert "<mark" in top.their_passage and "<mark" in top.our_passage
+    assert all("荷藕" not in p.posting.title for p in result)
+
+
+def test_outcome_gets_needs_and_supply_kinds_pair_up(app: Flask, make: Factory) -> None:
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    outcome = make.posting(uni, RO, **GOOD)
+    supply_need = make.posting(
+        enterprise, SN, title="采购主轴热变形补偿模块", description=NEED["description"]
+    )
+    other = make.user()
+    offer = make.posting(other, SO, title="供应主轴热误差补偿模块", description=GOOD["description"])
+    assert [p.posting.id for p in proposals(app, outcome)] == [need]  # outcomes answer R&D needs only
+    assert [p.posting.id for p in proposals(app, supply_need)] == [offer]  # needs ↔ offers
+    assert {p.posting.id for p in proposals(app, offer)} == {supply_need, need}
+    assert offer in {p.posting.id for p in proposals(app, need)}  # an offer can solve an R&D need
+
+
+def test_exclusions(app: Flask, make: Factory) -> None:
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    make.posting(
+        enterprise, SO, title="本单位的主轴热误差补偿服务", description=GOOD["description"]
+    )  # own org
+    make.posting(
+        uni, RO, PostingStatus.CLOSED, title="已关闭的热误差补偿成果", description=GOOD["description"]
+    )
+    make.posting(
+        uni, RO, PostingStatus.PENDING, title="待审核的热误差补偿成果", description=GOOD["description"]
+    )
+    make.posting(uni, RO, PostingStatus.DRAFT, title="草稿热误差补偿成果", description=GOOD["description"])
+    expired = make.posting(uni, RO, title="已过期的热误差补偿成果", description=GOOD["description"])
+    with app.app_context():
+        db.session.get(Posting, expired).valid_until = date.today() - timedelta(days=1)
+        db.session.commit()
+    assert proposals(app, need) == []
+
+
+def test_visibility_of_proposed_postings(app: Flask, make: Factory) -> None:
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    members = make.posting(uni, RO, visibility=Visibility.MEMBERS, **GOOD)
+    bureau_only = make.posting(uni, RO, visibility=Visibility.BUREAU, **WEAK)
+    assert proposals(app, need) == []  # anonymous viewers see neither
+    assert [p.posting.id for p in proposals(app, need, enterprise)] == [members]
+    assert {p.posting.id for p in proposals(app, need, make.bureau())} == {members, bureau_only}
+
+
+def test_proposals_follow_changes_without_a_command(
+    app: Flask, client: FlaskClient, auth: Auth, make: Factory
+) -> None:
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    outcome = make.posting(uni, RO, PostingStatus.PENDING, **GOOD)
+    assert proposals(app, need) == []
+    auth.login(make.bureau())
+    client.post(f"/review/postings/{outcome}/publish", data={})
+    assert [p.posting.id for p in proposals(app, need)] == [outcome]
+    auth.logout()
+    auth.login(uni)
+    client.post(f"/postings/{outcome}/close", data={"reason": "solved_on_platform"})
+    assert proposals(app, need) == []
+
+
+def test_detail_page_and_for_me_page_show_proposals(client: FlaskClient, auth: Auth, make: Factory) -> None:
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    make.posting(uni, RO, **GOOD)
+    detail = client.get(f"/postings/{need}").get_data(as_text=True)
+    assert "推荐匹配" in detail and "机床热误差建模与补偿技术" in detail and "共同关键词" in detail
+    auth.login(enterprise)
+    mine = client.get("/matches").get_data(as_text=True)
+    assert "数控机床主轴热变形补偿" in mine and "机床热误差建模与补偿技术" in mine
+    assert 'class="strength' in mine
+
+
+def test_for_me_page_without_published_postings(client: FlaskClient, auth: Auth, make: Factory) -> None:
+    auth.login(make.user())
+    assert "还没有已发布的信息" in client.get("/matches").get_data(as_text=True)
+
+
+def test_proposal_text_is_escaped(client: FlaskClient, make: Factory) -> None:
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(
+        enterprise, RD, title=NEED["title"], description="<script>x()</script>" + NEED["description"]
+    )
+    make.posting(uni, RO, title=GOOD["title"], description="<img src=x onerror=y>" + GOOD["description"])
+    page = client.get(f"/postings/{need}").get_data(as_text=True)
+    assert "<script>x()" not in page and "<img src=x" not in page and "<mark" in page
