@@ -147,3 +147,33 @@ def test_proposal_text_is_escaped(client: FlaskClient, make: Factory) -> None:
     make.posting(uni, RO, title=GOOD["title"], description="<img src=x onerror=y>" + GOOD["description"])
     page = client.get(f"/postings/{need}").get_data(as_text=True)
     assert "<script>x()" not in page and "<img src=x" not in page and "<mark" in page
+
+
+def test_fast_ranking_equals_whoosh_bm25f(app: Flask, make: Factory) -> None:
+    """ranking.top_documents must rank exactly as Whoosh's own BM25F search, deletions included."""
+    from whoosh.query import Or, Term
+
+    from matchmaker.search.engine import WEIGHTING
+    from matchmaker.search.ranking import top_documents
+
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    ids = [make.posting(uni, RO, **doc) for doc in (GOOD, WEAK, OFF)]
+    ids += [
+        make.posting(
+            uni, RO, title=f"主轴热误差第{i}种补偿", description="数控机床主轴温度传感与补偿。" * (i + 1)
+        )
+        for i in range(6)
+    ]
+    with app.app_context():  # an edit leaves a deleted document behind in the older segment
+        db.session.get(Posting, ids[0]).description += "补充：热变形实时补偿。"
+        db.session.commit()
+    with app.test_request_context():
+        searcher = app.extensions["search"].searcher()
+        kept = matching.query_terms_for(db.session.get(Posting, need), searcher)
+        terms = [(f, t, w) for t, w in kept.items() for f in matching.FIELDS]
+        ours = top_documents(searcher, terms, WEIGHTING, limit=20)
+        theirs = searcher.search(Or([Term(f, t, boost=w) for f, t, w in terms]), limit=20)
+        assert [d for d, _ in ours] == [hit.docnum for hit in theirs]
+        for (_, score), hit in zip(ours, theirs, strict=True):
+            assert abs(score - hit.score) < 1e-4 * max(1.0, hit.score)

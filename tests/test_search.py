@@ -111,7 +111,7 @@ def test_change_left_in_outbox_is_applied_on_next_search(
         store = app.extensions["search"]
         store.apply([], [posting_id])  # index lost the document, as after a crash...
         db.session.add(SearchOutbox(posting_id=posting_id))  # ...but the outbox row survived
-        db.session.info.pop(indexing.PENDING, None)
+        db.session.info.pop(indexing.QUEUED, None)
         with db.engine.begin() as conn:
             conn.execute(SearchOutbox.__table__.insert().values(posting_id=posting_id))
         db.session.rollback()

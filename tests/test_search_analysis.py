@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matchmaker.search.analysis import char_bigrams, query_terms, word_analyzer
+from matchmaker.search.analysis import query_terms, word_analyzer
 
 
 def index_tokens(text: str) -> list[tuple[str, int]]:
@@ -51,7 +51,3 @@ def test_stop_words_are_dropped_but_keep_their_position() -> None:
 
 def test_query_terms_skip_request_boilerplate() -> None:
     assert query_terms("我司希望寻求锂电池隔膜涂覆技术，预算30万元") == ["锂电池隔膜", "涂覆", "30"]
-
-
-def test_char_bigrams() -> None:
-    assert [g for g, _ in char_bigrams("氮芥类 PLC")] == ["氮芥", "芥类", "plc"]

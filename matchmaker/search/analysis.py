@@ -144,72 +144,11 @@ class ChineseTokenizer(Tokenizer):
             yield token
 
 
-class CharBigramTokenizer(Tokenizer):
-    """Overlapping character bigrams of Chinese runs (and whole non-Chinese words).
-
-    Bigrams still match where segmentation disagrees between a need and an outcome
-    (氮芥类 vs 氮芥), which word-level matching alone misses.
-    """
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(  # type: ignore[override]
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, (gram, start) in enumerate(char_bigrams(value)):
-            token.text = gram
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = gram
-            if positions:
-                token.pos = start_pos + pos
-            if chars:
-                token.startchar, token.endchar = start_char + start, start_char + start + len(gram)
-            yield token
-
-
-RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
-
-
-def char_bigrams(text: str) -> Iterator[tuple[str, int]]:
-    """('锂电', 0), ('电池', 1) … for Chinese; whole tokens for Latin letters and numbers."""
-    text = normalize(text)
-    for match in RUN.finditer(text):
-        run, start = match.group(), match.start()
-        if not CJK.match(run):
-            yield run.lower(), start
-        elif len(run) == 1:
-            yield run, start
-        else:
-            for i in range(len(run) - 1):
-                yield run[i : i + 2], start + i
-
-
 def word_analyzer() -> Composable:
     """Words for the title/body/keyword fields."""
     return (
         ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=stop_words(), minsize=1, renumber=False)
     )
-
-
-def bigram_analyzer() -> Composable:
-    return CharBigramTokenizer() | StopFilter(stoplist=stop_words(), minsize=1, renumber=False)
 
 
 def query_terms(text: str) -> list[str]:

@@ -28,5 +28,4 @@ def document_for(posting: Posting) -> dict[str, Any]:
         "title": posting.title,
         "body": posting.description,
         "keywords": keywords,
-        "grams": f"{posting.title} {keywords} {posting.description}",
     }

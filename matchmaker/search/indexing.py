@@ -21,8 +21,8 @@ from matchmaker.models import Posting, PostingStatus, SearchOutbox
 from matchmaker.search.documents import document_for, is_indexed, stamp
 from matchmaker.search.engine import IndexBusy, IndexStore
 
-PENDING = "matchmaker.search.pending"
-BATCH = 500
+QUEUED = "matchmaker.search.queued"  # posting ids already in this transaction's outbox rows
+BATCH = 2000
 
 
 # --- capture (session events) ----------------------------------------------------------------
@@ -36,20 +36,22 @@ def after_flush(session: Session, _context: UOWTransaction) -> None:
         for obj in session.dirty
         if isinstance(obj, Posting) and session.is_modified(obj, include_collections=False)
     }
-    if ids:
-        session.connection().execute(insert(SearchOutbox), [{"posting_id": i} for i in sorted(ids)])
-        session.info[PENDING] = True
+    queued: set[int] = session.info.setdefault(QUEUED, set())
+    new = ids - queued
+    if new:  # one row per posting per transaction is enough: the drain reads the final state
+        session.connection().execute(insert(SearchOutbox), [{"posting_id": i} for i in sorted(new)])
+        queued |= new
 
 
 def after_commit(session: Session) -> None:
     """Bring the index up to date as soon as the change is durable."""
-    if session.info.pop(PENDING, False) and has_app_context() and "search" in current_app.extensions:
+    if session.info.pop(QUEUED, None) and has_app_context() and "search" in current_app.extensions:
         store: IndexStore = current_app.extensions["search"]
         drain(store, session.get_bind())
 
 
 def after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)  # the outbox rows were rolled back with the change
+    session.info.pop(QUEUED, None)  # the outbox rows were rolled back with the change
 
 
 # --- applying --------------------------------------------------------------------------------

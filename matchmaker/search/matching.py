@@ -1,9 +1,9 @@
 """Match proposals: for a posting, the best complementary postings, a 0–100 strength, and why.
 
-The posting's own text becomes a weighted query (jieba search-mode words, sublinear weights,
-rarest terms kept first), plus character bigrams that catch words segmented differently on the
-two sides. Whoosh ranks by BM25F; SQL then applies visibility, so what a user is shown is what
-they may read.
+The posting's own text becomes a weighted query: jieba search-mode words, weight 1 + ln(tf),
+minus the words that occur in more than 4% of the indexed postings (generic vocabulary that
+only adds noise and long posting lists). Whoosh ranks by BM25F; SQL then applies visibility, so
+what a user is shown is what they may read. Method and figures: docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask_login import AnonymousUserMixin
 from markupsafe import Markup
@@ -20,9 +21,10 @@ from whoosh.searching import Searcher
 
 from matchmaker.extensions import db
 from matchmaker.models import Posting, PostingKind, User
-from matchmaker.search.analysis import char_bigrams, segment, stop_words
-from matchmaker.search.engine import IndexStore
+from matchmaker.search.analysis import segment, stop_words
+from matchmaker.search.engine import WEIGHTING, IndexStore
 from matchmaker.search.highlight import passage
+from matchmaker.search.ranking import top_documents
 
 COMPLEMENTS: dict[PostingKind, tuple[PostingKind, ...]] = {
     PostingKind.RD_NEED: (PostingKind.RESEARCH_OUTCOME, PostingKind.SUPPLY_OFFER),
@@ -30,26 +32,29 @@ COMPLEMENTS: dict[PostingKind, tuple[PostingKind, ...]] = {
     PostingKind.SUPPLY_NEED: (PostingKind.SUPPLY_OFFER,),
     PostingKind.SUPPLY_OFFER: (PostingKind.SUPPLY_NEED, PostingKind.RD_NEED),
 }
-WORD_FIELDS = {"title": 1.0, "body": 1.0, "keywords": 1.0}
-GRAM_WEIGHT = 0.5
-MAX_WORDS = 40  # the most specific words of a long description are enough
-MAX_GRAMS = 60
+FIELDS = ("title", "body", "keywords")
+COMMON_SHARE = 0.04  # a word in more than this share of postings says little about a match
+COMMON_FLOOR = 20  # ...but on a small platform every word counts
+MAX_TERMS = 150  # safety cap for very long descriptions (rarely reached)
 CANDIDATES = 40
 
 
 @dataclass
 class Proposal:
-    """One proposed counterpart and the evidence for it."""
+    """One proposed counterpart and the evidence for it (passages are marked up on demand)."""
 
     posting: Posting
     strength: int  # 0–100
-    matched_terms: list[str]
-    their_passage: Markup
-    our_passage: Markup
+    matched_terms: list[str]  # shared words, most telling first
+    ours: Posting
 
+    @cached_property
+    def their_passage(self) -> Markup:
+        return passage(self.posting.description, self.matched_terms)
 
-def _sublinear(counts: Counter[str]) -> dict[str, float]:
-    return {t: 1.0 + math.log(n) for t, n in counts.items()}
+    @cached_property
+    def our_passage(self) -> Markup:
+        return passage(self.ours.description, self.matched_terms)
 
 
 def posting_text(posting: Posting) -> str:
@@ -57,36 +62,31 @@ def posting_text(posting: Posting) -> str:
 
 
 def weighted_words(posting: Posting) -> dict[str, float]:
+    """Search-mode words of the posting (stop words out), weighted 1 + ln(count)."""
     stops = stop_words()
-    words = Counter(
+    counts = Counter(
         w.lower() for w, *_ in segment(posting_text(posting), search_mode=True) if w.lower() not in stops
     )
-    return _sublinear(words)
+    return {t: 1.0 + math.log(n) for t, n in counts.items()}
 
 
-def weighted_grams(posting: Posting) -> dict[str, float]:
-    stops = stop_words()
-    grams = Counter(g for g, _ in char_bigrams(posting_text(posting)) if g not in stops)
-    return _sublinear(grams)
+def query_terms_for(posting: Posting, searcher: Searcher) -> dict[str, float]:
+    """The posting's words worth querying with, and their weights."""
+    ceiling = max(COMMON_SHARE * searcher.doc_count(), COMMON_FLOOR)
+    kept: dict[str, float] = {}
+    for term, weight in weighted_words(posting).items():
+        df = searcher.doc_frequency("body", term)
+        if df <= ceiling and (df or searcher.doc_frequency("title", term)):
+            kept[term] = weight
+    if len(kept) > MAX_TERMS:
+        by_evidence = sorted(kept, key=lambda t: kept[t] * searcher.idf("body", t), reverse=True)
+        kept = {t: kept[t] for t in by_evidence[:MAX_TERMS]}
+    return kept
 
 
-def _most_specific(weights: dict[str, float], searcher: Searcher, field: str, keep: int) -> dict[str, float]:
-    """Keep the ``keep`` terms with the highest weight × idf (absent terms can't match anyway)."""
-    scored = []
-    for term, weight in weights.items():
-        if searcher.doc_frequency(field, term):
-            scored.append((weight * searcher.idf(field, term), term))
-    scored.sort(reverse=True)
-    return {term: weights[term] for _, term in scored[:keep]}
-
-
-def build_query(posting: Posting, searcher: Searcher) -> tuple[Query, dict[str, float]]:
-    words = _most_specific(weighted_words(posting), searcher, "body", MAX_WORDS)
-    grams = _most_specific(weighted_grams(posting), searcher, "grams", MAX_GRAMS)
-    terms: list[Query] = [Term(f, t, boost=w * b) for t, w in words.items() for f, b in WORD_FIELDS.items()]
-    terms += [Term("grams", g, boost=w * GRAM_WEIGHT) for g, w in grams.items()]
-    idf_mass = {t: w * searcher.idf("body", t) for t, w in words.items()}
-    return Or(terms), idf_mass
+def build_query(posting: Posting, searcher: Searcher) -> Query:
+    """The same proposal query as a Whoosh Query (for tests and for explaining the ranking)."""
+    return Or([Term(f, t, boost=w) for t, w in query_terms_for(posting, searcher).items() for f in FIELDS])
 
 
 def propose(
@@ -94,18 +94,21 @@ def propose(
 ) -> list[Proposal]:
     """Best counterparts of ``posting`` that ``viewer`` may see, strongest first."""
     searcher = store.searcher()
-    query, idf_mass = build_query(posting, searcher)
-    if not idf_mass:
+    kept = query_terms_for(posting, searcher)
+    if not kept:
         return []
+    idf_mass = {t: w * searcher.idf("body", t) for t, w in kept.items()}
     kinds = COMPLEMENTS[posting.kind]
-    results = searcher.search(
-        query,
-        filter=Or([Term("kind", k.value) for k in kinds]),
-        mask=Term("org", str(posting.organization_id)),  # never one's own organisation
+    kind_codes, own_org = {k.value for k in kinds}, str(posting.organization_id)
+    top = top_documents(
+        searcher,
+        ((f, t, w) for t, w in kept.items() for f in FIELDS),
+        WEIGHTING,
         limit=CANDIDATES,
-        terms=True,
+        # Complementary kinds only, never one's own organisation.
+        accept=lambda doc: doc["kind"] in kind_codes and doc["org"] != own_org,
     )
-    ranked = [(int(hit["id"]), hit) for hit in results]
+    ranked = [(int(searcher.stored_fields(docnum)["id"]), score) for docnum, score in top]
     allowed = {
         p.id: p
         for p in db.session.scalars(
@@ -117,36 +120,20 @@ def propose(
             )
         )
     }
-    ranked = [(i, hit) for i, hit in ranked if i in allowed][:limit]
+    ranked = [(i, score) for i, score in ranked if i in allowed][:limit]
     if not ranked:
         return []
     total_mass = sum(idf_mass.values())
-    top_score = ranked[0][1].score
-    proposals = []
-    for index, (posting_id, hit) in enumerate(ranked):
-        matched = sorted(
-            {
-                text.decode() if isinstance(text, bytes) else text
-                for field, text in hit.matched_terms()
-                if field != "grams"
-            },
-            key=lambda t: -idf_mass.get(t, 0.0),
-        )
-        coverage = sum(idf_mass.get(t, 0.0) for t in matched) / total_mass
-        if index == 0:
-            top_strength = _strength(coverage)
-        strength = round(top_strength * hit.score / top_score)
+    top_score = ranked[0][1]
+    proposals: list[Proposal] = []
+    for posting_id, score in ranked:
         other = allowed[posting_id]
-        shown = matched[:8]
-        proposals.append(
-            Proposal(
-                posting=other,
-                strength=max(1, min(100, strength)),
-                matched_terms=shown,
-                their_passage=passage(other.description, matched),
-                our_passage=passage(posting.description, matched),
-            )
-        )
+        # The words both sides share, most telling first: the "why" shown to users.
+        matched = sorted(idf_mass.keys() & weighted_words(other).keys(), key=lambda t: -idf_mass[t])
+        if not proposals:  # the best match's strength anchors the scale for the rest
+            top_strength = _strength(sum(idf_mass[t] for t in matched) / total_mass)
+        strength = max(1, min(100, round(top_strength * score / top_score)))
+        proposals.append(Proposal(posting=other, strength=strength, matched_terms=matched[:8], ours=posting))
     return proposals
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from matchmaker.search.analysis import bigram_analyzer, word_analyzer
+from matchmaker.search.analysis import word_analyzer
 
 # Bump when the schema or the analysis changes: the index is then rebuilt on start-up.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def make_schema() -> Schema:
@@ -22,5 +22,4 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=words, stored=True, phrase=True),
         body=TEXT(analyzer=words, stored=True, phrase=True),
         keywords=TEXT(analyzer=words, stored=True, phrase=True),
-        grams=TEXT(analyzer=bigram_analyzer(), phrase=False),
     )

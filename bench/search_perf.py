@@ -1,0 +1,175 @@
+"""Index and query speed at 10k and 50k generated postings on this machine.
+
+Postings are generated from the evaluation corpus's real Chinese text (sentences of different
+abstracts recombined), inserted in bulk, then indexed by the real rebuild path. Prints reindex
+throughput, proposal and search latency (p50/p95) and peak memory.
+Run:  .venv/bin/python -m bench.search_perf [--sizes 10000 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from bench.common import Timer, bench_app, make_user, percentile
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Organization,
+    OrgStatus,
+    OrgType,
+    Posting,
+    PostingKind,
+    PostingStatus,
+    TechField,
+    Town,
+)
+from matchmaker.search import indexing, matching, queries
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+QUERIES = [
+    "锂电池隔膜",
+    "伺服电机 PLC",
+    "5G",
+    "Wi-Fi 6",
+    "0.01mm",
+    "神经网络",
+    "控制系统",
+    "图像识别 算法",
+    "温度",
+    "土壤 重金属",
+    "故障诊断",
+    '"数值模拟"',
+    "复合材料 力学性能",
+    "水稻",
+    "优化 模型 设计",
+]
+KINDS = list(PostingKind)
+
+
+def sentences() -> tuple[list[str], list[str]]:
+    titles, parts = [], []
+    with open(EVAL / "corpus_outcomes.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            titles.append(record["title"])
+            parts += [s for s in re.split(r"(?<=[。；;.])", record["abstract"]) if len(s) > 8]
+    return titles, parts
+
+
+def generate(n: int, orgs: list[int], fields: list[int], towns: list[int], seed: int = 7) -> list[dict]:
+    rng = random.Random(seed)
+    titles, parts = sentences()
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(n):
+        kind = KINDS[i % 4]
+        description = "".join(rng.sample(parts, rng.randint(1, 3)))[
+            :400
+        ]  # 50–400 characters, like real postings
+        rows.append(
+            {
+                "kind": kind,
+                "status": PostingStatus.PUBLISHED,
+                "title": rng.choice(titles)[:60],
+                "description": description,
+                "keywords": [],
+                "cooperation_modes": [],
+                "tech_field_id": rng.choice(fields),
+                "town_id": rng.choice(towns),
+                "organization_id": rng.choice(orgs),
+                "visibility": "public",
+                "published_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    return rows
+
+
+def run(size: int) -> dict[str, float]:
+    with bench_app() as app:
+        bureau = make_user("性能测试主管部门", OrgType.BUREAU)
+        for i in range(200):
+            db.session.add(
+                Organization(
+                    name=f"测试单位{i}",
+                    type=OrgType.ENTERPRISE if i % 3 else OrgType.UNIVERSITY,
+                    status=OrgStatus.VERIFIED,
+                )
+            )
+        db.session.commit()
+        orgs = list(db.session.scalars(select(Organization.id).where(Organization.type != OrgType.BUREAU)))
+        fields = list(db.session.scalars(select(TechField.id)))
+        towns = list(db.session.scalars(select(Town.id)))
+        rows = generate(size, orgs, fields, towns)
+        with Timer() as t_insert:
+            for start in range(0, len(rows), 5000):  # bulk: bypasses the outbox, like an import
+                db.session.execute(insert(Posting), rows[start : start + 5000])
+            db.session.commit()
+        store = app.extensions["search"]
+        with Timer() as t_index:
+            indexing.rebuild(store, db.engine)
+        rng = random.Random(11)
+        sample_ids = rng.sample(range(1, size + 1), 200)
+        proposal_ms = []
+        with app.test_request_context():
+            viewer = db.session.merge(bureau)
+            for pid in sample_ids[:5]:  # warm up the searcher and caches
+                matching.propose(store, db.session.get(Posting, pid), viewer)
+            for pid in sample_ids:
+                posting = db.session.get(Posting, pid)
+                with Timer() as t:
+                    matching.propose(store, posting, viewer, limit=10)
+                proposal_ms.append(t.seconds * 1000)
+            search_ms = []
+            for _ in range(4):
+                for text in QUERIES:
+                    with Timer() as t:
+                        queries.search(store, text, viewer)
+                    search_ms.append(t.seconds * 1000)
+            report = indexing.check(store, db.engine)
+        assert report.ok, report.as_dict()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "size": size,
+        "insert_s": t_insert.seconds,
+        "reindex_s": t_index.seconds,
+        "docs_per_s": size / t_index.seconds,
+        "proposal_p50": percentile(proposal_ms, 0.5),
+        "proposal_p95": percentile(proposal_ms, 0.95),
+        "search_p50": percentile(search_ms, 0.5),
+        "search_p95": percentile(search_ms, 0.95),
+        "peak_rss_mb": peak_mb,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
+    args = parser.parse_args()
+    print(
+        f"{'postings':>9} {'reindex s':>10} {'docs/s':>7} {'proposal p50/p95 ms':>20} "
+        f"{'search p50/p95 ms':>18} {'peak RSS MB':>12}"
+    )
+    for size in args.sizes:
+        r = run(size)
+        print(
+            f"{r['size']:>9} {r['reindex_s']:>10.1f} {r['docs_per_s']:>7.0f} "
+            f"{r['proposal_p50']:>10.0f} / {r['proposal_p95']:<7.0f} {r['search_p50']:>8.0f} / {r['search_p95']:<7.0f} "
+            f"{r['peak_rss_mb']:>12.0f}",
+            flush=True,
+        )
+    print("targets: proposals p95 <= 50 ms at 10k and <= 150 ms at 50k; reindex of 10k <= 30 s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
