@@ -31,6 +31,7 @@ POSTINGS_PER_PAGE = 20
 
 # Search index folder; empty means instance/search.
 SEARCH_INDEX_DIR = ""
+SEARCH_WRITE_TIMEOUT = 5.0  # seconds to wait for Whoosh's own write lock before deferring to the outbox
 SEARCH_MAX_QUERY_CHARS = 100  # longer input is cut: user text can't slow the server down
 SEARCH_MAX_TERMS = 12
 SEARCH_CANDIDATES = 200  # hits fetched before visibility filtering; totals beyond are estimates

@@ -276,3 +276,24 @@ def test_bureau_checks_and_rebuilds_from_the_web(
             break
         time.sleep(0.05)
     assert "索引与数据库一致" in client.get("/admin/search").get_data(as_text=True)
+
+
+def test_index_failure_never_fails_the_users_request(db_path: Path, make: Factory) -> None:
+    """If the index can't be written (here: a foreign writer holds Whoosh's lock), the user's
+    change still commits, and the queued update is applied once the index is writable again."""
+    owner = make.user()
+    posting_id = make.posting(owner, PostingKind.RD_NEED, PostingStatus.PENDING, title="索引故障时发布的信息")
+    app = create_app(app_config(db_path, SEARCH_WRITE_TIMEOUT=0.1))
+    client = app.test_client()
+    store = app.extensions["search"]
+    with app.app_context():
+        foreign = store._index(store.current_name()).writer()  # holds Whoosh's write lock
+    client.post("/auth/login", data={"email": make.bureau(), "password": "password123"})
+    response = client.post(f"/review/postings/{posting_id}/publish", data={})
+    assert response.status_code == 302
+    assert make.get_posting(posting_id)["status"] is PostingStatus.PUBLISHED
+    assert posting_id not in indexed(app)
+    foreign.cancel()
+    assert "索引故障时发布的信息" in titles(client, "索引故障")  # the next reader applies the outbox
+    with app.app_context():
+        db.engine.dispose()

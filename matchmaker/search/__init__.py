@@ -25,7 +25,7 @@ class Search:
         from matchmaker.search import indexing  # imports the models, which import extensions
 
         path = app.config.get("SEARCH_INDEX_DIR") or str(Path(app.instance_path) / "search")
-        store = IndexStore(Path(path))
+        store = IndexStore(Path(path), write_timeout=app.config.get("SEARCH_WRITE_TIMEOUT", 5.0))
         app.extensions["search"] = store
         if not Search._events_registered:
             event.listen(Session, "after_flush", indexing.after_flush)

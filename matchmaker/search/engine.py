@@ -42,8 +42,9 @@ class IndexBusy(Exception):
 class IndexStore:
     """One on-disk index (with its rebuild generations) and this process's handles on it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, write_timeout: float = 5.0) -> None:
         self.path = path
+        self.write_timeout = write_timeout
         self.path.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._indexes: dict[str, Index] = {}
@@ -163,7 +164,7 @@ class IndexStore:
             raise FileNotFoundError("search index not built")
         updates = list(updates)
         stale = {str(i) for i in deletions} | {d["id"] for d in updates}
-        writer = self._index(name).writer(timeout=5.0)
+        writer = self._index(name).writer(timeout=self.write_timeout)
         try:
             if stale:  # one delete for all (update_document would open a reader per document)
                 writer.delete_by_query(Or([Term("id", i) for i in sorted(stale)]))

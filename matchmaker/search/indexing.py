@@ -47,7 +47,10 @@ def after_commit(session: Session) -> None:
     """Bring the index up to date as soon as the change is durable."""
     if session.info.pop(QUEUED, None) and has_app_context() and "search" in current_app.extensions:
         store: IndexStore = current_app.extensions["search"]
-        drain(store, session.get_bind())
+        try:
+            drain(store, session.get_bind())
+        except Exception:  # the change is committed; the outbox keeps it for the next drain
+            current_app.logger.exception("search index update deferred")
 
 
 def after_rollback(session: Session) -> None:

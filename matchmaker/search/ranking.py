@@ -8,6 +8,8 @@ latency. This walks each posting list once, accumulating the same BM25F score Wh
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -65,6 +67,8 @@ def top_documents(
         idf = searcher.idf(field, text)
         b = weighting._field_B.get(field, weighting.B)
         avgdl = searcher.avg_field_length(field, 1.0) or 1.0
+        norm_a, norm_b = k1 * (1 - b), k1 * b / avgdl
+        factor = boost * idf * (k1 + 1)
         for leaf, base in leaves:
             reader = leaf.reader()
             try:
@@ -72,17 +76,26 @@ def top_documents(
             except TermNotFound:
                 continue
             lengths = _field_lengths(reader, field)
-            norm_a, norm_b = k1 * (1 - b), k1 * b / avgdl
-            factor = boost * idf * (k1 + 1)
             for docnum, tf in _postings(postings):
                 scores[base + docnum] += factor * tf / (tf + norm_a + norm_b * lengths[docnum])
-    best_first = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+    def key(item: tuple[int, float]) -> tuple[float, int]:
+        return item[1], -item[0]  # best score first, then lower docnum (as Whoosh)
+
     if accept is None:
-        return best_first[:limit]
+        return heapq.nlargest(limit, scores.items(), key=key)
+    # A few times ``limit`` of the best usually hold enough acceptable ones; rank the rest only if not.
+    best = heapq.nlargest(4 * limit, scores.items(), key=key)
+
+    def rest() -> Iterator[tuple[int, float]]:  # only sorted if the best run out
+        best_ids = {d for d, _ in best}
+        yield from sorted(((d, s) for d, s in scores.items() if d not in best_ids), key=key, reverse=True)
+
     chosen: list[tuple[int, float]] = []
-    for docnum, score in best_first:
+    for docnum, score in itertools.chain(best, rest()):
         if accept(searcher.stored_fields(docnum)):
             chosen.append((docnum, score))
             if len(chosen) == limit:
                 break
+    return chosen
     return chosen
