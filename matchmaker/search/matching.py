@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from flask_login import AnonymousUserMixin
 from markupsafe import Markup
@@ -63,10 +63,13 @@ def posting_text(posting: Posting) -> str:
 
 def weighted_words(posting: Posting) -> dict[str, float]:
     """Search-mode words of the posting (stop words out), weighted 1 + ln(count)."""
+    return _weighted_words(posting_text(posting))
+
+
+@lru_cache(maxsize=4096)  # the same counterparts recur across pages; texts are immutable strings
+def _weighted_words(text: str) -> dict[str, float]:
     stops = stop_words()
-    counts = Counter(
-        w.lower() for w, *_ in segment(posting_text(posting), search_mode=True) if w.lower() not in stops
-    )
+    counts = Counter(w.lower() for w, *_ in segment(text, search_mode=True) if w.lower() not in stops)
     return {t: 1.0 + math.log(n) for t, n in counts.items()}
 
 

@@ -84,8 +84,8 @@ def top_documents(
 
     if accept is None:
         return heapq.nlargest(limit, scores.items(), key=key)
-    # A few times ``limit`` of the best usually hold enough acceptable ones; rank the rest only if not.
-    best = heapq.nlargest(4 * limit, scores.items(), key=key)
+    # The best few hundred usually hold enough acceptable ones; rank the rest only if not.
+    best = heapq.nlargest(max(10 * limit, 300), scores.items(), key=key)
 
     def rest() -> Iterator[tuple[int, float]]:  # only sorted if the best run out
         best_ids = {d for d, _ in best}
