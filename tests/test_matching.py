@@ -177,3 +177,16 @@ def test_fast_ranking_equals_whoosh_bm25f(app: Flask, make: Factory) -> None:
         assert [d for d, _ in ours] == [hit.docnum for hit in theirs]
         for (_, score), hit in zip(ours, theirs, strict=True):
             assert abs(score - hit.score) < 1e-4 * max(1.0, hit.score)
+
+
+def test_pages_hide_weak_proposals(app: Flask, client: FlaskClient, make: Factory) -> None:
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    make.posting(uni, RO, **GOOD)
+    faint = make.posting(
+        uni, RO, title="主轴轴承供应", description="供应各类主轴轴承，品种齐全，价格优惠，欢迎来电。"
+    )
+    strengths = {p.posting.id: p.strength for p in proposals(app, need)}
+    assert 0 < strengths[faint] < matching.SHOWN_MIN_STRENGTH  # proposed, but only faintly
+    page = client.get(f"/postings/{need}").get_data(as_text=True)
+    assert "机床热误差建模与补偿技术" in page and "主轴轴承供应" not in page

@@ -15,6 +15,7 @@ from matchmaker.web import MAX_PAGE, int_arg, roles_required
 bp = Blueprint("matches", __name__)
 
 MINE_PER_POSTING = 5
+SHOWN = matching.SHOWN_MIN_STRENGTH
 
 
 @bp.get("/search")
@@ -61,7 +62,7 @@ def mine() -> str:
     ).all()
     store = search.fresh_store()
     groups = [
-        (p, matching.propose(store, p, current_user, limit=MINE_PER_POSTING))
+        (p, matching.propose(store, p, current_user, limit=MINE_PER_POSTING, min_strength=SHOWN))
         for p in postings
         if not p.is_expired
     ]

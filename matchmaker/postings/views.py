@@ -55,7 +55,13 @@ def detail(posting_id: int) -> str:
     posting = get_posting_or_404(posting_id)
     proposals = []
     if posting.status is PostingStatus.PUBLISHED and not posting.is_expired:
-        proposals = matching.propose(search.fresh_store(), posting, current_user, limit=PROPOSALS_ON_DETAIL)
+        proposals = matching.propose(
+            search.fresh_store(),
+            posting,
+            current_user,
+            limit=PROPOSALS_ON_DETAIL,
+            min_strength=matching.SHOWN_MIN_STRENGTH,
+        )
     return render_template(
         "postings/detail.html",
         posting=posting,

@@ -37,6 +37,7 @@ COMMON_SHARE = 0.04  # a word in more than this share of postings says little ab
 COMMON_FLOOR = 20  # ...but on a small platform every word counts
 MAX_TERMS = 150  # safety cap for very long descriptions (rarely reached)
 CANDIDATES = 40
+SHOWN_MIN_STRENGTH = 15  # pages hide weaker proposals: a list of poor matches teaches users to ignore it
 
 
 @dataclass
@@ -93,7 +94,12 @@ def build_query(posting: Posting, searcher: Searcher) -> Query:
 
 
 def propose(
-    store: IndexStore, posting: Posting, viewer: User | AnonymousUserMixin | None, *, limit: int = 10
+    store: IndexStore,
+    posting: Posting,
+    viewer: User | AnonymousUserMixin | None,
+    *,
+    limit: int = 10,
+    min_strength: int = 0,
 ) -> list[Proposal]:
     """Best counterparts of ``posting`` that ``viewer`` may see, strongest first."""
     searcher = store.searcher()
@@ -137,7 +143,7 @@ def propose(
             top_strength = _strength(sum(idf_mass[t] for t in matched) / total_mass)
         strength = max(1, min(100, round(top_strength * score / top_score)))
         proposals.append(Proposal(posting=other, strength=strength, matched_terms=matched[:8], ours=posting))
-    return proposals
+    return [p for p in proposals if p.strength >= min_strength]
 
 
 def _strength(coverage: float) -> int:
