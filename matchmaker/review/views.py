@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +19,36 @@ from matchmaker.web import bureau_required, paginate
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
+Page = str | tuple[str, int]
+Render = Callable[..., str]  # the decision page, given approve_form= and refuse_form=
+
+
+def _decide(
+    form_class: type[ApproveForm] | type[RefuseForm],
+    render: Render,
+    act: Callable[[Any], None],
+    done: str,
+    queue: str,
+) -> Page | Response:
+    """Validate the decision form (re-render with its errors on 422), act, commit, back to the queue."""
+    form = form_class()
+    if not form.validate_on_submit():
+        forms = {"approve_form": ApproveForm(), "refuse_form": RefuseForm()}
+        forms["approve_form" if form_class is ApproveForm else "refuse_form"] = form
+        return render(**forms), 422
+    act(form)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(queue))
+
+
+def _posting_page(item: Posting) -> Render:
+    return lambda **forms: render_template("review/posting.html", posting=item, **forms)
+
+
+def _organization_page(org: Organization) -> Render:
+    return lambda **forms: render_template("review/organization.html", org=org, **forms)
+
 
 @bp.get("/postings")
 @bureau_required
@@ -26,47 +59,41 @@ def posting_queue() -> str:
         .options(selectinload(Posting.organization))
         .order_by(Posting.submitted_at, Posting.id)  # oldest first: first come, first reviewed
     )
-    page = paginate(stmt)
-    return render_template("review/posting_queue.html", page=page)
+    return render_template("review/posting_queue.html", page=paginate(stmt))
 
 
 @bp.get("/postings/<int:posting_id>")
 @bureau_required
 def posting(posting_id: int) -> str:
-    item = db.get_or_404(Posting, posting_id)
-    return render_template(
-        "review/posting.html", posting=item, approve_form=ApproveForm(), refuse_form=RefuseForm()
+    return _posting_page(db.get_or_404(Posting, posting_id))(
+        approve_form=ApproveForm(), refuse_form=RefuseForm()
     )
 
 
 @bp.post("/postings/<int:posting_id>/publish")
 @bureau_required
-def publish(posting_id: int) -> str | Response:
+def publish(posting_id: int) -> Page | Response:
     item = db.get_or_404(Posting, posting_id)
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        return render_template(
-            "review/posting.html", posting=item, approve_form=form, refuse_form=RefuseForm()
-        ), 422
-    postings.publish_posting(item, actor=current_user, note=form.note.data)
-    db.session.commit()
-    flash(f"已发布：{item.title}", "success")
-    return redirect(url_for("review.posting_queue"))
+    return _decide(
+        ApproveForm,
+        _posting_page(item),
+        lambda form: postings.publish_posting(item, actor=current_user, note=form.note.data),
+        f"已发布：{item.title}",
+        "review.posting_queue",
+    )
 
 
 @bp.post("/postings/<int:posting_id>/return")
 @bureau_required
-def return_posting(posting_id: int) -> str | Response:
+def return_posting(posting_id: int) -> Page | Response:
     item = db.get_or_404(Posting, posting_id)
-    form = RefuseForm()
-    if not form.validate_on_submit():
-        return render_template(
-            "review/posting.html", posting=item, approve_form=ApproveForm(), refuse_form=form
-        ), 422
-    postings.return_posting(item, form.reason.data, actor=current_user)
-    db.session.commit()
-    flash(f"已退回修改：{item.title}", "success")
-    return redirect(url_for("review.posting_queue"))
+    return _decide(
+        RefuseForm,
+        _posting_page(item),
+        lambda form: postings.return_posting(item, form.reason.data, actor=current_user),
+        f"已退回修改：{item.title}",
+        "review.posting_queue",
+    )
 
 
 @bp.get("/organizations")
@@ -78,44 +105,38 @@ def organization_queue() -> str:
         .where(Organization.status == status)
         .order_by(Organization.created_at, Organization.id)
     )
-    page = paginate(stmt)
-    return render_template("review/organization_queue.html", page=page, status=status)
+    return render_template("review/organization_queue.html", page=paginate(stmt), status=status)
 
 
 @bp.get("/organizations/<int:org_id>")
 @bureau_required
 def organization(org_id: int) -> str:
-    org = db.get_or_404(Organization, org_id)
-    return render_template(
-        "review/organization.html", org=org, approve_form=ApproveForm(), refuse_form=RefuseForm()
+    return _organization_page(db.get_or_404(Organization, org_id))(
+        approve_form=ApproveForm(), refuse_form=RefuseForm()
     )
 
 
 @bp.post("/organizations/<int:org_id>/verify")
 @bureau_required
-def verify(org_id: int) -> str | Response:
+def verify(org_id: int) -> Page | Response:
     org = db.get_or_404(Organization, org_id)
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        return render_template(
-            "review/organization.html", org=org, approve_form=form, refuse_form=RefuseForm()
-        ), 422
-    accounts.verify_organization(org, actor=current_user, reason=form.note.data)
-    db.session.commit()
-    flash(f"已通过认证：{org.name}", "success")
-    return redirect(url_for("review.organization_queue"))
+    return _decide(
+        ApproveForm,
+        _organization_page(org),
+        lambda form: accounts.verify_organization(org, actor=current_user, reason=form.note.data),
+        f"已通过认证：{org.name}",
+        "review.organization_queue",
+    )
 
 
 @bp.post("/organizations/<int:org_id>/reject")
 @bureau_required
-def reject(org_id: int) -> str | Response:
+def reject(org_id: int) -> Page | Response:
     org = db.get_or_404(Organization, org_id)
-    form = RefuseForm()
-    if not form.validate_on_submit():
-        return render_template(
-            "review/organization.html", org=org, approve_form=ApproveForm(), refuse_form=form
-        ), 422
-    accounts.reject_organization(org, actor=current_user, reason=form.reason.data)
-    db.session.commit()
-    flash(f"已驳回认证：{org.name}", "success")
-    return redirect(url_for("review.organization_queue"))
+    return _decide(
+        RefuseForm,
+        _organization_page(org),
+        lambda form: accounts.reject_organization(org, actor=current_user, reason=form.reason.data),
+        f"已驳回认证：{org.name}",
+        "review.organization_queue",
+    )
