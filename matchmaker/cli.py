@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import select
 
 from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
@@ -82,6 +83,55 @@ def demo_data_command() -> None:
         click.echo(f"  {email:<28} {label}")
 
 
+@click.command("import-postings")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="只检查并报告，不保存")
+@click.option("--skip-invalid", is_flag=True, help="跳过有问题的行，导入其余各行")
+@click.option("--as", "actor_email", default=None, help="以哪位主管部门用户的身份导入（默认第一位）")
+def import_postings_command(path: str, dry_run: bool, skip_invalid: bool, actor_email: str | None) -> None:
+    """从 .xlsx 或 .csv 导入信息（主管部门导入的信息直接发布）。"""
+    from pathlib import Path
+
+    from matchmaker.imports import reader, rows
+    from matchmaker.models import Organization, User
+    from matchmaker.services import accounts
+
+    if actor_email:
+        actor = accounts.find_user_by_email(actor_email)
+    else:
+        actor = db.session.scalar(
+            select(User).join(User.organization).where(Organization.type == OrgType.BUREAU).order_by(User.id)
+        )
+    if actor is None or not actor.is_bureau:
+        raise click.ClickException(
+            "找不到主管部门用户：请先用 create-user --role bureau 创建，或用 --as 指定。"
+        )
+    file = Path(path)
+    try:
+        table = reader.read_table(file.read_bytes(), file.name)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    with click.progressbar(length=len(table.rows), label="检查", show_pos=True) as bar:
+        report = rows.check(table)
+        bar.update(len(table.rows))
+    for warning in report.warnings:
+        click.echo(f"提示：{warning}")
+    for row in report.invalid:
+        click.echo(f"第{row.number}行：{row.summary}")
+    click.echo(f"共 {len(report.rows)} 行：可导入 {len(report.valid)} 行，有问题 {len(report.invalid)} 行。")
+    if report.invalid and not skip_invalid:
+        raise click.ClickException(
+            "存在有问题的行，未保存任何数据（修正后重试，或使用 --skip-invalid 跳过）。"
+        )
+    if dry_run:
+        click.echo("试运行：未保存任何数据。")
+        return
+    batch = rows.import_rows(report, actor=actor, filename=file.name)
+    db.session.commit()
+    click.echo(f"已导入 {batch.rows_imported} 条信息（批次 {batch.id}）。")
+
+
 search_group = AppGroup("search", help="全文检索索引：检查与重建。")
 
 
@@ -118,5 +168,11 @@ def search_reindex_command() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (init_db_command, create_user_command, demo_data_command, search_group):
+    for command in (
+        init_db_command,
+        create_user_command,
+        demo_data_command,
+        import_postings_command,
+        search_group,
+    ):
         app.cli.add_command(command)

@@ -8,6 +8,7 @@ from matchmaker.models.accounts import (
     Role,
     User,
 )
+from matchmaker.models.imports import ImportBatch
 from matchmaker.models.postings import (
     CloseReason,
     CooperationMode,
@@ -28,6 +29,7 @@ __all__ = [
     "CooperationMode",
     "EnterpriseTier",
     "IPStatus",
+    "ImportBatch",
     "Maturity",
     "OrgStatus",
     "OrgType",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import JSON, ColumnElement, Date, ForeignKey, Numeric, String, Text, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +13,7 @@ from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, Role, User
 from matchmaker.models.base import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from matchmaker.models.imports import ImportBatch
 from matchmaker.models.taxonomy import TechField, Town
 
 if TYPE_CHECKING:
@@ -143,6 +144,7 @@ class Posting(TimestampMixin, db.Model):
     confidential_detail: Mapped[str | None] = mapped_column(Text)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     return_reason: Mapped[str | None] = mapped_column(Text)
     close_reason: Mapped[CloseReason | None] = mapped_column(enum_column(CloseReason))
     close_note: Mapped[str | None] = mapped_column(Text)
@@ -152,6 +154,7 @@ class Posting(TimestampMixin, db.Model):
 
     organization: Mapped[Organization] = relationship()
     author: Mapped[User | None] = relationship()
+    import_batch: Mapped[ImportBatch | None] = relationship()
     tech_field: Mapped[TechField | None] = relationship()
     town: Mapped[Town | None] = relationship()
     events: Mapped[list[PostingEvent]] = relationship(
@@ -159,6 +162,10 @@ class Posting(TimestampMixin, db.Model):
         order_by="PostingEvent.created_at.desc(), PostingEvent.id.desc()",
         cascade="all, delete-orphan",
     )
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("status", PostingStatus.DRAFT)  # a new posting is a draft even before a flush
+        super().__init__(**kwargs)
 
     def __str__(self) -> str:
         return self.title
@@ -233,6 +240,13 @@ class Posting(TimestampMixin, db.Model):
         self.submitted_at = utcnow()
         self._move(PostingStatus.PENDING, "submit", by)
 
+    def publish_imported(self, by: User) -> None:
+        """Bureau staff import a list they collected and checked themselves: published at once."""
+        self._require((PostingStatus.DRAFT,), "导入发布")
+        now = utcnow()
+        self.submitted_at = self.published_at = now
+        self._move(PostingStatus.PUBLISHED, "import", by, "主管部门导入")
+
     def withdraw(self, by: User) -> None:
         """Owner takes a submitted or published posting back to draft (e.g. to revise it)."""
         self._require((PostingStatus.PENDING, PostingStatus.PUBLISHED), "撤回")
@@ -295,6 +309,7 @@ class PostingEvent(db.Model):
         "publish": "审核通过并发布",
         "return": "退回修改",
         "close": "关闭",
+        "import": "主管部门导入并发布",
     }
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,332 @@
+"""Check every row of an import and, once confirmed, create the postings in one transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+
+from matchmaker import creditcode
+from matchmaker.extensions import db
+from matchmaker.forms import PHONE
+from matchmaker.imports.reader import MAX_CELL, Table
+from matchmaker.models import (
+    CooperationMode,
+    ImportBatch,
+    IPStatus,
+    Maturity,
+    Organization,
+    OrgType,
+    Posting,
+    PostingKind,
+    PostingStatus,
+    Role,
+    TechField,
+    Town,
+    User,
+)
+from matchmaker.services import require_bureau
+from matchmaker.services.postings import MAX_KEYWORDS, PostingDetails, split_keywords
+
+COLUMNS = {  # header → field; the order is the template's
+    "类型": "kind",
+    "标题": "title",
+    "详细描述": "description",
+    "单位名称": "org_name",
+    "关键词": "keywords",
+    "技术领域": "tech_field",
+    "统一社会信用代码": "credit_code",
+    "单位类型": "org_type",
+    "所属镇区": "town",
+    "联系人": "contact_name",
+    "联系电话": "contact_phone",
+    "预算(万元)": "budget",
+    "截止日期": "valid_until",
+    "合作方式": "cooperation_modes",
+    "成熟度": "maturity",
+    "知识产权": "ip_status",
+}
+REQUIRED = ("类型", "标题", "详细描述", "单位名称")
+LIMITS = {"title": 120, "description": 10000, "org_name": 100, "contact_name": 50}
+EXCEL_EPOCH = date(1899, 12, 30)
+LIST_SPLIT = re.compile(r"[、，,;；\s]+")
+
+
+def normalize_header(header: str) -> str:
+    return header.strip().replace("（", "(").replace("）", ")").replace(" ", "")
+
+
+@dataclass
+class RowResult:
+    """One row of the file: what it says, and everything wrong with it."""
+
+    number: int
+    values: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+    kind: PostingKind | None = None
+    details: PostingDetails | None = None
+    org_type: OrgType | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def summary(self) -> str:
+        return "；".join(p.rstrip("。") for p in self.problems) + "。"
+
+
+@dataclass
+class Report:
+    rows: list[RowResult]
+    warnings: list[str]
+    missing_headers: list[str]
+
+    @property
+    def valid(self) -> list[RowResult]:
+        return [r for r in self.rows if r.ok]
+
+    @property
+    def invalid(self) -> list[RowResult]:
+        return [r for r in self.rows if not r.ok]
+
+
+def check(table: Table) -> Report:
+    """Validate every row against the database; nothing is written."""
+    headers = [normalize_header(h) for h in table.headers]
+    index = {h: i for i, h in enumerate(headers) if h in COLUMNS}
+    warnings = [f"忽略未知的列：{h}" for h in headers if h and h not in COLUMNS]
+    missing = [h for h in REQUIRED if h not in index]
+    results = []
+    seen: dict[tuple[str, str, str], int] = {}
+    org_types: dict[str, tuple[OrgType, int]] = {}  # organisation name → type and row it came from
+    for number, cells in table.rows:
+        values = {COLUMNS[h]: cells[i] if i < len(cells) else None for h, i in index.items()}
+        result = RowResult(number, {k: _text(v) for k, v in values.items()})
+        for col in sorted(c for r, c in table.formulas if r == number):
+            header = headers[col] if col < len(headers) else f"第{col + 1}列"
+            result.problems.append(f"“{header}”是公式且没有计算结果，请复制后“粘贴为数值”。")
+        if missing:
+            result.problems.append("缺少必填列：" + "、".join(missing))
+        else:
+            _check_row(result, values)
+            key = (
+                result.values.get("org_name", ""),
+                result.values.get("kind", ""),
+                result.values.get("title", ""),
+            )
+            if result.ok and key in seen:
+                result.problems.append(f"与第{seen[key]}行重复。")
+            seen.setdefault(key, number)
+            earlier = org_types.get(key[0])
+            if result.org_type is not None and earlier and earlier[0].role is not result.org_type.role:
+                result.problems.append(f"单位“{key[0]}”在第{earlier[1]}行为{earlier[0].label}，与本行不符。")
+            elif result.org_type is not None and key[0]:
+                org_types.setdefault(key[0], (result.org_type, number))
+        results.append(result)
+    return Report(results, warnings, missing)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _check_row(result: RowResult, raw: dict[str, Any]) -> None:
+    v, problems = result.values, result.problems
+    for key, limit in LIMITS.items():
+        if len(v.get(key, "")) > limit:
+            problems.append(f"{_label(key)}超过{limit}个字（现有{len(v[key])}个字）。")
+            v[key] = v[key][:MAX_CELL]
+    for key in ("kind", "title", "description", "org_name"):
+        if not v.get(key):
+            problems.append(f"缺少{_label(key)}。")
+    kind = PostingKind.from_label(v["kind"]) if v.get("kind") else None
+    if v.get("kind") and kind is None:
+        problems.append(f"未知的类型“{v['kind']}”（应为研发需求、配套需求、配套供给或科技成果）。")
+    result.kind = kind
+
+    org_type = _org_type(v, kind, problems)
+    result.org_type = org_type
+    credit = v.get("credit_code", "")
+    if credit and (problem := creditcode.problem(credit)):
+        problems.append(problem)
+    org = _existing_org(v.get("org_name", ""))
+    if org is not None and org_type is not None and org.role is not org_type.role:
+        problems.append(f"单位“{org.name}”已存在，类型为{org.type.label}，与本行不符。")
+    if credit and not creditcode.problem(credit):
+        holder = db.session.scalar(
+            select(Organization).where(Organization.credit_code == creditcode.normalize(credit))
+        )
+        if holder is not None and holder.name != v.get("org_name"):
+            problems.append(f"统一社会信用代码已属于“{holder.name}”。")
+    if kind is not None and org_type is not None and kind.poster_role is not org_type.role:
+        problems.append(f"{org_type.label}不能发布“{kind.label}”。")
+
+    field_ = _term(TechField, v.get("tech_field", ""), "技术领域", problems)
+    town = _term(Town, v.get("town", ""), "镇区", problems)
+    phone = v.get("contact_phone", "")
+    if phone and not PHONE.regex.match(phone):
+        problems.append("联系电话格式不正确（手机号11位，或固定电话如 0514-88888888）。")
+    budget = _budget(v.get("budget", ""), problems)
+    valid_until = _date(raw.get("valid_until"), problems)
+    modes = _choices(CooperationMode, v.get("cooperation_modes", ""), "合作方式", problems)
+    maturity = _choice(Maturity, v.get("maturity", ""), "成熟度", problems)
+    ip_status = _choice(IPStatus, v.get("ip_status", ""), "知识产权", problems)
+    keywords = split_keywords(v.get("keywords", ""))
+    if len(LIST_SPLIT.split(v.get("keywords", "").strip())) > MAX_KEYWORDS:
+        problems.append(f"关键词超过{MAX_KEYWORDS}个，请精简。")
+    if problems:
+        return
+    if kind is not None and org is not None:
+        duplicate = db.session.scalar(
+            select(Posting.id).where(
+                Posting.organization_id == org.id,
+                Posting.kind == kind,
+                Posting.title == v["title"],
+                Posting.status != PostingStatus.CLOSED,
+            )
+        )
+        if duplicate:
+            problems.append(f"与平台已有信息重复（信息编号 {duplicate}）。")
+            return
+    result.details = PostingDetails(
+        title=v["title"],
+        description=v["description"],
+        keywords=keywords,
+        tech_field=field_,
+        town=town,
+        budget=budget,
+        valid_until=valid_until,
+        cooperation_modes=[m.value for m in modes],
+        maturity=maturity,
+        ip_status=ip_status,
+        contact_name=v.get("contact_name") or None,
+        contact_phone=phone or None,
+    )
+
+
+LABELS = {
+    "kind": "类型",
+    "title": "标题",
+    "description": "详细描述",
+    "org_name": "单位名称",
+    "contact_name": "联系人",
+}
+
+
+def _label(key: str) -> str:
+    return LABELS.get(key, key)
+
+
+def _org_type(v: dict[str, str], kind: PostingKind | None, problems: list[str]) -> OrgType | None:
+    if v.get("org_type"):
+        org_type = OrgType.from_label(v["org_type"])
+        if org_type is None or org_type is OrgType.BUREAU:
+            problems.append(
+                f"未知的单位类型“{v['org_type']}”（应为企业、高等院校、科研院所或新型研发机构）。"
+            )
+            return None
+        return org_type
+    if kind is None:
+        return None
+    return OrgType.UNIVERSITY if kind.poster_role is Role.UNIVERSITY else OrgType.ENTERPRISE
+
+
+def _existing_org(name: str) -> Organization | None:
+    return db.session.scalar(select(Organization).where(Organization.name == name)) if name else None
+
+
+def _term(model: type[TechField] | type[Town], name: str, label: str, problems: list[str]) -> Any:
+    if not name:
+        return None
+    term = db.session.scalar(select(model).where(model.name == name, model.active.is_(True)))
+    if term is None:
+        problems.append(f"未知的{label}“{name}”。")
+    return term
+
+
+def _budget(text: str, problems: list[str]) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        problems.append(f"预算“{text}”不是数字（单位：万元）。")
+        return None
+    if not value.is_finite() or value < 0 or value > Decimal(10) ** 9:
+        problems.append(f"预算“{text}”超出范围（0 到 10 亿万元）。")
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def _date(value: Any, problems: list[str]) -> date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        parsed = value.date()
+    elif isinstance(value, date):
+        parsed = value
+    elif isinstance(value, int | float) and 1 <= value < 2958466:  # an Excel serial day number
+        parsed = EXCEL_EPOCH + timedelta(days=int(value))
+    else:
+        text = str(value).strip()
+        try:
+            parsed = datetime.strptime(text.replace("/", "-"), "%Y-%m-%d").date()
+        except ValueError:
+            problems.append(f"截止日期“{text}”格式不正确，应为 YYYY-MM-DD，如 2026-12-31。")
+            return None
+    if parsed < date.today():
+        problems.append(f"截止日期 {parsed.isoformat()} 已过。")
+        return None
+    return parsed
+
+
+def _choice(enum: Any, text: str, label: str, problems: list[str]) -> Any:
+    if not text:
+        return None
+    member = enum.from_label(text)
+    if member is None:
+        problems.append(f"未知的{label}“{text}”（可选：{'、'.join(m.label for m in enum)}）。")
+    return member
+
+
+def _choices(enum: Any, text: str, label: str, problems: list[str]) -> list[Any]:
+    return [m for m in (_choice(enum, part, label, problems) for part in LIST_SPLIT.split(text) if part) if m]
+
+
+def import_rows(report: Report, *, actor: User, filename: str) -> ImportBatch:
+    """Create the valid rows' organisations (unverified, no users) and postings (published)."""
+    require_bureau(actor)
+    batch = ImportBatch(actor=actor, filename=filename[:255], rows_total=len(report.rows))
+    db.session.add(batch)
+    for row in report.valid:
+        assert row.details is not None and row.kind is not None and row.org_type is not None
+        org = _existing_org(row.values["org_name"])
+        if org is None:
+            credit = row.values.get("credit_code") or None
+            org = Organization(
+                name=row.values["org_name"],
+                type=row.org_type,
+                credit_code=creditcode.normalize(credit) if credit else None,
+                town=row.details.town if row.org_type is OrgType.ENTERPRISE else None,
+            )
+            db.session.add(org)
+        posting = Posting(kind=row.kind, organization=org, author=actor, import_batch=batch)
+        row.details.apply_to(posting)
+        posting.publish_imported(actor)
+        db.session.add(posting)
+        batch.rows_imported += 1
+    db.session.flush()
+    return batch

@@ -1,0 +1,266 @@
+"""Importing postings from .xlsx / .csv via `flask import-postings`: every row checked, nothing
+saved on errors (unless --skip-invalid), provenance recorded, postings published and searchable."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
+
+from matchmaker.extensions import db
+from matchmaker.models import ImportBatch, Organization, OrgStatus, Posting, PostingStatus
+from tests.conftest import Factory
+
+HEADERS = [
+    "类型",
+    "标题",
+    "详细描述",
+    "单位名称",
+    "关键词",
+    "技术领域",
+    "统一社会信用代码",
+    "所属镇区",
+    "联系电话",
+    "预算（万元）",
+    "截止日期",
+    "合作方式",
+]
+FUTURE = (date.today() + timedelta(days=90)).isoformat()
+GOOD = [
+    [
+        "研发需求",
+        "电机绕组自动嵌线",
+        "电机绕组目前靠人工嵌线，效率低，希望实现自动化。",
+        "宝应县走访电机有限公司",
+        "电机、绕组、自动化",
+        "先进制造",
+        "91350100M000100Y43",
+        "曹甸镇",
+        "13900000001",
+        "50",
+        FUTURE,
+        "合作开发、委托开发",
+    ],
+    [
+        "科技成果",
+        "高效电机绕组工艺",
+        "一种自动嵌线与绕组成型工艺，适用于中小型电机批量生产。",
+        "某某理工大学",
+        "绕组",
+        "先进制造",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "技术转让",
+    ],
+]
+
+
+def write_csv(
+    path: Path, rows: list[list[str]], encoding: str = "utf-8", headers: list[str] = HEADERS
+) -> Path:
+    import csv
+
+    with open(path, "w", newline="", encoding=encoding) as handle:
+        csv.writer(handle).writerows([headers, *rows])
+    return path
+
+
+def write_xlsx(path: Path, rows: list[list[object]], headers: list[str] = HEADERS) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def bureau(make: Factory) -> str:
+    return make.bureau()
+
+
+def count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_csv_in_every_encoding_imports_and_publishes(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, bureau: str, encoding: str
+) -> None:
+    path = write_csv(tmp_path / "list.csv", GOOD, encoding)
+    result = runner.invoke(args=["import-postings", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "可导入 2 行" in result.output and "已导入 2 条" in result.output
+    with app.app_context():
+        postings = db.session.scalars(select(Posting).order_by(Posting.id)).all()
+        assert [p.status for p in postings] == [PostingStatus.PUBLISHED] * 2
+        first = postings[0]
+        assert first.keywords == ["电机", "绕组", "自动化"] and first.cooperation_modes == [
+            "joint_dev",
+            "commissioned_dev",
+        ]
+        assert str(first.budget) == "50.00" and first.valid_until.isoformat() == FUTURE
+        assert first.town.name == "曹甸镇" and first.organization.credit_code == "91350100M000100Y43"
+        assert (
+            first.organization.status is OrgStatus.PENDING and not first.organization.users
+        )  # claimable later
+        assert first.import_batch.filename == "list.csv" and first.import_batch.actor.email == bureau
+        assert first.events[0].action == "import"
+        assert app.extensions["search"].stored_stamps().keys() == {p.id for p in postings}  # searchable
+
+
+def test_xlsx_with_excel_dates_and_serial_numbers(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, bureau: str
+) -> None:
+    future = date.today() + timedelta(days=40)
+    serial = (future - date(1899, 12, 30)).days
+    rows = [list(GOOD[0]), list(GOOD[1])]
+    rows[0][10] = future  # a real Excel date cell
+    rows[1][10] = serial  # a date typed as a number
+    path = write_xlsx(tmp_path / "list.xlsx", rows)
+    result = runner.invoke(args=["import-postings", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert set(db.session.scalars(select(Posting.valid_until))) == {future}
+
+
+def test_invalid_rows_are_reported_and_nothing_is_saved(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, bureau: str
+) -> None:
+    bad = [
+        GOOD[0],
+        ["研发需求", "", "描述", "甲公司", "", "", "", "", "", "", "", ""],
+        ["需求", "标题", "描述", "乙公司", "", "", "", "", "", "", "", ""],
+        [
+            "研发需求",
+            "标题二",
+            "描述",
+            "丙公司",
+            "",
+            "火星",
+            "91350100M000100Y44",
+            "月球镇",
+            "123",
+            "abc",
+            "2026-13-45",
+            "借钱",
+        ],
+        [
+            "科技成果",
+            "企业发成果",
+            "描述",
+            "宝应县走访电机有限公司",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "2020-01-01",
+            "",
+        ],
+        GOOD[0],
+    ]
+    result = runner.invoke(args=["import-postings", str(write_csv(tmp_path / "bad.csv", bad))])
+    assert result.exit_code != 0
+    out = result.output
+    assert "第3行：缺少标题" in out
+    assert "第4行：未知的类型“需求”" in out
+    for message in (
+        "未知的技术领域“火星”",
+        "校验位不正确",
+        "未知的镇区“月球镇”",
+        "联系电话格式不正确",
+        "预算“abc”不是数字",
+        "截止日期“2026-13-45”格式不正确",
+        "未知的合作方式“借钱”",
+    ):
+        assert message in out
+    assert "第6行" in out and "在第2行为企业，与本行不符" in out and "已过" in out
+    assert "第7行：与第2行重复" in out
+    assert "未保存任何数据" in out
+    assert count(app, Posting) == 0 and count(app, Organization) == 1  # only the bureau's own
+
+
+def test_skip_invalid_imports_the_rest(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, bureau: str
+) -> None:
+    rows = [GOOD[0], ["研发需求", "", "描述", "甲公司", "", "", "", "", "", "", "", ""]]
+    result = runner.invoke(
+        args=["import-postings", "--skip-invalid", str(write_csv(tmp_path / "x.csv", rows))]
+    )
+    assert result.exit_code == 0 and "已导入 1 条" in result.output
+    with app.app_context():
+        batch = db.session.scalars(select(ImportBatch)).one()
+        assert (batch.rows_total, batch.rows_imported) == (2, 1)
+
+
+def test_dry_run_saves_nothing(app: Flask, runner: FlaskCliRunner, tmp_path: Path, bureau: str) -> None:
+    result = runner.invoke(args=["import-postings", "--dry-run", str(write_csv(tmp_path / "x.csv", GOOD))])
+    assert result.exit_code == 0 and "试运行" in result.output
+    assert count(app, Posting) == 0
+
+
+def test_reimport_is_a_duplicate(app: Flask, runner: FlaskCliRunner, tmp_path: Path, bureau: str) -> None:
+    path = write_csv(tmp_path / "x.csv", GOOD)
+    assert runner.invoke(args=["import-postings", str(path)]).exit_code == 0
+    again = runner.invoke(args=["import-postings", str(path)])
+    assert again.exit_code != 0 and "与平台已有信息重复" in again.output
+    assert count(app, Posting) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "empty.csv", "文件是空的"),
+        (b"\xef\xbb\xbf", "bom-only.csv", "文件是空的"),
+        ("类型,标题,详细描述,单位名称\n".encode(), "headers.csv", "共 0 行"),
+        (b"not a zip", "broken.xlsx", "无法读取该 Excel 文件"),
+        (b"a,b", "list.txt", "仅支持 .xlsx"),
+        ("标题,单位名称\n某标题,某单位\n".encode(), "missing.csv", "缺少必填列：类型、详细描述"),
+    ],
+)
+def test_unusable_files_get_a_clear_message(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, bureau: str, content: bytes, name: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(args=["import-postings", str(path)])
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert count(app, Posting) == 0
+
+
+def test_unknown_columns_are_ignored_with_a_warning(
+    runner: FlaskCliRunner, tmp_path: Path, bureau: str
+) -> None:
+    path = write_csv(tmp_path / "x.csv", [[*GOOD[0], "备注内容"]], headers=[*HEADERS, "备注"])
+    result = runner.invoke(args=["import-postings", str(path)])
+    assert result.exit_code == 0 and "忽略未知的列：备注" in result.output
+
+
+def test_huge_cell_and_formula_cells(app: Flask, runner: FlaskCliRunner, tmp_path: Path, bureau: str) -> None:
+    huge = list(GOOD[0])
+    huge[2] = "长" * 50_000
+    formula = list(GOOD[1])
+    formula[1] = '=CONCATENATE("a","b")'  # never calculated by Excel: no value to import
+    result = runner.invoke(args=["import-postings", str(write_xlsx(tmp_path / "x.xlsx", [huge, formula]))])
+    assert result.exit_code != 0
+    assert "第2行：详细描述超过10000个字" in result.output
+    assert "第3行：“标题”是公式且没有计算结果" in result.output
+    assert count(app, Posting) == 0
+
+
+def test_needs_a_bureau_user(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(args=["import-postings", str(write_csv(tmp_path / "x.csv", GOOD))])
+    assert result.exit_code != 0 and "找不到主管部门用户" in result.output
