@@ -112,6 +112,7 @@ def _sqlite_for_web(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, objec
 
 
 def register_blueprints(app: Flask) -> None:
+    from matchmaker.admin import imports as _admin_imports  # noqa: F401 - adds its routes to admin
     from matchmaker.admin.views import bp as admin_bp
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.main.views import bp as main_bp

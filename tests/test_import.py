@@ -264,3 +264,79 @@ def test_huge_cell_and_formula_cells(app: Flask, runner: FlaskCliRunner, tmp_pat
 def test_needs_a_bureau_user(runner: FlaskCliRunner, tmp_path: Path) -> None:
     result = runner.invoke(args=["import-postings", str(write_csv(tmp_path / "x.csv", GOOD))])
     assert result.exit_code != 0 and "找不到主管部门用户" in result.output
+
+
+def test_upload_preview_then_confirm(app: Flask, tmp_path: Path, make: Factory) -> None:
+    from io import BytesIO
+
+    client = app.test_client()
+    client.post("/auth/login", data={"email": make.bureau(), "password": "password123"})
+    rows = [GOOD[0], ["研发需求", "", "描述", "甲公司", "", "", "", "", "", "", "", ""]]
+    data = write_csv(tmp_path / "visit.csv", rows, "gbk").read_bytes()
+    page = client.post(
+        "/admin/imports", data={"file": (BytesIO(data), "走访清单.csv")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "可导入 1 行" in page and "缺少标题" in page and "尚未保存任何数据" in page
+    assert count(app, Posting) == 0
+    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/admin/imports/confirm", data={"token": token})
+    assert response.status_code == 302
+    assert count(app, Posting) == 1
+    listing = client.get("/admin/imports").get_data(as_text=True)
+    assert "已导入 1 条信息并发布，跳过 1 行" in listing and "走访清单.csv" in listing
+    again = client.post(
+        "/admin/imports/confirm", data={"token": token}, headers={"Referer": "http://localhost/admin/imports"}
+    )
+    assert again.status_code == 303 and count(app, Posting) == 1  # a token imports once
+
+
+@pytest.mark.parametrize("token", ["", "../../etc/passwd", "x" * 30])
+def test_confirm_with_a_bad_token_is_refused(app: Flask, make: Factory, token: str) -> None:
+    client = app.test_client()
+    client.post("/auth/login", data={"email": make.bureau(), "password": "password123"})
+    response = client.post(
+        "/admin/imports/confirm", data={"token": token}, headers={"Referer": "http://localhost/admin/imports"}
+    )
+    assert response.status_code == 303
+    assert "导入文件已失效" in client.get("/admin/imports").get_data(as_text=True)
+
+
+def test_upload_errors_are_shown_next_to_the_field(app: Flask, make: Factory) -> None:
+    from io import BytesIO
+
+    client = app.test_client()
+    client.post("/auth/login", data={"email": make.bureau(), "password": "password123"})
+    for content, name, message in (
+        (b"abc", "x.txt", "仅支持 .xlsx"),
+        (b"junk", "x.xlsx", "无法读取该 Excel"),
+        (b"", "x.csv", "文件是空的"),
+    ):
+        response = client.post(
+            "/admin/imports", data={"file": (BytesIO(content), name)}, content_type="multipart/form-data"
+        )
+        assert response.status_code == 422 and message in response.get_data(as_text=True)
+    response = client.post("/admin/imports", data={}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "请选择要导入的文件" in response.get_data(as_text=True)
+
+
+def test_template_download_round_trips(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, make: Factory
+) -> None:
+    client = app.test_client()
+    bureau = make.bureau()
+    client.post("/auth/login", data={"email": bureau, "password": "password123"})
+    response = client.get("/admin/imports/template.xlsx")
+    assert response.status_code == 200
+    path = tmp_path / "template.xlsx"
+    path.write_bytes(response.data)
+    sheet = openpyxl.load_workbook(path).active
+    assert [c.value for c in sheet[1]][:4] == ["类型", "标题", "详细描述", "单位名称"]
+    result = runner.invoke(args=["import-postings", str(path)])  # the example row itself imports
+    assert result.exit_code == 0, result.output
+
+
+def test_only_bureau_staff_import(app: Flask, make: Factory) -> None:
+    client = app.test_client()
+    client.post("/auth/login", data={"email": make.user(), "password": "password123"})
+    assert client.get("/admin/imports").status_code == 403
+    assert client.post("/admin/imports/confirm", data={"token": "x" * 30}).status_code == 403

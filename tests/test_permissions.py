@@ -77,6 +77,11 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/admin/taxonomies/tech-fields/1",    (L,   403, 403, 403, 200)),
     ("/admin/taxonomies/nonsense",         (L,   403, 403, 403, 404)),
     ("/admin/users",                       (L,   403, 403, 403, 200)),
+    ("/admin/imports",                     (L,   403, 403, 403, 200)),
+    ("/admin/imports/template.xlsx",       (L,   403, 403, 403, 200)),
+    ("/admin/search",                      (L,   403, 403, 403, 200)),
+    ("/search?q=测试",                      (200, 200, 200, 200, 200)),
+    ("/matches",                           (L,   200, 200, 200, 403)),
 ]
 
 POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [

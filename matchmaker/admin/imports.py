@@ -1,0 +1,110 @@
+"""Bureau staff upload a list, see every row checked, then confirm: valid rows land in one go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import HiddenField
+
+from matchmaker.admin.views import bp
+from matchmaker.exceptions import DomainError
+from matchmaker.extensions import db
+from matchmaker.forms import BaseForm
+from matchmaker.imports import reader, rows, staging
+from matchmaker.imports.template import template_xlsx
+from matchmaker.models import TAXONOMIES, ImportBatch
+from matchmaker.web import bureau_required
+
+
+class UploadForm(BaseForm):
+    file = FileField(
+        "导入文件",
+        validators=[
+            FileRequired("请选择要导入的文件。"),
+            FileAllowed(["xlsx", "csv"], "仅支持 .xlsx（Excel）或 .csv 文件。"),
+        ],
+        description="第一行为表头；必填列：类型、标题、详细描述、单位名称。",
+    )
+
+
+class ConfirmForm(BaseForm):
+    token = HiddenField()
+
+
+def _folder() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+def _render_upload(form: UploadForm, status: int = 200) -> tuple[str, int]:
+    batches = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(20)).all()
+    return render_template("admin/imports.html", form=form, batches=batches, vocabularies=TAXONOMIES), status
+
+
+@bp.get("/imports")
+@bureau_required
+def imports() -> tuple[str, int]:
+    return _render_upload(UploadForm())
+
+
+@bp.get("/imports/template.xlsx")
+@bureau_required
+def import_template() -> Response:
+    import io
+
+    return send_file(
+        io.BytesIO(template_xlsx()),
+        as_attachment=True,
+        download_name="信息导入模板.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.post("/imports")
+@bureau_required
+def preview_import() -> tuple[str, int]:
+    """Check every row and show the result; nothing is saved yet."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _render_upload(form, 422)
+    upload = form.file.data
+    data, name = upload.read(), upload.filename or "upload"
+    try:
+        report = rows.check(reader.read_table(data, name))
+    except DomainError as error:
+        form.file.errors = [error.message]
+        return _render_upload(form, 422)
+    token = staging.stage(_folder(), data, name) if report.valid else ""
+    return render_template(
+        "admin/import_preview.html", report=report, filename=name, confirm=ConfirmForm(token=token)
+    ), 200
+
+
+@bp.post("/imports/confirm")
+@bureau_required
+def confirm_import() -> Response:
+    """Re-check the staged file (the database may have changed) and import its valid rows."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash("页面已过期，请重新上传。", "error")
+        return redirect(url_for("admin.imports"))
+    token = form.token.data or request.form.get("token", "")
+    data, name = staging.load(_folder(), token)
+    report = rows.check(reader.read_table(data, name))
+    if not report.valid:
+        flash("没有可导入的行。", "warning")
+        return redirect(url_for("admin.imports"))
+    batch = rows.import_rows(report, actor=current_user, filename=name)
+    db.session.commit()
+    staging.discard(_folder(), token)
+    skipped = len(report.invalid)
+    flash(
+        f"已导入 {batch.rows_imported} 条信息并发布"
+        + (f"，跳过 {skipped} 行有问题的行。" if skipped else "。"),
+        "success",
+    )
+    return redirect(url_for("admin.imports"))

@@ -1,0 +1,44 @@
+"""The downloadable import template: the headers and one example row."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import openpyxl
+from openpyxl.styles import Font
+
+from matchmaker.imports.rows import COLUMNS, REQUIRED
+
+
+def template_xlsx() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "信息导入"
+    sheet.append(list(COLUMNS))
+    example = {
+        "类型": "研发需求",
+        "标题": "箱式变电站温升在线监测",
+        "详细描述": "现有箱变仅靠温控器报警，希望开发无线测温在线监测系统，测温精度±1℃，预警准确率90%以上。",
+        "单位名称": "示例电气设备有限公司",
+        "关键词": "在线监测、无线测温、箱式变电站",
+        "技术领域": "电子信息",
+        "统一社会信用代码": "91350100M000100Y43",
+        "单位类型": "企业",
+        "所属镇区": "安宜镇",
+        "联系人": "陈经理",
+        "联系电话": "13805250001",
+        "预算(万元)": 80,
+        "截止日期": (date.today() + timedelta(days=180)).isoformat(),
+        "合作方式": "合作开发、委托开发",
+        "成熟度": "",
+        "知识产权": "",
+    }
+    sheet.append([example[h] for h in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="B42318" if cell.value in REQUIRED else "000000")
+    for column in sheet.columns:
+        sheet.column_dimensions[column[0].column_letter].width = 18
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
