@@ -115,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.admin import imports as _admin_imports  # noqa: F401 - adds its routes to admin
     from matchmaker.admin.views import bp as admin_bp
     from matchmaker.auth.views import bp as auth_bp
+    from matchmaker.lists.views import bp as lists_bp
     from matchmaker.main.views import bp as main_bp
     from matchmaker.matches.views import bp as matches_bp
     from matchmaker.postings.views import bp as postings_bp
@@ -123,7 +124,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["kind"] = PostingKindConverter
-    for blueprint in (main_bp, auth_bp, postings_bp, matches_bp, review_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, postings_bp, matches_bp, lists_bp, review_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -82,6 +82,8 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/admin/search",                      (L,   403, 403, 403, 200)),
     ("/search?q=测试",                      (200, 200, 200, 200, 200)),
     ("/matches",                           (L,   200, 200, 200, 403)),
+    ("/lists/",                            (200, 200, 200, 200, 200)),
+    ("/lists/new",                         (L,   403, 403, 403, 200)),
 ]
 
 POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [

@@ -9,6 +9,7 @@ from matchmaker.models.accounts import (
     User,
 )
 from matchmaker.models.imports import ImportBatch
+from matchmaker.models.lists import PublishedList
 from matchmaker.models.postings import (
     CloseReason,
     CooperationMode,
@@ -39,6 +40,7 @@ __all__ = [
     "PostingEvent",
     "PostingKind",
     "PostingStatus",
+    "PublishedList",
     "Role",
     "SearchOutbox",
     "TechField",

@@ -1,0 +1,1 @@
+"""The county's published lists: create (bureau staff), read, print and download (everyone)."""
