@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
@@ -101,6 +102,14 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def send_xlsx(data: bytes, name: str) -> Response:
+    """An Excel workbook as a download with a (Chinese) file name."""
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=XLSX)
 
 
 def get_posting_or_404(posting_id: int, *, for_owner: bool = False) -> Posting:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from matchmaker.forms import BaseForm
 from matchmaker.imports import reader, rows, staging
 from matchmaker.imports.template import template_xlsx
 from matchmaker.models import TAXONOMIES, ImportBatch
-from matchmaker.web import bureau_required
+from matchmaker.web import bureau_required, send_xlsx
 
 
 class UploadForm(BaseForm):
@@ -54,14 +54,7 @@ def imports() -> tuple[str, int]:
 @bp.get("/imports/template.xlsx")
 @bureau_required
 def import_template() -> Response:
-    import io
-
-    return send_file(
-        io.BytesIO(template_xlsx()),
-        as_attachment=True,
-        download_name="信息导入模板.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send_xlsx(template_xlsx(), "信息导入模板.xlsx")
 
 
 @bp.post("/imports")

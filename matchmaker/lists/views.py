@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -15,7 +13,7 @@ from matchmaker.extensions import db
 from matchmaker.forms import BaseForm, MultiCheckboxField, get_term, optional_int, options, term_choices
 from matchmaker.models import PostingKind, PublishedList, TechField, Town
 from matchmaker.services import lists as service
-from matchmaker.web import bureau_required
+from matchmaker.web import bureau_required, send_xlsx
 
 bp = Blueprint("lists", __name__, url_prefix="/lists")
 
@@ -93,9 +91,4 @@ def detail(list_id: int) -> str:
 @bp.get("/<int:list_id>.xlsx")
 def download(list_id: int) -> Response:
     plist = db.get_or_404(PublishedList, list_id)
-    return send_file(
-        io.BytesIO(service.list_xlsx(plist)),
-        as_attachment=True,
-        download_name=f"{plist.title}-{plist.year}-{plist.serial}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send_xlsx(service.list_xlsx(plist), f"{plist.title}-{plist.year}-{plist.serial}.xlsx")
