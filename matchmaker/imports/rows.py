@@ -104,10 +104,13 @@ def check(table: Table) -> Report:
     results = []
     seen: dict[tuple[str, str, str], int] = {}
     org_types: dict[str, tuple[OrgType, int]] = {}  # organisation name → type and row it came from
+    formulas_by_row: dict[int, list[int]] = {}
+    for row_number, col in sorted(table.formulas):
+        formulas_by_row.setdefault(row_number, []).append(col)
     for number, cells in table.rows:
         values = {COLUMNS[h]: cells[i] if i < len(cells) else None for h, i in index.items()}
         result = RowResult(number, {k: _text(v) for k, v in values.items()})
-        for col in sorted(c for r, c in table.formulas if r == number):
+        for col in formulas_by_row.get(number, []):
             header = headers[col] if col < len(headers) else f"第{col + 1}列"
             result.problems.append(f"“{header}”是公式且没有计算结果，请复制后“粘贴为数值”。")
         if missing:

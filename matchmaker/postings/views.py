@@ -12,6 +12,7 @@ from matchmaker.forms import term_pairs
 from matchmaker.models import (
     CloseReason,
     CooperationMode,
+    Posting,
     PostingKind,
     PostingStatus,
     Role,
@@ -80,12 +81,11 @@ def mine() -> str:
     return render_template("postings/mine.html", page=page, status=status)
 
 
-def _save_and_maybe_submit(posting_id: int) -> None:
+def _save_and_maybe_submit(posting: Posting) -> None:
     """After saving: submit for review when the user pressed 提交审核, keeping the draft if refused."""
     if request.form.get("action") != "submit":
         flash("已保存为草稿。", "success")
         return
-    posting = get_posting_or_404(posting_id, for_owner=True)
     try:
         service.submit_posting(posting, actor=current_user)
     except InvalidTransition as error:
@@ -110,7 +110,7 @@ def create(kind: PostingKind) -> str | Response:
     if form.validate_on_submit():
         posting = service.create_posting(kind, form.details(), actor=current_user)
         db.session.commit()
-        _save_and_maybe_submit(posting.id)
+        _save_and_maybe_submit(posting)
         return redirect(url_for("postings.detail", posting_id=posting.id))
     return render_template("postings/form.html", form=form, kind=kind, posting=None)
 
@@ -128,7 +128,7 @@ def edit(posting_id: int) -> str | Response:
     if form.validate_on_submit():
         service.update_posting(posting, form.details(), actor=current_user)
         db.session.commit()
-        _save_and_maybe_submit(posting.id)
+        _save_and_maybe_submit(posting)
         return redirect(url_for("postings.detail", posting_id=posting.id))
     return render_template("postings/form.html", form=form, kind=posting.kind, posting=posting)
 

@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 from flask_login import AnonymousUserMixin
 from markupsafe import Markup
@@ -109,15 +110,23 @@ def propose(
     idf_mass = {t: w * searcher.idf("body", t) for t, w in kept.items()}
     kinds = COMPLEMENTS[posting.kind]
     kind_codes, own_org = {k.value for k in kinds}, str(posting.organization_id)
+    accepted_ids: list[int] = []  # in the order top_documents accepts them, i.e. best first
+
+    def accept(doc: dict[str, Any]) -> bool:
+        """Complementary kinds only, never one's own organisation."""
+        if doc["kind"] in kind_codes and doc["org"] != own_org:
+            accepted_ids.append(int(doc["id"]))
+            return True
+        return False
+
     top = top_documents(
         searcher,
         ((f, t, w) for t, w in kept.items() for f in FIELDS),
         WEIGHTING,
         limit=CANDIDATES,
-        # Complementary kinds only, never one's own organisation.
-        accept=lambda doc: doc["kind"] in kind_codes and doc["org"] != own_org,
+        accept=accept,
     )
-    ranked = [(int(searcher.stored_fields(docnum)["id"]), score) for docnum, score in top]
+    ranked = [(posting_id, score) for posting_id, (_, score) in zip(accepted_ids, top, strict=True)]
     allowed = {
         p.id: p
         for p in db.session.scalars(
