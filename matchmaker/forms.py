@@ -12,8 +12,9 @@ from wtforms.validators import Regexp
 from matchmaker.extensions import db
 from matchmaker.models.taxonomy import TaxonomyMixin
 
+PHONE_PATTERN = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$"  # ASCII digits only
 PHONE = Regexp(
-    r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$",
+    PHONE_PATTERN,
     message="请填写有效的手机号（11位）或固定电话（如 0514-88888888）。",
 )
 

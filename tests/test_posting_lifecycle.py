@@ -143,6 +143,9 @@ def test_unverified_org_create_and_submit_saves_draft_with_warning(
         ({"description": "太短"}, "详细描述应为20到10000个字"),
         ({"budget": "-5"}, "金额应为0到10亿万元之间的数字"),
         ({"budget": "abc"}, "不是有效的小数"),
+        ({"budget": "NaN"}, "请填写有效的金额数字"),
+        ({"budget": "-Infinity"}, "请填写有效的金额数字"),
+        ({"contact_phone": "١٣٨٠٠٠٠٠٠٠٠"}, "有效的手机号"),  # Arabic-Indic digits are not a phone number
         ({"valid_until": "2020-01-01"}, "有效期不能早于今天"),
         ({"valid_until": "not-a-date"}, "不是有效的日期"),
         ({"contact_phone": "123"}, "有效的手机号"),

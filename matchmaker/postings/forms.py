@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from matchmaker.forms import (
     PHONE,
@@ -52,6 +52,12 @@ DESCRIPTION_HINTS = {
 }
 
 
+def finite_number(form: BaseForm, field: DecimalField) -> None:
+    """'NaN' and 'Infinity' parse as Decimals but are not amounts (and break range checks)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation("请填写有效的金额数字。")
+
+
 class PostingForm(BaseForm):
     title = StringField(
         "标题",
@@ -77,6 +83,7 @@ class PostingForm(BaseForm):
         places=2,
         validators=[
             Optional(),
+            finite_number,
             NumberRange(min=0, max=10**9, message="金额应为0到10亿万元之间的数字。"),
         ],
         description="不填表示面议。",
