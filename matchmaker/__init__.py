@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response
 from sqlalchemy import event
 
-from matchmaker.extensions import csrf, db, login_manager, migrate, search
+from matchmaker.extensions import csrf, db, limiter, login_manager, migrate, search
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
@@ -114,6 +115,7 @@ def _sqlite_for_web(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, objec
 def register_blueprints(app: Flask) -> None:
     from matchmaker.admin import imports as _admin_imports  # noqa: F401 - adds its routes to admin
     from matchmaker.admin.views import bp as admin_bp
+    from matchmaker.api.views import bp as api_bp
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.lists.views import bp as lists_bp
     from matchmaker.main.views import bp as main_bp
@@ -124,8 +126,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["kind"] = PostingKindConverter
-    for blueprint in (main_bp, auth_bp, postings_bp, matches_bp, lists_bp, review_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, postings_bp, matches_bp, lists_bp, review_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # token-authenticated only: see matchmaker/api/auth.py
 
 
 def register_errors(app: Flask) -> None:

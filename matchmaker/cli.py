@@ -1,4 +1,4 @@
-"""Flask commands: init-db, create-user, demo-data."""
+"""Flask commands: init-db, create-user, create-token, demo-data, import-postings, search."""
 
 from __future__ import annotations
 
@@ -63,6 +63,29 @@ def create_user_command(email: str, role: str, org_name: str, name: str | None, 
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(f"已创建用户 {user.email}（{user.role.label}，{org.name}）。")
+
+
+@click.command("create-token")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", default="命令行创建", show_default=True, help="令牌用途，便于辨认和吊销")
+@click.option("--days", type=click.IntRange(min=0), default=0, help="有效天数（默认 0 = 永不过期）")
+def create_token_command(email: str, name: str, days: int) -> None:
+    """为用户创建 API 令牌，只把令牌打印到标准输出（便于脚本使用）。"""
+    from matchmaker.services import accounts, tokens
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"没有邮箱为 {email} 的用户。")
+    if not user.is_active:
+        raise click.ClickException(f"用户 {email} 已停用，不能创建令牌。")
+    try:
+        _, secret = tokens.issue_token(user, name, days=days or None, actor=user)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(secret)
 
 
 @click.command("demo-data")
@@ -171,6 +194,7 @@ def register(app: Flask) -> None:
     for command in (
         init_db_command,
         create_user_command,
+        create_token_command,
         demo_data_command,
         import_postings_command,
         search_group,

@@ -36,3 +36,11 @@ SEARCH_MAX_QUERY_CHARS = 100  # longer input is cut: user text can't slow the se
 SEARCH_MAX_TERMS = 12
 SEARCH_CANDIDATES = 200  # hits fetched before visibility filtering; totals beyond are estimates
 SITE_NAME = "宝应县专精特新产学研供需对接平台"
+
+# JSON API rate limits (Flask-Limiter syntax), counted per token, or per address without one.
+API_RATE_LIMIT = "120 per minute;2000 per hour"
+API_WRITE_RATE_LIMIT = "30 per minute"  # creating postings, on top of the above
+# Where counts are kept. memory:// is per worker process (N gunicorn workers allow N× the limit);
+# point it at Redis or Memcached (e.g. redis://localhost:6379) to share counts between workers.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True

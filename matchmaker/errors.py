@@ -1,4 +1,5 @@
-"""Every HTTP and domain error mapped once: one error page, flash + redirect for domain rules."""
+"""Every HTTP and domain error mapped once: an error page (or JSON under /api/), flash + redirect
+for domain rules broken on a web page."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
+from matchmaker.api.errors import ApiError, is_api_request, json_error
 from matchmaker.exceptions import DomainError, PermissionDenied
 from matchmaker.extensions import db
 from matchmaker.web import redirect_back
@@ -30,25 +32,39 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
 
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
-        return render_error(error.code or 500)
+    def http_error(error: HTTPException) -> tuple[str, int] | Response:
+        code = error.code or 500
+        if is_api_request():  # keep Allow, Retry-After, WWW-Authenticate…; the body is ours
+            return json_error(code, headers=error.get_headers())
+        return render_error(code)
+
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError) -> Response:
+        db.session.rollback()
+        return json_error(error.status, error.message, errors=error.errors, headers=error.headers.items())
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_error(400, "页面已过期或表单校验失败，请刷新页面后重新提交。")
 
     @app.errorhandler(PermissionDenied)
-    def permission_denied(error: PermissionDenied) -> tuple[str, int]:
+    def permission_denied(error: PermissionDenied) -> tuple[str, int] | Response:
         db.session.rollback()
+        if is_api_request():
+            return json_error(403, error.message)
         return render_error(403, error.message)
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Response:
         db.session.rollback()
+        if is_api_request():
+            return json_error(409, error.message)
         flash(error.message, "error")
         return redirect_back()
 
     @app.errorhandler(InternalServerError)
-    def internal_error(error: InternalServerError) -> tuple[str, int]:
+    def internal_error(error: InternalServerError) -> tuple[str, int] | Response:
         db.session.rollback()
+        if is_api_request():
+            return json_error(500)
         return render_error(500)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
 
 from matchmaker import create_app
 from matchmaker.extensions import db
@@ -154,6 +155,24 @@ class Factory:
             user = accounts.find_user_by_email(email)
             assert user is not None
             return user.organization_id
+
+    def token(self, email: str, *, days: int | None = None) -> str:
+        """A new API token's secret for the user ``email``."""
+        from matchmaker.services import tokens
+
+        with self.app.app_context():
+            user = accounts.find_user_by_email(email)
+            assert user is not None
+            _, secret = tokens.issue_token(user, "测试", days=days, actor=user)
+            db.session.commit()
+            return secret
+
+    def token_id(self, secret: str) -> int:
+        from matchmaker.models import ApiToken
+        from matchmaker.models.tokens import digest
+
+        with self.app.app_context():
+            return db.session.scalars(select(ApiToken.id).where(ApiToken.token_hash == digest(secret))).one()
 
     def bureau(self) -> str:
         return self.user(org_type=OrgType.BUREAU)

@@ -20,6 +20,7 @@ class World:
     pending: int
     published: int
     org: int  # a pending organisation to decide on
+    token: int  # the owner's API token
 
 
 @pytest.fixture
@@ -37,6 +38,7 @@ def world(make: Factory) -> World:
         pending=make.posting(owner, PostingKind.RD_NEED, PostingStatus.PENDING),
         published=make.posting(owner, PostingKind.RD_NEED, PostingStatus.PUBLISHED),
         org=make.org(status=OrgStatus.PENDING),
+        token=make.token_id(make.token(owner)),
     )
 
 
@@ -68,6 +70,7 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/auth/register",                     (200, 302, 302, 302, 302)),
     ("/auth/login",                        (200, 302, 302, 302, 302)),
     ("/auth/organization",                 (L,   200, 200, 200, 200)),
+    ("/auth/account",                      (L,   200, 200, 200, 200)),
     ("/auth/password",                     (L,   200, 200, 200, 200)),
     ("/review/postings",                   (L,   403, 403, 403, 200)),
     ("/review/postings/{pending}",         (L,   403, 403, 403, 200)),
@@ -100,6 +103,7 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/admin/taxonomies/towns/1",          (L,   403, 403, 403, 302)),
     ("/admin/users",                       (L,   403, 403, 403, 302)),
     ("/auth/organization/resubmit",        (L,   303, 303, 303, 303)),  # refused: not rejected
+    ("/auth/account/tokens/{token}/revoke", (L,  302, 404, 404, 404)),  # only the token's own user
 ]
 # fmt: on
 POST_DATA = {

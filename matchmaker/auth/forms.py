@@ -107,3 +107,15 @@ class ChangePasswordForm(BaseForm):
         "确认新密码",
         validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的密码不一致。")],
     )
+
+
+TOKEN_LIFETIMES = [("90", "90天"), ("30", "30天"), ("365", "一年"), ("0", "永不过期")]
+
+
+class ApiTokenForm(BaseForm):
+    name = StringField(
+        "用途",
+        validators=[DataRequired("请填写令牌用途。"), Length(max=50, message="用途最多50个字。")],
+        description="如“省平台数据同步”，便于日后辨认和吊销。",
+    )
+    days = SelectField("有效期", choices=options(TOKEN_LIFETIMES), default="90")

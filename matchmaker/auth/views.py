@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from matchmaker.auth.forms import (
+    ApiTokenForm,
     ChangePasswordForm,
     LoginForm,
     OrganizationForm,
@@ -15,9 +16,9 @@ from matchmaker.auth.forms import (
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
 from matchmaker.forms import get_term
-from matchmaker.models import EnterpriseTier, OrgType, Town
+from matchmaker.models import ApiToken, EnterpriseTier, OrgType, Town
 from matchmaker.models.base import utcnow
-from matchmaker.services import accounts
+from matchmaker.services import accounts, tokens
 from matchmaker.web import attach_field_error, redirect_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -141,3 +142,37 @@ def resubmit_verification() -> Response:
     db.session.commit()
     flash("已重新提交认证申请，请等待主管部门审核。", "success")
     return redirect(url_for("auth.organization"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> str:
+    """The user's own account: details, and API tokens (a new token's secret is shown once, here)."""
+    form = ApiTokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _, secret = tokens.issue_token(
+                current_user, form.name.data, days=int(form.days.data or 0), actor=current_user
+            )
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            db.session.commit()
+            form = ApiTokenForm(formdata=None)
+    return render_template(
+        "auth/account.html", form=form, secret=secret, tokens=tokens.tokens_of(current_user)
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    tokens.revoke_token(token, actor=current_user)
+    db.session.commit()
+    flash(f"令牌“{token.name}”已吊销，使用它的程序将无法再访问。", "success")
+    return redirect(url_for("auth.account"))

@@ -23,9 +23,11 @@ from matchmaker.models.postings import (
 )
 from matchmaker.models.search import SearchOutbox
 from matchmaker.models.taxonomy import TAXONOMIES, EnterpriseTier, TechField, Town
+from matchmaker.models.tokens import ApiToken
 
 __all__ = [
     "TAXONOMIES",
+    "ApiToken",
     "CloseReason",
     "CooperationMode",
     "EnterpriseTier",

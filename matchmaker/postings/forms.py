@@ -72,7 +72,7 @@ class PostingForm(BaseForm):
     )
     keywords = StringField(
         "关键词",
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=400)],  # room for 10 words of 30 characters and separators
         description=f"用顿号、逗号或空格分隔，最多{MAX_KEYWORDS}个。",
     )
     tech_field = SelectField("技术领域", coerce=optional_int, validate_choice=False)

@@ -1,0 +1,166 @@
+"""JSON API v1: postings, their proposals, vocabularies, and the API's own description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from matchmaker.api import inputs, openapi, serialize
+from matchmaker.api.auth import api_user, authenticate
+from matchmaker.api.errors import ApiError
+from matchmaker.exceptions import InvalidTransition
+from matchmaker.extensions import db, limiter, search
+from matchmaker.models import (
+    CooperationMode,
+    IPStatus,
+    Maturity,
+    Posting,
+    PostingKind,
+    PostingStatus,
+    TechField,
+    Town,
+    User,
+    Visibility,
+)
+from matchmaker.search import matching
+from matchmaker.search import queries as search_queries
+from matchmaker.services import postings as service
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate)
+limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    return jsonify(openapi.spec())
+
+
+@bp.get("/docs")
+def docs() -> str:
+    description = openapi.spec()
+    return render_template("api/docs.html", spec=description, operations=openapi.operations(description))
+
+
+@bp.get("/vocabularies")
+def vocabularies() -> Response:
+    def codes(enum: Any) -> list[dict[str, str]]:
+        return [{"code": code, "label": label} for code, label in enum.choices()]
+
+    return jsonify(
+        {
+            "kinds": codes(PostingKind),
+            "statuses": codes(PostingStatus),
+            "visibility": codes(Visibility),
+            "cooperation_modes": codes(CooperationMode),
+            "maturity": codes(Maturity),
+            "ip_status": codes(IPStatus),
+            "fields": inputs.term_names(TechField),
+            "towns": inputs.term_names(Town),
+        }
+    )
+
+
+@bp.get("/postings")
+def list_postings() -> Response:
+    user = api_user()
+    query = inputs.list_query(request.args)
+    postings, total, estimated = _search(query, user) if query.q else _browse(query, user)
+    return jsonify(
+        {
+            "items": [serialize.posting(p, user) for p in postings],
+            "page": query.page,
+            "per_page": query.per_page,
+            "total": total,
+            "estimated": estimated,
+        }
+    )
+
+
+def _browse(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bool]:
+    """Published postings the user may read plus the user's organisation's own, latest change first."""
+    stmt = (
+        select(Posting)
+        .where(or_(Posting.listed_for(user), Posting.organization_id == user.organization_id))
+        .options(
+            selectinload(Posting.organization), selectinload(Posting.tech_field), selectinload(Posting.town)
+        )
+        .order_by(Posting.updated_at.desc(), Posting.id.desc())
+    )
+    if query.kind:
+        stmt = stmt.where(Posting.kind == query.kind)
+    if query.tech_field:
+        stmt = stmt.where(Posting.tech_field_id == query.tech_field.id)
+    if query.town:
+        stmt = stmt.where(Posting.town_id == query.town.id)
+    page = db.paginate(stmt, page=query.page, per_page=query.per_page, error_out=False)
+    return list(page.items), page.total or 0, False
+
+
+def _search(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bool]:
+    """Full-text search over published postings, best first (the web search page's ranking)."""
+    assert query.q is not None
+    results = search_queries.search(
+        search.fresh_store(),
+        query.q,
+        user,
+        kind=query.kind,
+        tech_field_id=query.tech_field.id if query.tech_field else None,
+        town_id=query.town.id if query.town else None,
+        page=query.page,
+        per_page=query.per_page,
+    )
+    return [hit.posting for hit in results.hits], results.total, results.estimated
+
+
+@bp.post("/postings")
+@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
+def create_posting() -> tuple[Response, int, dict[str, str]]:
+    """A posting for the caller's organisation: a draft, or submitted for review with "submit": true."""
+    user = api_user()
+    payload = request.get_json(silent=True)
+    kind = inputs.posting_kind(payload)
+    if kind.poster_role is not user.role:
+        raise ApiError(403, f"{user.role.label}用户不能发布“{kind.label}”。")
+    details, submit = inputs.posting_details(payload, kind)
+    posting = service.create_posting(kind, details, actor=user)
+    if submit:
+        try:
+            service.submit_posting(posting, actor=user)
+        except InvalidTransition as error:
+            db.session.rollback()
+            raise ApiError(422, errors={"submit": [error.message]}) from None
+    db.session.commit()
+    location = url_for("api.get_posting", posting_id=posting.id)
+    return jsonify(serialize.posting(posting, user)), 201, {"Location": location}
+
+
+def _visible_posting(posting_id: int, user: User) -> Posting:
+    posting = db.session.get(Posting, posting_id)
+    if posting is None or not posting.can_view(user):
+        raise ApiError(404, "信息不存在，或您没有查看权限。")
+    return posting
+
+
+@bp.get("/postings/<int:posting_id>")
+def get_posting(posting_id: int) -> Response:
+    user = api_user()
+    return jsonify(serialize.posting(_visible_posting(posting_id, user), user))
+
+
+@bp.get("/postings/<int:posting_id>/matches")
+def posting_matches(posting_id: int) -> Response:
+    """The proposals the posting's web page shows, best first (none unless it is published and current)."""
+    user = api_user()
+    posting = _visible_posting(posting_id, user)
+    limit = inputs.match_limit(request.args)
+    proposals: list[matching.Proposal] = []
+    if posting.status is PostingStatus.PUBLISHED and not posting.is_expired:
+        proposals = matching.propose(
+            search.fresh_store(), posting, user, limit=limit, min_strength=matching.SHOWN_MIN_STRENGTH
+        )
+    return jsonify({"posting_id": posting.id, "matches": [serialize.match(p) for p in proposals]})
