@@ -76,6 +76,17 @@ def term_names(model: type[TaxonomyMixin], *, active_only: bool = True) -> list[
 
 # --- query strings ----------------------------------------------------------------------------
 
+LIST_PARAMS = frozenset({"kind", "field", "town", "q", "page", "per_page"})
+MATCH_PARAMS = frozenset({"limit"})
+
+
+def reject_unknown_params(args: MultiDict[str, str], allowed: frozenset[str]) -> None:
+    """A misspelt parameter (per-page, fields…) is an error, not silently a different query."""
+    problems = Problems()
+    for name in sorted(set(args) - allowed):
+        problems.add(name[:50], "不支持的参数。")
+    problems.raise_if_any(400)
+
 
 def int_param(args: MultiDict[str, str], name: str, default: int, maximum: int, problems: Problems) -> int:
     value = args.get(name)
@@ -99,6 +110,7 @@ class ListQuery:
 
 def list_query(args: MultiDict[str, str]) -> ListQuery:
     """``GET /postings`` parameters, or 400 naming every bad one."""
+    reject_unknown_params(args, LIST_PARAMS)
     problems = Problems()
     kind = None
     if "kind" in args:
@@ -125,6 +137,7 @@ def list_query(args: MultiDict[str, str]) -> ListQuery:
 
 
 def match_limit(args: MultiDict[str, str]) -> int:
+    reject_unknown_params(args, MATCH_PARAMS)
     problems = Problems()
     limit = int_param(args, "limit", 10, MAX_MATCHES, problems)
     problems.raise_if_any(400)

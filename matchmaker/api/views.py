@@ -48,6 +48,8 @@ def docs() -> str:
 
 @bp.get("/vocabularies")
 def vocabularies() -> Response:
+    inputs.reject_unknown_params(request.args, frozenset())
+
     def codes(enum: Any) -> list[dict[str, str]]:
         return [{"code": code, "label": label} for code, label in enum.choices()]
 
@@ -148,6 +150,7 @@ def _visible_posting(posting_id: int, user: User) -> Posting:
 
 @bp.get("/postings/<int:posting_id>")
 def get_posting(posting_id: int) -> Response:
+    inputs.reject_unknown_params(request.args, frozenset())
     user = api_user()
     return jsonify(serialize.posting(_visible_posting(posting_id, user), user))
 
@@ -155,9 +158,9 @@ def get_posting(posting_id: int) -> Response:
 @bp.get("/postings/<int:posting_id>/matches")
 def posting_matches(posting_id: int) -> Response:
     """The proposals the posting's web page shows, best first (none unless it is published and current)."""
+    limit = inputs.match_limit(request.args)
     user = api_user()
     posting = _visible_posting(posting_id, user)
-    limit = inputs.match_limit(request.args)
     proposals: list[matching.Proposal] = []
     if posting.status is PostingStatus.PUBLISHED and not posting.is_expired:
         proposals = matching.propose(
