@@ -75,6 +75,23 @@ def test_filters_by_town_and_date(app: Flask, client: FlaskClient, auth: Auth, m
     assert "共 0 条" in page and "没有符合条件的信息" in page
 
 
+def test_date_range_is_china_standard_time(
+    app: Flask, client: FlaskClient, auth: Auth, make: Factory
+) -> None:
+    """Published at 2026-03-01 17:30 UTC is 2 March in Baoying: it belongs to a list of 2 March."""
+    from datetime import UTC, datetime
+
+    posting = make.posting(make.user(), PostingKind.RD_NEED, title="深夜发布的需求")
+    with app.app_context():
+        db.session.get(Posting, posting).published_at = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)
+        db.session.commit()
+    auth.login(make.bureau())
+    march_2 = client.get(publish(client, published_from="2026-03-02", published_to="2026-03-02").location)
+    assert "深夜发布的需求" in march_2.get_data(as_text=True)
+    march_1 = client.get(publish(client, published_from="2026-03-01", published_to="2026-03-01").location)
+    assert "深夜发布的需求" not in march_1.get_data(as_text=True)
+
+
 def test_list_form_errors(client: FlaskClient, auth: Auth, make: Factory) -> None:
     auth.login(make.bureau())
     response = client.post("/lists/new", data={"tech_field": "", "town": ""})
