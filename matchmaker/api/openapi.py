@@ -94,7 +94,7 @@ def spec() -> dict[str, Any]:
             "description": (
                 "供省、市平台对接和脚本使用。所有接口（本说明除外）都需要访问令牌："
                 "在“我的账号 → API 访问令牌”中创建，或由管理员运行 "
-                "`flask --app matchmaker create-token 邮箱`。请求头：`Authorization: Bearer <令牌>`。"
+                "flask --app matchmaker create-token 邮箱。请求头：Authorization: Bearer <令牌>。"
                 "令牌以其用户的身份和权限操作，与网页完全一致。\n\n"
                 '错误一律返回 JSON：`{"status": 状态码, "message": "中文说明"}`，'
                 '校验错误另有 `errors`：`{"字段": ["问题"]}`。'
