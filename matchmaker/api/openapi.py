@@ -96,8 +96,8 @@ def spec() -> dict[str, Any]:
                 "在“我的账号 → API 访问令牌”中创建，或由管理员运行 "
                 "flask --app matchmaker create-token 邮箱。请求头：Authorization: Bearer <令牌>。"
                 "令牌以其用户的身份和权限操作，与网页完全一致。\n\n"
-                '错误一律返回 JSON：`{"status": 状态码, "message": "中文说明"}`，'
-                '校验错误另有 `errors`：`{"字段": ["问题"]}`。'
+                '错误一律返回 JSON：{"status": 状态码, "message": "中文说明"}，'
+                '校验错误另有 errors：{"字段": ["问题"]}。'
                 "时间为带时区的 ISO 8601（UTC），日期为 YYYY-MM-DD，金额单位为万元。"
             ),
         },
