@@ -23,6 +23,7 @@ def test_create_use_and_revoke_a_token_on_the_account_page(
     response = client.post("/auth/account", data={"name": "省平台数据同步", "days": "30"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "只显示这一次" in page
+    assert response.headers["Cache-Control"] == "no-store"
     secret = SECRET.search(page).group(0)
 
     with app.app_context():

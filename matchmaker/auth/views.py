@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -146,7 +146,7 @@ def resubmit_verification() -> Response:
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def account() -> str:
+def account() -> str | Response:
     """The user's own account: details, and API tokens (a new token's secret is shown once, here)."""
     form = ApiTokenForm()
     secret = None
@@ -161,9 +161,14 @@ def account() -> str:
         else:
             db.session.commit()
             form = ApiTokenForm(formdata=None)
-    return render_template(
+    page = render_template(
         "auth/account.html", form=form, secret=secret, tokens=tokens.tokens_of(current_user)
     )
+    if secret is None:
+        return page
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"  # the one page that shows a token's secret
+    return response
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
