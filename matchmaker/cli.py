@@ -69,7 +69,9 @@ def create_user_command(email: str, role: str, org_name: str, name: str | None, 
 @with_appcontext
 @click.argument("email")
 @click.option("--name", default="命令行创建", show_default=True, help="令牌用途，便于辨认和吊销")
-@click.option("--days", type=click.IntRange(min=0), default=0, help="有效天数（默认 0 = 永不过期）")
+@click.option(
+    "--days", type=click.IntRange(min=0, max=36500), default=0, help="有效天数（默认 0 = 永不过期）"
+)
 def create_token_command(email: str, name: str, days: int) -> None:
     """为用户创建 API 令牌，只把令牌打印到标准输出（便于脚本使用）。"""
     from matchmaker.services import accounts, tokens

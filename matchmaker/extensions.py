@@ -1,7 +1,5 @@
 """Flask extensions, created unbound here and bound to the app in the factory."""
 
-import hashlib
-
 from flask import request
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -36,11 +34,11 @@ search = Search()
 
 
 def rate_limit_key() -> str:
-    """Who a request counts against: its bearer credential when it has one, else its address."""
-    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and credential.strip():
-        return "token:" + hashlib.sha256(credential.strip().encode()).hexdigest()[:32]
-    return "addr:" + (request.remote_addr or "unknown")
+    """Who a request counts against: its (valid) API token when it has one, else its address."""
+    from matchmaker.api.auth import request_token
+
+    token = request_token()
+    return f"token:{token.id}" if token is not None else "addr:" + (request.remote_addr or "unknown")
 
 
 limiter = Limiter(rate_limit_key)  # limits are declared where they apply (the API blueprint)

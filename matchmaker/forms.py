@@ -14,7 +14,7 @@ from matchmaker.models.taxonomy import TaxonomyMixin
 
 PHONE_PATTERN = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$"  # ASCII digits only
 PHONE = Regexp(
-    PHONE_PATTERN,
+    PHONE_PATTERN.removesuffix("$") + r"\Z",  # \Z: unlike $, no trailing newline slips through
     message="请填写有效的手机号（11位）或固定电话（如 0514-88888888）。",
 )
 

@@ -284,6 +284,11 @@ def test_unverified_organisation_cannot_submit_and_nothing_is_saved(
         ({"keywords": "a、b"}, "keywords", "字符串数组"),
         ({"keywords": [str(i) for i in range(11)]}, "keywords", "最多10个"),
         ({"keywords": ["x" * 31]}, "keywords", "1到30个字"),
+        ({"keywords": ["锂电池 隔膜"]}, "keywords", "每项只写一个关键词"),
+        ({"title": "\ud800数控机床主轴热变形"}, "title", "无效的字符"),
+        ({"field": "\udfff"}, "field", "无效的字符"),
+        ({"keywords": ["\ud800"]}, "keywords", "无效的字符"),
+        ({"contact_phone": "13800000000\n"}, "contact_phone", "有效的手机号"),
         ({"budget": "100"}, "budget", "应为数字"),
         ({"budget": True}, "budget", "应为数字"),
         ({"budget": -1}, "budget", "金额应为0到10亿万元之间"),
@@ -314,6 +319,7 @@ def test_create_validates_like_the_web_form(
         {"data": "title=x", "content_type": "application/x-www-form-urlencoded"},
         {"json": ["a", "list"]},
         {"json": "a string"},
+        {"data": "[" * 50_000 + "]" * 50_000, "content_type": "application/json"},  # absurd nesting
     ],
 )
 def test_create_needs_a_json_object(api_as: Any, make: Factory, kwargs: dict) -> None:
@@ -381,16 +387,25 @@ def test_errors_are_json_never_html(api_as: Any, make: Factory, client: FlaskCli
     assert "POST" in response.headers["Allow"]
     assert_json_error(api.get("/no-such-thing"), 404)
     assert_json_error(api.get("/postings/abc"), 404)
+    assert "x" in assert_json_error(api.get("/vocabularies", x="1"), 400)["errors"]
 
 
-def test_rate_limit_answers_429_in_json(tmp_path: Any, template_db: Any, make: Factory) -> None:
+@pytest.fixture
+def limited(tmp_path: Any, template_db: Any) -> Any:
+    """An app with tiny limits: 3 API calls and 2 creations a minute."""
     import shutil
 
     from matchmaker import create_app
 
     path = tmp_path / "limited.sqlite3"
     shutil.copy(template_db, path)
-    limited = create_app(app_config(path, API_RATE_LIMIT="3 per minute"))
+    app = create_app(app_config(path, API_RATE_LIMIT="3 per minute", API_WRITE_RATE_LIMIT="2 per minute"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_rate_limit_answers_429_in_json(limited: Flask) -> None:
     factory = Factory(limited)
     api = Api(limited.test_client(), factory.token(factory.user()))
     assert [api.get("/vocabularies").status_code for _ in range(3)] == [200, 200, 200]
@@ -399,8 +414,24 @@ def test_rate_limit_answers_429_in_json(tmp_path: Any, template_db: Any, make: F
     assert int(response.headers["Retry-After"]) > 0
     other = Api(limited.test_client(), factory.token(factory.user()))
     assert other.get("/vocabularies").status_code == 200  # counted per token
-    with limited.app_context():
-        db.engine.dispose()
+
+
+def test_made_up_tokens_share_their_address_count(limited: Flask) -> None:
+    client = limited.test_client()
+    statuses = [
+        client.get("/api/v1/postings", headers={"Authorization": f"Bearer mm_junk{n}"}).status_code
+        for n in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_creating_counts_against_both_limits(limited: Flask) -> None:
+    factory = Factory(limited)
+    api = Api(limited.test_client(), factory.token(factory.user()))
+    statuses = [api.post("/postings", new_posting(title=f"研发需求第{n}号")).status_code for n in range(3)]
+    assert statuses == [201, 201, 429]  # the write limit
+    # the two creations also count against the shared limit of 3: one more call, then no more
+    assert [api.get("/vocabularies").status_code for _ in range(2)] == [200, 429]
 
 
 def test_openapi_description_is_valid_and_documented_for_humans(client: FlaskClient) -> None:

@@ -10,20 +10,35 @@ from flask import g, request
 
 from matchmaker.api.errors import ApiError
 from matchmaker.extensions import db
-from matchmaker.models import User
+from matchmaker.models import ApiToken, User
 from matchmaker.services import tokens
 
 PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}
+
+
+def bearer_secret() -> str | None:
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return secret.strip() or None
+
+
+def request_token() -> ApiToken | None:
+    """The usable token this request presents, looked up once per request (the rate limiter's key
+    function asks first, so made-up tokens share their address's count instead of one each)."""
+    if "api_token" not in g:
+        secret = bearer_secret()
+        g.api_token = tokens.authenticate(secret) if secret else None
+    return g.api_token
 
 
 def authenticate() -> None:
     """``before_request`` of the API: resolve the bearer token or answer 401."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    if bearer_secret() is None:
         raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="matchmaker"'})
-    token = tokens.authenticate(secret.strip())
+    token = request_token()
     if token is None:
         raise ApiError(
             401,

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from flask import request
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -18,7 +19,7 @@ from matchmaker.extensions import db
 from matchmaker.models import PostingKind, TechField, Town
 from matchmaker.models.taxonomy import TaxonomyMixin
 from matchmaker.postings.forms import PostingForm
-from matchmaker.services.postings import MAX_KEYWORDS, PostingDetails
+from matchmaker.services.postings import KEYWORD_SEPARATORS, MAX_KEYWORDS, PostingDetails
 from matchmaker.web import MAX_PAGE
 
 MAX_PER_PAGE = 100
@@ -147,6 +148,26 @@ def match_limit(args: MultiDict[str, str]) -> int:
 # --- request bodies ---------------------------------------------------------------------------
 
 
+def json_body() -> Any:
+    """The parsed JSON body, or None when it is missing, malformed or absurdly nested."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
+def _encodable(value: Any) -> bool:
+    """False for strings with lone surrogates ("\\ud800" is valid JSON but not storable text)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    elif isinstance(value, list):
+        return all(_encodable(item) for item in value)
+    return True
+
+
 def posting_kind(payload: Any) -> PostingKind:
     """The ``kind`` of a new posting's JSON body (400 for a body that is not an object)."""
     if not isinstance(payload, dict):
@@ -161,7 +182,11 @@ def posting_details(payload: dict[str, Any], kind: PostingKind) -> tuple[Posting
     """Validate a new posting's body with the web form; 422 with every problem by JSON field."""
     problems = Problems()
     for key in sorted(payload.keys() - POSTING_FIELDS):
-        problems.add(str(key)[:50], "不支持的字段。")
+        problems.add(str(key)[:50].encode("utf-8", "replace").decode(), "不支持的字段。")
+    for key in sorted(POSTING_FIELDS & payload.keys()):
+        if not _encodable(payload[key]):
+            problems.add(key, "含有无效的字符。")
+            payload = {k: v for k, v in payload.items() if k != key}
     data: MultiDict[str, str] = MultiDict()
     for key in TEXT_FIELDS:
         value = payload.get(key)
@@ -215,5 +240,7 @@ def _keywords(value: Any, data: MultiDict[str, str], problems: Problems) -> None
         problems.add("keywords", f"关键词最多{MAX_KEYWORDS}个。")
     elif any(not k.strip() or len(k) > MAX_KEYWORD_LENGTH for k in value):
         problems.add("keywords", f"每个关键词应为1到{MAX_KEYWORD_LENGTH}个字。")
+    elif any(KEYWORD_SEPARATORS.search(k) for k in value):
+        problems.add("keywords", "每项只写一个关键词，不含空格、逗号、顿号或分号。")
     else:
         data.add("keywords", "、".join(value))

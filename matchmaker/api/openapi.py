@@ -178,6 +178,7 @@ def spec() -> dict[str, Any]:
                     "parameters": [POSTING_ID],
                     "responses": {
                         "200": _ok("信息详情。", "Posting"),
+                        "400": _error("带了不支持的参数。"),
                         "404": _error("信息不存在，或调用者无权查看。"),
                         **COMMON_ERRORS,
                     },
@@ -208,7 +209,11 @@ def spec() -> dict[str, Any]:
                     "operationId": "getVocabularies",
                     "summary": "代码表",
                     "description": "各字段的可选值：类型、状态等为代码与中文名称，技术领域和镇区为当前启用的名称。",
-                    "responses": {"200": _ok("代码表。", "Vocabularies"), **COMMON_ERRORS},
+                    "responses": {
+                        "200": _ok("代码表。", "Vocabularies"),
+                        "400": _error("带了不支持的参数。"),
+                        **COMMON_ERRORS,
+                    },
                 }
             },
             "/openapi.json": {
@@ -345,7 +350,8 @@ def _schemas(fields: list[str], towns: list[str]) -> dict[str, Any]:
                         "type": "string",
                         "minLength": 1,
                         "maxLength": MAX_KEYWORD_LENGTH,
-                        "pattern": r"\S",
+                        "pattern": r"^[^、，,;；\s]+$",
+                        "description": "每项一个关键词（不含空格、逗号、顿号、分号）。",
                     },
                     "nullable": True,
                 },

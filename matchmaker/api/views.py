@@ -120,11 +120,11 @@ def _search(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bo
 
 
 @bp.post("/postings")
-@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"])
+@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"], override_defaults=False)
 def create_posting() -> tuple[Response, int, dict[str, str]]:
     """A posting for the caller's organisation: a draft, or submitted for review with "submit": true."""
     user = api_user()
-    payload = request.get_json(silent=True)
+    payload = inputs.json_body()
     kind = inputs.posting_kind(payload)
     if kind.poster_role is not user.role:
         raise ApiError(403, f"{user.role.label}用户不能发布“{kind.label}”。")
