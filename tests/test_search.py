@@ -102,6 +102,24 @@ def test_deleted_posting_leaves_the_index(app: Flask, make: Factory) -> None:
     assert posting_id not in indexed(app)
 
 
+def test_searcher_recovers_when_whoosh_closed_its_readers(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    """Found by bench/load_test.py: when a writer swaps segments while a searcher refreshes, Whoosh
+    closes the readers it meant to reuse and the refresh fails with ReaderClosed. The next search
+    must open a new searcher instead of answering 500."""
+    owner = make.user()
+    for n in range(3):
+        make.posting(owner, title=f"热变形补偿第{n}项")
+    with app.app_context():
+        searcher = app.extensions["search"].searcher()
+        searcher.ixreader.close()  # the state a failed refresh leaves behind
+    make.posting(owner, title="热变形补偿新增一项")  # a commit: the cached searcher is out of date
+    with app.app_context():
+        assert len(list(app.extensions["search"].searcher().documents())) == 4
+    assert "热变形补偿新增一项" in titles(client, "热变形")
+
+
 def test_change_left_in_outbox_is_applied_on_next_search(
     app: Flask, client: FlaskClient, make: Factory
 ) -> None:

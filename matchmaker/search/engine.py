@@ -15,13 +15,14 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.query import Or, Term
+from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
@@ -134,21 +135,27 @@ class IndexStore:
         cached: tuple[str, Searcher] | None = getattr(self._local, "searcher", None)
         for attempt in range(3):  # a writer may delete an old TOC between listing and opening
             try:
-                if cached is None or cached[0] != name:
-                    if cached is not None:
-                        cached[1].close()
+                # Out of date: open a new searcher rather than Searcher.refresh(). When a writer
+                # replaces segments during a refresh, Whoosh closes readers it then still reuses
+                # (found under load by bench/load_test.py: ReaderClosed in later searches).
+                if cached is None or cached[0] != name or not cached[1].up_to_date():
+                    self._discard(cached)
                     cached = (name, self._index(name).searcher(weighting=WEIGHTING))
-                elif not cached[1].up_to_date():
-                    cached = (name, cached[1].refresh())
                 self._local.searcher = cached
                 return cached[1]
-            except FileNotFoundError:
-                cached = None
-                self._local.searcher = None
+            except (OSError, ReaderClosed):  # a file vanished between listing and opening
+                self._discard(cached)
+                cached = self._local.searcher = None
                 if attempt == 2:
                     raise
                 time.sleep(0.02)
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _discard(cached: tuple[str, Searcher] | None) -> None:
+        if cached is not None:
+            with suppress(ReaderClosed, OSError):
+                cached[1].close()
 
     def stored_stamps(self) -> dict[int, str]:
         """posting id → stamp of every document in the live index."""
