@@ -254,6 +254,8 @@ def run_load(
                     return
                 continue
             client.request(f"/review/postings/{posting_id}/publish", {"note": ""})
+            if not client.last_status:  # cut by the killed worker: publish it again later
+                resubmitted.put(posting_id)
 
     def reader() -> None:
         client = Client(url, stats)
