@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from matchmaker.api.errors import ApiError, is_api_request, json_error
 from matchmaker.exceptions import DomainError, PermissionDenied
 from matchmaker.extensions import db
+from matchmaker.search import SearchUnavailable
 from matchmaker.web import redirect_back
 
 MESSAGES = {
@@ -22,6 +23,7 @@ MESSAGES = {
     413: ("内容过大", "上传的内容超过了允许的大小。"),
     429: ("请求过于频繁", "请稍后再试。"),
     500: ("服务器内部错误", "服务器出现问题，已记录。请稍后重试，或联系主管部门。"),
+    503: ("暂时不可用", "服务暂时不可用，请稍后再试。"),
 }
 
 
@@ -46,6 +48,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_error(400, "页面已过期或表单校验失败，请刷新页面后重新提交。")
+
+    @app.errorhandler(SearchUnavailable)
+    def search_unavailable(error: SearchUnavailable) -> tuple[str, int] | Response:
+        db.session.rollback()
+        if is_api_request():
+            return json_error(503, error.message)
+        return render_error(503, error.message)
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(error: PermissionDenied) -> tuple[str, int] | Response:

@@ -144,6 +144,7 @@ def spec() -> dict[str, Any]:
                     "responses": {
                         "200": _ok("一页信息。", "PostingPage"),
                         "400": _error("参数有误，errors 中逐项说明。"),
+                        "503": _error("带 q 时：全文检索暂时不可用（索引故障，已记录）。"),
                         **COMMON_ERRORS,
                     },
                 },
@@ -200,6 +201,7 @@ def spec() -> dict[str, Any]:
                         "200": _ok("推荐列表。", "Matches"),
                         "400": _error("参数有误。"),
                         "404": _error("信息不存在，或调用者无权查看。"),
+                        "503": _error("推荐暂时不可用（索引故障，已记录）。"),
                         **COMMON_ERRORS,
                     },
                 }

@@ -106,8 +106,8 @@ def _browse(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bo
 def _search(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bool]:
     """Full-text search over published postings, best first (the web search page's ranking)."""
     assert query.q is not None
-    results = search_queries.search(
-        search.fresh_store(),
+    results = search.read(
+        search_queries.search,
         query.q,
         user,
         kind=query.kind,
@@ -163,7 +163,7 @@ def posting_matches(posting_id: int) -> Response:
     posting = _visible_posting(posting_id, user)
     proposals: list[matching.Proposal] = []
     if posting.status is PostingStatus.PUBLISHED and not posting.is_expired:
-        proposals = matching.propose(
-            search.fresh_store(), posting, user, limit=limit, min_strength=matching.SHOWN_MIN_STRENGTH
+        proposals = search.read(
+            matching.propose, posting, user, limit=limit, min_strength=matching.SHOWN_MIN_STRENGTH
         )
     return jsonify({"posting_id": posting.id, "matches": [serialize.match(p) for p in proposals]})

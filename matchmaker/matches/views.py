@@ -25,8 +25,8 @@ def search_page() -> str:
     field_id, town_id = int_arg("field"), int_arg("town")
     results = None
     if text:
-        results = queries.search(
-            search.fresh_store(),
+        results = search.read(
+            queries.search,
             text,
             current_user,
             kind=kind,
@@ -60,9 +60,8 @@ def mine() -> str:
         )
         .order_by(Posting.published_at.desc())
     ).all()
-    store = search.fresh_store()
     groups = [
-        (p, matching.propose(store, p, current_user, limit=MINE_PER_POSTING, min_strength=SHOWN))
+        (p, search.read(matching.propose, p, current_user, limit=MINE_PER_POSTING, min_strength=SHOWN))
         for p in postings
         if not p.is_expired
     ]

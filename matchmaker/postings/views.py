@@ -21,7 +21,7 @@ from matchmaker.models import (
 )
 from matchmaker.postings import queries
 from matchmaker.postings.forms import CloseForm, PostingForm
-from matchmaker.search import matching
+from matchmaker.search import SearchUnavailable, matching
 from matchmaker.services import postings as service
 from matchmaker.web import get_posting_or_404, int_arg, paginate, roles_required
 
@@ -54,19 +54,23 @@ def browse(kind: PostingKind) -> str:
 @bp.get("/<int:posting_id>")
 def detail(posting_id: int) -> str:
     posting = get_posting_or_404(posting_id)
-    proposals = []
+    proposals, proposals_unavailable = [], False
     if posting.status is PostingStatus.PUBLISHED and not posting.is_expired:
-        proposals = matching.propose(
-            search.fresh_store(),
-            posting,
-            current_user,
-            limit=PROPOSALS_ON_DETAIL,
-            min_strength=matching.SHOWN_MIN_STRENGTH,
-        )
+        try:
+            proposals = search.read(
+                matching.propose,
+                posting,
+                current_user,
+                limit=PROPOSALS_ON_DETAIL,
+                min_strength=matching.SHOWN_MIN_STRENGTH,
+            )
+        except SearchUnavailable:
+            proposals_unavailable = True  # the page is still useful without them
     return render_template(
         "postings/detail.html",
         posting=posting,
         proposals=proposals,
+        proposals_unavailable=proposals_unavailable,
         close_form=CloseForm(),
         show_confidential=posting.can_see_confidential(current_user),
         show_history=posting.can_see_confidential(current_user),

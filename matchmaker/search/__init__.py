@@ -6,13 +6,26 @@ visibility and permission filters live in one place (Posting.listed_for).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from matchmaker.exceptions import DomainError
 from matchmaker.search.engine import IndexStore
+
+T = TypeVar("T")
+
+
+class SearchUnavailable(DomainError):
+    """The index could not be read. Mapped to 503 once (errors.py); pages that are useful without
+    search results (a posting's page) catch it and go on."""
+
+    def __init__(self) -> None:
+        super().__init__("搜索暂时不可用，已记录问题，请稍后再试；主管部门可在“搜索索引”页面重建索引。")
 
 
 class Search:
@@ -38,6 +51,15 @@ class Search:
     @property
     def store(self) -> IndexStore:
         return current_app.extensions["search"]
+
+    def read(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``operation(store, *args, **kwargs)`` on the fresh store; an index failure is logged and
+        raised as SearchUnavailable, never as a 500."""
+        try:
+            return operation(self.fresh_store(), *args, **kwargs)
+        except Exception as error:
+            current_app.logger.exception("search index read failed")
+            raise SearchUnavailable() from error
 
     def fresh_store(self) -> IndexStore:
         """The store, after applying any change a crashed or busy writer left in the outbox."""
