@@ -6,6 +6,7 @@ visibility and permission filters live in one place (Posting.listed_for).
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,8 +59,11 @@ class Search:
         try:
             return operation(self.fresh_store(), *args, **kwargs)
         except Exception as error:
-            current_app.logger.exception("search index read failed")
-            raise SearchUnavailable() from error
+            # Logged as text, and not chained: the traceback's frames would keep Whoosh's open
+            # files alive for as long as the log record or the exception lives.
+            trace = "".join(traceback.format_exception(error))
+            current_app.logger.error("search index read failed:\n%s", trace)
+        raise SearchUnavailable()
 
     def fresh_store(self) -> IndexStore:
         """The store, after applying any change a crashed or busy writer left in the outbox."""
