@@ -56,6 +56,7 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key")
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # JSON carries Chinese as UTF-8, not \u escapes
 
 
 def instance_secret(path: Path) -> str:

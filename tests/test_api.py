@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -44,8 +45,8 @@ class Api:
         return self.client.get(f"/api/v1{path}", query_string=params, headers=self._headers())
 
     def post(self, path: str, payload: Any = None, **kwargs: Any) -> Any:
-        if "data" not in kwargs:
-            kwargs["json"] = payload
+        if "data" not in kwargs:  # as clients send it: ASCII JSON, "\ud800" stays an escape
+            kwargs.update(data=json.dumps(payload), content_type="application/json")
         return self.client.post(f"/api/v1{path}", headers=self._headers(), **kwargs)
 
 
@@ -375,7 +376,10 @@ def test_matches_limits_and_errors(api_as: Any, make: Factory) -> None:
 
 
 def test_vocabularies_list_codes_and_names(api_as: Any, make: Factory) -> None:
-    body = api_as(make.user()).get("/vocabularies").get_json()
+    response = api_as(make.user()).get("/vocabularies")
+    assert "研发需求" in response.get_data(as_text=True)  # UTF-8, not \u escapes
+    assert response.mimetype == "application/json"
+    body = response.get_json()
     assert {"code": "rd_need", "label": "研发需求"} in body["kinds"]
     assert "先进制造" in body["fields"] and "安宜镇" in body["towns"]
 
