@@ -12,24 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
-from matchmaker.models import OrgStatus, OrgType, Posting, PostingKind, PostingStatus, User, Visibility
+from matchmaker.models import OrgStatus, OrgType, Posting, PostingStatus, User, Visibility
 from tests.conftest import Factory, app_config
-
-RD, SN, SO, RO = (
-    PostingKind.RD_NEED,
-    PostingKind.SUPPLY_NEED,
-    PostingKind.SUPPLY_OFFER,
-    PostingKind.RESEARCH_OUTCOME,
-)
-NEED = {
-    "title": "数控机床主轴热变形补偿",
-    "description": "加工中心连续运行后主轴热伸长明显，影响加工精度。希望开发基于温度传感的热误差建模与实时补偿。",
-    "keywords": ["热变形", "误差补偿", "数控机床"],
-}
-OUTCOME = {
-    "title": "机床热误差建模与补偿技术",
-    "description": "基于关键温度点优化的热误差模型，可嵌入数控系统，实测补偿后主轴热变形误差减少七成。",
-}
+from tests.test_matching import GOOD as OUTCOME
+from tests.test_matching import NEED, RD, RO, SN
 
 
 class Api:
