@@ -112,13 +112,14 @@ def send_xlsx(data: bytes, name: str) -> Response:
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=XLSX)
 
 
-def get_posting_or_404(posting_id: int, *, for_owner: bool = False) -> Posting:
-    """The posting if the current user may see it (404 otherwise: don't reveal it exists);
-    ``for_owner`` additionally requires the user's organisation to own it (403)."""
+def get_posting_or_404(posting_id: int, *, for_owner: bool = False, viewer: Any = None) -> Posting:
+    """The posting if ``viewer`` (default: the logged-in user) may see it (404 otherwise: don't
+    reveal it exists); ``for_owner`` additionally requires the viewer's organisation to own it (403)."""
+    viewer = current_user if viewer is None else viewer
     posting = db.get_or_404(Posting, posting_id)
-    if not posting.can_view(current_user):
+    if not posting.can_view(viewer):
         abort(404)
-    if for_owner and not posting.is_owned_by(current_user):
+    if for_owner and not posting.is_owned_by(viewer):
         abort(403)
     return posting
 

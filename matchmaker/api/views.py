@@ -29,6 +29,7 @@ from matchmaker.models import (
 from matchmaker.search import matching
 from matchmaker.search import queries as search_queries
 from matchmaker.services import postings as service
+from matchmaker.web import get_posting_or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
@@ -141,18 +142,11 @@ def create_posting() -> tuple[Response, int, dict[str, str]]:
     return jsonify(serialize.posting(posting, user)), 201, {"Location": location}
 
 
-def _visible_posting(posting_id: int, user: User) -> Posting:
-    posting = db.session.get(Posting, posting_id)
-    if posting is None or not posting.can_view(user):
-        raise ApiError(404, "信息不存在，或您没有查看权限。")
-    return posting
-
-
 @bp.get("/postings/<int:posting_id>")
 def get_posting(posting_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     user = api_user()
-    return jsonify(serialize.posting(_visible_posting(posting_id, user), user))
+    return jsonify(serialize.posting(get_posting_or_404(posting_id, viewer=user), user))
 
 
 @bp.get("/postings/<int:posting_id>/matches")
@@ -160,7 +154,7 @@ def posting_matches(posting_id: int) -> Response:
     """The proposals the posting's web page shows, best first (none unless it is published and current)."""
     limit = inputs.match_limit(request.args)
     user = api_user()
-    posting = _visible_posting(posting_id, user)
+    posting = get_posting_or_404(posting_id, viewer=user)
     proposals: list[matching.Proposal] = []
     if posting.status is PostingStatus.PUBLISHED and not posting.is_expired:
         proposals = search.read(
