@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import Timer, bench_app, make_user, percentile, publish_many
@@ -43,11 +44,20 @@ def scores(ranks: list[int]) -> tuple[float, float, float]:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--needs", default="needs_dev.jsonl")
-    args = parser.parse_args()
-    corpus, needs = load("corpus_outcomes.jsonl"), load(args.needs)
+@dataclass
+class Run:
+    """Every need's proposals as (paper id, strength), best first, and what it took."""
+
+    load_seconds: float
+    proposed: dict[str, list[tuple[str, int]]]
+    latencies_ms: list[float]
+
+
+def propose_for_needs(corpus: list[dict], needs: list[dict], *, limit: int = 10) -> Run:
+    """Publish the corpus as research outcomes and ask for each need's proposals, through the
+    same services and matching code the web app uses."""
+    proposed: dict[str, list[tuple[str, int]]] = {}
+    latencies: list[float] = []
     with bench_app() as app:
         university = make_user("评测高校", OrgType.UNIVERSITY)
         enterprise = make_user("评测企业", OrgType.ENTERPRISE)
@@ -62,9 +72,8 @@ def main() -> int:
         )
         with Timer() as load_time:
             ids = publish_many(university, bureau, PostingKind.RESEARCH_OUTCOME, items)
-        by_posting = {pid: r["id"] for pid, r in zip(ids, corpus, strict=True)}
+        paper = {pid: r["id"] for pid, r in zip(ids, corpus, strict=True)}
         store = app.extensions["search"]
-        ranks, latencies = [], []
         enterprise = db.session.merge(enterprise)
         for need in needs:
             posting = postings.create_posting(
@@ -73,15 +82,28 @@ def main() -> int:
                 actor=enterprise,
             )
             with app.test_request_context(), Timer() as t:
-                proposed = matching.propose(store, posting, enterprise, limit=10)
+                found = matching.propose(store, posting, enterprise, limit=limit)
             latencies.append(t.seconds * 1000)
-            found = [by_posting.get(p.posting.id) for p in proposed]
-            ranks.append(found.index(need["paper_id"]) + 1 if need["paper_id"] in found else 0)
+            proposed[need["paper_id"]] = [(paper[p.posting.id], p.strength) for p in found]
         db.session.rollback()
+    return Run(load_time.seconds, proposed, latencies)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--needs", default="needs_dev.jsonl")
+    args = parser.parse_args()
+    corpus, needs = load("corpus_outcomes.jsonl"), load(args.needs)
+    run = propose_for_needs(corpus, needs)
+    latencies = run.latencies_ms
+    ranks = []
+    for need in needs:
+        found = [paper_id for paper_id, _ in run.proposed[need["paper_id"]]]
+        ranks.append(found.index(need["paper_id"]) + 1 if need["paper_id"] in found else 0)
 
     mrr, hit1, hit10 = scores(ranks)
     print(
-        f"corpus {len(corpus)} outcomes loaded and indexed through the services in {load_time.seconds:.1f} s"
+        f"corpus {len(corpus)} outcomes loaded and indexed through the services in {run.load_seconds:.1f} s"
     )
     print(f"needs: {args.needs} ({len(needs)})\n")
     print(f"{'method':58s} {'MRR@10':>7s} {'Hit@1':>6s} {'Hit@10':>6s}")

