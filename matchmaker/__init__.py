@@ -33,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_request_deadline(app)
     return app
 
 
@@ -146,6 +147,12 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from matchmaker.templating import register
+
+    register(app)
+
+
+def register_request_deadline(app: Flask) -> None:
+    from matchmaker.deadline import register
 
     register(app)
 

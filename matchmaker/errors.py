@@ -3,12 +3,13 @@ for domain rules broken on a web page."""
 
 from __future__ import annotations
 
-from flask import Flask, flash, render_template
+from flask import Flask, current_app, flash, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from matchmaker.api.errors import ApiError, is_api_request, json_error
+from matchmaker.deadline import RequestTimedOut
 from matchmaker.exceptions import DomainError, PermissionDenied
 from matchmaker.extensions import db
 from matchmaker.search import SearchUnavailable
@@ -70,6 +71,16 @@ def register(app: Flask) -> None:
             return json_error(409, error.message)
         flash(error.message, "error")
         return redirect_back()
+
+    @app.errorhandler(RequestTimedOut)
+    def timed_out(error: RequestTimedOut) -> tuple[str, int, dict[str, str]] | Response:
+        db.session.rollback()
+        message = "请求处理超时，已停止并记录；未完成的修改没有保存。请稍后重试，或缩小查询范围。"
+        current_app.logger.error("request stopped after REQUEST_TIMEOUT: %s", request.path)
+        if is_api_request():
+            return json_error(503, message, headers=[("Retry-After", "10")])
+        page, code = render_error(503, message)
+        return page, code, {"Retry-After": "10"}
 
     @app.errorhandler(InternalServerError)
     def internal_error(error: InternalServerError) -> tuple[str, int] | Response:

@@ -21,10 +21,10 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
-from whoosh.query import Or, Term
+from whoosh.query import Or, Query, Term
 from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
-from whoosh.searching import Searcher
+from whoosh.searching import Results, Searcher
 from whoosh.writing import SegmentWriter
 
 from matchmaker.search.schema import SCHEMA_VERSION, make_schema
@@ -34,6 +34,19 @@ from matchmaker.search.schema import SCHEMA_VERSION, make_schema
 WEIGHTING = BM25F(K1=0.9, B=0.4, body_B=0.8)
 LOCK_NAME = "indexer.lock"
 POINTER = "CURRENT"
+
+
+def run_query(searcher: Searcher, query: Query, *, limit: int, filter: Query | None = None) -> Results:
+    """Whoosh's own top-``limit`` search, with block-quality skipping switched off.
+
+    Whoosh 2.7.4's ``UnionMatcher.skip_to_quality`` never returns when, in floating point,
+    ``aq + bq == minquality`` but ``minquality - bq < aq``: one search box query could hang a
+    worker for good (tests/test_search_safety.py has the minimal case). Without the optimisation
+    every matching document is scored, which costs little at the search box's query sizes
+    (docs/PERFORMANCE.md). Proposals never get here: they score straight from the posting lists
+    (ranking.py).
+    """
+    return searcher.search(query, filter=filter, limit=limit, terms=True, optimize=False)
 
 
 class IndexBusy(Exception):

@@ -18,7 +18,7 @@ from whoosh.query import And, Or, Phrase, Query, Term
 from matchmaker.extensions import db
 from matchmaker.models import Posting, PostingKind, User
 from matchmaker.search.analysis import normalize, query_terms
-from matchmaker.search.engine import IndexStore
+from matchmaker.search.engine import IndexStore, run_query
 from matchmaker.search.highlight import passage
 
 QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
@@ -111,11 +111,11 @@ def search(
     searcher = store.searcher()
     limit = config["SEARCH_CANDIDATES"]
     for require_all in (True, False):
-        found = searcher.search(
+        found = run_query(
+            searcher,
             to_query(parsed, require_all=require_all),
             filter=And(filters) if filters else None,
             limit=limit,
-            terms=True,
         )
         if found.scored_length() or len(parsed.words) < 2:
             break

@@ -1,0 +1,29 @@
+"""gunicorn settings for matchmaker; scripts/start serves with this file (docs/DEPLOYMENT.md).
+
+Environment variables HOST, PORT and WORKERS override the defaults below.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "matchmaker:create_app()"
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# Sync workers: one request at a time each, so a slow request never delays another in its worker.
+workers = int(os.environ.get("WORKERS") or 2 * multiprocessing.cpu_count() + 1)
+worker_class = "sync"
+
+# A worker that has not answered for `timeout` seconds is killed. The app stops a request itself
+# after REQUEST_TIMEOUT (25 s by default, matchmaker/config.py) and answers a Chinese 503, so this
+# kill is the backstop for code stuck outside Python. Keep timeout > REQUEST_TIMEOUT.
+timeout = 30
+graceful_timeout = 30  # on restart, requests in flight may finish
+keepalive = 5
+
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = 5000
+max_requests_jitter = 500
+
+accesslog = "-"
+errorlog = "-"
+# Who, when, what, status, size, duration in ms, user agent.
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
