@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, Response
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matchmaker.extensions import csrf, db, limiter, login_manager, migrate, search
 
@@ -27,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder="../static",
     )
     configure(app, test_config)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
@@ -60,6 +62,13 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # JSON carries Chinese as UTF-8, not \u escapes
 
 
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from PROXY_COUNT reverse proxies' headers."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)  # type: ignore[method-assign]
+
+
 def instance_secret(path: Path) -> str:
     """This installation's own random key, created once (0600) and shared by every worker.
 
@@ -88,11 +97,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
 
-    from matchmaker.models import User
+    from matchmaker.auth.login import load_user
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(load_user)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
@@ -158,7 +165,11 @@ def register_request_deadline(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    """A strict CSP works because templates carry no inline script or style."""
+    """A strict CSP works because templates carry no inline script or style. Nothing shown to a
+    logged-in user or an API token is stored by browsers or proxies (confidential details,
+    contacts, token secrets); HSTS once the site is served over HTTPS (HSTS_SECONDS)."""
+    from flask import request
+    from flask_login import current_user
 
     @app.after_request
     def set_headers(response: Response) -> Response:
@@ -169,4 +180,13 @@ def register_security_headers(app: Flask) -> None:
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static" and (
+            "Authorization" in request.headers or current_user.is_authenticated
+        ):
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Cookie")
+        if app.config["HSTS_SECONDS"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={int(app.config['HSTS_SECONDS'])}; includeSubDomains"
+            )
         return response

@@ -21,7 +21,28 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
+# Logins are sessions on the server (models/sessions.py): logout, a password change or a disabled
+# account ends them everywhere. A login lasts at most PERMANENT_SESSION_LIFETIME, or
+# REMEMBER_COOKIE_DURATION with 保持登录; unused, it ends after the idle minutes (0: no idle limit).
 PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+REMEMBER_COOKIE_DURATION = timedelta(days=30)
+SESSION_IDLE_MINUTES_BUREAU = 30  # bureau staff, remembered or not
+SESSION_IDLE_MINUTES = 240  # everyone else, unless they chose 保持登录
+
+# Login throttling (services/logins.py): failures within the window lock an e-mail / an address for
+# 1, 2, 4 … minutes, at most LOGIN_MAX_LOCK_MINUTES.
+LOGIN_FAILURE_WINDOW = 60  # minutes
+LOGIN_ACCOUNT_FAILURES = 5
+LOGIN_ADDRESS_FAILURES = 20
+LOGIN_MAX_LOCK_MINUTES = 60
+
+# Served over HTTPS only? Then tell browsers to never use plain HTTP for this many seconds
+# (Strict-Transport-Security; e.g. 31536000 = a year). 0 sends no header.
+HSTS_SECONDS = 0
+
+# Behind a reverse proxy, how many proxies' X-Forwarded-For / -Proto to trust (0: none; nginx in
+# front of gunicorn: 1). Login throttling and the audit trail need the real client address.
+PROXY_COUNT = 0
 
 WTF_I18N_ENABLED = False  # use WTForms' own zh catalogue (Meta.locales), no Babel needed
 WTF_CSRF_TIME_LIMIT = None  # tie the token to the session rather than a clock: long forms are normal here

@@ -6,17 +6,32 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField, widgets
-from wtforms.validators import Regexp
+from wtforms import Field, SelectChoice, SelectMultipleField, widgets
+from wtforms.validators import Regexp, ValidationError
 
 from matchmaker.extensions import db
 from matchmaker.models.taxonomy import TaxonomyMixin
+from matchmaker.security import passwords
 
 PHONE_PATTERN = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$"  # ASCII digits only
 PHONE = Regexp(
     PHONE_PATTERN.removesuffix("$") + r"\Z",  # \Z: unlike $, no trailing newline slips through
     message="请填写有效的手机号（11位）或固定电话（如 0514-88888888）。",
 )
+
+
+class AcceptablePassword:
+    """The password policy (security/passwords.py) as a form validator, so the form shows the
+    same message the service would raise, under the field."""
+
+    def __init__(self, email_field: str | None = None) -> None:
+        self.email_field = email_field
+        self.field_flags = {"required": True}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        email = form[self.email_field].data if self.email_field else None
+        if problem := passwords.problem(field.data or "", email=email):
+            raise ValidationError(problem)
 
 
 class BaseForm(FlaskForm):

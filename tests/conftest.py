@@ -29,7 +29,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import accounts, postings
 
-PASSWORD = "password123"
+PASSWORD = "lotus-pond-2026"
 
 
 def app_config(db_path: Path, **overrides: Any) -> dict[str, Any]:

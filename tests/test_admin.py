@@ -63,14 +63,14 @@ def test_bureau_creates_bureau_accounts(app: Flask, client: FlaskClient, auth: A
         "name": "李科员",
         "email": "li@example.com",
         "phone": "",
-        "password": "password123",
+        "password": "lotus-pond-2026",
     }
     assert client.post("/admin/users", data=data).status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "li@example.com"))
         assert user is not None and user.is_bureau and user.organization.type is OrgType.BUREAU
     again = client.post("/admin/users", data=data)
-    assert again.status_code == 422 and "该邮箱已注册" in again.get_data(as_text=True)
+    assert again.status_code == 422 and "该邮箱已有账号" in again.get_data(as_text=True)
     enterprise_org = make.org(name="某企业有限公司")
     assert enterprise_org
     clash = client.post("/admin/users", data={**data, "email": "x@example.com", "org_name": "某企业有限公司"})

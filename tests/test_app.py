@@ -48,12 +48,12 @@ def test_csrf_is_enforced_on_forms_and_logout(db_path: Path, make: Factory) -> N
     email = make.user()
     app = create_app(app_config(db_path, WTF_CSRF_ENABLED=True))
     client = app.test_client()
-    response = client.post("/auth/login", data={"email": email, "password": "password123"})
+    response = client.post("/auth/login", data={"email": email, "password": "lotus-pond-2026"})
     assert response.status_code == 400 and "刷新页面" in response.get_data(as_text=True)
     page = client.get("/auth/login").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     response = client.post(
-        "/auth/login", data={"email": email, "password": "password123", "csrf_token": token}
+        "/auth/login", data={"email": email, "password": "lotus-pond-2026", "csrf_token": token}
     )
     assert response.status_code == 302
     assert client.post("/auth/logout").status_code == 400  # logout without a token is refused

@@ -35,15 +35,19 @@ def registration(app: Flask, **overrides: Any) -> dict[str, Any]:
     return data
 
 
-def test_register_creates_pending_organisation_and_logs_in(app: Flask, client: FlaskClient) -> None:
+def test_register_creates_pending_organisation_then_the_user_logs_in(
+    app: Flask, client: FlaskClient, auth: Auth
+) -> None:
     response = client.post("/auth/register", data=registration(app))
-    assert response.status_code == 302 and response.location == "/home"
+    assert response.status_code == 302 and response.location == "/auth/login"
+    assert "注册信息已提交" in client.get("/auth/login").get_data(as_text=True)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "zhang@example.com"))
         assert user is not None and user.check_password("secret-pass-1")
         org = user.organization
         assert org.status is OrgStatus.PENDING
         assert org.credit_code == VALID_CODE and org.town and org.town.name == "范水镇"
+    auth.login("zhang@example.com", "secret-pass-1")
     page = client.get("/home").get_data(as_text=True)
     assert "等待主管部门认证" in page
 
@@ -84,10 +88,27 @@ def test_register_rejects_bad_input_next_to_field_and_keeps_input(
         assert db.session.scalar(select(User).where(User.email == "zhang@example.com")) is None
 
 
-def test_register_refuses_duplicates(app: Flask, client: FlaskClient, make: Factory) -> None:
+def test_register_never_reveals_whether_an_email_has_an_account(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    fresh = client.post("/auth/register", data=registration(app, email="fresh@example.com"))
+    fresh_page = client.get(fresh.location).get_data(as_text=True)
     make.user(email="zhang@example.com")
-    page = client.post("/auth/register", data=registration(app)).get_data(as_text=True)
-    assert "该邮箱已注册" in page
+    taken = client.post(
+        "/auth/register",
+        data=registration(app, org_name="另一家公司", credit_code="91321023MA0000099Y"),
+    )
+    assert (taken.status_code, taken.location) == (fresh.status_code, fresh.location)
+    assert "注册信息已提交" in fresh_page and "注册信息已提交" in client.get(taken.location).get_data(
+        as_text=True
+    )
+    with app.app_context():  # nothing of the second registration was kept
+        assert db.session.scalar(select(Organization).where(Organization.name == "另一家公司")) is None
+        user = db.session.scalar(select(User).where(User.email == "zhang@example.com"))
+        assert user is not None and not user.check_password("secret-pass-1")
+
+
+def test_register_refuses_duplicate_organisations(app: Flask, client: FlaskClient, make: Factory) -> None:
     make.org(name="宝应县测试机械有限公司")
     page = client.post("/auth/register", data=registration(app, email="new@example.com")).get_data(
         as_text=True

@@ -49,31 +49,31 @@ def test_create_user_creates_verified_organisation(app: Flask, runner: FlaskCliR
             "--org",
             "宝应县科学技术局",
             "--password",
-            "password123",
+            "lotus-pond-2026",
         ]
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "staff@example.com"))
-        assert user is not None and user.is_bureau and user.check_password("password123")
+        assert user is not None and user.is_bureau and user.check_password("lotus-pond-2026")
         assert user.organization.status is OrgStatus.VERIFIED and user.organization.type is OrgType.BUREAU
 
 
 def test_create_user_prompts_for_password(app: Flask, runner: FlaskCliRunner) -> None:
     result = runner.invoke(
         args=["create-user", "prof@example.com", "--role", "university", "--org", "某大学"],
-        input="password123\npassword123\n",
+        input="lotus-pond-2026\nlotus-pond-2026\n",
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "prof@example.com"))
-        assert user is not None and user.check_password("password123")
+        assert user is not None and user.check_password("lotus-pond-2026")
 
 
 def test_create_user_joins_existing_organisation_and_refuses_role_mismatch(
     app: Flask, runner: FlaskCliRunner
 ) -> None:
-    args = ["--role", "enterprise", "--org", "宝应某公司", "--password", "password123"]
+    args = ["--role", "enterprise", "--org", "宝应某公司", "--password", "lotus-pond-2026"]
     assert runner.invoke(args=["create-user", "a@example.com", *args]).exit_code == 0
     assert runner.invoke(args=["create-user", "b@example.com", *args]).exit_code == 0
     mismatch = runner.invoke(
@@ -85,12 +85,12 @@ def test_create_user_joins_existing_organisation_and_refuses_role_mismatch(
             "--org",
             "宝应某公司",
             "--password",
-            "password123",
+            "lotus-pond-2026",
         ]
     )
     assert mismatch.exit_code != 0 and "与所选角色不符" in mismatch.output
     duplicate = runner.invoke(args=["create-user", "a@example.com", *args])
-    assert duplicate.exit_code != 0 and "该邮箱已注册" in duplicate.output
+    assert duplicate.exit_code != 0 and "该邮箱已有账号" in duplicate.output
     short = runner.invoke(
         args=[
             "create-user",
@@ -103,7 +103,7 @@ def test_create_user_joins_existing_organisation_and_refuses_role_mismatch(
             "short",
         ]
     )
-    assert short.exit_code != 0 and "密码至少8位" in short.output
+    assert short.exit_code != 0 and "密码长度应为8到128位" in short.output
     with app.app_context():
         org = db.session.scalar(select(Organization).where(Organization.name == "宝应某公司"))
         assert org is not None and len(org.users) == 2

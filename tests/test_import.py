@@ -270,7 +270,7 @@ def test_upload_preview_then_confirm(app: Flask, tmp_path: Path, make: Factory) 
     from io import BytesIO
 
     client = app.test_client()
-    client.post("/auth/login", data={"email": make.bureau(), "password": "password123"})
+    client.post("/auth/login", data={"email": make.bureau(), "password": "lotus-pond-2026"})
     rows = [GOOD[0], ["研发需求", "", "描述", "甲公司", "", "", "", "", "", "", "", ""]]
     data = write_csv(tmp_path / "visit.csv", rows, "gbk").read_bytes()
     page = client.post(
@@ -293,7 +293,7 @@ def test_upload_preview_then_confirm(app: Flask, tmp_path: Path, make: Factory) 
 @pytest.mark.parametrize("token", ["", "../../etc/passwd", "x" * 30])
 def test_confirm_with_a_bad_token_is_refused(app: Flask, make: Factory, token: str) -> None:
     client = app.test_client()
-    client.post("/auth/login", data={"email": make.bureau(), "password": "password123"})
+    client.post("/auth/login", data={"email": make.bureau(), "password": "lotus-pond-2026"})
     response = client.post(
         "/admin/imports/confirm", data={"token": token}, headers={"Referer": "http://localhost/admin/imports"}
     )
@@ -305,7 +305,7 @@ def test_upload_errors_are_shown_next_to_the_field(app: Flask, make: Factory) ->
     from io import BytesIO
 
     client = app.test_client()
-    client.post("/auth/login", data={"email": make.bureau(), "password": "password123"})
+    client.post("/auth/login", data={"email": make.bureau(), "password": "lotus-pond-2026"})
     for content, name, message in (
         (b"abc", "x.txt", "仅支持 .xlsx"),
         (b"junk", "x.xlsx", "无法读取该 Excel"),
@@ -324,7 +324,7 @@ def test_template_download_round_trips(
 ) -> None:
     client = app.test_client()
     bureau = make.bureau()
-    client.post("/auth/login", data={"email": bureau, "password": "password123"})
+    client.post("/auth/login", data={"email": bureau, "password": "lotus-pond-2026"})
     response = client.get("/admin/imports/template.xlsx")
     assert response.status_code == 200
     path = tmp_path / "template.xlsx"
@@ -337,6 +337,6 @@ def test_template_download_round_trips(
 
 def test_only_bureau_staff_import(app: Flask, make: Factory) -> None:
     client = app.test_client()
-    client.post("/auth/login", data={"email": make.user(), "password": "password123"})
+    client.post("/auth/login", data={"email": make.user(), "password": "lotus-pond-2026"})
     assert client.get("/admin/imports").status_code == 403
     assert client.post("/admin/imports/confirm", data={"token": "x" * 30}).status_code == 403

@@ -149,7 +149,7 @@ def test_export_reimports_in_another_county(
                 "--org",
                 "他县工信局",
                 "--password",
-                "password123",
+                "lotus-pond-2026",
             ]
         ).exit_code
         == 0

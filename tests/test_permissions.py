@@ -113,7 +113,7 @@ POST_DATA = {
     "position": "5",
     "org_name": "宝应县科学技术局",
     "email": "staff@example.com",
-    "password": "password123",
+    "password": "lotus-pond-2026",
 }
 POST_DATA_BY_URL = {
     "/review/postings/{pending}/return": {"reason": "请补充技术指标和应用场景。"},

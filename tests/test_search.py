@@ -306,7 +306,7 @@ def test_index_failure_never_fails_the_users_request(db_path: Path, make: Factor
     store = app.extensions["search"]
     with app.app_context():
         foreign = store._index(store.current_name()).writer()  # holds Whoosh's write lock
-    client.post("/auth/login", data={"email": make.bureau(), "password": "password123"})
+    client.post("/auth/login", data={"email": make.bureau(), "password": "lotus-pond-2026"})
     response = client.post(f"/review/postings/{posting_id}/publish", data={})
     assert response.status_code == 302
     assert make.get_posting(posting_id)["status"] is PostingStatus.PUBLISHED

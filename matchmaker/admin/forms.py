@@ -3,8 +3,7 @@
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from matchmaker.forms import PHONE, BaseForm
-from matchmaker.services.accounts import MIN_PASSWORD_LENGTH
+from matchmaker.forms import PHONE, AcceptablePassword, BaseForm
 
 
 class TermForm(BaseForm):
@@ -33,6 +32,6 @@ class BureauUserForm(BaseForm):
         "初始密码",
         validators=[
             DataRequired("请设置初始密码。"),
-            Length(min=MIN_PASSWORD_LENGTH, max=128, message=f"密码长度应为{MIN_PASSWORD_LENGTH}到128位。"),
+            AcceptablePassword("email"),
         ],
     )

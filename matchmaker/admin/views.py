@@ -17,7 +17,7 @@ from matchmaker.models.taxonomy import TaxonomyMixin
 from matchmaker.search import indexing
 from matchmaker.search.engine import IndexBusy
 from matchmaker.services import accounts, taxonomy
-from matchmaker.web import attach_field_error, bureau_required
+from matchmaker.web import attach_field_error, bureau_required, redirect_back
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -106,6 +106,27 @@ def users() -> str | tuple[str, int] | Response:
     ).all()
     status = 422 if form.is_submitted() else 200
     return render_template("admin/users.html", form=form, staff=staff, vocabularies=TAXONOMIES), status
+
+
+@bp.post("/users/<int:user_id>/disable")
+@bureau_required
+def disable_user(user_id: int) -> Response:
+    """Stop an account at once: its logins end and its API tokens stop working."""
+    user = db.get_or_404(User, user_id)
+    accounts.set_active(user, False, actor=current_user)
+    db.session.commit()
+    flash(f"已停用账号 {user.email}：该账号的所有登录已退出，API 令牌已失效。", "success")
+    return redirect_back()
+
+
+@bp.post("/users/<int:user_id>/enable")
+@bureau_required
+def enable_user(user_id: int) -> Response:
+    user = db.get_or_404(User, user_id)
+    accounts.set_active(user, True, actor=current_user)
+    db.session.commit()
+    flash(f"已重新启用账号 {user.email}。", "success")
+    return redirect_back()
 
 
 @bp.get("/search")

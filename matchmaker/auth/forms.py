@@ -6,9 +6,8 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from matchmaker import creditcode
-from matchmaker.forms import PHONE, BaseForm, optional_int, options, term_choices
+from matchmaker.forms import PHONE, AcceptablePassword, BaseForm, optional_int, options, term_choices
 from matchmaker.models import EnterpriseTier, OrgType, Town
-from matchmaker.services.accounts import MIN_PASSWORD_LENGTH
 
 
 class OrganizationFieldsMixin:
@@ -60,9 +59,10 @@ class RegistrationForm(OrganizationFieldsMixin, BaseForm):
     )
     password = PasswordField(
         "密码",
+        description="8到128位；不要求特殊字符，但不能是常见密码。较长的一句话最安全。",
         validators=[
             DataRequired("请设置密码。"),
-            Length(min=MIN_PASSWORD_LENGTH, max=128, message=f"密码长度应为{MIN_PASSWORD_LENGTH}到128位。"),
+            AcceptablePassword("email"),
         ],
     )
     password_confirm = PasswordField(
@@ -91,7 +91,7 @@ class OrganizationForm(OrganizationFieldsMixin, BaseForm):
 class LoginForm(BaseForm):
     email = EmailField("电子邮箱", validators=[DataRequired("请填写电子邮箱。"), Length(max=254)])
     password = PasswordField("密码", validators=[DataRequired("请填写密码。"), Length(max=128)])
-    remember = BooleanField("在此设备上保持登录")
+    remember = BooleanField("在此设备上保持登录（30天，公用电脑请勿勾选）")
 
 
 class ChangePasswordForm(BaseForm):
@@ -100,13 +100,14 @@ class ChangePasswordForm(BaseForm):
         "新密码",
         validators=[
             DataRequired("请填写新密码。"),
-            Length(min=MIN_PASSWORD_LENGTH, max=128, message=f"密码长度应为{MIN_PASSWORD_LENGTH}到128位。"),
+            AcceptablePassword(),
         ],
     )
     new_password_confirm = PasswordField(
         "确认新密码",
         validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的密码不一致。")],
     )
+    revoke_tokens = BooleanField("同时吊销我的全部 API 访问令牌（怀疑密码泄露时建议勾选）")
 
 
 TOKEN_LIFETIMES = [("90", "90天"), ("30", "30天"), ("365", "一年"), ("0", "永不过期")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -16,9 +16,8 @@ from matchmaker.auth.forms import (
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
 from matchmaker.forms import get_term
-from matchmaker.models import ApiToken, EnterpriseTier, OrgType, Town
-from matchmaker.models.base import utcnow
-from matchmaker.services import accounts, tokens
+from matchmaker.models import ApiToken, EnterpriseTier, OrgType, Town, User
+from matchmaker.services import accounts, logins, sessions, tokens
 from matchmaker.web import attach_field_error, redirect_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -37,6 +36,12 @@ def _details(form: RegistrationForm | OrganizationForm, org_type: OrgType) -> ac
     )
 
 
+REGISTERED = (
+    "注册信息已提交。请用注册邮箱和刚才设置的密码登录；贵单位通过主管部门认证后即可提交发布信息。"
+    "如果该邮箱此前已有账号，请用原密码登录，或联系主管部门重置密码。"
+)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> str | Response:
     if current_user.is_authenticated:
@@ -46,22 +51,30 @@ def register() -> str | Response:
     if form.validate_on_submit():
         org_type = OrgType(form.org_type.data)
         try:
-            user = accounts.register(
+            accounts.register(
                 _details(form, org_type),
                 email=form.email.data,
                 password=form.password.data,
                 name=form.contact_name.data,
                 phone=form.contact_phone.data,
             )
+        except accounts.EmailTaken:
+            db.session.rollback()  # answered exactly like a new registration: see REGISTERED
         except FieldError as error:
             db.session.rollback()
             attach_field_error(form, error)
+            return render_template("auth/register.html", form=form)
         else:
             db.session.commit()
-            login_user(user)
-            flash("注册成功。贵单位正在等待主管部门认证，认证前可以先填写草稿。", "success")
-            return redirect(url_for("main.home"))
+        flash(REGISTERED, "success")
+        return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
+
+
+def begin_login(user: User, *, remember: bool) -> None:
+    """A fresh server-side session for ``user`` on this device, and its cookies."""
+    sessions.start(user, remember=remember, address=request.remote_addr, user_agent=request.user_agent.string)
+    login_user(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -70,14 +83,13 @@ def login() -> str | Response:
         return redirect_next("main.home")
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.find_user_by_email(form.email.data)
-        if user is None or not user.check_password(form.password.data):
-            form.form_errors.append("邮箱或密码不正确。")
-        elif not user.is_active:
-            form.form_errors.append("该账号已停用，请联系主管部门。")
+        try:
+            user = logins.authenticate(form.email.data, form.password.data, address=request.remote_addr)
+        except logins.LoginRefused as refused:
+            db.session.commit()  # the failure counts even though the login does not happen
+            form.form_errors.append(refused.message)
         else:
-            login_user(user, remember=form.remember.data)
-            user.last_login_at = utcnow()
+            begin_login(user, remember=form.remember.data)
             db.session.commit()
             flash(f"欢迎，{user.name}。", "success")
             return redirect_next("main.home")
@@ -86,6 +98,9 @@ def login() -> str | Response:
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        sessions.end_current(current_user)
+        db.session.commit()
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("main.index"))
@@ -96,15 +111,27 @@ def logout() -> Response:
 def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        remember = bool(user.login_session and user.login_session.remember)
         try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+            accounts.change_password(
+                user,
+                form.current_password.data,
+                form.new_password.data,
+                revoke_tokens=form.revoke_tokens.data,
+            )
         except FieldError as error:
             db.session.rollback()
             attach_field_error(form, error)
         else:
+            begin_login(user, remember=remember)  # every other login has just ended
             db.session.commit()
-            flash("密码已修改。", "success")
-            return redirect(url_for("main.home"))
+            flash(
+                "密码已修改，您在其他设备上的登录已全部退出"
+                + ("，API 令牌已全部吊销。" if form.revoke_tokens.data else "。"),
+                "success",
+            )
+            return redirect(url_for("auth.account"))
     return render_template("auth/password.html", form=form)
 
 
@@ -161,14 +188,37 @@ def account() -> str | Response:
         else:
             db.session.commit()
             form = ApiTokenForm(formdata=None)
-    page = render_template(
-        "auth/account.html", form=form, secret=secret, tokens=tokens.tokens_of(current_user)
+    return render_template(
+        "auth/account.html",
+        form=form,
+        secret=secret,
+        tokens=tokens.tokens_of(current_user),
+        logins=sessions.open_sessions(current_user),
+        current_login=current_user.login_session,
     )
-    if secret is None:
-        return page
-    response = make_response(page)
-    response.headers["Cache-Control"] = "no-store"  # the one page that shows a token's secret
-    return response
+
+
+@bp.post("/account/logins/<int:login_id>/end")
+@login_required
+def end_login(login_id: int) -> Response:
+    sessions.end_one(current_user, login_id, actor=current_user)
+    db.session.commit()
+    flash("已结束该设备上的登录。", "success")
+    return redirect(url_for("auth.account", _anchor="logins"))
+
+
+@bp.post("/account/logins/end-others")
+@login_required
+def end_other_logins() -> Response:
+    current = current_user.login_session
+    ended = 0
+    for login in sessions.open_sessions(current_user):
+        if login.id != current.id:
+            sessions.end_one(current_user, login.id, actor=current_user)
+            ended += 1
+    db.session.commit()
+    flash(f"已结束其他 {ended} 处登录。", "success")
+    return redirect(url_for("auth.account", _anchor="logins"))
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

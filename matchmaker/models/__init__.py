@@ -22,6 +22,7 @@ from matchmaker.models.postings import (
     Visibility,
 )
 from matchmaker.models.search import SearchOutbox
+from matchmaker.models.sessions import LoginFailure, LoginSession
 from matchmaker.models.taxonomy import TAXONOMIES, EnterpriseTier, TechField, Town
 from matchmaker.models.tokens import ApiToken
 
@@ -33,6 +34,8 @@ __all__ = [
     "EnterpriseTier",
     "IPStatus",
     "ImportBatch",
+    "LoginFailure",
+    "LoginSession",
     "Maturity",
     "OrgStatus",
     "OrgType",

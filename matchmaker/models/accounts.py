@@ -177,6 +177,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str:
+        """What Flask-Login puts in the session and remember-me cookies: the key of this login's
+        server-side session (services/sessions.py), never the user's id, so ending the session
+        ends every copy of those cookies."""
+        key: str | None = getattr(self, "login_key", None)
+        if key is None:
+            raise RuntimeError("User.get_id() called outside a login session")
+        return key
+
     @property
     def role(self) -> Role:
         return self.organization.role

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from matchmaker import creditcode
-from matchmaker.exceptions import FieldError, InvalidTransition
+from matchmaker.exceptions import FieldError, InvalidTransition, PermissionDenied
 from matchmaker.extensions import db
-from matchmaker.models import EnterpriseTier, Organization, OrgStatus, OrgType, Town, User
+from matchmaker.models import ApiToken, EnterpriseTier, Organization, OrgStatus, OrgType, Town, User
 from matchmaker.models.base import utcnow
-from matchmaker.services import require_bureau
+from matchmaker.security import passwords
+from matchmaker.services import require_bureau, sessions
 
-MIN_PASSWORD_LENGTH = 8
+
+class EmailTaken(FieldError):
+    """The e-mail already has an account. Self-registration answers as if it had worked, so the
+    form does not reveal who is registered; bureau staff creating accounts are told."""
+
+    def __init__(self) -> None:
+        super().__init__("email", "该邮箱已有账号。")
 
 
 @dataclass
@@ -73,11 +82,11 @@ def _apply_organization(org: Organization, details: OrganizationDetails) -> None
 def create_user(
     email: str, password: str, name: str, organization: Organization, phone: str | None = None
 ) -> User:
-    """A new login for ``organization``; the e-mail must be unused."""
+    """A new login for ``organization``; the e-mail must be unused, the password acceptable."""
+    if problem := passwords.problem(password, email=email):
+        raise FieldError("password", problem)
     if find_user_by_email(email) is not None:
-        raise FieldError("email", "该邮箱已注册，请直接登录或使用其他邮箱。")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise FieldError("password", f"密码至少{MIN_PASSWORD_LENGTH}位。")
+        raise EmailTaken()
     user = User(
         email=User.normalize_email(email),
         name=name.strip(),
@@ -93,10 +102,14 @@ def create_user(
 def register(
     details: OrganizationDetails, *, email: str, password: str, name: str, phone: str | None
 ) -> User:
-    """Self-registration: a pending organisation and its first user."""
+    """Self-registration: a pending organisation and its first user (EmailTaken, raised after
+    the same work a registration does, if the e-mail has an account already)."""
     if details.type is OrgType.BUREAU:
         raise FieldError("org_type", "主管部门账号由主管部门创建，不能自行注册。")
     _check_organization(details)
+    if find_user_by_email(email) is not None:
+        generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+        raise EmailTaken()
     org = Organization()
     _apply_organization(org, details)
     db.session.add(org)
@@ -150,12 +163,30 @@ def request_verification(org: Organization, *, actor: User) -> None:
     db.session.flush()
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, revoke_tokens: bool = False) -> None:
+    """A new password ends every login of the user (the caller starts a fresh one for the device
+    in hand) and, if asked, revokes the user's API tokens."""
     if not user.check_password(current):
         raise FieldError("current_password", "当前密码不正确。")
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise FieldError("new_password", f"新密码至少{MIN_PASSWORD_LENGTH}位。")
+    if problem := passwords.problem(new, email=user.email):
+        raise FieldError("new_password", problem)
     user.set_password(new)
+    sessions.end_all(user, "password")
+    if revoke_tokens:
+        for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+            token.revoke()
+    db.session.flush()
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Bureau staff disable an account (its logins end at once, its tokens stop working) or
+    enable it again."""
+    require_bureau(actor)
+    if user.id == actor.id:
+        raise PermissionDenied("不能停用自己的账号。")
+    user.active = active
+    if not active:
+        sessions.end_all(user, "disabled")
     db.session.flush()
 
 

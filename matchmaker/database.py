@@ -1,0 +1,36 @@
+"""Database helpers that differ by engine: bookkeeping writes that never make a reader wait."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Executable
+from sqlalchemy.exc import OperationalError
+
+from matchmaker.extensions import db
+
+BOOKKEEPING_WAIT_MS = 100
+
+
+def write_if_free(statement: Executable, params: Any = None) -> bool:
+    """Run one small bookkeeping write (a "last seen" time) in its own short transaction, giving up
+    after a moment if another writer holds the lock: a page view must never queue behind a long
+    write for a timestamp. Returns whether it was written."""
+    try:
+        with db.engine.connect() as connection:
+            dialect = connection.dialect.name
+            if dialect == "sqlite":
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={BOOKKEEPING_WAIT_MS}")
+            elif dialect == "postgresql":
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{BOOKKEEPING_WAIT_MS}ms'")
+            try:
+                connection.execute(statement, params)
+                connection.commit()
+            finally:
+                if dialect == "sqlite":  # the pooled connection goes back with its usual patience
+                    busy_ms = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+    except OperationalError:
+        return False
+    return True

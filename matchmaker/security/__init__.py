@@ -1,0 +1,1 @@
+"""Account security: the password policy and the timing-safe password check."""
