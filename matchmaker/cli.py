@@ -1,4 +1,4 @@
-"""Flask commands: init-db, create-user, create-token, demo-data, import-postings, search."""
+"""Flask commands: init-db, create-user, create-token, demo-data, import-postings, import-resume, search."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
-from matchmaker.models import OrgType, Role
+from matchmaker.models import ImportBatch, OrgType, Role
 
 ROLE_ORG_TYPES = {
     Role.ENTERPRISE.value: OrgType.ENTERPRISE,
@@ -157,6 +157,29 @@ def import_postings_command(path: str, dry_run: bool, skip_invalid: bool, actor_
     click.echo(f"已导入 {batch.rows_imported} 条信息（批次 {batch.id}）。")
 
 
+@click.command("import-resume")
+@with_appcontext
+@click.argument("batch_id", type=int, required=False)
+def import_resume_command(batch_id: int | None) -> None:
+    """在前台继续未完成的网页导入任务（服务器中途重启后也会在查看导入页面时自动继续）。"""
+    from pathlib import Path
+
+    from matchmaker.imports import jobs
+
+    folder = Path(current_app.instance_path) / "imports"
+    ids = [batch_id] if batch_id else [b.id for b in jobs.unfinished()]
+    if not ids:
+        click.echo("没有未完成的导入任务。")
+    for job_id in ids:
+        jobs.run(job_id, folder)
+        batch = db.session.get(ImportBatch, job_id)
+        if batch is None:
+            raise click.ClickException(f"没有编号为 {job_id} 的导入任务。")
+        click.echo(
+            f"导入任务 {job_id}（{batch.filename}）：{batch.status_label}，已导入 {batch.rows_imported} / {batch.rows_valid} 行。"
+        )
+
+
 search_group = AppGroup("search", help="全文检索索引：检查与重建。")
 
 
@@ -199,6 +222,7 @@ def register(app: Flask) -> None:
         create_token_command,
         demo_data_command,
         import_postings_command,
+        import_resume_command,
         search_group,
     ):
         app.cli.add_command(command)

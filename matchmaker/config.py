@@ -54,6 +54,9 @@ REQUEST_TIMEOUT = 25
 
 POSTINGS_PER_PAGE = 20
 
+# Confirmed imports with more valid rows than this run in the background with a progress page.
+IMPORT_INLINE_ROWS = 500
+
 # Search index folder; empty means instance/search.
 SEARCH_INDEX_DIR = ""
 SEARCH_WRITE_TIMEOUT = 5.0  # seconds to wait for Whoosh's own write lock before deferring to the outbox

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
-from matchmaker.models import ImportBatch, Organization, OrgStatus, Posting, PostingStatus
+from matchmaker.models import ImportBatch, Organization, OrgStatus, Posting, PostingStatus, User
 from tests.conftest import Factory
 
 HEADERS = [
@@ -340,3 +341,122 @@ def test_only_bureau_staff_import(app: Flask, make: Factory) -> None:
     client.post("/auth/login", data={"email": make.user(), "password": "lotus-pond-2026"})
     assert client.get("/admin/imports").status_code == 403
     assert client.post("/admin/imports/confirm", data={"token": "x" * 30}).status_code == 403
+
+
+def big_csv(path: Path, rows: int) -> Path:
+    lines = [
+        [
+            "研发需求",
+            f"第{i}号走访需求：电机绕组自动嵌线",
+            f"电机绕组目前靠人工嵌线，效率低，希望实现自动化。编号{i}。",
+            f"走访企业{i % 7}有限公司",
+        ]
+        for i in range(rows)
+    ]
+    return write_csv(path, lines, headers=["类型", "标题", "详细描述", "单位名称"])
+
+
+def upload_and_confirm(client: FlaskClient, path: Path) -> Any:
+    from io import BytesIO
+
+    page = client.post(
+        "/admin/imports",
+        data={"file": (BytesIO(path.read_bytes()), path.name)},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
+    return client.post("/admin/imports/confirm", data={"token": token})
+
+
+def wait_for(app: Flask, batch_id: int, seconds: float = 60) -> ImportBatch:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.app_context():
+            batch = db.session.get(ImportBatch, batch_id)
+            assert batch is not None
+            if batch.is_finished:
+                db.session.expunge(batch)
+                return batch
+        time.sleep(0.1)
+    raise AssertionError("import job did not finish")
+
+
+def test_a_large_confirmation_answers_at_once_and_imports_in_the_background(
+    db_path: Path, tmp_path: Path, make: Factory
+) -> None:
+    from matchmaker import create_app
+    from tests.conftest import app_config
+
+    app = create_app(app_config(db_path, IMPORT_INLINE_ROWS=50))
+    make = Factory(app)
+    client = app.test_client()
+    client.post("/auth/login", data={"email": make.bureau(), "password": "lotus-pond-2026"})
+    response = upload_and_confirm(client, big_csv(tmp_path / "big.csv", 1200))
+    assert response.status_code == 302 and "/admin/imports/" in response.location
+    batch_id = int(response.location.rsplit("/", 1)[1])
+    assert "导入进度" in client.get(response.location).get_data(as_text=True)
+    batch = wait_for(app, batch_id)
+    assert (batch.status, batch.rows_imported, batch.rows_valid) == ("done", 1200, 1200)
+    assert count(app, Posting) == 1200
+    page = client.get(response.location).get_data(as_text=True)
+    assert "导入完成" in page and 'http-equiv="refresh"' not in page
+    assert "第1199号走访需求" in client.get("/search?q=第1199号走访需求").get_data(as_text=True)
+    with app.app_context():
+        assert app.extensions["search"].stored_stamps().keys() >= set(db.session.scalars(select(Posting.id)))
+
+
+def test_a_job_whose_worker_dies_resumes_without_loss_or_duplicates(
+    app: Flask, db_path: Path, tmp_path: Path, make: Factory
+) -> None:
+    """A real worker is killed mid-import; the next look at the page resumes the job."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from matchmaker.imports import jobs, reader, rows, staging
+
+    bureau = make.bureau()
+    path = big_csv(tmp_path / "big.csv", 6000)
+    folder = Path(app.instance_path) / "imports"
+    with app.app_context():
+        actor = db.session.scalar(select(User).where(User.email == bureau))
+        report = rows.check(reader.read_table(path.read_bytes(), path.name))
+        token = staging.stage(folder, path.read_bytes(), path.name)
+        batch_id = jobs.queue(report, token=token, filename=path.name, actor=actor).id
+        db.session.commit()
+    env = {
+        **os.environ,
+        "MATCHMAKER_SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "MATCHMAKER_INSTANCE_PATH": app.instance_path,
+        "MATCHMAKER_SECRET_KEY": "test",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "matchmaker", "import-resume", str(batch_id)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and count(app, Posting) < 500:
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    done_before = count(app, Posting)
+    assert 0 < done_before < 6000, "the worker should die mid-import"
+    with app.app_context():  # as if two minutes had passed without a heartbeat
+        batch = db.session.get(ImportBatch, batch_id)
+        assert batch.status == "running" and batch.rows_imported == done_before
+        batch.heartbeat_at = batch.heartbeat_at - jobs.STALE * 2
+        db.session.commit()
+    client = app.test_client()
+    client.post("/auth/login", data={"email": bureau, "password": "lotus-pond-2026"})
+    assert client.get(f"/admin/imports/{batch_id}").status_code == 200  # resumes it
+    batch = wait_for(app, batch_id)
+    assert (batch.status, batch.rows_imported) == ("done", 6000)
+    with app.app_context():
+        titles = db.session.scalars(select(Posting.title)).all()
+        assert len(titles) == len(set(titles)) == 6000

@@ -15,10 +15,12 @@ from matchmaker.admin.views import bp
 from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
 from matchmaker.forms import BaseForm
-from matchmaker.imports import reader, rows, staging
+from matchmaker.imports import jobs, reader, rows, staging
 from matchmaker.imports.template import template_xlsx
 from matchmaker.models import TAXONOMIES, ImportBatch
 from matchmaker.web import bureau_required, send_xlsx
+
+PREVIEW_ROWS = 200  # rows with problems are listed first; passing rows only up to this many
 
 
 class UploadForm(BaseForm):
@@ -41,6 +43,7 @@ def _folder() -> Path:
 
 
 def _render_upload(form: UploadForm, status: int = 200) -> tuple[str, int]:
+    jobs.resume_stale(current_app._get_current_object(), _folder())  # type: ignore[attr-defined]
     batches = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(20)).all()
     return render_template("admin/imports.html", form=form, batches=batches, vocabularies=TAXONOMIES), status
 
@@ -72,8 +75,15 @@ def preview_import() -> tuple[str, int]:
         form.file.errors = [error.message]
         return _render_upload(form, 422)
     token = staging.stage(_folder(), data, name) if report.valid else ""
+    shown = report.invalid[:PREVIEW_ROWS] + report.valid[:PREVIEW_ROWS]
+    shown.sort(key=lambda row: row.number)
     return render_template(
-        "admin/import_preview.html", report=report, filename=name, confirm=ConfirmForm(token=token)
+        "admin/import_preview.html",
+        report=report,
+        filename=name,
+        confirm=ConfirmForm(token=token),
+        shown=shown,
+        hidden=len(report.rows) - len(shown),
     ), 200
 
 
@@ -91,6 +101,12 @@ def confirm_import() -> Response:
     if not report.valid:
         flash("没有可导入的行。", "warning")
         return redirect(url_for("admin.imports"))
+    if len(report.valid) > current_app.config["IMPORT_INLINE_ROWS"]:
+        batch = jobs.queue(report, token=token, filename=name, actor=current_user)
+        db.session.commit()
+        jobs.start(current_app._get_current_object(), batch.id, _folder())  # type: ignore[attr-defined]
+        flash(f"已开始导入 {batch.rows_valid} 行，可在本页查看进度；期间可以离开本页。", "success")
+        return redirect(url_for("admin.import_batch", batch_id=batch.id))
     batch = rows.import_rows(report, actor=current_user, filename=name)
     db.session.commit()
     staging.discard(_folder(), token)
@@ -101,3 +117,12 @@ def confirm_import() -> Response:
         "success",
     )
     return redirect(url_for("admin.imports"))
+
+
+@bp.get("/imports/<int:batch_id>")
+@bureau_required
+def import_batch(batch_id: int) -> str:
+    """Progress of one import (refreshes itself while a background job runs)."""
+    jobs.resume_stale(current_app._get_current_object(), _folder())  # type: ignore[attr-defined]
+    batch = db.get_or_404(ImportBatch, batch_id)
+    return render_template("admin/import_batch.html", batch=batch, vocabularies=TAXONOMIES)

@@ -1,11 +1,23 @@
-"""Read the first sheet of an .xlsx, or a .csv (UTF-8 with or without BOM, or GBK), into rows."""
+"""Read the first sheet of an .xlsx, or a .csv (UTF-8 with or without BOM, or GBK), into rows —
+with bounded time and memory whatever the file claims.
+
+An .xlsx is a zip archive of XML. Before anything is parsed, its directory is checked: at most
+MAX_MEMBERS members, MAX_UNCOMPRESSED bytes in all, MAX_SHARED_STRINGS for the shared-string table
+(openpyxl holds it in memory), and no large member compressed more than MAX_RATIO times (a zip
+bomb). Python's zip reader never inflates a member beyond its declared size, so these declared
+figures bound the work. Rows are then read lazily, at most MAX_COLUMNS columns each, ignoring the
+sheet's declared dimensions (a sheet claiming A1:XFD1048576 would otherwise be padded to 17 billion
+cells), and reading stops past MAX_ROWS data rows. docs/SECURITY.md states the resulting bound.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice, zip_longest
 from typing import Any
 
 import openpyxl
@@ -15,6 +27,17 @@ from matchmaker.exceptions import DomainError
 
 MAX_ROWS = 20_000
 MAX_CELL = 20_000  # characters; longer cells are cut and reported
+MAX_COLUMNS = 40  # the template has 16; more columns are ignored
+MAX_SCANNED = 2 * MAX_ROWS  # physical rows, blank ones included, read before giving up
+
+MAX_MEMBERS = 500
+MAX_UNCOMPRESSED = 150 * 1024 * 1024
+MAX_SHARED_STRINGS = 60 * 1024 * 1024
+MAX_RATIO = 200  # for members over RATIO_FROM bytes
+RATIO_FROM = 1024 * 1024
+
+TOO_MANY_ROWS = f"一次最多导入 {MAX_ROWS} 行，请拆分文件。"
+UNREADABLE = "无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密。"
 
 
 @dataclass
@@ -43,49 +66,86 @@ def _read_csv(data: bytes) -> Table:
             continue
     else:
         raise DomainError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。")
+    lines = (row[:MAX_COLUMNS] for row in csv.reader(io.StringIO(text)))
     try:
-        lines = list(csv.reader(io.StringIO(text)))
+        return _table(lines)
     except csv.Error as error:
         raise DomainError(f"CSV 格式有误：{error}") from error
-    return _table(lines)
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse an .xlsx whose zip directory promises more work than any real import needs."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise DomainError(UNREADABLE) from error
+    too_big = "该 Excel 文件解压后过大或结构异常（可能被恶意构造），请另存为新的 .xlsx 或改用 CSV 后重试。"
+    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNCOMPRESSED:
+        raise DomainError(too_big)
+    for member in members:
+        if member.filename.endswith("sharedStrings.xml") and member.file_size > MAX_SHARED_STRINGS:
+            raise DomainError(too_big)
+        if member.file_size > RATIO_FROM and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise DomainError(too_big)
 
 
 def _read_xlsx(data: bytes) -> Table:
+    check_archive(data)
     try:
         values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise DomainError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密。") from error
+        raise DomainError(UNREADABLE) from error
     try:
-        rows = [list(r) for r in values.worksheets[0].iter_rows(values_only=True)][: MAX_ROWS + 1]
-        raw = [list(r) for r in formulas.worksheets[0].iter_rows(values_only=True)][: MAX_ROWS + 1]
+        sheets = []
+        for book in (values, formulas):
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # never trust the declared size
+            sheets.append(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True))
+        found: set[tuple[int, int]] = set()
+        table = _table(_note_formulas(zip_longest(*sheets, fillvalue=()), found))
+        by_number = dict(table.rows)
+        table.formulas = {(n, col) for n, col in found if n in by_number and _unvalued(by_number[n], col)}
+        return table
+    except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as error:
+        raise DomainError("该 Excel 文件内容无法解析，请另存为新的 .xlsx 后重试。") from error
     finally:
         values.close()
         formulas.close()
-    table = _table(rows)
-    for number, cells in table.rows:  # a formula Excel never calculated has no value to import
-        source = raw[number - 1] if number - 1 < len(raw) else []
-        for col, original in enumerate(source):
-            if (
-                isinstance(original, str)
-                and original.startswith("=")
-                and (col >= len(cells) or cells[col] is None)
-            ):
-                table.formulas.add((number, col))
-    return table
 
 
-def _table(lines: list[list[Any]]) -> Table:
-    if not lines or not any(_filled(v) for v in lines[0]):
+def _note_formulas(
+    pairs: Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]], found: set[tuple[int, int]]
+) -> Iterator[list[Any]]:
+    """The computed values row by row, noting (row, column) where the raw cell is a formula."""
+    for number, (computed, raw) in enumerate(pairs, start=1):
+        for col, original in enumerate(raw):
+            if isinstance(original, str) and original.startswith("="):
+                found.add((number, col))
+        yield list(computed)
+
+
+def _unvalued(cells: list[Any], col: int) -> bool:
+    """A formula Excel never calculated has no value to import."""
+    return col >= len(cells) or cells[col] is None
+
+
+def _table(lines: Iterable[list[Any]]) -> Table:
+    """Header and non-blank rows, stopping as soon as the file proves too long."""
+    lines = iter(lines)
+    header = next(lines, None)
+    if header is None or not any(_filled(v) for v in header):
         raise DomainError("文件是空的：第一行应为表头（类型、标题、详细描述、单位名称……）。")
-    headers = [str(v).strip() if v is not None else "" for v in lines[0]]
-    rows = [
-        (number, list(cells))
-        for number, cells in enumerate(lines[1:], start=2)
-        if any(_filled(v) for v in cells)
-    ]
-    if len(rows) > MAX_ROWS:
-        raise DomainError(f"一次最多导入 {MAX_ROWS} 行，请拆分文件。")
+    headers = [str(v).strip() if v is not None else "" for v in header]
+    rows: list[tuple[int, list[Any]]] = []
+    for number, cells in enumerate(islice(lines, MAX_SCANNED), start=2):
+        if any(_filled(v) for v in cells):
+            rows.append((number, list(cells)))
+            if len(rows) > MAX_ROWS:
+                raise DomainError(TOO_MANY_ROWS)
+    if next(lines, None) is not None:
+        raise DomainError(TOO_MANY_ROWS)
     return Table(headers, rows)
 
 

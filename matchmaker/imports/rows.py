@@ -95,8 +95,41 @@ class Report:
         return [r for r in self.rows if not r.ok]
 
 
+@dataclass
+class Lookups:
+    """What rows are checked against, read from the database once per file rather than per row
+    (a 20,000-row file would otherwise cost 100,000 queries)."""
+
+    orgs: dict[str, Organization]  # by name
+    credit_holders: dict[str, str]  # normalised credit code → organisation name
+    terms: dict[type[TechField] | type[Town], dict[str, Any]]  # active terms by name
+    open_titles: dict[tuple[int, PostingKind, str], int]  # (org id, kind, title) → posting id
+
+    @classmethod
+    def load(cls) -> Lookups:
+        orgs = list(db.session.scalars(select(Organization)))
+        open_titles = {
+            (org_id, kind, title): posting_id
+            for posting_id, org_id, kind, title in db.session.execute(
+                select(Posting.id, Posting.organization_id, Posting.kind, Posting.title).where(
+                    Posting.status != PostingStatus.CLOSED
+                )
+            )
+        }
+        return cls(
+            orgs={o.name: o for o in orgs},
+            credit_holders={o.credit_code: o.name for o in orgs if o.credit_code},
+            terms={
+                model: {t.name: t for t in db.session.scalars(select(model).where(model.active.is_(True)))}
+                for model in (TechField, Town)
+            },
+            open_titles=open_titles,
+        )
+
+
 def check(table: Table) -> Report:
     """Validate every row against the database; nothing is written."""
+    lookups = Lookups.load()
     headers = [normalize_header(h) for h in table.headers]
     index = {h: i for i, h in enumerate(headers) if h in COLUMNS}
     warnings = [f"忽略未知的列：{h}" for h in headers if h and h not in COLUMNS]
@@ -116,7 +149,7 @@ def check(table: Table) -> Report:
         if missing:
             result.problems.append("缺少必填列：" + "、".join(missing))
         else:
-            _check_row(result, values)
+            _check_row(result, values, lookups)
             key = (
                 result.values.get("org_name", ""),
                 result.values.get("kind", ""),
@@ -146,7 +179,7 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _check_row(result: RowResult, raw: dict[str, Any]) -> None:
+def _check_row(result: RowResult, raw: dict[str, Any], lookups: Lookups) -> None:
     v, problems = result.values, result.problems
     for key, limit in LIMITS.items():
         if len(v.get(key, "")) > limit:
@@ -165,20 +198,18 @@ def _check_row(result: RowResult, raw: dict[str, Any]) -> None:
     credit = v.get("credit_code", "")
     if credit and (problem := creditcode.problem(credit)):
         problems.append(problem)
-    org = _existing_org(v.get("org_name", ""))
+    org = lookups.orgs.get(v.get("org_name", ""))
     if org is not None and org_type is not None and org.role is not org_type.role:
         problems.append(f"单位“{org.name}”已存在，类型为{org.type.label}，与本行不符。")
     if credit and not creditcode.problem(credit):
-        holder = db.session.scalar(
-            select(Organization).where(Organization.credit_code == creditcode.normalize(credit))
-        )
-        if holder is not None and holder.name != v.get("org_name"):
-            problems.append(f"统一社会信用代码已属于“{holder.name}”。")
+        holder = lookups.credit_holders.get(creditcode.normalize(credit))
+        if holder is not None and holder != v.get("org_name"):
+            problems.append(f"统一社会信用代码已属于“{holder}”。")
     if kind is not None and org_type is not None and kind.poster_role is not org_type.role:
         problems.append(f"{org_type.label}不能发布“{kind.label}”。")
 
-    field_ = _term(TechField, v.get("tech_field", ""), "技术领域", problems)
-    town = _term(Town, v.get("town", ""), "镇区", problems)
+    field_ = _term(lookups.terms[TechField], v.get("tech_field", ""), "技术领域", problems)
+    town = _term(lookups.terms[Town], v.get("town", ""), "镇区", problems)
     phone = v.get("contact_phone", "")
     if phone and not PHONE.regex.match(phone):
         problems.append("联系电话格式不正确（手机号11位，或固定电话如 0514-88888888）。")
@@ -193,14 +224,7 @@ def _check_row(result: RowResult, raw: dict[str, Any]) -> None:
     if problems:
         return
     if kind is not None and org is not None:
-        duplicate = db.session.scalar(
-            select(Posting.id).where(
-                Posting.organization_id == org.id,
-                Posting.kind == kind,
-                Posting.title == v["title"],
-                Posting.status != PostingStatus.CLOSED,
-            )
-        )
+        duplicate = lookups.open_titles.get((org.id, kind, v["title"]))
         if duplicate:
             problems.append(f"与平台已有信息重复（信息编号 {duplicate}）。")
             return
@@ -247,14 +271,10 @@ def _org_type(v: dict[str, str], kind: PostingKind | None, problems: list[str]) 
     return OrgType.UNIVERSITY if kind.poster_role is Role.UNIVERSITY else OrgType.ENTERPRISE
 
 
-def _existing_org(name: str) -> Organization | None:
-    return db.session.scalar(select(Organization).where(Organization.name == name)) if name else None
-
-
-def _term(model: type[TechField] | type[Town], name: str, label: str, problems: list[str]) -> Any:
+def _term(terms: dict[str, Any], name: str, label: str, problems: list[str]) -> Any:
     if not name:
         return None
-    term = db.session.scalar(select(model).where(model.name == name, model.active.is_(True)))
+    term = terms.get(name)
     if term is None:
         problems.append(f"未知的{label}“{name}”。")
     return term
@@ -312,11 +332,22 @@ def _choices(enum: Any, text: str, label: str, problems: list[str]) -> list[Any]
 def import_rows(report: Report, *, actor: User, filename: str) -> ImportBatch:
     """Create the valid rows' organisations (unverified, no users) and postings (published)."""
     require_bureau(actor)
-    batch = ImportBatch(actor=actor, filename=filename[:255], rows_total=len(report.rows))
+    batch = ImportBatch(
+        actor=actor, filename=filename[:255], rows_total=len(report.rows), rows_valid=len(report.valid)
+    )
     db.session.add(batch)
-    for row in report.valid:
+    add_rows(batch, report.valid, actor=actor)
+    return batch
+
+
+def add_rows(batch: ImportBatch, rows: list[RowResult], *, actor: User) -> None:
+    """Import checked rows into ``batch`` (all in the caller's transaction) and note the last one."""
+    require_bureau(actor)
+    names = {row.values["org_name"] for row in rows}
+    orgs = {o.name: o for o in db.session.scalars(select(Organization)) if o.name in names}
+    for row in rows:
         assert row.details is not None and row.kind is not None and row.org_type is not None
-        org = _existing_org(row.values["org_name"])
+        org = orgs.get(row.values["org_name"])
         if org is None:
             credit = row.values.get("credit_code") or None
             org = Organization(
@@ -326,10 +357,11 @@ def import_rows(report: Report, *, actor: User, filename: str) -> ImportBatch:
                 town=row.details.town if row.org_type is OrgType.ENTERPRISE else None,
             )
             db.session.add(org)
+            orgs[org.name] = org
         posting = Posting(kind=row.kind, organization=org, author=actor, import_batch=batch)
         row.details.apply_to(posting)
         posting.publish_imported(actor)
         db.session.add(posting)
         batch.rows_imported += 1
+        batch.last_row = row.number
     db.session.flush()
-    return batch

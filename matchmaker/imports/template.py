@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
-import openpyxl
-from openpyxl.styles import Font
-
 from matchmaker.imports.rows import COLUMNS, REQUIRED
+from matchmaker.spreadsheets import workbook
 
 
 def template_xlsx() -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "信息导入"
-    sheet.append(list(COLUMNS))
     example = {
         "类型": "研发需求",
         "标题": "箱式变电站温升在线监测",
@@ -34,11 +27,4 @@ def template_xlsx() -> bytes:
         "成熟度": "",
         "知识产权": "",
     }
-    sheet.append([example[h] for h in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="B42318" if cell.value in REQUIRED else "000000")
-    for column in sheet.columns:
-        sheet.column_dimensions[column[0].column_letter].width = 18
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook("信息导入", list(COLUMNS), [[example[h] for h in COLUMNS]], highlight=REQUIRED)

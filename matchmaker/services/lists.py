@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, time, timedelta
 
-import openpyxl
-from openpyxl.styles import Font
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
@@ -21,6 +18,7 @@ from matchmaker.models import (
     Visibility,
 )
 from matchmaker.services import require_bureau
+from matchmaker.spreadsheets import workbook
 from matchmaker.templating import CST
 
 TITLES = {
@@ -114,14 +112,6 @@ def _start_of(day: date) -> datetime:
 
 def list_xlsx(plist: PublishedList) -> bytes:
     """The list as a workbook with exactly the import template's columns."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = f"{plist.year}-{plist.serial}"
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in plist.rows:
-        sheet.append([row.get(h, "") for h in COLUMNS])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook(
+        f"{plist.year}-{plist.serial}", list(COLUMNS), ([row.get(h, "") for h in COLUMNS] for row in plist.rows)
+    )
