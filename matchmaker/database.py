@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Executable
+from sqlalchemy import Executable, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from matchmaker.extensions import db
+from matchmaker.models import Counter
 
 BOOKKEEPING_WAIT_MS = 100
 
@@ -34,3 +36,18 @@ def write_if_free(statement: Executable, params: Any = None) -> bool:
     except OperationalError:
         return False
     return True
+
+
+def next_number(name: str) -> int:
+    """The next number under ``name`` (1, 2, 3 …), unique even when many requests ask at once.
+
+    The increment is the transaction's first write on the counter row: on SQLite it takes the
+    database's write lock, on PostgreSQL the row lock, so concurrent callers queue and each reads
+    its own value. Call it before other reads the number depends on, and commit soon after.
+    """
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    db.session.execute(dialect.insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
+    db.session.execute(update(Counter).where(Counter.name == name).values(value=Counter.value + 1))
+    value = db.session.scalar(select(Counter.value).where(Counter.name == name))
+    assert value is not None
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, flash, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
@@ -81,6 +82,18 @@ def register(app: Flask) -> None:
             return json_error(503, message, headers=[("Retry-After", "10")])
         page, code = render_error(503, message)
         return page, code, {"Retry-After": "10"}
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError) -> tuple[str, int, dict[str, str]] | Response:
+        """The database is locked by a long write (SQLite) or unreachable: nothing of this request
+        was saved; say so, and when to try again, instead of a 500."""
+        db.session.rollback()
+        current_app.logger.warning("database unavailable for %s: %s", request.path, error.orig)
+        message = "系统正忙（数据库被占用），您这次提交的内容没有保存，请稍等几秒后重新提交。"
+        if is_api_request():
+            return json_error(503, message, headers=[("Retry-After", "5")])
+        page, code = render_error(503, message)
+        return page, code, {"Retry-After": "5"}
 
     @app.errorhandler(InternalServerError)
     def internal_error(error: InternalServerError) -> tuple[str, int] | Response:

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from matchmaker.extensions import db
-from matchmaker.models import PostingKind
+from matchmaker.models import ListKind, PostingKind
 from matchmaker.services import lists
 from matchmaker.spreadsheets import workbook
 from tests.conftest import Auth, Factory
@@ -62,7 +62,7 @@ def test_a_published_list_download_contains_no_formula(
             contact_name="=1+1",
         )
     with app.app_context():
-        plist = lists.publish_list([PostingKind.RD_NEED], actor=make.reviewer())
+        plist = lists.publish_list(lists.Selection(ListKind.RD_NEEDS), actor=make.reviewer())
         db.session.commit()
         list_id = plist.id
     auth.login(make.bureau())

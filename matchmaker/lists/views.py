@@ -1,4 +1,5 @@
-"""Publish a list, show it as a printable page, download it as .xlsx — again at any later date."""
+"""Choose a list, preview it, publish it; show it as a printable page, download it as .xlsx —
+again at any later date — and withdraw one published by mistake."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import DateField, SelectField
-from wtforms.validators import Optional, ValidationError
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from matchmaker import policy
 from matchmaker.extensions import db
-from matchmaker.forms import BaseForm, MultiCheckboxField, get_term, optional_int, options, term_choices
-from matchmaker.models import PostingKind, PublishedList, TechField, Town
+from matchmaker.forms import BaseForm, get_term, optional_int, options, term_choices
+from matchmaker.models import ListKind, PublishedList, TechField, Town
 from matchmaker.services import lists as service
 from matchmaker.web import bureau_required, send_xlsx
 
@@ -31,26 +33,49 @@ SHOWN_COLUMNS = [
 
 
 class ListForm(BaseForm):
-    kinds = MultiCheckboxField("信息类型", choices=options(PostingKind.choices()), validate_choice=False)
+    list_kind = RadioField(
+        "清单",
+        choices=options(ListKind.choices()),
+        default=ListKind.RD_NEEDS.value,
+        validators=[DataRequired("请选择要发布的清单。")],
+    )
     tech_field = SelectField("技术领域", coerce=optional_int, validate_choice=False)
     town = SelectField("镇区", coerce=optional_int, validate_choice=False)
     published_from = DateField("发布日期自", validators=[Optional()])
     published_to = DateField("至", validators=[Optional()])
+    confirmed = HiddenField()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.tech_field.choices = term_choices(TechField, "全部技术领域")
         self.town.choices = term_choices(Town, "全部镇区")
 
-    def validate_kinds(self, field: MultiCheckboxField) -> None:
-        if not field.data:
-            raise ValidationError("请至少选择一种信息类型。")
-        if any(PostingKind.from_label(v) is None for v in field.data):
-            raise ValidationError("信息类型选项无效。")
+    def validate_list_kind(self, field: RadioField) -> None:
+        if ListKind.from_label(field.data or "") is None:
+            raise ValidationError("请选择要发布的清单。")
 
     def validate_published_to(self, field: DateField) -> None:
         if field.data and self.published_from.data and field.data < self.published_from.data:
             raise ValidationError("结束日期不能早于开始日期。")
+
+    def selection(self) -> service.Selection:
+        kind = ListKind.from_label(self.list_kind.data or "")
+        assert kind is not None  # validated
+        return service.Selection(
+            list_kind=kind,
+            tech_field=get_term(TechField, self.tech_field.data),
+            town=get_term(Town, self.town.data),
+            published_from=self.published_from.data,
+            published_to=self.published_to.data,
+        )
+
+
+class WithdrawForm(BaseForm):
+    reason = TextAreaField(
+        "撤回理由",
+        validators=[DataRequired("请写明撤回理由。"), Length(max=500, message="理由最多500个字。")],
+        description="如“日期范围选错，收录了不应公布的信息”。撤回后清单仍保留并标明已撤回，期号不再使用。",
+    )
 
 
 @bp.get("/")
@@ -62,33 +87,53 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @bureau_required
 def create() -> str | tuple[str, int] | Response:
+    """Step 1 chooses, step 2 shows the count and the title it will get, step 3 publishes."""
     form = ListForm()
-    if not form.is_submitted():
-        form.kinds.data = [PostingKind.RD_NEED.value]
-    if form.validate_on_submit():
-        kinds = [k for k in PostingKind if k.value in form.kinds.data]
-        plist = service.publish_list(
-            kinds,
-            actor=current_user,
-            tech_field=get_term(TechField, form.tech_field.data),
-            town=get_term(Town, form.town.data),
-            published_from=form.published_from.data,
-            published_to=form.published_to.data,
-        )
-        db.session.commit()
-        flash(f"已发布{plist.title}（{plist.number}，共 {len(plist.rows)} 条）。", "success")
-        return redirect(url_for("lists.detail", list_id=plist.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("lists/new.html", form=form), status
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("lists/new.html", form=form), status
+    selection = form.selection()
+    if form.confirmed.data != "yes":
+        result = service.preview(selection, actor=current_user)
+        form.confirmed.data = "yes"
+        return render_template("lists/preview.html", form=form, preview=result, columns=SHOWN_COLUMNS)
+    plist = service.publish_list(selection, actor=current_user)
+    db.session.commit()
+    flash(f"已发布{plist.title}（{plist.number}，共 {len(plist.rows)} 条）。", "success")
+    return redirect(url_for("lists.detail", list_id=plist.id))
 
 
 @bp.get("/<int:list_id>")
 def detail(list_id: int) -> str:
     plist = db.get_or_404(PublishedList, list_id)
-    return render_template("lists/detail.html", plist=plist, columns=SHOWN_COLUMNS)
+    contacts = policy.may_see_contacts(current_user)
+    columns = [c for c in SHOWN_COLUMNS if contacts or c not in service.CONTACT_COLUMNS]
+    return render_template(
+        "lists/detail.html", plist=plist, columns=columns, contacts=contacts, withdraw_form=WithdrawForm()
+    )
 
 
 @bp.get("/<int:list_id>.xlsx")
 def download(list_id: int) -> Response:
     plist = db.get_or_404(PublishedList, list_id)
-    return send_xlsx(service.list_xlsx(plist), f"{plist.title}-{plist.year}-{plist.serial}.xlsx")
+    data = service.list_xlsx(plist, with_contacts=policy.may_see_contacts(current_user))
+    mark = "（已撤回）" if plist.is_withdrawn else ""
+    return send_xlsx(data, f"{plist.title}-{plist.year}-{plist.serial}{mark}.xlsx")
+
+
+@bp.post("/<int:list_id>/withdraw")
+@bureau_required
+def withdraw(list_id: int) -> str | tuple[str, int] | Response:
+    plist = db.get_or_404(PublishedList, list_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "lists/detail.html", plist=plist, columns=SHOWN_COLUMNS, contacts=True, withdraw_form=form
+        ), 422
+    service.withdraw_list(plist, form.reason.data, actor=current_user)
+    db.session.commit()
+    flash(f"已撤回{plist.title}（{plist.number}）。", "success")
+    return redirect(url_for("lists.detail", list_id=plist.id))
+
+
+

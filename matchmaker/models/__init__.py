@@ -8,8 +8,9 @@ from matchmaker.models.accounts import (
     Role,
     User,
 )
+from matchmaker.models.counters import Counter
 from matchmaker.models.imports import ImportBatch
-from matchmaker.models.lists import PublishedList
+from matchmaker.models.lists import ListKind, PublishedList
 from matchmaker.models.postings import (
     CloseReason,
     CooperationMode,
@@ -31,9 +32,11 @@ __all__ = [
     "ApiToken",
     "CloseReason",
     "CooperationMode",
+    "Counter",
     "EnterpriseTier",
     "IPStatus",
     "ImportBatch",
+    "ListKind",
     "LoginFailure",
     "LoginSession",
     "Maturity",

@@ -1,34 +1,84 @@
-"""Publishing the county's lists: choose, freeze the rows, number them by year."""
+"""Publishing the county's lists: preview, then freeze the rows and number them per list and year."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from matchmaker.database import next_number
+from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
 from matchmaker.imports.rows import COLUMNS
-from matchmaker.models import (
-    Posting,
-    PostingKind,
-    PublishedList,
-    TechField,
-    Town,
-    User,
-    Visibility,
-)
+from matchmaker.models import ListKind, Posting, PostingKind, PublishedList, TechField, Town, User, Visibility
 from matchmaker.services import require_bureau
 from matchmaker.spreadsheets import workbook
 from matchmaker.templating import CST
 
-TITLES = {
-    (PostingKind.RD_NEED,): "专精特新企业研发攻关需求清单",
-    (PostingKind.RESEARCH_OUTCOME,): "高校院所创新成果清单",
-}
+CONTACT_COLUMNS = ("联系人", "联系电话")
 
 
-def title_for(kinds: list[PostingKind]) -> str:
-    return TITLES.get(tuple(kinds), "产业链供需信息清单")
+@dataclass
+class Selection:
+    """What a list is to contain: one kind of list, narrowed by 技术领域, 镇区 and dates."""
+
+    list_kind: ListKind
+    tech_field: TechField | None = None
+    town: Town | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+
+    def postings(self) -> list[Posting]:
+        """The public, published, unexpired postings that fit, in list order."""
+        stmt = select(Posting).where(
+            Posting.kind.in_(self.list_kind.posting_kinds),
+            Posting.listed_for(None),  # what anyone may read: published, unexpired, public
+            Posting.visibility == Visibility.PUBLIC,
+        )
+        if self.tech_field is not None:
+            stmt = stmt.where(Posting.tech_field_id == self.tech_field.id)
+        if self.town is not None:
+            stmt = stmt.where(Posting.town_id == self.town.id)
+        if self.published_from is not None:
+            stmt = stmt.where(Posting.published_at >= _start_of(self.published_from))
+        if self.published_to is not None:
+            stmt = stmt.where(Posting.published_at < _start_of(self.published_to + timedelta(days=1)))
+        order = {k: i for i, k in enumerate(PostingKind)}
+        return sorted(db.session.scalars(stmt), key=lambda p: (order[p.kind], p.published_at or datetime.min, p.id))
+
+    @property
+    def criteria(self) -> dict[str, str]:
+        return {
+            "类型": "、".join(k.label for k in self.list_kind.posting_kinds),
+            "技术领域": self.tech_field.name if self.tech_field else "全部",
+            "镇区": self.town.name if self.town else "全部",
+            "发布日期": f"{self.published_from or '不限'} 至 {self.published_to or '不限'}",
+        }
+
+
+@dataclass
+class Preview:
+    """What publishing would produce right now (nothing is saved)."""
+
+    title: str
+    number: str  # the number it would get if nobody else publishes first
+    postings: list[Posting]
+
+
+def today() -> date:
+    return datetime.now(CST).date()
+
+
+def preview(selection: Selection, *, actor: User) -> Preview:
+    require_bureau(actor)
+    year = today().year
+    last = db.session.scalar(
+        select(func.max(PublishedList.serial)).where(
+            PublishedList.list_kind == selection.list_kind, PublishedList.year == year
+        )
+    )
+    return Preview(selection.list_kind.label, f"{year}年第{(last or 0) + 1}期", selection.postings())
 
 
 def row_for(posting: Posting) -> dict[str, str]:
@@ -54,51 +104,22 @@ def row_for(posting: Posting) -> dict[str, str]:
     }
 
 
-def publish_list(
-    kinds: list[PostingKind],
-    *,
-    actor: User,
-    tech_field: TechField | None = None,
-    town: Town | None = None,
-    published_from: date | None = None,
-    published_to: date | None = None,
-) -> PublishedList:
-    """Freeze the public, published, unexpired postings that fit into a numbered list."""
+def publish_list(selection: Selection, *, actor: User) -> PublishedList:
+    """Freeze the selected postings into the next numbered issue of their list; never empty."""
     require_bureau(actor)
-    stmt = select(Posting).where(
-        Posting.kind.in_(kinds),
-        Posting.listed_for(None),  # what anyone may read: published, unexpired, public
-        Posting.visibility == Visibility.PUBLIC,
-    )
-    if tech_field is not None:
-        stmt = stmt.where(Posting.tech_field_id == tech_field.id)
-    if town is not None:
-        stmt = stmt.where(Posting.town_id == town.id)
-    if published_from is not None:
-        stmt = stmt.where(Posting.published_at >= _start_of(published_from))
-    if published_to is not None:
-        stmt = stmt.where(Posting.published_at < _start_of(published_to + timedelta(days=1)))
-    order = {k: i for i, k in enumerate(PostingKind)}
-    postings = sorted(
-        db.session.scalars(stmt), key=lambda p: (order[p.kind], p.published_at or datetime.min, p.id)
-    )
-    today = datetime.now(CST).date()
-    serial = (
-        db.session.scalar(select(func.max(PublishedList.serial)).where(PublishedList.year == today.year)) or 0
-    ) + 1
-    criteria = {
-        "类型": "、".join(k.label for k in kinds),
-        "技术领域": tech_field.name if tech_field else "全部",
-        "镇区": town.name if town else "全部",
-        "发布日期": f"{published_from or '不限'} 至 {published_to or '不限'}",
-    }
+    postings = selection.postings()
+    if not postings:
+        raise DomainError("没有符合条件的信息，不能发布空清单。请放宽技术领域、镇区或日期范围。")
+    issued_on = today()
+    serial = next_number(f"list:{selection.list_kind.value}:{issued_on.year}")
     plist = PublishedList(
-        year=today.year,
+        list_kind=selection.list_kind,
+        year=issued_on.year,
         serial=serial,
-        title=title_for(kinds),
-        criteria=criteria,
+        title=selection.list_kind.label,
+        criteria=selection.criteria,
         rows=[row_for(p) for p in postings],
-        issued_on=today,
+        issued_on=issued_on,
         created_by=actor,
     )
     db.session.add(plist)
@@ -106,12 +127,22 @@ def publish_list(
     return plist
 
 
+def withdraw_list(plist: PublishedList, reason: str, *, actor: User) -> None:
+    require_bureau(actor)
+    plist.withdraw(actor, reason)
+    db.session.flush()
+
+
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=CST)
 
 
-def list_xlsx(plist: PublishedList) -> bytes:
-    """The list as a workbook with exactly the import template's columns."""
+def list_xlsx(plist: PublishedList, *, with_contacts: bool) -> bytes:
+    """The list as a workbook with exactly the import template's columns (contacts blank unless
+    the reader may see them)."""
+    hidden = set() if with_contacts else set(CONTACT_COLUMNS)
     return workbook(
-        f"{plist.year}-{plist.serial}", list(COLUMNS), ([row.get(h, "") for h in COLUMNS] for row in plist.rows)
+        f"{plist.year}-{plist.serial}",
+        list(COLUMNS),
+        ([row.get(h, "") if h not in hidden else "" for h in COLUMNS] for row in plist.rows),
     )
