@@ -13,6 +13,7 @@ from flask import Flask, Response
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from matchmaker.backup import hold_instance
 from matchmaker.extensions import csrf, db, limiter, login_manager, migrate, search
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -29,6 +30,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     configure(app, test_config)
     trust_proxies(app)
+    if app.config["HOLD_INSTANCE_LOCK"]:
+        hold_instance(app)  # so `flask restore` can tell the installation is in use
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)

@@ -1,6 +1,9 @@
-"""Flask commands: init-db, create-user, create-token, demo-data, import-postings, import-resume, search."""
+"""Flask commands: init-db, create-user, create-token, demo-data, import-postings, import-resume,
+backup, restore, search."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -116,8 +119,6 @@ def demo_data_command() -> None:
 @click.option("--as", "actor_email", default=None, help="以哪位主管部门用户的身份导入（默认第一位）")
 def import_postings_command(path: str, dry_run: bool, skip_invalid: bool, actor_email: str | None) -> None:
     """从 .xlsx 或 .csv 导入信息（主管部门导入的信息直接发布）。"""
-    from pathlib import Path
-
     from matchmaker.imports import reader, rows
     from matchmaker.models import Organization, User
     from matchmaker.services import accounts
@@ -162,8 +163,6 @@ def import_postings_command(path: str, dry_run: bool, skip_invalid: bool, actor_
 @click.argument("batch_id", type=int, required=False)
 def import_resume_command(batch_id: int | None) -> None:
     """在前台继续未完成的网页导入任务（服务器中途重启后也会在查看导入页面时自动继续）。"""
-    from pathlib import Path
-
     from matchmaker.imports import jobs
 
     folder = Path(current_app.instance_path) / "imports"
@@ -178,6 +177,45 @@ def import_resume_command(batch_id: int | None) -> None:
         click.echo(
             f"导入任务 {job_id}（{batch.filename}）：{batch.status_label}，已导入 {batch.rows_imported} / {batch.rows_valid} 行。"
         )
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(dest: Path) -> None:
+    """在线备份（网站照常运行）：数据库、instance 配置和密钥、上传文件，并写入校验清单。"""
+    from matchmaker import backup
+
+    try:
+        report = backup.backup(current_app._get_current_object(), dest)  # type: ignore[attr-defined]
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    rows = sum(report.counts.values())
+    click.echo(
+        f"已备份到 {report.folder}：{report.files} 个文件，{len(report.counts)} 张表共 {rows} 行（见 manifest.json）。"
+    )
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--with-config", is_flag=True, help="也用备份中的 config.py 和 secret_key 覆盖现有文件")
+def restore_command(src: Path, with_config: bool) -> None:
+    """从 backup 生成的文件夹恢复（须先停止服务器）：校验、替换数据库、检查完整性、重建索引。"""
+    from matchmaker import backup
+    from matchmaker.search import indexing
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        report = backup.restore(app, src, replace_config=with_config)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    total = indexing.rebuild(app.extensions["search"], db.engine)
+    rows = sum(report.counts.values())
+    extra = f"；另恢复：{'、'.join(report.instance_files)}" if report.instance_files else ""
+    click.echo(
+        f"已恢复 {len(report.counts)} 张表共 {rows} 行，完整性检查通过，索引已重建（{total} 条）{extra}。"
+    )
 
 
 search_group = AppGroup("search", help="全文检索索引：检查与重建。")
@@ -223,6 +261,8 @@ def register(app: Flask) -> None:
         demo_data_command,
         import_postings_command,
         import_resume_command,
+        backup_command,
+        restore_command,
         search_group,
     ):
         app.cli.add_command(command)

@@ -40,6 +40,10 @@ LOGIN_MAX_LOCK_MINUTES = 60
 # (Strict-Transport-Security; e.g. 31536000 = a year). 0 sends no header.
 HSTS_SECONDS = 0
 
+# Every process of the installation holds a shared lock on instance/in-use.lock, so `flask restore`
+# refuses while a server (or another command) is using it. Tests switch it off.
+HOLD_INSTANCE_LOCK = True
+
 # Behind a reverse proxy, how many proxies' X-Forwarded-For / -Proto to trust (0: none; nginx in
 # front of gunicorn: 1). Login throttling and the audit trail need the real client address.
 PROXY_COUNT = 0

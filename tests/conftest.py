@@ -40,6 +40,7 @@ def app_config(db_path: Path, **overrides: Any) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",  # hashing cost is not under test; speed is
+        "HOLD_INSTANCE_LOCK": False,  # hundreds of apps per run; the restore tests switch it on
         **overrides,
     }
 

@@ -160,7 +160,7 @@ def test_concurrent_publishers_never_share_a_number(app: Flask, make: Factory) -
                 barrier.wait()
                 lists.publish_list(selection, actor=actor)
                 db.session.commit()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=publisher) for _ in range(8)]

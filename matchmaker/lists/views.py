@@ -134,6 +134,3 @@ def withdraw(list_id: int) -> str | tuple[str, int] | Response:
     db.session.commit()
     flash(f"已撤回{plist.title}（{plist.number}）。", "success")
     return redirect(url_for("lists.detail", list_id=plist.id))
-
-
-

@@ -45,7 +45,9 @@ class Selection:
         if self.published_to is not None:
             stmt = stmt.where(Posting.published_at < _start_of(self.published_to + timedelta(days=1)))
         order = {k: i for i, k in enumerate(PostingKind)}
-        return sorted(db.session.scalars(stmt), key=lambda p: (order[p.kind], p.published_at or datetime.min, p.id))
+        return sorted(
+            db.session.scalars(stmt), key=lambda p: (order[p.kind], p.published_at or datetime.min, p.id)
+        )
 
     @property
     def criteria(self) -> dict[str, str]:
