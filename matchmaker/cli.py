@@ -23,13 +23,18 @@ ROLE_ORG_TYPES = {
 
 
 def init_db() -> int:
-    """Bring the schema to the latest migration and seed empty vocabularies; idempotent."""
+    """Bring the schema to the latest migration, seed empty vocabularies and build a missing or
+    outdated search index; idempotent."""
     from matchmaker import MIGRATIONS_DIR
+    from matchmaker.search import indexing
     from matchmaker.services.taxonomy import seed_taxonomies
 
     upgrade(directory=str(MIGRATIONS_DIR))
     added = seed_taxonomies()
     db.session.commit()
+    store = current_app.extensions["search"]
+    if store.state() != "unreadable":  # a damaged index is reported by `search check`, not hidden
+        indexing.ensure_built(store, db.engine)
     return added
 
 
@@ -219,6 +224,11 @@ def restore_command(src: Path, with_config: bool) -> None:
 
 
 search_group = AppGroup("search", help="全文检索索引：检查与重建。")
+STATE_PROBLEMS = {
+    "missing": "索引不存在（尚未建立或已被删除）。",
+    "outdated": "索引是旧版本格式，与当前程序不符。",
+    "unreadable": "索引文件已损坏，无法读取。",
+}
 
 
 @search_group.command("check")
@@ -226,7 +236,11 @@ def search_check_command() -> None:
     """比较数据库与索引；有差异时以非零状态退出。"""
     from matchmaker.search import indexing
 
-    report = indexing.check(current_app.extensions["search"], db.engine)
+    store = current_app.extensions["search"]
+    state = store.state()
+    if state != "ok":
+        raise click.ClickException(STATE_PROBLEMS[state] + "请运行 flask --app matchmaker search reindex 重建。")
+    report = indexing.check(store, db.engine)
     click.echo(f"应索引 {report.expected} 条，索引中 {report.indexed} 条，待写入队列 {report.pending} 条。")
     for label, ids in (("缺失", report.missing), ("多余", report.extra), ("过期", report.stale)):
         if ids:

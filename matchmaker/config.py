@@ -36,6 +36,10 @@ LOGIN_ACCOUNT_FAILURES = 5
 LOGIN_ADDRESS_FAILURES = 20
 LOGIN_MAX_LOCK_MINUTES = 60
 
+# The site's public address, e.g. "https://zjtx.baoying.gov.cn": links in API responses and e-mails
+# are built from it (never from the request's Host header). Empty: site-relative links.
+BASE_URL = ""
+
 # Served over HTTPS only? Then tell browsers to never use plain HTTP for this many seconds
 # (Strict-Transport-Security; e.g. 31536000 = a year). 0 sends no header.
 HSTS_SECONDS = 0

@@ -104,6 +104,18 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def public_url(endpoint: str, **values: Any) -> str:
+    """A link to hand to others (API responses, e-mails): absolute from the configured BASE_URL
+    (or SERVER_NAME), never from the request's Host header, which the client chooses; without
+    either, a site-relative path."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    if current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    return url_for(endpoint, **values)
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -96,7 +96,9 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
     page.fill("#password", "browser-pass-1")
     page.fill("#password_confirm", "browser-pass-1")
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/home")
+    page.wait_for_url(f"{base}/auth/login")
+    assert "注册信息已提交" in page.content()
+    login(page, base, "browser@example.com", "browser-pass-1")
     assert "等待主管部门认证" in page.content()
 
     # It drafts a need; submitting is refused until verified, the draft is kept.

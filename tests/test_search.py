@@ -262,20 +262,41 @@ def test_check_and_reindex_commands(app: Flask, runner: FlaskCliRunner, make: Fa
     assert runner.invoke(args=["search", "check"]).exit_code == 0
 
 
-# Whoosh leaks the handle of an unreadable TOC file while failing to open it (its bug, not ours).
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_missing_index_is_rebuilt_on_start_up(db_path: Path, make: Factory) -> None:
-    posting_id = make.posting(make.user(), title="启动时重建的索引")
+def test_missing_index_is_built_at_first_use_and_by_init_db(db_path: Path, make: Factory) -> None:
+    posting_id = make.posting(make.user(), title="首次使用时建立的索引")
     index_dir = db_path.parent / "instance" / "search"
     shutil.rmtree(index_dir)
     app = create_app(app_config(db_path))
+    assert not (index_dir / "CURRENT").exists()  # the factory itself builds nothing
+    assert "首次使用时建立的索引" in titles(app.test_client(), "首次使用")
+    shutil.rmtree(index_dir)
+    app = create_app(app_config(db_path))
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
     assert posting_id in indexed(app)
-    # An unreadable index (garbage instead of the TOC) is rebuilt too.
+    with app.app_context():
+        db.engine.dispose()
+
+
+# Whoosh leaks the handle of an unreadable TOC file while failing to open it (its bug, not ours).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_check_reports_a_missing_or_damaged_index_and_never_rebuilds_it(db_path: Path, make: Factory) -> None:
+    posting_id = make.posting(make.user(), title="检查命令不重建索引")
+    index_dir = db_path.parent / "instance" / "search"
+    shutil.rmtree(index_dir)
+    runner = create_app(app_config(db_path)).test_cli_runner()
+    missing = runner.invoke(args=["search", "check"])
+    assert missing.exit_code == 1 and "索引不存在" in missing.output and "search reindex" in missing.output
+    assert not (index_dir / "CURRENT").exists()
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
     current = (index_dir / "CURRENT").read_text()
     for f in (index_dir / current).iterdir():
         f.write_bytes(b"garbage")
     app = create_app(app_config(db_path))
+    damaged = app.test_cli_runner().invoke(args=["search", "check"])
+    assert damaged.exit_code == 1 and "索引文件已损坏" in damaged.output and "Traceback" not in damaged.output
+    assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
     assert posting_id in indexed(app)
+    assert app.test_cli_runner().invoke(args=["search", "check"]).exit_code == 0
     with app.app_context():
         db.engine.dispose()
 

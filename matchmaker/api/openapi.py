@@ -323,7 +323,10 @@ def _schemas(fields: list[str], towns: list[str]) -> dict[str, Any]:
                 "created_at": date_time,
                 "updated_at": date_time,
                 "published_at": {**date_time, "nullable": True},
-                "url": {"type": "string", "description": "网页地址。"},
+                "url": {
+                    "type": "string",
+                    "description": "网页地址：配置了 BASE_URL 时为完整地址，否则为站内路径。",
+                },
             },
         },
         "PostingPage": {
@@ -372,7 +375,7 @@ def _schemas(fields: list[str], towns: list[str]) -> dict[str, Any]:
                 "ip_status": _codes(IPStatus, nullable=True),
                 "ip_detail": _text(200),
                 "contact_name": _text(50),
-                "contact_phone": {"type": "string", "pattern": PHONE_PATTERN, "nullable": True},
+                "contact_phone": {"type": "string", "pattern": "^$|" + PHONE_PATTERN, "nullable": True},
                 "visibility": {**_codes(Visibility), "default": Visibility.PUBLIC.value},
                 "confidential_detail": _text(5000, description="仅本单位和主管部门可见。"),
                 "submit": {"type": "boolean", "default": False, "description": "同时提交审核。"},

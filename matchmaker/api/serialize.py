@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import url_for
-
 from matchmaker.models import Organization, Posting, User
 from matchmaker.search.matching import Proposal
+from matchmaker.web import public_url
 
 
 def _time(value: datetime | None) -> str | None:
@@ -55,7 +54,7 @@ def posting(p: Posting, viewer: User) -> dict[str, Any]:
         "created_at": _time(p.created_at),
         "updated_at": _time(p.updated_at),
         "published_at": _time(p.published_at),
-        "url": url_for("postings.detail", posting_id=p.id, _external=True),
+        "url": public_url("postings.detail", posting_id=p.id),
     }
     if p.can_see_confidential(viewer):
         data["confidential_detail"] = p.confidential_detail

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from matchmaker import policy
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db, search
 from matchmaker.forms import term_pairs
@@ -73,6 +74,7 @@ def detail(posting_id: int) -> str:
         proposals_unavailable=proposals_unavailable,
         close_form=CloseForm(),
         show_confidential=posting.can_see_confidential(current_user),
+        may_see_contacts=policy.may_see_contacts(current_user),
         show_history=posting.can_see_confidential(current_user),
     )
 

@@ -35,7 +35,8 @@ class Search:
     _events_registered = False
 
     def init_app(self, app: Flask) -> None:
-        from matchmaker.extensions import db
+        """Open the store; nothing is built here (the factory never does work): a missing or
+        outdated index is built by `init-db` or by this process's first use (make_ready)."""
         from matchmaker.search import indexing  # imports the models, which import extensions
 
         path = app.config.get("SEARCH_INDEX_DIR") or str(Path(app.instance_path) / "search")
@@ -46,11 +47,10 @@ class Search:
             event.listen(Session, "after_commit", indexing.after_commit)
             event.listen(Session, "after_rollback", indexing.after_rollback)
             Search._events_registered = True
-        with app.app_context():
-            indexing.ensure_ready(store, db.engine)
 
     @property
     def store(self) -> IndexStore:
+        """This app's store as it is (for diagnosis: `search check`, the admin page)."""
         return current_app.extensions["search"]
 
     def read(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -59,6 +59,7 @@ class Search:
         try:
             return operation(self.fresh_store(), *args, **kwargs)
         except Exception as error:
+            self.store.ready = False  # look at the index afresh next time
             # Logged as text, and not chained: the traceback's frames would keep Whoosh's open
             # files alive for as long as the log record or the exception lives.
             trace = "".join(traceback.format_exception(error))
@@ -66,10 +67,11 @@ class Search:
         raise SearchUnavailable()
 
     def fresh_store(self) -> IndexStore:
-        """The store, after applying any change a crashed or busy writer left in the outbox."""
+        """The store, ready, after applying any change a crashed or busy writer left in the outbox."""
         from matchmaker.extensions import db
         from matchmaker.search import indexing
 
+        indexing.make_ready(self.store, db.engine)
         if indexing.has_pending(db.engine):
             indexing.drain(self.store, db.engine)
         return self.store

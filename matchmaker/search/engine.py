@@ -63,6 +63,7 @@ class IndexStore:
         self._local = threading.local()
         self._indexes: dict[str, Index] = {}
         self._guard = threading.Lock()
+        self.ready = False  # this process has seen the index usable (indexing.make_ready)
 
     # --- generations -----------------------------------------------------------------------
 
@@ -73,17 +74,26 @@ class IndexStore:
             return None
         return name or None
 
-    def is_usable(self) -> bool:
-        """The live index exists, opens, is of the current schema version and can be searched."""
+    def state(self) -> str:
+        """"ok", or why the index can't be used: "missing", "outdated" (an older schema
+        version) or "unreadable" (damaged)."""
         name = self.current_name()
-        if name is None or not name.startswith(f"index-v{SCHEMA_VERSION}-"):
-            return False
+        if name is None or not (self.path / name).is_dir():
+            return "missing"
+        if not name.startswith(f"index-v{SCHEMA_VERSION}-"):
+            return "outdated"
         try:
             with self._index(name).searcher() as searcher:
                 searcher.doc_count()
-        except Exception:  # any corruption means: rebuild
-            return False
-        return True
+        except Exception:  # any corruption
+            with self._guard:
+                self._indexes.pop(name, None)
+            return "unreadable"
+        return "ok"
+
+    def is_usable(self) -> bool:
+        """The live index exists, opens, is of the current schema version and can be searched."""
+        return self.state() == "ok"
 
     def _index(self, name: str) -> Index:
         with self._guard:

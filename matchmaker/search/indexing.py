@@ -48,6 +48,7 @@ def after_commit(session: Session) -> None:
     if session.info.pop(QUEUED, None) and has_app_context() and "search" in current_app.extensions:
         store: IndexStore = current_app.extensions["search"]
         try:
+            make_ready(store, session.get_bind())
             drain(store, session.get_bind())
         except Exception:  # the change is committed; the outbox keeps it for the next drain
             current_app.logger.exception("search index update deferred")
@@ -158,10 +159,30 @@ def check(store: IndexStore, bind: Engine) -> CheckReport:
     )
 
 
-def ensure_ready(store: IndexStore, bind: Engine) -> None:
-    """At start-up: rebuild a missing, unreadable or outdated index, then apply queued changes."""
+class IndexUnreadable(Exception):
+    """The live index exists but can't be read: staff rebuild it (`search reindex` or the page)."""
+
+
+def make_ready(store: IndexStore, bind: Engine) -> None:
+    """Before this process first uses the index: build a missing or outdated one from the database
+    (a fresh installation, an upgrade) and apply queued changes. A damaged index is not rebuilt
+    behind anyone's back: IndexUnreadable, so pages degrade and staff are told."""
+    if store.ready:
+        return
+    state = store.state()
+    if state == "unreadable":
+        raise IndexUnreadable()
+    if state != "ok":
+        ensure_built(store, bind)
+    store.ready = True
+
+
+def ensure_built(store: IndexStore, bind: Engine) -> str:
+    """Rebuild a missing, outdated or unreadable index (one process does it; others wait for it)
+    and apply queued changes; returns the state the index was found in."""
+    found = store.state()
     tables = set(inspect(bind).get_table_names())
-    if not store.is_usable():
+    if found != "ok":
         if {"postings", "search_outbox"} <= tables:
             try:
                 with store.writing(wait=0.0):
@@ -178,3 +199,5 @@ def ensure_ready(store: IndexStore, bind: Engine) -> None:
                     store.make_live(store.build([]))
     if "search_outbox" in tables and has_pending(bind):
         drain(store, bind)
+    store.ready = True
+    return found
