@@ -239,7 +239,9 @@ def search_check_command() -> None:
     store = current_app.extensions["search"]
     state = store.state()
     if state != "ok":
-        raise click.ClickException(STATE_PROBLEMS[state] + "请运行 flask --app matchmaker search reindex 重建。")
+        raise click.ClickException(
+            STATE_PROBLEMS[state] + "请运行 flask --app matchmaker search reindex 重建。"
+        )
     report = indexing.check(store, db.engine)
     click.echo(f"应索引 {report.expected} 条，索引中 {report.indexed} 条，待写入队列 {report.pending} 条。")
     for label, ids in (("缺失", report.missing), ("多余", report.extra), ("过期", report.stale)):

@@ -75,7 +75,7 @@ class IndexStore:
         return name or None
 
     def state(self) -> str:
-        """"ok", or why the index can't be used: "missing", "outdated" (an older schema
+        """The index state: "ok", or why it can't be used: "missing", "outdated" (an older schema
         version) or "unreadable" (damaged)."""
         name = self.current_name()
         if name is None or not (self.path / name).is_dir():
