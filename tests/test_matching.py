@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -179,14 +180,77 @@ def test_fast_ranking_equals_whoosh_bm25f(app: Flask, make: Factory) -> None:
             assert abs(score - hit.score) < 1e-4 * max(1.0, hit.score)
 
 
-def test_pages_hide_weak_proposals(app: Flask, client: FlaskClient, make: Factory) -> None:
+def test_pages_hide_proposals_below_the_shown_strength(
+    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
     need = make.posting(enterprise, RD, **NEED)
     make.posting(uni, RO, **GOOD)
-    faint = make.posting(
-        uni, RO, title="主轴轴承供应", description="供应各类主轴轴承，品种齐全，价格优惠，欢迎来电。"
-    )
-    strengths = {p.posting.id: p.strength for p in proposals(app, need)}
-    assert 0 < strengths[faint] < matching.SHOWN_MIN_STRENGTH  # proposed, but only faintly
+    make.posting(uni, RO, **WEAK)
+    strengths = {p.posting.title: p.strength for p in proposals(app, need)}
+    assert strengths[GOOD["title"]] > strengths[WEAK["title"]]
+    monkeypatch.setattr(matching, "SHOWN_MIN_STRENGTH", strengths[WEAK["title"]] + 1)
     page = client.get(f"/postings/{need}").get_data(as_text=True)
-    assert "机床热误差建模与补偿技术" in page and "主轴轴承供应" not in page
+    assert GOOD["title"] in page and WEAK["title"] not in page
+
+
+SOLID_STATE = {
+    "title": "固态电池复合电解质膜中试",
+    "description": "我司固态电池复合电解质膜已完成小样，需要中试工艺放大，电导率要求大于1mS/cm，希望合作。",
+}
+VEGETABLE = {
+    "title": "水生蔬菜加工副产物综合利用",
+    "description": "荷藕、茭白加工副产物的中试工艺，提取膳食纤维和多酚，减少废弃物排放。",
+}
+PARTIAL_DISCHARGE = {
+    "title": "特高频局部放电在线监测",
+    "description": "开关柜局部放电特高频传感与定位，误报率低于3%，可接入变电站综合自动化。",
+}
+SEPARATOR = {
+    "title": "锂电池隔膜涂覆",
+    "description": "陶瓷涂覆隔膜，热收缩小于3%，孔隙率稳定，适用于动力电池。",
+}
+
+
+@pytest.mark.parametrize(("need", "outcome"), [(SOLID_STATE, VEGETABLE), (PARTIAL_DISCHARGE, SEPARATOR)])
+def test_generic_words_numbers_and_single_characters_are_no_evidence(
+    app: Flask, client: FlaskClient, make: Factory, need: dict[str, str], outcome: dict[str, str]
+) -> None:
+    """中试 and 工艺 alone, or 3% alone, never make a proposal; the page says so and advises."""
+    need_id = make.posting(make.user(), RD, **need)
+    make.posting(make.user(org_type=OrgType.UNIVERSITY), RO, **outcome)
+    assert proposals(app, need_id) == []
+    page = client.get(f"/postings/{need_id}").get_data(as_text=True)
+    assert outcome["title"] not in page
+    assert "暂未找到有说服力的匹配" in page and "主管部门" in page
+
+
+def test_one_strength_per_pair_whichever_side_looks(app: Flask, make: Factory) -> None:
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    outcome = make.posting(uni, RO, **GOOD)
+    make.posting(uni, RO, **WEAK)
+    make.posting(make.user(), RD, title="主轴温升监测", description="主轴温升在线监测与热变形预警，数控机床。")
+    from_need = {p.posting.id: p.strength for p in proposals(app, need)}[outcome]
+    from_outcome = {p.posting.id: p.strength for p in proposals(app, outcome)}[need]
+    assert from_need == from_outcome
+
+
+def test_keyword_chips_show_each_longest_word_once(app: Flask, make: Factory) -> None:
+    need = make.posting(
+        make.user(),
+        RD,
+        title="箱式变电站温升预警",
+        description="箱式变电站天天满负荷运行，变电站柜内温升快，亚硫酸盐腐蚀严重，需要在线预警。",
+    )
+    make.posting(
+        make.user(org_type=OrgType.UNIVERSITY),
+        RO,
+        title="变电站柜体温升预警技术",
+        description="面向箱式变电站的温升在线预警，天天记录，兼顾亚硫酸盐腐蚀监测。",
+    )
+    chips = proposals(app, need)[0].matched_terms
+    assert "变电站" in chips and "亚硫酸盐" in chips
+    for piece in ("变电", "电站", "硫酸", "酸盐", "硫酸盐", "天"):
+        assert piece not in chips
+    assert all(len(chip) > 1 for chip in chips)

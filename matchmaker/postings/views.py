@@ -56,7 +56,8 @@ def browse(kind: PostingKind) -> str:
 def detail(posting_id: int) -> str:
     posting = get_posting_or_404(posting_id)
     proposals, proposals_unavailable = [], False
-    if posting.status is PostingStatus.PUBLISHED and not posting.is_expired:
+    proposable = posting.status is PostingStatus.PUBLISHED and not posting.is_expired
+    if proposable:
         try:
             proposals = search.read(
                 matching.propose,
@@ -72,6 +73,7 @@ def detail(posting_id: int) -> str:
         posting=posting,
         proposals=proposals,
         proposals_unavailable=proposals_unavailable,
+        proposable=proposable,
         close_form=CloseForm(),
         show_confidential=posting.can_see_confidential(current_user),
         may_see_contacts=policy.may_see_contacts(current_user),

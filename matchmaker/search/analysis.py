@@ -48,9 +48,52 @@ def stop_words() -> frozenset[str]:
     return frozenset(w.lower() for w in _read_list("stopwords.txt"))
 
 
+@cache
+def generic_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in _read_list("generic.txt"))
+
+
+NUMBER = re.compile(r"^[0-9]+([.,][0-9]+)*(%|‰|°c?|[a-z]{1,3})?$")
+
+
+def is_evidence(word: str) -> bool:
+    """Whether a shared word can tell a user why two postings belong together: not a single
+    character, not a number or percentage (3%, 0.01mm, 220kv), not generic process vocabulary
+    (中试, 工艺, 系统 … generic.txt)."""
+    return len(word) >= 2 and not NUMBER.match(word) and word not in generic_words()
+
+
 def normalize(text: str) -> str:
-    """Full-width letters and digits to half-width (ＰＬＣ → PLC, ５Ｇ → 5G)."""
-    return unicodedata.normalize("NFKC", text)
+    """Full-width letters and digits to half-width (ＰＬＣ → PLC, ５Ｇ → 5G), ℃ → °C, ㎡ → m2."""
+    return normalize_with_offsets(text)[0]
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """NFKC, character by character, and for each character of the result the position of the
+    original character it came from (None when nothing changed length or place).
+
+    NFKC changes lengths (℃ → °C, ㎡ → m2, № → No): segmenting the normalised text gives offsets
+    into it, and highlighting the original with those offsets marks the wrong characters. Tokens'
+    offsets are therefore mapped back through this table (see ``_segment``).
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return text, None
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        normal = unicodedata.normalize("NFKC", char)
+        pieces.append(normal)
+        origin.extend([index] * len(normal))
+    return "".join(pieces), origin
+
+
+def _original_span(origin: list[int] | None, start: int, end: int, length: int) -> tuple[int, int]:
+    """The span of the original text that produced normalised characters [start, end)."""
+    if origin is None:
+        return start, end
+    if start >= len(origin):
+        return length, length
+    return origin[start], origin[end - 1] + 1 if end > start else origin[start]
 
 
 def segment(text: str, *, search_mode: bool) -> Iterator[tuple[str, int, int, int]]:
@@ -65,8 +108,15 @@ def segment(text: str, *, search_mode: bool) -> Iterator[tuple[str, int, int, in
 
 
 def _segment(text: str, *, search_mode: bool) -> Iterator[tuple[str, int, int, int]]:
+    """Words with offsets into the original ``text`` (segmentation sees the normalised text)."""
+    original_length = len(text)
+    normal, origin = normalize_with_offsets(text)
+    for word, pos, start, end in _segment_normal(normal, search_mode=search_mode):
+        yield (word, pos, *_original_span(origin, start, end, original_length))
+
+
+def _segment_normal(text: str, *, search_mode: bool) -> Iterator[tuple[str, int, int, int]]:
     load_user_dictionary()
-    text = normalize(text)
     precise = [t for t in rjieba.tokenize(text) if WORD.search(t[0])]
     starts = [start for _, start, _ in precise]
     if not search_mode:

@@ -3,7 +3,10 @@
 The posting's own text becomes a weighted query: jieba search-mode words, weight 1 + ln(tf),
 minus the words that occur in more than 4% of the indexed postings (generic vocabulary that
 only adds noise and long posting lists). Whoosh ranks by BM25F; SQL then applies visibility, so
-what a user is shown is what they may read. Method and figures: docs/PERFORMANCE.md.
+what a user is shown is what they may read. A candidate is proposed only with real evidence (a
+shared word that is no number, single character or generic process word); its strength is a
+property of the pair, the same whichever side looks. Method and figures: docs/SEARCH.md and
+docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from whoosh.searching import Searcher
 
 from matchmaker.extensions import db
 from matchmaker.models import Posting, PostingKind, User
-from matchmaker.search.analysis import segment, stop_words
+from matchmaker.search.analysis import is_evidence, segment, stop_words
 from matchmaker.search.engine import WEIGHTING, IndexStore
 from matchmaker.search.highlight import passage
 from matchmaker.search.ranking import top_documents
@@ -38,7 +41,11 @@ COMMON_SHARE = 0.04  # a word in more than this share of postings says little ab
 COMMON_FLOOR = 20  # ...but on a small platform every word counts
 MAX_TERMS = 150  # safety cap for very long descriptions (rarely reached)
 CANDIDATES = 40
-SHOWN_MIN_STRENGTH = 15  # pages hide weaker proposals: a list of poor matches teaches users to ignore it
+# Pages hide weaker pairs: a list of poor matches teaches users to ignore it. Set below the weakest
+# pair of a need and its answering outcome in ../shared/eval (docs/PERFORMANCE.md).
+SHOWN_MIN_STRENGTH = 8
+STRONG_PAIR = 0.35  # share of each side's evidence in common that reads as 100 (docs/SEARCH.md)
+CHIPS = 8
 
 
 @dataclass
@@ -102,12 +109,12 @@ def propose(
     limit: int = 10,
     min_strength: int = 0,
 ) -> list[Proposal]:
-    """Best counterparts of ``posting`` that ``viewer`` may see, strongest first."""
+    """Best counterparts of ``posting`` that ``viewer`` may see, most relevant to it first, each
+    with the evidence for it; ``min_strength`` hides weak pairs."""
     searcher = store.searcher()
     kept = query_terms_for(posting, searcher)
     if not kept:
         return []
-    idf_mass = {t: w * searcher.idf("body", t) for t, w in kept.items()}
     kinds = COMPLEMENTS[posting.kind]
     kind_codes, own_org = {k.value for k in kinds}, str(posting.organization_id)
     accepted_ids: list[int] = []  # in the order top_documents accepts them, i.e. best first
@@ -138,27 +145,49 @@ def propose(
             )
         )
     }
-    ranked = [(i, score) for i, score in ranked if i in allowed][:limit]
-    if not ranked:
-        return []
-    total_mass = sum(idf_mass.values())
-    top_score = ranked[0][1]
     proposals: list[Proposal] = []
-    for posting_id, score in ranked:
+    ours = evidence_vector(posting, searcher)
+    for posting_id, _score in ranked:
+        if posting_id not in allowed:
+            continue
         other = allowed[posting_id]
-        # The words both sides share, most telling first: the "why" shown to users.
-        matched = sorted(idf_mass.keys() & weighted_words(other).keys(), key=lambda t: -idf_mass[t])
-        if not proposals:  # the best match's strength anchors the scale for the rest
-            top_strength = _strength(sum(idf_mass[t] for t in matched) / total_mass)
-        strength = max(1, min(100, round(top_strength * score / top_score)))
-        proposals.append(Proposal(posting=other, strength=strength, matched_terms=matched[:8], ours=posting))
-    return [p for p in proposals if p.strength >= min_strength]
+        theirs = evidence_vector(other, searcher)
+        shared = ours.keys() & theirs.keys()
+        if not shared:
+            continue  # nothing but numbers, single characters or generic words in common
+        strength = pair_strength(ours, theirs)
+        if strength < min_strength:
+            continue
+        chips = longest_words(sorted(shared, key=lambda t: -(ours[t] * theirs[t])))
+        proposals.append(
+            Proposal(posting=other, strength=strength, matched_terms=chips[:CHIPS], ours=posting)
+        )
+        if len(proposals) == limit:
+            break
+    return proposals
 
 
-def _strength(coverage: float) -> int:
-    """Share of the posting's specific vocabulary found on the other side, spread to 0–100.
+def evidence_vector(posting: Posting, searcher: Searcher) -> dict[str, float]:
+    """The posting's evidence words (no numbers, single characters or generic words), weighted
+    (1 + ln tf) × idf: the same for a posting whichever side of a pair it is on."""
+    return {t: w * searcher.idf("body", t) for t, w in weighted_words(posting).items() if is_evidence(t)}
 
-    Even a perfect counterpart shares only part of the words of a long text, so the square root
-    lifts the middle range: 25% of the idf mass shared reads as 50.
-    """
-    return round(100 * math.sqrt(max(0.0, min(1.0, coverage))))
+
+def pair_strength(ours: dict[str, float], theirs: dict[str, float]) -> int:
+    """0–100 for a pair, the same from both sides: the geometric mean of the two shares of
+    evidence weight the postings have in common (how much of each one's specific vocabulary the
+    other shares), read against STRONG_PAIR."""
+    shared = ours.keys() & theirs.keys()
+    mass_ours, mass_theirs = sum(ours.values()), sum(theirs.values())
+    if not shared or not mass_ours or not mass_theirs:
+        return 0
+    coverage = math.sqrt(
+        sum(ours[t] for t in shared) / mass_ours * sum(theirs[t] for t in shared) / mass_theirs
+    )
+    return max(1, min(100, round(100 * coverage / STRONG_PAIR)))
+
+
+def longest_words(words: list[str]) -> list[str]:
+    """The words, in order, without any that is part of a longer one in the list (变电 and 电站
+    go when 变电站 is there)."""
+    return [w for w in words if not any(w != other and w in other for other in words)]
