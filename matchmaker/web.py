@@ -86,6 +86,30 @@ def int_arg(name: str, *, maximum: int = MAX_ID) -> int | None:
     return number if 0 < number <= maximum else None
 
 
+class ListPage(Pagination):
+    """Flask-SQLAlchemy's pagination over a list already in hand (e.g. ranked search results),
+    so such lists page exactly like database lists."""
+
+    def _query_items(self) -> list[Any]:
+        items: list[Any] = self._query_args["items"]
+        start = (self.page - 1) * self.per_page
+        return items[start : start + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
+
+
+def page_of(items: list[Any], *, page: int | None = None, per_page: int | None = None) -> ListPage:
+    """One page of ``items`` by ``?page=`` (or ``page``); past the end is simply empty."""
+    return ListPage(
+        page=page or int_arg("page", maximum=MAX_PAGE) or 1,
+        per_page=per_page or current_app.config["POSTINGS_PER_PAGE"],
+        max_per_page=None,
+        error_out=False,
+        items=items,
+    )
+
+
 def paginate(stmt: Select[Any]) -> Pagination:
     """One page of ``stmt`` by ``?page=``; a page past the end is simply empty, never an error."""
     return db.paginate(

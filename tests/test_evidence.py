@@ -60,7 +60,9 @@ def test_proposal_passages_on_the_page_mark_the_chips(client: FlaskClient, make:
         description="面向箱式变电站的故障预警，温度≥６０℃报警，ＰＬＣ接口，😀已在多地应用。",
     )
     page = client.get(f"/postings/{need}").get_data(as_text=True)
-    chips = {html.unescape(c) for c in re.findall(r'<span class="kw">(.*?)</span>', page.split("共同关键词")[1])}
+    chips = {
+        html.unescape(c) for c in re.findall(r'<span class="kw">(.*?)</span>', page.split("共同关键词")[1])
+    }
     marks = [normal(m) for m in MARK.findall(page)]
     assert marks and set(marks) <= {c.lower() for c in chips}
     assert "障预警与" not in marks and "警准" not in marks and "电站" not in marks

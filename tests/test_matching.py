@@ -230,7 +230,9 @@ def test_one_strength_per_pair_whichever_side_looks(app: Flask, make: Factory) -
     need = make.posting(enterprise, RD, **NEED)
     outcome = make.posting(uni, RO, **GOOD)
     make.posting(uni, RO, **WEAK)
-    make.posting(make.user(), RD, title="主轴温升监测", description="主轴温升在线监测与热变形预警，数控机床。")
+    make.posting(
+        make.user(), RD, title="主轴温升监测", description="主轴温升在线监测与热变形预警，数控机床。"
+    )
     from_need = {p.posting.id: p.strength for p in proposals(app, need)}[outcome]
     from_outcome = {p.posting.id: p.strength for p in proposals(app, outcome)}[need]
     assert from_need == from_outcome

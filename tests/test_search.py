@@ -364,3 +364,31 @@ def test_unreadable_index_degrades_reads_instead_of_failing(
     assert api.status_code == 503 and "暂时不可用" in api.get_json()["message"]
     assert client.get(f"/api/v1/postings/{posting_id}/matches", headers=token).status_code == 503
     assert client.get("/api/v1/postings", headers=token).status_code == 200  # lists need no index
+
+
+def test_search_results_are_reachable_to_the_end_with_browse_pagination(db_path: Path, make: Factory) -> None:
+    owner = make.user()
+    for i in range(45):
+        make.posting(owner, title=f"翻页测试电机需求{i:02d}")
+    app = create_app(app_config(db_path, POSTINGS_PER_PAGE=20))
+    client = app.test_client()
+    first = page_text(client.get("/search?q=翻页测试电机").get_data(as_text=True))
+    assert "45 条结果" in first and "共 45 条" in first
+    last = page_text(client.get("/search?q=翻页测试电机&page=3").get_data(as_text=True))
+    assert last.count("翻页测试电机需求") == 5
+    capped_app = create_app(app_config(db_path, SEARCH_CANDIDATES=30))
+    capped = page_text(capped_app.test_client().get("/search?q=翻页测试电机").get_data(as_text=True))
+    assert "共有 45 条信息" in capped and "最相关的 30 条" in capped and "缩小范围" in capped
+
+
+def test_visitors_are_told_what_logging_in_would_show(client: FlaskClient, auth: Auth, make: Factory) -> None:
+    owner = make.user()
+    make.posting(owner, PostingKind.RD_NEED, title="锂电池隔膜涂覆改进", visibility=Visibility.MEMBERS)
+    make.posting(owner, PostingKind.RD_NEED, title="公开的电机需求")
+    search = page_text(client.get("/search?q=锂电池隔膜").get_data(as_text=True))
+    assert "另有 1 条登录后可见" in search and "锂电池隔膜涂覆改进" not in search
+    browse = page_text(client.get("/postings/rd-need/").get_data(as_text=True))
+    assert "另有 1 条研发需求登录后可见" in browse and "公开的电机需求" in browse
+    auth.login(make.user())
+    assert "锂电池隔膜涂覆改进" in page_text(client.get("/search?q=锂电池隔膜").get_data(as_text=True))
+    assert "登录后可见" not in page_text(client.get("/postings/rd-need/").get_data(as_text=True))

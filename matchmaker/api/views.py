@@ -26,6 +26,7 @@ from matchmaker.models import (
     User,
     Visibility,
 )
+from matchmaker.postings import queries as posting_queries
 from matchmaker.search import matching
 from matchmaker.search import queries as search_queries
 from matchmaker.services import postings as service
@@ -107,17 +108,15 @@ def _browse(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bo
 def _search(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bool]:
     """Full-text search over published postings, best first (the web search page's ranking)."""
     assert query.q is not None
-    results = search.read(
+    found = search.read(
         search_queries.search,
         query.q,
-        user,
         kind=query.kind,
         tech_field_id=query.tech_field.id if query.tech_field else None,
         town_id=query.town.id if query.town else None,
-        page=query.page,
-        per_page=query.per_page,
     )
-    return [hit.posting for hit in results.hits], results.total, results.estimated
+    results = posting_queries.search_page(found, user, page=query.page, per_page=query.per_page)
+    return results.items, results.page.total or 0, found.capped
 
 
 @bp.post("/postings")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from matchmaker.extensions import db, search
 from matchmaker.forms import term_pairs
 from matchmaker.models import Posting, PostingKind, PostingStatus, Role, TechField, Town
+from matchmaker.postings import queries as posting_queries
 from matchmaker.search import matching, queries
-from matchmaker.web import MAX_PAGE, int_arg, roles_required
+from matchmaker.search.highlight import passage
+from matchmaker.web import int_arg, roles_required
 
 bp = Blueprint("matches", __name__)
 
@@ -18,23 +23,28 @@ MINE_PER_POSTING = 5
 SHOWN = matching.SHOWN_MIN_STRENGTH
 
 
+@dataclass
+class Hit:
+    """A search result as the page shows it: the posting and its highlighted title and passage."""
+
+    posting: Posting
+    title: Markup
+    passage: Markup
+
+
 @bp.get("/search")
 def search_page() -> str:
     text = request.args.get("q", "").strip()
     kind = PostingKind.from_label(request.args.get("kind", "")) if request.args.get("kind") else None
     field_id, town_id = int_arg("field"), int_arg("town")
-    results = None
+    results, hits = None, []
     if text:
-        results = search.read(
-            queries.search,
-            text,
-            current_user,
-            kind=kind,
-            tech_field_id=field_id,
-            town_id=town_id,
-            page=int_arg("page", maximum=MAX_PAGE) or 1,
-            per_page=current_app.config["POSTINGS_PER_PAGE"],
-        )
+        found = search.read(queries.search, text, kind=kind, tech_field_id=field_id, town_id=town_id)
+        results = posting_queries.search_page(found, current_user)
+        words = found.query.words
+        hits = [
+            Hit(p, passage(p.title, words, whole=True), passage(p.description, words)) for p in results.items
+        ]
     return render_template(
         "matches/search.html",
         q=text,
@@ -42,6 +52,7 @@ def search_page() -> str:
         field_id=field_id,
         town_id=town_id,
         results=results,
+        hits=hits,
         fields=[("", "全部技术领域"), *term_pairs(TechField)],
         towns=[("", "全部镇区"), *term_pairs(Town)],
         max_chars=current_app.config["SEARCH_MAX_QUERY_CHARS"],

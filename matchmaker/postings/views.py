@@ -45,6 +45,7 @@ def browse(kind: PostingKind) -> str:
         "postings/browse.html",
         kind=kind,
         page=page,
+        hidden=queries.hidden_from_visitors(kind, filters, current_user),
         filters=filters,
         fields=[("", "全部技术领域"), *term_pairs(TechField)],
         towns=[("", "全部镇区"), *term_pairs(Town)],

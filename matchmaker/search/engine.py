@@ -46,7 +46,7 @@ def run_query(searcher: Searcher, query: Query, *, limit: int, filter: Query | N
     (docs/PERFORMANCE.md). Proposals never get here: they score straight from the posting lists
     (ranking.py).
     """
-    return searcher.search(query, filter=filter, limit=limit, terms=True, optimize=False)
+    return searcher.search(query, filter=filter, limit=limit, optimize=False)
 
 
 class IndexBusy(Exception):
@@ -179,6 +179,11 @@ class IndexStore:
         if cached is not None:
             with suppress(ReaderClosed, OSError):
                 cached[1].close()
+
+    def ids_of(self, searcher: Searcher, docnums: list[int]) -> list[int]:
+        """Posting ids of documents, read from the id column (not the stored documents)."""
+        column = searcher.reader().column_reader("id")
+        return [int(column[docnum]) for docnum in docnums]
 
     def stored_stamps(self) -> dict[int, str]:
         """posting id → stamp of every document in the live index."""

@@ -13,7 +13,7 @@ SCHEMA_VERSION = 3
 def make_schema() -> Schema:
     words = word_analyzer()
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),  # sortable: a column, read by ids_of
         kind=ID(stored=True),
         org=ID(stored=True),
         field=ID,
