@@ -278,7 +278,7 @@ def test_unverified_organisation_cannot_submit_and_nothing_is_saved(
         ({"contact_phone": "13800000000\n"}, "contact_phone", "有效的手机号"),
         ({"budget": "100"}, "budget", "应为数字"),
         ({"budget": True}, "budget", "应为数字"),
-        ({"budget": -1}, "budget", "金额应为0到10亿万元之间"),
+        ({"budget": -1}, "budget", "金额应在0到1,000,000万元之间"),
         ({"valid_until": "2020-01-01"}, "valid_until", "有效期不能早于今天"),
         ({"valid_until": "明天"}, "valid_until", "不是有效的日期"),
         ({"contact_phone": "123"}, "contact_phone", "有效的手机号"),

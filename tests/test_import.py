@@ -176,12 +176,14 @@ def test_invalid_rows_are_reported_and_nothing_is_saved(
     assert result.exit_code != 0
     out = result.output
     assert "第3行：缺少标题" in out
-    assert "第4行：未知的类型“需求”" in out
+    assert "第4行：" in out and "未知的类型“需求”" in out
     for message in (
+        "标题应为4到120个字（现有2个字）",  # the posting form's own rules
+        "详细描述应为20到10000个字（现有2个字）",
         "未知的技术领域“火星”",
         "校验位不正确",
         "未知的镇区“月球镇”",
-        "联系电话格式不正确",
+        "联系电话：请填写有效的手机号",
         "预算“abc”不是数字",
         "截止日期“2026-13-45”格式不正确",
         "未知的合作方式“借钱”",
@@ -257,7 +259,7 @@ def test_huge_cell_and_formula_cells(app: Flask, runner: FlaskCliRunner, tmp_pat
     formula[1] = '=CONCATENATE("a","b")'  # never calculated by Excel: no value to import
     result = runner.invoke(args=["import-postings", str(write_xlsx(tmp_path / "x.xlsx", [huge, formula]))])
     assert result.exit_code != 0
-    assert "第2行：详细描述超过10000个字" in result.output
+    assert "第2行：详细描述应为20到10000个字（现有32767个字）" in result.output
     assert "第3行：“标题”是公式且没有计算结果" in result.output
     assert count(app, Posting) == 0
 

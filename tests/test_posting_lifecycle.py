@@ -141,7 +141,7 @@ def test_unverified_org_create_and_submit_saves_draft_with_warning(
     [
         ({"title": ""}, "请填写标题"),
         ({"description": "太短"}, "详细描述应为20到10000个字"),
-        ({"budget": "-5"}, "金额应为0到10亿万元之间的数字"),
+        ({"budget": "-5"}, "金额应在0到1,000,000万元之间"),
         ({"budget": "abc"}, "不是有效的小数"),
         ({"budget": "NaN"}, "请填写有效的金额数字"),
         ({"budget": "-Infinity"}, "请填写有效的金额数字"),

@@ -19,12 +19,13 @@ from matchmaker.extensions import db
 from matchmaker.models import PostingKind, TechField, Town
 from matchmaker.models.taxonomy import TaxonomyMixin
 from matchmaker.postings.forms import PostingForm
-from matchmaker.services.postings import KEYWORD_SEPARATORS, MAX_KEYWORDS, PostingDetails
+from matchmaker.services.postings import PostingDetails
+from matchmaker.services.rules import KEYWORD_SEPARATORS, MAX_KEYWORD_LENGTH, MAX_KEYWORDS
 from matchmaker.web import MAX_PAGE
 
 MAX_PER_PAGE = 100
 MAX_MATCHES = 50
-MAX_KEYWORD_LENGTH = 30
+
 
 TEXT_FIELDS = (
     "title",

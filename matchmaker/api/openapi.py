@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from matchmaker.api.inputs import MAX_KEYWORD_LENGTH, MAX_MATCHES, MAX_PER_PAGE, term_names
-from matchmaker.forms import PHONE_PATTERN
 from matchmaker.models import (
     CooperationMode,
     IPStatus,
@@ -21,7 +20,7 @@ from matchmaker.models import (
     Town,
     Visibility,
 )
-from matchmaker.services.postings import MAX_KEYWORDS
+from matchmaker.services.rules import MAX_KEYWORDS, PHONE_PATTERN
 from matchmaker.web import MAX_ID, MAX_PAGE
 
 VERSION = "1.0.0"

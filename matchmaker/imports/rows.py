@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from matchmaker import creditcode
 from matchmaker.extensions import db
-from matchmaker.forms import PHONE
 from matchmaker.imports.reader import MAX_CELL, Table
 from matchmaker.models import (
     CooperationMode,
@@ -29,8 +28,8 @@ from matchmaker.models import (
     Town,
     User,
 )
-from matchmaker.services import require_bureau
-from matchmaker.services.postings import MAX_KEYWORDS, PostingDetails, split_keywords
+from matchmaker.services import require_bureau, rules
+from matchmaker.services.postings import PostingDetails
 
 COLUMNS = {  # header → field; the order is the template's
     "类型": "kind",
@@ -51,7 +50,7 @@ COLUMNS = {  # header → field; the order is the template's
     "知识产权": "ip_status",
 }
 REQUIRED = ("类型", "标题", "详细描述", "单位名称")
-LIMITS = {"title": 120, "description": 10000, "org_name": 100, "contact_name": 50}
+LIMITS = {"org_name": 100}  # the posting's own fields follow services/rules.py, as the form does
 EXCEL_EPOCH = date(1899, 12, 30)
 LIST_SPLIT = re.compile(r"[、，,;；\s]+")
 
@@ -67,6 +66,7 @@ class RowResult:
     number: int
     values: dict[str, Any]
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # harmless adjustments, shown in the preview
     kind: PostingKind | None = None
     details: PostingDetails | None = None
     org_type: OrgType | None = None
@@ -188,6 +188,11 @@ def _check_row(result: RowResult, raw: dict[str, Any], lookups: Lookups) -> None
     for key in ("kind", "title", "description", "org_name"):
         if not v.get(key):
             problems.append(f"缺少{_label(key)}。")
+    for key, check in (("title", rules.title_problem), ("description", rules.description_problem)):
+        if v.get(key) and (problem := check(v[key])):
+            problems.append(problem)
+    if problem := rules.length_problem("contact_name", "联系人", v.get("contact_name")):
+        problems.append(problem)
     kind = PostingKind.from_label(v["kind"]) if v.get("kind") else None
     if v.get("kind") and kind is None:
         problems.append(f"未知的类型“{v['kind']}”（应为研发需求、配套需求、配套供给或科技成果）。")
@@ -211,16 +216,16 @@ def _check_row(result: RowResult, raw: dict[str, Any], lookups: Lookups) -> None
     field_ = _term(lookups.terms[TechField], v.get("tech_field", ""), "技术领域", problems)
     town = _term(lookups.terms[Town], v.get("town", ""), "镇区", problems)
     phone = v.get("contact_phone", "")
-    if phone and not PHONE.regex.match(phone):
-        problems.append("联系电话格式不正确（手机号11位，或固定电话如 0514-88888888）。")
+    if problem := rules.phone_problem(phone):
+        problems.append(f"联系电话：{problem}")
     budget = _budget(v.get("budget", ""), problems)
     valid_until = _date(raw.get("valid_until"), problems)
     modes = _choices(CooperationMode, v.get("cooperation_modes", ""), "合作方式", problems)
     maturity = _choice(Maturity, v.get("maturity", ""), "成熟度", problems)
     ip_status = _choice(IPStatus, v.get("ip_status", ""), "知识产权", problems)
-    keywords = split_keywords(v.get("keywords", ""))
-    if len(LIST_SPLIT.split(v.get("keywords", "").strip())) > MAX_KEYWORDS:
-        problems.append(f"关键词超过{MAX_KEYWORDS}个，请精简。")
+    keywords, note = rules.trim_keywords(v.get("keywords", ""))
+    if note:
+        result.notes.append(note)
     if problems:
         return
     if kind is not None and org is not None:
@@ -288,8 +293,8 @@ def _budget(text: str, problems: list[str]) -> Decimal | None:
     except InvalidOperation:
         problems.append(f"预算“{text}”不是数字（单位：万元）。")
         return None
-    if not value.is_finite() or value < 0 or value > Decimal(10) ** 9:
-        problems.append(f"预算“{text}”超出范围（0 到 10 亿万元）。")
+    if problem := rules.budget_problem(value):
+        problems.append(f"预算“{text}”：{problem}")
         return None
     return value.quantize(Decimal("0.01"))
 
@@ -310,8 +315,8 @@ def _date(value: Any, problems: list[str]) -> date | None:
         except ValueError:
             problems.append(f"截止日期“{text}”格式不正确，应为 YYYY-MM-DD，如 2026-12-31。")
             return None
-    if parsed < date.today():
-        problems.append(f"截止日期 {parsed.isoformat()} 已过。")
+    if problem := rules.valid_until_problem(parsed):
+        problems.append(f"截止日期 {parsed.isoformat()} 已过：{problem}")
         return None
     return parsed
 

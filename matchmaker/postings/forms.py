@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from wtforms import (
@@ -13,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from matchmaker.forms import (
     PHONE,
@@ -23,6 +22,7 @@ from matchmaker.forms import (
     optional_choice,
     optional_int,
     options,
+    rule,
     term_choices,
 )
 from matchmaker.models import (
@@ -36,6 +36,7 @@ from matchmaker.models import (
     Town,
     Visibility,
 )
+from matchmaker.services import rules
 from matchmaker.services.postings import MAX_KEYWORDS, PostingDetails, split_keywords
 
 TITLE_HINTS = {
@@ -59,36 +60,33 @@ def finite_number(form: BaseForm, field: DecimalField) -> None:
 
 
 class PostingForm(BaseForm):
-    title = StringField(
-        "标题",
-        validators=[DataRequired("请填写标题。"), Length(min=4, max=120, message="标题应为4到120个字。")],
-    )
+    title = StringField("标题", validators=[DataRequired("请填写标题。"), rule(rules.title_problem)])
     description = TextAreaField(
-        "详细描述",
-        validators=[
-            DataRequired("请填写详细描述。"),
-            Length(min=20, max=10000, message="详细描述应为20到10000个字，请把需求或成果写具体。"),
-        ],
+        "详细描述", validators=[DataRequired("请填写详细描述。"), rule(rules.description_problem)]
     )
     keywords = StringField(
         "关键词",
-        validators=[Optional(), Length(max=400)],  # room for 10 words of 30 characters and separators
+        validators=[
+            Optional(),
+            Length(max=400),
+            rule(rules.keywords_problem),
+        ],  # 10 words of 30 and separators
         description=f"用顿号、逗号或空格分隔，最多{MAX_KEYWORDS}个。",
     )
     tech_field = SelectField("技术领域", coerce=optional_int, validate_choice=False)
     town = SelectField("所属镇区", coerce=optional_int, validate_choice=False)
-    industry_chain = StringField("产业链", validators=[Optional(), Length(max=50)])
+    industry_chain = StringField(
+        "产业链", validators=[Optional(), rule(lambda v: rules.length_problem("industry_chain", "产业链", v))]
+    )
     budget = DecimalField(
         "预算（万元）",
         places=2,
-        validators=[
-            Optional(),
-            finite_number,
-            NumberRange(min=0, max=10**9, message="金额应为0到10亿万元之间的数字。"),
-        ],
-        description="不填表示面议。",
+        validators=[Optional(), finite_number, rule(rules.budget_problem)],
+        description="单位万元，如 80 表示80万元；不填表示面议。",
     )
-    valid_until = DateField("有效期至", validators=[Optional()], description="不填表示长期有效。")
+    valid_until = DateField(
+        "有效期至", validators=[Optional(), rule(rules.valid_until_problem)], description="不填表示长期有效。"
+    )
     cooperation_modes = MultiCheckboxField(
         "合作方式", choices=options(CooperationMode.choices()), validate_choice=False
     )
@@ -99,16 +97,20 @@ class PostingForm(BaseForm):
         "知识产权", choices=options(IPStatus.choices(), "（不适用）"), coerce=optional_choice
     )
     ip_detail = StringField(
-        "专利号或说明", validators=[Optional(), Length(max=200)], description="如 ZL202310000000.0"
+        "专利号或说明",
+        validators=[Optional(), rule(lambda v: rules.length_problem("ip_detail", "专利号或说明", v))],
+        description="如 ZL202310000000.0",
     )
-    contact_name = StringField("联系人", validators=[Optional(), Length(max=50)])
+    contact_name = StringField(
+        "联系人", validators=[Optional(), rule(lambda v: rules.length_problem("contact_name", "联系人", v))]
+    )
     contact_phone = StringField("联系电话", validators=[Optional(), PHONE])
     visibility = RadioField(
         "公开范围", choices=options(Visibility.choices()), default=Visibility.PUBLIC.value
     )
     confidential_detail = TextAreaField(
         "保密信息",
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), rule(lambda v: rules.length_problem("confidential_detail", "保密信息", v))],
         description="仅本单位和主管部门可见，不会公开显示，如核心参数、客户名称、报价依据。",
     )
 
@@ -121,14 +123,6 @@ class PostingForm(BaseForm):
         self.description.description = DESCRIPTION_HINTS[kind]
         if not kind.is_need:
             self.budget.label.text = "意向价格（万元）"
-
-    def validate_valid_until(self, field: DateField) -> None:
-        if field.data and field.data < date.today():
-            raise ValidationError("有效期不能早于今天。")
-
-    def validate_keywords(self, field: StringField) -> None:
-        if len(split_keywords(field.data)) > MAX_KEYWORDS and field.data:
-            raise ValidationError(f"关键词最多{MAX_KEYWORDS}个。")
 
     def validate_cooperation_modes(self, field: MultiCheckboxField) -> None:
         valid = {v for v, _ in CooperationMode.choices()}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from matchmaker.exceptions import InvalidTransition, PermissionDenied
+from matchmaker.exceptions import FieldError, InvalidTransition, PermissionDenied
 from matchmaker.extensions import db
 from matchmaker.models import (
     CloseReason,
@@ -23,20 +22,10 @@ from matchmaker.models import (
     User,
     Visibility,
 )
-from matchmaker.services import require_bureau
+from matchmaker.services import require_bureau, rules
+from matchmaker.services.rules import MAX_KEYWORDS, split_keywords
 
-KEYWORD_SEPARATORS = re.compile(r"[、，,;；\s]+")
-MAX_KEYWORDS = 10
-
-
-def split_keywords(text: str | None) -> list[str]:
-    """'锂电池、隔膜, 涂覆' → ['锂电池', '隔膜', '涂覆']: de-duplicated, order kept, capped."""
-    seen: dict[str, None] = {}
-    for word in KEYWORD_SEPARATORS.split(text or ""):
-        word = word.strip()
-        if word:
-            seen.setdefault(word[:30], None)
-    return list(seen)[:MAX_KEYWORDS]
+__all__ = ["MAX_KEYWORDS", "PostingDetails", "split_keywords"]
 
 
 @dataclass
@@ -60,6 +49,30 @@ class PostingDetails:
     visibility: Visibility = Visibility.PUBLIC
     confidential_detail: str | None = None
 
+    def problems(self) -> dict[str, str]:
+        """Field → what breaks the posting rules (services/rules.py), which every door obeys."""
+        found = {
+            "title": rules.title_problem(self.title),
+            "description": rules.description_problem(self.description),
+            "budget": rules.budget_problem(self.budget) if self.budget is not None else None,
+            "contact_phone": rules.phone_problem(self.contact_phone or ""),
+        }
+        if len(self.keywords) > MAX_KEYWORDS:
+            found["keywords"] = f"关键词最多{MAX_KEYWORDS}个。"
+        for name, label in (
+            ("industry_chain", "产业链"),
+            ("ip_detail", "专利号或说明"),
+            ("contact_name", "联系人"),
+            ("confidential_detail", "保密信息"),
+        ):
+            found[name] = rules.length_problem(name, label, getattr(self, name))
+        return {name: message for name, message in found.items() if message}
+
+    def check(self) -> None:
+        """Raise the first problem as a FieldError tied to its field."""
+        for name, message in self.problems().items():
+            raise FieldError(name, message)
+
     def apply_to(self, posting: Posting) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
@@ -79,6 +92,7 @@ def create_posting(kind: PostingKind, details: PostingDetails, *, actor: User) -
     """A draft for the actor's organisation; the kind must fit the organisation's role."""
     if kind.poster_role is not actor.role:
         raise PermissionDenied(f"{actor.role.label}用户不能发布“{kind.label}”。")
+    details.check()
     posting = Posting(kind=kind, organization=actor.organization, author=actor)
     details.apply_to(posting)
     if posting.town is None and kind.poster_role is actor.organization.role:
@@ -93,6 +107,7 @@ def update_posting(posting: Posting, details: PostingDetails, *, actor: User) ->
     _require_owner(posting, actor)
     if not posting.is_editable:
         raise InvalidTransition(f"“{posting.status.label}”状态的信息不能修改，请先撤回。")
+    details.check()
     details.apply_to(posting)
     db.session.flush()
 
