@@ -45,6 +45,11 @@ def format_money(value: Decimal | None) -> str:
     return f"{text} 万元"
 
 
+def format_timestamp(value: float | None) -> str:
+    """A Unix time (as the index's status file keeps it) in China time."""
+    return format_datetime(datetime.fromtimestamp(value, UTC)) if value else ""
+
+
 def url_with(**changes: Any) -> str:
     """The current URL with some query arguments replaced (for pagination and filters)."""
     args = request.args.to_dict()
@@ -56,7 +61,9 @@ def url_with(**changes: Any) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.filters.update(dt=format_datetime, date=format_date, money=format_money)
+    app.jinja_env.filters.update(
+        dt=format_datetime, date=format_date, money=format_money, timestamp=format_timestamp
+    )
     app.jinja_env.globals.update(
         url_with=url_with,
         PostingKind=PostingKind,

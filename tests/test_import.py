@@ -462,3 +462,27 @@ def test_a_job_whose_worker_dies_resumes_without_loss_or_duplicates(
     with app.app_context():
         titles = db.session.scalars(select(Posting.title)).all()
         assert len(titles) == len(set(titles)) == 6000
+
+
+def test_imports_obey_the_form_rules_and_trim_harmless_excess(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, bureau: str
+) -> None:
+    """A 1-character title or 2-character description is refused as on the form; 12 keywords
+    from another system keep the first 10, and the preview says so."""
+    too_short = ["研发需求", "电", "太短", "短标题公司", "", "", "", "", "", "", "", ""]
+    many = list(GOOD[0])
+    many[4] = "、".join(f"词{i}" for i in range(12))
+    result = runner.invoke(args=["import-postings", "--dry-run", str(write_csv(tmp_path / "r.csv", [too_short, many]))])
+    assert "标题应为4到120个字（现有1个字）" in result.output
+    assert "详细描述应为20到10000个字（现有2个字）" in result.output
+    assert "可导入 1 行" in result.output and "可导入 2 行" not in result.output
+    from io import BytesIO
+
+    client = app.test_client()
+    client.post("/auth/login", data={"email": bureau, "password": "lotus-pond-2026"})
+    page = client.post(
+        "/admin/imports",
+        data={"file": (BytesIO((tmp_path / "r.csv").read_bytes()), "r.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "只保留前10个" in page and "词10、词11" in page

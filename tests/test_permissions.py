@@ -59,6 +59,7 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/postings/{pending}",                (404, 200, 404, 404, 200)),
     ("/postings/{draft}/edit",             (L,   200, 404, 404, 403)),
     ("/postings/{published}/edit",         (L,   302, 403, 403, 403)),
+    ("/postings/{published}/withdraw",     (L,   200, 403, 403, 403)),  # asks first
     ("/postings/999999",                   (404, 404, 404, 404, 404)),
     ("/home",                              (L,   200, 200, 200, 200)),
     ("/postings/mine",                     (L,   200, 200, 200, 403)),

@@ -233,3 +233,19 @@ def test_other_organisation_cannot_touch_a_posting(client: FlaskClient, auth: Au
     auth.login(colleague)  # a colleague in the same organisation owns it too
     assert client.post(f"/postings/{posting_id}/withdraw").status_code == 302
     assert make.get_posting(posting_id)["status"] is S.DRAFT
+
+
+def test_withdrawing_a_published_posting_asks_first_and_shows_the_right_dates(
+    client: FlaskClient, auth: Auth, make: Factory
+) -> None:
+    owner = make.user()
+    posting = make.posting(owner, PostingKind.RD_NEED, title="撤回前先确认的需求")
+    auth.login(owner)
+    page = client.get(f"/postings/{posting}").get_data(as_text=True)
+    assert "发布于" in page and f'href="/postings/{posting}/withdraw"' in page  # a link, not a form
+    ask = client.get(f"/postings/{posting}/withdraw").get_data(as_text=True)
+    assert "立即从公开列表、搜索和推荐中下架" in ask and "重新提交主管部门审核" in ask
+    assert make.get_posting(posting)["status"] is PostingStatus.PUBLISHED  # asking changed nothing
+    done = client.post(f"/postings/{posting}/withdraw", follow_redirects=True).get_data(as_text=True)
+    assert "已从公开列表和推荐中下架" in done
+    assert "草稿" in done and "发布于" not in done and "最后修改于" in done

@@ -301,20 +301,55 @@ def test_check_reports_a_missing_or_damaged_index_and_never_rebuilds_it(db_path:
         db.engine.dispose()
 
 
-def test_bureau_checks_and_rebuilds_from_the_web(
+def wait_until_rebuilt(app: Flask) -> None:
+    from matchmaker.search import indexing
+
+    for _ in range(200):
+        with app.app_context():
+            if indexing.status(app.extensions["search"], db.engine).state != "rebuilding":
+                return
+        time.sleep(0.05)
+
+
+def test_bureau_sees_one_state_of_the_index_and_rebuilds_it(
     app: Flask, client: FlaskClient, auth: Auth, make: Factory
 ) -> None:
     make.posting(make.user(), title="网页重建测试")
     auth.login(make.bureau())
-    page = client.get("/admin/search").get_data(as_text=True)
-    assert "索引与数据库一致" in page
+    page = page_text(client.get("/admin/search").get_data(as_text=True))
+    assert "索引与数据库一致" in page and "正在重建" not in page and "不一致" not in page
+    assert "flask" not in page  # no shell commands on a page for clerks
+    store = app.extensions["search"]
+    with store.writing():  # as while another worker rebuilds
+        store.write_status(state="running", started=time.time() - 30, done=500, total=2000, pid=1)
+        during = page_text(client.get("/admin/search").get_data(as_text=True))
+    assert "正在重建索引" in during and "500 / 2000" in during and "预计还需 2 分钟" in during
+    assert "一致" not in during and "重建索引" not in during.split("正在重建索引")[1].split("重建期间")[1]
     response = client.post("/admin/search/reindex")
     assert response.status_code == 302
-    for _ in range(100):
-        if not app.extensions["search"].is_busy():
-            break
-        time.sleep(0.05)
+    wait_until_rebuilt(app)
+    after = page_text(client.get("/admin/search").get_data(as_text=True))
+    assert "索引与数据库一致" in after and "上次重建" in after
+
+
+# Whoosh leaks the handle of an unreadable TOC file while failing to open it (its bug, not ours).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_the_index_page_works_when_the_index_is_broken_and_repairs_it(
+    app: Flask, client: FlaskClient, auth: Auth, make: Factory, db_path: Path
+) -> None:
+    make.posting(make.user(), title="损坏后修复")
+    index_dir = db_path.parent / "instance" / "search"
+    for f in (index_dir / (index_dir / "CURRENT").read_text()).iterdir():
+        f.write_bytes(b"garbage")
+    auth.login(make.bureau())
+    broken = client.get("/admin/search")
+    assert broken.status_code == 200 and "索引文件已损坏" in broken.get_data(as_text=True)
+    client.post("/admin/search/reindex")
+    wait_until_rebuilt(app)
     assert "索引与数据库一致" in client.get("/admin/search").get_data(as_text=True)
+    assert "损坏后修复" in titles(client, "损坏后修复")
+    shutil.rmtree(index_dir)
+    assert "索引不存在" in client.get("/admin/search").get_data(as_text=True)
 
 
 def test_index_failure_never_fails_the_users_request(db_path: Path, make: Factory) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -132,9 +133,9 @@ def enable_user(user_id: int) -> Response:
 @bp.get("/search")
 @bureau_required
 def search_index() -> str:
-    store = current_app.extensions["search"]
-    report = indexing.check(store, db.engine)
-    return render_template("admin/search.html", report=report, busy=store.is_busy(), vocabularies=TAXONOMIES)
+    """One state of the index at a time, with live progress while it is rebuilt."""
+    status = indexing.status(current_app.extensions["search"], db.engine)
+    return render_template("admin/search.html", status=status, vocabularies=TAXONOMIES)
 
 
 @bp.post("/search/reindex")
@@ -142,8 +143,8 @@ def search_index() -> str:
 def reindex() -> Response:
     """Rebuild in the background: search keeps working on the old index until the swap."""
     store = current_app.extensions["search"]
-    if store.is_busy():
-        flash("索引正在写入或重建，请稍后刷新查看。", "warning")
+    if indexing.status(store, db.engine).state == "rebuilding":
+        flash("索引已在重建中，请等待完成。", "info")
         return redirect(url_for("admin.search_index"))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
@@ -152,10 +153,16 @@ def reindex() -> Response:
             try:
                 indexing.rebuild(store, db.engine)
             except IndexBusy:
-                pass  # someone else started a rebuild first; theirs will do
+                pass  # someone else is rebuilding; theirs will do
             except Exception:
                 app.logger.exception("search reindex failed")
 
-    threading.Thread(target=run, name="search-reindex", daemon=True).start()
-    flash("已开始重建索引，重建期间搜索照常可用。几分钟后刷新本页查看结果。", "success")
+    worker = threading.Thread(target=run, name="search-reindex", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 3  # so the page we send them to already shows the rebuild
+    while worker.is_alive() and time.monotonic() < deadline:
+        if store.read_status().get("state") == "running":
+            break
+        time.sleep(0.05)
+    flash("已开始重建索引。重建期间搜索和推荐照常使用原来的索引，完成后自动切换。", "success")
     return redirect(url_for("admin.search_index"))

@@ -152,13 +152,23 @@ def submit(posting_id: int) -> Response:
     return redirect(url_for("postings.detail", posting_id=posting.id))
 
 
-@bp.post("/<int:posting_id>/withdraw")
+@bp.route("/<int:posting_id>/withdraw", methods=["GET", "POST"])
 @login_required
-def withdraw(posting_id: int) -> Response:
+def withdraw(posting_id: int) -> str | Response:
+    """A published posting is taken down only after the owner has read what that means."""
     posting = get_posting_or_404(posting_id, for_owner=True)
+    if request.method == "GET":
+        return render_template("postings/withdraw.html", posting=posting)
+    was_published = posting.status is PostingStatus.PUBLISHED
     service.withdraw_posting(posting, actor=current_user)
     db.session.commit()
-    flash("已撤回为草稿，修改后可重新提交审核。", "success")
+    if was_published:
+        flash(
+            "已撤回：该信息已从公开列表和推荐中下架，现为草稿。修改后请重新提交审核，审核通过后再次发布。",
+            "success",
+        )
+    else:
+        flash("已撤回为草稿，修改后可重新提交审核。", "success")
     return redirect(url_for("postings.detail", posting_id=posting.id))
 
 

@@ -10,6 +10,7 @@ Searchers are per thread and refreshed per request; writers never wait on reader
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import threading
@@ -34,6 +35,7 @@ from matchmaker.search.schema import SCHEMA_VERSION, make_schema
 WEIGHTING = BM25F(K1=0.9, B=0.4, body_B=0.8)
 LOCK_NAME = "indexer.lock"
 POINTER = "CURRENT"
+STATUS = "rebuild.json"  # the last (or running) rebuild, for every process's status page
 
 
 def run_query(searcher: Searcher, query: Query, *, limit: int, filter: Query | None = None) -> Results:
@@ -119,6 +121,20 @@ class IndexStore:
                 shutil.rmtree(old, ignore_errors=True)  # open readers keep their files (POSIX)
                 with self._guard:
                     self._indexes.pop(old.name, None)
+
+    # --- rebuild status ----------------------------------------------------------------------
+
+    def write_status(self, **status: Any) -> None:
+        """Record a rebuild's progress atomically (other workers' status pages read it)."""
+        tmp = self.path / f"{STATUS}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(status, ensure_ascii=False))
+        os.replace(tmp, self.path / STATUS)
+
+    def read_status(self) -> dict[str, Any]:
+        try:
+            return dict(json.loads((self.path / STATUS).read_text()))
+        except (OSError, ValueError):
+            return {}
 
     # --- locking -------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ commit, search, start-up or `flask search reindex`) applies.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,20 +110,33 @@ def rebuild(store: IndexStore, bind: Engine, progress: Callable[[int, int], None
 
     Search keeps answering from the old index meanwhile; writers find the lock taken and leave
     their changes in the outbox, which is drained into the new index right after the swap.
+    Progress and the outcome are recorded in the index folder for the status page.
     """
+    started = time.time()
     with store.writing(wait=600.0), Session(bind) as s:
         # One read transaction: the snapshot includes every change whose outbox id <= last.
         last = s.scalar(select(func.max(SearchOutbox.id))) or 0
         total = s.scalar(select(func.count()).select_from(published().subquery())) or 0
+        store.write_status(state="running", started=started, done=0, total=total, pid=os.getpid())
+
+        def report(done: int) -> None:
+            if done % 500 == 0:
+                store.write_status(state="running", started=started, done=done, total=total, pid=os.getpid())
+            if progress is not None:
+                progress(done, total)
+
         postings = s.scalars(published().execution_options(yield_per=BATCH))
-        name = store.build(
-            (document_for(p) for p in postings),
-            (lambda n: progress(n, total)) if progress else None,
-        )
+        try:
+            name = store.build((document_for(p) for p in postings), report)
+        except BaseException:
+            store.write_status(state="failed", started=started, finished=time.time(), total=total)
+            raise
         store.make_live(name)
         s.execute(delete(SearchOutbox).where(SearchOutbox.id <= last))
         s.commit()
     drain(store, bind)
+    store.write_status(state="done", started=started, finished=time.time(), done=total, total=total)
+    store.ready = True
     return total
 
 
@@ -201,3 +216,36 @@ def ensure_built(store: IndexStore, bind: Engine) -> str:
         drain(store, bind)
     store.ready = True
     return found
+
+
+@dataclass
+class IndexStatus:
+    """One answer to "how is the index?" for the staff page: exactly one state at a time."""
+
+    state: str  # rebuilding | missing | outdated | unreadable | consistent | updating | inconsistent
+    report: CheckReport | None = None
+    done: int = 0
+    total: int = 0
+    eta_seconds: float | None = None
+    last_rebuild: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def status(store: IndexStore, bind: Engine) -> IndexStatus:
+    recorded = store.read_status()
+    if recorded.get("state") == "running" and store.is_busy():
+        done, total = int(recorded.get("done", 0)), int(recorded.get("total", 0))
+        elapsed = time.time() - float(recorded.get("started", time.time()))
+        eta = elapsed / done * (total - done) if done else None
+        return IndexStatus("rebuilding", done=done, total=total, eta_seconds=eta)
+    last = recorded if recorded.get("state") in ("done", "failed") else {}
+    state = store.state()
+    if state != "ok":
+        return IndexStatus(state, last_rebuild=last)
+    report = check(store, bind)
+    if not report.ok:
+        return IndexStatus("inconsistent", report, last_rebuild=last)
+    return IndexStatus("updating" if report.pending else "consistent", report, last_rebuild=last)
