@@ -29,7 +29,11 @@ def init_db() -> int:
     from matchmaker.search import indexing
     from matchmaker.services.taxonomy import seed_taxonomies
 
-    upgrade(directory=str(MIGRATIONS_DIR))
+    current_app.extensions["quiet_migrations"] = True
+    try:
+        upgrade(directory=str(MIGRATIONS_DIR))
+    finally:
+        current_app.extensions.pop("quiet_migrations", None)
     added = seed_taxonomies()
     db.session.commit()
     store = current_app.extensions["search"]
@@ -42,8 +46,15 @@ def init_db() -> int:
 @with_appcontext
 def init_db_command() -> None:
     """创建或升级数据库结构，并写入初始分类（可重复执行）。"""
+    from matchmaker.models import User
+
     added = init_db()
     click.echo(f"数据库已就绪（新增分类条目 {added} 个）。")
+    if not db.session.scalar(select(User.id).limit(1)):
+        click.echo(
+            "还没有任何账号。请先创建第一个主管部门账号：\n"
+            "  .venv/bin/flask --app matchmaker create-user 邮箱 --role bureau --org 宝应县工业和信息化局"
+        )
 
 
 @click.command("create-user")
@@ -100,19 +111,38 @@ def create_token_command(email: str, name: str, days: int) -> None:
 
 @click.command("demo-data")
 @with_appcontext
-def demo_data_command() -> None:
+@click.option("--if-new", is_flag=True, help="只在数据库里还没有任何账号时写入（scripts/start --demo 用）")
+def demo_data_command(if_new: bool) -> None:
     """写入一套演示数据（企业、高校院所、主管部门账号和各类信息），并打印演示账号。"""
-    from matchmaker.demo import DEMO_PASSWORD, load_demo_data
+    from matchmaker.demo import DEMO_PASSWORD, load_demo_data, logins
+    from matchmaker.models import User
 
     init_db()
+    if if_new and db.session.scalar(select(User.id).limit(1)):
+        click.echo("数据库中已有账号，未写入演示数据（演示数据只写入新建的数据库）。")
+        return
     try:
-        logins = load_demo_data()
+        report = load_demo_data()
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(f"演示数据已写入。演示账号（密码均为 {DEMO_PASSWORD}）：")
-    for email, label in logins:
+    if report.wrote_anything:
+        click.echo(
+            f"演示数据已写入：新建单位 {len(report.created)} 个"
+            + (
+                f"，沿用已有单位 {len(report.reused)} 个（{'、'.join(report.reused)}）"
+                if report.reused
+                else ""
+            )
+            + f"，信息 {report.postings} 条。"
+        )
+    else:
+        click.echo("演示数据已存在，本次没有写入任何内容。")
+    for line in report.skipped:
+        click.echo(f"  跳过 {line}")
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}，仅供试用，请勿用于正式运行的平台）：")
+    for email, label in logins():
         click.echo(f"  {email:<28} {label}")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -426,28 +426,61 @@ def _term(model: type[TechField] | type[Town], name: str | None) -> TechField | 
     return db.session.scalar(select(model).where(model.name == name)) if name else None
 
 
-def _create_orgs() -> dict[str, User]:
+@dataclass
+class DemoReport:
+    """What loading the demo set did, in words for the command's output."""
+
+    created: list[str] = field(default_factory=list)  # organisations created with their demo user
+    reused: list[str] = field(default_factory=list)  # existing organisations a demo user joined
+    skipped: list[str] = field(default_factory=list)  # left alone, and why
+    postings: int = 0
+
+    @property
+    def wrote_anything(self) -> bool:
+        return bool(self.created or self.reused or self.postings)
+
+
+def _create_orgs(report: DemoReport) -> dict[str, User]:
+    """The demo organisations and their users. An organisation that already exists (e.g. the
+    bureau created with `create-user` first) is reused when it is a bureau and of the right
+    type; any other existing organisation is real data: it gets no demo user and no postings."""
     users: dict[str, User] = {}
     for serial, spec in enumerate(ORGS, start=1):
-        org = Organization(
-            name=spec.name,
-            type=spec.type,
-            town=_term(Town, spec.town),
-            credit_code=_credit_code(serial) if spec.type is OrgType.ENTERPRISE else None,
-            contact_name=spec.person,
-            contact_phone=spec.phone,
-            description=spec.description or None,
-        )
-        db.session.add(org)
-        users[spec.key] = accounts.create_user(spec.email, DEMO_PASSWORD, spec.person, org, phone=spec.phone)
-    bureau = users["gxj"]
-    for spec in ORGS:
-        if spec.verified and spec.type is not OrgType.BUREAU:
-            accounts.verify_organization(
-                users[spec.key].organization, actor=bureau, reason="演示：已核验营业执照。"
+        existing_user = accounts.find_user_by_email(spec.email)
+        if existing_user is not None:
+            users[spec.key] = existing_user
+            report.skipped.append(f"{spec.email}：账号已存在，保留原样")
+            continue
+        org = accounts.find_organization(spec.name)
+        if org is not None and (org.type is not spec.type or spec.type is not OrgType.BUREAU):
+            report.skipped.append(f"{spec.name}：单位已存在（非演示数据），不写入演示账号和信息")
+            continue
+        if org is None:
+            code = _credit_code(serial) if spec.type is OrgType.ENTERPRISE else None
+            if code and db.session.scalar(select(Organization.id).where(Organization.credit_code == code)):
+                code = None
+            org = Organization(
+                name=spec.name,
+                type=spec.type,
+                town=_term(Town, spec.town),
+                credit_code=code,
+                contact_name=spec.person,
+                contact_phone=spec.phone,
+                description=spec.description or None,
             )
-        elif spec.type is OrgType.BUREAU:
-            accounts.verify_organization(users[spec.key].organization, actor=bureau)
+            db.session.add(org)
+            report.created.append(spec.name)
+        else:
+            report.reused.append(spec.name)
+        users[spec.key] = accounts.create_user(spec.email, DEMO_PASSWORD, spec.person, org, phone=spec.phone)
+    bureau = users.get("gxj") or next((u for u in users.values() if u.is_bureau), None)
+    for spec in ORGS:
+        user = users.get(spec.key)
+        if user is None or bureau is None or spec.name not in report.created or user.organization.is_verified:
+            continue
+        if spec.verified or spec.type is OrgType.BUREAU:
+            reason = None if spec.type is OrgType.BUREAU else "演示：已核验营业执照。"
+            accounts.verify_organization(user.organization, actor=bureau, reason=reason)
     return users
 
 
@@ -481,15 +514,24 @@ def _create_posting(spec: DemoPosting, author: User, bureau: User, index: int) -
             )
 
 
-def load_demo_data() -> list[tuple[str, str]]:
-    """Create the demo organisations, users and postings once; return (e-mail, description) logins."""
-    logins = [
+def logins() -> list[tuple[str, str]]:
+    """(e-mail, description) of the demo accounts, for the command's output."""
+    return [
         (spec.email, f"{spec.type.label} · {spec.name}" + ("" if spec.verified else "（待认证）"))
         for spec in ORGS
     ]
-    if accounts.find_user_by_email(BUREAU_EMAIL) is not None:
-        return logins  # already loaded: running the command again changes nothing
-    users = _create_orgs()
+
+
+def load_demo_data() -> DemoReport:
+    """Create what is missing of the demo set, leaving existing data alone; safe to repeat."""
+    report = DemoReport()
+    users = _create_orgs(report)
+    bureau = users.get("gxj")
+    if bureau is None or not bureau.is_bureau:
+        return report
     for index, spec in enumerate(POSTINGS):
-        _create_posting(spec, users[spec.org], users["gxj"], index)
-    return logins
+        author = users.get(spec.org)
+        if author is not None and author.organization.name in report.created:
+            _create_posting(spec, author, bureau, index)
+            report.postings += 1
+    return report

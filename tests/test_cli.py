@@ -126,9 +126,29 @@ def test_demo_data_is_clickable_and_idempotent(app: Flask, runner: FlaskCliRunne
     assert sum(by_status.values()) >= 20 and kinds == 4 and towns >= 3
     assert set(by_status) == set(PostingStatus)  # postings in every state
     again = runner.invoke(args=["demo-data"])
-    assert again.exit_code == 0
+    assert again.exit_code == 0 and "本次没有写入任何内容" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Posting)) == sum(by_status.values())
+
+
+def test_demo_data_after_the_readme_first_step_reuses_the_bureau(app: Flask, runner: FlaskCliRunner) -> None:
+    """create-user --org 宝应县工业和信息化局 first (as the README says) must not break demo-data;
+    an existing real enterprise of the same name gets no demo user or postings."""
+    args = ["create-user", "admin@baoying.gov.cn", "--role", "bureau", "--org", "宝应县工业和信息化局"]
+    assert runner.invoke(args=[*args, "--password", "lotus-pond-2026"]).exit_code == 0
+    args = ["create-user", "boss@baoneng.cn", "--role", "enterprise", "--org", "扬州宝能电气设备有限公司"]
+    assert runner.invoke(args=[*args, "--password", "lotus-pond-2026"]).exit_code == 0
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    assert "沿用已有单位 1 个（宝应县工业和信息化局）" in result.output
+    assert "跳过 扬州宝能电气设备有限公司：单位已存在（非演示数据）" in result.output
+    with app.app_context():
+        bureau = db.session.scalar(select(Organization).where(Organization.name == "宝应县工业和信息化局"))
+        assert {u.email for u in bureau.users} == {"admin@baoying.gov.cn", "gxj@demo-baoying.cn"}
+        real = db.session.scalar(select(Organization).where(Organization.name == "扬州宝能电气设备有限公司"))
+        assert [u.email for u in real.users] == ["boss@baoneng.cn"]
+        assert db.session.scalar(select(func.count()).where(Posting.organization_id == real.id)) == 0
+    assert "本次没有写入任何内容" in runner.invoke(args=["demo-data"]).output
 
 
 def test_demo_logins_work(app: Flask, runner: FlaskCliRunner) -> None:

@@ -3,6 +3,7 @@ register → draft → bureau verifies → submit → returned with a reason →
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -70,6 +71,8 @@ def login(page, base: str, email: str, password: str = PASSWORD) -> None:
 
 
 def logout(page) -> None:
+    if page.is_visible("label.nav-toggle-label"):  # on a phone the menu is closed
+        page.click("label.nav-toggle-label")
     page.click("text=退出")
     page.wait_for_selector("text=您已退出登录")
 
@@ -160,11 +163,30 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
     assert "登录后查看" in page.content()
 
 
-def test_pages_fit_a_phone_screen(page, live: tuple[str, Factory]) -> None:
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+SHOTS = (
+    Path(os.environ.get("MATCHMAKER_SCREENSHOTS", "")) if os.environ.get("MATCHMAKER_SCREENSHOTS") else None
+)
+
+
+def shoot(page, tmp_path: Path, name: str) -> Path:
+    """A screenshot of the page (into docs/screenshots when MATCHMAKER_SCREENSHOTS says so)."""
+    folder = SHOTS or tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    assert path.stat().st_size > 1000
+    return path
+
+
+def test_pages_fit_a_phone_screen_with_a_short_header(
+    page, live: tuple[str, Factory], tmp_path: Path
+) -> None:
     base, make = live
     owner = make.user()
     make.posting(owner, title="手机屏幕上的一条很长很长的研发需求标题，用来检查换行是否正常")
-    page.set_viewport_size({"width": 375, "height": 740})
+    page.set_viewport_size(PHONE)
     login(page, base, owner)
     for path in ("/", "/postings/rd-need/", "/postings/mine", "/postings/new/rd-need", "/auth/register"):
         if path == "/auth/register":
@@ -172,3 +194,49 @@ def test_pages_fit_a_phone_screen(page, live: tuple[str, Factory]) -> None:
         page.goto(base + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+        header = page.evaluate("document.querySelector('.site-header').getBoundingClientRect().height")
+        assert header <= 64, f"{path}: the header is {header}px tall on a phone"
+    assert not page.is_visible("nav.nav-menu")  # the menu waits behind 菜单…
+    page.click("label.nav-toggle-label")
+    assert page.is_visible("nav.nav-menu >> text=发布清单")  # …and opens without JavaScript
+
+
+def test_screenshots_of_the_main_pages_on_desktop_and_phone(
+    page, live: tuple[str, Factory], tmp_path: Path
+) -> None:
+    from matchmaker.models import OrgType, PostingKind, PostingStatus
+
+    base, make = live
+    owner, university, bureau = make.user(), make.user(org_type=OrgType.UNIVERSITY), make.bureau()
+    need = make.posting(
+        owner,
+        PostingKind.RD_NEED,
+        title="箱式变电站温升在线监测",
+        description="现有箱变仅靠温控器报警，希望开发无线测温在线监测系统，测温精度±1℃，故障预警准确率90%以上。",
+        keywords=["在线监测", "无线测温", "箱式变电站"],
+    )
+    make.posting(
+        university,
+        PostingKind.RESEARCH_OUTCOME,
+        title="变电设备无线测温与故障预警技术",
+        description="面向箱式变电站和开关柜的无线测温传感与故障预警算法，测温精度±0.5℃，已在多座变电站应用。",
+        keywords=["无线测温", "故障预警", "变电站"],
+    )
+    for i in range(3):
+        make.posting(
+            owner, PostingKind.RD_NEED, PostingStatus.PENDING, title=f"等待审核的研发需求第{i + 1}项"
+        )
+    for size, suffix in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        page.goto(f"{base}/")
+        shoot(page, tmp_path, f"home-{suffix}")
+        page.goto(f"{base}/postings/{need}")
+        assert "变电设备无线测温与故障预警技术" in page.content()
+        shoot(page, tmp_path, f"posting-{suffix}")
+    login(page, base, bureau)
+    page.goto(f"{base}/review/postings")
+    shoot(page, tmp_path, "review-queue-phone")
+    card_width = page.evaluate(
+        "document.querySelector('table.cards tr:nth-child(1)').getBoundingClientRect().width"
+    )
+    assert card_width <= PHONE["width"]  # rows are cards, not a table squeezed to two characters a line

@@ -472,7 +472,9 @@ def test_imports_obey_the_form_rules_and_trim_harmless_excess(
     too_short = ["研发需求", "电", "太短", "短标题公司", "", "", "", "", "", "", "", ""]
     many = list(GOOD[0])
     many[4] = "、".join(f"词{i}" for i in range(12))
-    result = runner.invoke(args=["import-postings", "--dry-run", str(write_csv(tmp_path / "r.csv", [too_short, many]))])
+    result = runner.invoke(
+        args=["import-postings", "--dry-run", str(write_csv(tmp_path / "r.csv", [too_short, many]))]
+    )
     assert "标题应为4到120个字（现有1个字）" in result.output
     assert "详细描述应为20到10000个字（现有2个字）" in result.output
     assert "可导入 1 行" in result.output and "可导入 2 行" not in result.output

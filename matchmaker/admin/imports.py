@@ -84,6 +84,7 @@ def preview_import() -> tuple[str, int]:
         confirm=ConfirmForm(token=token),
         shown=shown,
         hidden=len(report.rows) - len(shown),
+        inline_rows=current_app.config["IMPORT_INLINE_ROWS"],
     ), 200
 
 

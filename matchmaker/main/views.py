@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
 from matchmaker.models import Organization, OrgStatus, Posting, PostingKind, PostingStatus
@@ -13,6 +14,12 @@ from matchmaker.services.accounts import count_pending_organizations
 from matchmaker.services.postings import count_by_status
 
 bp = Blueprint("main", __name__)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on every page whatever the page links."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.ico", max_age=86400)
 
 
 @bp.get("/")

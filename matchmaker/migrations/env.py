@@ -8,9 +8,13 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Interpret the config file for Python logging, except when init-db runs the migrations for a
+# newcomer's start command: then only warnings and errors are worth printing.
+if current_app.extensions.get("quiet_migrations"):
+    for name in ("alembic", "flask_migrate"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+else:
+    fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
 
 
