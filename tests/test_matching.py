@@ -162,7 +162,10 @@ def test_fast_ranking_equals_whoosh_bm25f(app: Flask, make: Factory) -> None:
     ids = [make.posting(uni, RO, **doc) for doc in (GOOD, WEAK, OFF)]
     ids += [
         make.posting(
-            uni, RO, title=f"主轴热误差第{i}种补偿", description="数控机床主轴温度传感与补偿。" * (i + 1)
+            uni,
+            RO,
+            title=f"主轴热误差第{i}种补偿",
+            description="数控机床主轴温度传感与热误差实时补偿方法。" * (i + 1),
         )
         for i in range(6)
     ]

@@ -26,7 +26,7 @@ def worker(db_path: str, email: str, reviewer_email: str, tag: str) -> None:
         assert author and reviewer
         for i in range(PER_WORKER):
             details = postings.PostingDetails(
-                title=f"并发写入{tag}{i}号", description="并发写入测试的详细描述，内容足够长。"
+                title=f"并发写入{tag}{i}号", description="并发写入测试的详细描述，内容足够长，超过二十个字。"
             )
             posting = postings.create_posting(PostingKind.RD_NEED, details, actor=author)
             postings.submit_posting(posting, actor=author)
