@@ -41,7 +41,9 @@ def bench_app(keep: str | None = None) -> Iterator[Flask]:
 
 def make_user(name: str, org_type: OrgType) -> User:
     org = accounts.ensure_organization(name, org_type)
-    user = accounts.create_user(f"{abs(hash(name))}@bench.example.com", "bench-password", name, org)
+    user = accounts.create_user(
+        f"{abs(hash(name))}@bench.example.com", "bench-password", name, org, actor=None
+    )
     db.session.commit()
     return user
 

@@ -112,11 +112,11 @@ def seed(base: Path, writers: int, per_writer: int) -> tuple[dict[str, list[int]
     with app.app_context():
         init_db()
         bureau_org = accounts.ensure_organization("压测主管部门", OrgType.BUREAU)
-        bureau = accounts.create_user("bureau@load.example.com", PASSWORD, "审核员", bureau_org)
+        bureau = accounts.create_user("bureau@load.example.com", PASSWORD, "审核员", bureau_org, actor=None)
         owned: dict[str, list[int]] = {}
         for w in range(writers):
             org = accounts.ensure_organization(f"压测企业{w}", OrgType.ENTERPRISE)
-            user = accounts.create_user(f"writer{w}@load.example.com", PASSWORD, f"用户{w}", org)
+            user = accounts.create_user(f"writer{w}@load.example.com", PASSWORD, f"用户{w}", org, actor=None)
             ids = []
             for n in range(per_writer):
                 posting = postings.create_posting(

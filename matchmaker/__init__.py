@@ -13,10 +13,10 @@ from flask import Flask, Response
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from matchmaker import search
 from matchmaker.backup import hold_instance
-from matchmaker.extensions import csrf, db, limiter, login_manager, migrate, search
-
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+from matchmaker.database import MIGRATIONS_DIR
+from matchmaker.extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_request_deadline(app)
+    register_journal_origin(app)
     return app
 
 
@@ -94,6 +95,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
+    from matchmaker.api.auth import rate_limit_identity
+
+    app.extensions["rate_limit_identity"] = rate_limit_identity
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -107,7 +111,7 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_for_web(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
-    search.init_app(app)  # after the database: a missing index is rebuilt from it
+    search.init_app(app)  # this machine's index, fed from the journal (builds nothing here)
 
 
 def _sqlite_for_web(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
@@ -159,6 +163,23 @@ def register_template_helpers(app: Flask) -> None:
     from matchmaker.templating import register
 
     register(app)
+
+
+def register_journal_origin(app: Flask) -> None:
+    """Journal entries of a web request name the client's address (models/journal.py)."""
+    from flask import g, request
+
+    from matchmaker.models.journal import origin
+
+    @app.before_request
+    def note_origin() -> None:
+        g.journal_origin = origin.set(request.remote_addr)
+
+    @app.teardown_request
+    def forget_origin(_error: BaseException | None) -> None:
+        token = g.pop("journal_origin", None)
+        if token is not None:
+            origin.reset(token)
 
 
 def register_request_deadline(app: Flask) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
 from matchmaker.models import ImportBatch, OrgType, Role
+from matchmaker.models.journal import record
 
 ROLE_ORG_TYPES = {
     Role.ENTERPRISE.value: OrgType.ENTERPRISE,
@@ -25,8 +26,8 @@ ROLE_ORG_TYPES = {
 def init_db() -> int:
     """Bring the schema to the latest migration, seed empty vocabularies and build a missing or
     outdated search index; idempotent."""
-    from matchmaker import MIGRATIONS_DIR
-    from matchmaker.search import indexing
+    from matchmaker import search
+    from matchmaker.database import MIGRATIONS_DIR
     from matchmaker.services.taxonomy import seed_taxonomies
 
     current_app.extensions["quiet_migrations"] = True
@@ -36,9 +37,8 @@ def init_db() -> int:
         current_app.extensions.pop("quiet_migrations", None)
     added = seed_taxonomies()
     db.session.commit()
-    store = current_app.extensions["search"]
-    if store.state() != "unreadable":  # a damaged index is reported by `search check`, not hidden
-        indexing.ensure_built(store, db.engine)
+    if search.state() != "unreadable":  # a damaged index is reported by `search check`, not hidden
+        search.ensure_built()
     return added
 
 
@@ -76,7 +76,7 @@ def create_user_command(email: str, role: str, org_name: str, name: str | None, 
 
     try:
         org = accounts.ensure_organization(org_name, ROLE_ORG_TYPES[role])
-        user = accounts.create_user(email, password, name or email.split("@")[0], org)
+        user = accounts.create_user(email, password, name or email.split("@")[0], org, actor=None)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
@@ -237,15 +237,16 @@ def backup_command(dest: Path) -> None:
 @click.option("--with-config", is_flag=True, help="也用备份中的 config.py 和 secret_key 覆盖现有文件")
 def restore_command(src: Path, with_config: bool) -> None:
     """从 backup 生成的文件夹恢复（须先停止服务器）：校验、替换数据库、检查完整性、重建索引。"""
-    from matchmaker import backup
-    from matchmaker.search import indexing
+    from matchmaker import backup, search
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         report = backup.restore(app, src, replace_config=with_config)
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    total = indexing.rebuild(app.extensions["search"], db.engine)
+    record("system.restored", None, actor=None, object_type="system", note=f"从 {src} 恢复")
+    db.session.commit()
+    total = search.rebuild()
     rows = sum(report.counts.values())
     extra = f"；另恢复：{'、'.join(report.instance_files)}" if report.instance_files else ""
     click.echo(
@@ -264,15 +265,14 @@ STATE_PROBLEMS = {
 @search_group.command("check")
 def search_check_command() -> None:
     """比较数据库与索引；有差异时以非零状态退出。"""
-    from matchmaker.search import indexing
+    from matchmaker import search
 
-    store = current_app.extensions["search"]
-    state = store.state()
+    state = search.state()
     if state != "ok":
         raise click.ClickException(
             STATE_PROBLEMS[state] + "请运行 flask --app matchmaker search reindex 重建。"
         )
-    report = indexing.check(store, db.engine)
+    report = search.check()
     click.echo(f"应索引 {report.expected} 条，索引中 {report.indexed} 条，待写入队列 {report.pending} 条。")
     for label, ids in (("缺失", report.missing), ("多余", report.extra), ("过期", report.stale)):
         if ids:
@@ -286,16 +286,15 @@ def search_check_command() -> None:
 @search_group.command("reindex")
 def search_reindex_command() -> None:
     """从数据库重建索引（重建期间搜索照常可用）。"""
-    from matchmaker.search import indexing
+    from matchmaker import search
 
-    store = current_app.extensions["search"]
     with click.progressbar(length=1, label="重建索引", show_pos=True) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
 
-        total = indexing.rebuild(store, db.engine, progress)
+        total = search.rebuild(progress)
     click.echo(f"已重建索引：{total} 条已发布信息。")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -13,6 +14,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Counter
 
 BOOKKEEPING_WAIT_MS = 100
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"  # shipped inside the package
 
 
 def write_if_free(statement: Executable, params: Any = None) -> bool:

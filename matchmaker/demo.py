@@ -22,6 +22,7 @@ from matchmaker.models import (
     User,
     Visibility,
 )
+from matchmaker.models.journal import record
 from matchmaker.services import accounts, postings
 
 DEMO_PASSWORD = "demo12345"
@@ -469,10 +470,13 @@ def _create_orgs(report: DemoReport) -> dict[str, User]:
                 description=spec.description or None,
             )
             db.session.add(org)
+            record("organization.created", org, actor=None, note="演示数据")
             report.created.append(spec.name)
         else:
             report.reused.append(spec.name)
-        users[spec.key] = accounts.create_user(spec.email, DEMO_PASSWORD, spec.person, org, phone=spec.phone)
+        users[spec.key] = accounts.create_user(
+            spec.email, DEMO_PASSWORD, spec.person, org, phone=spec.phone, actor=None
+        )
     bureau = users.get("gxj") or next((u for u in users.values() if u.is_bureau), None)
     for spec in ORGS:
         user = users.get(spec.key)

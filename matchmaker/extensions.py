@@ -1,6 +1,9 @@
-"""Flask extensions, created unbound here and bound to the app in the factory."""
+"""Flask extensions, created unbound here and bound to the app in the factory.
 
-from flask import request
+The bottom floor: this module imports nothing of ours, so anything may import it.
+"""
+
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -8,8 +11,6 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from matchmaker.search import Search
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,15 +31,14 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-search = Search()
 
 
 def rate_limit_key() -> str:
-    """Who a request counts against: its (valid) API token when it has one, else its address."""
-    from matchmaker.api.auth import request_token
-
-    token = request_token()
-    return f"token:{token.id}" if token is not None else "addr:" + (request.remote_addr or "unknown")
+    """Who a request counts against: the identity the app registered as RATE_LIMIT_IDENTITY (the
+    API's valid token), else the client's address."""
+    identify = current_app.extensions.get("rate_limit_identity")
+    identity = identify() if identify is not None else None
+    return identity or "addr:" + (request.remote_addr or "unknown")
 
 
 limiter = Limiter(rate_limit_key)  # limits are declared where they apply (the API blueprint)

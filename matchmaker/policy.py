@@ -1,19 +1,149 @@
-"""Who may do what: one place for the rules that pages, exports and the API share.
+"""Who may do what: the one place that answers "may this actor do this to this object?", with the
+SQL twin for lists. Web views, the JSON API and services all ask here; nothing else decides.
 
-(The journal-and-policy work gathers every permission rule here; this is where it starts.)
+Deny by default: an action missing from RULES is refused for everyone. The actor is a user or an
+anonymous visitor (Flask-Login's AnonymousUserMixin); ``obj`` is what the action is done to.
+tests/test_permissions.py walks every route for every kind of actor against these rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_, false, or_
 
-def is_member(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated)
+from matchmaker.exceptions import PermissionDenied
+from matchmaker.models import Posting, PostingKind, PostingStatus, Role, Visibility
+
+Rule = Callable[[Any, Any], bool]
+
+
+def is_member(actor: Any) -> bool:
+    """A logged-in user (of any organisation)."""
+    return bool(actor is not None and actor.is_authenticated)
+
+
+def is_bureau(actor: Any) -> bool:
+    return is_member(actor) and actor.role is Role.BUREAU
+
+
+def is_party(actor: Any) -> bool:
+    """An enterprise or a university/institute user: the two sides of the platform."""
+    return is_member(actor) and actor.role in (Role.ENTERPRISE, Role.UNIVERSITY)
+
+
+def owns(actor: Any, obj: Any) -> bool:
+    """Every user of an organisation owns what belongs to it."""
+    return is_member(actor) and getattr(obj, "organization_id", None) == actor.organization_id
+
+
+def _view_posting(actor: Any, posting: Posting) -> bool:
+    """Owners and bureau staff see every state; others only published postings they may read."""
+    if owns(actor, posting) or is_bureau(actor):
+        return True
+    if posting.status is not PostingStatus.PUBLISHED:
+        return False
+    if posting.visibility is Visibility.PUBLIC:
+        return True
+    return posting.visibility is Visibility.MEMBERS and is_member(actor)
+
+
+RULES: dict[str, Rule] = {
+    # postings
+    "posting.view": _view_posting,
+    "posting.create": lambda a, kind: is_party(a) and PostingKind(kind).poster_role is a.role,
+    "posting.edit": owns,
+    "posting.submit": owns,
+    "posting.withdraw": owns,
+    "posting.close": lambda a, p: owns(a, p) or is_bureau(a),
+    "posting.review": lambda a, _: is_bureau(a),
+    "posting.see_confidential": lambda a, p: owns(a, p) or is_bureau(a),
+    # Contact names and phone numbers — posting pages, published lists and their downloads, the
+    # API — are for logged-in users only, never for anonymous visitors (docs/SECURITY.md).
+    "posting.see_contacts": lambda a, _: is_member(a),
+    "postings.own": lambda a, _: is_party(a),  # 我的发布, 为我推荐
+    # organisations and accounts
+    "organization.edit": lambda a, org: is_member(a) and (a.organization_id == org.id or is_bureau(a)),
+    "organization.resubmit": lambda a, org: is_member(a) and a.organization_id == org.id,
+    "organization.verify": lambda a, _: is_bureau(a),
+    "user.create": lambda a, _: is_bureau(a),
+    "user.disable": lambda a, user: is_bureau(a) and (user is None or user.id != a.id),
+    "account.own": lambda a, obj: is_member(a) and getattr(obj, "user_id", None) == a.id,  # tokens, logins
+    # the bureau's work
+    "term.manage": lambda a, _: is_bureau(a),
+    "import.run": lambda a, _: is_bureau(a),
+    "list.publish": lambda a, _: is_bureau(a),
+    "list.withdraw": lambda a, _: is_bureau(a),
+    "index.manage": lambda a, _: is_bureau(a),
+    "audit.view": lambda a, _: is_bureau(a),
+}
+
+MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
+    "posting.create": lambda a, kind: f"{a.role.label}用户不能发布“{PostingKind(kind).label}”。",
+    "posting.edit": "只能操作本单位发布的信息。",
+    "posting.submit": "只能操作本单位发布的信息。",
+    "posting.withdraw": "只能操作本单位发布的信息。",
+    "user.disable": "不能停用自己的账号。",
+    "account.own": "只能管理自己的账号。",
+    "organization.resubmit": "只能为本单位重新申请认证。",
+}
+BUREAU_ONLY = "此操作仅限主管部门工作人员。"
+
+
+def may(actor: Any, action: str, obj: Any = None) -> bool:
+    """Whether ``actor`` may do ``action`` to ``obj``; False for any action not listed."""
+    rule = RULES.get(action)
+    return bool(rule is not None and rule(actor, obj))
+
+
+def require(actor: Any, action: str, obj: Any = None) -> None:
+    """Raise PermissionDenied (403, with a Chinese message) unless ``may``."""
+    if may(actor, action, obj):
+        return
+    if not is_member(actor):
+        raise PermissionDenied("请先登录。")
+    message = MESSAGES.get(action, BUREAU_ONLY)
+    raise PermissionDenied(message(actor, obj) if callable(message) else message)
+
+
+def listed_postings(actor: Any) -> ColumnElement[bool]:
+    """The SQL twin of "posting.view" for lists and search: the published, unexpired postings the
+    actor may read (bureau staff: all of them; members: public and members-only ones and their
+    own; visitors: public ones)."""
+    clause = and_(
+        Posting.status == PostingStatus.PUBLISHED,
+        or_(Posting.valid_until.is_(None), Posting.valid_until >= date.today()),
+    )
+    if is_bureau(actor):
+        return clause
+    if is_member(actor):
+        allowed = or_(
+            Posting.visibility.in_([Visibility.PUBLIC, Visibility.MEMBERS]),
+            Posting.organization_id == actor.organization_id,
+        )
+    else:
+        allowed = Posting.visibility == Visibility.PUBLIC
+    return and_(clause, allowed)
+
+
+def members_only_postings() -> ColumnElement[bool]:
+    """Published, unexpired postings a visitor would see once logged in ("另有 N 条登录后可见")."""
+    return and_(listed_postings(_Member()), Posting.visibility == Visibility.MEMBERS)
+
+
+class _Member:
+    """Any logged-in member of no particular organisation (for members_only_postings)."""
+
+    is_authenticated = True
+    role = None
+    organization_id = None
+
+
+def own_postings(actor: Any) -> ColumnElement[bool]:
+    return Posting.organization_id == actor.organization_id if is_member(actor) else false()
 
 
 def may_see_contacts(user: Any) -> bool:
-    """Contact names and phone numbers of postings — on posting pages, in published lists and
-    their downloads, and in the API — are for logged-in users only, never for anonymous
-    visitors (harvesting them is what spam callers do). docs/SECURITY.md states the rule."""
-    return is_member(user)
+    return may(user, "posting.see_contacts")

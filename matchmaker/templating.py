@@ -7,7 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, request, url_for
+from flask_login import current_user
 
+from matchmaker import policy
+from matchmaker.evidence import passage
 from matchmaker.models import (
     CloseReason,
     OrgStatus,
@@ -74,4 +77,6 @@ def register(app: Flask) -> None:
         Visibility=Visibility,
         CloseReason=CloseReason,
         site_name=app.config["SITE_NAME"],
+        passage=passage,
+        may=lambda action, obj=None: policy.may(current_user, action, obj),
     )

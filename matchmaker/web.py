@@ -15,30 +15,28 @@ from sqlalchemy import Select
 from werkzeug.routing import BaseConverter, IntegerConverter, Map, ValidationError
 from werkzeug.wrappers import Response
 
+from matchmaker import policy
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
-from matchmaker.models import Posting, PostingKind, Role
+from matchmaker.models import Posting, PostingKind
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def roles_required(*roles: Role) -> Callable[[F], F]:
-    """Logged in and of one of ``roles``, else 403 (deny by default)."""
+def requires(action: str) -> Callable[[F], F]:
+    """Logged in, and allowed ``action`` by the policy (without an object), else 403."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in roles:
+            if not policy.may(current_user, action):
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
 
     return decorator
-
-
-bureau_required = roles_required(Role.BUREAU)
 
 
 def is_safe_path(target: str | None) -> bool:
@@ -148,14 +146,14 @@ def send_xlsx(data: bytes, name: str) -> Response:
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=XLSX)
 
 
-def get_posting_or_404(posting_id: int, *, for_owner: bool = False, viewer: Any = None) -> Posting:
+def get_posting_or_404(posting_id: int, *, action: str | None = None, viewer: Any = None) -> Posting:
     """The posting if ``viewer`` (default: the logged-in user) may see it (404 otherwise: don't
-    reveal it exists); ``for_owner`` additionally requires the viewer's organisation to own it (403)."""
+    reveal it exists), and, given ``action``, may do that to it (403)."""
     viewer = current_user if viewer is None else viewer
     posting = db.get_or_404(Posting, posting_id)
-    if not posting.can_view(viewer):
+    if not policy.may(viewer, "posting.view", posting):
         abort(404)
-    if for_owner and not posting.is_owned_by(viewer):
+    if action is not None and not policy.may(viewer, action, posting):
         abort(403)
     return posting
 

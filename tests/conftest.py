@@ -140,7 +140,12 @@ class Factory:
         email = email or f"user{next(self._n)}@example.com"
         with self.app.app_context():
             accounts.create_user(
-                email, PASSWORD, "测试用户", db.session.get(Organization, org_id), phone="13800000000"
+                email,
+                PASSWORD,
+                "测试用户",
+                db.session.get(Organization, org_id),
+                phone="13800000000",
+                actor=None,
             )
             db.session.commit()
         return email
@@ -219,7 +224,7 @@ class Factory:
         reviewer = accounts.find_user_by_email("reviewer@example.com")
         if reviewer is None:
             org = accounts.ensure_organization("测试主管部门", OrgType.BUREAU)
-            reviewer = accounts.create_user("reviewer@example.com", PASSWORD, "审核员", org)
+            reviewer = accounts.create_user("reviewer@example.com", PASSWORD, "审核员", org, actor=None)
         return reviewer
 
     def get_posting(self, posting_id: int) -> dict[str, Any]:
@@ -232,7 +237,7 @@ class Factory:
                 "return_reason": p.return_reason,
                 "title": p.title,
                 "close_reason": p.close_reason,
-                "events": [(e.action, e.reason) for e in p.events],
+                "events": [(e.action, e.note) for e in p.history if e.status_change],
                 "keywords": p.keywords,
                 "cooperation_modes": p.cooperation_modes,
                 "confidential_detail": p.confidential_detail,
@@ -247,7 +252,7 @@ class Factory:
                 "status": o.status,
                 "status_reason": o.status_reason,
                 "name": o.name,
-                "events": [(e.action, e.reason, e.actor_id) for e in o.events],
+                "events": [(e.action, e.note, e.actor_id) for e in o.history if e.status_change],
             }
 
 

@@ -241,7 +241,7 @@ def test_create_a_draft_then_a_submitted_posting(app: Flask, api_as: Any, make: 
     submitted = api.post("/postings", new_posting(title="提交审核的需求", submit=True)).get_json()
     assert submitted["status"] == "pending"
     state = make.get_posting(submitted["id"])
-    assert state["events"][0][0] == "submit"
+    assert state["events"][0][0] == "posting.submitted"
     with app.app_context():
         posting = db.session.get(Posting, submitted["id"])
         assert posting.organization.users[0].email == email and posting.author.email == email

@@ -232,4 +232,4 @@ def test_verified_organisation_renaming_itself_needs_verification_again(
     assert client.post("/auth/organization", data=data).status_code == 302
     org = make.get_org(org_id)
     assert org["name"] == "新名字有限公司" and org["status"] is OrgStatus.PENDING
-    assert org["events"][0][0] == "changed"
+    assert org["events"][0][0] == "organization.updated"

@@ -10,8 +10,9 @@ import unicodedata
 import pytest
 from flask.testing import FlaskClient
 
+from matchmaker.evidence import passage
 from matchmaker.models import OrgType, PostingKind
-from matchmaker.search.highlight import passage, spans
+from matchmaker.search import spans
 from tests.conftest import Factory
 
 MARK = re.compile(r'<mark class="hl">(.*?)</mark>')

@@ -116,7 +116,7 @@ def test_csv_in_every_encoding_imports_and_publishes(
             first.organization.status is OrgStatus.PENDING and not first.organization.users
         )  # claimable later
         assert first.import_batch.filename == "list.csv" and first.import_batch.actor.email == bureau
-        assert first.events[0].action == "import"
+        assert first.history[0].action == "posting.imported"
         assert app.extensions["search"].stored_stamps().keys() == {p.id for p in postings}  # searchable
 
 

@@ -8,8 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from matchmaker.evidence import passage
 from matchmaker.extensions import db
 from matchmaker.models import OrgType, Posting, PostingKind, PostingStatus, Visibility
+from matchmaker.postings import queries
 from matchmaker.search import matching
 from tests.conftest import Auth, Factory
 
@@ -35,13 +37,13 @@ WEAK = {
 OFF = {"title": "荷藕保鲜剂", "description": "植物提取物复配的抗褐变保鲜剂，鲜切藕片冷藏货架期十八天。"}
 
 
-def proposals(app: Flask, posting_id: int, viewer_email: str | None = None) -> list[matching.Proposal]:
+def proposals(app: Flask, posting_id: int, viewer_email: str | None = None) -> list[queries.Proposal]:
     from matchmaker.services.accounts import find_user_by_email
 
     with app.test_request_context():
         viewer = find_user_by_email(viewer_email) if viewer_email else None
         posting = db.session.get(Posting, posting_id)
-        result = matching.propose(app.extensions["search"], posting, viewer)
+        result = queries.proposals(posting, viewer)
         for p in result:  # load what the assertions read before the session closes
             _ = p.posting.title, p.posting.organization.name
         return result
@@ -58,7 +60,8 @@ def test_need_gets_the_right_outcome_first_with_reasons(app: Flask, make: Factor
     top = result[0]
     assert 0 < result[1].strength <= top.strength <= 100
     assert {"补偿", "变形"} <= set(top.matched_terms)
-    assert "<mark" in top.their_passage and "<mark" in top.our_passage
+    assert "<mark" in passage(top.posting.description, top.matched_terms)
+    assert "<mark" in passage(top.ours.description, top.matched_terms)
     assert all("荷藕" not in p.posting.title for p in result)
 
 
@@ -192,7 +195,7 @@ def test_pages_hide_proposals_below_the_shown_strength(
     make.posting(uni, RO, **WEAK)
     strengths = {p.posting.title: p.strength for p in proposals(app, need)}
     assert strengths[GOOD["title"]] > strengths[WEAK["title"]]
-    monkeypatch.setattr(matching, "SHOWN_MIN_STRENGTH", strengths[WEAK["title"]] + 1)
+    monkeypatch.setattr(queries, "SHOWN_MIN_STRENGTH", strengths[WEAK["title"]] + 1)
     page = client.get(f"/postings/{need}").get_data(as_text=True)
     assert GOOD["title"] in page and WEAK["title"] not in page
 

@@ -218,7 +218,7 @@ def test_close_requires_a_valid_reason(client: FlaskClient, auth: Auth, make: Fa
     client.post(f"/postings/{posting_id}/close", data={"reason": "solved_on_platform", "note": "已签约"})
     state = make.get_posting(posting_id)
     assert state["status"] is S.CLOSED and state["close_reason"].label == "通过平台解决"
-    assert state["events"][0] == ("close", "通过平台解决：已签约")
+    assert state["events"][0] == ("posting.closed", "通过平台解决：已签约")
 
 
 def test_other_organisation_cannot_touch_a_posting(client: FlaskClient, auth: Auth, make: Factory) -> None:

@@ -21,7 +21,7 @@ def test_publish_records_reviewer_and_appears_in_lists(
     assert response.status_code == 302 and response.location == "/review/postings"
     state = make.get_posting(posting_id)
     assert state["status"] is PostingStatus.PUBLISHED
-    assert state["events"][0] == ("publish", "内容具体，同意发布")
+    assert state["events"][0] == ("posting.published", "内容具体，同意发布")
     client.get("/review/postings")  # shows (and consumes) the flash message naming the posting
     assert "主轴热变形补偿" not in client.get("/review/postings").get_data(as_text=True)
     auth.logout()
@@ -72,7 +72,7 @@ def test_verify_organisation_lets_its_users_publish(client: FlaskClient, auth: A
     client.post(f"/review/organizations/{org_id}/verify", data={"note": "已核验营业执照"})
     org = make.get_org(org_id)
     assert org["status"] is OrgStatus.VERIFIED
-    assert org["events"][0] == ("verify", "已核验营业执照", make.user_id(bureau))
+    assert org["events"][0] == ("organization.verified", "已核验营业执照", make.user_id(bureau))
     auth.logout()
     posting_id = make.posting(owner, PostingKind.RD_NEED, PostingStatus.DRAFT)
     auth.login(owner)

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from matchmaker import create_app
 from matchmaker.extensions import db
-from matchmaker.models import OrgType, Posting, PostingKind, PostingStatus, SearchOutbox, Visibility
+from matchmaker.models import JournalEntry, OrgType, Posting, PostingKind, PostingStatus, Visibility
+from matchmaker.models.base import utcnow
 from matchmaker.search import indexing
 from matchmaker.services import postings as service
 from tests.conftest import Auth, Factory, app_config
@@ -70,11 +71,12 @@ def test_rollback_never_reaches_the_index(app: Flask, make: Factory) -> None:
     owner = make.user()
     posting_id = make.posting(owner, title="原来的标题是减速机")
     with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(JournalEntry))
         p = db.session.get(Posting, posting_id)
         p.title = "回滚前的新标题"
-        db.session.flush()  # flushed, then rolled back
+        db.session.flush()  # flushed (its journal entry too), then rolled back
         db.session.rollback()
-        assert db.session.scalar(select(SearchOutbox.id)) is None
+        assert db.session.scalar(select(func.count()).select_from(JournalEntry)) == before
     with app.app_context():
         searcher = app.extensions["search"].searcher()
         doc = searcher.document(id=str(posting_id))
@@ -120,19 +122,20 @@ def test_searcher_recovers_when_whoosh_closed_its_readers(
     assert "热变形补偿新增一项" in titles(client, "热变形")
 
 
-def test_change_left_in_outbox_is_applied_on_next_search(
+def test_a_change_journaled_but_not_yet_indexed_is_applied_on_next_search(
     app: Flask, client: FlaskClient, make: Factory
 ) -> None:
-    """A crash after commit leaves an outbox row; the next reader applies it."""
+    """A crash between commit and index write leaves the cursor behind; the next reader catches up."""
     posting_id = make.posting(make.user(), title="崩溃前已提交的变更")
     with app.app_context():
         store = app.extensions["search"]
-        store.apply([], [posting_id])  # index lost the document, as after a crash...
-        db.session.add(SearchOutbox(posting_id=posting_id))  # ...but the outbox row survived
-        db.session.info.pop(indexing.QUEUED, None)
-        with db.engine.begin() as conn:
-            conn.execute(SearchOutbox.__table__.insert().values(posting_id=posting_id))
-        db.session.rollback()
+        store.apply([], [posting_id])  # the index lost the document, as after a crash…
+        with db.engine.begin() as conn:  # …while the journal has the committed change
+            conn.execute(
+                JournalEntry.__table__.insert().values(
+                    at=utcnow(), action="posting.changed", object_type="posting", object_id=posting_id
+                )
+            )
     assert posting_id not in indexed(app)
     assert "崩溃前已提交的变更" in titles(client, "崩溃")
     assert posting_id in indexed(app)
@@ -302,7 +305,6 @@ def test_check_reports_a_missing_or_damaged_index_and_never_rebuilds_it(db_path:
 
 
 def wait_until_rebuilt(app: Flask) -> None:
-    from matchmaker.search import indexing
 
     for _ in range(200):
         with app.app_context():

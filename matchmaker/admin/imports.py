@@ -18,7 +18,7 @@ from matchmaker.forms import BaseForm
 from matchmaker.imports import jobs, reader, rows, staging
 from matchmaker.imports.template import template_xlsx
 from matchmaker.models import TAXONOMIES, ImportBatch
-from matchmaker.web import bureau_required, send_xlsx
+from matchmaker.web import requires, send_xlsx
 
 PREVIEW_ROWS = 200  # rows with problems are listed first; passing rows only up to this many
 
@@ -49,19 +49,19 @@ def _render_upload(form: UploadForm, status: int = 200) -> tuple[str, int]:
 
 
 @bp.get("/imports")
-@bureau_required
+@requires("import.run")
 def imports() -> tuple[str, int]:
     return _render_upload(UploadForm())
 
 
 @bp.get("/imports/template.xlsx")
-@bureau_required
+@requires("import.run")
 def import_template() -> Response:
     return send_xlsx(template_xlsx(), "信息导入模板.xlsx")
 
 
 @bp.post("/imports")
-@bureau_required
+@requires("import.run")
 def preview_import() -> tuple[str, int]:
     """Check every row and show the result; nothing is saved yet."""
     form = UploadForm()
@@ -89,7 +89,7 @@ def preview_import() -> tuple[str, int]:
 
 
 @bp.post("/imports/confirm")
-@bureau_required
+@requires("import.run")
 def confirm_import() -> Response:
     """Re-check the staged file (the database may have changed) and import its valid rows."""
     form = ConfirmForm()
@@ -121,7 +121,7 @@ def confirm_import() -> Response:
 
 
 @bp.get("/imports/<int:batch_id>")
-@bureau_required
+@requires("import.run")
 def import_batch(batch_id: int) -> str:
     """Progress of one import (refreshes itself while a background job runs)."""
     jobs.resume_stale(current_app._get_current_object(), _folder())  # type: ignore[attr-defined]

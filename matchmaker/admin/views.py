@@ -10,15 +10,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from matchmaker import search
 from matchmaker.admin.forms import BureauUserForm, TermForm
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
 from matchmaker.models import TAXONOMIES, Organization, OrgType, User
 from matchmaker.models.taxonomy import TaxonomyMixin
-from matchmaker.search import indexing
-from matchmaker.search.engine import IndexBusy
 from matchmaker.services import accounts, taxonomy
-from matchmaker.web import attach_field_error, bureau_required, redirect_back
+from matchmaker.web import attach_field_error, redirect_back, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -38,13 +37,13 @@ def _render_terms(model: type[TaxonomyMixin], new_form: TermForm, status: int = 
 
 
 @bp.get("/taxonomies/<slug>")
-@bureau_required
+@requires("term.manage")
 def terms(slug: str) -> tuple[str, int]:
     return _render_terms(_vocabulary(slug), TermForm())
 
 
 @bp.post("/taxonomies/<slug>")
-@bureau_required
+@requires("term.manage")
 def add_term(slug: str) -> tuple[str, int] | Response:
     model = _vocabulary(slug)
     form = TermForm()
@@ -62,7 +61,7 @@ def add_term(slug: str) -> tuple[str, int] | Response:
 
 
 @bp.route("/taxonomies/<slug>/<int:term_id>", methods=["GET", "POST"])
-@bureau_required
+@requires("term.manage")
 def edit_term(slug: str, term_id: int) -> str | tuple[str, int] | Response:
     model = _vocabulary(slug)
     term = db.get_or_404(model, term_id)
@@ -84,16 +83,21 @@ def edit_term(slug: str, term_id: int) -> str | tuple[str, int] | Response:
 
 
 @bp.route("/users", methods=["GET", "POST"])
-@bureau_required
+@requires("user.create")
 def users() -> str | tuple[str, int] | Response:
     form = BureauUserForm()
     if not form.is_submitted():
         form.org_name.data = current_user.organization.name
     if form.validate_on_submit():
         try:
-            org = accounts.ensure_organization(form.org_name.data, OrgType.BUREAU)
+            org = accounts.ensure_organization(form.org_name.data, OrgType.BUREAU, actor=current_user)
             accounts.create_user(
-                form.email.data, form.password.data, form.name.data, org, phone=form.phone.data
+                form.email.data,
+                form.password.data,
+                form.name.data,
+                org,
+                phone=form.phone.data,
+                actor=current_user,
             )
         except FieldError as error:
             db.session.rollback()
@@ -110,7 +114,7 @@ def users() -> str | tuple[str, int] | Response:
 
 
 @bp.post("/users/<int:user_id>/disable")
-@bureau_required
+@requires("user.disable")
 def disable_user(user_id: int) -> Response:
     """Stop an account at once: its logins end and its API tokens stop working."""
     user = db.get_or_404(User, user_id)
@@ -121,7 +125,7 @@ def disable_user(user_id: int) -> Response:
 
 
 @bp.post("/users/<int:user_id>/enable")
-@bureau_required
+@requires("user.disable")
 def enable_user(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
     accounts.set_active(user, True, actor=current_user)
@@ -131,19 +135,17 @@ def enable_user(user_id: int) -> Response:
 
 
 @bp.get("/search")
-@bureau_required
+@requires("index.manage")
 def search_index() -> str:
     """One state of the index at a time, with live progress while it is rebuilt."""
-    status = indexing.status(current_app.extensions["search"], db.engine)
-    return render_template("admin/search.html", status=status, vocabularies=TAXONOMIES)
+    return render_template("admin/search.html", status=search.status(), vocabularies=TAXONOMIES)
 
 
 @bp.post("/search/reindex")
-@bureau_required
+@requires("index.manage")
 def reindex() -> Response:
     """Rebuild in the background: search keeps working on the old index until the swap."""
-    store = current_app.extensions["search"]
-    if indexing.status(store, db.engine).state == "rebuilding":
+    if search.status().state == "rebuilding":
         flash("索引已在重建中，请等待完成。", "info")
         return redirect(url_for("admin.search_index"))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -151,8 +153,8 @@ def reindex() -> Response:
     def run() -> None:
         with app.app_context():
             try:
-                indexing.rebuild(store, db.engine)
-            except IndexBusy:
+                search.rebuild()
+            except search.IndexBusy:
                 pass  # someone else is rebuilding; theirs will do
             except Exception:
                 app.logger.exception("search reindex failed")
@@ -160,9 +162,7 @@ def reindex() -> Response:
     worker = threading.Thread(target=run, name="search-reindex", daemon=True)
     worker.start()
     deadline = time.monotonic() + 3  # so the page we send them to already shows the rebuild
-    while worker.is_alive() and time.monotonic() < deadline:
-        if store.read_status().get("state") == "running":
-            break
+    while worker.is_alive() and time.monotonic() < deadline and not search.is_rebuilding():
         time.sleep(0.05)
     flash("已开始重建索引。重建期间搜索和推荐照常使用原来的索引，完成后自动切换。", "success")
     return redirect(url_for("admin.search_index"))

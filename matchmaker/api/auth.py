@@ -32,6 +32,13 @@ def request_token() -> ApiToken | None:
     return g.api_token
 
 
+def rate_limit_identity() -> str | None:
+    """What the rate limiter counts a request against: its valid token (made-up tokens count
+    against their address, so they can't open a fresh bucket each)."""
+    token = request_token()
+    return f"token:{token.id}" if token is not None else None
+
+
 def authenticate() -> None:
     """``before_request`` of the API: resolve the bearer token or answer 401."""
     if request.endpoint in PUBLIC_ENDPOINTS:

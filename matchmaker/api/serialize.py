@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from matchmaker import policy
 from matchmaker.models import Organization, Posting, User
-from matchmaker.search.matching import Proposal
+from matchmaker.postings.queries import Proposal
 from matchmaker.web import public_url
 
 
@@ -56,7 +57,7 @@ def posting(p: Posting, viewer: User) -> dict[str, Any]:
         "published_at": _time(p.published_at),
         "url": public_url("postings.detail", posting_id=p.id),
     }
-    if p.can_see_confidential(viewer):
+    if policy.may(viewer, "posting.see_confidential", p):
         data["confidential_detail"] = p.confidential_detail
     return data
 

@@ -9,11 +9,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from matchmaker import policy, search
 from matchmaker.api import inputs, openapi, serialize
 from matchmaker.api.auth import api_user, authenticate
 from matchmaker.api.errors import ApiError
 from matchmaker.exceptions import InvalidTransition
-from matchmaker.extensions import db, limiter, search
+from matchmaker.extensions import db, limiter
 from matchmaker.models import (
     CooperationMode,
     IPStatus,
@@ -27,8 +28,6 @@ from matchmaker.models import (
     Visibility,
 )
 from matchmaker.postings import queries as posting_queries
-from matchmaker.search import matching
-from matchmaker.search import queries as search_queries
 from matchmaker.services import postings as service
 from matchmaker.web import get_posting_or_404
 
@@ -89,7 +88,7 @@ def _browse(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bo
     """Published postings the user may read plus the user's organisation's own, latest change first."""
     stmt = (
         select(Posting)
-        .where(or_(Posting.listed_for(user), Posting.organization_id == user.organization_id))
+        .where(or_(policy.listed_postings(user), policy.own_postings(user)))
         .options(
             selectinload(Posting.organization), selectinload(Posting.tech_field), selectinload(Posting.town)
         )
@@ -108,8 +107,7 @@ def _browse(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bo
 def _search(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bool]:
     """Full-text search over published postings, best first (the web search page's ranking)."""
     assert query.q is not None
-    found = search.read(
-        search_queries.search,
+    found = search.find(
         query.q,
         kind=query.kind,
         tech_field_id=query.tech_field.id if query.tech_field else None,
@@ -126,7 +124,7 @@ def create_posting() -> tuple[Response, int, dict[str, str]]:
     user = api_user()
     payload = inputs.json_body()
     kind = inputs.posting_kind(payload)
-    if kind.poster_role is not user.role:
+    if not policy.may(user, "posting.create", kind):
         raise ApiError(403, f"{user.role.label}用户不能发布“{kind.label}”。")
     details, submit = inputs.posting_details(payload, kind)
     posting = service.create_posting(kind, details, actor=user)
@@ -154,9 +152,9 @@ def posting_matches(posting_id: int) -> Response:
     limit = inputs.match_limit(request.args)
     user = api_user()
     posting = get_posting_or_404(posting_id, viewer=user)
-    proposals: list[matching.Proposal] = []
+    proposals: list[posting_queries.Proposal] = []
     if posting.status is PostingStatus.PUBLISHED and not posting.is_expired:
-        proposals = search.read(
-            matching.propose, posting, user, limit=limit, min_strength=matching.SHOWN_MIN_STRENGTH
+        proposals = posting_queries.proposals(
+            posting, user, limit=limit, min_strength=posting_queries.SHOWN_MIN_STRENGTH
         )
     return jsonify({"posting_id": posting.id, "matches": [serialize.match(p) for p in proposals]})

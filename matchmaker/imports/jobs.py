@@ -18,12 +18,12 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 
+from matchmaker import policy
 from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
 from matchmaker.imports import reader, rows, staging
 from matchmaker.models import ImportBatch, User
 from matchmaker.models.base import utcnow
-from matchmaker.services import require_bureau
 
 CHUNK = 500
 STALE = timedelta(minutes=2)  # a running job with no heartbeat for this long has lost its worker
@@ -31,7 +31,7 @@ STALE = timedelta(minutes=2)  # a running job with no heartbeat for this long ha
 
 def queue(report: rows.Report, *, token: str, filename: str, actor: User) -> ImportBatch:
     """A job for the staged file ``token`` (its rows were just checked)."""
-    require_bureau(actor)
+    policy.require(actor, "import.run")
     batch = ImportBatch(
         actor=actor,
         filename=filename[:255],
@@ -43,6 +43,7 @@ def queue(report: rows.Report, *, token: str, filename: str, actor: User) -> Imp
     )
     db.session.add(batch)
     db.session.flush()
+    rows.record_confirmation(batch, actor=actor)
     return batch
 
 

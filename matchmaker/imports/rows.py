@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from matchmaker import creditcode
+from matchmaker import creditcode, policy
 from matchmaker.extensions import db
 from matchmaker.imports.reader import MAX_CELL, Table
 from matchmaker.models import (
@@ -28,7 +28,8 @@ from matchmaker.models import (
     Town,
     User,
 )
-from matchmaker.services import require_bureau, rules
+from matchmaker.models.journal import record
+from matchmaker.services import rules
 from matchmaker.services.postings import PostingDetails
 
 COLUMNS = {  # header → field; the order is the template's
@@ -336,18 +337,33 @@ def _choices(enum: Any, text: str, label: str, problems: list[str]) -> list[Any]
 
 def import_rows(report: Report, *, actor: User, filename: str) -> ImportBatch:
     """Create the valid rows' organisations (unverified, no users) and postings (published)."""
-    require_bureau(actor)
+    policy.require(actor, "import.run")
     batch = ImportBatch(
         actor=actor, filename=filename[:255], rows_total=len(report.rows), rows_valid=len(report.valid)
     )
     db.session.add(batch)
     add_rows(batch, report.valid, actor=actor)
+    record_confirmation(batch, actor=actor)
     return batch
+
+
+def record_confirmation(batch: ImportBatch, *, actor: User) -> None:
+    """The import as one journal entry (each posting it creates has its own as well)."""
+    record(
+        "import.confirmed",
+        batch,
+        actor=actor,
+        changes={
+            "filename": [None, batch.filename],
+            "rows": [None, batch.rows_total],
+            "valid": [None, batch.rows_valid],
+        },
+    )
 
 
 def add_rows(batch: ImportBatch, rows: list[RowResult], *, actor: User) -> None:
     """Import checked rows into ``batch`` (all in the caller's transaction) and note the last one."""
-    require_bureau(actor)
+    policy.require(actor, "import.run")
     names = {row.values["org_name"] for row in rows}
     orgs = {o.name: o for o in db.session.scalars(select(Organization)) if o.name in names}
     for row in rows:
@@ -362,6 +378,7 @@ def add_rows(batch: ImportBatch, rows: list[RowResult], *, actor: User) -> None:
                 town=row.details.town if row.org_type is OrgType.ENTERPRISE else None,
             )
             db.session.add(org)
+            record("organization.created", org, actor=actor, note=f"导入：{batch.filename}")
             orgs[org.name] = org
         posting = Posting(kind=row.kind, organization=org, author=actor, import_batch=batch)
         row.details.apply_to(posting)

@@ -15,7 +15,7 @@ from matchmaker.extensions import db
 from matchmaker.forms import BaseForm, get_term, optional_int, options, term_choices
 from matchmaker.models import ListKind, PublishedList, TechField, Town
 from matchmaker.services import lists as service
-from matchmaker.web import bureau_required, send_xlsx
+from matchmaker.web import requires, send_xlsx
 
 bp = Blueprint("lists", __name__, url_prefix="/lists")
 
@@ -85,7 +85,7 @@ def index() -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@bureau_required
+@requires("list.publish")
 def create() -> str | tuple[str, int] | Response:
     """Step 1 chooses, step 2 shows the count and the title it will get, step 3 publishes."""
     form = ListForm()
@@ -106,7 +106,7 @@ def create() -> str | tuple[str, int] | Response:
 @bp.get("/<int:list_id>")
 def detail(list_id: int) -> str:
     plist = db.get_or_404(PublishedList, list_id)
-    contacts = policy.may_see_contacts(current_user)
+    contacts = policy.may(current_user, "posting.see_contacts")
     columns = [c for c in SHOWN_COLUMNS if contacts or c not in service.CONTACT_COLUMNS]
     return render_template(
         "lists/detail.html", plist=plist, columns=columns, contacts=contacts, withdraw_form=WithdrawForm()
@@ -116,13 +116,13 @@ def detail(list_id: int) -> str:
 @bp.get("/<int:list_id>.xlsx")
 def download(list_id: int) -> Response:
     plist = db.get_or_404(PublishedList, list_id)
-    data = service.list_xlsx(plist, with_contacts=policy.may_see_contacts(current_user))
+    data = service.list_xlsx(plist, with_contacts=policy.may(current_user, "posting.see_contacts"))
     mark = "（已撤回）" if plist.is_withdrawn else ""
     return send_xlsx(data, f"{plist.title}-{plist.year}-{plist.serial}{mark}.xlsx")
 
 
 @bp.post("/<int:list_id>/withdraw")
-@bureau_required
+@requires("list.withdraw")
 def withdraw(list_id: int) -> str | tuple[str, int] | Response:
     plist = db.get_or_404(PublishedList, list_id)
     form = WithdrawForm()

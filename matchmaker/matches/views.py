@@ -9,18 +9,18 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from matchmaker.extensions import db, search
+from matchmaker import search
+from matchmaker.evidence import passage
+from matchmaker.extensions import db
 from matchmaker.forms import term_pairs
-from matchmaker.models import Posting, PostingKind, PostingStatus, Role, TechField, Town
+from matchmaker.models import Posting, PostingKind, PostingStatus, TechField, Town
 from matchmaker.postings import queries as posting_queries
-from matchmaker.search import matching, queries
-from matchmaker.search.highlight import passage
-from matchmaker.web import int_arg, roles_required
+from matchmaker.web import int_arg, requires
 
 bp = Blueprint("matches", __name__)
 
 MINE_PER_POSTING = 5
-SHOWN = matching.SHOWN_MIN_STRENGTH
+SHOWN = posting_queries.SHOWN_MIN_STRENGTH
 
 
 @dataclass
@@ -39,7 +39,7 @@ def search_page() -> str:
     field_id, town_id = int_arg("field"), int_arg("town")
     results, hits = None, []
     if text:
-        found = search.read(queries.search, text, kind=kind, tech_field_id=field_id, town_id=town_id)
+        found = search.find(text, kind=kind, tech_field_id=field_id, town_id=town_id)
         results = posting_queries.search_page(found, current_user)
         words = found.query.words
         hits = [
@@ -60,7 +60,7 @@ def search_page() -> str:
 
 
 @bp.get("/matches")
-@roles_required(Role.ENTERPRISE, Role.UNIVERSITY)
+@requires("postings.own")
 def mine() -> str:
     """为我推荐: for each of the organisation's published postings, its best counterparts."""
     postings = db.session.scalars(
@@ -72,7 +72,7 @@ def mine() -> str:
         .order_by(Posting.published_at.desc())
     ).all()
     groups = [
-        (p, search.read(matching.propose, p, current_user, limit=MINE_PER_POSTING, min_strength=SHOWN))
+        (p, posting_queries.proposals(p, current_user, limit=MINE_PER_POSTING, min_strength=SHOWN))
         for p in postings
         if not p.is_expired
     ]

@@ -2,7 +2,6 @@
 
 from matchmaker.models.accounts import (
     Organization,
-    OrganizationEvent,
     OrgStatus,
     OrgType,
     Role,
@@ -10,6 +9,7 @@ from matchmaker.models.accounts import (
 )
 from matchmaker.models.counters import Counter
 from matchmaker.models.imports import ImportBatch
+from matchmaker.models.journal import JournalEntry
 from matchmaker.models.lists import ListKind, PublishedList
 from matchmaker.models.postings import (
     CloseReason,
@@ -17,12 +17,10 @@ from matchmaker.models.postings import (
     IPStatus,
     Maturity,
     Posting,
-    PostingEvent,
     PostingKind,
     PostingStatus,
     Visibility,
 )
-from matchmaker.models.search import SearchOutbox
 from matchmaker.models.sessions import LoginFailure, LoginSession
 from matchmaker.models.taxonomy import TAXONOMIES, EnterpriseTier, TechField, Town
 from matchmaker.models.tokens import ApiToken
@@ -36,6 +34,7 @@ __all__ = [
     "EnterpriseTier",
     "IPStatus",
     "ImportBatch",
+    "JournalEntry",
     "ListKind",
     "LoginFailure",
     "LoginSession",
@@ -43,14 +42,11 @@ __all__ = [
     "OrgStatus",
     "OrgType",
     "Organization",
-    "OrganizationEvent",
     "Posting",
-    "PostingEvent",
     "PostingKind",
     "PostingStatus",
     "PublishedList",
     "Role",
-    "SearchOutbox",
     "TechField",
     "Town",
     "User",

@@ -7,13 +7,14 @@ from typing import ClassVar
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.base import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from matchmaker.models.journal import JournalEntry, record
 from matchmaker.models.taxonomy import EnterpriseTier, Town
 
 
@@ -78,11 +79,8 @@ class Organization(TimestampMixin, db.Model):
     town: Mapped[Town | None] = relationship()
     tier: Mapped[EnterpriseTier | None] = relationship()
     users: Mapped[list[User]] = relationship(back_populates="organization")
-    events: Mapped[list[OrganizationEvent]] = relationship(
-        back_populates="organization",
-        order_by="OrganizationEvent.created_at.desc(), OrganizationEvent.id.desc()",
-        cascade="all, delete-orphan",
-    )
+
+    journal_type: ClassVar[str] = "organization"
 
     def __str__(self) -> str:
         return self.name
@@ -95,11 +93,22 @@ class Organization(TimestampMixin, db.Model):
     def is_verified(self) -> bool:
         return self.status is OrgStatus.VERIFIED
 
+    @property
+    def history(self) -> list[JournalEntry]:
+        """The organisation's own journal entries (registration, verification…), newest first."""
+        return list(
+            db.session.scalars(
+                select(JournalEntry)
+                .where(JournalEntry.object_type == self.journal_type, JournalEntry.object_id == self.id)
+                .order_by(JournalEntry.id.desc())
+            )
+        )
+
     def verify(self, by: User, reason: str | None = None) -> None:
         """Bureau staff confirm the organisation is who it says it is; its users may publish."""
         if self.status is OrgStatus.VERIFIED:
             raise InvalidTransition("该单位已通过认证。")
-        self._decide(OrgStatus.VERIFIED, "verify", by, reason)
+        self._decide(OrgStatus.VERIFIED, "organization.verified", by, reason)
         self.verified_at = utcnow()
 
     def reject(self, by: User, reason: str) -> None:
@@ -108,50 +117,26 @@ class Organization(TimestampMixin, db.Model):
             raise InvalidTransition("只有待认证的单位可以驳回。")
         if not reason.strip():
             raise InvalidTransition("驳回认证必须填写理由。")
-        self._decide(OrgStatus.REJECTED, "reject", by, reason)
+        self._decide(OrgStatus.REJECTED, "organization.rejected", by, reason)
 
     def request_verification(self, by: User) -> None:
         """A rejected organisation, having corrected its details, asks to be verified again."""
         if self.status is not OrgStatus.REJECTED:
             raise InvalidTransition("只有未通过认证的单位可以重新申请。")
-        self._decide(OrgStatus.PENDING, "resubmit", by, None)
+        self._decide(OrgStatus.PENDING, "organization.resubmitted", by, None)
 
-    def identity_changed(self, by: User) -> None:
-        """Name or credit code of a verified organisation changed: the bureau checks it again."""
+    def identity_changed(self) -> None:
+        """Name or credit code of a verified organisation changed: the bureau checks it again
+        (journaled as part of the edit that caused it, services/accounts.update_organization)."""
         if self.status is OrgStatus.VERIFIED:
-            self._decide(OrgStatus.PENDING, "changed", by, "单位名称或统一社会信用代码已变更，需重新认证。")
+            self.status = OrgStatus.PENDING
+            self.status_reason = "单位名称或统一社会信用代码已变更，需重新认证。"
 
     def _decide(self, status: OrgStatus, action: str, by: User, reason: str | None) -> None:
+        """The one writer of ``status``: the decision and its journal entry, together."""
+        record(action, self, actor=by, changes={"status": [self.status, status]}, note=reason)
         self.status = status
         self.status_reason = reason.strip() if reason and reason.strip() else None
-        self.events.append(OrganizationEvent(action=action, actor=by, reason=self.status_reason))
-
-
-class OrganizationEvent(db.Model):
-    """Who decided what about an organisation's verification, when and why."""
-
-    __tablename__ = "organization_events"
-
-    LABELS: ClassVar[dict[str, str]] = {
-        "verify": "通过认证",
-        "reject": "驳回认证",
-        "resubmit": "重新申请认证",
-        "changed": "变更关键信息，待重新认证",
-    }
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    organization: Mapped[Organization] = relationship(back_populates="events")
-    actor: Mapped[User | None] = relationship()
-
-    @property
-    def label(self) -> str:
-        return self.LABELS.get(self.action, self.action)
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -169,6 +154,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization] = relationship(back_populates="users")
+
+    journal_type: ClassVar[str] = "user"
 
     def __str__(self) -> str:
         return f"{self.name}（{self.organization.name}）"

@@ -46,6 +46,8 @@ class ImportBatch(db.Model):
 
     actor: Mapped[User] = relationship()
 
+    journal_type: ClassVar[str] = "import"
+
     @property
     def status_label(self) -> str:
         return self.STATUS_LABELS.get(self.status, self.status)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +12,7 @@ from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.accounts import User
 from matchmaker.models.base import ChoiceEnum, UTCDateTime, enum_column, utcnow
+from matchmaker.models.journal import record
 from matchmaker.models.postings import PostingKind
 
 
@@ -56,6 +57,8 @@ class PublishedList(db.Model):
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
 
+    journal_type: ClassVar[str] = "list"
+
     @property
     def number(self) -> str:
         return f"{self.year}年第{self.serial}期"
@@ -71,3 +74,4 @@ class PublishedList(db.Model):
         if not reason.strip():
             raise InvalidTransition("撤回清单必须写明理由。")
         self.withdrawn_at, self.withdrawn_by, self.withdraw_reason = utcnow(), by, reason.strip()
+        record("list.withdrawn", self, actor=by, note=self.withdraw_reason)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, ColumnElement, Date, ForeignKey, Numeric, String, Text, and_, or_
+from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.exceptions import InvalidTransition
@@ -14,10 +14,11 @@ from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, Role, User
 from matchmaker.models.base import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
 from matchmaker.models.imports import ImportBatch
+from matchmaker.models.journal import JournalEntry, record
 from matchmaker.models.taxonomy import TechField, Town
 
 if TYPE_CHECKING:
-    from flask_login import AnonymousUserMixin
+    pass
 
 
 class PostingKind(ChoiceEnum):
@@ -36,6 +37,17 @@ class PostingKind(ChoiceEnum):
     @property
     def is_need(self) -> bool:
         return self in (PostingKind.RD_NEED, PostingKind.SUPPLY_NEED)
+
+    @property
+    def complements(self) -> tuple[PostingKind, ...]:
+        """The kinds that answer this one (DOMAIN.md §3): 研发需求 ↔ 科技成果 / 配套供给,
+        配套需求 ↔ 配套供给."""
+        return {
+            PostingKind.RD_NEED: (PostingKind.RESEARCH_OUTCOME, PostingKind.SUPPLY_OFFER),
+            PostingKind.RESEARCH_OUTCOME: (PostingKind.RD_NEED,),
+            PostingKind.SUPPLY_NEED: (PostingKind.SUPPLY_OFFER,),
+            PostingKind.SUPPLY_OFFER: (PostingKind.SUPPLY_NEED, PostingKind.RD_NEED),
+        }[self]
 
     @property
     def slug(self) -> str:
@@ -157,11 +169,7 @@ class Posting(TimestampMixin, db.Model):
     import_batch: Mapped[ImportBatch | None] = relationship()
     tech_field: Mapped[TechField | None] = relationship()
     town: Mapped[Town | None] = relationship()
-    events: Mapped[list[PostingEvent]] = relationship(
-        back_populates="posting",
-        order_by="PostingEvent.created_at.desc(), PostingEvent.id.desc()",
-        cascade="all, delete-orphan",
-    )
+    journal_type: ClassVar[str] = "posting"
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("status", PostingStatus.DRAFT)  # a new posting is a draft even before a flush
@@ -188,47 +196,19 @@ class Posting(TimestampMixin, db.Model):
         return self.status in EDITABLE
 
     @property
+    def history(self) -> list[JournalEntry]:
+        """Everything that happened to this posting, newest first (from the journal)."""
+        return list(
+            db.session.scalars(
+                select(JournalEntry)
+                .where(JournalEntry.object_type == self.journal_type, JournalEntry.object_id == self.id)
+                .order_by(JournalEntry.id.desc())
+            )
+        )
+
+    @property
     def cooperation_mode_labels(self) -> list[str]:
         return [m.label for m in (CooperationMode(v) for v in self.cooperation_modes or [])]
-
-    # --- permissions ---------------------------------------------------------------------
-
-    def is_owned_by(self, user: User | AnonymousUserMixin | None) -> bool:
-        """Every user of the posting's organisation owns it."""
-        return bool(
-            user is not None and user.is_authenticated and user.organization_id == self.organization_id
-        )
-
-    def can_view(self, user: User | AnonymousUserMixin | None) -> bool:
-        """Owners and bureau staff see every state; others only published, visible postings."""
-        if self.is_owned_by(user) or (user is not None and user.is_authenticated and user.is_bureau):
-            return True
-        if self.status is not PostingStatus.PUBLISHED:
-            return False
-        if self.visibility is Visibility.PUBLIC:
-            return True
-        return self.visibility is Visibility.MEMBERS and bool(user and user.is_authenticated)
-
-    def can_see_confidential(self, user: User | AnonymousUserMixin | None) -> bool:
-        return self.is_owned_by(user) or bool(user and user.is_authenticated and user.is_bureau)
-
-    @classmethod
-    def listed_for(cls, user: User | AnonymousUserMixin | None) -> ColumnElement[bool]:
-        """WHERE clause: published, unexpired postings the user may read (for lists and search)."""
-        clause = and_(
-            cls.status == PostingStatus.PUBLISHED,
-            or_(cls.valid_until.is_(None), cls.valid_until >= date.today()),
-        )
-        if user is not None and user.is_authenticated and user.is_bureau:
-            return clause
-        if user is not None and user.is_authenticated:
-            allowed = or_(
-                cls.visibility.in_([Visibility.PUBLIC, Visibility.MEMBERS]),
-                cls.organization_id == user.organization_id,
-            )
-        else:
-            allowed = cls.visibility == Visibility.PUBLIC
-        return and_(clause, allowed)
 
     # --- transitions (the only places that assign status) --------------------------------
 
@@ -238,26 +218,26 @@ class Posting(TimestampMixin, db.Model):
         if not self.organization.is_verified:
             raise InvalidTransition("贵单位尚未通过主管部门认证，暂时只能保存草稿，认证通过后即可提交发布。")
         self.submitted_at = utcnow()
-        self._move(PostingStatus.PENDING, "submit", by)
+        self._move(PostingStatus.PENDING, "posting.submitted", by)
 
     def publish_imported(self, by: User) -> None:
         """Bureau staff import a list they collected and checked themselves: published at once."""
         self._require((PostingStatus.DRAFT,), "导入发布")
         now = utcnow()
         self.submitted_at = self.published_at = now
-        self._move(PostingStatus.PUBLISHED, "import", by, "主管部门导入")
+        self._move(PostingStatus.PUBLISHED, "posting.imported", by, "主管部门导入")
 
     def withdraw(self, by: User) -> None:
         """Owner takes a submitted or published posting back to draft (e.g. to revise it)."""
         self._require((PostingStatus.PENDING, PostingStatus.PUBLISHED), "撤回")
-        self._move(PostingStatus.DRAFT, "withdraw", by)
+        self._move(PostingStatus.DRAFT, "posting.withdrawn", by)
 
     def publish(self, by: User, note: str | None = None) -> None:
         """Reviewer approves a submitted posting."""
         self._require((PostingStatus.PENDING,), "发布")
         self.published_at = utcnow()
         self.return_reason = None
-        self._move(PostingStatus.PUBLISHED, "publish", by, note)
+        self._move(PostingStatus.PUBLISHED, "posting.published", by, note)
 
     def return_for_revision(self, by: User, reason: str) -> None:
         """Reviewer sends a submitted posting back with a reason the owner sees."""
@@ -265,7 +245,7 @@ class Posting(TimestampMixin, db.Model):
         if not reason or not reason.strip():
             raise InvalidTransition("退回修改必须写明理由，以便发布单位修改。")
         self.return_reason = reason.strip()
-        self._move(PostingStatus.RETURNED, "return", by, reason)
+        self._move(PostingStatus.RETURNED, "posting.returned", by, reason)
 
     def close(self, by: User, reason: CloseReason, note: str | None = None) -> None:
         """Owner (or bureau) ends the posting for good, saying why."""
@@ -276,7 +256,7 @@ class Posting(TimestampMixin, db.Model):
         self.closed_at = utcnow()
         self._move(
             PostingStatus.CLOSED,
-            "close",
+            "posting.closed",
             by,
             f"{reason.label}" + (f"：{self.close_note}" if self.close_note else ""),
         )
@@ -286,44 +266,6 @@ class Posting(TimestampMixin, db.Model):
             raise InvalidTransition(f"“{self.status.label}”状态的信息不能{verb}。")
 
     def _move(self, to: PostingStatus, action: str, by: User, reason: str | None = None) -> None:
-        self.events.append(
-            PostingEvent(
-                action=action,
-                actor=by,
-                from_status=self.status,
-                to_status=to,
-                reason=reason.strip() if reason and reason.strip() else None,
-            )
-        )
+        """The one writer of ``status``: the change and its journal entry, together."""
+        record(action, self, actor=by, changes={"status": [self.status, to]}, note=reason)
         self.status = to
-
-
-class PostingEvent(db.Model):
-    """One step of a posting's history: who moved it, from what to what, when and why."""
-
-    __tablename__ = "posting_events"
-
-    LABELS: ClassVar[dict[str, str]] = {
-        "submit": "提交审核",
-        "withdraw": "撤回",
-        "publish": "审核通过并发布",
-        "return": "退回修改",
-        "close": "关闭",
-        "import": "主管部门导入并发布",
-    }
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(20))
-    from_status: Mapped[PostingStatus] = mapped_column(enum_column(PostingStatus))
-    to_status: Mapped[PostingStatus] = mapped_column(enum_column(PostingStatus))
-    reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    posting: Mapped[Posting] = relationship(back_populates="events")
-    actor: Mapped[User | None] = relationship()
-
-    @property
-    def label(self) -> str:
-        return self.LABELS.get(self.action, self.action)

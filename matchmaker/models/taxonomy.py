@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
 
 from sqlalchemy import Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,6 +15,7 @@ class TaxonomyMixin:
 
     label: str  # what the vocabulary is called in the interface
     slug: str  # URL segment of the vocabulary in the admin pages
+    journal_type: ClassVar[str] = "term"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50), unique=True)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask_login import AnonymousUserMixin
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, select
 from sqlalchemy.orm import selectinload
 
+from matchmaker import policy, search
 from matchmaker.extensions import db
-from matchmaker.models import CooperationMode, Posting, PostingKind, PostingStatus, User, Visibility
-from matchmaker.search.queries import Found
+from matchmaker.models import CooperationMode, Posting, PostingKind, PostingStatus, User
+from matchmaker.search import Found
 from matchmaker.web import ListPage, page_of
+
+# Pages hide weaker pairs: a list of poor matches teaches users to ignore it. Set below the weakest
+# pair of a need and its answering outcome in ../shared/eval (docs/PERFORMANCE.md).
+SHOWN_MIN_STRENGTH = 8
 
 MAX_QUERY_LENGTH = 100
 
@@ -36,20 +40,11 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def members_only() -> ColumnElement[bool]:
-    """Published, unexpired postings an anonymous visitor would see once logged in."""
-    return and_(
-        Posting.status == PostingStatus.PUBLISHED,
-        or_(Posting.valid_until.is_(None), Posting.valid_until >= date.today()),
-        Posting.visibility == Visibility.MEMBERS,
-    )
-
-
 def browse(
     kind: PostingKind, filters: BrowseFilters, user: User | AnonymousUserMixin | None
 ) -> Select[tuple[Posting]]:
     """Published, unexpired postings of ``kind`` the user may read, newest first."""
-    stmt = _filtered(kind, filters, Posting.listed_for(user))
+    stmt = _filtered(kind, filters, policy.listed_postings(user))
     return stmt.options(
         selectinload(Posting.organization), selectinload(Posting.tech_field), selectinload(Posting.town)
     ).order_by(Posting.published_at.desc(), Posting.id.desc())
@@ -61,7 +56,7 @@ def hidden_from_visitors(
     """How many more postings would fit these filters after logging in (0 for logged-in users)."""
     if user is not None and user.is_authenticated:
         return 0
-    stmt = _filtered(kind, filters, members_only()).with_only_columns(func.count())
+    stmt = _filtered(kind, filters, policy.members_only_postings()).with_only_columns(func.count())
     return db.session.scalar(stmt) or 0
 
 
@@ -126,7 +121,7 @@ def search_page(
     page: int | None = None,
     per_page: int | None = None,
 ) -> SearchPage:
-    """Visibility in SQL (one rule: Posting.listed_for), then the page the viewer asked for."""
+    """Visibility in SQL (policy.listed_postings), then the page the viewer asked for."""
     ids = [posting_id for posting_id, _ in found.ranked]
     visible: set[int] = set()
     hidden = 0
@@ -134,12 +129,14 @@ def search_page(
     for start in range(0, len(ids), 900):  # stay under every engine's bound-parameter limit
         chunk = ids[start : start + 900]
         visible |= set(
-            db.session.scalars(select(Posting.id).where(Posting.id.in_(chunk), Posting.listed_for(user)))
+            db.session.scalars(select(Posting.id).where(Posting.id.in_(chunk), policy.listed_postings(user)))
         )
         if anonymous:
             hidden += (
                 db.session.scalar(
-                    select(func.count()).select_from(Posting).where(Posting.id.in_(chunk), members_only())
+                    select(func.count())
+                    .select_from(Posting)
+                    .where(Posting.id.in_(chunk), policy.members_only_postings())
                 )
                 or 0
             )
@@ -157,3 +154,38 @@ def search_page(
         )
     }
     return SearchPage(found, pages, postings, hidden)
+
+
+@dataclass
+class Proposal:
+    """One proposed counterpart as pages and the API show it, with the evidence for it."""
+
+    posting: Posting
+    strength: int  # 0–100, the same on both postings' pages
+    matched_terms: list[str]  # shared words, longest and most telling first
+    ours: Posting
+
+
+def proposals(
+    posting: Posting, viewer: User | AnonymousUserMixin | None, *, limit: int = 10, min_strength: int = 0
+) -> list[Proposal]:
+    """The index's candidates for ``posting`` that ``viewer`` may read, in ranking order; pairs
+    weaker than ``min_strength`` left out. Raises search.SearchUnavailable."""
+    found = [c for c in search.propose(posting) if c.strength >= min_strength]
+    if not found:
+        return []
+    allowed = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Posting)
+            .where(
+                Posting.id.in_([c.posting_id for c in found]),
+                policy.listed_postings(viewer),
+                Posting.kind.in_(posting.kind.complements),
+                Posting.organization_id != posting.organization_id,
+            )
+            .options(selectinload(Posting.organization), selectinload(Posting.tech_field))
+        )
+    }
+    shown = [c for c in found if c.posting_id in allowed][:limit]
+    return [Proposal(allowed[c.posting_id], c.strength, list(c.words), posting) for c in shown]

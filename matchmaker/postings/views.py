@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from matchmaker import policy
 from matchmaker.exceptions import InvalidTransition
-from matchmaker.extensions import db, search
+from matchmaker.extensions import db
 from matchmaker.forms import term_pairs
 from matchmaker.models import (
     CloseReason,
@@ -16,15 +16,14 @@ from matchmaker.models import (
     Posting,
     PostingKind,
     PostingStatus,
-    Role,
     TechField,
     Town,
 )
 from matchmaker.postings import queries
 from matchmaker.postings.forms import CloseForm, PostingForm
-from matchmaker.search import SearchUnavailable, matching
+from matchmaker.search import SearchUnavailable
 from matchmaker.services import postings as service
-from matchmaker.web import get_posting_or_404, int_arg, paginate, roles_required
+from matchmaker.web import get_posting_or_404, int_arg, paginate, requires
 
 bp = Blueprint("postings", __name__, url_prefix="/postings")
 
@@ -60,12 +59,8 @@ def detail(posting_id: int) -> str:
     proposable = posting.status is PostingStatus.PUBLISHED and not posting.is_expired
     if proposable:
         try:
-            proposals = search.read(
-                matching.propose,
-                posting,
-                current_user,
-                limit=PROPOSALS_ON_DETAIL,
-                min_strength=matching.SHOWN_MIN_STRENGTH,
+            proposals = queries.proposals(
+                posting, current_user, limit=PROPOSALS_ON_DETAIL, min_strength=queries.SHOWN_MIN_STRENGTH
             )
         except SearchUnavailable:
             proposals_unavailable = True  # the page is still useful without them
@@ -76,14 +71,14 @@ def detail(posting_id: int) -> str:
         proposals_unavailable=proposals_unavailable,
         proposable=proposable,
         close_form=CloseForm(),
-        show_confidential=posting.can_see_confidential(current_user),
-        may_see_contacts=policy.may_see_contacts(current_user),
-        show_history=posting.can_see_confidential(current_user),
+        show_confidential=policy.may(current_user, "posting.see_confidential", posting),
+        may_see_contacts=policy.may(current_user, "posting.see_contacts"),
+        show_history=policy.may(current_user, "posting.see_confidential", posting),
     )
 
 
 @bp.get("/mine")
-@roles_required(Role.ENTERPRISE, Role.UNIVERSITY)
+@requires("postings.own")
 def mine() -> str:
     status = PostingStatus.from_label(request.args.get("status", "")) if request.args.get("status") else None
     page = paginate(queries.owned_by(current_user, status=status))
@@ -108,7 +103,7 @@ def _save_and_maybe_submit(posting: Posting) -> None:
 @bp.route("/new/<kind:kind>", methods=["GET", "POST"])
 @login_required
 def create(kind: PostingKind) -> str | Response:
-    if kind.poster_role is not current_user.role:
+    if not policy.may(current_user, "posting.create", kind):
         abort(403)
     form = PostingForm(kind=kind)
     if not form.is_submitted():
@@ -127,7 +122,7 @@ def create(kind: PostingKind) -> str | Response:
 @bp.route("/<int:posting_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(posting_id: int) -> str | Response:
-    posting = get_posting_or_404(posting_id, for_owner=True)
+    posting = get_posting_or_404(posting_id, action="posting.edit")
     if not posting.is_editable:
         flash(f"“{posting.status.label}”状态的信息不能修改，请先撤回。", "warning")
         return redirect(url_for("postings.detail", posting_id=posting.id))
@@ -145,7 +140,7 @@ def edit(posting_id: int) -> str | Response:
 @bp.post("/<int:posting_id>/submit")
 @login_required
 def submit(posting_id: int) -> Response:
-    posting = get_posting_or_404(posting_id, for_owner=True)
+    posting = get_posting_or_404(posting_id, action="posting.submit")
     service.submit_posting(posting, actor=current_user)
     db.session.commit()
     flash("已提交主管部门审核。", "success")
@@ -156,7 +151,7 @@ def submit(posting_id: int) -> Response:
 @login_required
 def withdraw(posting_id: int) -> str | Response:
     """A published posting is taken down only after the owner has read what that means."""
-    posting = get_posting_or_404(posting_id, for_owner=True)
+    posting = get_posting_or_404(posting_id, action="posting.withdraw")
     if request.method == "GET":
         return render_template("postings/withdraw.html", posting=posting)
     was_published = posting.status is PostingStatus.PUBLISHED
@@ -175,9 +170,7 @@ def withdraw(posting_id: int) -> str | Response:
 @bp.post("/<int:posting_id>/close")
 @login_required
 def close(posting_id: int) -> str | Response:
-    posting = get_posting_or_404(posting_id)
-    if not (posting.is_owned_by(current_user) or current_user.is_bureau):
-        abort(403)
+    posting = get_posting_or_404(posting_id, action="posting.close")
     form = CloseForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():

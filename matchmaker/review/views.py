@@ -15,7 +15,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Organization, OrgStatus, Posting, PostingStatus
 from matchmaker.review.forms import ApproveForm, RefuseForm
 from matchmaker.services import accounts, postings
-from matchmaker.web import bureau_required, paginate
+from matchmaker.web import paginate, requires
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -51,7 +51,7 @@ def _organization_page(org: Organization) -> Render:
 
 
 @bp.get("/postings")
-@bureau_required
+@requires("posting.review")
 def posting_queue() -> str:
     stmt = (
         select(Posting)
@@ -63,7 +63,7 @@ def posting_queue() -> str:
 
 
 @bp.get("/postings/<int:posting_id>")
-@bureau_required
+@requires("posting.review")
 def posting(posting_id: int) -> str:
     return _posting_page(db.get_or_404(Posting, posting_id))(
         approve_form=ApproveForm(), refuse_form=RefuseForm()
@@ -71,7 +71,7 @@ def posting(posting_id: int) -> str:
 
 
 @bp.post("/postings/<int:posting_id>/publish")
-@bureau_required
+@requires("posting.review")
 def publish(posting_id: int) -> Page | Response:
     item = db.get_or_404(Posting, posting_id)
     return _decide(
@@ -84,7 +84,7 @@ def publish(posting_id: int) -> Page | Response:
 
 
 @bp.post("/postings/<int:posting_id>/return")
-@bureau_required
+@requires("posting.review")
 def return_posting(posting_id: int) -> Page | Response:
     item = db.get_or_404(Posting, posting_id)
     return _decide(
@@ -97,7 +97,7 @@ def return_posting(posting_id: int) -> Page | Response:
 
 
 @bp.get("/organizations")
-@bureau_required
+@requires("organization.verify")
 def organization_queue() -> str:
     status = OrgStatus.from_label(request.args.get("status", "")) or OrgStatus.PENDING
     stmt = (
@@ -109,7 +109,7 @@ def organization_queue() -> str:
 
 
 @bp.get("/organizations/<int:org_id>")
-@bureau_required
+@requires("organization.verify")
 def organization(org_id: int) -> str:
     return _organization_page(db.get_or_404(Organization, org_id))(
         approve_form=ApproveForm(), refuse_form=RefuseForm()
@@ -117,7 +117,7 @@ def organization(org_id: int) -> str:
 
 
 @bp.post("/organizations/<int:org_id>/verify")
-@bureau_required
+@requires("organization.verify")
 def verify(org_id: int) -> Page | Response:
     org = db.get_or_404(Organization, org_id)
     return _decide(
@@ -130,7 +130,7 @@ def verify(org_id: int) -> Page | Response:
 
 
 @bp.post("/organizations/<int:org_id>/reject")
-@bureau_required
+@requires("organization.verify")
 def reject(org_id: int) -> Page | Response:
     org = db.get_or_404(Organization, org_id)
     return _decide(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -206,3 +207,39 @@ def query_terms(text: str) -> list[str]:
     stops = stop_words()
     words = (word.lower() for word, *_ in segment(text, search_mode=False))
     return [w for w in words if w not in stops]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a matched word stands in the original text: text[start:end] reads as ``word``."""
+
+    start: int
+    end: int
+    word: str
+
+
+def matched_spans(text: str, terms: Iterable[str]) -> list[Span]:
+    """Non-overlapping spans of ``text`` that are matched words, longest first where they overlap.
+
+    Spans come from the index's own segmentation with offsets into the original text (even where
+    NFKC changes lengths), and the original characters must read as the word (℃ holds a "c" but
+    is not "c"), so a highlight marks exactly what matched.
+    """
+    wanted = {t.lower() for t in terms}
+    if not wanted:
+        return []
+    found = sorted(
+        (
+            Span(start, end, word.lower())
+            for word, _, start, end in segment(text, search_mode=True)
+            if word.lower() in wanted
+            and unicodedata.normalize("NFKC", text[start:end]).lower() == word.lower()
+        ),
+        key=lambda s: (s.start, -(s.end - s.start)),
+    )
+    chosen: list[Span] = []
+    for span in found:
+        if chosen and span.start < chosen[-1].end:
+            continue  # sorted by start, longest first: an overlapping later span is shorter or inside
+        chosen.append(span)
+    return chosen

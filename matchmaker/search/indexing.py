@@ -1,10 +1,12 @@
-"""Keeping the index in step with the database: outbox capture, draining, rebuild and check.
+"""Keeping this machine's index in step with the database: a journal consumer with its own cursor.
 
-A posting change writes an outbox row in its own transaction (after_flush, so autoflushed rows
-count too); after the commit the outbox is drained into the index by whichever process gets the
-indexer lock. A rollback drops the outbox rows with everything else, so nothing rolled back ever
-reaches the index. A crash between commit and drain leaves rows that the next drain (any later
-commit, search, start-up or `flask search reindex`) applies.
+Every change to a posting has its journal entry in the change's own transaction (services and
+state-change methods write it; ``after_flush`` adds a plain ``posting.changed`` entry for a change
+made any other way, so nothing escapes). After a commit that journaled a posting, this process
+reads the journal past its index's cursor (kept in the index folder, so each machine has its own
+and nobody deletes anything) and rewrites those postings' documents from their current state, under
+the indexer lock. A rollback takes the entries with it; a crash, a busy lock or a write error
+leaves the cursor behind, and the next commit, search or start-up catches up.
 """
 
 from __future__ import annotations
@@ -16,88 +18,127 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Engine, Select, delete, func, insert, inspect, select
+from sqlalchemy import Engine, Select, func, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
-from matchmaker.models import Posting, PostingStatus, SearchOutbox
+from matchmaker.consumers import Cursor, FileCursor, newest_id, unread
+from matchmaker.models import JournalEntry, Posting, PostingStatus
+from matchmaker.models.base import utcnow
+from matchmaker.models.journal import UNRESOLVED, origin
 from matchmaker.search.documents import document_for, is_indexed, stamp
 from matchmaker.search.engine import IndexBusy, IndexStore
 
-QUEUED = "matchmaker.search.queued"  # posting ids already in this transaction's outbox rows
+TOUCHED = "matchmaker.search.touched"  # this transaction journaled a posting: drain after commit
+JOURNALED = "matchmaker.search.journaled"  # postings (objects) with an entry in this transaction
+CURSOR_FILE = "cursor.json"
 BATCH = 2000
+
+
+def cursor_store(store: IndexStore) -> FileCursor:
+    return FileCursor(store.path / CURSOR_FILE)
 
 
 # --- capture (session events) ----------------------------------------------------------------
 
 
 def after_flush(session: Session, _context: UOWTransaction) -> None:
-    """Record which postings this flush changed, in the same transaction."""
-    ids = {obj.id for obj in (*session.new, *session.deleted) if isinstance(obj, Posting)}
-    ids |= {
-        obj.id
-        for obj in session.dirty
-        if isinstance(obj, Posting) and session.is_modified(obj, include_collections=False)
-    }
-    queued: set[int] = session.info.setdefault(QUEUED, set())
-    new = ids - queued
-    if new:  # one row per posting per transaction is enough: the drain reads the final state
-        session.connection().execute(insert(SearchOutbox), [{"posting_id": i} for i in sorted(new)])
-        queued |= new
+    """Every posting this flush changed has a journal entry in this transaction."""
+    journaled: set[int] = session.info.setdefault(JOURNALED, set())
+    for entry in (o for o in session.new if isinstance(o, JournalEntry) and o.object_type == "posting"):
+        session.info[TOUCHED] = True
+        if entry.object_id is not None:
+            journaled.add(entry.object_id)
+    for _entry, target in session.info.get(UNRESOLVED, []):
+        if isinstance(target, Posting) and target.id is not None:
+            journaled.add(target.id)
+    changed = [o for o in (*session.new, *session.deleted) if isinstance(o, Posting)]
+    changed += [
+        o
+        for o in session.dirty
+        if isinstance(o, Posting) and session.is_modified(o, include_collections=False)
+    ]
+    unjournaled = sorted({p.id for p in changed if p.id is not None} - journaled)
+    if unjournaled:
+        # Changed outside a service (a script, a test, a bulk fix): journaled all the same, in this
+        # transaction, so no index misses it. Core rows: no ORM objects are added mid-flush.
+        session.connection().execute(
+            insert(JournalEntry.__table__),
+            [
+                {
+                    "at": utcnow(),
+                    "action": "posting.changed",
+                    "object_type": "posting",
+                    "object_id": i,
+                    "address": origin.get(),
+                }
+                for i in unjournaled
+            ],
+        )
+        journaled.update(unjournaled)
+        session.info[TOUCHED] = True
 
 
 def after_commit(session: Session) -> None:
-    """Bring the index up to date as soon as the change is durable."""
-    if session.info.pop(QUEUED, None) and has_app_context() and "search" in current_app.extensions:
+    """Bring this machine's index up to date as soon as the change is durable."""
+    session.info.pop(JOURNALED, None)
+    if session.info.pop(TOUCHED, None) and has_app_context() and "search" in current_app.extensions:
         store: IndexStore = current_app.extensions["search"]
         try:
             make_ready(store, session.get_bind())
             drain(store, session.get_bind())
-        except Exception:  # the change is committed; the outbox keeps it for the next drain
+        except Exception:  # the change is committed; the journal keeps it for the next drain
             current_app.logger.exception("search index update deferred")
 
 
 def after_rollback(session: Session) -> None:
-    session.info.pop(QUEUED, None)  # the outbox rows were rolled back with the change
+    session.info.pop(TOUCHED, None)  # the entries were rolled back with the change
+    session.info.pop(JOURNALED, None)
 
 
 # --- applying --------------------------------------------------------------------------------
 
 
-def has_pending(bind: Engine) -> bool:
-    with Session(bind) as s:
-        return s.scalar(select(SearchOutbox.id).limit(1)) is not None
+def has_pending(store: IndexStore, bind: Engine) -> bool:
+    """Journal entries this index has not read yet (or a gap it is waiting on)."""
+    cursor = cursor_store(store).load()
+    return cursor is None or bool(cursor.applied) or newest_id(bind) > cursor.upto
 
 
 def drain(store: IndexStore, bind: Engine, *, wait: float = 0.0) -> int:
-    """Apply queued changes; returns how many postings were written (0 if another process is)."""
+    """Apply the journal past the cursor; returns how many postings were rewritten (0 if another
+    process holds the lock: it will apply ours too)."""
     done = 0
     for _ in range(3):  # re-check once the lock is released: a commit may have slipped in
         try:
             with store.writing(wait=wait):
                 done += _drain_locked(store, bind)
         except IndexBusy:
-            return done  # the lock holder drains what we queued
-        if not has_pending(bind):
+            return done
+        if not has_pending(store, bind):
             break
     return done
 
 
 def _drain_locked(store: IndexStore, bind: Engine) -> int:
+    cursors = cursor_store(store)
+    cursor = cursors.load()
+    if cursor is None:  # an index nobody knows the age of: rebuild it rather than guess
+        rebuild_locked(store, bind)
+        return 0
     done = 0
-    while True:
-        with Session(bind) as s:
-            rows = s.execute(
-                select(SearchOutbox.id, SearchOutbox.posting_id).order_by(SearchOutbox.id).limit(BATCH)
-            ).all()
-            if not rows:
-                return done
-            ids = {row.posting_id for row in rows}
-            postings = s.scalars(select(Posting).where(Posting.id.in_(ids))).all()
-            live = [p for p in postings if is_indexed(p)]
-            store.apply((document_for(p) for p in live), ids - {p.id for p in live})
-            s.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
-            s.commit()
+    for changes in unread(bind, cursor, batch=BATCH):
+        ids = {c.object_id for c in changes if c.object_type == "posting" and c.object_id is not None}
+        if ids:
+            with Session(bind) as s:
+                postings = s.scalars(select(Posting).where(Posting.id.in_(ids))).all()
+                live = [p for p in postings if is_indexed(p)]
+                store.apply((document_for(p) for p in live), ids - {p.id for p in live})
             done += len(ids)
+        cursor.advance([c.id for c in changes])
+        cursors.save(cursor)  # after the index write: a crash in between re-applies, harmlessly
+    cursor.advance([])  # let an old gap go even when nothing new arrived
+    cursors.save(cursor)
+    return done
 
 
 def published() -> Select[tuple[Posting]]:
@@ -109,13 +150,24 @@ def rebuild(store: IndexStore, bind: Engine, progress: Callable[[int, int], None
     """Build a fresh index from the database beside the live one, then swap it in.
 
     Search keeps answering from the old index meanwhile; writers find the lock taken and leave
-    their changes in the outbox, which is drained into the new index right after the swap.
-    Progress and the outcome are recorded in the index folder for the status page.
+    their entries in the journal, which are applied right after the swap. Progress and the
+    outcome are recorded in the index folder for the status page.
     """
+    with store.writing(wait=600.0):
+        total = rebuild_locked(store, bind, progress)
+    drain(store, bind)
+    store.ready = True
+    return total
+
+
+def rebuild_locked(
+    store: IndexStore, bind: Engine, progress: Callable[[int, int], None] | None = None
+) -> int:
     started = time.time()
-    with store.writing(wait=600.0), Session(bind) as s:
-        # One read transaction: the snapshot includes every change whose outbox id <= last.
-        last = s.scalar(select(func.max(SearchOutbox.id))) or 0
+    with Session(bind) as s:
+        # One read transaction: the documents and the cursor come from the same snapshot.
+        newest = s.scalar(select(func.max(JournalEntry.id))) or 0
+        cursor = Cursor.for_snapshot(s, newest)
         total = s.scalar(select(func.count()).select_from(published().subquery())) or 0
         store.write_status(state="running", started=started, done=0, total=total, pid=os.getpid())
 
@@ -132,11 +184,8 @@ def rebuild(store: IndexStore, bind: Engine, progress: Callable[[int, int], None
             store.write_status(state="failed", started=started, finished=time.time(), total=total)
             raise
         store.make_live(name)
-        s.execute(delete(SearchOutbox).where(SearchOutbox.id <= last))
-        s.commit()
-    drain(store, bind)
+        cursor_store(store).save(cursor)
     store.write_status(state="done", started=started, finished=time.time(), done=total, total=total)
-    store.ready = True
     return total
 
 
@@ -149,7 +198,7 @@ class CheckReport:
     missing: list[int] = field(default_factory=list)  # published, not in the index
     extra: list[int] = field(default_factory=list)  # in the index, not published
     stale: list[int] = field(default_factory=list)  # indexed from an older version
-    pending: int = 0  # outbox rows not applied yet
+    pending: int = 0  # changes to postings in the journal that this index has not applied yet
 
     @property
     def ok(self) -> bool:
@@ -161,9 +210,19 @@ class CheckReport:
 
 def check(store: IndexStore, bind: Engine) -> CheckReport:
     indexed = store.stored_stamps()
+    cursor = cursor_store(store).load() or Cursor()
     with Session(bind) as s:
         expected = {p.id: stamp(p) for p in s.scalars(published())}
-        pending = s.scalar(select(func.count()).select_from(SearchOutbox)) or 0
+        pending = (
+            s.scalar(
+                select(func.count()).where(
+                    JournalEntry.id > cursor.upto,
+                    JournalEntry.object_type == "posting",
+                    JournalEntry.id.not_in(cursor.applied),
+                )
+            )
+            or 0
+        )
     return CheckReport(
         indexed=len(indexed),
         expected=len(expected),
@@ -180,7 +239,7 @@ class IndexUnreadable(Exception):
 
 def make_ready(store: IndexStore, bind: Engine) -> None:
     """Before this process first uses the index: build a missing or outdated one from the database
-    (a fresh installation, an upgrade) and apply queued changes. A damaged index is not rebuilt
+    (a fresh installation, an upgrade) and apply the journal. A damaged index is not rebuilt
     behind anyone's back: IndexUnreadable, so pages degrade and staff are told."""
     if store.ready:
         return
@@ -194,11 +253,11 @@ def make_ready(store: IndexStore, bind: Engine) -> None:
 
 def ensure_built(store: IndexStore, bind: Engine) -> str:
     """Rebuild a missing, outdated or unreadable index (one process does it; others wait for it)
-    and apply queued changes; returns the state the index was found in."""
+    and apply the journal; returns the state the index was found in."""
     found = store.state()
     tables = set(inspect(bind).get_table_names())
     if found != "ok":
-        if {"postings", "search_outbox"} <= tables:
+        if {"postings", "journal"} <= tables:
             try:
                 with store.writing(wait=0.0):
                     pass
@@ -212,7 +271,8 @@ def ensure_built(store: IndexStore, bind: Engine) -> str:
             with store.writing(wait=600.0):
                 if not store.is_usable():
                     store.make_live(store.build([]))
-    if "search_outbox" in tables and has_pending(bind):
+                    cursor_store(store).save(Cursor())
+    if "journal" in tables and has_pending(store, bind):
         drain(store, bind)
     store.ready = True
     return found

@@ -3,7 +3,7 @@
 The posting's own text becomes a weighted query: jieba search-mode words, weight 1 + ln(tf),
 minus the words that occur in more than 4% of the indexed postings (generic vocabulary that
 only adds noise and long posting lists). Whoosh ranks by BM25F; SQL then applies visibility, so
-what a user is shown is what they may read. A candidate is proposed only with real evidence (a
+what a user is shown is what they may read (the caller's part). A candidate needs real evidence (a
 shared word that is no number, single character or generic process word); its strength is a
 property of the pair, the same whichever side looks. Method and figures: docs/SEARCH.md and
 docs/PERFORMANCE.md.
@@ -14,63 +14,45 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 
-from flask_login import AnonymousUserMixin
-from markupsafe import Markup
-from sqlalchemy import select
 from whoosh.query import Or, Query, Term
 from whoosh.searching import Searcher
 
-from matchmaker.extensions import db
-from matchmaker.models import Posting, PostingKind, User
+from matchmaker.models import PostingKind
 from matchmaker.search.analysis import is_evidence, segment, stop_words
 from matchmaker.search.engine import WEIGHTING, IndexStore
-from matchmaker.search.highlight import passage
 from matchmaker.search.ranking import top_documents
 
-COMPLEMENTS: dict[PostingKind, tuple[PostingKind, ...]] = {
-    PostingKind.RD_NEED: (PostingKind.RESEARCH_OUTCOME, PostingKind.SUPPLY_OFFER),
-    PostingKind.RESEARCH_OUTCOME: (PostingKind.RD_NEED,),
-    PostingKind.SUPPLY_NEED: (PostingKind.SUPPLY_OFFER,),
-    PostingKind.SUPPLY_OFFER: (PostingKind.SUPPLY_NEED, PostingKind.RD_NEED),
-}
 FIELDS = ("title", "body", "keywords")
 COMMON_SHARE = 0.04  # a word in more than this share of postings says little about a match
 COMMON_FLOOR = 20  # ...but on a small platform every word counts
 MAX_TERMS = 150  # safety cap for very long descriptions (rarely reached)
 CANDIDATES = 40
-# Pages hide weaker pairs: a list of poor matches teaches users to ignore it. Set below the weakest
-# pair of a need and its answering outcome in ../shared/eval (docs/PERFORMANCE.md).
-SHOWN_MIN_STRENGTH = 8
+
+
 STRONG_PAIR = 0.35  # share of each side's evidence in common that reads as 100 (docs/SEARCH.md)
 CHIPS = 8
 
 
-@dataclass
-class Proposal:
-    """One proposed counterpart and the evidence for it (passages are marked up on demand)."""
+@dataclass(frozen=True)
+class Candidate:
+    """A proposed counterpart as the index sees it: which posting, how relevant to the one
+    asked about, how strong the pair is (0–100, the same from both sides) and the words they share,
+    longest and most telling first."""
 
-    posting: Posting
-    strength: int  # 0–100
-    matched_terms: list[str]  # shared words, most telling first
-    ours: Posting
-
-    @cached_property
-    def their_passage(self) -> Markup:
-        return passage(self.posting.description, self.matched_terms)
-
-    @cached_property
-    def our_passage(self) -> Markup:
-        return passage(self.ours.description, self.matched_terms)
+    posting_id: int
+    score: float
+    strength: int
+    words: tuple[str, ...]
 
 
-def posting_text(posting: Posting) -> str:
+def posting_text(posting: Any) -> str:
     return " ".join([posting.title, " ".join(posting.keywords or []), posting.description])
 
 
-def weighted_words(posting: Posting) -> dict[str, float]:
+def weighted_words(posting: Any) -> dict[str, float]:
     """Search-mode words of the posting (stop words out), weighted 1 + ln(count)."""
     return _weighted_words(posting_text(posting))
 
@@ -82,7 +64,7 @@ def _weighted_words(text: str) -> dict[str, float]:
     return {t: 1.0 + math.log(n) for t, n in counts.items()}
 
 
-def query_terms_for(posting: Posting, searcher: Searcher) -> dict[str, float]:
+def query_terms_for(posting: Any, searcher: Searcher) -> dict[str, float]:
     """The posting's words worth querying with, and their weights."""
     ceiling = max(COMMON_SHARE * searcher.doc_count(), COMMON_FLOOR)
     kept: dict[str, float] = {}
@@ -96,33 +78,26 @@ def query_terms_for(posting: Posting, searcher: Searcher) -> dict[str, float]:
     return kept
 
 
-def build_query(posting: Posting, searcher: Searcher) -> Query:
+def build_query(posting: Any, searcher: Searcher) -> Query:
     """The same proposal query as a Whoosh Query (for tests and for explaining the ranking)."""
     return Or([Term(f, t, boost=w) for t, w in query_terms_for(posting, searcher).items() for f in FIELDS])
 
 
-def propose(
-    store: IndexStore,
-    posting: Posting,
-    viewer: User | AnonymousUserMixin | None,
-    *,
-    limit: int = 10,
-    min_strength: int = 0,
-) -> list[Proposal]:
-    """Best counterparts of ``posting`` that ``viewer`` may see, most relevant to it first, each
-    with the evidence for it; ``min_strength`` hides weak pairs."""
+def candidates(store: IndexStore, posting: Any) -> list[Candidate]:
+    """Up to CANDIDATES complementary postings of other organisations that share real evidence
+    with ``posting``, most relevant to it first. Who may see them is decided by the caller, in SQL."""
     searcher = store.searcher()
     kept = query_terms_for(posting, searcher)
     if not kept:
         return []
-    kinds = COMPLEMENTS[posting.kind]
-    kind_codes, own_org = {k.value for k in kinds}, str(posting.organization_id)
-    accepted_ids: list[int] = []  # in the order top_documents accepts them, i.e. best first
+    kind_codes = {k.value for k in PostingKind(posting.kind).complements}
+    own_org = str(posting.organization_id)
+    accepted: list[dict[str, Any]] = []  # stored fields, in the order top_documents accepts them
 
     def accept(doc: dict[str, Any]) -> bool:
         """Complementary kinds only, never one's own organisation."""
         if doc["kind"] in kind_codes and doc["org"] != own_org:
-            accepted_ids.append(int(doc["id"]))
+            accepted.append(doc)
             return True
         return False
 
@@ -133,44 +108,26 @@ def propose(
         limit=CANDIDATES,
         accept=accept,
     )
-    ranked = [(posting_id, score) for posting_id, (_, score) in zip(accepted_ids, top, strict=True)]
-    allowed = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Posting).where(
-                Posting.id.in_([i for i, _ in ranked]),
-                Posting.listed_for(viewer),
-                Posting.kind.in_(kinds),
-                Posting.organization_id != posting.organization_id,
-            )
-        )
-    }
-    proposals: list[Proposal] = []
-    ours = evidence_vector(posting, searcher)
-    for posting_id, _score in ranked:
-        if posting_id not in allowed:
-            continue
-        other = allowed[posting_id]
-        theirs = evidence_vector(other, searcher)
+    ours = _evidence(_weighted_words(posting_text(posting)), searcher)
+    found: list[Candidate] = []
+    for doc, (_, score) in zip(accepted, top, strict=True):
+        theirs = _evidence(_weighted_words(" ".join([doc["title"], doc["keywords"], doc["body"]])), searcher)
         shared = ours.keys() & theirs.keys()
         if not shared:
             continue  # nothing but numbers, single characters or generic words in common
-        strength = pair_strength(ours, theirs)
-        if strength < min_strength:
-            continue
-        chips = longest_words(sorted(shared, key=lambda t: -(ours[t] * theirs[t])))
-        proposals.append(
-            Proposal(posting=other, strength=strength, matched_terms=chips[:CHIPS], ours=posting)
-        )
-        if len(proposals) == limit:
-            break
-    return proposals
+        words = longest_words(sorted(shared, key=lambda t: -(ours[t] * theirs[t])))
+        found.append(Candidate(int(doc["id"]), score, pair_strength(ours, theirs), tuple(words[:CHIPS])))
+    return found
 
 
-def evidence_vector(posting: Posting, searcher: Searcher) -> dict[str, float]:
+def _evidence(words: dict[str, float], searcher: Searcher) -> dict[str, float]:
+    return {t: w * searcher.idf("body", t) for t, w in words.items() if is_evidence(t)}
+
+
+def evidence_vector(posting: Any, searcher: Searcher) -> dict[str, float]:
     """The posting's evidence words (no numbers, single characters or generic words), weighted
     (1 + ln tf) × idf: the same for a posting whichever side of a pair it is on."""
-    return {t: w * searcher.idf("body", t) for t, w in weighted_words(posting).items() if is_evidence(t)}
+    return _evidence(weighted_words(posting), searcher)
 
 
 def pair_strength(ours: dict[str, float], theirs: dict[str, float]) -> int:

@@ -1,13 +1,7 @@
-"""Write operations: plain typed functions that take the actor, flush, and never commit.
+"""Write operations: plain typed functions that take the actor, check the policy, journal the change,
+flush, and never commit.
 
-The request (or CLI command) that calls them owns the transaction.
+The request (or CLI command) that calls them owns the transaction, so a change and its journal
+entry commit or roll back together (models/journal.py). Who may do what is decided in
+matchmaker/policy.py, never here.
 """
-
-from matchmaker.exceptions import PermissionDenied
-from matchmaker.models import User
-
-
-def require_bureau(actor: User) -> None:
-    """Only bureau staff review, verify and maintain vocabularies."""
-    if not actor.is_bureau:
-        raise PermissionDenied("此操作仅限主管部门工作人员。")

@@ -8,13 +8,14 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from matchmaker import creditcode
-from matchmaker.exceptions import FieldError, InvalidTransition, PermissionDenied
+from matchmaker import creditcode, policy
+from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
 from matchmaker.models import ApiToken, EnterpriseTier, Organization, OrgStatus, OrgType, Town, User
 from matchmaker.models.base import utcnow
+from matchmaker.models.journal import diff, record
 from matchmaker.security import passwords
-from matchmaker.services import require_bureau, sessions
+from matchmaker.services import sessions
 
 
 class EmailTaken(FieldError):
@@ -79,10 +80,44 @@ def _apply_organization(org: Organization, details: OrganizationDetails) -> None
     org.description = details.description or None
 
 
+def _org_fields(org: Organization) -> dict[str, object]:
+    return {
+        "name": org.name,
+        "type": org.type,
+        "credit_code": org.credit_code,
+        "town": org.town.name if org.town else None,
+        "tier": org.tier.name if org.tier else None,
+        "contact_name": org.contact_name,
+        "contact_phone": org.contact_phone,
+        "description": org.description,
+        "status": org.status,
+    }
+
+
 def create_user(
-    email: str, password: str, name: str, organization: Organization, phone: str | None = None
+    email: str,
+    password: str,
+    name: str,
+    organization: Organization,
+    phone: str | None = None,
+    *,
+    actor: User | None,
 ) -> User:
-    """A new login for ``organization``; the e-mail must be unused, the password acceptable."""
+    """A new login for ``organization`` (by bureau staff, or ``actor=None`` for the command line);
+    the e-mail must be unused, the password acceptable."""
+    if actor is not None:
+        policy.require(actor, "user.create")
+    user = _new_user(email, password, name, organization, phone)
+    record(
+        "user.created",
+        user,
+        actor=actor,
+        changes=diff({}, {"email": user.email, "name": user.name, "organization": organization.name}),
+    )
+    return user
+
+
+def _new_user(email: str, password: str, name: str, organization: Organization, phone: str | None) -> User:
     if problem := passwords.problem(password, email=email):
         raise FieldError("password", problem)
     if find_user_by_email(email) is not None:
@@ -113,24 +148,36 @@ def register(
     org = Organization()
     _apply_organization(org, details)
     db.session.add(org)
-    return create_user(email, password, name, org, phone=phone)
+    user = _new_user(email, password, name, org, phone)
+    record(
+        "organization.registered", org, actor=user, changes=diff({}, {**_org_fields(org), "user": user.email})
+    )
+    return user
 
 
 def update_organization(org: Organization, details: OrganizationDetails, *, actor: User) -> None:
-    """An organisation's users (or the bureau) correct its details; the type never changes."""
-    if actor.organization_id != org.id:
-        require_bureau(actor)
+    """An organisation's users (or the bureau) correct its details; the type never changes. A
+    verified organisation that changes its own name or credit code is verified again."""
+    policy.require(actor, "organization.edit", org)
     details.type = org.type
     _check_organization(details, existing=org)
-    old_identity = (org.name, org.credit_code)
+    before = _org_fields(org)
     _apply_organization(org, details)
-    if (org.name, org.credit_code) != old_identity and actor.organization_id == org.id:
-        org.identity_changed(actor)
+    db.session.flush()  # the town and tier objects are loaded for the journal
+    if (org.name, org.credit_code) != (
+        before["name"],
+        before["credit_code"],
+    ) and actor.organization_id == org.id:
+        org.identity_changed()
+    record("organization.updated", org, actor=actor, changes=diff(before, _org_fields(org)))
     db.session.flush()
 
 
-def ensure_organization(name: str, org_type: OrgType, *, verified: bool = True) -> Organization:
-    """The organisation called ``name``, created (verified) if missing — for the CLI and demo data."""
+def ensure_organization(
+    name: str, org_type: OrgType, *, verified: bool = True, actor: User | None = None
+) -> Organization:
+    """The organisation called ``name``, created (verified) if missing — by bureau staff creating
+    colleagues, or (``actor=None``) the command line and demo data."""
     org = find_organization(name)
     if org is None:
         org = Organization(name=name.strip(), type=org_type)
@@ -139,26 +186,31 @@ def ensure_organization(name: str, org_type: OrgType, *, verified: bool = True) 
             org.verified_at = utcnow()
         db.session.add(org)
         db.session.flush()
+        record(
+            "organization.created",
+            org,
+            actor=actor,
+            changes=diff({}, {"name": org.name, "type": org_type, "status": org.status}),
+        )
     elif org.role is not org_type.role:
         raise FieldError("org_name", f"单位“{name}”已存在，类型为{org.type.label}，与所选角色不符。")
     return org
 
 
 def verify_organization(org: Organization, *, actor: User, reason: str | None = None) -> None:
-    require_bureau(actor)
+    policy.require(actor, "organization.verify", org)
     org.verify(actor, reason)
     db.session.flush()
 
 
 def reject_organization(org: Organization, *, actor: User, reason: str) -> None:
-    require_bureau(actor)
+    policy.require(actor, "organization.verify", org)
     org.reject(actor, reason)
     db.session.flush()
 
 
 def request_verification(org: Organization, *, actor: User) -> None:
-    if actor.organization_id != org.id:
-        raise InvalidTransition("只能为本单位重新申请认证。")
+    policy.require(actor, "organization.resubmit", org)
     org.request_verification(actor)
     db.session.flush()
 
@@ -171,22 +223,31 @@ def change_password(user: User, current: str, new: str, *, revoke_tokens: bool =
     if problem := passwords.problem(new, email=user.email):
         raise FieldError("new_password", problem)
     user.set_password(new)
-    sessions.end_all(user, "password")
+    ended = sessions.end_all(user, "password")
+    revoked = 0
     if revoke_tokens:
         for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+            revoked += token.revoked_at is None
             token.revoke()
+    changes = {"logins_ended": [None, ended], "tokens_revoked": [None, revoked]}
+    record("user.password_changed", user, actor=user, changes=changes)  # never the password itself
     db.session.flush()
 
 
 def set_active(user: User, active: bool, *, actor: User) -> None:
     """Bureau staff disable an account (its logins end at once, its tokens stop working) or
     enable it again."""
-    require_bureau(actor)
-    if user.id == actor.id:
-        raise PermissionDenied("不能停用自己的账号。")
+    policy.require(actor, "user.disable", user)
+    if user.active == active:
+        return
     user.active = active
-    if not active:
-        sessions.end_all(user, "disabled")
+    ended = sessions.end_all(user, "disabled") if not active else 0
+    record(
+        "user.enabled" if active else "user.disabled",
+        user,
+        actor=actor,
+        changes={"active": [not active, active], **({"logins_ended": [None, ended]} if ended else {})},
+    )
     db.session.flush()
 
 

@@ -7,12 +7,13 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from matchmaker import policy
 from matchmaker.database import next_number
 from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
 from matchmaker.imports.rows import COLUMNS
 from matchmaker.models import ListKind, Posting, PostingKind, PublishedList, TechField, Town, User, Visibility
-from matchmaker.services import require_bureau
+from matchmaker.models.journal import record
 from matchmaker.spreadsheets import workbook
 from matchmaker.templating import CST
 
@@ -33,7 +34,7 @@ class Selection:
         """The public, published, unexpired postings that fit, in list order."""
         stmt = select(Posting).where(
             Posting.kind.in_(self.list_kind.posting_kinds),
-            Posting.listed_for(None),  # what anyone may read: published, unexpired, public
+            policy.listed_postings(None),  # what anyone may read: published, unexpired, public
             Posting.visibility == Visibility.PUBLIC,
         )
         if self.tech_field is not None:
@@ -73,7 +74,7 @@ def today() -> date:
 
 
 def preview(selection: Selection, *, actor: User) -> Preview:
-    require_bureau(actor)
+    policy.require(actor, "list.publish")
     year = today().year
     last = db.session.scalar(
         select(func.max(PublishedList.serial)).where(
@@ -108,7 +109,7 @@ def row_for(posting: Posting) -> dict[str, str]:
 
 def publish_list(selection: Selection, *, actor: User) -> PublishedList:
     """Freeze the selected postings into the next numbered issue of their list; never empty."""
-    require_bureau(actor)
+    policy.require(actor, "list.publish")
     postings = selection.postings()
     if not postings:
         raise DomainError("没有符合条件的信息，不能发布空清单。请放宽技术领域、镇区或日期范围。")
@@ -126,11 +127,18 @@ def publish_list(selection: Selection, *, actor: User) -> PublishedList:
     )
     db.session.add(plist)
     db.session.flush()
+    record(
+        "list.published",
+        plist,
+        actor=actor,
+        changes={"number": [None, f"{plist.title}（{plist.number}）"], "rows": [None, len(plist.rows)]},
+        note="；".join(f"{k}：{v}" for k, v in selection.criteria.items()),
+    )
     return plist
 
 
 def withdraw_list(plist: PublishedList, reason: str, *, actor: User) -> None:
-    require_bureau(actor)
+    policy.require(actor, "list.withdraw", plist)
     plist.withdraw(actor, reason)
     db.session.flush()
 

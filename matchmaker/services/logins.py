@@ -20,6 +20,7 @@ from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
 from matchmaker.models import LoginFailure, User
 from matchmaker.models.base import utcnow
+from matchmaker.models.journal import record
 from matchmaker.security.passwords import check_nobody
 from matchmaker.services.accounts import find_user_by_email
 
@@ -110,6 +111,14 @@ def authenticate(email: str, password: str, *, address: str | None) -> User:
         db.session.flush()
         lock = _lock(keys, now)
         if lock is not None:
+            scope, until = lock
+            record(  # a lock is worth a journal entry (the failures themselves are counters)
+                "user.locked",
+                user,
+                actor=None,
+                object_type="user",
+                note=f"{'账号' if scope == 'account' else '网络地址'} {keys[scope]} 锁定至 {until.isoformat(timespec='minutes')}",
+            )
             raise _refusal(*lock)
         raise LoginRefused(WRONG)
     if not user.is_active:

@@ -1,4 +1,5 @@
-"""Creating, editing and moving postings through review; every function takes the actor."""
+"""Creating, editing and moving postings through review; every function takes the actor, asks the
+policy and journals the change."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from matchmaker.exceptions import FieldError, InvalidTransition, PermissionDenied
+from matchmaker import policy
+from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models import (
     CloseReason,
@@ -22,7 +24,8 @@ from matchmaker.models import (
     User,
     Visibility,
 )
-from matchmaker.services import require_bureau, rules
+from matchmaker.models.journal import diff, record
+from matchmaker.services import rules
 from matchmaker.services.rules import MAX_KEYWORDS, split_keywords
 
 __all__ = ["MAX_KEYWORDS", "PostingDetails", "split_keywords"]
@@ -83,15 +86,14 @@ class PostingDetails:
         posting.description = self.description.strip()
 
 
-def _require_owner(posting: Posting, actor: User) -> None:
-    if not posting.is_owned_by(actor):
-        raise PermissionDenied("只能操作本单位发布的信息。")
+def _content(posting: Posting) -> dict[str, object]:
+    """The fields of a posting a user edits, for the journal's before → after."""
+    return {f.name: getattr(posting, f.name) for f in fields(PostingDetails)}
 
 
 def create_posting(kind: PostingKind, details: PostingDetails, *, actor: User) -> Posting:
     """A draft for the actor's organisation; the kind must fit the organisation's role."""
-    if kind.poster_role is not actor.role:
-        raise PermissionDenied(f"{actor.role.label}用户不能发布“{kind.label}”。")
+    policy.require(actor, "posting.create", kind)
     details.check()
     posting = Posting(kind=kind, organization=actor.organization, author=actor)
     details.apply_to(posting)
@@ -99,47 +101,49 @@ def create_posting(kind: PostingKind, details: PostingDetails, *, actor: User) -
         posting.town = actor.organization.town
     db.session.add(posting)
     db.session.flush()
+    record("posting.created", posting, actor=actor, changes=diff({}, {"kind": kind, **_content(posting)}))
     return posting
 
 
 def update_posting(posting: Posting, details: PostingDetails, *, actor: User) -> None:
     """Owners edit drafts and returned postings only; published ones are withdrawn first."""
-    _require_owner(posting, actor)
+    policy.require(actor, "posting.edit", posting)
     if not posting.is_editable:
         raise InvalidTransition(f"“{posting.status.label}”状态的信息不能修改，请先撤回。")
     details.check()
+    before = _content(posting)
     details.apply_to(posting)
+    record("posting.updated", posting, actor=actor, changes=diff(before, _content(posting)))
     db.session.flush()
 
 
 def submit_posting(posting: Posting, *, actor: User) -> None:
-    _require_owner(posting, actor)
+    policy.require(actor, "posting.submit", posting)
     posting.submit(actor)
     db.session.flush()
 
 
 def withdraw_posting(posting: Posting, *, actor: User) -> None:
-    _require_owner(posting, actor)
+    policy.require(actor, "posting.withdraw", posting)
     posting.withdraw(actor)
     db.session.flush()
 
 
 def close_posting(posting: Posting, reason: CloseReason, note: str | None = None, *, actor: User) -> None:
     """Owners close their postings; bureau staff may close any (e.g. a stale one)."""
-    if not posting.is_owned_by(actor):
-        require_bureau(actor)
+    policy.require(actor, "posting.close", posting)
     posting.close(actor, reason, note)
     db.session.flush()
 
 
 def publish_posting(posting: Posting, *, actor: User, note: str | None = None) -> None:
-    require_bureau(actor)
+    policy.require(actor, "posting.review", posting)
     posting.publish(actor, note)
     db.session.flush()
 
 
 def return_posting(posting: Posting, reason: str, *, actor: User) -> None:
-    require_bureau(actor)
+    policy.require(actor, "posting.review", posting)
     posting.return_for_revision(actor, reason)
     db.session.flush()
 

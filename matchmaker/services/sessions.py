@@ -9,11 +9,13 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from matchmaker import policy
 from matchmaker.database import write_if_free
 from matchmaker.exceptions import PermissionDenied
 from matchmaker.extensions import db
 from matchmaker.models import LoginSession, User
 from matchmaker.models.base import utcnow
+from matchmaker.models.journal import record
 from matchmaker.models.sessions import key_digest
 
 TOUCH_EVERY = timedelta(seconds=60)  # "last seen" is kept to the minute: one write a minute at most
@@ -38,6 +40,7 @@ def start(user: User, *, remember: bool, address: str | None, user_agent: str | 
     db.session.add(session)
     db.session.flush()
     user.login_key, user.login_session = key, session
+    record("user.logged_in", user, actor=user, changes={"remember": [None, remember]})
     return session
 
 
@@ -79,6 +82,7 @@ def end_current(user: User, reason: str = "logout") -> None:
     session: LoginSession | None = getattr(user, "login_session", None)
     if session is not None:
         session.end(reason)
+        record("user.logged_out", user, actor=user)
         db.session.flush()
 
 
@@ -94,9 +98,16 @@ def end_all(user: User, reason: str) -> int:
 def end_one(user: User, session_id: int, *, actor: User) -> None:
     """A user ends one of their own sessions (a device they no longer use)."""
     session = db.session.get(LoginSession, session_id)
-    if session is None or session.user_id != actor.id or actor.id != user.id:
+    if session is None or actor.id != user.id:
         raise PermissionDenied("只能结束自己的登录。")
+    policy.require(actor, "account.own", session)
     session.end("ended")
+    record(
+        "user.session_ended",
+        user,
+        actor=actor,
+        note=f"{session.address or ''} {session.user_agent or ''}".strip(),
+    )
     db.session.flush()
 
 

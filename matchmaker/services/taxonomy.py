@@ -6,11 +6,12 @@ from typing import TypeVar
 
 from sqlalchemy import func, select
 
+from matchmaker import policy
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
 from matchmaker.models import TAXONOMIES, EnterpriseTier, TechField, Town, User
+from matchmaker.models.journal import diff, record
 from matchmaker.models.taxonomy import TaxonomyMixin
-from matchmaker.services import require_bureau
 
 T = TypeVar("T", bound=TaxonomyMixin)
 
@@ -62,10 +63,16 @@ def seed_taxonomies() -> int:
         if db.session.scalar(select(func.count()).select_from(model)):
             continue
         for position, name in enumerate(names, start=1):
-            db.session.add(model(name=name, position=position * 10))
+            term = model(name=name, position=position * 10)
+            db.session.add(term)
+            record("term.created", term, actor=None, changes=_fields(term), note="初始分类")
             added += 1
     db.session.flush()
     return added
+
+
+def _fields(term: TaxonomyMixin) -> dict[str, list[object]]:
+    return {"vocabulary": [None, term.label], "name": [None, term.name], "position": [None, term.position]}
 
 
 def _check_name(model: type[TaxonomyMixin], name: str, term: TaxonomyMixin | None) -> str:
@@ -80,22 +87,31 @@ def _check_name(model: type[TaxonomyMixin], name: str, term: TaxonomyMixin | Non
 
 def add_term(model: type[T], name: str, position: int | None, *, actor: User) -> T:
     """A new term, placed last unless a position is given."""
-    require_bureau(actor)
+    policy.require(actor, "term.manage")
     name = _check_name(model, name, None)
     if position is None:
         position = (db.session.scalar(select(func.max(model.position))) or 0) + 10
     term = model(name=name, position=position)
     db.session.add(term)
     db.session.flush()
+    record("term.created", term, actor=actor, changes=_fields(term))
     return term
 
 
 def update_term(term: TaxonomyMixin, name: str, position: int, active: bool, *, actor: User) -> None:
     """Rename, reorder or retire a term; retired terms stay on old records but leave the forms."""
-    require_bureau(actor)
+    policy.require(actor, "term.manage")
+    before = {"name": term.name, "position": term.position, "active": term.active}
     term.name = _check_name(type(term), name, term)
     term.position = position
     term.active = active
+    after = {"name": term.name, "position": term.position, "active": term.active}
+    record(
+        "term.updated",
+        term,
+        actor=actor,
+        changes={"vocabulary": [term.label, term.label], **diff(before, after)},
+    )
     db.session.flush()
 
 

@@ -7,10 +7,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from matchmaker import policy
 from matchmaker.exceptions import FieldError, PermissionDenied
 from matchmaker.extensions import db
 from matchmaker.models import ApiToken, User
 from matchmaker.models.base import utcnow
+from matchmaker.models.journal import diff, record
 from matchmaker.models.tokens import TOKEN_PREFIX, digest
 
 MAX_ACTIVE_TOKENS = 10
@@ -19,7 +21,7 @@ MAX_ACTIVE_TOKENS = 10
 def issue_token(user: User, name: str, *, days: int | None = None, actor: User) -> tuple[ApiToken, str]:
     """A new token for ``user`` (who must be the actor); returns it with its one-time secret."""
     if actor.id != user.id:
-        raise PermissionDenied("只能为自己的账号创建令牌。")
+        raise PermissionDenied("只能为自己的账号创建令牌。")  # never on someone else's behalf
     name = name.strip()
     if not name:
         raise FieldError("name", "请填写令牌用途。")
@@ -29,13 +31,20 @@ def issue_token(user: User, name: str, *, days: int | None = None, actor: User) 
     token, secret = ApiToken.issue(user, name[:50], expires_at)
     db.session.add(token)
     db.session.flush()
+    record(  # the hint identifies it; the secret is never journaled
+        "token.created",
+        token,
+        actor=actor,
+        changes=diff({}, {"name": token.name, "hint": token.hint, "expires_at": expires_at}),
+    )
     return token, secret
 
 
 def revoke_token(token: ApiToken, *, actor: User) -> None:
-    if token.user_id != actor.id:
-        raise PermissionDenied("只能吊销自己的令牌。")
-    token.revoke()
+    policy.require(actor, "account.own", token)
+    if token.revoked_at is None:
+        token.revoke()
+        record("token.revoked", token, actor=actor, changes={"name": [token.name, token.name]})
     db.session.flush()
 
 

@@ -1,55 +1,21 @@
-"""Highlighted, escaped passages: every <mark> covers exactly one matched word of the original text.
+"""Evidence on pages: passages of a posting with the matched words highlighted.
 
-Spans come from the same segmentation the index uses (search mode, offsets into the original text
-even where NFKC changes lengths, as with ℃ → °C), so what is marked is what matched. Where matched
-words overlap (锂电 / 电池 / 锂电池) the longest is marked, once. Passages are windows around the
-densest clusters of marks; all text is escaped here and only our own <mark> tags are added.
+Where the words stand comes from the search package (``search.spans``: the index's segmentation,
+offsets into the original text); this module only builds the markup. All text is escaped here;
+the only markup added is our own ``<mark>``.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from matchmaker.search.analysis import segment
+from matchmaker import search
+from matchmaker.search import Span
 
 WINDOW = 120  # characters of a passage
 BEFORE = 30  # characters shown before a passage's first mark
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    word: str
-
-
-def spans(text: str, terms: Iterable[str]) -> list[Span]:
-    """Non-overlapping spans of ``text`` that are matched words, longest first where they overlap."""
-    wanted = {t.lower() for t in terms}
-    if not wanted:
-        return []
-    found = sorted(
-        (
-            Span(start, end, word.lower())
-            for word, _, start, end in segment(text, search_mode=True)
-            # the original characters must read as the word (℃ holds a "c" but is not "c")
-            if word.lower() in wanted
-            and unicodedata.normalize("NFKC", text[start:end]).lower() == word.lower()
-        ),
-        key=lambda s: (s.start, -(s.end - s.start)),
-    )
-    chosen: list[Span] = []
-    for span in found:
-        if chosen and span.start < chosen[-1].end:
-            if span.end - span.start > chosen[-1].end - chosen[-1].start and span.start == chosen[-1].start:
-                chosen[-1] = span
-            continue
-        chosen.append(span)
-    return chosen
 
 
 def _render(text: str, marks: list[Span], start: int, end: int) -> Markup:
@@ -71,7 +37,7 @@ def passage(
 ) -> Markup:
     """The best passages of ``text`` with ``terms`` marked (all of it if ``whole``); the text's
     start if nothing matches."""
-    marks = spans(text, terms)
+    marks = search.spans(text, terms)
     if whole:
         return _render(text, marks, 0, len(text))
     if not marks:
