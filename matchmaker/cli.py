@@ -3,6 +3,7 @@ backup, restore, search."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -254,6 +255,58 @@ def restore_command(src: Path, with_config: bool) -> None:
     )
 
 
+@click.group("audit", invoke_without_command=True, cls=AppGroup)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="从这一天起（YYYY-MM-DD）")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="到这一天止")
+@click.option("--user", "person", default=None, help="操作人的邮箱或姓名（可写一部分）")
+@click.option("--org", "organization", default=None, help="单位名称（可写一部分）")
+@click.option("--object", "target", default=None, help="对象，如 posting:12 或 organization")
+@click.option("--action", default=None, help="操作，如 posting.published")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.pass_context
+@with_appcontext
+def audit_command(
+    ctx: click.Context,
+    since: datetime | None,
+    until: datetime | None,
+    person: str | None,
+    organization: str | None,
+    target: str | None,
+    action: str | None,
+    limit: int,
+) -> None:
+    """查看操作记录（最新的在前）；`audit prune` 删除超过保留期限的记录。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from matchmaker import audit
+
+    filters = audit.Filters(person=person, organization=organization, action=action)
+    filters.since, filters.until = (since.date() if since else None), (until.date() if until else None)
+    try:
+        if target:
+            filters.object_type, filters.object_id = audit.Filters.parse_object(target)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    count = 0
+    for row in audit.rows(audit.entries(filters), limit=limit):
+        entry_id, when, label, kind, object_id, who, _org, address, changes, note = row
+        details = "；".join(x for x in (changes, note) if x)
+        click.echo(f"{entry_id:>7} {when} {label}（{kind}{object_id}） {who} {address} {details}".rstrip())
+        count += 1
+    if not count:
+        click.echo("没有符合条件的记录。")
+
+
+@audit_command.command("prune")
+def audit_prune_command() -> None:
+    """删除超过 JOURNAL_RETENTION_DAYS（至少 180 天）的操作记录。"""
+    from matchmaker import audit
+
+    removed = audit.prune()
+    db.session.commit()
+    click.echo(f"已删除 {removed} 条超过 {audit.retention_days()} 天的操作记录。")
+
+
 search_group = AppGroup("search", help="全文检索索引：检查与重建。")
 STATE_PROBLEMS = {
     "missing": "索引不存在（尚未建立或已被删除）。",
@@ -308,6 +361,7 @@ def register(app: Flask) -> None:
         import_resume_command,
         backup_command,
         restore_command,
+        audit_command,
         search_group,
     ):
         app.cli.add_command(command)

@@ -56,6 +56,10 @@ WTF_I18N_ENABLED = False  # use WTForms' own zh catalogue (Meta.locales), no Bab
 WTF_CSRF_TIME_LIMIT = None  # tie the token to the session rather than a clock: long forms are normal here
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+# How long the journal (the audit log) keeps entries, in days; `flask audit prune` removes older ones.
+# Never less than 180 (China's Cybersecurity Law asks network logs to be kept six months).
+JOURNAL_RETENTION_DAYS = 3650
+
 # Seconds a web request may run before it is stopped with a 503; keep it below gunicorn's
 # ``timeout`` (deploy/gunicorn.conf.py, 30 s) so the client gets an answer, not a cut connection.
 REQUEST_TIMEOUT = 25

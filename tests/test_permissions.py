@@ -1,12 +1,18 @@
-"""Who may do what: every route for each role (anonymous, owner, other enterprise, university, bureau)."""
+"""Who may do what: every route of the app for each kind of actor (anonymous, the owner, another
+enterprise, a university, bureau staff). A route without an explicit expectation here fails
+test_every_route_has_an_expectation: deny by default applies to tests too."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from matchmaker.extensions import db
 from matchmaker.models import OrgStatus, OrgType, PostingKind, PostingStatus
 from tests.conftest import Auth, Factory
 
@@ -21,10 +27,18 @@ class World:
     published: int
     org: int  # a pending organisation to decide on
     token: int  # the owner's API token
+    tokens: dict[str, str]  # each role's API token secret
+    user: int  # another enterprise's user (to disable and enable)
+    login: int  # a login of the owner's on another device
+    plist: int  # a published list
+    batch: int  # an import batch
 
 
 @pytest.fixture
-def world(make: Factory) -> World:
+def world(app: Flask, make: Factory) -> World:
+    from matchmaker.models import ImportBatch, ListKind, LoginSession
+    from matchmaker.services import accounts, lists
+
     owner = make.user()
     emails = {
         "owner": owner,
@@ -32,13 +46,29 @@ def world(make: Factory) -> World:
         "university": make.user(org_type=OrgType.UNIVERSITY),
         "bureau": make.bureau(),
     }
+    published = make.posting(owner, PostingKind.RD_NEED, PostingStatus.PUBLISHED)
+    other_device = app.test_client()
+    other_device.post("/auth/login", data={"email": owner, "password": "lotus-pond-2026"})
+    with app.app_context():
+        bureau = accounts.find_user_by_email(emails["bureau"])
+        plist = lists.publish_list(lists.Selection(ListKind.RD_NEEDS), actor=bureau).id
+        batch = ImportBatch(actor=bureau, filename="x.csv")
+        db.session.add(batch)
+        db.session.commit()
+        login = db.session.scalars(select(LoginSession.id).order_by(LoginSession.id.desc())).first()
+        batch_id = batch.id
     return World(
         emails=emails,
         draft=make.posting(owner, PostingKind.RD_NEED, PostingStatus.DRAFT),
         pending=make.posting(owner, PostingKind.RD_NEED, PostingStatus.PENDING),
-        published=make.posting(owner, PostingKind.RD_NEED, PostingStatus.PUBLISHED),
+        published=published,
         org=make.org(status=OrgStatus.PENDING),
         token=make.token_id(make.token(owner)),
+        tokens={role: make.token(email) for role, email in emails.items()},
+        user=make.user_id(emails["enterprise"]),
+        login=login,
+        plist=plist,
+        batch=batch_id,
     )
 
 
@@ -88,6 +118,14 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/matches",                           (L,   200, 200, 200, 403)),
     ("/lists/",                            (200, 200, 200, 200, 200)),
     ("/lists/new",                         (L,   403, 403, 403, 200)),
+    ("/lists/{plist}",                     (200, 200, 200, 200, 200)),
+    ("/lists/{plist}.xlsx",                (200, 200, 200, 200, 200)),
+    ("/admin/audit",                       (L,   403, 403, 403, 200)),
+    ("/admin/audit.xlsx",                  (L,   403, 403, 403, 200)),
+    ("/admin/imports/{batch}",             (L,   403, 403, 403, 200)),
+    ("/favicon.ico",                       (200, 200, 200, 200, 200)),
+    ("/api/v1/docs",                       (200, 200, 200, 200, 200)),
+    ("/api/v1/openapi.json",               (200, 200, 200, 200, 200)),
 ]
 
 POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
@@ -105,10 +143,36 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/admin/users",                       (L,   403, 403, 403, 302)),
     ("/auth/organization/resubmit",        (L,   303, 303, 303, 303)),  # refused: not rejected
     ("/auth/account/tokens/{token}/revoke", (L,  302, 404, 404, 404)),  # only the token's own user
+    ("/auth/account/logins/{login}/end",   (L,   302, 403, 403, 403)),  # only one's own logins
+    ("/auth/account/logins/end-others",    (L,   302, 302, 302, 302)),
+    ("/auth/account",                      (L,   200, 200, 200, 200)),  # a new token
+    ("/auth/organization",                 (L,   200, 200, 200, 200)),  # the form, with its errors
+    ("/auth/password",                     (L,   200, 200, 200, 200)),  # the form, with its errors
+    ("/auth/login",                        (200, 302, 302, 302, 302)),
+    ("/auth/register",                     (200, 302, 302, 302, 302)),
+    ("/auth/logout",                       (302, 302, 302, 302, 302)),
+    ("/postings/new/rd-need",              (L,   200, 200, 403, 403)),  # the form, with its errors
+    ("/postings/{draft}/edit",             (L,   200, 404, 404, 403)),
+    ("/admin/imports",                     (L,   403, 403, 403, 422)),  # no file
+    ("/admin/imports/confirm",             (L,   403, 403, 403, 303)),  # no such upload
+    ("/admin/search/reindex",              (L,   403, 403, 403, 302)),
+    ("/admin/users/{user}/disable",        (L,   403, 403, 403, 303)),
+    ("/admin/users/{user}/enable",         (L,   403, 403, 403, 303)),
+    ("/lists/new",                         (L,   403, 403, 403, 200)),  # the preview
+    ("/lists/{plist}/withdraw",            (L,   403, 403, 403, 302)),
+]
+API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
+    # method url                            anon owner enterprise university bureau (by their tokens)
+    ("get",  "/api/v1/postings",            (401, 200, 200, 200, 200)),
+    ("post", "/api/v1/postings",            (401, 201, 201, 403, 403)),
+    ("get",  "/api/v1/postings/{draft}",    (401, 200, 404, 404, 200)),
+    ("get",  "/api/v1/postings/{published}/matches", (401, 200, 200, 200, 200)),
+    ("get",  "/api/v1/vocabularies",        (401, 200, 200, 200, 200)),
 ]
 # fmt: on
 POST_DATA = {
     "reason": "abandoned",
+    "list_kind": "rd_needs",
     "note": "",
     "name": "新镇区",
     "position": "5",
@@ -120,6 +184,48 @@ POST_DATA_BY_URL = {
     "/review/postings/{pending}/return": {"reason": "请补充技术指标和应用场景。"},
     "/review/organizations/{org}/reject": {"reason": "营业执照信息与名称不符。"},
 }
+
+
+NEW_POSTING = {
+    "kind": "rd_need",
+    "title": "接口发布的需求",
+    "description": "通过接口发布的研发需求，描述足够长，超过二十个字。",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("method", "url", "expected"), API_MATRIX, ids=[f"{m} {u}" for m, u, _ in API_MATRIX]
+)
+def test_api_routes(
+    client: FlaskClient, world: World, role: str, method: str, url: str, expected: tuple[object, ...]
+) -> None:
+    headers = {"Authorization": f"Bearer {world.tokens[role]}"} if role != "anon" else {}
+    kwargs = {"json": NEW_POSTING} if method == "post" else {}
+    response = getattr(client, method)(url.format(**vars(world)), headers=headers, **kwargs)
+    assert response.status_code == expected[ROLES.index(role)]
+
+
+def test_every_route_has_an_expectation(app: Flask, world: World) -> None:
+    """Walks app.url_map: every endpoint and method must appear in a matrix above."""
+    from werkzeug.exceptions import NotFound
+
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    tried = [
+        (url, method) for matrix, method in ((GET_MATRIX, "GET"), (POST_MATRIX, "POST")) for url, _ in matrix
+    ]
+    tried += [(url, method.upper()) for method, url, _ in API_MATRIX]
+    for url, method in tried:
+        with suppress(NotFound):  # an expectation that the URL does not exist (a nonsense kind)
+            covered.add((adapter.match(url.format(**vars(world)).split("?")[0], method=method)[0], method))
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method in ("GET", "POST") and rule.endpoint != "static"
+    }
+    assert sorted(routes - covered) == []
 
 
 def check(response_status: int, location: str | None, expected: object) -> None:
@@ -135,8 +241,8 @@ def test_get_routes(
     client: FlaskClient, auth: Auth, world: World, role: str, url: str, expected: tuple[object, ...]
 ) -> None:
     as_role(role, world, auth)
-    response = client.get(url.format(**vars(world)))
-    check(response.status_code, response.location, expected[ROLES.index(role)])
+    with client.get(url.format(**vars(world))) as response:
+        check(response.status_code, response.location, expected[ROLES.index(role)])
 
 
 @pytest.mark.parametrize("role", ROLES)

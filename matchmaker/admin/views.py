@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matchmaker import search
+from matchmaker import audit, search
 from matchmaker.admin.forms import BureauUserForm, TermForm
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
 from matchmaker.models import TAXONOMIES, Organization, OrgType, User
 from matchmaker.models.taxonomy import TaxonomyMixin
 from matchmaker.services import accounts, taxonomy
-from matchmaker.web import attach_field_error, redirect_back, requires
+from matchmaker.web import attach_field_error, int_arg, paginate, redirect_back, requires, send_xlsx
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -132,6 +133,57 @@ def enable_user(user_id: int) -> Response:
     db.session.commit()
     flash(f"已重新启用账号 {user.email}。", "success")
     return redirect_back()
+
+
+@bp.get("/audit")
+@requires("audit.view")
+def audit_log() -> str:
+    """The journal, filtered: who did what to which object, when and from where."""
+    filters, problem = _audit_filters()
+    page = paginate(audit.entries(filters)) if problem is None else None
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        filters=filters,
+        problem=problem,
+        actions=audit.ACTION_CHOICES,
+        objects=audit.OBJECT_CHOICES,
+        describe=audit.describe_changes,
+        vocabularies=TAXONOMIES,
+    )
+
+
+@bp.get("/audit.xlsx")
+@requires("audit.view")
+def audit_export() -> Response:
+    filters, problem = _audit_filters()
+    if problem is not None:
+        flash(problem, "error")
+        return redirect(url_for("admin.audit_log"))
+    return send_xlsx(audit.export(filters), f"操作记录-{date.today().isoformat()}.xlsx")
+
+
+def _audit_filters() -> tuple[audit.Filters, str | None]:
+    """The page's query arguments as filters, or the problem with them (in Chinese)."""
+    args = request.args
+    filters = audit.Filters(
+        person=args.get("person", "").strip()[:100] or None,
+        organization=args.get("organization", "").strip()[:100] or None,
+        action=args.get("action") if args.get("action") in audit.LABELS else None,
+    )
+    if args.get("object"):
+        if args["object"] not in dict(audit.OBJECT_CHOICES):
+            return filters, "对象类型无效。"
+        filters.object_type = args["object"]
+    filters.object_id = int_arg("object_id")
+    for name in ("since", "until"):
+        value = args.get(name, "").strip()
+        if value:
+            try:
+                setattr(filters, name, date.fromisoformat(value))
+            except ValueError:
+                return filters, "日期格式应为 YYYY-MM-DD。"
+    return filters, None
 
 
 @bp.get("/search")

@@ -100,8 +100,8 @@ def create_posting(kind: PostingKind, details: PostingDetails, *, actor: User) -
     if posting.town is None and kind.poster_role is actor.organization.role:
         posting.town = actor.organization.town
     db.session.add(posting)
-    db.session.flush()
     record("posting.created", posting, actor=actor, changes=diff({}, {"kind": kind, **_content(posting)}))
+    db.session.flush()
     return posting
 
 
