@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.common import Timer, bench_app, make_user, percentile, publish_many
 from matchmaker.extensions import db
 from matchmaker.models import OrgType, PostingKind
-from matchmaker.search import matching
+from matchmaker.postings import queries as posting_queries
 from matchmaker.services import postings
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -73,7 +73,6 @@ def propose_for_needs(corpus: list[dict], needs: list[dict], *, limit: int = 10)
         with Timer() as load_time:
             ids = publish_many(university, bureau, PostingKind.RESEARCH_OUTCOME, items)
         paper = {pid: r["id"] for pid, r in zip(ids, corpus, strict=True)}
-        store = app.extensions["search"]
         enterprise = db.session.merge(enterprise)
         for need in needs:
             posting = postings.create_posting(
@@ -82,7 +81,7 @@ def propose_for_needs(corpus: list[dict], needs: list[dict], *, limit: int = 10)
                 actor=enterprise,
             )
             with app.test_request_context(), Timer() as t:
-                found = matching.propose(store, posting, enterprise, limit=limit)
+                found = posting_queries.proposals(posting, enterprise, limit=limit)
             latencies.append(t.seconds * 1000)
             proposed[need["paper_id"]] = [(paper[p.posting.id], p.strength) for p in found]
         db.session.rollback()

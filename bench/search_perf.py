@@ -32,7 +32,7 @@ from matchmaker.models import (
     Town,
 )
 from matchmaker.postings import queries as postings_queries
-from matchmaker.search import indexing, matching, queries
+from matchmaker import search
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 QUERIES = [
@@ -115,28 +115,27 @@ def run(size: int) -> dict[str, float]:
             for start in range(0, len(rows), 5000):  # bulk: bypasses the outbox, like an import
                 db.session.execute(insert(Posting), rows[start : start + 5000])
             db.session.commit()
-        store = app.extensions["search"]
         with Timer() as t_index:
-            indexing.rebuild(store, db.engine)
+            search.rebuild()
         rng = random.Random(11)
         sample_ids = rng.sample(range(1, size + 1), 200)
         proposal_ms = []
         with app.test_request_context():
             viewer = db.session.merge(bureau)
             for pid in sample_ids[:5]:  # warm up the searcher and caches
-                matching.propose(store, db.session.get(Posting, pid), viewer)
+                postings_queries.proposals(db.session.get(Posting, pid), viewer)
             for pid in sample_ids:
                 posting = db.session.get(Posting, pid)
                 with Timer() as t:
-                    matching.propose(store, posting, viewer, limit=10)
+                    postings_queries.proposals(posting, viewer, limit=10)
                 proposal_ms.append(t.seconds * 1000)
             search_ms = []
             for _ in range(4):
                 for text in QUERIES:
                     with Timer() as t:
-                        postings_queries.search_page(queries.search(store, text), viewer)
+                        postings_queries.search_page(search.find(text), viewer)
                     search_ms.append(t.seconds * 1000)
-            report = indexing.check(store, db.engine)
+            report = search.check()
         assert report.ok, report.as_dict()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
