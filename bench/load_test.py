@@ -37,11 +37,10 @@ from pathlib import Path
 from queue import Empty, Queue
 
 from bench.common import percentile
-from matchmaker import create_app
+from matchmaker import create_app, search
 from matchmaker.cli import init_db
 from matchmaker.extensions import db
 from matchmaker.models import OrgType, Posting, PostingKind, PostingStatus
-from matchmaker import search
 from matchmaker.services import accounts, postings, tokens
 
 PASSWORD = "load-password"

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from bench.common import Timer, bench_app, make_user, percentile
+from matchmaker import search
 from matchmaker.extensions import db
 from matchmaker.models import (
     Organization,
@@ -32,7 +33,6 @@ from matchmaker.models import (
     Town,
 )
 from matchmaker.postings import queries as postings_queries
-from matchmaker import search
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 QUERIES = [

@@ -112,6 +112,9 @@ def register_extensions(app: Flask) -> None:
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_for_web(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
     search.init_app(app)  # this machine's index, fed from the journal (builds nothing here)
+    from matchmaker.services import notifications
+
+    notifications.init_app(app)  # notifications, the journal's other consumer
 
 
 def _sqlite_for_web(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
@@ -131,18 +134,32 @@ def _sqlite_for_web(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, objec
 def register_blueprints(app: Flask) -> None:
     from matchmaker.admin import imports as _admin_imports  # noqa: F401 - adds its routes to admin
     from matchmaker.admin.views import bp as admin_bp
-    from matchmaker.api.views import bp as api_bp
+    from matchmaker.api import pipeline, views  # noqa: F401  (each adds its routes to the API blueprint)
+    from matchmaker.api.blueprint import bp as api_bp
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.lists.views import bp as lists_bp
     from matchmaker.main.views import bp as main_bp
     from matchmaker.matches.views import bp as matches_bp
+    from matchmaker.notifications.views import bp as notifications_bp
+    from matchmaker.pairings.views import bp as pairings_bp
     from matchmaker.postings.views import bp as postings_bp
     from matchmaker.review.views import bp as review_bp
     from matchmaker.web import BoundedIntConverter, PostingKindConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["kind"] = PostingKindConverter
-    for blueprint in (main_bp, auth_bp, postings_bp, matches_bp, lists_bp, review_bp, admin_bp, api_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        postings_bp,
+        matches_bp,
+        pairings_bp,
+        notifications_bp,
+        lists_bp,
+        review_bp,
+        admin_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-authenticated only: see matchmaker/api/auth.py
 

@@ -1,5 +1,5 @@
 """Flask commands: init-db, create-user, create-token, demo-data, import-postings, import-resume,
-backup, restore, search."""
+backup, restore, audit, send-digests, search."""
 
 from __future__ import annotations
 
@@ -307,6 +307,24 @@ def audit_prune_command() -> None:
     click.echo(f"已删除 {removed} 条超过 {audit.retention_days()} 天的操作记录。")
 
 
+@click.command("send-digests")
+@with_appcontext
+def send_digests_command() -> None:
+    """每日运行一次（cron）：补发通知、提醒即将到期的信息、发送每日邮件汇总并重试失败的邮件。"""
+    from matchmaker import mail
+    from matchmaker.services import notifications
+
+    made = notifications.run(db.engine)
+    reminded = notifications.remind_expiring()
+    db.session.commit()
+    click.echo(f"新通知 {made} 条，到期提醒 {reminded} 条。")
+    if not mail.configured():
+        click.echo("未配置邮件（MAIL_SERVER、BASE_URL），通知只在平台内显示。")
+        return
+    sent = notifications.send_digests()
+    click.echo(f"已发送每日汇总邮件 {sent} 封。")
+
+
 search_group = AppGroup("search", help="全文检索索引：检查与重建。")
 STATE_PROBLEMS = {
     "missing": "索引不存在（尚未建立或已被删除）。",
@@ -362,6 +380,7 @@ def register(app: Flask) -> None:
         backup_command,
         restore_command,
         audit_command,
+        send_digests_command,
         search_group,
     ):
         app.cli.add_command(command)

@@ -40,6 +40,20 @@ LOGIN_MAX_LOCK_MINUTES = 60
 # are built from it (never from the request's Host header). Empty: site-relative links.
 BASE_URL = ""
 
+# E-mail (matchmaker/mail.py): notifications, daily digests and password-reset links. Set in
+# instance/config.py; without MAIL_SERVER (and BASE_URL, for the links) nothing is mailed and
+# notifications stay on the platform. Run `flask --app matchmaker send-digests` daily from cron.
+MAIL_SERVER = ""
+MAIL_PORT = 25
+MAIL_USE_SSL = False  # SMTPS (port 465)
+MAIL_USE_TLS = False  # STARTTLS (port 587)
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_SENDER = ""  # e.g. "宝应县专精特新平台 <noreply@zjtx.baoying.gov.cn>"
+MAIL_TIMEOUT = 10  # seconds
+# Whom users without e-mail ask for a one-time password (shown on 忘记密码).
+PASSWORD_HELP = "请联系工信局或科技局工作人员，核实身份后为您发放一次性密码。"
+
 # Served over HTTPS only? Then tell browsers to never use plain HTTP for this many seconds
 # (Strict-Transport-Security; e.g. 31536000 = a year). 0 sends no header.
 HSTS_SECONDS = 0
@@ -65,6 +79,9 @@ JOURNAL_RETENTION_DAYS = 3650
 REQUEST_TIMEOUT = 25
 
 POSTINGS_PER_PAGE = 20
+
+# A pairing with no activity for this many days counts as stalled on the bureau's funnel.
+PAIRING_STALL_DAYS = 14
 
 # Confirmed imports with more valid rows than this run in the background with a progress page.
 IMPORT_INLINE_ROWS = 500

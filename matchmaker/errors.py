@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask, current_app, flash, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
@@ -71,6 +72,19 @@ def register(app: Flask) -> None:
         if is_api_request():
             return json_error(409, error.message)
         flash(error.message, "error")
+        return redirect_back()
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(error: StaleDataError) -> Response:
+        """Someone else changed the same record (e.g. answered the same interest) a moment
+        earlier: nothing of this request was saved, and the page now shows their change."""
+        db.session.rollback()
+        message = (
+            "这条记录刚刚被其他人修改（例如对方或同事已经答复），您的操作没有保存。请刷新页面查看最新状态。"
+        )
+        if is_api_request():
+            return json_error(409, message)
+        flash(message, "error")
         return redirect_back()
 
     @app.errorhandler(RequestTimedOut)

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from matchmaker.exceptions import PermissionDenied
-from matchmaker.models import Posting, PostingKind, PostingStatus, Role, Visibility
+from matchmaker.extensions import db
+from matchmaker.models import Pairing, PairingState, Posting, PostingKind, PostingStatus, Role, Visibility
 
 Rule = Callable[[Any, Any], bool]
 
@@ -50,6 +51,45 @@ def _view_posting(actor: Any, posting: Posting) -> bool:
     return posting.visibility is Visibility.MEMBERS and is_member(actor)
 
 
+def _accepted_party(actor: Any, posting: Posting) -> bool:
+    """The actor's organisation is in an accepted pairing about this posting (either end of it)."""
+    if not is_member(actor):
+        return False
+    org = actor.organization_id
+    stmt = (
+        db.select(Pairing.id)
+        .where(
+            Pairing.state.in_([s for s in PairingState if s.is_accepted]),
+            or_(Pairing.target_id == posting.id, Pairing.own_posting_id == posting.id),
+            or_(Pairing.initiator_org_id == org, Pairing.target_org_id == org),
+        )
+        .limit(1)
+    )
+    return db.session.scalar(stmt) is not None
+
+
+def _may_express(actor: Any, posting: Posting) -> bool:
+    """A verified enterprise or university may show interest in a published, current posting it
+    may read, of another organisation."""
+    return (
+        is_party(actor)
+        and actor.organization.is_verified
+        and not owns(actor, posting)
+        and posting.status is PostingStatus.PUBLISHED
+        and not posting.is_expired
+        and _view_posting(actor, posting)
+    )
+
+
+def _in_pairing(actor: Any, pairing: Pairing) -> bool:
+    return is_member(actor) and pairing.is_party(actor.organization_id)
+
+
+def _answers(actor: Any, pairing: Pairing) -> bool:
+    """The receiving side answers an interest; never the side that expressed it."""
+    return is_member(actor) and actor.organization_id == pairing.target_org_id != pairing.initiator_org_id
+
+
 RULES: dict[str, Rule] = {
     # postings
     "posting.view": _view_posting,
@@ -58,11 +98,29 @@ RULES: dict[str, Rule] = {
     "posting.submit": owns,
     "posting.withdraw": owns,
     "posting.close": lambda a, p: owns(a, p) or is_bureau(a),
+    "posting.renew": lambda a, p: owns(a, p) or is_bureau(a),
     "posting.review": lambda a, _: is_bureau(a),
     "posting.see_confidential": lambda a, p: owns(a, p) or is_bureau(a),
-    # Contact names and phone numbers — posting pages, published lists and their downloads, the
-    # API — are for logged-in users only, never for anonymous visitors (docs/SECURITY.md).
-    "posting.see_contacts": lambda a, _: is_member(a),
+    # Contact names and phone numbers of a posting — on its page, in published lists and their
+    # downloads, in the API — are for its owner, bureau staff, and the other side of an accepted
+    # pairing about it; everyone else expresses interest first (docs/SECURITY.md).
+    "posting.see_contacts": lambda a, p: (
+        owns(a, p) or is_bureau(a) or (p is not None and _accepted_party(a, p))
+    ),
+    "posting.express_interest": _may_express,
+    # A published list is a snapshot of many postings: its contact columns are for bureau staff.
+    "list.see_contacts": lambda a, _: is_bureau(a),
+    # pairings (意向 → 对接 → 洽谈 → 签约)
+    "pairing.view": lambda a, p: _in_pairing(a, p) or is_bureau(a),
+    "pairing.answer": _answers,
+    "pairing.advance": lambda a, p: _in_pairing(a, p) or is_bureau(a),
+    "pairing.message": _in_pairing,
+    "pairing.introduce": lambda a, _: is_bureau(a),
+    "pairing.nudge": lambda a, _: is_bureau(a),
+    "pairing.see_contacts": lambda a, p: (_in_pairing(a, p) and p.state.is_accepted) or is_bureau(a),
+    "pairings.own": lambda a, _: is_party(a),
+    "pipeline.view": lambda a, _: is_bureau(a),
+    "notifications.own": lambda a, _: is_member(a),
     "postings.own": lambda a, _: is_party(a),  # 我的发布, 为我推荐
     # organisations and accounts
     "organization.edit": lambda a, org: is_member(a) and (a.organization_id == org.id or is_bureau(a)),
@@ -81,10 +139,23 @@ RULES: dict[str, Rule] = {
 }
 
 MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
+    "posting.express_interest": lambda a, p: (
+        "贵单位通过主管部门认证后才能表达合作意向。"
+        if is_party(a) and not a.organization.is_verified
+        else "只能对其他单位已发布、未过期的信息表达合作意向。"
+    ),
+    "pairing.answer": "只有收到意向的一方可以答复。",
+    "pairing.message": "只有对接双方可以发送消息。",
+    "pairing.view": "只有对接双方和主管部门可以查看。",
+    "pairing.advance": "只有对接双方和主管部门可以更新对接进展。",
     "posting.create": lambda a, kind: f"{a.role.label}用户不能发布“{PostingKind(kind).label}”。",
     "posting.edit": "只能操作本单位发布的信息。",
     "posting.submit": "只能操作本单位发布的信息。",
     "posting.withdraw": "只能操作本单位发布的信息。",
+    "posting.close": "只能操作本单位发布的信息。",
+    "posting.renew": "只能操作本单位发布的信息。",
+    "pairings.own": "企业和高校院所用户才有“我的对接”。",
+    "notifications.own": "请先登录。",
     "user.disable": "不能停用自己的账号。",
     "account.own": "只能管理自己的账号。",
     "organization.resubmit": "只能为本单位重新申请认证。",
@@ -145,5 +216,12 @@ def own_postings(actor: Any) -> ColumnElement[bool]:
     return Posting.organization_id == actor.organization_id if is_member(actor) else false()
 
 
-def may_see_contacts(user: Any) -> bool:
-    return may(user, "posting.see_contacts")
+def pairings_of(actor: Any) -> ColumnElement[bool]:
+    """The SQL twin of "pairing.view": the actor's organisation's pairings, or all for the bureau."""
+    if is_bureau(actor):
+        return Pairing.id.isnot(None)
+    if not is_member(actor):
+        return false()
+    return or_(
+        Pairing.initiator_org_id == actor.organization_id, Pairing.target_org_id == actor.organization_id
+    )

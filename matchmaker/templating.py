@@ -13,13 +13,16 @@ from matchmaker import policy
 from matchmaker.evidence import passage
 from matchmaker.models import (
     CloseReason,
+    DeclineReason,
     OrgStatus,
     OrgType,
+    PairingState,
     PostingKind,
     PostingStatus,
     Role,
     Visibility,
 )
+from matchmaker.pairings import queries as pairing_queries
 
 CST = timezone(timedelta(hours=8), "CST")  # China has one zone and no DST
 
@@ -62,6 +65,13 @@ def url_with(**changes: Any) -> str:
     return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args)
 
 
+def unread_notifications() -> int:
+    """For the header's badge: the logged-in user's unread notifications."""
+    from matchmaker.services.notifications import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
@@ -76,7 +86,11 @@ def register(app: Flask) -> None:
         Role=Role,
         Visibility=Visibility,
         CloseReason=CloseReason,
+        PairingState=PairingState,
+        DeclineReason=DeclineReason,
         site_name=app.config["SITE_NAME"],
         passage=passage,
+        unread_notifications=unread_notifications,
+        our_pairings=lambda postings: pairing_queries.ours_on(postings, current_user),
         may=lambda action, obj=None: policy.may(current_user, action, obj),
     )

@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, request, send_file, url_for
+from flask import abort, current_app, has_request_context, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
@@ -124,6 +124,22 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+def site_path(endpoint: str, **values: Any) -> str:
+    """The site-relative path of a page, with or without a request (the notifications consumer
+    also runs from commands and after commits outside requests)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost", script_name=current_app.config["APPLICATION_ROOT"]).build(
+        endpoint, values
+    )
+
+
+def absolute(path: str) -> str:
+    """A site path as a full address from BASE_URL, for e-mail (the path itself without one)."""
+    base = current_app.config.get("BASE_URL")
+    return base.rstrip("/") + path if base and path.startswith("/") else path
 
 
 def public_url(endpoint: str, **values: Any) -> str:

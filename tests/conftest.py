@@ -17,9 +17,11 @@ from sqlalchemy import select
 from matchmaker import create_app
 from matchmaker.extensions import db
 from matchmaker.models import (
+    DeclineReason,
     Organization,
     OrgStatus,
     OrgType,
+    PairingState,
     Posting,
     PostingKind,
     PostingStatus,
@@ -215,6 +217,41 @@ class Factory:
                         postings.close_posting(posting, postings.CloseReason.ABANDONED, actor=owner)
             db.session.commit()
             return posting.id
+
+    def pairing(
+        self,
+        initiator_email: str,
+        target_id: int,
+        state: PairingState = PairingState.INTERESTED,
+        *,
+        own_id: int | None = None,
+        message: str = "我们有相关成果，希望与贵单位合作。",
+        reason: DeclineReason = DeclineReason.COST,
+    ) -> int:
+        """A pairing of ``initiator_email``'s organisation about ``target_id``, moved to ``state``
+        by the real transitions (the target's first user answers)."""
+        from matchmaker.services import pairings
+
+        with self.app.app_context():
+            initiator = accounts.find_user_by_email(initiator_email)
+            target = db.session.get(Posting, target_id)
+            assert initiator is not None and target is not None
+            own = db.session.get(Posting, own_id) if own_id else None
+            pairing = pairings.express_interest(target, message, actor=initiator, own_posting=own)
+            owner = db.session.scalars(
+                select(User).where(User.organization_id == target.organization_id).order_by(User.id)
+            ).first()
+            assert owner is not None
+            if state is PairingState.DECLINED:
+                pairings.decline(pairing, reason, actor=owner)
+            elif state is not PairingState.INTERESTED:
+                pairings.accept(pairing, actor=owner)
+                if state is PairingState.NEGOTIATING:
+                    pairings.advance(pairing, state, actor=owner)
+                elif state in (PairingState.SIGNED, PairingState.FAILED):
+                    pairings.advance(pairing, state, "价格未谈拢", actor=owner)
+            db.session.commit()
+            return pairing.id
 
     def reviewer(self) -> User:
         """The bureau user the factory reviews with (inside the caller's app context)."""

@@ -10,7 +10,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import OrgType, Posting, PostingKind, PostingStatus, TechField, Town, Visibility
+from matchmaker.models import (
+    OrgType,
+    PairingState,
+    Posting,
+    PostingKind,
+    PostingStatus,
+    TechField,
+    Town,
+    Visibility,
+)
 from tests.conftest import Auth, Factory
 
 
@@ -157,13 +166,23 @@ def test_confidential_detail_only_for_owner_and_bureau(
         auth.logout()
 
 
-def test_contact_details_need_login(client: FlaskClient, auth: Auth, make: Factory) -> None:
+def test_contact_details_are_shared_through_interest(client: FlaskClient, auth: Auth, make: Factory) -> None:
+    """Contacts are for the owner, bureau staff and the other side of an accepted pairing; everyone
+    else is shown how to get them (log in, express interest)."""
     owner = make.user()
     posting_id = make.posting(owner, PostingKind.RD_NEED, contact_name="吴工", contact_phone="13805250003")
     page = client.get(f"/postings/{posting_id}").get_data(as_text=True)
-    assert "13805250003" not in page and "登录后查看" in page
-    auth.login(make.user(org_type=OrgType.UNIVERSITY))
+    assert "13805250003" not in page and "并表达合作意向" in page
+    university = make.user(org_type=OrgType.UNIVERSITY)
+    auth.login(university)
+    page = client.get(f"/postings/{posting_id}").get_data(as_text=True)
+    assert "13805250003" not in page and "对方接受合作意向后可见" in page
+    make.pairing(university, posting_id, PairingState.CONTACTED)
     assert "13805250003" in client.get(f"/postings/{posting_id}").get_data(as_text=True)
+    for email in (owner, make.bureau()):
+        auth.logout()
+        auth.login(email)
+        assert "13805250003" in client.get(f"/postings/{posting_id}").get_data(as_text=True)
 
 
 def test_user_text_is_escaped(client: FlaskClient, make: Factory) -> None:

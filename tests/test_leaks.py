@@ -9,18 +9,27 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from matchmaker import create_app
-from matchmaker.models import PostingKind
+from matchmaker.models import PairingState, PostingKind
 from tests.conftest import Auth, Factory, app_config
 
 
-def test_contacts_on_posting_pages_only_for_logged_in_users(
+def test_contacts_only_for_owner_bureau_and_an_accepted_counterpart(
     client: FlaskClient, auth: Auth, make: Factory
 ) -> None:
     owner = make.user()
     posting = make.posting(owner, PostingKind.RD_NEED, contact_name="陈经理", contact_phone="13805250001")
     anonymous = client.get(f"/postings/{posting}").get_data(as_text=True)
-    assert "13805250001" not in anonymous and "陈经理" not in anonymous and "登录后查看" in anonymous
-    auth.login(make.user())
+    assert "13805250001" not in anonymous and "陈经理" not in anonymous
+    other = make.user()
+    auth.login(other)
+    assert "13805250001" not in client.get(f"/postings/{posting}").get_data(as_text=True)
+    token = make.token(other)
+    api = client.get(f"/api/v1/postings/{posting}", headers={"Authorization": f"Bearer {token}"})
+    assert api.get_json()["contact_phone"] is None and api.get_json()["contact_name"] is None
+    make.pairing(other, posting, PairingState.DECLINED)  # declined: still nothing
+    assert "13805250001" not in client.get(f"/postings/{posting}").get_data(as_text=True)
+    auth.logout()
+    auth.login(owner)
     assert "13805250001" in client.get(f"/postings/{posting}").get_data(as_text=True)
 
 

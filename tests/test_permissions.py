@@ -32,11 +32,13 @@ class World:
     login: int  # a login of the owner's on another device
     plist: int  # a published list
     batch: int  # an import batch
+    pairing: int  # the university's interest in the owner's published posting
+    notification: int  # the owner's notice of it
 
 
 @pytest.fixture
 def world(app: Flask, make: Factory) -> World:
-    from matchmaker.models import ImportBatch, ListKind, LoginSession
+    from matchmaker.models import ImportBatch, ListKind, LoginSession, Notification
     from matchmaker.services import accounts, lists
 
     owner = make.user()
@@ -57,6 +59,12 @@ def world(app: Flask, make: Factory) -> World:
         db.session.commit()
         login = db.session.scalars(select(LoginSession.id).order_by(LoginSession.id.desc())).first()
         batch_id = batch.id
+    pairing = make.pairing(emails["university"], published)
+    with app.app_context():
+        owner_id = accounts.find_user_by_email(owner).id
+        notification = db.session.scalars(
+            select(Notification.id).where(Notification.user_id == owner_id, Notification.kind == "interest")
+        ).one()
     return World(
         emails=emails,
         draft=make.posting(owner, PostingKind.RD_NEED, PostingStatus.DRAFT),
@@ -69,6 +77,8 @@ def world(app: Flask, make: Factory) -> World:
         login=login,
         plist=plist,
         batch=batch_id,
+        pairing=pairing,
+        notification=notification,
     )
 
 
@@ -126,6 +136,15 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/favicon.ico",                       (200, 200, 200, 200, 200)),
     ("/api/v1/docs",                       (200, 200, 200, 200, 200)),
     ("/api/v1/openapi.json",               (200, 200, 200, 200, 200)),
+    ("/pairings/{pairing}",                (L,   200, 404, 200, 200)),
+    ("/pairings/",                         (L,   200, 200, 200, 403)),
+    ("/pairings/new/{published}",          (L,   403, 200, 302, 403)),  # university: has one already
+    ("/pairings/introduce",                (L,   403, 403, 403, 200)),
+    ("/pairings/funnel",                   (L,   403, 403, 403, 200)),
+    ("/pairings/list?stage=signed",        (L,   403, 403, 403, 200)),
+    ("/notifications/",                    (L,   200, 200, 200, 200)),
+    ("/auth/forgot",                       (200, 302, 302, 302, 302)),
+    ("/auth/reset/no-such-key",            (404, 404, 404, 404, 404)),
 ]
 
 POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
@@ -160,6 +179,20 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/admin/users/{user}/enable",         (L,   403, 403, 403, 303)),
     ("/lists/new",                         (L,   403, 403, 403, 200)),  # the preview
     ("/lists/{plist}/withdraw",            (L,   403, 403, 403, 302)),
+    ("/pairings/new/{published}",          (L,   403, 302, 302, 403)),  # university: to its existing one
+    ("/pairings/{pairing}/accept",         (L,   302, 404, 403, 403)),  # only the receiving side
+    ("/pairings/{pairing}/decline",        (L,   302, 404, 403, 403)),
+    ("/pairings/{pairing}/advance",        (L,   303, 404, 303, 303)),  # refused: not accepted yet
+    ("/pairings/{pairing}/messages",       (L,   302, 404, 302, 403)),  # the two sides only
+    ("/pairings/{pairing}/nudge",          (L,   403, 403, 403, 302)),
+    ("/pairings/introduce",                (L,   403, 403, 403, 422)),  # no postings named
+    ("/notifications/{notification}/open", (L,   302, 404, 404, 404)),  # one's own only
+    ("/notifications/read-all",            (L,   303, 303, 303, 303)),
+    ("/auth/forgot",                       (200, 302, 302, 302, 302)),
+    ("/auth/reset/no-such-key",            (404, 404, 404, 404, 404)),
+    ("/auth/account/email",                (L,   302, 302, 302, 302)),
+    ("/postings/{published}/renew",        (L,   303, 403, 403, 303)),  # refused: valid indefinitely
+    ("/admin/users/{user}/one-time-password", (L, 403, 403, 403, 200)),
 ]
 API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     # method url                            anon owner enterprise university bureau (by their tokens)
@@ -168,7 +201,25 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("get",  "/api/v1/postings/{draft}",    (401, 200, 404, 404, 200)),
     ("get",  "/api/v1/postings/{published}/matches", (401, 200, 200, 200, 200)),
     ("get",  "/api/v1/vocabularies",        (401, 200, 200, 200, 200)),
+    ("get",  "/api/v1/pairings",            (401, 200, 200, 200, 200)),
+    ("post", "/api/v1/pairings",            (401, 403, 201, 422, 403)),  # university: has one already
+    ("get",  "/api/v1/pairings/{pairing}",  (401, 200, 404, 200, 200)),
+    ("post", "/api/v1/pairings/{pairing}/accept",   (401, 200, 404, 403, 403)),
+    ("post", "/api/v1/pairings/{pairing}/decline",  (401, 200, 404, 403, 403)),
+    ("post", "/api/v1/pairings/{pairing}/advance",  (401, 409, 404, 409, 409)),  # not accepted yet
+    ("get",  "/api/v1/pairings/{pairing}/messages", (401, 200, 404, 200, 200)),
+    ("post", "/api/v1/pairings/{pairing}/messages", (401, 201, 404, 201, 403)),
+    ("get",  "/api/v1/notifications",       (401, 200, 200, 200, 200)),
+    ("post", "/api/v1/notifications/{notification}/read", (401, 200, 404, 404, 404)),
 ]
+API_BODIES = {
+    "/api/v1/pairings": {"target_posting_id": "{published}", "message": "我们对这条需求很感兴趣。"},
+    "/api/v1/pairings/{pairing}/decline": {"reason": "cost"},
+    "/api/v1/pairings/{pairing}/advance": {"to": "negotiating"},
+    "/api/v1/pairings/{pairing}/messages": {"text": "你好"},
+    "/api/v1/pairings/{pairing}/accept": {},
+    "/api/v1/notifications/{notification}/read": {},
+}
 # fmt: on
 POST_DATA = {
     "reason": "abandoned",
@@ -181,6 +232,11 @@ POST_DATA = {
     "password": "lotus-pond-2026",
 }
 POST_DATA_BY_URL = {
+    "/pairings/new/{published}": {"message": "我们对这条需求很感兴趣。"},
+    "/pairings/{pairing}/decline": {"reason": "cost"},
+    "/pairings/{pairing}/advance": {"to": "negotiating"},
+    "/pairings/{pairing}/messages": {"text": "你好"},
+    "/auth/account/email": {"email_mode": "never"},
     "/review/postings/{pending}/return": {"reason": "请补充技术指标和应用场景。"},
     "/review/organizations/{org}/reject": {"reason": "营业执照信息与名称不符。"},
 }
@@ -201,7 +257,12 @@ def test_api_routes(
     client: FlaskClient, world: World, role: str, method: str, url: str, expected: tuple[object, ...]
 ) -> None:
     headers = {"Authorization": f"Bearer {world.tokens[role]}"} if role != "anon" else {}
-    kwargs = {"json": NEW_POSTING} if method == "post" else {}
+    kwargs = {}
+    if method == "post":
+        body = API_BODIES.get(url, NEW_POSTING)
+        kwargs = {
+            "json": {k: int(v.format(**vars(world))) if v == "{published}" else v for k, v in body.items()}
+        }
     response = getattr(client, method)(url.format(**vars(world)), headers=headers, **kwargs)
     assert response.status_code == expected[ROLES.index(role)]
 

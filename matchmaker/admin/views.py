@@ -135,6 +135,17 @@ def enable_user(user_id: int) -> Response:
     return redirect_back()
 
 
+@bp.post("/users/<int:user_id>/one-time-password")
+@requires("user.disable")
+def one_time_password(user_id: int) -> str:
+    """For a user who forgot the password where no mail is sent: shown once, here, to tell by
+    phone; the user must choose a new one at the next login."""
+    user = db.get_or_404(User, user_id)
+    password = accounts.issue_one_time_password(user, actor=current_user)
+    db.session.commit()
+    return render_template("admin/one_time_password.html", user=user, password=password)
+
+
 @bp.get("/audit")
 @requires("audit.view")
 def audit_log() -> str:

@@ -157,7 +157,7 @@ def json_body() -> Any:
         return None
 
 
-def _encodable(value: Any) -> bool:
+def encodable(value: Any) -> bool:
     """False for strings with lone surrogates ("\\ud800" is valid JSON but not storable text)."""
     if isinstance(value, str):
         try:
@@ -165,7 +165,7 @@ def _encodable(value: Any) -> bool:
         except UnicodeEncodeError:
             return False
     elif isinstance(value, list):
-        return all(_encodable(item) for item in value)
+        return all(encodable(item) for item in value)
     return True
 
 
@@ -185,7 +185,7 @@ def posting_details(payload: dict[str, Any], kind: PostingKind) -> tuple[Posting
     for key in sorted(payload.keys() - POSTING_FIELDS):
         problems.add(str(key)[:50].encode("utf-8", "replace").decode(), "不支持的字段。")
     for key in sorted(POSTING_FIELDS & payload.keys()):
-        if not _encodable(payload[key]):
+        if not encodable(payload[key]):
             problems.add(key, "含有无效的字符。")
             payload = {k: v for k, v in payload.items() if k != key}
     data: MultiDict[str, str] = MultiDict()

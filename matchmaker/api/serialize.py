@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from matchmaker import policy
-from matchmaker.models import Organization, Posting, User
+from matchmaker.models import Notification, Organization, Pairing, PairingMessage, Posting, User
 from matchmaker.postings.queries import Proposal
 from matchmaker.web import public_url
 
@@ -57,6 +57,8 @@ def posting(p: Posting, viewer: User) -> dict[str, Any]:
         "published_at": _time(p.published_at),
         "url": public_url("postings.detail", posting_id=p.id),
     }
+    if not policy.may(viewer, "posting.see_contacts", p):
+        data["contact_name"] = data["contact_phone"] = None
     if policy.may(viewer, "posting.see_confidential", p):
         data["confidential_detail"] = p.confidential_detail
     return data
@@ -67,4 +69,85 @@ def match(proposal: Proposal) -> dict[str, Any]:
         "posting": posting_summary(proposal.posting),
         "score": proposal.strength,
         "matched_terms": proposal.matched_terms,
+    }
+
+
+def _contact(org: Organization, posting: Posting | None) -> dict[str, Any]:
+    """A party's contact: the posting's own contact where it has one, else the organisation's."""
+    return {
+        "organization": organization(org),
+        "contact_name": (posting.contact_name if posting and posting.contact_name else org.contact_name),
+        "contact_phone": (posting.contact_phone if posting and posting.contact_phone else org.contact_phone),
+    }
+
+
+def pairing(p: Pairing, viewer: User, *, full: bool = False) -> dict[str, Any]:
+    """A pairing as its parties (and bureau staff) see it; contacts and shared confidential
+    detail only once the receiving side has accepted."""
+    data: dict[str, Any] = {
+        "id": p.id,
+        "state": p.state.value,
+        "state_label": p.state.label,
+        "by_bureau": p.by_bureau,
+        "target_posting": posting_summary(p.target),
+        "own_posting": posting_summary(p.own_posting) if p.own_posting else None,
+        "initiator": organization(p.initiator_org),
+        "receiver": organization(p.target_org),
+        "message": p.message,
+        "decline_reason": p.decline_reason.value if p.decline_reason else None,
+        "decline_note": p.decline_note,
+        "fail_reason": p.fail_reason,
+        "created_at": _time(p.created_at),
+        "answered_at": _time(p.answered_at),
+        "last_activity_at": _time(p.last_activity_at),
+        "closed_at": _time(p.closed_at),
+        "url": public_url("pairings.detail", pairing_id=p.id),
+    }
+    if not full:
+        return data
+    data["history"] = [
+        {
+            "at": _time(e.at),
+            "action": e.action,
+            "label": e.label,
+            "actor": ({"name": e.actor.name, "organization": organization(e.actor.organization)})
+            if e.actor
+            else None,
+            "note": e.note if e.action != "pairing.message" else None,
+        }
+        for e in reversed(p.history)
+    ]
+    contacts = None
+    if policy.may(viewer, "pairing.see_contacts", p):
+        contacts = [_contact(p.target_org, p.target), _contact(p.initiator_org, p.own_posting)]
+        shared = []
+        if p.share_target_confidential and p.target.confidential_detail:
+            shared.append({"posting_id": p.target.id, "confidential_detail": p.target.confidential_detail})
+        if p.share_initiator_confidential and p.own_posting and p.own_posting.confidential_detail:
+            shared.append(
+                {"posting_id": p.own_posting.id, "confidential_detail": p.own_posting.confidential_detail}
+            )
+        data["shared_confidential"] = shared
+    data["contacts"] = contacts
+    return data
+
+
+def pairing_message(m: PairingMessage) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "author": {"name": m.author.name, "organization": organization(m.author.organization)},
+        "text": m.text,
+        "created_at": _time(m.created_at),
+    }
+
+
+def notification(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "kind": n.kind,
+        "title": n.title,
+        "body": n.body,
+        "link": n.link,
+        "created_at": _time(n.created_at),
+        "read": n.read_at is not None,
     }

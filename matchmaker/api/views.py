@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import jsonify, render_template, request, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matchmaker import policy, search
 from matchmaker.api import inputs, openapi, serialize
-from matchmaker.api.auth import api_user, authenticate
+from matchmaker.api.auth import api_user
+from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db, limiter
@@ -30,10 +31,6 @@ from matchmaker.models import (
 from matchmaker.postings import queries as posting_queries
 from matchmaker.services import postings as service
 from matchmaker.web import get_posting_or_404
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-bp.before_request(authenticate)
-limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
 
 
 @bp.get("/openapi.json")
@@ -118,7 +115,7 @@ def _search(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bo
 
 
 @bp.post("/postings")
-@limiter.limit(lambda: current_app.config["API_WRITE_RATE_LIMIT"], override_defaults=False)
+@limiter.limit(write_limit, override_defaults=False)
 def create_posting() -> tuple[Response, int, dict[str, str]]:
     """A posting for the caller's organisation: a draft, or submitted for review with "submit": true."""
     user = api_user()

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from matchmaker import creditcode
 from matchmaker.forms import PHONE, AcceptablePassword, BaseForm, optional_int, options, term_choices
-from matchmaker.models import EnterpriseTier, OrgType, Town
+from matchmaker.models import EmailMode, EnterpriseTier, OrgType, Town
 
 
 class OrganizationFieldsMixin:
@@ -108,6 +116,24 @@ class ChangePasswordForm(BaseForm):
         validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的密码不一致。")],
     )
     revoke_tokens = BooleanField("同时吊销我的全部 API 访问令牌（怀疑密码泄露时建议勾选）")
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField("注册时使用的电子邮箱", validators=[DataRequired("请填写电子邮箱。"), Length(max=254)])
+
+
+class ResetPasswordForm(BaseForm):
+    new_password = PasswordField("新密码", validators=[DataRequired("请填写新密码。"), AcceptablePassword()])
+    new_password_confirm = PasswordField(
+        "确认新密码",
+        validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的密码不一致。")],
+    )
+
+
+class EmailModeForm(BaseForm):
+    email_mode = RadioField(
+        "邮件通知", choices=options(EmailMode.choices()), validators=[DataRequired("请选择。")]
+    )
 
 
 TOKEN_LIFETIMES = [("90", "90天"), ("30", "30天"), ("365", "一年"), ("0", "永不过期")]

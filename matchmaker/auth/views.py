@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from matchmaker import mail
 from matchmaker.auth.forms import (
     ApiTokenForm,
     ChangePasswordForm,
+    EmailModeForm,
+    ForgotPasswordForm,
     LoginForm,
     OrganizationForm,
     RegistrationForm,
+    ResetPasswordForm,
 )
 from matchmaker.exceptions import FieldError
-from matchmaker.extensions import db
+from matchmaker.extensions import db, limiter
 from matchmaker.forms import get_term
-from matchmaker.models import ApiToken, EnterpriseTier, OrgType, Town, User
+from matchmaker.models import ApiToken, EmailMode, EnterpriseTier, OrgType, Town, User
 from matchmaker.services import accounts, logins, sessions, tokens
-from matchmaker.web import attach_field_error, redirect_next
+from matchmaker.web import attach_field_error, public_url, redirect_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+# Where a user holding a one-time password may still go before choosing a new one.
+BEFORE_NEW_PASSWORD = {"auth.change_password", "auth.logout", "static", "main.favicon"}
+
+
+@bp.before_app_request
+def require_new_password() -> Response | None:
+    """A user who logged in with a one-time password from bureau staff sets their own first."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.blueprint != "api"
+        and request.endpoint not in BEFORE_NEW_PASSWORD
+    ):
+        flash("您使用的是主管部门发放的一次性密码，请先设置自己的新密码。", "info")
+        return redirect(url_for("auth.change_password"))
+    return None
 
 
 def _details(form: RegistrationForm | OrganizationForm, org_type: OrgType) -> accounts.OrganizationDetails:
@@ -135,6 +156,65 @@ def change_password() -> str | Response:
     return render_template("auth/password.html", form=form)
 
 
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password() -> str | Response:
+    """忘记密码: the same answer whether or not the address has an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.change_password"))
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        if mail.configured():
+            found = accounts.begin_password_reset(form.email.data)
+            db.session.commit()
+            if found is not None:
+                user, key = found
+                minutes = int(accounts.RESET_LIFETIME.total_seconds() // 60)
+                mail.send_later(
+                    user.email,
+                    f"【{current_app.config['SITE_NAME']}】重置密码",
+                    f"{user.name}，您好：\n\n请在 {minutes} 分钟内打开下面的链接设置新密码（只能使用一次）：\n"
+                    f"{public_url('auth.reset_password', key=key)}\n\n"
+                    "如果不是您本人申请，请忽略本邮件，您的密码不会改变。\n",
+                )
+        return render_template("auth/forgot_sent.html", email=form.email.data)
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<key>", methods=["GET", "POST"])
+def reset_password(key: str) -> str | tuple[str, int] | Response:
+    """The link from the reset mail: choose a new password (once, within the hour)."""
+    if accounts.find_reset(key) is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.complete_password_reset(key, form.new_password.data)
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash("密码已重置，所有设备上的登录都已退出。请用新密码登录。", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.post("/account/email")
+@login_required
+def email_mode() -> Response:
+    form = EmailModeForm()
+    if form.validate_on_submit() and (mode := EmailMode.from_label(form.email_mode.data)) is not None:
+        accounts.set_email_mode(current_user, mode)
+        db.session.commit()
+        flash("邮件通知设置已保存。", "success")
+    else:
+        flash("请选择一种邮件通知方式。", "error")
+    return redirect(url_for("auth.account", _anchor="email"))
+
+
 @bp.route("/organization", methods=["GET", "POST"])
 @login_required
 def organization() -> str | Response:
@@ -195,6 +275,8 @@ def account() -> str | Response:
         tokens=tokens.tokens_of(current_user),
         logins=sessions.open_sessions(current_user),
         current_login=current_user.login_session,
+        email_form=EmailModeForm(formdata=None, email_mode=current_user.email_mode),
+        mail_configured=mail.configured(),
     )
 
 

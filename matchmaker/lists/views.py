@@ -106,7 +106,7 @@ def create() -> str | tuple[str, int] | Response:
 @bp.get("/<int:list_id>")
 def detail(list_id: int) -> str:
     plist = db.get_or_404(PublishedList, list_id)
-    contacts = policy.may(current_user, "posting.see_contacts")
+    contacts = policy.may(current_user, "list.see_contacts")
     columns = [c for c in SHOWN_COLUMNS if contacts or c not in service.CONTACT_COLUMNS]
     return render_template(
         "lists/detail.html", plist=plist, columns=columns, contacts=contacts, withdraw_form=WithdrawForm()
@@ -116,7 +116,7 @@ def detail(list_id: int) -> str:
 @bp.get("/<int:list_id>.xlsx")
 def download(list_id: int) -> Response:
     plist = db.get_or_404(PublishedList, list_id)
-    data = service.list_xlsx(plist, with_contacts=policy.may(current_user, "posting.see_contacts"))
+    data = service.list_xlsx(plist, with_contacts=policy.may(current_user, "list.see_contacts"))
     mark = "（已撤回）" if plist.is_withdrawn else ""
     return send_xlsx(data, f"{plist.title}-{plist.year}-{plist.serial}{mark}.xlsx")
 

@@ -11,6 +11,8 @@ from matchmaker.models.counters import Counter
 from matchmaker.models.imports import ImportBatch
 from matchmaker.models.journal import JournalEntry
 from matchmaker.models.lists import ListKind, PublishedList
+from matchmaker.models.notifications import ConsumerCursor, EmailMode, Notification
+from matchmaker.models.pairings import DeclineReason, Pairing, PairingMessage, PairingRead, PairingState
 from matchmaker.models.postings import (
     CloseReason,
     CooperationMode,
@@ -21,7 +23,7 @@ from matchmaker.models.postings import (
     PostingStatus,
     Visibility,
 )
-from matchmaker.models.sessions import LoginFailure, LoginSession
+from matchmaker.models.sessions import LoginFailure, LoginSession, PasswordReset
 from matchmaker.models.taxonomy import TAXONOMIES, EnterpriseTier, TechField, Town
 from matchmaker.models.tokens import ApiToken
 
@@ -29,8 +31,11 @@ __all__ = [
     "TAXONOMIES",
     "ApiToken",
     "CloseReason",
+    "ConsumerCursor",
     "CooperationMode",
     "Counter",
+    "DeclineReason",
+    "EmailMode",
     "EnterpriseTier",
     "IPStatus",
     "ImportBatch",
@@ -39,9 +44,15 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "Maturity",
+    "Notification",
     "OrgStatus",
     "OrgType",
     "Organization",
+    "Pairing",
+    "PairingMessage",
+    "PairingRead",
+    "PairingState",
+    "PasswordReset",
     "Posting",
     "PostingKind",
     "PostingStatus",

@@ -152,6 +152,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A one-time password from bureau staff must be replaced at the next login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
+    email_mode: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization] = relationship(back_populates="users")
 

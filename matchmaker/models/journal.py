@@ -34,6 +34,7 @@ SECRET_FIELDS = frozenset({"password", "password_hash", "token_hash", "key_hash"
 MASKED_FIELDS = frozenset({"confidential_detail"})  # recorded as changed, never by content
 MASK = "（保密内容）"
 UNRESOLVED = "matchmaker.journal.unresolved"  # entries whose object got its id only in this flush
+WRITTEN = "matchmaker.journal.written"  # this transaction wrote entries: consumers run after commit
 
 LABELS: dict[str, str] = {
     "posting.created": "创建草稿",
@@ -69,6 +70,20 @@ LABELS: dict[str, str] = {
     "list.published": "发布清单",
     "list.withdrawn": "撤回清单",
     "system.restored": "从备份恢复",
+    "pairing.created": "表达合作意向",
+    "pairing.introduced": "主管部门牵线",
+    "pairing.accepted": "接受意向，开始对接",
+    "pairing.declined": "婉拒",
+    "pairing.negotiating": "进入洽谈",
+    "pairing.signed": "签约",
+    "pairing.failed": "未成功",
+    "pairing.message": "发送消息",
+    "pairing.nudged": "主管部门提醒",
+    "posting.renewed": "延长有效期",
+    "user.password_reset": "重置密码",
+    "user.one_time_password": "主管部门发放一次性密码",
+    "user.email_mode": "修改邮件通知设置",
+    "user.password_reset_requested": "申请重置密码",
 }
 OBJECT_LABELS = {
     "posting": "信息",
@@ -79,6 +94,7 @@ OBJECT_LABELS = {
     "import": "导入批次",
     "list": "清单",
     "system": "系统",
+    "pairing": "对接",
 }
 
 
@@ -182,6 +198,7 @@ def record(
         note=note.strip() if note and note.strip() else None,
     )
     db.session.add(entry)
+    db.session.info[WRITTEN] = True
     if target is not None and entry.object_id is None:
         db.session.info.setdefault(UNRESOLVED, []).append((entry, target))
     return entry
@@ -209,3 +226,4 @@ def _resolve_ids(session: Session, _context: UOWTransaction) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(UNRESOLVED, None)
+    session.info.pop(WRITTEN, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -160,6 +160,8 @@ class Posting(TimestampMixin, db.Model):
     return_reason: Mapped[str | None] = mapped_column(Text)
     close_reason: Mapped[CloseReason | None] = mapped_column(enum_column(CloseReason))
     close_note: Mapped[str | None] = mapped_column(Text)
+    # The pairing that solved it (lineage: need → pairing → agreement), when closed as solved on the platform.
+    solved_by_id: Mapped[int | None] = mapped_column(ForeignKey("pairings.id", use_alter=True))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -184,6 +186,11 @@ class Posting(TimestampMixin, db.Model):
     def is_expired(self) -> bool:
         """Past its validity date; expired postings leave the lists but keep their status."""
         return self.valid_until is not None and self.valid_until < date.today()
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until the posting expires (negative once it has), None when valid indefinitely."""
+        return None if self.valid_until is None else (self.valid_until - date.today()).days
 
     @property
     def status_label(self) -> str:
@@ -247,25 +254,45 @@ class Posting(TimestampMixin, db.Model):
         self.return_reason = reason.strip()
         self._move(PostingStatus.RETURNED, "posting.returned", by, reason)
 
-    def close(self, by: User, reason: CloseReason, note: str | None = None) -> None:
-        """Owner (or bureau) ends the posting for good, saying why."""
+    def close(self, by: User, reason: CloseReason, note: str | None = None, *, solved_by: Any = None) -> None:
+        """Owner (or bureau) ends the posting for good, saying why — and, when it was solved
+        through one of its pairings, which one (the lineage need → pairing)."""
         if self.status is PostingStatus.CLOSED:
             raise InvalidTransition("该信息已关闭。")
+        if solved_by is not None and reason is not CloseReason.SOLVED_ON_PLATFORM:
+            raise InvalidTransition("只有“通过平台解决”才能关联对接。")
         self.close_reason = reason
         self.close_note = note.strip() if note and note.strip() else None
         self.closed_at = utcnow()
+        extra = {}
+        if solved_by is not None:
+            self.solved_by_id = solved_by.id
+            extra["solved_by"] = [None, solved_by.id]
         self._move(
             PostingStatus.CLOSED,
             "posting.closed",
             by,
             f"{reason.label}" + (f"：{self.close_note}" if self.close_note else ""),
+            **extra,
         )
+
+    def renew(self, by: User, days: int) -> None:
+        """Extend a published posting's validity by ``days`` from today or from its current end,
+        whichever is later (the one-click answer to "expires in 14 days")."""
+        self._require((PostingStatus.PUBLISHED,), "延长有效期")
+        if self.valid_until is None:
+            raise InvalidTransition("该信息长期有效，无需延长。")
+        new = max(self.valid_until, date.today()) + timedelta(days=days)
+        record("posting.renewed", self, actor=by, changes={"valid_until": [self.valid_until, new]})
+        self.valid_until = new
 
     def _require(self, allowed: tuple[PostingStatus, ...], verb: str) -> None:
         if self.status not in allowed:
             raise InvalidTransition(f"“{self.status.label}”状态的信息不能{verb}。")
 
-    def _move(self, to: PostingStatus, action: str, by: User, reason: str | None = None) -> None:
+    def _move(
+        self, to: PostingStatus, action: str, by: User, reason: str | None = None, **changes: Any
+    ) -> None:
         """The one writer of ``status``: the change and its journal entry, together."""
-        record(action, self, actor=by, changes={"status": [self.status, to]}, note=reason)
+        record(action, self, actor=by, changes={"status": [self.status, to], **changes}, note=reason)
         self.status = to

@@ -117,3 +117,27 @@ class LoginFailure(db.Model):
     scope: Mapped[str] = mapped_column(String(10))  # "account" or "address"
     key: Mapped[str] = mapped_column(String(254))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PasswordReset(db.Model):
+    """A single-use link to set a new password, sent by e-mail; only its digest is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    @classmethod
+    def begin(cls, user: User, lifetime: timedelta) -> tuple[PasswordReset, str]:
+        key = secrets.token_urlsafe(32)
+        now = utcnow()
+        return cls(user=user, key_hash=key_digest(key), created_at=now, expires_at=now + lifetime), key
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at

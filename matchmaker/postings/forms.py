@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from wtforms import (
@@ -30,6 +31,7 @@ from matchmaker.models import (
     CooperationMode,
     IPStatus,
     Maturity,
+    Pairing,
     Posting,
     PostingKind,
     TechField,
@@ -187,7 +189,24 @@ class CloseForm(BaseForm):
         validators=[DataRequired("请选择关闭原因。")],
     )
     note = TextAreaField("补充说明", validators=[Optional(), Length(max=1000)])
+    pairing = SelectField(
+        "通过哪次对接解决",
+        coerce=optional_int,
+        validate_choice=False,
+        description="选择“通过平台解决”时，可注明是哪次对接解决了问题，便于主管部门统计成效。",
+    )
+
+    def __init__(self, *args: object, solving: Sequence[Pairing] = (), **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.pairing.choices = options(((p.id, str(p)) for p in solving), "（不关联）")
 
     def validate_reason(self, field: SelectField) -> None:
         if CloseReason.from_label(field.data or "") is None:
             raise ValidationError("关闭原因无效。")
+
+    def validate_pairing(self, field: SelectField) -> None:
+        if (
+            field.data
+            and CloseReason.from_label(self.reason.data or "") is not CloseReason.SOLVED_ON_PLATFORM
+        ):
+            raise ValidationError("只有“通过平台解决”才能关联对接。")

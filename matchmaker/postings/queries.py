@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from matchmaker import policy, search
 from matchmaker.extensions import db
 from matchmaker.models import CooperationMode, Posting, PostingKind, PostingStatus, User
+from matchmaker.pairings import feedback
 from matchmaker.search import Found
 from matchmaker.web import ListPage, page_of
 
@@ -164,13 +165,15 @@ class Proposal:
     strength: int  # 0–100, the same on both postings' pages
     matched_terms: list[str]  # shared words, longest and most telling first
     ours: Posting
+    demotion: feedback.Demotion | None = None  # why it is shown lower than its relevance
 
 
 def proposals(
     posting: Posting, viewer: User | AnonymousUserMixin | None, *, limit: int = 10, min_strength: int = 0
 ) -> list[Proposal]:
     """The index's candidates for ``posting`` that ``viewer`` may read, in ranking order; pairs
-    weaker than ``min_strength`` left out. Raises search.SearchUnavailable."""
+    weaker than ``min_strength`` and pairs one side declined left out, candidates repeatedly
+    declined by similar postings shown lower (pairings/feedback.py). Raises search.SearchUnavailable."""
     found = [c for c in search.propose(posting) if c.strength >= min_strength]
     if not found:
         return []
@@ -187,5 +190,15 @@ def proposals(
             .options(selectinload(Posting.organization), selectinload(Posting.tech_field))
         )
     }
-    shown = [c for c in found if c.posting_id in allowed][:limit]
-    return [Proposal(allowed[c.posting_id], c.strength, list(c.words), posting) for c in shown]
+    declined = feedback.declined_pairs(posting)
+    kept = [c for c in found if c.posting_id in allowed and not declined.suppresses(allowed[c.posting_id])]
+    # A lowered candidate only moves down, so looking a little past the page is enough.
+    window = kept[: limit * 3]
+    lowered = feedback.demotions(posting, (c.posting_id for c in window))
+    if lowered:
+        by_id = {c.posting_id: c for c in window}
+        window = [by_id[pid] for pid in feedback.reorder([c.posting_id for c in window], lowered)]
+    return [
+        Proposal(allowed[c.posting_id], c.strength, list(c.words), posting, lowered.get(c.posting_id))
+        for c in window[:limit]
+    ]

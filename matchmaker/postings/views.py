@@ -7,18 +7,21 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker import policy
-from matchmaker.exceptions import InvalidTransition
+from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.forms import term_pairs
 from matchmaker.models import (
     CloseReason,
     CooperationMode,
+    Pairing,
     Posting,
     PostingKind,
     PostingStatus,
     TechField,
     Town,
 )
+from matchmaker.pairings import feedback
+from matchmaker.pairings import queries as pairing_queries
 from matchmaker.postings import queries
 from matchmaker.postings.forms import CloseForm, PostingForm
 from matchmaker.search import SearchUnavailable
@@ -64,16 +67,20 @@ def detail(posting_id: int) -> str:
             )
         except SearchUnavailable:
             proposals_unavailable = True  # the page is still useful without them
+    insider = policy.may(current_user, "posting.see_confidential", posting)  # owner or bureau
     return render_template(
         "postings/detail.html",
         posting=posting,
         proposals=proposals,
         proposals_unavailable=proposals_unavailable,
         proposable=proposable,
-        close_form=CloseForm(),
+        close_form=CloseForm(solving=service.solving_pairings(posting)) if insider else None,
         show_confidential=policy.may(current_user, "posting.see_confidential", posting),
-        may_see_contacts=policy.may(current_user, "posting.see_contacts"),
-        show_history=policy.may(current_user, "posting.see_confidential", posting),
+        may_see_contacts=policy.may(current_user, "posting.see_contacts", posting),
+        show_history=insider,
+        our_pairing=pairing_queries.ours_on([posting], current_user).get(posting.id),
+        pairings_about=pairing_queries.about(posting) if insider else [],
+        declines=feedback.declines_of(posting) if insider else {},
     )
 
 
@@ -171,7 +178,7 @@ def withdraw(posting_id: int) -> str | Response:
 @login_required
 def close(posting_id: int) -> str | Response:
     posting = get_posting_or_404(posting_id, action="posting.close")
-    form = CloseForm()
+    form = CloseForm(solving=service.solving_pairings(posting))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:
@@ -179,7 +186,24 @@ def close(posting_id: int) -> str | Response:
         return redirect(url_for("postings.detail", posting_id=posting.id))
     reason = CloseReason.from_label(form.reason.data)
     assert reason is not None  # guaranteed by CloseForm.validate_reason
-    service.close_posting(posting, reason, form.note.data, actor=current_user)
+    solved_by = db.session.get(Pairing, form.pairing.data) if form.pairing.data else None
+    try:
+        service.close_posting(posting, reason, form.note.data, actor=current_user, solved_by=solved_by)
+    except FieldError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("postings.detail", posting_id=posting_id))
     db.session.commit()
     flash("信息已关闭。", "success")
+    return redirect(url_for("postings.detail", posting_id=posting.id))
+
+
+@bp.post("/<int:posting_id>/renew")
+@login_required
+def renew(posting_id: int) -> Response:
+    """One click from the page or the 14-day reminder: valid for another half year."""
+    posting = get_posting_or_404(posting_id, action="posting.renew")
+    service.renew_posting(posting, actor=current_user)
+    db.session.commit()
+    flash(f"有效期已延长至 {posting.valid_until:%Y年%m月%d日}。", "success")
     return redirect(url_for("postings.detail", posting_id=posting.id))

@@ -3,6 +3,7 @@
     init_app(app)                     open this machine's index, keep it fed from the journal
     find(text, kind=…, …)             the search box: posting ids and scores, best first
     propose(posting)                  candidates for a posting: ids, scores, strength, shared words
+    evidence_between(a, b)            the same evidence for any two postings (a pairing's page)
     spans(text, words)                where matched words stand in a text (for highlighting)
     state(), status(), check()        how the index is, for the CLI and the staff page
     rebuild(progress), ensure_built() the repair path and init-db's
@@ -44,6 +45,7 @@ __all__ = [
     "Span",
     "check",
     "ensure_built",
+    "evidence_between",
     "find",
     "init_app",
     "propose",
@@ -120,6 +122,11 @@ def propose(posting: Any) -> list[Candidate]:
     """Complementary postings of other organisations with real evidence in common, most relevant
     to ``posting`` first, each with its pair strength and the shared words."""
     return _reading(lambda store: matching.candidates(store, posting))
+
+
+def evidence_between(a: Any, b: Any) -> Candidate:
+    """The pair strength and shared words of two postings, whichever way round."""
+    return _reading(lambda store: matching.between(store, a, b))
 
 
 def spans(text: str, words: Iterable[str]) -> list[Span]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from matchmaker.consumers import Cursor, FileCursor, newest_id, unread
 from matchmaker.models import JournalEntry, Posting, PostingStatus
 from matchmaker.models.base import utcnow
-from matchmaker.models.journal import UNRESOLVED, origin
+from matchmaker.models.journal import UNRESOLVED, WRITTEN, origin
 from matchmaker.search.documents import document_for, is_indexed, stamp
 from matchmaker.search.engine import IndexBusy, IndexStore
 
@@ -76,6 +76,7 @@ def after_flush(session: Session, _context: UOWTransaction) -> None:
         )
         journaled.update(unjournaled)
         session.info[TOUCHED] = True
+        session.info[WRITTEN] = True
 
 
 def after_commit(session: Session) -> None:

@@ -120,6 +120,17 @@ def candidates(store: IndexStore, posting: Any) -> list[Candidate]:
     return found
 
 
+def between(store: IndexStore, a: Any, b: Any) -> Candidate:
+    """The evidence for any two postings (a pairing's page): strength and shared words, as
+    ``candidates`` would give them, whether or not one was proposed for the other."""
+    searcher = store.searcher()
+    ours = _evidence(_weighted_words(posting_text(a)), searcher)
+    theirs = _evidence(_weighted_words(posting_text(b)), searcher)
+    shared = ours.keys() & theirs.keys()
+    words = longest_words(sorted(shared, key=lambda t: -(ours[t] * theirs[t])))
+    return Candidate(b.id, 0.0, pair_strength(ours, theirs) if shared else 0, tuple(words[:CHIPS]))
+
+
 def _evidence(words: dict[str, float], searcher: Searcher) -> dict[str, float]:
     return {t: w * searcher.idf("body", t) for t, w in words.items() if is_evidence(t)}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -11,9 +13,20 @@ from werkzeug.security import generate_password_hash
 from matchmaker import creditcode, policy
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
-from matchmaker.models import ApiToken, EnterpriseTier, Organization, OrgStatus, OrgType, Town, User
+from matchmaker.models import (
+    ApiToken,
+    EmailMode,
+    EnterpriseTier,
+    Organization,
+    OrgStatus,
+    OrgType,
+    PasswordReset,
+    Town,
+    User,
+)
 from matchmaker.models.base import utcnow
 from matchmaker.models.journal import diff, record
+from matchmaker.models.sessions import key_digest
 from matchmaker.security import passwords
 from matchmaker.services import sessions
 
@@ -223,6 +236,7 @@ def change_password(user: User, current: str, new: str, *, revoke_tokens: bool =
     if problem := passwords.problem(new, email=user.email):
         raise FieldError("new_password", problem)
     user.set_password(new)
+    user.must_change_password = False
     ended = sessions.end_all(user, "password")
     revoked = 0
     if revoke_tokens:
@@ -258,3 +272,80 @@ def count_pending_organizations() -> int:
         )
         or 0
     )
+
+
+# --- forgotten passwords ---------------------------------------------------------------------
+
+RESET_LIFETIME = timedelta(hours=1)
+MAX_OPEN_RESETS = 3  # per account and hour: a stranger cannot flood someone's mailbox
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no l/1, o/0: read out over the phone
+
+
+def begin_password_reset(email: str) -> tuple[User, str] | None:
+    """A single-use reset key for the active account with this address, or None (no such account,
+    or too many recent requests). The caller answers the same way in every case."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return None
+    now = utcnow()
+    recent = db.session.scalar(
+        select(func.count())
+        .select_from(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.created_at > now - timedelta(hours=1))
+    )
+    if (recent or 0) >= MAX_OPEN_RESETS:
+        return None
+    reset, key = PasswordReset.begin(user, RESET_LIFETIME)
+    db.session.add(reset)
+    record("user.password_reset_requested", user, actor=None)
+    db.session.flush()
+    return user, key
+
+
+def find_reset(key: str) -> PasswordReset | None:
+    """The reset this key opens, if it is unused and unexpired."""
+    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.key_hash == key_digest(key)))
+    return reset if reset is not None and reset.usable(utcnow()) and reset.user.active else None
+
+
+def complete_password_reset(key: str, new: str) -> User:
+    """Set the new password through a reset link: the link (and every other open one of the
+    account) is spent, every login ends."""
+    reset = find_reset(key)
+    if reset is None:
+        raise FieldError("new_password", "重置链接无效或已过期，请重新申请。")
+    user = reset.user
+    if problem := passwords.problem(new, email=user.email):
+        raise FieldError("new_password", problem)
+    now = utcnow()
+    for other in db.session.scalars(
+        select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+    ):
+        other.used_at = now
+    user.set_password(new)
+    user.must_change_password = False
+    ended = sessions.end_all(user, "password")
+    record("user.password_reset", user, actor=user, changes={"logins_ended": [None, ended]})
+    db.session.flush()
+    return user
+
+
+def issue_one_time_password(user: User, *, actor: User) -> str:
+    """Without e-mail, bureau staff give a user a one-time password (told by phone); it must be
+    replaced at the next login. Every login of the user ends; the password is never journaled."""
+    policy.require(actor, "user.disable", user)
+    password = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(12))
+    user.set_password(password)
+    user.must_change_password = True
+    ended = sessions.end_all(user, "password")
+    record("user.one_time_password", user, actor=actor, changes={"logins_ended": [None, ended]})
+    db.session.flush()
+    return password
+
+
+def set_email_mode(user: User, mode: EmailMode) -> None:
+    if user.email_mode == mode.value:
+        return
+    record("user.email_mode", user, actor=user, changes={"email_mode": [user.email_mode, mode.value]})
+    user.email_mode = mode.value
+    db.session.flush()

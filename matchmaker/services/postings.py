@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from matchmaker import policy
 from matchmaker.exceptions import FieldError, InvalidTransition
@@ -16,6 +16,8 @@ from matchmaker.models import (
     CloseReason,
     IPStatus,
     Maturity,
+    Pairing,
+    PairingState,
     Posting,
     PostingKind,
     PostingStatus,
@@ -129,10 +131,44 @@ def withdraw_posting(posting: Posting, *, actor: User) -> None:
     db.session.flush()
 
 
-def close_posting(posting: Posting, reason: CloseReason, note: str | None = None, *, actor: User) -> None:
-    """Owners close their postings; bureau staff may close any (e.g. a stale one)."""
+def close_posting(
+    posting: Posting,
+    reason: CloseReason,
+    note: str | None = None,
+    *,
+    actor: User,
+    solved_by: Pairing | None = None,
+) -> None:
+    """Owners close their postings; bureau staff may close any (e.g. a stale one). A posting
+    solved through the platform may name the pairing that solved it: one of its own, accepted."""
     policy.require(actor, "posting.close", posting)
-    posting.close(actor, reason, note)
+    if solved_by is not None and solved_by not in solving_pairings(posting):
+        raise FieldError("pairing", "只能选择与本信息有关、已对接的对接记录。")
+    posting.close(actor, reason, note, solved_by=solved_by)
+    db.session.flush()
+
+
+def solving_pairings(posting: Posting) -> list[Pairing]:
+    """The pairings that can be named as having solved ``posting``: about it and accepted."""
+    return list(
+        db.session.scalars(
+            select(Pairing)
+            .where(
+                or_(Pairing.target_id == posting.id, Pairing.own_posting_id == posting.id),
+                Pairing.state.in_([s for s in PairingState if s.is_accepted]),
+            )
+            .order_by(Pairing.last_activity_at.desc())
+        )
+    )
+
+
+RENEW_DAYS = 180
+
+
+def renew_posting(posting: Posting, *, actor: User) -> None:
+    """One click: the posting stays on lists and in proposals for another RENEW_DAYS."""
+    policy.require(actor, "posting.renew", posting)
+    posting.renew(actor, RENEW_DAYS)
     db.session.flush()
 
 

@@ -1,0 +1,18 @@
+"""The API v1 blueprint: token authentication before every request and one shared rate limit.
+Its routes live in views.py (postings, vocabularies, the description) and pipeline.py
+(pairings, notifications)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+
+from matchmaker.api.auth import authenticate
+from matchmaker.extensions import limiter
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate)
+limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
+
+
+def write_limit() -> str:
+    return current_app.config["API_WRITE_RATE_LIMIT"]

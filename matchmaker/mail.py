@@ -1,0 +1,71 @@
+"""Sending e-mail, when the installation has an SMTP server configured (instance/config.py):
+
+    MAIL_SERVER = "smtp.example.gov.cn"   MAIL_PORT = 465   MAIL_USE_SSL = True (or MAIL_USE_TLS)
+    MAIL_USERNAME = "…"   MAIL_PASSWORD = "…"   MAIL_SENDER = "宝应县专精特新平台 <noreply@…>"
+
+Mail carries links, and links in mail must not come from the request's Host header (a forged
+one would send reset links elsewhere), so mail also needs BASE_URL. Without MAIL_SERVER and
+BASE_URL nothing is sent and nothing breaks: notifications stay on the platform.
+The standard library does the SMTP work (smtplib, email.message); a slow or failing server
+raises MailError after MAIL_TIMEOUT seconds, and callers keep the message for a later attempt.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import threading
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask import current_app
+
+
+class MailError(Exception):
+    """The mail could not be handed to the SMTP server."""
+
+
+def configured() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER") and current_app.config.get("BASE_URL"))
+
+
+def send_later(to: str, subject: str, body: str) -> None:
+    """Send off the request (the page answers at once, and just as fast when nothing is sent)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                send(to, subject, body)
+            except MailError as error:
+                app.logger.warning("mail to %s failed: %s", to, error)
+
+    threading.Thread(target=work, name="mail", daemon=True).start()
+
+
+def send(to: str, subject: str, body: str) -> None:
+    """Hand one plain-text message to the configured SMTP server (MailError on any failure)."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config.get("MAIL_SENDER") or formataddr((config["SITE_NAME"], "noreply@localhost"))
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="matchmaker")
+    message.set_content(body, charset="utf-8")
+    host, port = config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25)
+    timeout = float(config.get("MAIL_TIMEOUT") or 10)
+    try:
+        if config.get("MAIL_USE_SSL"):
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(host, port, timeout=timeout)
+        with client:
+            if config.get("MAIL_USE_TLS"):
+                client.starttls(context=ssl.create_default_context())
+            if config.get("MAIL_USERNAME"):
+                client.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailError(str(error)) from error

@@ -1,0 +1,81 @@
+"""Forms of the pipeline."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from matchmaker.forms import BaseForm, optional_int, options
+from matchmaker.models import DeclineReason, PairingState
+from matchmaker.services.pairings import MAX_INTEREST, MAX_MESSAGE
+
+
+class InterestForm(BaseForm):
+    message = TextAreaField(
+        "想对对方说的话",
+        validators=[
+            DataRequired("请写几句话说明来意。"),
+            Length(max=MAX_INTEREST, message=f"最多{MAX_INTEREST}个字。"),
+        ],
+        description="例如：我们的哪项成果或产品能解决对方的哪一点，希望怎样合作（合作开发、技术转让……）。",
+    )
+    own_posting = SelectField("附上本单位的信息", coerce=optional_int, validate_choice=False)
+    share_confidential = BooleanField("对方接受后，向对方提供所附信息的保密内容")
+
+
+class AcceptForm(BaseForm):
+    share_confidential = BooleanField("同时向对方提供本信息的保密内容")
+
+
+class DeclineForm(BaseForm):
+    reason = SelectField(
+        "婉拒原因",
+        choices=options(DeclineReason.choices(), "请选择"),
+        validators=[DataRequired("请选择婉拒原因。")],
+    )
+    note = TextAreaField("补充说明（对方可见）", validators=[Optional(), Length(max=MAX_INTEREST)])
+
+    def validate_reason(self, field: SelectField) -> None:
+        if DeclineReason.from_label(field.data or "") is None:
+            raise ValidationError("婉拒原因无效。")
+
+
+STEPS = [PairingState.NEGOTIATING, PairingState.SIGNED, PairingState.FAILED]
+
+
+class AdvanceForm(BaseForm):
+    to = SelectField(
+        "更新进展",
+        choices=options(((s.value, s.label) for s in STEPS), "请选择"),
+        validators=[DataRequired("请选择进展。")],
+    )
+    reason = TextAreaField(
+        "说明", validators=[Optional(), Length(max=MAX_INTEREST)], description="“未成功”时必填，写明原因。"
+    )
+
+    def validate_to(self, field: SelectField) -> None:
+        if PairingState.from_label(field.data or "") not in STEPS:
+            raise ValidationError("进展选项无效。")
+
+
+class MessageForm(BaseForm):
+    text = TextAreaField(
+        "消息",
+        validators=[
+            DataRequired("请输入消息内容。"),
+            Length(max=MAX_MESSAGE, message=f"最多{MAX_MESSAGE}个字。"),
+        ],
+    )
+
+
+class NudgeForm(BaseForm):
+    note = TextAreaField("提醒内容（双方可见）", validators=[Optional(), Length(max=MAX_INTEREST)])
+
+
+class IntroduceForm(BaseForm):
+    target = IntegerField("被推荐给的信息编号", validators=[DataRequired("请填写信息编号。")])
+    other = IntegerField("推荐的信息编号", validators=[DataRequired("请填写信息编号。")])
+    message = TextAreaField(
+        "牵线说明（双方可见）",
+        validators=[DataRequired("请写明为什么推荐双方对接。"), Length(max=MAX_INTEREST)],
+    )

@@ -1,0 +1,206 @@
+"""The bureau's funnel: how many pairings reached each stage, the conversion between stages, how
+fast the receiving side answers, and which pairings have stalled — each number computed from the
+pairings themselves and linking to the list behind it."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.orm import aliased, selectinload
+from werkzeug.datastructures import MultiDict
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    JournalEntry,
+    Organization,
+    OrgType,
+    Pairing,
+    PairingState,
+    Posting,
+    TechField,
+    Town,
+)
+from matchmaker.models.base import utcnow
+from matchmaker.templating import CST
+
+ACCEPTED = [s for s in PairingState if s.is_accepted]
+STAGES = ("interested", "answered", "contacted", "negotiating", "signed")
+STAGE_LABELS = {
+    "interested": "有意向",
+    "answered": "已答复",
+    "contacted": "已对接",
+    "negotiating": "进入洽谈",
+    "signed": "已签约",
+    "declined": "已婉拒",
+    "failed": "未成功",
+    "unanswered": "尚未答复",
+    "stalled": "停滞",
+}
+UNIVERSITY_TYPES = (OrgType.UNIVERSITY, OrgType.INSTITUTE, OrgType.NEW_RD)
+
+
+@dataclass
+class Filters:
+    town_id: int | None = None
+    tech_field_id: int | None = None
+    university_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+    @classmethod
+    def from_args(cls, args: MultiDict[str, str]) -> Filters:
+        def number(name: str) -> int | None:
+            value = args.get(name, "")
+            return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat(args.get(name, ""))
+            except ValueError:
+                return None
+
+        return cls(number("town"), number("field"), number("university"), day("since"), day("until"))
+
+    def args(self) -> dict[str, Any]:
+        """As query arguments, for the links behind each number."""
+        values = {
+            "town": self.town_id,
+            "field": self.tech_field_id,
+            "university": self.university_id,
+            "since": self.since,
+            "until": self.until,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+def filtered(filters: Filters) -> Select[tuple[Pairing]]:
+    """Pairings within the filters (town: of the enterprise taking part; field: of the posting
+    interest was shown in; university: the university or institute taking part)."""
+    target = aliased(Posting)
+    stmt = select(Pairing).join(target, Pairing.target_id == target.id)
+    if filters.tech_field_id:
+        stmt = stmt.where(target.tech_field_id == filters.tech_field_id)
+    if filters.town_id:
+        enterprises = select(Organization.id).where(
+            Organization.type == OrgType.ENTERPRISE, Organization.town_id == filters.town_id
+        )
+        stmt = stmt.where(
+            or_(Pairing.initiator_org_id.in_(enterprises), Pairing.target_org_id.in_(enterprises))
+        )
+    if filters.university_id:
+        stmt = stmt.where(
+            or_(
+                Pairing.initiator_org_id == filters.university_id,
+                Pairing.target_org_id == filters.university_id,
+            )
+        )
+    if filters.since:
+        stmt = stmt.where(Pairing.created_at >= datetime.combine(filters.since, time.min, tzinfo=CST))
+    if filters.until:
+        stmt = stmt.where(
+            Pairing.created_at < datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=CST)
+        )
+    return stmt
+
+
+def _negotiated() -> Any:
+    """Reached 洽谈中 at some point (also if it ended in 已签约 or 未成功 afterwards)."""
+    went = exists().where(
+        JournalEntry.object_type == "pairing",
+        JournalEntry.object_id == Pairing.id,
+        JournalEntry.action == "pairing.negotiating",
+    )
+    return or_(Pairing.state.in_([PairingState.NEGOTIATING, PairingState.SIGNED]), went)
+
+
+def stall_cutoff() -> datetime:
+    return utcnow() - timedelta(days=int(current_app.config["PAIRING_STALL_DAYS"]))
+
+
+def stage_clause(stage: str) -> Any:
+    return {
+        "interested": Pairing.id.isnot(None),
+        "answered": Pairing.answered_at.isnot(None),
+        "contacted": Pairing.state.in_(ACCEPTED),
+        "negotiating": _negotiated(),
+        "signed": Pairing.state == PairingState.SIGNED,
+        "declined": Pairing.state == PairingState.DECLINED,
+        "failed": Pairing.state == PairingState.FAILED,
+        "unanswered": Pairing.state == PairingState.INTERESTED,
+        "stalled": and_(
+            Pairing.state.in_([s for s in PairingState if s.is_open]),
+            Pairing.last_activity_at < stall_cutoff(),
+        ),
+    }.get(stage, Pairing.id.isnot(None))
+
+
+def pairings(filters: Filters, stage: str) -> Select[tuple[Pairing]]:
+    """The pairings behind one number of the funnel, latest activity first."""
+    return (
+        filtered(filters)
+        .where(stage_clause(stage))
+        .options(
+            selectinload(Pairing.target),
+            selectinload(Pairing.initiator_org),
+            selectinload(Pairing.target_org),
+        )
+        .order_by(Pairing.last_activity_at.desc(), Pairing.id.desc())
+    )
+
+
+@dataclass
+class Report:
+    counts: dict[str, int] = field(default_factory=dict)
+    conversions: list[tuple[str, str, float | None]] = field(default_factory=list)  # (from, to, share)
+    median_answer_hours: float | None = None
+    slowest_answer: tuple[Pairing, float] | None = None
+    oldest_unanswered: tuple[Pairing, float] | None = None
+    stalled: list[Pairing] = field(default_factory=list)
+    stall_days: int = 14
+
+
+def build(filters: Filters) -> Report:
+    report = Report(stall_days=int(current_app.config["PAIRING_STALL_DAYS"]))
+    for stage in (*STAGES, "declined", "failed", "unanswered", "stalled"):
+        subquery = filtered(filters).where(stage_clause(stage)).with_only_columns(Pairing.id).subquery()
+        report.counts[stage] = db.session.scalar(select(db.func.count()).select_from(subquery)) or 0
+    for before, after in pairwise(STAGES):
+        base = report.counts[before]
+        report.conversions.append((before, after, report.counts[after] / base if base else None))
+    answered = db.session.scalars(filtered(filters).where(Pairing.answered_at.isnot(None))).all()
+    hours = [((p.answered_at - p.created_at).total_seconds() / 3600, p) for p in answered]
+    if hours:
+        report.median_answer_hours = statistics.median(h for h, _ in hours)
+        slowest = max(hours, key=lambda item: item[0])
+        report.slowest_answer = (slowest[1], slowest[0])
+    waiting = db.session.scalars(
+        filtered(filters)
+        .where(Pairing.state == PairingState.INTERESTED)
+        .order_by(Pairing.created_at)
+        .limit(1)
+    ).first()
+    if waiting is not None:
+        report.oldest_unanswered = (waiting, (utcnow() - waiting.created_at).total_seconds() / 3600)
+    report.stalled = list(db.session.scalars(pairings(filters, "stalled").limit(50)))
+    return report
+
+
+def options() -> dict[str, list[tuple[int, str]]]:
+    return {
+        "towns": [(t.id, t.name) for t in db.session.scalars(Town.ordered())],
+        "fields": [(t.id, t.name) for t in db.session.scalars(TechField.ordered())],
+        "universities": [
+            (o.id, o.name)
+            for o in db.session.scalars(
+                select(Organization)
+                .where(Organization.type.in_(UNIVERSITY_TYPES))
+                .order_by(Organization.name)
+            )
+        ],
+    }

@@ -1,0 +1,47 @@
+"""Read-only questions other pages ask about the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from matchmaker import policy
+from matchmaker.extensions import db
+from matchmaker.models import Pairing, Posting
+
+
+def ours_on(postings: Iterable[Posting], viewer: Any) -> dict[int, Pairing]:
+    """The viewer's organisation's pairing about each of ``postings`` (as either side), by posting id."""
+    ids = [p.id for p in postings]
+    if not ids or not policy.is_member(viewer):
+        return {}
+    org = viewer.organization_id
+    found: dict[int, Pairing] = {}
+    for pairing in db.session.scalars(
+        select(Pairing)
+        .where(
+            or_(
+                Pairing.target_id.in_(ids) & (Pairing.initiator_org_id == org),
+                Pairing.own_posting_id.in_(ids) & (Pairing.target_org_id == org),
+            )
+        )
+        .order_by(Pairing.id)
+    ):
+        found.setdefault(pairing.target_id if pairing.target_id in ids else pairing.own_posting_id, pairing)
+    return found
+
+
+def about(posting: Posting) -> list[Pairing]:
+    """Every pairing about ``posting`` — interests received, and interests it was attached to —
+    newest activity first (for its owner and bureau staff)."""
+    return list(
+        db.session.scalars(
+            select(Pairing)
+            .where(or_(Pairing.target_id == posting.id, Pairing.own_posting_id == posting.id))
+            .options(selectinload(Pairing.initiator_org), selectinload(Pairing.target_org))
+            .order_by(Pairing.last_activity_at.desc(), Pairing.id.desc())
+        )
+    )

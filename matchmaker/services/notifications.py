@@ -1,0 +1,468 @@
+"""Notifications as a journal consumer, and the e-mail that carries them.
+
+After a commit that wrote journal entries, this process reads the journal past the shared
+"notifications" cursor (one row in consumer_cursors, taken with a lock so two machines never
+notify twice) and turns each entry that concerns someone into notifications that say what happened
+and link to it — in the same transaction that moves the cursor, so a crash loses or repeats none.
+The user's request never waits on it and never fails because of it; e-mail is sent afterwards,
+off the request, and a failing mail server only delays mail (``send-digests`` retries).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import Engine, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from matchmaker import mail, policy, search
+from matchmaker.consumers import Cursor, unread
+from matchmaker.extensions import db
+from matchmaker.models import (
+    ConsumerCursor,
+    EmailMode,
+    JournalEntry,
+    Notification,
+    Pairing,
+    PairingState,
+    Posting,
+    PostingStatus,
+    User,
+)
+from matchmaker.models.base import utcnow
+from matchmaker.models.journal import WRITTEN
+from matchmaker.web import absolute, site_path
+
+NAME = "notifications"
+STRONG = 60  # a new posting matching one's own this well is worth a notification
+MAIL_WINDOW = timedelta(days=7)  # older notifications are never mailed (e.g. when SMTP is set up later)
+MAX_MAIL_ATTEMPTS = 5
+Make = Callable[[Session, JournalEntry], list[Notification]]
+
+
+# --- who is told what ---------------------------------------------------------------------
+
+
+def _users(session: Session, org_id: int | None, *, besides: int | None = None) -> list[User]:
+    if org_id is None:
+        return []
+    stmt = select(User).where(User.organization_id == org_id, User.active.is_(True))
+    return [u for u in session.scalars(stmt) if u.id != besides]
+
+
+def _each(
+    users: Iterable[User], entry: JournalEntry, kind: str, title: str, body: str | None, link: str
+) -> list[Notification]:
+    return [
+        Notification(user_id=u.id, kind=kind, title=title[:200], body=body, link=link, journal_id=entry.id)
+        for u in users
+    ]
+
+
+def _pairing_link(pairing: Pairing) -> str:
+    return site_path("pairings.detail", pairing_id=pairing.id)
+
+
+def _about_pairing(session: Session, entry: JournalEntry) -> list[Notification]:
+    pairing = session.get(Pairing, entry.object_id)
+    if pairing is None:
+        return []
+    title_of = f"「{pairing.target.title}」"
+    link = _pairing_link(pairing)
+    actor_org = entry.actor.organization_id if entry.actor else None
+    action = entry.action
+    if action == "pairing.created":
+        return _each(
+            _users(session, pairing.target_org_id),
+            entry,
+            "interest",
+            f"{pairing.initiator_org.name}对您的{title_of}表达了合作意向",
+            pairing.message[:300],
+            link,
+        )
+    if action == "pairing.introduced":
+        told = _each(
+            _users(session, pairing.target_org_id),
+            entry,
+            "interest",
+            f"主管部门为您的{title_of}推荐了{pairing.initiator_org.name}",
+            pairing.message[:300],
+            link,
+        )
+        return told + _each(
+            _users(session, pairing.initiator_org_id),
+            entry,
+            "interest",
+            f"主管部门把贵单位推荐给了{pairing.target_org.name}的{title_of}",
+            pairing.message[:300],
+            link,
+        )
+    if action == "pairing.accepted":
+        return _each(
+            _users(session, pairing.initiator_org_id),
+            entry,
+            "answer",
+            f"{pairing.target_org.name}接受了您对{title_of}的合作意向",
+            "现在可以查看对方的联系方式，并在平台上继续沟通。",
+            link,
+        )
+    if action == "pairing.declined":
+        reason = pairing.decline_reason.label if pairing.decline_reason else ""
+        return _each(
+            _users(session, pairing.initiator_org_id),
+            entry,
+            "answer",
+            f"{pairing.target_org.name}婉拒了您对{title_of}的合作意向",
+            f"原因：{reason}" + (f"。{pairing.decline_note}" if pairing.decline_note else ""),
+            link,
+        )
+    if action == "pairing.message":
+        other = pairing.initiator_org_id if actor_org == pairing.target_org_id else pairing.target_org_id
+        sender = entry.actor.organization.name if entry.actor else "对方"
+        return _each(
+            _users(session, other), entry, "message", f"{sender}在对接{title_of}中发来消息", entry.note, link
+        )
+    if action in ("pairing.negotiating", "pairing.signed", "pairing.failed"):
+        state = PairingState(entry.changes["state"][1]).label if entry.changes else pairing.state.label
+        told = [o for o in pairing.party_org_ids() if o != actor_org]
+        users = [u for org in told for u in _users(session, org)]
+        return _each(users, entry, "progress", f"对接{title_of}进展：{state}", entry.note, link)
+    if action == "pairing.nudged":
+        users = [u for org in pairing.party_org_ids() for u in _users(session, org)]
+        return _each(
+            users,
+            entry,
+            "nudge",
+            f"主管部门提醒：对接{title_of}已有一段时间没有进展",
+            entry.note or "请更新进展或在平台上留言。",
+            link,
+        )
+    return []
+
+
+def _about_posting(session: Session, entry: JournalEntry) -> list[Notification]:
+    posting = session.get(Posting, entry.object_id)
+    if posting is None:
+        return []
+    link = site_path("postings.detail", posting_id=posting.id)
+    owners = _users(session, posting.organization_id)
+    told: list[Notification] = []
+    if entry.action == "posting.returned":
+        return _each(owners, entry, "review", f"您的「{posting.title}」被退回修改", entry.note, link)
+    if entry.action == "posting.published" and posting.status is PostingStatus.PUBLISHED:
+        strong = _strong_counterparts(session, posting)
+        extra = f"平台已找到 {len(strong)} 条高匹配的信息，可在信息页面查看。" if strong else None
+        told += _each(owners, entry, "review", f"您的「{posting.title}」已审核通过并发布", extra, link)
+        for other, strength in strong:
+            for user in _users(session, other.organization_id):
+                if policy.may(user, "posting.view", posting):
+                    told.append(
+                        Notification(
+                            user_id=user.id,
+                            kind="proposal",
+                            journal_id=entry.id,
+                            link=link,
+                            title=f"新发布的「{posting.title}」与您的「{other.title}」匹配度 {strength}"[
+                                :200
+                            ],
+                            body=f"{posting.organization.name} · {posting.kind.label}",
+                        )
+                    )
+    return told
+
+
+def _strong_counterparts(session: Session, posting: Posting) -> list[tuple[Posting, int]]:
+    """Published postings of others this new posting matches strongly (what the index proposes)."""
+    try:
+        found = [c for c in search.propose(posting) if c.strength >= STRONG]
+    except search.SearchUnavailable:
+        return []
+    others = {
+        p.id: p
+        for p in session.scalars(
+            select(Posting).where(
+                Posting.id.in_([c.posting_id for c in found]), Posting.status == PostingStatus.PUBLISHED
+            )
+        )
+    }
+    return [(others[c.posting_id], c.strength) for c in found if c.posting_id in others]
+
+
+def _about_user(session: Session, entry: JournalEntry) -> list[Notification]:
+    user = session.get(User, entry.object_id) if entry.object_id else None
+    if user is None:
+        return []
+    link = site_path("auth.account")
+    texts = {
+        "user.locked": ("您的账号因多次密码错误被临时锁定", entry.note),
+        "user.password_changed": ("您的密码已修改", "如果不是您本人操作，请立即联系主管部门。"),
+        "user.password_reset": ("您的密码已通过重置链接修改", "如果不是您本人操作，请立即联系主管部门。"),
+    }
+    if entry.action not in texts:
+        return []
+    title, body = texts[entry.action]
+    return _each([user], entry, "account", title, body, link)
+
+
+HANDLERS: dict[str, Make] = {
+    **{
+        a: _about_pairing
+        for a in (
+            "pairing.created",
+            "pairing.introduced",
+            "pairing.accepted",
+            "pairing.declined",
+            "pairing.message",
+            "pairing.negotiating",
+            "pairing.signed",
+            "pairing.failed",
+            "pairing.nudged",
+        )
+    },
+    # Not "posting.imported": a bulk intake of hundreds of postings would flood every counterpart
+    # with proposal notices (and hold the import up); imported postings are found on 为我推荐.
+    **{a: _about_posting for a in ("posting.published", "posting.returned")},
+    **{a: _about_user for a in ("user.locked", "user.password_changed", "user.password_reset")},
+}
+
+
+# --- the consumer -------------------------------------------------------------------------
+
+
+def _claim(session: Session) -> ConsumerCursor | None:
+    """This consumer's cursor row, locked for this transaction; None if another process has it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(ConsumerCursor).values(name=NAME, state={}, updated_at=utcnow()).on_conflict_do_nothing()
+    )
+    if dialect == "postgresql":
+        return session.scalar(
+            select(ConsumerCursor).where(ConsumerCursor.name == NAME).with_for_update(skip_locked=True)
+        )
+    session.execute(update(ConsumerCursor).where(ConsumerCursor.name == NAME).values(updated_at=utcnow()))
+    return session.get(ConsumerCursor, NAME)  # the UPDATE took SQLite's write lock
+
+
+def run(bind: Engine) -> int:
+    """Turn unread journal entries into notifications; returns how many were made."""
+    made = 0
+    with Session(bind) as session:
+        if bind.dialect.name == "sqlite":  # give up at once if another process is at it
+            session.connection().exec_driver_sql("PRAGMA busy_timeout=200")
+        try:
+            row = _claim(session)
+        except OperationalError:
+            return 0
+        if row is None:
+            return 0
+        cursor = Cursor.from_json(row.state or {})  # the migration starts it at the journal's end
+        for changes in unread(bind, cursor):
+            wanted = [c.id for c in changes if c.action in HANDLERS]
+            if wanted:
+                for entry in session.scalars(
+                    select(JournalEntry).where(JournalEntry.id.in_(wanted)).order_by(JournalEntry.id)
+                ):
+                    for notification in HANDLERS[entry.action](session, entry):
+                        session.add(notification)
+                        made += 1
+            cursor.advance([c.id for c in changes])
+        cursor.advance([])
+        row.state = cursor.to_json()
+        session.commit()
+    return made
+
+
+def _after_commit(session: Session) -> None:
+    if (
+        not session.info.pop(WRITTEN, False)
+        or not has_app_context()
+        or not current_app.config.get("NOTIFY_AFTER_COMMIT", True)
+    ):
+        return
+    try:
+        if run(session.get_bind()) and mail.configured():
+            deliver_in_background(current_app._get_current_object())  # type: ignore[attr-defined]
+    except Exception:  # the user's change is committed; the journal keeps it for the next run
+        current_app.logger.exception("notifications deferred")
+
+
+def init_app(app: Flask) -> None:
+    """Run the consumer after each commit that journaled something (registered once)."""
+    if not getattr(init_app, "registered", False):
+        event.listen(Session, "after_commit", _after_commit)
+        init_app.registered = True  # type: ignore[attr-defined]
+
+
+# --- e-mail ------------------------------------------------------------------------------
+
+
+def _claim_mail(notification_id: int, attempts: int) -> bool:
+    """Take one notification for sending (optimistically: no two processes send the same mail)."""
+    taken = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.emailed_at.is_(None),
+            Notification.mail_attempts == attempts,
+        )
+        .values(mail_attempts=attempts + 1)
+    )
+    db.session.commit()
+    return bool(taken.rowcount)
+
+
+def _text(n: Notification) -> str:
+    return f"{n.title}\n{n.body or ''}\n{absolute(n.link)}\n".replace("\n\n", "\n")
+
+
+def deliver_immediate(now: datetime | None = None) -> int:
+    """Mail every recent, unmailed notification of users who want mail at once."""
+    if not mail.configured():
+        return 0
+    now = now or utcnow()
+    pending = db.session.scalars(
+        select(Notification)
+        .join(User, Notification.user_id == User.id)
+        .where(
+            Notification.emailed_at.is_(None),
+            Notification.created_at > now - MAIL_WINDOW,
+            Notification.mail_attempts < MAX_MAIL_ATTEMPTS,
+            (User.email_mode == EmailMode.IMMEDIATE.value) | (Notification.kind == "account"),
+        )
+        .order_by(Notification.id)
+    ).all()
+    sent = 0
+    for notification in pending:
+        if not _claim_mail(notification.id, notification.mail_attempts):
+            continue
+        try:
+            mail.send(
+                notification.user.email,
+                f"【{current_app.config['SITE_NAME']}】{notification.title}",
+                _text(notification),
+            )
+        except mail.MailError:
+            current_app.logger.warning("mail to user %s failed; will retry", notification.user_id)
+            continue
+        notification.emailed_at = utcnow()
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+def deliver_in_background(app: Flask) -> None:
+    def work() -> None:
+        with app.app_context():
+            try:
+                deliver_immediate()
+            except Exception:
+                app.logger.exception("immediate mail failed")
+
+    threading.Thread(target=work, name="mail", daemon=True).start()
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """One mail per user who wants a daily digest, with everything not yet mailed; returns how
+    many mails went out. Also retries immediate mails that failed."""
+    if not mail.configured():
+        return 0
+    now = now or utcnow()
+    deliver_immediate(now)
+    sent = 0
+    users = db.session.scalars(
+        select(User).where(User.active.is_(True), User.email_mode == EmailMode.DAILY.value)
+    ).all()
+    for user in users:
+        items = db.session.scalars(
+            select(Notification)
+            .where(
+                Notification.user_id == user.id,
+                Notification.emailed_at.is_(None),
+                Notification.created_at > now - MAIL_WINDOW,
+            )
+            .order_by(Notification.id)
+        ).all()
+        if not items:
+            continue
+        body = (
+            "\n".join(f"· {n.title}\n  {absolute(n.link)}" for n in items)
+            + f"\n\n共 {len(items)} 条。登录平台查看全部通知。\n"
+        )
+        try:
+            mail.send(user.email, f"【{current_app.config['SITE_NAME']}】今日通知（{len(items)} 条）", body)
+        except mail.MailError:
+            current_app.logger.warning("digest to user %s failed; will retry", user.id)
+            continue
+        for n in items:
+            n.emailed_at = now
+        user.last_digest_at = now
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+# --- reminders, reading -------------------------------------------------------------------
+
+
+def remind_expiring(today: date | None = None, days: int = 14) -> int:
+    """A notification (once per posting and date) for published postings expiring within ``days``."""
+    today = today or date.today()
+    made = 0
+    postings = db.session.scalars(
+        select(Posting).where(
+            Posting.status == PostingStatus.PUBLISHED,
+            Posting.valid_until.isnot(None),
+            Posting.valid_until >= today,
+            Posting.valid_until <= today + timedelta(days=days),
+        )
+    ).all()
+    for posting in postings:
+        key = f"expiring:{posting.id}:{posting.valid_until.isoformat()}"
+        for user in _users(db.session, posting.organization_id):
+            already = db.session.scalar(
+                select(Notification.id).where(
+                    Notification.user_id == user.id,
+                    Notification.kind == "expiring",
+                    Notification.dedupe_key == key,
+                )
+            )
+            if already is None:
+                db.session.add(
+                    Notification(
+                        user_id=user.id,
+                        kind="expiring",
+                        dedupe_key=key,
+                        title=f"您的「{posting.title}」将于 {posting.valid_until.isoformat()} 到期",
+                        body="到期后将不再出现在列表和推荐中。如仍有需要，可在信息页面一键延长有效期。",
+                        link=site_path("postings.detail", posting_id=posting.id),
+                    )
+                )
+                made += 1
+    db.session.flush()
+    return made
+
+
+def unread_count(user: User) -> int:
+    return (
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0

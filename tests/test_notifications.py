@@ -1,0 +1,298 @@
+"""Notifications: one for each event that concerns someone, saying what happened and linking to
+it; the header's unread count; e-mail at once or as a daily digest through a real local SMTP
+server; and nothing lost or broken without one (or with one that fails)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from matchmaker import create_app
+from matchmaker.extensions import db
+from matchmaker.models import EmailMode, Notification, OrgType, PairingState, Posting, PostingKind, User
+from matchmaker.services import accounts, notifications, pairings, postings
+from tests.conftest import Factory, app_config
+from tests.test_pairings import NEED, OUTCOME, login
+
+RD, RO = PostingKind.RD_NEED, PostingKind.RESEARCH_OUTCOME
+
+
+class Inbox:
+    """aiosmtpd handler: every message the platform hands to the SMTP server."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[attr-defined]
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(db_path: Path, smtp: tuple[Inbox, int]) -> Iterator[Flask]:
+    app = create_app(
+        app_config(db_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp[1], BASE_URL="https://zjtx.example.cn")
+    )
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def notes(app: Flask, email: str, *, besides_review: bool = True) -> list[Notification]:
+    """The user's notifications, oldest first (without "your posting was published", which every
+    factory-made posting brings its owner, unless asked)."""
+    with app.app_context():
+        user = accounts.find_user_by_email(email)
+        stmt = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        if besides_review:
+            stmt = stmt.where(Notification.kind != "review")
+        found = list(db.session.scalars(stmt))
+        for n in found:
+            db.session.expunge(n)
+        return found
+
+
+def follow(client: FlaskClient, notification: Notification) -> str:
+    """Open a notification as its user would: it becomes read and leads to a page that works."""
+    response = client.post(f"/notifications/{notification.id}/open")
+    assert response.status_code == 302 and response.location == notification.link
+    page = client.get(notification.link)
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+@pytest.fixture
+def sides(make: Factory) -> dict:
+    enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    return {
+        "enterprise": enterprise,
+        "university": university,
+        "bureau": make.bureau(),
+        "need": make.posting(enterprise, RD, **NEED),
+        "outcome": make.posting(university, RO, **OUTCOME),
+    }
+
+
+def test_each_event_notifies_the_other_side_with_a_working_link(
+    app: Flask, client: FlaskClient, make: Factory, sides: dict
+) -> None:
+    enterprise, university = sides["enterprise"], sides["university"]
+    pairing = make.pairing(university, sides["need"], own_id=sides["outcome"])
+    interest = notes(app, enterprise)[-1]
+    assert (
+        interest.kind == "interest" and NEED["title"] in interest.title and "表达了合作意向" in interest.title
+    )
+    login(client, enterprise)
+    assert "接受，开始对接" in follow(client, interest)
+    assert notes(app, enterprise)[-1].read_at is not None
+
+    client.post(f"/pairings/{pairing}/accept")
+    answer = notes(app, university)[-1]
+    assert answer.kind == "answer" and "接受了" in answer.title
+    client.post(f"/pairings/{pairing}/messages", data={"text": "请问何时方便到厂里看设备？"})
+    login(client, university)
+    message = notes(app, university)[-1]
+    assert message.kind == "message" and message.body == "请问何时方便到厂里看设备？"
+    assert "请问何时方便" in follow(client, message)
+    client.post(f"/pairings/{pairing}/advance", data={"to": "negotiating"})
+    progress = notes(app, enterprise)[-1]
+    assert progress.kind == "progress" and "洽谈中" in progress.title
+
+    login(client, sides["bureau"])
+    client.post(f"/pairings/{pairing}/nudge", data={"note": "请更新进展"})
+    for side in (enterprise, university):
+        assert notes(app, side)[-1].kind == "nudge"
+    assert notes(app, sides["bureau"]) == []  # the actor is not told of their own step
+
+
+def test_a_decline_tells_the_reason(app: Flask, make: Factory, sides: dict) -> None:
+    make.pairing(sides["university"], sides["need"], PairingState.DECLINED)
+    told = notes(app, sides["university"])[-1]
+    assert "婉拒" in told.title and "成本不合适" in told.body
+
+
+def test_review_decisions_and_strong_proposals_are_notified(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    make.posting(enterprise, RD, **NEED)
+    returned = make.posting(university, RO, postings.PostingStatus.RETURNED, title="待完善的成果")
+    assert "退回修改" in notes(app, university, besides_review=False)[-1].title
+    make.posting(university, RO, **OUTCOME)  # published: matches the enterprise's need strongly
+    published = [n for n in notes(app, university, besides_review=False) if n.kind == "review"][-1]
+    assert "已审核通过并发布" in published.title and "高匹配" in (published.body or "")
+    proposal = [n for n in notes(app, enterprise) if n.kind == "proposal"]
+    assert proposal and OUTCOME["title"] in proposal[0].title and "匹配度" in proposal[0].title
+    login(client, enterprise)
+    assert OUTCOME["title"] in follow(client, proposal[0])
+    login(client, university)
+    assert "请补充技术指标" in follow(
+        client,
+        next(n for n in notes(app, university, besides_review=False) if n.link.endswith(f"/{returned}")),
+    )
+
+
+def test_expiring_postings_are_reminded_once_and_renewable(
+    app: Flask, client: FlaskClient, runner: object, make: Factory
+) -> None:
+    owner = make.user()
+    posting = make.posting(
+        owner,
+        RD,
+        valid_until=date.today() + timedelta(days=7),
+        **{k: NEED[k] for k in ("title", "description")},
+    )
+    result = runner.invoke(args=["send-digests"])  # type: ignore[attr-defined]
+    assert result.exit_code == 0 and "到期提醒 1 条" in result.output and "未配置邮件" in result.output
+    runner.invoke(args=["send-digests"])  # type: ignore[attr-defined]
+    expiring = [n for n in notes(app, owner) if n.kind == "expiring"]
+    assert len(expiring) == 1 and "到期" in expiring[0].title
+    login(client, owner)
+    assert "有效期延长半年" in follow(client, expiring[0])
+    client.post(f"/postings/{posting}/renew")
+    with app.app_context():
+        assert db.session.get(Posting, posting).valid_until > date.today() + timedelta(days=150)
+
+
+def test_header_shows_the_unread_count_and_mark_all_read(
+    app: Flask, client: FlaskClient, make: Factory, sides: dict
+) -> None:
+    make.pairing(sides["university"], sides["need"])
+    login(client, sides["enterprise"])
+    home = client.get("/home").get_data(as_text=True)
+    assert 'class="badge"' in home and ">1<" in home
+    assert "表达了合作意向" in client.get("/notifications/?unread=1").get_data(as_text=True)
+    client.post("/notifications/read-all")
+    assert "没有未读通知" in client.get("/notifications/?unread=1").get_data(as_text=True)
+    someone_elses = notes(app, sides["university"])
+    if someone_elses:
+        assert client.post(f"/notifications/{someone_elses[0].id}/open").status_code == 404
+
+
+def test_without_smtp_nothing_breaks_and_nothing_is_lost(
+    app: Flask, runner: object, make: Factory, sides: dict
+) -> None:
+    make.pairing(sides["university"], sides["need"])
+    assert [n.kind for n in notes(app, sides["enterprise"])] == ["proposal", "interest"]
+    result = runner.invoke(args=["send-digests"])  # type: ignore[attr-defined]
+    assert result.exit_code == 0 and "未配置邮件" in result.output
+    assert all(n.emailed_at is None for n in notes(app, sides["enterprise"]))  # kept, for the platform
+
+
+def test_daily_digest_through_a_real_smtp_server(mail_app: Flask, smtp: tuple[Inbox, int]) -> None:
+    inbox, _ = smtp
+    make = Factory(mail_app)
+    enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    make.pairing(university, need)
+    other = make.posting(
+        enterprise, RD, title="第二条需求", description="另一条研发需求，描述足够具体，超过二十个字。"
+    )
+    make.pairing(university, other)
+    assert inbox.messages == []  # daily is the default: nothing mailed yet
+    result = mail_app.test_cli_runner().invoke(args=["send-digests"])
+    assert result.exit_code == 0 and "每日汇总邮件 1 封" in result.output, result.output
+    [digest] = inbox.wait_for(1)
+    text = body(digest)
+    assert digest["To"] == enterprise and "今日通知（4 条）" in digest["Subject"]  # 2 published, 2 interests
+    assert NEED["title"] in text and "第二条需求" in text and "https://zjtx.example.cn/pairings/" in text
+    mail_app.test_cli_runner().invoke(args=["send-digests"])
+    assert len(inbox.wait_for(2, timeout=0.5)) == 1  # nothing twice
+
+
+def test_immediate_mail_and_a_failing_server(mail_app: Flask, smtp: tuple[Inbox, int], db_path: Path) -> None:
+    inbox, _ = smtp
+    make = Factory(mail_app)
+    enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    with mail_app.app_context():
+        accounts.set_email_mode(accounts.find_user_by_email(enterprise), EmailMode.IMMEDIATE)
+        db.session.commit()
+    need = make.posting(enterprise, RD, **NEED)
+    make.pairing(university, need)
+    mails = [m for m in inbox.wait_for(2) if "表达了合作意向" in m["Subject"]]
+    assert len(mails) == 1 and mails[0]["To"] == enterprise
+    assert "https://zjtx.example.cn/pairings/" in body(mails[0])
+    before = len(inbox.messages)
+
+    # A mail server that is down: the user's action still succeeds; the mail waits for the next run.
+    broken = create_app(
+        app_config(
+            db_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), BASE_URL="https://x.cn", MAIL_TIMEOUT=1
+        )
+    )
+    other = Factory(broken)
+    second = other.posting(
+        enterprise, RD, title="第三条需求", description="又一条研发需求，描述足够具体，超过二十个字。"
+    )
+    other.pairing(university, second)
+    with broken.app_context():
+        notifications.run(db.engine)  # whatever an after-commit run had to leave to the next one
+        notifications.deliver_immediate()  # the server is down: it raises nothing, sends nothing
+        waiting = db.session.scalars(
+            select(Notification).where(Notification.emailed_at.is_(None), Notification.kind == "interest")
+        ).all()
+        assert [n.mail_attempts for n in waiting if "第三条需求" in n.title] in ([1], [2])  # kept, not mailed
+        db.engine.dispose()
+    assert not any("第三条需求" in m["Subject"] for m in inbox.messages)
+    result = mail_app.test_cli_runner().invoke(args=["send-digests"])
+    assert result.exit_code == 0
+    assert any("第三条需求" in m["Subject"] for m in inbox.wait_for(before + 1))
+
+
+def test_notifications_are_made_once_even_if_the_consumer_runs_again(
+    app: Flask, make: Factory, sides: dict
+) -> None:
+    make.pairing(sides["university"], sides["need"])
+    with app.app_context():
+        assert notifications.run(db.engine) == 0
+    assert [n.kind for n in notes(app, sides["enterprise"])] == ["proposal", "interest"]
+
+
+def test_a_colleague_of_the_actor_is_told_too(app: Flask, make: Factory, sides: dict) -> None:
+    colleague = make.user(make.org_of(sides["enterprise"]))
+    pairing = make.pairing(sides["university"], sides["need"])
+    with app.app_context():
+        p = pairings.existing(db.session.get(Posting, sides["need"]), make.org_of(sides["university"]))
+        assert p is not None and p.id == pairing
+        user = db.session.scalar(select(User).where(User.email == sides["university"]))
+        pairings.post_message(p, "补充一点资料。", actor=user)
+        db.session.commit()
+    assert [n.kind for n in notes(app, colleague)] == ["interest", "message"]
