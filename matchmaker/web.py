@@ -12,7 +12,7 @@ from flask import abort, current_app, has_request_context, redirect, request, se
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
-from werkzeug.routing import BaseConverter, IntegerConverter, Map, ValidationError
+from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 from werkzeug.wrappers import Response
 
 from matchmaker import policy
@@ -119,11 +119,13 @@ def paginate(stmt: Select[Any]) -> Pagination:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:…>`` that only matches ids the database can hold (a huge id is a 404, not a 500)."""
+    """``<int:…>`` for ids: one larger than the database can hold becomes 0, which no row has, so
+    it is a 404 like any other missing id (not a 500, and not werkzeug's refusal to match, which
+    answers 405 for a POST to a path that also takes GET)."""
 
-    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0
 
 
 def site_path(endpoint: str, **values: Any) -> str:

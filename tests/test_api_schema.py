@@ -30,10 +30,11 @@ def api_world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> It
     make = Factory(app)
     enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
     for n in range(3):
-        make.posting(
+        need = make.posting(
             enterprise, PostingKind.RD_NEED, title=f"数控机床主轴热变形补偿{n}", tech_field="先进制造"
         )
         make.posting(university, PostingKind.RESEARCH_OUTCOME, title=f"机床热误差建模与补偿技术{n}")
+        make.pairing(university, need)  # interest for the token's holder to answer, and notifications
     make.posting(enterprise, PostingKind.SUPPLY_NEED, PostingStatus.DRAFT)
     yield app, make.token(enterprise)
     with app.app_context():
@@ -65,6 +66,16 @@ OPERATIONS = [
     ("/postings/{posting_id}/matches", "GET"),
     ("/vocabularies", "GET"),
     ("/openapi.json", "GET"),
+    ("/pairings", "GET"),
+    ("/pairings", "POST"),
+    ("/pairings/{pairing_id}", "GET"),
+    ("/pairings/{pairing_id}/accept", "POST"),
+    ("/pairings/{pairing_id}/decline", "POST"),
+    ("/pairings/{pairing_id}/advance", "POST"),
+    ("/pairings/{pairing_id}/messages", "GET"),
+    ("/pairings/{pairing_id}/messages", "POST"),
+    ("/notifications", "GET"),
+    ("/notifications/{notification_id}/read", "POST"),
 ]
 
 

@@ -12,8 +12,11 @@ from typing import Any
 from matchmaker.api.inputs import MAX_KEYWORD_LENGTH, MAX_MATCHES, MAX_PER_PAGE, term_names
 from matchmaker.models import (
     CooperationMode,
+    DeclineReason,
     IPStatus,
     Maturity,
+    Notification,
+    PairingState,
     PostingKind,
     PostingStatus,
     TechField,
@@ -79,6 +82,381 @@ def _integer_param(name: str, where: str, description: str, maximum: int, defaul
 
 
 POSTING_ID = _integer_param("posting_id", "path", "信息编号。", MAX_ID)
+PAIRING_ID = _integer_param("pairing_id", "path", "对接编号。", MAX_ID)
+NOTIFICATION_ID = _integer_param("notification_id", "path", "通知编号。", MAX_ID)
+PAGING = [
+    _integer_param("page", "query", "页码。", MAX_PAGE, 1),
+    _integer_param("per_page", "query", "每页条数。", MAX_PER_PAGE, 20),
+]
+
+
+def _body(schema: dict[str, Any], *, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _step(operation_id: str, summary: str, description: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    """One step of a pairing (accept, decline, advance): the pairing as it is afterwards."""
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "parameters": [PAIRING_ID],
+        "responses": {
+            "200": _ok("这一步之后的对接。", "PairingDetail"),
+            "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+            "403": _error("调用者不能走这一步（如回应自己发出的意向）。"),
+            "404": _error("对接不存在，或调用者无权查看。"),
+            "409": _error("当前状态下不能走这一步，或对方/同事刚刚已经操作过。"),
+            "422": _error("内容未通过校验，errors 中说明。"),
+            **COMMON_ERRORS,
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+def _pipeline_paths() -> dict[str, Any]:
+    """Pairings (合作意向 → 对接 → 洽谈 → 签约) and notifications."""
+    return {
+        "/pairings": {
+            "get": {
+                "operationId": "listPairings",
+                "summary": "列出对接",
+                "description": "调用者本单位发出和收到的对接（主管部门：全部），按最近动态倒序。",
+                "parameters": [
+                    {
+                        "name": "state",
+                        "in": "query",
+                        "description": "对接状态。",
+                        "schema": _codes(PairingState),
+                    },
+                    {
+                        "name": "role",
+                        "in": "query",
+                        "description": "sent=本单位发出的意向，received=本单位收到的意向（主管部门不适用）。",
+                        "schema": {"type": "string", "enum": ["sent", "received"]},
+                    },
+                    *PAGING,
+                ],
+                "responses": {
+                    "200": _ok("一页对接。", "PairingPage"),
+                    "400": _error("参数有误，errors 中逐项说明。"),
+                    **COMMON_ERRORS,
+                },
+            },
+            "post": {
+                "operationId": "createPairing",
+                "summary": "表达合作意向",
+                "description": (
+                    "对调用者可见的、其他单位已发布且未过期的信息表达合作意向，可附上本单位一条已发布的信息"
+                    "（如“我们的成果 X 能解决贵司的需求”）。调用者单位须已通过认证；同一单位对同一条信息只能表达一次。"
+                    "对方接受前，双方都看不到对方的联系方式。"
+                ),
+                "requestBody": _body({"$ref": "#/components/schemas/PairingInput"}),
+                "responses": {
+                    "201": _ok("已发送；Location 头为新对接的地址。", "PairingDetail"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error(
+                        "调用者不能对这条信息表达意向（本单位的信息、主管部门账号、单位未认证、信息未发布或已过期）。"
+                    ),
+                    "422": _error(
+                        "内容未通过校验（信息不存在、附带的不是本单位已发布的信息、已表达过意向、留言为空或过长）。"
+                    ),
+                    **COMMON_ERRORS,
+                },
+            },
+        },
+        "/pairings/{pairing_id}": {
+            "get": {
+                "operationId": "getPairing",
+                "summary": "查看一次对接",
+                "description": "状态、双方、进展记录；对方接受后才有联系方式（contacts）和对方提供的保密信息。",
+                "parameters": [PAIRING_ID],
+                "responses": {
+                    "200": _ok("对接详情。", "PairingDetail"),
+                    "400": _error("带了不支持的参数。"),
+                    "404": _error("对接不存在，或调用者不是对接双方或主管部门。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/pairings/{pairing_id}/accept": {
+            "post": _step(
+                "acceptPairing",
+                "接受合作意向",
+                "只有收到意向的一方可以接受；接受后双方可以看到彼此的联系方式。"
+                "share_confidential=true 时同时向对方提供本信息的保密内容。请求体可省略。",
+                _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"share_confidential": {"type": "boolean", "default": False}},
+                    },
+                    required=False,
+                ),
+            )
+        },
+        "/pairings/{pairing_id}/decline": {
+            "post": _step(
+                "declinePairing",
+                "婉拒合作意向",
+                "只有收到意向的一方可以婉拒，须给出原因；对方会看到原因。婉拒后这两方不会再被互相推荐。",
+                _body({"$ref": "#/components/schemas/DeclineInput"}),
+            )
+        },
+        "/pairings/{pairing_id}/advance": {
+            "post": _step(
+                "advancePairing",
+                "更新对接进展",
+                "contacted=接受（同 accept，仅收到意向的一方）；negotiating=进入洽谈（从已对接）；"
+                "signed=已签约、failed=未成功（从已对接或洽谈中，failed 须写 reason）。对接双方和主管部门可以操作。",
+                _body({"$ref": "#/components/schemas/AdvanceInput"}),
+            )
+        },
+        "/pairings/{pairing_id}/messages": {
+            "get": {
+                "operationId": "listPairingMessages",
+                "summary": "对接中的消息",
+                "description": "按时间顺序；调用者是对接一方时，同时标为已读。",
+                "parameters": [PAIRING_ID],
+                "responses": {
+                    "200": _ok("全部消息。", "PairingMessages"),
+                    "400": _error("带了不支持的参数。"),
+                    "404": _error("对接不存在，或调用者无权查看。"),
+                    **COMMON_ERRORS,
+                },
+            },
+            "post": {
+                "operationId": "postPairingMessage",
+                "summary": "发送消息",
+                "description": "纯文本，最多 2000 字；只有对接双方可以发送，对方婉拒后不能再发。",
+                "parameters": [PAIRING_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["text"],
+                        "additionalProperties": False,
+                        "properties": {"text": {"type": "string", "maxLength": 2000}},
+                    }
+                ),
+                "responses": {
+                    "201": _ok("已发送的消息。", "PairingMessage"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error("调用者不是对接双方。"),
+                    "404": _error("对接不存在，或调用者无权查看。"),
+                    "409": _error("对方已婉拒，不能再发消息。"),
+                    "422": _error("消息为空或过长。"),
+                    **COMMON_ERRORS,
+                },
+            },
+        },
+        "/notifications": {
+            "get": {
+                "operationId": "listNotifications",
+                "summary": "我的通知",
+                "description": "调用者本人的通知，新的在前。",
+                "parameters": [
+                    {
+                        "name": "unread",
+                        "in": "query",
+                        "description": "1=只看未读。",
+                        "schema": {"type": "string", "enum": ["0", "1"]},
+                    },
+                    *PAGING,
+                ],
+                "responses": {
+                    "200": _ok("一页通知。", "NotificationPage"),
+                    "400": _error("参数有误。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/notifications/{notification_id}/read": {
+            "post": {
+                "operationId": "readNotification",
+                "summary": "标为已读",
+                "parameters": [NOTIFICATION_ID],
+                "responses": {
+                    "200": _ok("该通知。", "Notification"),
+                    "404": _error("通知不存在，或不是调用者的。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+    }
+
+
+def _pipeline_schemas() -> dict[str, Any]:
+    date_time = {"type": "string", "format": "date-time"}
+    nullable_time = {**date_time, "nullable": True}
+    org = {"$ref": "#/components/schemas/Organization"}
+    summary = {"$ref": "#/components/schemas/PostingSummary"}
+    pairing_properties: dict[str, Any] = {
+        "id": {"type": "integer"},
+        "state": _codes(PairingState),
+        "state_label": {"type": "string"},
+        "by_bureau": {"type": "boolean", "description": "由主管部门牵线。"},
+        "target_posting": summary,
+        "own_posting": {**summary, "nullable": True},
+        "initiator": org,
+        "receiver": org,
+        "message": {"type": "string"},
+        "decline_reason": _codes(DeclineReason, nullable=True),
+        "decline_note": {"type": "string", "nullable": True},
+        "fail_reason": {"type": "string", "nullable": True},
+        "created_at": date_time,
+        "answered_at": nullable_time,
+        "last_activity_at": date_time,
+        "closed_at": nullable_time,
+        "url": {"type": "string"},
+    }
+    contact = {
+        "type": "object",
+        "required": ["organization", "contact_name", "contact_phone"],
+        "properties": {
+            "organization": org,
+            "contact_name": {"type": "string", "nullable": True},
+            "contact_phone": {"type": "string", "nullable": True},
+        },
+    }
+    message = {
+        "type": "object",
+        "required": ["id", "author", "text", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "author": {
+                "type": "object",
+                "required": ["name", "organization"],
+                "properties": {"name": {"type": "string"}, "organization": org},
+            },
+            "text": {"type": "string"},
+            "created_at": date_time,
+        },
+    }
+    notification = {
+        "type": "object",
+        "required": ["id", "kind", "title", "link", "created_at", "read"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "enum": list(Notification.KINDS)},
+            "title": {"type": "string"},
+            "body": {"type": "string", "nullable": True},
+            "link": {"type": "string", "description": "站内路径。"},
+            "created_at": date_time,
+            "read": {"type": "boolean"},
+        },
+    }
+
+    def page_of(ref: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["items", "page", "per_page", "total"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{ref}"}},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "total": {"type": "integer"},
+            },
+        }
+
+    return {
+        "Pairing": {"type": "object", "required": list(pairing_properties), "properties": pairing_properties},
+        "PairingDetail": {
+            "type": "object",
+            "required": [*pairing_properties, "history", "contacts"],
+            "properties": {
+                **pairing_properties,
+                "history": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["at", "action", "label"],
+                        "properties": {
+                            "at": date_time,
+                            "action": {"type": "string"},
+                            "label": {"type": "string"},
+                            "actor": {
+                                "type": "object",
+                                "nullable": True,
+                                "properties": {"name": {"type": "string"}, "organization": org},
+                            },
+                            "note": {"type": "string", "nullable": True},
+                        },
+                    },
+                },
+                "contacts": {
+                    "type": "array",
+                    "nullable": True,
+                    "items": contact,
+                    "description": "对方接受后才有：双方的联系人和电话；之前为 null。",
+                },
+                "shared_confidential": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "posting_id": {"type": "integer"},
+                            "confidential_detail": {"type": "string"},
+                        },
+                    },
+                    "description": "接受后，双方选择提供给对方的保密信息。",
+                },
+            },
+        },
+        "PairingPage": page_of("Pairing"),
+        "PairingInput": {
+            "type": "object",
+            "required": ["target_posting_id", "message"],
+            "additionalProperties": False,
+            "properties": {
+                "target_posting_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                "own_posting_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "nullable": True},
+                "message": {"type": "string", "maxLength": 1000, "description": "想对对方说的话（必填）。"},
+                "share_confidential": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "对方接受后，向对方提供所附信息的保密内容。",
+                },
+            },
+        },
+        "DeclineInput": {
+            "type": "object",
+            "required": ["reason"],
+            "additionalProperties": False,
+            "properties": {
+                "reason": _codes(DeclineReason),
+                "note": {
+                    "type": "string",
+                    "maxLength": 1000,
+                    "nullable": True,
+                    "description": "补充说明（对方可见）。",
+                },
+            },
+        },
+        "AdvanceInput": {
+            "type": "object",
+            "required": ["to"],
+            "additionalProperties": False,
+            "properties": {
+                "to": {"type": "string", "enum": ["contacted", "negotiating", "signed", "failed"]},
+                "reason": {
+                    "type": "string",
+                    "maxLength": 1000,
+                    "nullable": True,
+                    "description": "failed 时必填。",
+                },
+            },
+        },
+        "PairingMessage": message,
+        "PairingMessages": {
+            "type": "object",
+            "required": ["pairing_id", "items"],
+            "properties": {"pairing_id": {"type": "integer"}, "items": {"type": "array", "items": message}},
+        },
+        "Notification": notification,
+        "NotificationPage": page_of("Notification"),
+    }
 
 
 def spec() -> dict[str, Any]:
@@ -205,6 +583,7 @@ def spec() -> dict[str, Any]:
                     },
                 }
             },
+            **_pipeline_paths(),
             "/vocabularies": {
                 "get": {
                     "operationId": "getVocabularies",
@@ -241,7 +620,7 @@ def spec() -> dict[str, Any]:
                     "description": "在“我的账号 → API 访问令牌”创建的令牌，形如 mm_…",
                 }
             },
-            "schemas": _schemas(active_fields, active_towns),
+            "schemas": {**_schemas(active_fields, active_towns), **_pipeline_schemas()},
         },
     }
 
