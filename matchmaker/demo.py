@@ -12,10 +12,13 @@ from matchmaker import creditcode
 from matchmaker.extensions import db
 from matchmaker.models import (
     CloseReason,
+    DeclineReason,
     IPStatus,
     Maturity,
     Organization,
     OrgType,
+    PairingState,
+    Posting,
     PostingKind,
     TechField,
     Town,
@@ -23,7 +26,7 @@ from matchmaker.models import (
     Visibility,
 )
 from matchmaker.models.journal import record
-from matchmaker.services import accounts, postings
+from matchmaker.services import accounts, pairings, postings
 
 DEMO_PASSWORD = "demo12345"
 BUREAU_EMAIL = "gxj@demo-baoying.cn"
@@ -414,6 +417,94 @@ POSTINGS = [
     ),
 ]
 
+
+@dataclass(frozen=True)
+class DemoPairing:
+    """An interest shown by ``by`` (an organisation key, or the bureau introducing ``own``) in the
+    posting titled ``target``, then moved to ``state`` with the conversation in ``messages``
+    (alternating, the answering side first)."""
+
+    by: str
+    target: str
+    own: str | None
+    state: PairingState
+    message: str
+    messages: tuple[str, ...] = ()
+    reason: DeclineReason | None = None
+    note: str | None = None
+    introduced: bool = False
+
+
+PAIRINGS = [
+    DemoPairing(
+        "daxue",
+        "箱式变电站温升在线监测与故障预警",
+        "基于无线测温的电力设备状态监测系统",
+        PairingState.SIGNED,
+        "我校的无线测温监测系统已在多个配电房运行，测温精度和预警模型可以满足贵司的指标，希望合作开发。",
+        (
+            "能否先在我们厂的两台箱变上试装一个月？",
+            "可以，下周二带设备过来，预计半天装完。",
+            "试装数据很好，合同草稿已发您邮箱，请看看技术附件。",
+            "已确认，双方盖章后寄回。",
+        ),
+        note="签订技术开发合同，首期合同额28万元。",
+    ),
+    DemoPairing(
+        "daxue",
+        "数控机床主轴热变形补偿",
+        "机床热误差建模与补偿技术",
+        PairingState.NEGOTIATING,
+        "我们的热误差建模方法实测可减少七成热变形误差，可嵌入贵司使用的数控系统。",
+        (
+            "我们主要是立式加工中心，想先了解需要布置几个温度测点。",
+            "一般8到12个，我们可以先做一次现场测试来优化测点。",
+            "好的，价格和知识产权归属想当面谈一次。",
+        ),
+    ),
+    DemoPairing(
+        "nongke",
+        "鲜切荷藕褐变控制与保鲜技术",
+        "鲜切果蔬天然抗褐变保鲜剂",
+        PairingState.CONTACTED,
+        "我院的植物源抗褐变保鲜剂不含亚硫酸盐，在鲜切藕片上冷藏货架期已做到18天，成本可控。",
+        ("请寄两公斤样品，我们在生产线上做对比试验。",),
+    ),
+    DemoPairing(
+        "daxue",
+        "锂电池隔膜陶瓷涂覆均匀性提升",
+        "高速涂布在线面密度检测与闭环控制",
+        PairingState.INTERESTED,
+        "我们的在线面密度检测与闭环控制已在80m/min涂布线上把波动控制在±2.5%，希望了解贵司的设备情况。",
+    ),
+    DemoPairing(
+        "yanjiuyuan",
+        "箱式变电站温升在线监测与故障预警",
+        "工业互联网设备数据采集网关",
+        PairingState.DECLINED,
+        "我院的数据采集网关可以把箱变监测数据接入县电力物联网平台。",
+        reason=DeclineReason.HAS_PARTNER,
+        note="已与江淮理工大学合作开发，数据接入时再联系贵院。",
+    ),
+    DemoPairing(
+        "yanjiuyuan",
+        "锂电池隔膜陶瓷涂覆均匀性提升",
+        "工业互联网设备数据采集网关",
+        PairingState.FAILED,
+        "可以用我们的网关采集涂布线工艺数据，为均匀性分析提供基础。",
+        ("请报一个涂布线20个点位的整体方案价格。", "方案和报价已上传，请查收。"),
+        note="报价超出预算，企业决定先用现有设备改造。",
+    ),
+    DemoPairing(
+        "yanjiuyuan",
+        "承接精密零部件五轴加工",
+        "协作机器人柔性上下料工作站",
+        PairingState.INTERESTED,
+        "宝应智能制造研究院的协作机器人上下料工作站适合多品种小批量加工，可提升贵司五轴加工中心的开机率，建议双方对接。",
+        introduced=True,
+    ),
+]
+
 RETURN_REASON = "描述过于笼统：请补充现有藕渣成分、目标产品用途和期望得率的依据，便于高校院所评估。"
 
 
@@ -435,6 +526,7 @@ class DemoReport:
     reused: list[str] = field(default_factory=list)  # existing organisations a demo user joined
     skipped: list[str] = field(default_factory=list)  # left alone, and why
     postings: int = 0
+    pairings: int = 0
 
     @property
     def wrote_anything(self) -> bool:
@@ -518,6 +610,37 @@ def _create_posting(spec: DemoPosting, author: User, bureau: User, index: int) -
             )
 
 
+def _create_pairing(spec: DemoPairing, users: dict[str, User], bureau: User) -> bool:
+    """One demo pairing through the pipeline's services, as its people would have moved it."""
+    by = users.get(spec.by)
+    target = db.session.scalar(select(Posting).where(Posting.title == spec.target))
+    own = db.session.scalar(select(Posting).where(Posting.title == spec.own)) if spec.own else None
+    if by is None or target is None:
+        return False
+    answerer = db.session.scalars(
+        select(User).where(User.organization_id == target.organization_id).order_by(User.id)
+    ).first()
+    if answerer is None:
+        return False
+    if spec.introduced and own is not None:
+        pairing = pairings.introduce(target, own, spec.message, actor=bureau)
+    else:
+        pairing = pairings.express_interest(target, spec.message, actor=by, own_posting=own)
+    if spec.state is PairingState.DECLINED:
+        pairings.decline(pairing, spec.reason or DeclineReason.OTHER, spec.note, actor=answerer)
+        return True
+    if spec.state is PairingState.INTERESTED:
+        return True
+    pairings.accept(pairing, actor=answerer, share_confidential=True)
+    for n, text in enumerate(spec.messages):
+        pairings.post_message(pairing, text, actor=by if n % 2 else answerer)
+    if spec.state is not PairingState.CONTACTED:
+        pairings.advance(pairing, PairingState.NEGOTIATING, actor=by)
+    if spec.state in (PairingState.SIGNED, PairingState.FAILED):
+        pairings.advance(pairing, spec.state, spec.note, actor=answerer)
+    return True
+
+
 def logins() -> list[tuple[str, str]]:
     """(e-mail, description) of the demo accounts, for the command's output."""
     return [
@@ -538,4 +661,7 @@ def load_demo_data() -> DemoReport:
         if author is not None and author.organization.name in report.created:
             _create_posting(spec, author, bureau, index)
             report.postings += 1
+    if report.postings:  # a living pipeline, only beside the demo postings written just now
+        for pairing in PAIRINGS:
+            report.pairings += _create_pairing(pairing, users, bureau)
     return report

@@ -10,7 +10,20 @@ from sqlalchemy import func, select
 
 from matchmaker import create_app
 from matchmaker.extensions import db
-from matchmaker.models import Organization, OrgStatus, OrgType, Posting, PostingStatus, TechField, Town, User
+from matchmaker.models import (
+    Notification,
+    Organization,
+    OrgStatus,
+    OrgType,
+    Pairing,
+    PairingMessage,
+    PairingState,
+    Posting,
+    PostingStatus,
+    TechField,
+    Town,
+    User,
+)
 from tests.conftest import app_config
 
 
@@ -123,8 +136,13 @@ def test_demo_data_is_clickable_and_idempotent(app: Flask, runner: FlaskCliRunne
             )
         )
         kinds = db.session.scalar(select(func.count(func.distinct(Posting.kind))))
+        pairing_states = set(db.session.scalars(select(Pairing.state).distinct()))
+        introduced = db.session.scalar(select(func.count()).select_from(Pairing).where(Pairing.by_bureau))
+        messages = db.session.scalar(select(func.count()).select_from(PairingMessage))
+        notified = db.session.scalar(select(func.count()).select_from(Notification))
     assert sum(by_status.values()) >= 20 and kinds == 4 and towns >= 3
     assert set(by_status) == set(PostingStatus)  # postings in every state
+    assert pairing_states == set(PairingState) and introduced and messages and notified  # a living pipeline
     again = runner.invoke(args=["demo-data"])
     assert again.exit_code == 0 and "本次没有写入任何内容" in again.output
     with app.app_context():

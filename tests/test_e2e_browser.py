@@ -160,7 +160,72 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
     page.goto(f"{base}/postings/rd-need/?q=绕组")
     page.click("text=曹甸镇电机绕组自动化改造")
     assert "年产5万台" in page.content()
-    assert "登录后查看" in page.content()
+    assert "并表达合作意向" in page.content()  # contacts: after an accepted interest
+
+
+def test_a_proposal_becomes_a_conversation(page, live: tuple[str, Factory], tmp_path: Path) -> None:
+    """A university user sees a need proposed for its outcome → expresses interest → the enterprise
+    accepts → they exchange a message → both see it, and each other's contacts."""
+    from matchmaker.models import OrgType, PostingKind
+
+    base, make = live
+    enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    make.posting(
+        enterprise,
+        PostingKind.RD_NEED,
+        title="箱式变电站温升在线监测",
+        description="现有箱变仅靠温控器报警，希望开发无线测温在线监测系统，测温精度±1℃，故障预警准确率90%以上。",
+        keywords=["在线监测", "无线测温", "箱式变电站"],
+        contact_name="陈经理",
+        contact_phone="13805250001",
+    )
+    make.posting(
+        university,
+        PostingKind.RESEARCH_OUTCOME,
+        title="变电设备无线测温与故障预警技术",
+        description="面向箱式变电站和开关柜的无线测温传感与故障预警算法，测温精度±0.5℃，已在多座变电站应用。",
+        keywords=["无线测温", "故障预警", "变电站"],
+        contact_name="刘老师",
+        contact_phone="0514-87970001",
+    )
+
+    login(page, base, university)
+    page.goto(f"{base}/matches")  # 为我推荐
+    page.click("text=表达合作意向")
+    page.fill("#message", "我们的无线测温技术精度±0.5℃，可以满足贵司的指标，希望合作开发。")
+    assert "变电设备无线测温与故障预警技术" in page.inner_text("#own_posting")  # attached already
+    page.click("button:has-text('发送合作意向')")
+    page.wait_for_selector("text=已向对方表达合作意向")
+    pairing_url = page.url
+    assert "13805250001" not in page.content()
+    logout(page)
+
+    login(page, base, enterprise)
+    page.click("nav >> a:has-text('通知')")
+    page.click("button:has-text('查看')")
+    page.wait_for_url(pairing_url)
+    assert "希望合作开发" in page.content() and "共同关键词" in page.content()
+    page.click("button:has-text('接受，开始对接')")
+    page.wait_for_selector("text=双方现在可以看到彼此的联系方式")
+    assert "0514-87970001" in page.content()
+    page.fill("#text", "欢迎！下周二能否来厂里看看设备？")
+    page.click("#messages button:has-text('发送')")
+    page.wait_for_selector("text=消息已发送")
+    logout(page)
+
+    login(page, base, university)
+    page.goto(pairing_url)
+    assert "欢迎！下周二能否来厂里看看设备？" in page.content() and "13805250001" in page.content()
+    page.fill("#text", "可以，周二上午九点到。")
+    page.click("#messages button:has-text('发送')")
+    page.wait_for_selector("text=消息已发送")
+    shoot(page, tmp_path, "pairing-desktop")
+    logout(page)
+
+    login(page, base, enterprise)
+    page.goto(pairing_url)
+    assert "可以，周二上午九点到。" in page.content()
+    assert "对方已读" in page.content()  # the university has read the enterprise's message
 
 
 PHONE = {"width": 390, "height": 844}
