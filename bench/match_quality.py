@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import Timer, bench_app, make_user, percentile, publish_many
+from bench.common import Timer, bench_app, make_user, outcome_title, percentile, publish_many
 from matchmaker.extensions import db
 from matchmaker.models import OrgType, PostingKind
 from matchmaker.postings import queries as posting_queries
@@ -64,7 +64,7 @@ def propose_for_needs(corpus: list[dict], needs: list[dict], *, limit: int = 10)
         bureau = make_user("评测主管部门", OrgType.BUREAU)
         items = (
             {
-                "title": r["title"][:120],
+                "title": outcome_title(r),
                 "description": r["abstract"],
                 "keywords": [k for k in r["keywords"] if k][: postings.MAX_KEYWORDS],
             }
