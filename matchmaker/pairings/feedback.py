@@ -25,7 +25,7 @@ from matchmaker.extensions import db
 from matchmaker.models import DeclineReason, Pairing, PairingState, Posting
 
 DEMOTING = (DeclineReason.TOO_EARLY, DeclineReason.COST, DeclineReason.APPROACH, DeclineReason.UNCLEAR)
-SIMILAR = 30  # pair strength from which another posting counts as "like" this one
+SIMILAR = 50  # pair strength from which another posting counts as "like" this one (bench.decline_feedback)
 REPEATS = 2  # declines for one reason before a candidate is shown lower
 PLACES = 3  # places down the list per decline from the REPEATS-th on
 
