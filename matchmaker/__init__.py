@@ -134,7 +134,8 @@ def _sqlite_for_web(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, objec
 def register_blueprints(app: Flask) -> None:
     from matchmaker.admin import imports as _admin_imports  # noqa: F401 - adds its routes to admin
     from matchmaker.admin.views import bp as admin_bp
-    from matchmaker.api import pipeline, views  # noqa: F401  (each adds its routes to the API blueprint)
+    from matchmaker.agreements.views import bp as agreements_bp
+    from matchmaker.api import agreements, pipeline, views  # noqa: F401  (each adds its routes to the API blueprint)
     from matchmaker.api.blueprint import bp as api_bp
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.lists.views import bp as lists_bp
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
         postings_bp,
         matches_bp,
         pairings_bp,
+        agreements_bp,
         notifications_bp,
         lists_bp,
         review_bp,

@@ -136,7 +136,7 @@ def demo_data_command(if_new: bool) -> None:
                 if report.reused
                 else ""
             )
-            + f"，信息 {report.postings} 条，对接 {report.pairings} 次。"
+            + f"，信息 {report.postings} 条，对接 {report.pairings} 次，协议 {report.agreements} 份。"
         )
     else:
         click.echo("演示数据已存在，本次没有写入任何内容。")

@@ -80,6 +80,10 @@ REQUEST_TIMEOUT = 25
 
 POSTINGS_PER_PAGE = 20
 
+# The plan's dashboard (协议与指标) is for bureau staff; True also shows a read-only version to
+# everyone (indicator counts, charts and the verified agreements behind them, without amounts).
+DASHBOARD_PUBLIC = False
+
 # A pairing with no activity for this many days counts as stalled on the bureau's funnel.
 PAIRING_STALL_DAYS = 14
 

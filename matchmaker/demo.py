@@ -11,22 +11,27 @@ from sqlalchemy import select
 from matchmaker import creditcode
 from matchmaker.extensions import db
 from matchmaker.models import (
+    AgreementType,
     CloseReason,
     DeclineReason,
     IPStatus,
     Maturity,
     Organization,
     OrgType,
+    Pairing,
     PairingState,
+    PartySide,
+    PartyType,
     Posting,
     PostingKind,
+    Registration,
     TechField,
     Town,
     User,
     Visibility,
 )
 from matchmaker.models.journal import record
-from matchmaker.services import accounts, pairings, postings
+from matchmaker.services import accounts, agreements, pairings, postings
 
 DEMO_PASSWORD = "demo12345"
 BUREAU_EMAIL = "gxj@demo-baoying.cn"
@@ -505,6 +510,163 @@ PAIRINGS = [
     ),
 ]
 
+
+@dataclass(frozen=True)
+class DemoAgreement:
+    """An agreement between demo organisations (keys: the first buys, the rest sell), recorded by
+    ``by`` and taken to ``status``; ``pairing`` names the demo pairing it came from (its target)."""
+
+    by: str
+    parties: tuple[str, ...]
+    type: AgreementType
+    title: str
+    signed_on: date
+    status: str = "verified"
+    amount: int | None = None
+    tech: int | None = None
+    number: str | None = None
+    pairing: str | None = None
+    note: str | None = None
+
+
+A = AgreementType
+AGREEMENTS = [
+    DemoAgreement(
+        "dianqi",
+        ("dianqi", "daxue"),
+        A.TECH_DEV_COMMISSIONED,
+        "配电设备温升监测技术开发合同",
+        date(2023, 4, 18),
+        amount=35,
+        tech=30,
+        number="2023320100000118",
+    ),
+    DemoAgreement("shipin", ("shipin", "nongke"), A.IUR, "荷藕精深加工产学研合作框架协议", date(2023, 5, 10)),
+    DemoAgreement(
+        "shipin",
+        ("shipin", "nongke"),
+        A.TECH_SERVICE,
+        "鲜切藕片保鲜工艺技术服务合同",
+        date(2023, 7, 6),
+        amount=12,
+        tech=12,
+    ),
+    DemoAgreement(
+        "cailiao",
+        ("cailiao", "daxue"),
+        A.TECH_TRANSFER,
+        "隔膜涂覆在线检测专利转让合同",
+        date(2023, 9, 20),
+        amount=60,
+        tech=55,
+        number="2023320100000342",
+    ),
+    DemoAgreement(
+        "jixie",
+        ("dianqi", "jixie"),
+        A.NEW_PRODUCT,
+        "五轴加工中心热补偿数控系统推广应用",
+        date(2023, 11, 2),
+        amount=180,
+    ),
+    DemoAgreement(
+        "cailiao", ("cailiao",), A.INNOVATION_PLAN, "固态电解质膜中试企业重点技术创新计划", date(2023, 12, 15)
+    ),
+    DemoAgreement(
+        "dianqi",
+        ("dianqi", "yanjiuyuan"),
+        A.TECH_LICENSE,
+        "设备数据采集网关软件许可合同",
+        date(2024, 3, 12),
+        amount=20,
+        tech=20,
+    ),
+    DemoAgreement(
+        "jixie",
+        ("jixie", "daxue"),
+        A.TECH_DEV_COOPERATIVE,
+        "主轴热误差补偿联合开发合同",
+        date(2024, 6, 28),
+        amount=48,
+        tech=40,
+    ),
+    # The same contract, recorded again by 科技局: flagged, counted once.
+    DemoAgreement(
+        "kjj",
+        ("jixie", "daxue"),
+        A.TECH_DEV_COOPERATIVE,
+        "精工数控与江淮理工热误差补偿合作开发",
+        date(2024, 6, 28),
+        amount=48,
+        tech=40,
+    ),
+    DemoAgreement(
+        "cailiao",
+        ("cailiao", "yanjiuyuan"),
+        A.TECH_SERVICE,
+        "涂布线工艺数据采集技术服务",
+        date(2024, 8, 1),
+        amount=8,
+        status="deleted",
+        note="与线下合同重复录入",
+    ),
+    DemoAgreement(
+        "shipin",
+        ("shipin", "nongke"),
+        A.TECH_CONSULTING,
+        "藕渣膳食纤维提取工艺技术咨询",
+        date(2024, 10, 9),
+        amount=5,
+        status="returned",
+        note="请上传盖章后的合同扫描件，并补填技术交易额。",
+    ),
+    DemoAgreement(
+        "cailiao",
+        ("cailiao", "daxue"),
+        A.TECH_DEV_COMMISSIONED,
+        "高速涂布面密度闭环控制技术开发合同",
+        date(2025, 4, 22),
+        amount=75,
+        tech=70,
+    ),
+    DemoAgreement(
+        "jixie",
+        ("jixie", "yanjiuyuan"),
+        A.IUR,
+        "智能制造产学研合作协议",
+        date(2025, 6, 18),
+        status="confirmed",
+    ),
+    DemoAgreement(
+        "dianqi",
+        ("dianqi", "daxue"),
+        A.TECH_SERVICE,
+        "开关柜局放检测技术服务合同",
+        date(2025, 9, 3),
+        amount=15,
+        tech=15,
+        status="recorded",
+    ),
+    DemoAgreement(
+        "shipin",
+        ("shipin", "nongke"),
+        A.NEW_PRODUCT,
+        "天然抗褐变保鲜鲜切藕推广应用",
+        date(2025, 10, 20),
+        amount=60,
+    ),
+    DemoAgreement(
+        "dianqi",
+        ("dianqi", "daxue"),
+        A.TECH_DEV_COMMISSIONED,
+        "箱式变电站无线测温监测系统开发合同",
+        date.today(),
+        amount=28,
+        tech=25,
+        pairing="箱式变电站温升在线监测与故障预警",
+    ),
+]
+
 RETURN_REASON = "描述过于笼统：请补充现有藕渣成分、目标产品用途和期望得率的依据，便于高校院所评估。"
 
 
@@ -527,6 +689,7 @@ class DemoReport:
     skipped: list[str] = field(default_factory=list)  # left alone, and why
     postings: int = 0
     pairings: int = 0
+    agreements: int = 0
 
     @property
     def wrote_anything(self) -> bool:
@@ -641,6 +804,55 @@ def _create_pairing(spec: DemoPairing, users: dict[str, User], bureau: User) -> 
     return True
 
 
+def _create_agreement(spec: DemoAgreement, users: dict[str, User], bureau: User) -> bool:
+    """One demo agreement through the services, confirmed and verified as its status says."""
+    recorder = users.get(spec.by)
+    members = [users.get(key) for key in spec.parties]
+    if recorder is None or any(m is None for m in members):
+        return False
+    parties = [
+        agreements.PartyDetails(
+            PartySide.BUYER if n == 0 and len(members) > 1 else PartySide.SELLER,
+            m.organization.name,
+            PartyType.of(m.organization.type),
+            m.organization.credit_code,
+            m.organization,
+        )
+        for n, m in enumerate(members)
+        if m is not None
+    ]
+    if len(parties) == 1:
+        parties[0].side = PartySide.BUYER
+    pairing = None
+    if spec.pairing:
+        target = db.session.scalar(select(Posting).where(Posting.title == spec.pairing))
+        pairing = db.session.scalar(select(Pairing).where(Pairing.target_id == target.id)) if target else None
+    agreement = agreements.record_agreement(
+        agreements.AgreementDetails(
+            type=spec.type,
+            title=spec.title,
+            signed_on=spec.signed_on,
+            parties=parties,
+            contract_amount=Decimal(spec.amount) if spec.amount is not None else None,
+            tech_amount=Decimal(spec.tech) if spec.tech is not None else None,
+            registration=Registration.REGISTERED if spec.number else Registration.NOT_APPLIED,
+            registration_number=spec.number,
+        ),
+        actor=recorder,
+        pairing=pairing,
+    )
+    if spec.status != "recorded" and (confirmer_orgs := agreements.confirmers(agreement)):
+        confirmer = next(m for m in members if m is not None and m.organization_id in confirmer_orgs)
+        agreements.confirm_agreement(agreement, actor=confirmer)
+    if spec.status in ("verified", "deleted"):
+        agreements.verify_agreement(agreement, "演示：已核对合同扫描件。", actor=bureau)
+    if spec.status == "returned":
+        agreements.return_agreement(agreement, spec.note or "请补充材料。", actor=bureau)
+    if spec.status == "deleted":
+        agreements.delete_agreement(agreement, spec.note or "演示删除", actor=bureau)
+    return True
+
+
 def logins() -> list[tuple[str, str]]:
     """(e-mail, description) of the demo accounts, for the command's output."""
     return [
@@ -664,4 +876,7 @@ def load_demo_data() -> DemoReport:
     if report.postings:  # a living pipeline, only beside the demo postings written just now
         for pairing in PAIRINGS:
             report.pairings += _create_pairing(pairing, users, bureau)
+        users.setdefault("kjj", users.get("gxj"))  # type: ignore[arg-type]
+        for spec in AGREEMENTS:
+            report.agreements += _create_agreement(spec, users, bureau)
     return report

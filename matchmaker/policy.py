@@ -12,11 +12,22 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from matchmaker.exceptions import PermissionDenied
 from matchmaker.extensions import db
-from matchmaker.models import Pairing, PairingState, Posting, PostingKind, PostingStatus, Role, Visibility
+from matchmaker.models import (
+    Agreement,
+    AgreementParty,
+    AgreementStatus,
+    Pairing,
+    PairingState,
+    Posting,
+    PostingKind,
+    PostingStatus,
+    Role,
+    Visibility,
+)
 
 Rule = Callable[[Any, Any], bool]
 
@@ -81,6 +92,13 @@ def _may_express(actor: Any, posting: Posting) -> bool:
     )
 
 
+def _in_agreement(actor: Any, agreement: Any) -> bool:
+    """A user of one of the agreement's parties, or of the organisation that recorded it."""
+    return is_member(actor) and (
+        actor.organization_id in agreement.party_org_ids or actor.organization_id == agreement.recorded_org_id
+    )
+
+
 def _in_pairing(actor: Any, pairing: Pairing) -> bool:
     return is_member(actor) and pairing.is_party(actor.organization_id)
 
@@ -122,6 +140,24 @@ RULES: dict[str, Rule] = {
     "pipeline.view": lambda a, _: is_bureau(a),
     "notifications.own": lambda a, _: is_member(a),
     "postings.own": lambda a, _: is_party(a),  # 我的发布, 为我推荐
+    # agreements (what the plan counts)
+    "agreement.record": lambda a, _: (is_party(a) and a.organization.is_verified) or is_bureau(a),
+    "agreement.view": lambda a, g: is_bureau(a) or _in_agreement(a, g),
+    "agreement.edit": lambda a, g: is_bureau(a) or (is_member(a) and a.organization_id == g.recorded_org_id),
+    "agreement.confirm": _in_agreement,
+    "agreement.verify": lambda a, _: is_bureau(a),
+    "agreement.delete": lambda a, g: (
+        is_bureau(a)
+        or (
+            is_member(a)
+            and a.organization_id == g.recorded_org_id
+            and g.status is not AgreementStatus.VERIFIED
+        )
+    ),
+    "agreements.own": lambda a, _: is_party(a),
+    "agreements.ledger": lambda a, _: is_bureau(a),
+    "indicators.edit": lambda a, _: is_bureau(a),
+    "dashboard.view": lambda a, _: is_bureau(a),
     # organisations and accounts
     "organization.edit": lambda a, org: is_member(a) and (a.organization_id == org.id or is_bureau(a)),
     "organization.resubmit": lambda a, org: is_member(a) and a.organization_id == org.id,
@@ -145,6 +181,15 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
         else "只能对其他单位已发布、未过期的信息表达合作意向。"
     ),
     "pairing.answer": "只有收到意向的一方可以答复。",
+    "agreement.record": lambda a, _: (
+        "贵单位通过主管部门认证后才能登记协议。"
+        if is_party(a)
+        else "只有企业、高校院所和主管部门可以登记协议。"
+    ),
+    "agreement.view": "只有协议各方和主管部门可以查看。",
+    "agreement.edit": "只有登记协议的单位和主管部门可以修改。",
+    "agreement.confirm": "只有协议的另一方可以确认。",
+    "agreement.delete": "已核验的协议只能由主管部门删除。",
     "pairing.message": "只有对接双方可以发送消息。",
     "pairing.view": "只有对接双方和主管部门可以查看。",
     "pairing.advance": "只有对接双方和主管部门可以更新对接进展。",
@@ -159,6 +204,7 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
     "user.disable": "不能停用自己的账号。",
     "account.own": "只能管理自己的账号。",
     "organization.resubmit": "只能为本单位重新申请认证。",
+    "agreements.own": "企业和高校院所用户才有“我的协议”。",
 }
 BUREAU_ONLY = "此操作仅限主管部门工作人员。"
 
@@ -225,3 +271,15 @@ def pairings_of(actor: Any) -> ColumnElement[bool]:
     return or_(
         Pairing.initiator_org_id == actor.organization_id, Pairing.target_org_id == actor.organization_id
     )
+
+
+def agreements_of(actor: Any) -> ColumnElement[bool]:
+    """The SQL twin of "agreement.view": agreements the actor's organisation is party to or
+    recorded (all for bureau staff); deleted ones are left to the caller."""
+    if is_bureau(actor):
+        return Agreement.id.isnot(None)
+    if not is_member(actor):
+        return false()
+    org = actor.organization_id
+    parties = select(AgreementParty.agreement_id).where(AgreementParty.organization_id == org)
+    return or_(Agreement.recorded_org_id == org, Agreement.id.in_(parties))

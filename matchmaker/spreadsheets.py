@@ -28,6 +28,9 @@ def set_text_safe(cell: Cell, value: Any) -> None:
             cell.quotePrefix = True
 
 
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]  # title, headers, rows
+
+
 def workbook(
     title: str,
     headers: Sequence[str],
@@ -37,21 +40,29 @@ def workbook(
     highlight: Iterable[str] = (),
 ) -> bytes:
     """An .xlsx of one sheet: a bold header row (``highlight`` headers in red), then ``rows``."""
+    return workbook_of([(title, headers, rows)], widths=widths, highlight=highlight)
+
+
+def workbook_of(
+    sheets: Sequence[Sheet], *, widths: dict[str, int] | None = None, highlight: Iterable[str] = ()
+) -> bytes:
+    """An .xlsx with one sheet per (title, headers, rows), each with a bold header row."""
     book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
+    book.remove(book.active)
     highlighted = set(highlight)
-    for col, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=1, column=col)
-        set_text_safe(cell, header)
-        cell.font = Font(bold=True, color="B42318" if header in highlighted else "000000")
-    for r, row in enumerate(rows, start=2):
-        for col, value in enumerate(row, start=1):
-            set_text_safe(sheet.cell(row=r, column=col), value)
-    for column in sheet.columns:
-        header = column[0].value
-        sheet.column_dimensions[column[0].column_letter].width = (widths or {}).get(str(header), 18)
-    sheet.freeze_panes = "A2"
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        for col, header in enumerate(headers, start=1):
+            cell = sheet.cell(row=1, column=col)
+            set_text_safe(cell, header)
+            cell.font = Font(bold=True, color="B42318" if header in highlighted else "000000")
+        for r, row in enumerate(rows, start=2):
+            for col, value in enumerate(row, start=1):
+                set_text_safe(sheet.cell(row=r, column=col), value)
+        for column in sheet.columns:
+            header = column[0].value
+            sheet.column_dimensions[column[0].column_letter].width = (widths or {}).get(str(header), 18)
+        sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

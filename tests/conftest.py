@@ -253,6 +253,73 @@ class Factory:
             db.session.commit()
             return pairing.id
 
+    def agreement(
+        self,
+        recorder_email: str,
+        parties: list[tuple[str, str]],
+        *,
+        status: str = "verified",
+        kind: str = "tech_dev_commissioned",
+        signed_on: Any = None,
+        amount: Any = None,
+        title: str | None = None,
+        registration_number: str | None = None,
+        pairing_id: int | None = None,
+    ) -> int:
+        """An agreement recorded by ``recorder_email`` between ``parties`` — (e-mail of a platform
+        user of the party, "buyer"/"seller") or (name, side) for one off the platform — moved to
+        ``status`` ("recorded", "confirmed", "verified", "returned") by the real steps."""
+        from datetime import date
+        from decimal import Decimal
+
+        from matchmaker import creditcode
+        from matchmaker.models import Agreement, AgreementType, Pairing, PartySide, PartyType, Registration
+        from matchmaker.services import agreements
+
+        with self.app.app_context():
+            recorder = accounts.find_user_by_email(recorder_email)
+            assert recorder is not None
+            details = []
+            for who, side in parties:
+                user = accounts.find_user_by_email(who) if "@" in who else None
+                if user is not None:
+                    org = user.organization
+                    code = org.credit_code
+                    if code is None and org.type is OrgType.ENTERPRISE:
+                        first17 = f"91321023MA{org.id:07d}"
+                        org.credit_code = code = first17 + creditcode.check_digit(first17)
+                    details.append(
+                        agreements.PartyDetails(PartySide(side), org.name, PartyType.of(org.type), code, org)
+                    )
+                else:
+                    details.append(agreements.PartyDetails(PartySide(side), who, PartyType.UNIVERSITY))
+            number = registration_number
+            agreement = agreements.record_agreement(
+                agreements.AgreementDetails(
+                    type=AgreementType(kind),
+                    title=title or f"测试协议{next(self._n)}",
+                    signed_on=signed_on or date.today(),
+                    parties=details,
+                    contract_amount=Decimal(amount) if amount is not None else None,
+                    registration=Registration.REGISTERED if number else Registration.NOT_APPLIED,
+                    registration_number=number,
+                ),
+                actor=recorder,
+                pairing=db.session.get(Pairing, pairing_id) if pairing_id else None,
+            )
+            reviewer = self._reviewer()
+            if status in ("confirmed", "verified") and agreements.confirmers(agreement):
+                org_id = next(iter(agreements.confirmers(agreement)))
+                other = db.session.scalars(select(User).where(User.organization_id == org_id)).first()
+                agreements.confirm_agreement(agreement, actor=other)
+            if status == "verified":
+                agreements.verify_agreement(agreement, actor=reviewer)
+            elif status == "returned":
+                agreements.return_agreement(agreement, "请上传合同扫描件。", actor=reviewer)
+            db.session.commit()
+            assert isinstance(agreement, Agreement)
+            return agreement.id
+
     def reviewer(self) -> User:
         """The bureau user the factory reviews with (inside the caller's app context)."""
         return self._reviewer()

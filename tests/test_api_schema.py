@@ -35,6 +35,7 @@ def api_world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> It
         )
         make.posting(university, PostingKind.RESEARCH_OUTCOME, title=f"机床热误差建模与补偿技术{n}")
         make.pairing(university, need)  # interest for the token's holder to answer, and notifications
+        make.agreement(university, [(enterprise, "buyer"), (university, "seller")], status="recorded")
     make.posting(enterprise, PostingKind.SUPPLY_NEED, PostingStatus.DRAFT)
     yield app, make.token(enterprise)
     with app.app_context():
@@ -76,6 +77,13 @@ OPERATIONS = [
     ("/pairings/{pairing_id}/messages", "POST"),
     ("/notifications", "GET"),
     ("/notifications/{notification_id}/read", "POST"),
+    ("/agreements", "GET"),
+    ("/agreements", "POST"),
+    ("/agreements/{agreement_id}", "GET"),
+    ("/agreements/{agreement_id}/confirm", "POST"),
+    ("/agreements/{agreement_id}/verify", "POST"),
+    ("/agreements/{agreement_id}/return", "POST"),
+    ("/indicators", "GET"),
 ]
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from matchmaker import create_app
 from matchmaker.extensions import db
 from matchmaker.models import (
+    Agreement,
+    AgreementStatus,
     Notification,
     Organization,
     OrgStatus,
@@ -140,9 +142,12 @@ def test_demo_data_is_clickable_and_idempotent(app: Flask, runner: FlaskCliRunne
         introduced = db.session.scalar(select(func.count()).select_from(Pairing).where(Pairing.by_bureau))
         messages = db.session.scalar(select(func.count()).select_from(PairingMessage))
         notified = db.session.scalar(select(func.count()).select_from(Notification))
+        agreement_states = set(db.session.scalars(select(Agreement.status).distinct()))
+        signed_years = {d.year for d in db.session.scalars(select(Agreement.signed_on))}
     assert sum(by_status.values()) >= 20 and kinds == 4 and towns >= 3
     assert set(by_status) == set(PostingStatus)  # postings in every state
     assert pairing_states == set(PairingState) and introduced and messages and notified  # a living pipeline
+    assert agreement_states == set(AgreementStatus) and {2023, 2024, 2025} <= signed_years
     again = runner.invoke(args=["demo-data"])
     assert again.exit_code == 0 and "本次没有写入任何内容" in again.output
     with app.app_context():

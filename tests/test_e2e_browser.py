@@ -166,6 +166,9 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
 def test_a_proposal_becomes_a_conversation(page, live: tuple[str, Factory], tmp_path: Path) -> None:
     """A university user sees a need proposed for its outcome → expresses interest → the enterprise
     accepts → they exchange a message → both see it, and each other's contacts."""
+    from datetime import date
+
+    from matchmaker.creditcode import check_digit
     from matchmaker.models import OrgType, PostingKind
 
     base, make = live
@@ -226,6 +229,42 @@ def test_a_proposal_becomes_a_conversation(page, live: tuple[str, Factory], tmp_
     page.goto(pairing_url)
     assert "可以，周二上午九点到。" in page.content()
     assert "对方已读" in page.content()  # the university has read the enterprise's message
+
+    # They negotiate and sign; the enterprise records the agreement from the pairing.
+    page.select_option("#to", "negotiating")
+    page.click("button:has-text('保存进展')")
+    page.wait_for_selector("text=已更新对接进展")
+    page.click("text=登记签订的协议")
+    assert page.input_value("#parties-1-name")  # both sides prefilled from the pairing
+    page.select_option("#type", "tech_dev_commissioned")
+    page.fill("#title", "无线测温在线监测系统技术开发合同")
+    page.fill("#signed_on", date.today().isoformat())
+    page.fill("#contract_amount", "30")
+    page.fill("#tech_amount", "26")
+    page.fill("#parties-0-credit_code", "91321023MA0000001" + check_digit("91321023MA0000001"))
+    page.click("button:has-text('登记协议')")
+    page.wait_for_selector("text=协议已登记")
+    agreement_url = page.url
+    logout(page)
+
+    login(page, base, university)  # the other side confirms
+    page.goto(agreement_url)
+    page.click("button:has-text('确认：我方签订了这份协议')")
+    page.wait_for_selector("text=已确认")
+    logout(page)
+
+    bureau = make.bureau()
+    login(page, base, bureau)
+    page.goto(f"{base}/agreements/dashboard?year={date.today().year}")
+    before = int(page.inner_text("li.indicator:has-text('产学研合作协议') .figure strong"))
+    page.goto(agreement_url)
+    page.click("button:has-text('核验通过，计入统计')")
+    page.wait_for_selector("text=已核验，协议计入统计")
+    page.goto(f"{base}/agreements/dashboard?year={date.today().year}")
+    assert int(page.inner_text("li.indicator:has-text('产学研合作协议') .figure strong")) == before + 1
+    page.click("li.indicator:has-text('产学研合作协议') .figure a")
+    assert "无线测温在线监测系统技术开发合同" in page.content()
+    shoot(page, tmp_path, "dashboard-desktop")
 
 
 PHONE = {"width": 390, "height": 844}

@@ -34,6 +34,8 @@ class World:
     batch: int  # an import batch
     pairing: int  # the university's interest in the owner's published posting
     notification: int  # the owner's notice of it
+    agreement: int  # recorded by the owner with the university, awaiting its confirmation
+    agreement_file: int  # its evidence file
 
 
 @pytest.fixture
@@ -60,6 +62,17 @@ def world(app: Flask, make: Factory) -> World:
         login = db.session.scalars(select(LoginSession.id).order_by(LoginSession.id.desc())).first()
         batch_id = batch.id
     pairing = make.pairing(emails["university"], published)
+    agreement = make.agreement(owner, [(owner, "buyer"), (emails["university"], "seller")], status="recorded")
+    with app.app_context():
+        from matchmaker.models import Agreement
+        from matchmaker.services import agreements
+
+        owner_user = accounts.find_user_by_email(owner)
+        attachment = agreements.add_file(
+            db.session.get(Agreement, agreement), b"%PDF-1.4 test", "合同.pdf", actor=owner_user
+        )
+        db.session.commit()
+        agreement_file = attachment.id
     with app.app_context():
         owner_id = accounts.find_user_by_email(owner).id
         notification = db.session.scalars(
@@ -79,6 +92,8 @@ def world(app: Flask, make: Factory) -> World:
         batch=batch_id,
         pairing=pairing,
         notification=notification,
+        agreement=agreement,
+        agreement_file=agreement_file,
     )
 
 
@@ -145,6 +160,16 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/notifications/",                    (L,   200, 200, 200, 200)),
     ("/auth/forgot",                       (200, 302, 302, 302, 302)),
     ("/auth/reset/no-such-key",            (404, 404, 404, 404, 404)),
+    ("/agreements/",                       (L,   200, 200, 200, 200)),
+    ("/agreements/new",                    (L,   200, 200, 200, 200)),
+    ("/agreements/{agreement}",            (L,   200, 404, 200, 200)),
+    ("/agreements/{agreement}/edit",       (L,   200, 404, 403, 200)),  # the recorder and the bureau
+    ("/agreements/{agreement}/files/{agreement_file}", (L, 200, 404, 200, 200)),
+    ("/agreements/ledger.xlsx",            (L,   403, 403, 403, 200)),
+    ("/agreements/dashboard",              (L,   403, 403, 403, 200)),  # public only when switched on
+    ("/agreements/dashboard/list",         (L,   403, 403, 403, 200)),
+    ("/agreements/dashboard.xlsx",         (L,   403, 403, 403, 200)),
+    ("/agreements/indicators",             (L,   403, 403, 403, 200)),
 ]
 
 POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
@@ -193,6 +218,15 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/auth/account/email",                (L,   302, 302, 302, 302)),
     ("/postings/{published}/renew",        (L,   303, 403, 403, 303)),  # refused: valid indefinitely
     ("/admin/users/{user}/one-time-password", (L, 403, 403, 403, 200)),
+    ("/agreements/new",                    (L,   422, 422, 422, 422)),  # the form, with its errors
+    ("/agreements/{agreement}/edit",       (L,   422, 404, 403, 422)),
+    ("/agreements/{agreement}/confirm",    (L,   303, 404, 302, 403)),  # the other side confirms
+    ("/agreements/{agreement}/verify",     (L,   403, 403, 403, 303)),  # refused: not confirmed yet
+    ("/agreements/{agreement}/return",     (L,   403, 403, 403, 302)),
+    ("/agreements/{agreement}/delete",     (L,   302, 404, 403, 302)),  # no reason given: back, nothing deleted
+    ("/agreements/{agreement}/files",      (L,   302, 404, 403, 302)),  # no file: back
+    ("/agreements/{agreement}/files/{agreement_file}/delete", (L, 302, 404, 403, 302)),
+    ("/agreements/indicators",             (L,   403, 403, 403, 302)),
 ]
 API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     # method url                            anon owner enterprise university bureau (by their tokens)
@@ -211,8 +245,19 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("post", "/api/v1/pairings/{pairing}/messages", (401, 201, 404, 201, 403)),
     ("get",  "/api/v1/notifications",       (401, 200, 200, 200, 200)),
     ("post", "/api/v1/notifications/{notification}/read", (401, 200, 404, 404, 404)),
+    ("get",  "/api/v1/agreements",          (401, 200, 200, 200, 200)),
+    ("post", "/api/v1/agreements",          (401, 422, 422, 422, 422)),  # parties missing
+    ("get",  "/api/v1/agreements/{agreement}", (401, 200, 404, 200, 200)),
+    ("post", "/api/v1/agreements/{agreement}/confirm", (401, 409, 404, 200, 403)),
+    ("post", "/api/v1/agreements/{agreement}/verify",  (401, 403, 404, 403, 409)),
+    ("post", "/api/v1/agreements/{agreement}/return",  (401, 403, 404, 403, 200)),
+    ("get",  "/api/v1/indicators",          (401, 403, 403, 403, 200)),
 ]
 API_BODIES = {
+    "/api/v1/agreements": {"type": "tech_service", "title": "一份技术服务合同", "signed_on": "2025-01-01"},
+    "/api/v1/agreements/{agreement}/return": {"reason": "请上传合同扫描件。"},
+    "/api/v1/agreements/{agreement}/confirm": {},
+    "/api/v1/agreements/{agreement}/verify": {},
     "/api/v1/pairings": {"target_posting_id": "{published}", "message": "我们对这条需求很感兴趣。"},
     "/api/v1/pairings/{pairing}/decline": {"reason": "cost"},
     "/api/v1/pairings/{pairing}/advance": {"to": "negotiating"},

@@ -11,14 +11,19 @@ from typing import Any
 
 from matchmaker.api.inputs import MAX_KEYWORD_LENGTH, MAX_MATCHES, MAX_PER_PAGE, term_names
 from matchmaker.models import (
+    AgreementStatus,
+    AgreementType,
     CooperationMode,
     DeclineReason,
     IPStatus,
     Maturity,
     Notification,
     PairingState,
+    PartySide,
+    PartyType,
     PostingKind,
     PostingStatus,
+    Registration,
     TechField,
     Town,
     Visibility,
@@ -27,6 +32,12 @@ from matchmaker.services.rules import MAX_KEYWORDS, PHONE_PATTERN
 from matchmaker.web import MAX_ID, MAX_PAGE
 
 VERSION = "1.0.0"
+INDICATOR_CODES = [
+    "iur_agreements",
+    "tech_transfer",
+    "new_products",
+    "innovation_plans",
+]  # the plan's (migration 0011)
 
 
 def _codes(enum: Any, *, nullable: bool = False) -> dict[str, Any]:
@@ -283,6 +294,282 @@ def _pipeline_paths() -> dict[str, Any]:
                     **COMMON_ERRORS,
                 },
             }
+        },
+    }
+
+
+AGREEMENT_ID = _integer_param("agreement_id", "path", "协议编号。", MAX_ID)
+SPAN = {"type": "string", "pattern": r"^\d{4}(-\d{4})?$"}
+
+
+def _agreement_step(
+    operation_id: str, summary: str, description: str, body: dict[str, Any] | None
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "parameters": [AGREEMENT_ID],
+        "responses": {
+            "200": _ok("这一步之后的协议。", "Agreement"),
+            "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+            "403": _error("调用者不能走这一步。"),
+            "404": _error("协议不存在，或调用者无权查看。"),
+            "409": _error("当前状态下不能走这一步（如尚未经对方确认就核验），或刚刚已被他人处理。"),
+            "422": _error("内容未通过校验。"),
+            **COMMON_ERRORS,
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+def _agreement_paths() -> dict[str, Any]:
+    """Agreements (what the plan counts) and the indicators they are counted against."""
+    return {
+        "/agreements": {
+            "get": {
+                "operationId": "listAgreements",
+                "summary": "列出协议",
+                "description": "调用者本单位参与或登记的协议（主管部门：全部），不含已删除的，按签订日期倒序。"
+                "带 indicator 时只列计入该指标的（已核验、同一合同只计一次），year 缺省为计划期。",
+                "parameters": [
+                    {
+                        "name": "year",
+                        "in": "query",
+                        "description": "签订年份（2025）或期间（2023-2025）。",
+                        "schema": SPAN,
+                    },
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "description": "状态。",
+                        "schema": _codes(AgreementStatus),
+                    },
+                    {
+                        "name": "indicator",
+                        "in": "query",
+                        "description": "指标代码。",
+                        "schema": {"type": "string", "enum": INDICATOR_CODES},
+                    },
+                    *PAGING,
+                ],
+                "responses": {
+                    "200": _ok("一页协议。", "AgreementPage"),
+                    "400": _error("参数有误。"),
+                    **COMMON_ERRORS,
+                },
+            },
+            "post": {
+                "operationId": "createAgreement",
+                "summary": "登记协议",
+                "description": "企业、高校院所（单位须已认证，且是协议一方）或主管部门登记一份协议；"
+                "由另一方确认、主管部门核验后计入指标。带 pairing_id 时关联对接（洽谈中的对接随之改为已签约）。"
+                "同一登记编号不能登记两次。",
+                "requestBody": _body({"$ref": "#/components/schemas/AgreementInput"}),
+                "responses": {
+                    "201": _ok("已登记；Location 头为协议地址。", "Agreement"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error("调用者不能登记协议（单位未认证等）。"),
+                    "409": _error("关联的对接不在洽谈中或已签约状态。"),
+                    "422": _error("内容未通过校验，errors 中逐字段说明；未保存任何内容。"),
+                    **COMMON_ERRORS,
+                },
+            },
+        },
+        "/agreements/{agreement_id}": {
+            "get": {
+                "operationId": "getAgreement",
+                "summary": "查看一份协议",
+                "parameters": [AGREEMENT_ID],
+                "responses": {
+                    "200": _ok("协议详情。", "Agreement"),
+                    "400": _error("带了不支持的参数。"),
+                    "404": _error("协议不存在，或调用者不是协议各方、登记单位或主管部门。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/agreements/{agreement_id}/confirm": {
+            "post": _agreement_step("confirmAgreement", "确认协议", "协议另一方确认签订了这份协议。", None)
+        },
+        "/agreements/{agreement_id}/verify": {
+            "post": _agreement_step(
+                "verifyAgreement",
+                "核验协议",
+                "主管部门核验后协议计入指标。须已经另一方确认（另一方不在平台上时可直接核验）。请求体可省略。",
+                _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"note": {"type": "string"}},
+                    },
+                    required=False,
+                ),
+            )
+        },
+        "/agreements/{agreement_id}/return": {
+            "post": _agreement_step(
+                "returnAgreement",
+                "退回协议",
+                "主管部门退回补正，须写明理由。",
+                _body(
+                    {
+                        "type": "object",
+                        "required": ["reason"],
+                        "additionalProperties": False,
+                        "properties": {"reason": {"type": "string", "maxLength": 1000}},
+                    }
+                ),
+            )
+        },
+        "/indicators": {
+            "get": {
+                "operationId": "listIndicators",
+                "summary": "计划指标完成情况",
+                "description": "每个指标的目标和计入的协议：只计已核验的协议，每份在签订年份计一次，同一合同重复登记只计一次；"
+                "count 等于 agreement_ids 的个数。默认计划期 2023-2025。仅主管部门（开启公开看板时所有令牌）。",
+                "parameters": [
+                    {
+                        "name": "year",
+                        "in": "query",
+                        "description": "年份，如 2025。",
+                        "schema": {"type": "string", "pattern": r"^\d{4}$"},
+                    },
+                    {"name": "period", "in": "query", "description": "期间，如 2023-2025。", "schema": SPAN},
+                ],
+                "responses": {
+                    "200": _ok("各指标。", "Indicators"),
+                    "400": _error("参数有误。"),
+                    "403": _error("看板未公开，调用者不是主管部门。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+    }
+
+
+def _agreement_schemas(fields: list[str]) -> dict[str, Any]:
+    date = {"type": "string", "format": "date"}
+    party = {
+        "type": "object",
+        "required": ["side", "name", "party_type"],
+        "additionalProperties": False,
+        "properties": {
+            "side": _codes(PartySide),
+            "name": {"type": "string", "maxLength": 100},
+            "credit_code": {
+                "type": "string",
+                "nullable": True,
+                "description": "统一社会信用代码（企业必填）。",
+            },
+            "party_type": _codes(PartyType),
+        },
+    }
+    agreement_properties: dict[str, Any] = {
+        "id": {"type": "integer"},
+        "type": _codes(AgreementType),
+        "equity": {"type": "boolean", "description": "作价入股（按技术转让登记）。"},
+        "title": {"type": "string"},
+        "status": _codes(AgreementStatus),
+        "deleted": {"type": "boolean"},
+        "signed_on": date,
+        "valid_from": {**date, "nullable": True},
+        "valid_until": {**date, "nullable": True},
+        "contract_amount": {"type": "number", "nullable": True, "description": "合同成交额（万元）。"},
+        "tech_amount": {"type": "number", "nullable": True, "description": "技术交易额（万元）。"},
+        "field": {"type": "string", "nullable": True},
+        "ip_involved": {"type": "string", "nullable": True},
+        "registration": _codes(Registration),
+        "registration_number": {"type": "string", "nullable": True},
+        "notes": {"type": "string", "nullable": True},
+        "pairing_id": {"type": "integer", "nullable": True},
+        "parties": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["side", "name", "party_type"],
+                "properties": {
+                    **party["properties"],
+                    "organization": {"$ref": "#/components/schemas/Organization", "nullable": True},
+                },
+            },
+        },
+        "recorded_by": {"$ref": "#/components/schemas/Organization"},
+        "return_reason": {"type": "string", "nullable": True},
+        "verified_at": {"type": "string", "format": "date-time", "nullable": True},
+        "url": {"type": "string"},
+    }
+    return {
+        "Agreement": {
+            "type": "object",
+            "required": ["id", "type", "title", "status", "signed_on", "parties", "registration"],
+            "properties": agreement_properties,
+        },
+        "AgreementPage": {
+            "type": "object",
+            "required": ["items", "page", "per_page", "total"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Agreement"}},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "total": {"type": "integer"},
+            },
+        },
+        "AgreementInput": {
+            "type": "object",
+            "required": ["type", "title", "signed_on", "parties"],
+            "additionalProperties": False,
+            "properties": {
+                "type": _codes(AgreementType),
+                "title": {"type": "string", "minLength": 4, "maxLength": 120},
+                "signed_on": {**date, "description": "签订日期，不晚于今天。"},
+                "parties": {"type": "array", "minItems": 1, "maxItems": 6, "items": party},
+                "equity": {"type": "boolean", "default": False},
+                "valid_from": {**date, "nullable": True},
+                "valid_until": {**date, "nullable": True},
+                "contract_amount": {"type": "number", "minimum": 0, "maximum": 1000000, "nullable": True},
+                "tech_amount": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1000000,
+                    "nullable": True,
+                    "description": "不大于合同成交额。",
+                },
+                "field": {"type": "string", "enum": [*fields, None], "nullable": True},
+                "ip_involved": {"type": "string", "maxLength": 1000, "nullable": True},
+                "registration": {**_codes(Registration), "default": Registration.NOT_APPLIED.value},
+                "registration_number": {
+                    "type": "string",
+                    "maxLength": 40,
+                    "nullable": True,
+                    "description": "已登记时必填。",
+                },
+                "notes": {"type": "string", "maxLength": 2000, "nullable": True},
+                "pairing_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "nullable": True},
+            },
+        },
+        "Indicators": {
+            "type": "object",
+            "required": ["period", "indicators"],
+            "properties": {
+                "period": {"type": "string"},
+                "indicators": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "name", "target", "count", "agreement_ids"],
+                        "properties": {
+                            "code": {"type": "string", "enum": INDICATOR_CODES},
+                            "name": {"type": "string"},
+                            "target": {"type": "integer", "nullable": True},
+                            "count": {"type": "integer"},
+                            "agreement_ids": {"type": "array", "items": {"type": "integer"}},
+                        },
+                    },
+                },
+            },
         },
     }
 
@@ -584,6 +871,7 @@ def spec() -> dict[str, Any]:
                 }
             },
             **_pipeline_paths(),
+            **_agreement_paths(),
             "/vocabularies": {
                 "get": {
                     "operationId": "getVocabularies",
@@ -620,7 +908,11 @@ def spec() -> dict[str, Any]:
                     "description": "在“我的账号 → API 访问令牌”创建的令牌，形如 mm_…",
                 }
             },
-            "schemas": {**_schemas(active_fields, active_towns), **_pipeline_schemas()},
+            "schemas": {
+                **_schemas(active_fields, active_towns),
+                **_pipeline_schemas(),
+                **_agreement_schemas(fields),
+            },
         },
     }
 

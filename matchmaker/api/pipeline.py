@@ -31,7 +31,7 @@ ADVANCE_TO = ("contacted", "negotiating", "signed", "failed")
 # --- input ---------------------------------------------------------------------------------
 
 
-def _body(allowed: dict[str, type], required: tuple[str, ...]) -> dict[str, Any]:
+def body_of(allowed: dict[str, type], required: tuple[str, ...] = ()) -> dict[str, Any]:
     """The request's JSON object: 400 for a body of the wrong shape (not an object, unknown
     members, wrong JSON types), 422 for a required member missing."""
     payload = inputs.json_body()
@@ -58,12 +58,12 @@ def _body(allowed: dict[str, type], required: tuple[str, ...]) -> dict[str, Any]
     return payload
 
 
-def _field_error(error: FieldError, names: dict[str, str] | None = None) -> ApiError:
+def field_error(error: FieldError, names: dict[str, str] | None = None) -> ApiError:
     key = (names or {}).get(error.field, error.field)
     return ApiError(422, errors={key: [error.message]})
 
 
-def _paging(args: Any, allowed: frozenset[str]) -> tuple[int, int, inputs.Problems]:
+def paging(args: Any, allowed: frozenset[str]) -> tuple[int, int, inputs.Problems]:
     inputs.reject_unknown_params(args, allowed)
     problems = inputs.Problems()
     page = inputs.int_param(args, "page", 1, MAX_PAGE, problems)
@@ -91,7 +91,7 @@ def _answer(pairing: Pairing) -> Response:
 def create_pairing() -> tuple[Response, int, dict[str, str]]:
     """Express interest in a posting, optionally attaching one of the caller's own."""
     user = api_user()
-    body = _body(
+    body = body_of(
         {"target_posting_id": int, "own_posting_id": int, "message": str, "share_confidential": bool},
         ("target_posting_id", "message"),
     )
@@ -113,7 +113,7 @@ def create_pairing() -> tuple[Response, int, dict[str, str]]:
         )
     except FieldError as error:
         db.session.rollback()
-        raise _field_error(error, {"own_posting": "own_posting_id"}) from None
+        raise field_error(error, {"own_posting": "own_posting_id"}) from None
     db.session.commit()
     location = url_for("api.get_pairing", pairing_id=pairing.id)
     return jsonify(serialize.pairing(pairing, user, full=True)), 201, {"Location": location}
@@ -123,7 +123,7 @@ def create_pairing() -> tuple[Response, int, dict[str, str]]:
 def list_pairings() -> Response:
     """The caller's organisation's pairings (all of them for bureau staff), latest activity first."""
     user = api_user()
-    page, per_page, problems = _paging(request.args, PAIRING_PARAMS)
+    page, per_page, problems = paging(request.args, PAIRING_PARAMS)
     state = role = None
     if "state" in request.args:
         try:
@@ -168,7 +168,7 @@ def get_pairing(pairing_id: int) -> Response:
 @limiter.limit(write_limit, override_defaults=False)
 def accept_pairing(pairing_id: int) -> Response:
     pairing = _pairing_or_404(pairing_id)
-    body = _body({"share_confidential": bool}, ()) if request.get_data() else {}
+    body = body_of({"share_confidential": bool}, ()) if request.get_data() else {}
     service.accept(pairing, actor=api_user(), share_confidential=bool(body.get("share_confidential")))
     return _answer(pairing)
 
@@ -177,7 +177,7 @@ def accept_pairing(pairing_id: int) -> Response:
 @limiter.limit(write_limit, override_defaults=False)
 def decline_pairing(pairing_id: int) -> Response:
     pairing = _pairing_or_404(pairing_id)
-    body = _body({"reason": str, "note": str}, ("reason",))
+    body = body_of({"reason": str, "note": str}, ("reason",))
     try:
         reason = DeclineReason(body["reason"])
     except ValueError:
@@ -188,7 +188,7 @@ def decline_pairing(pairing_id: int) -> Response:
         service.decline(pairing, reason, body.get("note"), actor=api_user())
     except FieldError as error:
         db.session.rollback()
-        raise _field_error(error) from None
+        raise field_error(error) from None
     return _answer(pairing)
 
 
@@ -197,7 +197,7 @@ def decline_pairing(pairing_id: int) -> Response:
 def advance_pairing(pairing_id: int) -> Response:
     """contacted = accept (the receiving side); negotiating, signed, failed (with a reason)."""
     pairing = _pairing_or_404(pairing_id)
-    body = _body({"to": str, "reason": str}, ("to",))
+    body = body_of({"to": str, "reason": str}, ("to",))
     if body["to"] not in ADVANCE_TO:
         raise ApiError(422, errors={"to": ["可选：" + "、".join(ADVANCE_TO) + "。"]})
     to = PairingState(body["to"])
@@ -208,7 +208,7 @@ def advance_pairing(pairing_id: int) -> Response:
             service.advance(pairing, to, body.get("reason"), actor=api_user())
     except FieldError as error:
         db.session.rollback()
-        raise _field_error(error) from None
+        raise field_error(error) from None
     return _answer(pairing)
 
 
@@ -229,12 +229,12 @@ def list_messages(pairing_id: int) -> Response:
 @limiter.limit(write_limit, override_defaults=False)
 def post_message(pairing_id: int) -> tuple[Response, int]:
     pairing = _pairing_or_404(pairing_id)
-    body = _body({"text": str}, ("text",))
+    body = body_of({"text": str}, ("text",))
     try:
         message = service.post_message(pairing, body["text"], actor=api_user())
     except FieldError as error:
         db.session.rollback()
-        raise _field_error(error) from None
+        raise field_error(error) from None
     db.session.commit()
     return jsonify(serialize.pairing_message(message)), 201
 
@@ -245,7 +245,7 @@ def post_message(pairing_id: int) -> tuple[Response, int]:
 @bp.get("/notifications")
 def list_notifications() -> Response:
     user = api_user()
-    page, per_page, problems = _paging(request.args, NOTIFICATION_PARAMS)
+    page, per_page, problems = paging(request.args, NOTIFICATION_PARAMS)
     unread_only = False
     if "unread" in request.args:
         if request.args["unread"] not in ("0", "1"):

@@ -7,8 +7,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from matchmaker.agreements import counting
 from matchmaker.extensions import db
-from matchmaker.models import Organization, OrgStatus, Posting, PostingKind, PostingStatus
+from matchmaker.models import (
+    Agreement,
+    AgreementStatus,
+    Organization,
+    OrgStatus,
+    Posting,
+    PostingKind,
+    PostingStatus,
+)
 from matchmaker.postings import queries
 from matchmaker.services.accounts import count_pending_organizations
 from matchmaker.services.postings import count_by_status
@@ -58,6 +67,12 @@ def home() -> str:
             pending_posting_count=count_by_status(PostingStatus.PENDING),
             pending_org_count=count_pending_organizations(),
             published_by_kind=published_by_kind,
+            figures=counting.figures(counting.PLAN_SPAN),
+            awaiting_verification=db.session.scalar(
+                select(func.count())
+                .select_from(Agreement)
+                .where(Agreement.status == AgreementStatus.CONFIRMED, Agreement.deleted_at.is_(None))
+            ),
         )
     counts = dict(
         db.session.execute(

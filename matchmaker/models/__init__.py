@@ -7,12 +7,32 @@ from matchmaker.models.accounts import (
     Role,
     User,
 )
+from matchmaker.models.agreements import (
+    Agreement,
+    AgreementFile,
+    AgreementParty,
+    AgreementStatus,
+    AgreementType,
+    CountingRule,
+    Indicator,
+    PartySide,
+    PartyType,
+    Registration,
+    Target,
+)
 from matchmaker.models.counters import Counter
 from matchmaker.models.imports import ImportBatch
 from matchmaker.models.journal import JournalEntry
 from matchmaker.models.lists import ListKind, PublishedList
 from matchmaker.models.notifications import ConsumerCursor, EmailMode, Notification
-from matchmaker.models.pairings import DeclineReason, Pairing, PairingMessage, PairingRead, PairingState
+from matchmaker.models.pairings import (
+    DeclineReason,
+    Pairing,
+    PairingMessage,
+    PairingRead,
+    PairingState,
+    ProposalMark,
+)
 from matchmaker.models.postings import (
     CloseReason,
     CooperationMode,
@@ -29,16 +49,23 @@ from matchmaker.models.tokens import ApiToken
 
 __all__ = [
     "TAXONOMIES",
+    "Agreement",
+    "AgreementFile",
+    "AgreementParty",
+    "AgreementStatus",
+    "AgreementType",
     "ApiToken",
     "CloseReason",
     "ConsumerCursor",
     "CooperationMode",
     "Counter",
+    "CountingRule",
     "DeclineReason",
     "EmailMode",
     "EnterpriseTier",
     "IPStatus",
     "ImportBatch",
+    "Indicator",
     "JournalEntry",
     "ListKind",
     "LoginFailure",
@@ -52,12 +79,17 @@ __all__ = [
     "PairingMessage",
     "PairingRead",
     "PairingState",
+    "PartySide",
+    "PartyType",
     "PasswordReset",
     "Posting",
     "PostingKind",
     "PostingStatus",
+    "ProposalMark",
     "PublishedList",
+    "Registration",
     "Role",
+    "Target",
     "TechField",
     "Town",
     "User",

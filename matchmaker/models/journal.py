@@ -83,6 +83,17 @@ LABELS: dict[str, str] = {
     "user.password_reset": "重置密码",
     "user.one_time_password": "主管部门发放一次性密码",
     "user.email_mode": "修改邮件通知设置",
+    "agreement.recorded": "登记协议",
+    "agreement.edited": "修改协议",
+    "agreement.confirmed": "对方确认",
+    "agreement.verified": "主管部门核验",
+    "agreement.returned": "退回补正",
+    "agreement.reopened": "修改后待重新核验",
+    "agreement.deleted": "删除协议",
+    "agreement.file_added": "上传证明材料",
+    "agreement.file_removed": "删除证明材料",
+    "indicator.target": "修改目标",
+    "indicator.rules": "修改计数规则",
     "user.password_reset_requested": "申请重置密码",
 }
 OBJECT_LABELS = {
@@ -95,6 +106,8 @@ OBJECT_LABELS = {
     "list": "清单",
     "system": "系统",
     "pairing": "对接",
+    "agreement": "协议",
+    "indicator": "指标",
 }
 
 

@@ -218,3 +218,14 @@ class PairingRead(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     last_message_id: Mapped[int] = mapped_column(default=0)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProposalMark(db.Model):
+    """A posting that has been proposed a counterpart (or proposed to one): the funnel's second
+    stage. Written by the notifications consumer when a posting is published — for it and for the
+    counterparts proposed — so the dashboard never recomputes proposals."""
+
+    __tablename__ = "proposal_marks"
+
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from matchmaker import policy
 from matchmaker.extensions import db
-from matchmaker.models import Pairing, Posting
+from matchmaker.models import Agreement, Pairing, Posting
 
 
 def ours_on(postings: Iterable[Posting], viewer: Any) -> dict[int, Pairing]:
@@ -45,3 +45,32 @@ def about(posting: Posting) -> list[Pairing]:
             .order_by(Pairing.last_activity_at.desc(), Pairing.id.desc())
         )
     )
+
+
+def agreements_of(pairing: Pairing, viewer: Any) -> list[Agreement]:
+    """The agreements recorded from ``pairing`` that ``viewer`` may see (not deleted)."""
+    return [
+        a
+        for a in db.session.scalars(
+            select(Agreement)
+            .where(Agreement.pairing_id == pairing.id, Agreement.deleted_at.is_(None))
+            .order_by(Agreement.id)
+        )
+        if policy.may(viewer, "agreement.view", a)
+    ]
+
+
+def agreements_from(posting: Posting, viewer: Any) -> list[Agreement]:
+    """The agreements that came from ``posting`` through its pairings (lineage need → agreement)."""
+    pairings = select(Pairing.id).where(
+        or_(Pairing.target_id == posting.id, Pairing.own_posting_id == posting.id)
+    )
+    return [
+        a
+        for a in db.session.scalars(
+            select(Agreement)
+            .where(Agreement.pairing_id.in_(pairings), Agreement.deleted_at.is_(None))
+            .order_by(Agreement.signed_on)
+        )
+        if policy.may(viewer, "agreement.view", a)
+    ]

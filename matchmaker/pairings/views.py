@@ -17,6 +17,7 @@ from matchmaker.extensions import db
 from matchmaker.forms import options
 from matchmaker.models import DeclineReason, Pairing, PairingState, Posting, PostingStatus
 from matchmaker.pairings import funnel as funnel_report
+from matchmaker.pairings import queries
 from matchmaker.pairings.forms import (
     AcceptForm,
     AdvanceForm,
@@ -137,6 +138,7 @@ def _render(pairing: Pairing, status: int = 200, **forms: Any) -> Any:
         read_upto=service.read_by_other_side(pairing, org) if pairing.is_party(org) else 0,
         mine_org=org,
         decline_reasons=DeclineReason,
+        pairing_agreements=queries.agreements_of(pairing, current_user),
     )
     return (page, status) if status != 200 else page
 

@@ -81,6 +81,7 @@ def detail(posting_id: int) -> str:
         our_pairing=pairing_queries.ours_on([posting], current_user).get(posting.id),
         pairings_about=pairing_queries.about(posting) if insider else [],
         declines=feedback.declines_of(posting) if insider else {},
+        agreements=pairing_queries.agreements_from(posting, current_user),
     )
 
 

@@ -32,10 +32,12 @@ from matchmaker.models import (
     PairingState,
     Posting,
     PostingStatus,
+    ProposalMark,
     User,
 )
 from matchmaker.models.base import utcnow
 from matchmaker.models.journal import WRITTEN
+from matchmaker.postings.queries import SHOWN_MIN_STRENGTH  # a pair pages show counts as proposed
 from matchmaker.web import absolute, site_path
 
 NAME = "notifications"
@@ -177,11 +179,23 @@ def _about_posting(session: Session, entry: JournalEntry) -> list[Notification]:
 
 
 def _strong_counterparts(session: Session, posting: Posting) -> list[tuple[Posting, int]]:
-    """Published postings of others this new posting matches strongly (what the index proposes)."""
+    """Published postings of others this new posting matches strongly (what the index proposes).
+    On the way, marks the posting and every counterpart shown to it as proposed (the dashboard's
+    funnel: 获得推荐)."""
     try:
-        found = [c for c in search.propose(posting) if c.strength >= STRONG]
+        candidates = search.propose(posting)
     except search.SearchUnavailable:
         return []
+    shown = [c.posting_id for c in candidates if c.strength >= SHOWN_MIN_STRENGTH]
+    if shown:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        now = utcnow()
+        session.execute(
+            dialect.insert(ProposalMark)
+            .values([{"posting_id": pid, "first_at": now} for pid in [posting.id, *shown]])
+            .on_conflict_do_nothing()
+        )
+    found = [c for c in candidates if c.strength >= STRONG]
     others = {
         p.id: p
         for p in session.scalars(

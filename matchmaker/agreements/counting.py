@@ -1,0 +1,307 @@
+"""How agreements count against the plan (DOMAIN.md §5), computed from the records every time —
+nothing is stored as a total — so every figure drills down to the agreements behind it.
+
+- Only **verified**, not deleted agreements count, each **once, in the year it was signed**.
+- The **same contract recorded twice** (the same 登记编号, or the same parties, type, signing
+  date and amount — e.g. once by 工信局 and once by 科技局) counts once: records are grouped by
+  either key, and the group is represented by its earliest record.
+- An agreement counts toward each indicator one of whose **counting rules** matches it (its type,
+  and for some rules: between an enterprise and a university or institute).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Agreement,
+    AgreementParty,
+    AgreementStatus,
+    Indicator,
+    Organization,
+    Pairing,
+    PartyType,
+    Posting,
+    PostingStatus,
+    ProposalMark,
+)
+
+PLAN = (2023, 2025)
+PLAN_PERIOD = f"{PLAN[0]}-{PLAN[1]}"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A year, or the plan period: what the dashboard and the API are asked about."""
+
+    first: int
+    last: int
+
+    @classmethod
+    def parse(cls, text: str | None) -> Span | None:
+        """ "2025" or "2023-2025" (None when it is neither, or out of range)."""
+        text = (text or "").strip()
+        parts = text.split("-")
+        if len(parts) not in (1, 2) or not all(p.isascii() and p.isdigit() and len(p) == 4 for p in parts):
+            return None
+        first, last = int(parts[0]), int(parts[-1])
+        return cls(first, last) if 2000 <= first <= last <= 2100 else None
+
+    @property
+    def key(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.first}年" if self.first == self.last else f"{self.first}—{self.last}年"
+
+    @property
+    def start(self) -> date:
+        return date(self.first, 1, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.last, 12, 31)
+
+    def months(self) -> list[tuple[int, int]]:
+        return [(y, m) for y in range(self.first, self.last + 1) for m in range(1, 13)]
+
+
+PLAN_SPAN = Span(*PLAN)
+
+
+def _verified(span: Span) -> list[Agreement]:
+    return list(
+        db.session.scalars(
+            select(Agreement)
+            .where(
+                Agreement.status == AgreementStatus.VERIFIED,
+                Agreement.deleted_at.is_(None),
+                Agreement.signed_on >= span.start,
+                Agreement.signed_on <= span.end,
+            )
+            .options(
+                selectinload(Agreement.parties).selectinload(AgreementParty.organization),
+                selectinload(Agreement.tech_field),
+            )
+            .order_by(Agreement.id)
+        )
+    )
+
+
+def groups(agreements: Iterable[Agreement]) -> list[list[Agreement]]:
+    """Records of the same contract together (same 登记编号 or same dedupe key), earliest first."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_key: dict[str, int] = {}
+    items = sorted(agreements, key=lambda a: a.id)
+    for a in items:
+        parent[a.id] = a.id
+        for key in filter(
+            None, (a.registration_number and f"no:{a.registration_number}", f"dk:{a.dedupe_key}")
+        ):
+            if key in by_key:
+                root_a, root_b = find(a.id), find(by_key[key])
+                parent[max(root_a, root_b)] = min(root_a, root_b)
+            else:
+                by_key[key] = a.id
+    grouped: dict[int, list[Agreement]] = defaultdict(list)
+    for a in items:
+        grouped[find(a.id)].append(a)
+    return list(grouped.values())
+
+
+def distinct(span: Span) -> list[Agreement]:
+    """One record per contract: the verified agreements signed within ``span``."""
+    return [group[0] for group in groups(_verified(span))]
+
+
+def indicators() -> list[Indicator]:
+    return list(
+        db.session.scalars(
+            select(Indicator).options(selectinload(Indicator.rules)).order_by(Indicator.position)
+        )
+    )
+
+
+def counts_toward(indicator: Indicator, agreement: Agreement) -> bool:
+    return any(rule.matches(agreement) for rule in indicator.rules)
+
+
+@dataclass
+class Figure:
+    """One indicator for a span: its target and the agreements it counts."""
+
+    indicator: Indicator
+    span: Span
+    target: int | None
+    agreements: list[Agreement] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.agreements)
+
+    @property
+    def share(self) -> float | None:
+        return min(self.count / self.target, 1.0) if self.target else None
+
+
+def figures(span: Span, counted: list[Agreement] | None = None) -> list[Figure]:
+    counted = distinct(span) if counted is None else counted
+    return [
+        Figure(ind, span, ind.target_for(span.key), [a for a in counted if counts_toward(ind, a)])
+        for ind in indicators()
+    ]
+
+
+def figure(code: str, span: Span) -> Figure | None:
+    return next((f for f in figures(span) if f.indicator.code == code), None)
+
+
+# --- breakdowns -----------------------------------------------------------------------------
+
+UNKNOWN = "未注明"
+
+
+def _enterprise_orgs(a: Agreement) -> list[Organization]:
+    return [p.organization for p in a.parties if p.party_type is PartyType.ENTERPRISE and p.organization]
+
+
+DIMENSIONS: dict[str, tuple[str, Callable[[Agreement], list[str]]]] = {
+    "town": ("镇区", lambda a: sorted({o.town.name for o in _enterprise_orgs(a) if o.town}) or [UNKNOWN]),
+    "field": ("技术领域", lambda a: [a.tech_field.name] if a.tech_field else [UNKNOWN]),
+    "academic": (
+        "高校院所",
+        lambda a: sorted({p.name for p in a.parties if p.party_type.is_academic}) or ["（无高校院所参与）"],
+    ),
+    "tier": ("企业梯度", lambda a: sorted({o.tier.name for o in _enterprise_orgs(a) if o.tier}) or [UNKNOWN]),
+}
+
+
+def breakdown(agreements: list[Agreement], dimension: str) -> list[tuple[str, int]]:
+    """(value, count) per value of ``dimension``, most first; an agreement with two towns counts
+    in each (so a column may add up to more than the total, as the page says)."""
+    _, values = DIMENSIONS[dimension]
+    counted: dict[str, int] = defaultdict(int)
+    for a in agreements:
+        for value in values(a):
+            counted[value] += 1
+    return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+
+
+def having(agreements: list[Agreement], dimension: str, value: str) -> list[Agreement]:
+    _, values = DIMENSIONS[dimension]
+    return [a for a in agreements if value in values(a)]
+
+
+def amounts(agreements: list[Agreement]) -> tuple[Decimal, Decimal]:
+    return (
+        sum((a.contract_amount or Decimal(0) for a in agreements), Decimal(0)),
+        sum((a.tech_amount or Decimal(0) for a in agreements), Decimal(0)),
+    )
+
+
+def monthly(agreements: list[Agreement], span: Span) -> list[int]:
+    """Cumulative count at the end of each month of ``span``."""
+    per_month: dict[tuple[int, int], int] = defaultdict(int)
+    for a in agreements:
+        per_month[(a.signed_on.year, a.signed_on.month)] += 1
+    total, series = 0, []
+    for month in span.months():
+        total += per_month[month]
+        series.append(total)
+    return series
+
+
+# --- the pipeline that leads to agreements --------------------------------------------------
+
+FUNNEL = ("published", "proposed", "interest", "accepted", "agreements")
+FUNNEL_LABELS = {
+    "published": "发布的信息",
+    "proposed": "获得推荐",
+    "interest": "表达意向",
+    "accepted": "接受对接",
+    "agreements": "达成协议",
+}
+
+
+def _published_in(span: Span):
+    return (
+        Posting.published_at.isnot(None)
+        & (func.date(Posting.published_at) >= span.start.isoformat())
+        & (func.date(Posting.published_at) <= span.end.isoformat())
+    )
+
+
+def funnel_ids(span: Span) -> dict[str, list[int]]:
+    """Postings published in ``span`` → those proposed a counterpart → pairings begun in it →
+    accepted → verified agreements that came from a pairing (ids per stage)."""
+    published = list(
+        db.session.scalars(
+            select(Posting.id)
+            .where(_published_in(span), Posting.status != PostingStatus.DRAFT)
+            .order_by(Posting.id)
+        )
+    )
+    proposed = list(
+        db.session.scalars(
+            select(ProposalMark.posting_id)
+            .where(ProposalMark.posting_id.in_(published))
+            .order_by(ProposalMark.posting_id)
+        )
+    )
+    begun = [
+        p
+        for p in db.session.scalars(select(Pairing).order_by(Pairing.id))
+        if span.start <= p.created_at.date() <= span.end
+    ]
+    accepted = [p.id for p in begun if p.state.is_accepted]
+    agreements = [a.id for a in distinct(span) if a.pairing_id is not None]
+    return {
+        "published": published,
+        "proposed": proposed,
+        "interest": [p.id for p in begun],
+        "accepted": accepted,
+        "agreements": agreements,
+    }
+
+
+def need_of(agreement: Agreement) -> Posting | None:
+    """The need an agreement answers, through its pairing."""
+    pairing = agreement.pairing
+    if pairing is None:
+        return None
+    for posting in (pairing.target, pairing.own_posting):
+        if posting is not None and posting.kind.is_need:
+            return posting
+    return None
+
+
+def days_to_agreement(agreements: list[Agreement]) -> list[tuple[Agreement, int]]:
+    """(agreement, days from its need's publication to its signing), for those from a need."""
+    found = []
+    for a in agreements:
+        need = need_of(a)
+        if need is not None and need.published_at is not None:
+            found.append((a, max((a.signed_on - need.published_at.date()).days, 0)))
+    return found
+
+
+def median_days(agreements: list[Agreement]) -> float | None:
+    days = [d for _, d in days_to_agreement(agreements)]
+    return statistics.median(days) if days else None

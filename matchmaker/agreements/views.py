@@ -1,0 +1,539 @@
+"""Thin views of the agreements: the ledger, recording and correcting, the steps, evidence files,
+the dashboard with its drill-downs and exports, and the indicators' targets and rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from matchmaker import policy, search
+from matchmaker.agreements import charts, counting, ledger
+from matchmaker.agreements.forms import AgreementForm, NoteForm, ReasonForm, RulesForm, TargetForm, UploadForm
+from matchmaker.exceptions import FieldError
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Agreement,
+    AgreementFile,
+    AgreementStatus,
+    AgreementType,
+    Indicator,
+    Organization,
+    Pairing,
+    Posting,
+)
+from matchmaker.services import accounts
+from matchmaker.services import agreements as service
+from matchmaker.spreadsheets import workbook_of
+from matchmaker.web import attach_field_error, int_arg, paginate, requires, send_xlsx
+
+bp = Blueprint("agreements", __name__, url_prefix="/agreements")
+
+
+def get_agreement_or_404(agreement_id: int) -> Agreement:
+    agreement = db.get_or_404(Agreement, agreement_id)
+    if not policy.may(current_user, "agreement.view", agreement):
+        abort(404)
+    return agreement
+
+
+def _listing() -> Any:
+    """The agreements the user may see, newest signing first, with the ledger's filters."""
+    stmt = (
+        select(Agreement)
+        .where(policy.agreements_of(current_user), Agreement.deleted_at.is_(None))
+        .options(selectinload(Agreement.parties), selectinload(Agreement.recorded_org))
+        .order_by(Agreement.signed_on.desc(), Agreement.id.desc())
+    )
+    status = (
+        AgreementStatus.from_label(request.args.get("status", "")) if request.args.get("status") else None
+    )
+    if status is not None:
+        stmt = stmt.where(Agreement.status == status)
+    kind = AgreementType.from_label(request.args.get("type", "")) if request.args.get("type") else None
+    if kind is not None:
+        stmt = stmt.where(Agreement.type == kind)
+    span = counting.Span.parse(request.args.get("year"))
+    if span is not None:
+        stmt = stmt.where(Agreement.signed_on >= span.start, Agreement.signed_on <= span.end)
+    return stmt, status, kind, span
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    if not (policy.may(current_user, "agreements.ledger") or policy.may(current_user, "agreements.own")):
+        abort(403)
+    stmt, status, kind, span = _listing()
+    return render_template(
+        "agreements/index.html",
+        page=paginate(stmt),
+        status=status,
+        kind=kind,
+        span=span,
+        AgreementStatus=AgreementStatus,
+        agreement_types=list(AgreementType),
+    )
+
+
+@bp.get("/ledger.xlsx")
+@requires("agreements.ledger")
+def ledger_xlsx() -> Response:
+    stmt, *_ = _listing()
+    return send_xlsx(ledger.xlsx(db.session.scalars(stmt)), "协议台账.xlsx")
+
+
+def _organizations(form: AgreementForm) -> dict[str, Organization]:
+    names = {(row.form.name.data or "").strip() for row in form.parties if not row.form.is_blank}
+    found = {name: accounts.find_organization(name) for name in names if name}
+    return {name: org for name, org in found.items() if org is not None}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("agreement.record")
+def create() -> str | tuple[str, int] | Response:
+    """Record an agreement, from a pairing in 洽谈中 (prefilled) or reached off the platform."""
+    pairing = None
+    if pairing_id := int_arg("pairing"):
+        pairing = db.get_or_404(Pairing, pairing_id)
+        if not policy.may(current_user, "pairing.view", pairing):
+            abort(404)
+    form = AgreementForm()
+    if not form.is_submitted():
+        if pairing is not None:
+            form.fill_parties(service.parties_of_pairing(pairing))
+            form.title.data = pairing.target.title
+            form.tech_field.data = pairing.target.tech_field_id
+            form.type.data = AgreementType.TECH_DEV_COMMISSIONED.value
+        elif not current_user.is_bureau:
+            org = current_user.organization
+            form.fill_parties(
+                [
+                    service.PartyDetails(
+                        service.PartySide.BUYER,
+                        org.name,
+                        service.PartyType.of(org.type),
+                        org.credit_code,
+                        org,
+                    )
+                ]
+            )
+    if form.validate_on_submit():
+        try:
+            agreement = service.record_agreement(
+                form.details(_organizations(form)), actor=current_user, pairing=pairing
+            )
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+        else:
+            db.session.commit()
+            flash("协议已登记。请协议另一方在平台上确认，再由主管部门核验后计入统计。", "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("agreements/form.html", form=form, pairing=pairing, agreement=None), status
+
+
+@bp.get("/<int:agreement_id>")
+@login_required
+def detail(agreement_id: int) -> str:
+    agreement = get_agreement_or_404(agreement_id)
+    need = counting.need_of(agreement)
+    other = None
+    evidence = None
+    if agreement.pairing is not None:
+        pairing = agreement.pairing
+        other = pairing.own_posting if need is pairing.target else pairing.target
+        if need is not None and other is not None:
+            try:
+                evidence = search.evidence_between(need, other)
+            except search.SearchUnavailable:
+                evidence = None
+    duplicates = [
+        a
+        for a in db.session.scalars(
+            select(Agreement).where(
+                Agreement.dedupe_key == agreement.dedupe_key,
+                Agreement.id != agreement.id,
+                Agreement.deleted_at.is_(None),
+            )
+        )
+        if policy.may(current_user, "agreement.view", a)
+    ]
+    indicators = [ind for ind in counting.indicators() if counting.counts_toward(ind, agreement)]
+    return render_template(
+        "agreements/detail.html",
+        agreement=agreement,
+        need=need,
+        other=other,
+        evidence=evidence,
+        duplicates=duplicates,
+        indicators=indicators,
+        can_confirm=(
+            agreement.status is AgreementStatus.RECORDED
+            and policy.is_member(current_user)
+            and current_user.organization_id in service.confirmers(agreement)
+        ),
+        awaits_confirmation=bool(service.confirmers(agreement)),
+        note_form=NoteForm(),
+        reason_form=ReasonForm(),
+        delete_form=ReasonForm(prefix="delete"),
+        upload_form=UploadForm(),
+    )
+
+
+@bp.route("/<int:agreement_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(agreement_id: int) -> str | tuple[str, int] | Response:
+    agreement = get_agreement_or_404(agreement_id)
+    policy.require(current_user, "agreement.edit", agreement)
+    form = AgreementForm(obj=agreement if request.method == "GET" else None)
+    if not form.is_submitted():
+        form.type.data = agreement.type.value
+        form.registration.data = agreement.registration.value
+        form.tech_field.data = agreement.tech_field_id
+        form.fill_parties(
+            [
+                service.PartyDetails(p.side, p.name, p.party_type, p.credit_code, p.organization)
+                for p in agreement.parties
+            ]
+        )
+    if form.validate_on_submit():
+        try:
+            service.update_agreement(agreement, form.details(_organizations(form)), actor=current_user)
+        except FieldError as error:
+            db.session.rollback()
+            attach_field_error(form, error)
+            agreement = db.get_or_404(Agreement, agreement_id)
+        else:
+            db.session.commit()
+            flash(
+                "已保存。"
+                + (
+                    "修改后需要主管部门重新核验。" if agreement.status is not AgreementStatus.VERIFIED else ""
+                ),
+                "success",
+            )
+            return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "agreements/form.html", form=form, pairing=agreement.pairing, agreement=agreement
+    ), status
+
+
+def _step(agreement_id: int, form_class: type, act: Any, done: str) -> Response:
+    agreement = get_agreement_or_404(agreement_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+    act(agreement, form)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+
+
+@bp.post("/<int:agreement_id>/confirm")
+@login_required
+def confirm(agreement_id: int) -> Response:
+    return _step(
+        agreement_id,
+        NoteForm,
+        lambda a, f: service.confirm_agreement(a, actor=current_user),
+        "已确认。主管部门核验后，这份协议计入统计。",
+    )
+
+
+@bp.post("/<int:agreement_id>/verify")
+@requires("agreement.verify")
+def verify(agreement_id: int) -> Response:
+    return _step(
+        agreement_id,
+        NoteForm,
+        lambda a, f: service.verify_agreement(a, f.note.data, actor=current_user),
+        "已核验，协议计入统计。",
+    )
+
+
+@bp.post("/<int:agreement_id>/return")
+@requires("agreement.verify")
+def return_(agreement_id: int) -> Response:
+    return _step(
+        agreement_id,
+        ReasonForm,
+        lambda a, f: service.return_agreement(a, f.reason.data, actor=current_user),
+        "已退回，登记单位会看到理由。",
+    )
+
+
+@bp.post("/<int:agreement_id>/delete")
+@login_required
+def delete(agreement_id: int) -> Response:
+    agreement = get_agreement_or_404(agreement_id)
+    policy.require(current_user, "agreement.delete", agreement)
+    form = ReasonForm(prefix="delete")
+    if not form.validate_on_submit():
+        flash("删除协议必须写明理由。", "error")
+        return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+    service.delete_agreement(agreement, form.reason.data, actor=current_user)
+    db.session.commit()
+    flash("协议已删除，不再计入统计；删除记录保存在操作记录中。", "success")
+    return redirect(url_for("agreements.index"))
+
+
+@bp.post("/<int:agreement_id>/files")
+@login_required
+def upload(agreement_id: int) -> Response:
+    agreement = get_agreement_or_404(agreement_id)
+    policy.require(current_user, "agreement.edit", agreement)
+    form = UploadForm()
+    if not form.validate_on_submit() or not form.file.data:
+        flash("请选择要上传的文件。", "error")
+        return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+    data = form.file.data.read(service.MAX_FILE_BYTES + 1)
+    try:
+        service.add_file(agreement, data, form.file.data.filename or "", actor=current_user)
+    except FieldError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("证明材料已上传。", "success")
+    return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="files"))
+
+
+def _file_or_404(agreement_id: int, file_id: int) -> AgreementFile:
+    agreement = get_agreement_or_404(agreement_id)
+    attachment = db.session.get(AgreementFile, file_id)
+    if attachment is None or attachment.agreement_id != agreement.id:
+        abort(404)
+    return attachment
+
+
+@bp.get("/<int:agreement_id>/files/<int:file_id>")
+@login_required
+def download(agreement_id: int, file_id: int) -> Response:
+    """Only to the parties and bureau staff; with its original (Chinese) name, never rendered inline."""
+    attachment = _file_or_404(agreement_id, file_id)
+    path = service.files_dir() / attachment.stored_name
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.original_name
+    )
+
+
+@bp.post("/<int:agreement_id>/files/<int:file_id>/delete")
+@login_required
+def remove_file(agreement_id: int, file_id: int) -> Response:
+    attachment = _file_or_404(agreement_id, file_id)
+    service.remove_file(attachment, actor=current_user)
+    db.session.commit()
+    flash("附件已删除。", "success")
+    return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="files"))
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+def _may_see_dashboard() -> bool:
+    return policy.may(current_user, "dashboard.view") or bool(current_app.config["DASHBOARD_PUBLIC"])
+
+
+def _span() -> counting.Span:
+    return counting.Span.parse(request.args.get("year")) or counting.PLAN_SPAN
+
+
+@bp.get("/dashboard")
+def dashboard() -> str | Response:
+    """The plan's indicators against their targets, for a year or the plan period."""
+    if not _may_see_dashboard():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+    span = _span()
+    counted = counting.distinct(span)
+    figures = counting.figures(span, counted)
+    chosen = request.args.get("indicator") or "iur_agreements"
+    focus = next((f for f in figures if f.indicator.code == chosen), figures[0] if figures else None)
+    charts_of = {
+        f.indicator.code: charts.cumulative(
+            counting.monthly(f.agreements, span),
+            f.target,
+            span.months(),
+            f"{f.indicator.name}：{span.label}累计",
+        )
+        for f in figures
+    }
+    funnel = counting.funnel_ids(span)
+    contract, tech = counting.amounts(counted)
+    return render_template(
+        "agreements/dashboard.html",
+        span=span,
+        years=list(range(counting.PLAN[0], max(counting.PLAN[1], _this_year()) + 1)),
+        figures=figures,
+        focus=focus,
+        charts=charts_of,
+        breakdowns={dim: counting.breakdown(focus.agreements, dim) for dim in counting.DIMENSIONS}
+        if focus
+        else {},
+        dimensions=counting.DIMENSIONS,
+        counted=counted,
+        contract_total=contract,
+        tech_total=tech,
+        funnel=funnel,
+        funnel_labels=counting.FUNNEL_LABELS,
+        median_days=counting.median_days(counted),
+        with_need=len(counting.days_to_agreement(counted)),
+        insider=policy.may(current_user, "dashboard.view"),
+    )
+
+
+def _this_year() -> int:
+    return date.today().year
+
+
+def _drill(span: counting.Span) -> tuple[str, list[Any], str]:
+    """The records behind one number of the dashboard: (what they are, records, a title)."""
+    what = request.args.get("what", "agreements")
+    if what in ("published", "proposed"):
+        ids = counting.funnel_ids(span)[what]
+        postings = list(db.session.scalars(select(Posting).where(Posting.id.in_(ids)).order_by(Posting.id)))
+        return "postings", postings, counting.FUNNEL_LABELS[what]
+    if what in ("interest", "accepted"):
+        ids = counting.funnel_ids(span)[what]
+        pairings = list(db.session.scalars(select(Pairing).where(Pairing.id.in_(ids)).order_by(Pairing.id)))
+        return "pairings", pairings, counting.FUNNEL_LABELS[what]
+    counted = counting.distinct(span)
+    title = "已核验的协议（同一合同只计一次）"
+    if code := request.args.get("indicator"):
+        figure = next((f for f in counting.figures(span, counted) if f.indicator.code == code), None)
+        if figure is None:
+            abort(404)
+        counted, title = figure.agreements, figure.indicator.name
+    if what == "from_pairing":
+        counted, title = [a for a in counted if a.pairing_id], title + " · 来自平台对接"
+    if what == "from_need":
+        counted, title = [a for a, _ in counting.days_to_agreement(counted)], title + " · 来自需求"
+    dimension, value = request.args.get("by"), request.args.get("value")
+    if dimension in counting.DIMENSIONS and value is not None:
+        counted = counting.having(counted, dimension, value)
+        title += f" · {counting.DIMENSIONS[dimension][0]}：{value}"
+    return "agreements", counted, title
+
+
+@bp.get("/dashboard/list")
+def dashboard_list() -> str | Response:
+    if not _may_see_dashboard():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+    span = _span()
+    kind, records, title = _drill(span)
+    insider = policy.may(current_user, "dashboard.view")
+    if kind != "agreements" and not insider:
+        abort(403)  # the public dashboard shows agreements only
+    return render_template(
+        "agreements/drill.html", kind=kind, records=records, title=title, span=span, insider=insider
+    )
+
+
+@bp.get("/dashboard.xlsx")
+@requires("dashboard.view")
+def dashboard_xlsx() -> Response:
+    span = _span()
+    counted = counting.distinct(span)
+    figures = counting.figures(span, counted)
+    sheets: list[Any] = [
+        (
+            "指标",
+            ["指标", "代码", "目标", "完成", "完成率", "计入的协议编号"],
+            [
+                [
+                    f.indicator.name,
+                    f.indicator.code,
+                    f.target,
+                    f.count,
+                    f"{f.count / f.target:.0%}" if f.target else None,
+                    "、".join(f"#{a.id}" for a in f.agreements),
+                ]
+                for f in figures
+            ],
+        )
+    ]
+    for f in figures:
+        for dim, (label, _) in counting.DIMENSIONS.items():
+            sheets.append(
+                (
+                    f"{f.indicator.name}-{label}",
+                    [label, "协议数"],
+                    [[value, n] for value, n in counting.breakdown(f.agreements, dim)],
+                )
+            )
+    funnel = counting.funnel_ids(span)
+    sheets.append(
+        ("对接漏斗", ["环节", "数量"], [[counting.FUNNEL_LABELS[k], len(v)] for k, v in funnel.items()])
+    )
+    contract, tech = counting.amounts(counted)
+    sheets.append(
+        ("金额", ["项目", "万元"], [["合同成交额合计", float(contract)], ["技术交易额合计", float(tech)]])
+    )
+    sheets.append(("协议台账", ledger.HEADERS, [ledger.row(a) for a in counted]))
+    return send_xlsx(workbook_of(sheets), f"计划进展-{span.key}.xlsx")
+
+
+# --- indicators: targets and counting rules ---------------------------------------------------
+
+
+@bp.route("/indicators", methods=["GET", "POST"])
+@requires("indicators.edit")
+def indicators() -> str | tuple[str, int] | Response:
+    """Bureau staff set each indicator's targets and which agreement types count toward it."""
+    if request.method == "POST":
+        if request.form.get("form") == "rules":
+            form: Any = RulesForm()
+            indicator = (
+                db.session.get(Indicator, form.indicator.data or "") if form.validate_on_submit() else None
+            )
+            if indicator is None:
+                abort(400)
+            chosen = {
+                kind: request.form.get(f"iur_{kind.value}") == "y"
+                for kind in AgreementType
+                if request.form.get(f"type_{kind.value}") == "y"
+            }
+            service.set_rules(indicator, chosen, actor=current_user)
+            db.session.commit()
+            flash(f"“{indicator.name}”的计数规则已保存。", "success")
+            return redirect(url_for("agreements.indicators"))
+        form = TargetForm()
+        indicator = (
+            db.session.get(Indicator, form.indicator.data or "") if form.validate_on_submit() else None
+        )
+        span = counting.Span.parse(form.period.data) if indicator else None
+        if indicator is None or span is None:
+            for errors in form.errors.values():
+                for message in errors:
+                    flash(message, "error")
+            if indicator is None or span is None:
+                flash("目标未保存：请填写0到100000之间的整数。", "error")
+            return redirect(url_for("agreements.indicators"))
+        service.set_target(indicator, span.key, form.value.data, actor=current_user)
+        db.session.commit()
+        flash(f"“{indicator.name}”{span.label}的目标已保存。", "success")
+        return redirect(url_for("agreements.indicators"))
+    periods = [str(y) for y in range(counting.PLAN[0], counting.PLAN[1] + 1)] + [counting.PLAN_PERIOD]
+    return render_template(
+        "agreements/indicators.html",
+        indicators=counting.indicators(),
+        periods=periods,
+        types=list(AgreementType),
+        form=TargetForm(formdata=None),
+    )

@@ -1,0 +1,428 @@
+"""Recording agreements and moving them to 已核验; their evidence files; the indicators' targets and
+counting rules. Every function takes the actor, asks the policy, journals, flushes, never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from matchmaker import creditcode, policy
+from matchmaker.database import next_number
+from matchmaker.exceptions import FieldError, InvalidTransition
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Agreement,
+    AgreementFile,
+    AgreementParty,
+    AgreementStatus,
+    AgreementType,
+    CountingRule,
+    Indicator,
+    Organization,
+    Pairing,
+    PairingState,
+    PartySide,
+    PartyType,
+    Registration,
+    Target,
+    TechField,
+    User,
+)
+from matchmaker.models.journal import record
+from matchmaker.services import pairings as pairing_service
+from matchmaker.services.rules import MAX_BUDGET
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILES = 10
+# What an evidence file may be, recognised by its first bytes (never by its name or the browser's word).
+SIGNATURES = {
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+}
+EARLIEST = date(2000, 1, 1)
+
+
+@dataclass
+class PartyDetails:
+    side: PartySide
+    name: str
+    party_type: PartyType
+    credit_code: str | None = None
+    organization: Organization | None = None
+
+
+@dataclass
+class AgreementDetails:
+    """The editable content of an agreement (DOMAIN.md §5)."""
+
+    type: AgreementType
+    title: str
+    signed_on: date
+    parties: list[PartyDetails] = field(default_factory=list)
+    equity: bool = False
+    valid_from: date | None = None
+    valid_until: date | None = None
+    contract_amount: Decimal | None = None
+    tech_amount: Decimal | None = None
+    tech_field: TechField | None = None
+    ip_involved: str | None = None
+    registration: Registration = Registration.NOT_APPLIED
+    registration_number: str | None = None
+    notes: str | None = None
+
+    def problems(self) -> dict[str, str]:
+        """Field → the Chinese message of the first rule it breaks."""
+        found: dict[str, str] = {}
+        title = self.title.strip()
+        if not 4 <= len(title) <= 120:
+            found["title"] = f"协议名称应为4到120个字（现有{len(title)}个字）。"
+        if self.signed_on > date.today():
+            found["signed_on"] = "签订日期不能晚于今天：请在签订后再登记。"
+        elif self.signed_on < EARLIEST:
+            found["signed_on"] = "签订日期有误。"
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            found["valid_until"] = "有效期结束日不能早于开始日。"
+        for name, value in (("contract_amount", self.contract_amount), ("tech_amount", self.tech_amount)):
+            if value is not None and (not value.is_finite() or not 0 <= value <= MAX_BUDGET):
+                found[name] = f"金额应在0到{MAX_BUDGET:,.0f}万元之间（单位为万元）。"
+        if (
+            "contract_amount" not in found
+            and "tech_amount" not in found
+            and self.tech_amount is not None
+            and (self.contract_amount is None or self.tech_amount > self.contract_amount)
+        ):
+            found["tech_amount"] = (
+                "技术交易额不能大于合同成交额（技术交易额为成交额扣除设备、材料等费用后的部分）。"
+            )
+        if self.equity and self.type is not AgreementType.TECH_TRANSFER:
+            found["equity"] = "作价入股按“技术转让”登记，请把合同类别选为技术转让。"
+        number = (self.registration_number or "").strip()
+        if self.registration is Registration.REGISTERED and not number:
+            found["registration_number"] = "已登记的合同请填写登记编号。"
+        elif number and self.registration is not Registration.REGISTERED:
+            found["registration_number"] = "只有“已登记”的合同才有登记编号。"
+        elif len(number) > 40:
+            found["registration_number"] = "登记编号最多40个字符。"
+        for name, limit in (("ip_involved", 1000), ("notes", 2000)):
+            if len(getattr(self, name) or "") > limit:
+                found[name] = f"最多{limit}个字。"
+        if problem := self.party_problem():
+            found["parties"] = problem
+        return found
+
+    def party_problem(self) -> str | None:
+        parties = self.parties
+        single = self.type is AgreementType.INNOVATION_PLAN
+        if not parties:
+            return "请填写协议各方。"
+        if not single and not (
+            any(p.side is PartySide.BUYER for p in parties)
+            and any(p.side is PartySide.SELLER for p in parties)
+        ):
+            return "请至少填写甲方、乙方各一方。"
+        names = [p.name.strip() for p in parties]
+        if any(not n or len(n) > 100 for n in names):
+            return "每一方都要填写单位名称（最多100个字）。"
+        if len(set(names)) < len(names):
+            return "同一单位不能重复填写。"
+        for party in parties:
+            code = (party.credit_code or "").strip()
+            if code:
+                if problem := creditcode.problem(code):
+                    return f"{party.name}：{problem}"
+            elif party.party_type is PartyType.ENTERPRISE:
+                return f"{party.name}：企业须填写统一社会信用代码（技术合同登记需要）。"
+        return None
+
+    def check(self) -> None:
+        for name, message in self.problems().items():
+            raise FieldError(name, message)
+
+    def apply_to(self, agreement: Agreement) -> None:
+        agreement.type, agreement.equity = self.type, self.equity
+        agreement.title = self.title.strip()
+        agreement.signed_on, agreement.valid_from, agreement.valid_until = (
+            self.signed_on,
+            self.valid_from,
+            self.valid_until,
+        )
+        agreement.contract_amount, agreement.tech_amount = self.contract_amount, self.tech_amount
+        agreement.tech_field = self.tech_field
+        agreement.ip_involved = (self.ip_involved or "").strip() or None
+        agreement.registration = self.registration
+        agreement.registration_number = (self.registration_number or "").strip().upper() or None
+        agreement.notes = (self.notes or "").strip() or None
+        agreement.parties = [
+            AgreementParty(
+                position=n,
+                side=p.side,
+                name=p.name.strip(),
+                credit_code=creditcode.normalize(p.credit_code)
+                if p.credit_code and p.credit_code.strip()
+                else None,
+                party_type=p.party_type,
+                organization=p.organization,
+            )
+            for n, p in enumerate(self.parties)
+        ]
+        agreement.dedupe_key = agreement.compute_dedupe_key()
+
+
+def _content(agreement: Agreement) -> dict[str, Any]:
+    """What a user edits, for the journal's before → after."""
+    return {
+        "type": agreement.type,
+        "equity": agreement.equity,
+        "title": agreement.title,
+        "signed_on": agreement.signed_on,
+        "valid_from": agreement.valid_from,
+        "valid_until": agreement.valid_until,
+        "contract_amount": agreement.contract_amount,
+        "tech_amount": agreement.tech_amount,
+        "tech_field": agreement.tech_field.name if agreement.tech_field else None,
+        "ip_involved": agreement.ip_involved,
+        "registration": agreement.registration,
+        "registration_number": agreement.registration_number,
+        "notes": agreement.notes,
+        "parties": [f"{p.side.value}:{p.name}:{p.credit_code or ''}" for p in agreement.parties],
+    }
+
+
+def _check_registration_number(details: AgreementDetails, own_id: int | None = None) -> None:
+    number = (details.registration_number or "").strip().upper()
+    if not number:
+        return
+    other = db.session.scalar(select(Agreement).where(Agreement.registration_number == number))
+    if other is not None and other.id != own_id:
+        raise FieldError(
+            "registration_number",
+            f"登记编号 {number} 已登记在协议 #{other.id}“{other.title}”中，同一合同不能重复登记。",
+        )
+
+
+def parties_of_pairing(pairing: Pairing) -> list[PartyDetails]:
+    """The two sides of a pairing as parties: the side with the need is 甲方, the other 乙方."""
+    if pairing.target.kind.is_need:
+        buyer, seller = pairing.target_org, pairing.initiator_org
+    else:
+        buyer, seller = pairing.initiator_org, pairing.target_org
+    return [
+        PartyDetails(side, org.name, PartyType.of(org.type), org.credit_code, org)
+        for side, org in ((PartySide.BUYER, buyer), (PartySide.SELLER, seller))
+    ]
+
+
+def record_agreement(details: AgreementDetails, *, actor: User, pairing: Pairing | None = None) -> Agreement:
+    """A new agreement, recorded by a party's user (to be confirmed by the other side) or by bureau
+    staff. From a pairing in 洽谈中 the pairing becomes 已签约. Takes the agreements lock as the
+    transaction's first write, so two people recording the same contract at once are serialised:
+    the second finds the first (its 登记编号 refused, or flagged as the same contract)."""
+    policy.require(actor, "agreement.record")
+    if pairing is not None:
+        policy.require(actor, "pairing.advance", pairing)
+        if pairing.state not in (PairingState.NEGOTIATING, PairingState.SIGNED):
+            raise InvalidTransition("只有“洽谈中”或“已签约”的对接可以登记协议。")
+    next_number("agreements")  # the lock, before any read the checks depend on
+    details.check()
+    if not policy.is_bureau(actor) and actor.organization_id not in {
+        p.organization.id for p in details.parties if p.organization is not None
+    }:
+        raise FieldError("parties", "贵单位须是协议的一方。")
+    _check_registration_number(details)
+    agreement = Agreement(
+        recorded_by=actor,
+        recorded_org_id=actor.organization_id,
+        pairing=pairing,
+        status=AgreementStatus.RECORDED,
+    )
+    details.apply_to(agreement)
+    db.session.add(agreement)
+    record(
+        "agreement.recorded",
+        agreement,
+        actor=actor,
+        changes={k: [None, v] for k, v in _content(agreement).items()},
+    )
+    if pairing is not None and pairing.state is PairingState.NEGOTIATING:
+        pairing_service.advance(pairing, PairingState.SIGNED, f"登记协议：{agreement.title}", actor=actor)
+    db.session.flush()
+    return agreement
+
+
+def update_agreement(agreement: Agreement, details: AgreementDetails, *, actor: User) -> None:
+    """Correct a record; a verified (or returned) one goes back for verification."""
+    policy.require(actor, "agreement.edit", agreement)
+    if agreement.is_deleted:
+        raise InvalidTransition("该协议已删除。")
+    next_number("agreements")
+    details.check()
+    _check_registration_number(details, agreement.id)
+    before = _content(agreement)
+    details.apply_to(agreement)
+    after = _content(agreement)
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if changes:
+        agreement.edited(actor, changes)
+    db.session.flush()
+
+
+def confirmers(agreement: Agreement) -> set[int]:
+    """Organisations whose users can confirm: the parties on the platform (with active users)
+    other than the one that recorded it."""
+    orgs = agreement.party_org_ids - {agreement.recorded_org_id}
+    if not orgs:
+        return set()
+    return set(
+        db.session.scalars(
+            select(User.organization_id).where(User.organization_id.in_(orgs), User.active.is_(True))
+        )
+    )
+
+
+def confirm_agreement(agreement: Agreement, *, actor: User) -> None:
+    policy.require(actor, "agreement.confirm", agreement)
+    if actor.organization_id not in confirmers(agreement):
+        raise InvalidTransition("只有协议的另一方可以确认。")
+    agreement.confirm(actor)
+    db.session.flush()
+
+
+def verify_agreement(agreement: Agreement, note: str | None = None, *, actor: User) -> None:
+    """Bureau staff verify — after the other side confirmed, or directly when no other side is on
+    the platform to confirm (an agreement reached and recorded off the platform)."""
+    policy.require(actor, "agreement.verify", agreement)
+    if agreement.status is AgreementStatus.RECORDED and confirmers(agreement):
+        raise InvalidTransition("须先由协议另一方在平台上确认，再由主管部门核验。")
+    next_number("agreements")
+    agreement.verify(actor, note)
+    db.session.flush()
+
+
+def return_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
+    policy.require(actor, "agreement.verify", agreement)
+    agreement.return_for_revision(actor, reason)
+    db.session.flush()
+
+
+def delete_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
+    policy.require(actor, "agreement.delete", agreement)
+    agreement.delete(actor, reason)
+    db.session.flush()
+
+
+# --- evidence files -----------------------------------------------------------------------
+
+
+def files_dir() -> Path:
+    """Under instance/uploads/, which `flask backup` copies and `flask restore` puts back."""
+    return Path(current_app.instance_path) / "uploads" / "agreements"
+
+
+def add_file(agreement: Agreement, data: bytes, filename: str, *, actor: User) -> AgreementFile:
+    """Keep an evidence file: PDF, PNG or JPEG by content, at most 10 MB, under a generated name."""
+    policy.require(actor, "agreement.edit", agreement)
+    if len(agreement.files) >= MAX_FILES:
+        raise FieldError("file", f"每份协议最多{MAX_FILES}个附件。")
+    if not data:
+        raise FieldError("file", "请选择要上传的文件。")
+    if len(data) > MAX_FILE_BYTES:
+        raise FieldError(
+            "file",
+            f"文件不能超过{MAX_FILE_BYTES // 1024 // 1024} MB（现为{len(data) / 1024 / 1024:.1f} MB）。",
+        )
+    kind = next((v for sig, v in SIGNATURES.items() if data.startswith(sig)), None)
+    if kind is None:
+        raise FieldError("file", "只能上传 PDF 文件或 PNG、JPEG 图片（按文件内容识别，改扩展名无效）。")
+    content_type, suffix = kind
+    original = Path(filename.replace("\\", "/")).name.strip()[:200] or f"附件{suffix}"
+    stored = secrets.token_hex(16) + suffix
+    folder = files_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / stored).write_bytes(data)
+    attachment = AgreementFile(
+        agreement=agreement,
+        stored_name=stored,
+        original_name=original,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(attachment)
+    record("agreement.file_added", agreement, actor=actor, note=original)
+    db.session.flush()
+    return attachment
+
+
+def remove_file(attachment: AgreementFile, *, actor: User) -> None:
+    agreement = attachment.agreement
+    policy.require(actor, "agreement.edit", agreement)
+    record("agreement.file_removed", agreement, actor=actor, note=attachment.original_name)
+    db.session.delete(attachment)
+    db.session.flush()
+
+
+# --- indicators ---------------------------------------------------------------------------
+
+
+def set_target(indicator: Indicator, period: str, value: int | None, *, actor: User) -> None:
+    """A target for a year ("2025") or the plan period ("2023-2025"); None removes it."""
+    policy.require(actor, "indicators.edit")
+    if value is not None and not 0 <= value <= 100000:
+        raise FieldError("value", "目标应为0到100000之间的整数。")
+    target = db.session.scalar(
+        select(Target).where(Target.indicator_code == indicator.code, Target.period == period)
+    )
+    old = target.value if target else None
+    if old == value:
+        return
+    if value is None:
+        db.session.delete(target)
+    elif target is None:
+        db.session.add(Target(indicator=indicator, period=period, value=value))
+    else:
+        target.value = value
+    record(  # indicators are keyed by code, so the entry names it in its changes
+        "indicator.target",
+        None,
+        object_type="indicator",
+        actor=actor,
+        changes={"indicator": [None, indicator.code], f"target {period}": [old, value]},
+        note=indicator.name,
+    )
+    db.session.flush()
+
+
+def set_rules(indicator: Indicator, chosen: dict[AgreementType, bool], *, actor: User) -> None:
+    """Which agreement types count toward ``indicator``: type → iur_only (absent: does not count)."""
+    policy.require(actor, "indicators.edit")
+    before = sorted(str(r) for r in indicator.rules)
+    existing = {r.agreement_type: r for r in indicator.rules}
+    for kind, rule in existing.items():
+        if kind not in chosen:
+            indicator.rules.remove(rule)
+    for kind, only in chosen.items():
+        if kind in existing:
+            existing[kind].iur_only = only
+        else:
+            indicator.rules.append(CountingRule(agreement_type=kind, iur_only=only))
+    after = sorted(str(r) for r in indicator.rules)
+    if before != after:
+        record(
+            "indicator.rules",
+            None,
+            object_type="indicator",
+            actor=actor,
+            changes={"indicator": [None, indicator.code], "rules": [before, after]},
+            note=indicator.name,
+        )
+    db.session.flush()
