@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from matchmaker.models import (
     AgreementType,
     CloseReason,
     DeclineReason,
+    EnterpriseTier,
     IPStatus,
     Maturity,
     Organization,
@@ -49,6 +51,14 @@ class DemoOrg:
     verified: bool = True
     description: str = ""
 
+
+TIERS = {  # 企业梯度 of the demo enterprises
+    "dianqi": "省级专精特新中小企业",
+    "shipin": "市级专精特新中小企业",
+    "cailiao": "国家级专精特新“小巨人”",
+    "jixie": "省级专精特新中小企业",
+    "guangfu": "创新型中小企业",
+}
 
 ORGS = [
     DemoOrg("gxj", "宝应县工业和信息化局", OrgType.BUREAU, None, BUREAU_EMAIL, "王科长", "0514-88210001"),
@@ -530,6 +540,7 @@ class DemoAgreement:
 
 
 A = AgreementType
+FIELD_OF = {"dianqi": "电子信息", "shipin": "农业", "cailiao": "新材料及其应用", "jixie": "先进制造"}
 AGREEMENTS = [
     DemoAgreement(
         "dianqi",
@@ -676,7 +687,7 @@ def _credit_code(serial: int) -> str:
     return first17 + creditcode.check_digit(first17)
 
 
-def _term(model: type[TechField] | type[Town], name: str | None) -> TechField | Town | None:
+def _term(model: type[TechField] | type[Town] | type[EnterpriseTier], name: str | None) -> Any:
     return db.session.scalar(select(model).where(model.name == name)) if name else None
 
 
@@ -723,6 +734,7 @@ def _create_orgs(report: DemoReport) -> dict[str, User]:
                 contact_name=spec.person,
                 contact_phone=spec.phone,
                 description=spec.description or None,
+                tier=_term(EnterpriseTier, TIERS.get(spec.key)),
             )
             db.session.add(org)
             record("organization.created", org, actor=None, note="演示数据")
@@ -837,6 +849,7 @@ def _create_agreement(spec: DemoAgreement, users: dict[str, User], bureau: User)
             tech_amount=Decimal(spec.tech) if spec.tech is not None else None,
             registration=Registration.REGISTERED if spec.number else Registration.NOT_APPLIED,
             registration_number=spec.number,
+            tech_field=_term(TechField, FIELD_OF.get(spec.parties[0])),  # the enterprise's field
         ),
         actor=recorder,
         pairing=pairing,

@@ -284,6 +284,10 @@ def test_counting_rules_on_a_known_set(app: Flask, client: FlaskClient, make: Fa
     assert (
         g not in by_code["tech_transfer"]["agreement_ids"] and h in by_code["new_products"]["agreement_ids"]
     )
+    login(client, world["bureau"])
+    duplicate = page(client, f"/agreements/{g}")
+    assert "疑似重复登记" in duplicate and f"统计时只计 #{b}" in duplicate
+    assert "计入：" in page(client, f"/agreements/{b}")
     one_year = client.get("/api/v1/indicators?year=2023", headers=headers).get_json()
     assert {i["code"]: i["target"] for i in one_year["indicators"]}["iur_agreements"] == 10
     assert client.get("/api/v1/indicators?year=20x3", headers=headers).status_code == 400

@@ -131,6 +131,18 @@ def distinct(span: Span) -> list[Agreement]:
     return [group[0] for group in groups(_verified(span))]
 
 
+def counted_as(agreement: Agreement) -> Agreement | None:
+    """The record that counts for ``agreement``'s contract (itself, or an earlier record of the
+    same contract), or None when it does not count (unverified, deleted)."""
+    if agreement.status is not AgreementStatus.VERIFIED or agreement.is_deleted:
+        return None
+    year = Span(agreement.signed_on.year, agreement.signed_on.year)
+    for group in groups(_verified(year)):
+        if any(a.id == agreement.id for a in group):
+            return group[0]
+    return None
+
+
 def indicators() -> list[Indicator]:
     return list(
         db.session.scalars(

@@ -165,6 +165,7 @@ def detail(agreement_id: int) -> str:
         )
         if policy.may(current_user, "agreement.view", a)
     ]
+    counted_as = counting.counted_as(agreement)
     indicators = [ind for ind in counting.indicators() if counting.counts_toward(ind, agreement)]
     return render_template(
         "agreements/detail.html",
@@ -174,6 +175,7 @@ def detail(agreement_id: int) -> str:
         evidence=evidence,
         duplicates=duplicates,
         indicators=indicators,
+        counted_as=counted_as,
         can_confirm=(
             agreement.status is AgreementStatus.RECORDED
             and policy.is_member(current_user)
