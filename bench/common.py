@@ -86,6 +86,9 @@ def outcome_title(record: dict[str, Any]) -> str:
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of ``values``; NaN when there are none."""
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 

@@ -40,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_request_deadline(app)
     register_journal_origin(app)
+    register_input_checks(app)
     return app
 
 
@@ -56,6 +57,9 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config.from_prefixed_env("MATCHMAKER")
     if test_config is not None:
         app.config.from_mapping(test_config)
+    # What the configuration says about debugging, before `flask` commands set app.debug from
+    # FLASK_DEBUG: `flask doctor` reports on the server's setting, not on the command's.
+    app.config["CONFIGURED_DEBUG"] = bool(app.config.get("DEBUG"))
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -199,6 +203,19 @@ def register_journal_origin(app: Flask) -> None:
         token = g.pop("journal_origin", None)
         if token is not None:
             origin.reset(token)
+
+
+def register_input_checks(app: Flask) -> None:
+    """A NUL character in a query string or form is no text anyone typed, and no database stores
+    it (PostgreSQL refuses it): such a request is a 400, before any view sees it."""
+    from flask import abort, request
+
+    @app.before_request
+    def refuse_nul() -> None:
+        for source in (request.args, request.form):
+            for key, values in source.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    abort(400)
 
 
 def register_request_deadline(app: Flask) -> None:

@@ -1,5 +1,5 @@
 """Flask commands: init-db, create-user, create-token, demo-data, import-postings, import-resume,
-backup, restore, audit, send-digests, search."""
+backup, restore, audit, send-digests, doctor, search."""
 
 from __future__ import annotations
 
@@ -307,6 +307,24 @@ def audit_prune_command() -> None:
     click.echo(f"已删除 {removed} 条超过 {audit.retention_days()} 天的操作记录。")
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """检查本安装是否适合正式运行（密钥、调试、Cookie、文件夹、迁移、索引、邮件、限流）；有问题时以非零状态退出。"""
+    from matchmaker import doctor
+
+    findings = doctor.examine(current_app._get_current_object())  # type: ignore[attr-defined]
+    for f in findings:
+        mark = "✓" if f.ok and not f.warning else "!" if f.ok else "✗"
+        click.echo(f"{mark} {f.what}")
+        if f.todo and (not f.ok or f.warning):
+            click.echo(f"    → {f.todo}")
+    problems = [f for f in findings if not f.ok]
+    if problems:
+        raise click.ClickException(f"发现 {len(problems)} 个问题，请按上面的提示处理。")
+    click.echo("未发现问题。")
+
+
 @click.command("send-digests")
 @with_appcontext
 def send_digests_command() -> None:
@@ -381,6 +399,7 @@ def register(app: Flask) -> None:
         restore_command,
         audit_command,
         send_digests_command,
+        doctor_command,
         search_group,
     ):
         app.cli.add_command(command)

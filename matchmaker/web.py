@@ -71,7 +71,7 @@ def redirect_back() -> Response:
     return redirect(url_for("main.index"), code=303)
 
 
-MAX_ID = 2**63 - 1  # SQLite's INTEGER range: larger ids can't exist
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL's range (SQLite's is wider); larger ids cannot exist
 MAX_PAGE = 100_000
 
 

@@ -1,8 +1,13 @@
-"""Fixtures: an app per test on its own SQLite file (copied from a migrated template), clients,
-CLI runner, login helper and factories that build real objects through the services."""
+"""Fixtures: an app per test on its own database copied from a migrated template — a SQLite file,
+or with MATCHMAKER_TEST_POSTGRES=postgresql+psycopg://… (scripts/test sets it for its second
+round) a PostgreSQL database created from a template database — clients, CLI runner, login helper
+and factories that build real objects through the services."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import shutil
 from collections.abc import Iterator
 from itertools import count
@@ -32,6 +37,59 @@ from matchmaker.models import (
 from matchmaker.services import accounts, postings
 
 PASSWORD = "lotus-pond-2026"
+POSTGRES = os.environ.get("MATCHMAKER_TEST_POSTGRES", "").rstrip("/")
+sqlite_only = pytest.mark.skipif(bool(POSTGRES), reason="about the embedded SQLite database")
+
+
+def _pg_name(path: Path) -> str:
+    """The PostgreSQL database standing for the SQLite file ``path`` would be."""
+    return "t_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:24]
+
+
+def database_uri(path: Path) -> str:
+    """The test database at ``path``: the SQLite file, or the PostgreSQL database named after it."""
+    return f"{POSTGRES}/{_pg_name(path)}" if POSTGRES else f"sqlite:///{path}"
+
+
+@functools.cache
+def _pg_admin() -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    # One connection per statement, closed after it: nothing left open for the collector to find.
+    return create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _pg(statement: str) -> None:
+    from sqlalchemy import text
+
+    with _pg_admin().connect() as connection:
+        connection.execute(text(statement))
+
+
+def new_database(path: Path) -> Path:
+    """An empty database at ``path`` (a SQLite file is created on first use)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if POSTGRES:
+        _pg(f'DROP DATABASE IF EXISTS "{_pg_name(path)}" WITH (FORCE)')
+        _pg(f'CREATE DATABASE "{_pg_name(path)}"')
+    return path
+
+
+def clone_database(template: Path, path: Path) -> Path:
+    """A copy of the migrated, seeded template at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if POSTGRES:
+        _pg(f'DROP DATABASE IF EXISTS "{_pg_name(path)}" WITH (FORCE)')
+        _pg(f'CREATE DATABASE "{_pg_name(path)}" TEMPLATE "{_pg_name(template)}"')
+    else:
+        shutil.copy(template, path)
+    return path
+
+
+def drop_database(path: Path) -> None:
+    if POSTGRES:
+        _pg(f'DROP DATABASE IF EXISTS "{_pg_name(path)}" WITH (FORCE)')
 
 
 def app_config(db_path: Path, **overrides: Any) -> dict[str, Any]:
@@ -39,7 +97,7 @@ def app_config(db_path: Path, **overrides: Any) -> dict[str, Any]:
         "INSTANCE_PATH": db_path.parent / "instance",
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "SQLALCHEMY_DATABASE_URI": database_uri(db_path),
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",  # hashing cost is not under test; speed is
         "HOLD_INSTANCE_LOCK": False,  # hundreds of apps per run; the restore tests switch it on
@@ -48,23 +106,72 @@ def app_config(db_path: Path, **overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throw-away Redis server on loopback (Debian's redis-server; scripts/test installs it),
+    for what several web machines must share: the API's rate-limit counts."""
+    import socket
+    import subprocess
+    import time
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing (apt-get install redis-server)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One database migrated to head and seeded, copied for every test (migrations run once)."""
     from matchmaker.cli import init_db
 
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    path = new_database(tmp_path_factory.mktemp("template") / "template.sqlite3")
     app = create_app(app_config(path))
     with app.app_context():
         init_db()
         db.engine.dispose()
-    return path
+    yield path
+    drop_database(path)
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, template_db: Path) -> Path:
-    path = tmp_path / "matchmaker.sqlite3"
-    shutil.copy(template_db, path)
-    return path
+def db_path(tmp_path: Path, template_db: Path) -> Iterator[Path]:
+    path = clone_database(template_db, tmp_path / "matchmaker.sqlite3")
+    yield path
+    drop_database(path)
 
 
 @pytest.fixture

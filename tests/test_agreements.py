@@ -34,7 +34,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import accounts
 from matchmaker.services import agreements as service
-from tests.conftest import Factory
+from tests.conftest import Factory, sqlite_only
 from tests.test_pairings import NEED, OUTCOME, login, page
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -537,6 +537,7 @@ def test_recording_the_same_contract_at_once_from_two_sessions(
     assert indicator_counts(app, str(date.today().year))["tech_transfer"] == 1
 
 
+@sqlite_only  # flask backup is for the embedded database
 def test_evidence_files_are_in_the_backup(app: Flask, make: Factory, world: dict, tmp_path) -> None:
     agreement = make.agreement(
         world["enterprise"], [(world["enterprise"], "buyer"), (world["university"], "seller")]

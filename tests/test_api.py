@@ -383,12 +383,10 @@ def test_errors_are_json_never_html(api_as: Any, make: Factory, client: FlaskCli
 @pytest.fixture
 def limited(tmp_path: Any, template_db: Any) -> Any:
     """An app with tiny limits: 3 API calls and 2 creations a minute."""
-    import shutil
-
     from matchmaker import create_app
+    from tests.conftest import clone_database
 
-    path = tmp_path / "limited.sqlite3"
-    shutil.copy(template_db, path)
+    path = clone_database(template_db, tmp_path / "limited.sqlite3")
     app = create_app(app_config(path, API_RATE_LIMIT="3 per minute", API_WRITE_RATE_LIMIT="2 per minute"))
     yield app
     with app.app_context():

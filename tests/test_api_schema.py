@@ -3,7 +3,6 @@ invalid, and every response must be documented, match its schema, be JSON, and n
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,14 +17,13 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from matchmaker import create_app
 from matchmaker.extensions import db
 from matchmaker.models import OrgType, PostingKind, PostingStatus
-from tests.conftest import Factory, app_config
+from tests.conftest import Factory, app_config, clone_database
 
 
 @pytest.fixture(scope="module")
 def api_world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[tuple[Flask, str]]:
     """One app for the whole run (Hypothesis calls the test many times), with postings to find."""
-    path = tmp_path_factory.mktemp("api-schema") / "matchmaker.sqlite3"
-    shutil.copy(template_db, path)
+    path = clone_database(template_db, tmp_path_factory.mktemp("api-schema") / "matchmaker.sqlite3")
     app = create_app(app_config(path, RATELIMIT_ENABLED=False))
     make = Factory(app)
     enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from matchmaker import create_app
 from matchmaker.extensions import db
-from tests.conftest import Auth, Factory, app_config
+from tests.conftest import Auth, Factory, app_config, sqlite_only
 
 
 def test_secret_key_is_generated_per_installation_never_defaulted(tmp_path: Path, db_path: Path) -> None:
@@ -61,6 +61,7 @@ def test_csrf_is_enforced_on_forms_and_logout(db_path: Path, make: Factory) -> N
         db.engine.dispose()
 
 
+@sqlite_only
 def test_sqlite_is_configured_for_a_web_server(app: Flask) -> None:
     with app.app_context():
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -118,6 +119,15 @@ def test_hostile_urls_never_give_500(client: FlaskClient, auth: Auth, make: Fact
     for email in (None, make.user(), make.bureau()):
         if email:
             auth.login(email)
-        assert client.get(url).status_code in (200, 302, 403, 404)
+        assert client.get(url).status_code in (200, 302, 400, 403, 404)
         if email:
             auth.logout()
+
+
+def test_a_nul_character_in_a_request_is_a_clear_400(client: FlaskClient) -> None:
+    """No database stores NUL (PostgreSQL refuses it): refused before any view, in Chinese."""
+    page = client.get("/search?q=%00abc")
+    assert page.status_code == 400 and "请求有误" in page.get_data(as_text=True)
+    assert client.post("/auth/login", data={"email": "a\x00@b.cn", "password": "x"}).status_code == 400
+    api = client.get("/api/v1/postings?q=%00")
+    assert api.status_code == 400 and api.get_json()["message"]

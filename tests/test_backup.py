@@ -20,7 +20,11 @@ from sqlalchemy import func, select
 from matchmaker import create_app
 from matchmaker.extensions import db
 from matchmaker.models import Posting, PostingKind
-from tests.conftest import Factory, app_config
+from tests.conftest import Factory, app_config, sqlite_only
+
+pytestmark = (
+    sqlite_only  # flask backup/restore are for the embedded database; PostgreSQL: pg_dump (DEPLOYMENT.md)
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

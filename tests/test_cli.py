@@ -26,11 +26,11 @@ from matchmaker.models import (
     Town,
     User,
 )
-from tests.conftest import app_config
+from tests.conftest import app_config, new_database
 
 
 def test_init_db_creates_schema_and_is_safe_twice(tmp_path: Path) -> None:
-    app = create_app(app_config(tmp_path / "fresh.sqlite3"))
+    app = create_app(app_config(new_database(tmp_path / "fresh.sqlite3")))
     runner = app.test_cli_runner()
     first = runner.invoke(args=["init-db"])
     assert first.exit_code == 0, first.output

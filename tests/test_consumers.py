@@ -16,7 +16,7 @@ from matchmaker.database import MIGRATIONS_DIR
 from matchmaker.extensions import db
 from matchmaker.models import JournalEntry, Posting, PostingKind
 from matchmaker.services import accounts, postings
-from tests.conftest import Factory, app_config
+from tests.conftest import Factory, app_config, sqlite_only
 
 
 def test_the_cursor_waits_for_an_entry_committed_after_a_later_one() -> None:
@@ -96,6 +96,7 @@ def test_two_machines_each_keep_a_complete_index(
             db.engine.dispose()
 
 
+@sqlite_only  # the old rows are written in SQLite's dialect
 def test_upgrading_keeps_the_old_outbox_and_histories_in_the_journal(tmp_path: Path) -> None:
     """A database of the previous release, with changes still waiting in its search outbox."""
     path = tmp_path / "old.sqlite3"

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from matchmaker import create_app
 from matchmaker.extensions import db
 from matchmaker.models import Posting, PostingKind
-from tests.conftest import PASSWORD, Factory, app_config
+from tests.conftest import PASSWORD, Factory, app_config, sqlite_only
+
+pytestmark = sqlite_only  # SQLite lock behaviour (PostgreSQL waits on row locks instead)
 
 
 @contextmanager

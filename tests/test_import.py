@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import ImportBatch, Organization, OrgStatus, Posting, PostingStatus, User
-from tests.conftest import Factory
+from tests.conftest import Factory, database_uri
 
 HEADERS = [
     "类型",
@@ -432,7 +432,7 @@ def test_a_job_whose_worker_dies_resumes_without_loss_or_duplicates(
         db.session.commit()
     env = {
         **os.environ,
-        "MATCHMAKER_SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "MATCHMAKER_SQLALCHEMY_DATABASE_URI": database_uri(db_path),
         "MATCHMAKER_INSTANCE_PATH": app.instance_path,
         "MATCHMAKER_SECRET_KEY": "test",
     }

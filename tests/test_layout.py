@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from tests.conftest import Auth, Factory
+from tests.conftest import Auth, Factory, database_uri, new_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +46,7 @@ def test_init_db_prints_only_what_a_newcomer_needs(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "MATCHMAKER_INSTANCE_PATH": str(tmp_path / "instance"),
-        "MATCHMAKER_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "MATCHMAKER_SQLALCHEMY_DATABASE_URI": database_uri(new_database(tmp_path / "fresh.sqlite3")),
     }
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "matchmaker", "init-db"],

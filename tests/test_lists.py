@@ -22,7 +22,7 @@ from matchmaker.models import (
     User,
     Visibility,
 )
-from tests.conftest import Auth, Factory
+from tests.conftest import Auth, Factory, clone_database
 
 
 def preview(client: FlaskClient, **data: object) -> Any:
@@ -227,7 +227,6 @@ def test_only_bureau_staff_publish_lists(client: FlaskClient, auth: Auth, make: 
 def test_export_reimports_in_another_county(
     app: Flask, client: FlaskClient, auth: Auth, make: Factory, tmp_path, template_db
 ) -> None:
-    import shutil
 
     from matchmaker import create_app
     from tests.conftest import app_config
@@ -247,9 +246,7 @@ def test_export_reimports_in_another_county(
     exported = tmp_path / "list.xlsx"
     exported.write_bytes(client.get(f"/lists/{list_id}.xlsx").data)
 
-    other_db = tmp_path / "other" / "other.sqlite3"
-    other_db.parent.mkdir()
-    shutil.copy(template_db, other_db)
+    other_db = clone_database(template_db, tmp_path / "other" / "other.sqlite3")
     other = create_app(app_config(other_db))
     runner = other.test_cli_runner()
     assert (

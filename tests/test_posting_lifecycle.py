@@ -249,3 +249,25 @@ def test_withdrawing_a_published_posting_asks_first_and_shows_the_right_dates(
     done = client.post(f"/postings/{posting}/withdraw", follow_redirects=True).get_data(as_text=True)
     assert "已从公开列表和推荐中下架" in done
     assert "草稿" in done and "发布于" not in done and "最后修改于" in done
+
+
+def test_a_new_posting_keeps_its_choices_as_enums_in_the_session(app: Flask, make: Factory) -> None:
+    """Saving trims text fields but not the str enums among them: in the request (or script) that
+    created a posting, the policy compares them with `is` (a plain 'public' refused interest)."""
+    from matchmaker import policy
+    from matchmaker.models import User, Visibility
+    from matchmaker.services import accounts, postings
+
+    owner_email, university_email = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    make.posting(owner_email)  # creates the factory's reviewer
+    with app.app_context():
+        owner = accounts.find_user_by_email(owner_email)
+        reviewer = db.session.scalar(select(User).where(User.email == "reviewer@example.com"))
+        details = postings.PostingDetails(
+            title="同一会话中的研发需求", description="刚保存就被其他单位查看的研发需求的详细描述。"
+        )
+        posting = postings.create_posting(PostingKind.RD_NEED, details, actor=owner)
+        postings.submit_posting(posting, actor=owner)
+        postings.publish_posting(posting, actor=reviewer)
+        assert posting.visibility is Visibility.PUBLIC
+        assert policy.may(accounts.find_user_by_email(university_email), "posting.express_interest", posting)

@@ -15,10 +15,10 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db
@@ -255,8 +255,8 @@ FUNNEL_LABELS = {
 def _published_in(span: Span):
     return (
         Posting.published_at.isnot(None)
-        & (func.date(Posting.published_at) >= span.start.isoformat())
-        & (func.date(Posting.published_at) <= span.end.isoformat())
+        & (Posting.published_at >= datetime.combine(span.start, time.min))
+        & (Posting.published_at < datetime.combine(span.end + timedelta(days=1), time.min))
     )
 
 

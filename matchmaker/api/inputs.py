@@ -158,8 +158,11 @@ def json_body() -> Any:
 
 
 def encodable(value: Any) -> bool:
-    """False for strings with lone surrogates ("\\ud800" is valid JSON but not storable text)."""
+    """False for strings with lone surrogates or NUL ("\\ud800", "\\u0000": valid JSON, but text no
+    database stores: PostgreSQL refuses NUL outright)."""
     if isinstance(value, str):
+        if "\x00" in value:
+            return False
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:

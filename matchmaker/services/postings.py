@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 
 from sqlalchemy import func, or_, select
 
@@ -81,7 +82,7 @@ class PostingDetails:
     def apply_to(self, posting: Posting) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, str):
+            if isinstance(value, str) and not isinstance(value, Enum):  # .strip() of a str enum is a str
                 value = value.strip() or None
             setattr(posting, f.name, value)
         posting.title = self.title.strip()

@@ -149,7 +149,7 @@ def upgrade():
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=20), nullable=False),
     sa.Column('from_status', sa.Enum('draft', 'pending', 'returned', 'published', 'closed', name='postingstatus', native_enum=False, create_constraint=True), nullable=False),
-    sa.Column('to_status', sa.Enum('draft', 'pending', 'returned', 'published', 'closed', name='postingstatus', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('to_status', sa.Enum('draft', 'pending', 'returned', 'published', 'closed', name='postingstatus_to', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_posting_events_actor_id_users')),
