@@ -1,9 +1,10 @@
-"""Index and query speed at 10k and 50k generated postings on this machine.
+"""Index and query speed at 10k, 50k and 200k generated postings on this machine.
 
 Postings are generated from the evaluation corpus's real Chinese text (sentences of different
 abstracts recombined), inserted in bulk, then indexed by the real rebuild path. Prints reindex
-throughput, proposal and search latency (p50/p95) and peak memory.
-Run:  .venv/bin/python -m bench.search_perf [--sizes 10000 50000]
+throughput, proposal and search latency (p50/p95), the index's size on disk and peak memory;
+each size runs in a process of its own, so its peak memory is its own.
+Run:  .venv/bin/python -m bench.search_perf [--sizes 10000 50000 200000]
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import random
 import re
 import resource
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,6 +138,8 @@ def run(size: int) -> dict[str, float]:
                         postings_queries.search_page(search.find(text), viewer)
                     search_ms.append(t.seconds * 1000)
             report = search.check()
+            index_dir = Path(app.config["SEARCH_INDEX_DIR"] or Path(app.instance_path) / "search")
+            index_mb = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 2**20
         assert report.ok, report.as_dict()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
@@ -148,23 +152,34 @@ def run(size: int) -> dict[str, float]:
         "search_p50": percentile(search_ms, 0.5),
         "search_p95": percentile(search_ms, 0.95),
         "peak_rss_mb": peak_mb,
+        "index_mb": index_mb,
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 200_000])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, printed as JSON
     args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run(args.one)))
+        return 0
     print(
         f"{'postings':>9} {'reindex s':>10} {'docs/s':>7} {'proposal p50/p95 ms':>20} "
-        f"{'search p50/p95 ms':>18} {'peak RSS MB':>12}"
+        f"{'search p50/p95 ms':>18} {'index MB':>9} {'peak RSS MB':>12}"
     )
     for size in args.sizes:
-        r = run(size)
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.search_perf", "--one", str(size)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
         print(
             f"{r['size']:>9} {r['reindex_s']:>10.1f} {r['docs_per_s']:>7.0f} "
             f"{r['proposal_p50']:>10.0f} / {r['proposal_p95']:<7.0f} {r['search_p50']:>8.0f} / {r['search_p95']:<7.0f} "
-            f"{r['peak_rss_mb']:>12.0f}",
+            f"{r['index_mb']:>9.0f} {r['peak_rss_mb']:>12.0f}",
             flush=True,
         )
     print("targets: proposals p95 <= 50 ms at 10k and <= 150 ms at 50k; reindex of 10k <= 30 s")

@@ -96,6 +96,8 @@ SEARCH_WRITE_TIMEOUT = 5.0  # seconds to wait for Whoosh's own write lock before
 SEARCH_MAX_QUERY_CHARS = 100  # longer input is cut: user text can't slow the server down
 SEARCH_MAX_TERMS = 12
 SEARCH_CANDIDATES = 2000  # hits ranked per query, every one reachable page by page; more are counted
+# 为我推荐 shows this many of an organisation's postings per page, each with its proposals.
+MATCHES_POSTINGS_PER_PAGE = 5
 SITE_NAME = "宝应县专精特新产学研供需对接平台"
 
 # JSON API rate limits (Flask-Limiter syntax), counted per token, or per address without one.

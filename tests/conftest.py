@@ -87,8 +87,33 @@ def clone_database(template: Path, path: Path) -> Path:
     return path
 
 
+def close_connections() -> None:
+    """Close the pooled connections of every app still alive (tests make many and keep none).
+    A psycopg connection left for the garbage collector is a ResourceWarning, an error here."""
+    for engines in list(db._app_engines.values()):  # Flask-SQLAlchemy's engines per app
+        for engine in engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _connections_closed() -> Iterator[None]:
+    yield
+    close_connections()
+    if POSTGRES:
+        # Apps a test made and dropped are freed by the cycle collector, whenever it runs; their
+        # psycopg connections then warn (an error under filterwarnings) in whichever test is
+        # running. Collect them here, quietly: the application itself keeps one app per process.
+        import gc
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+
+
 def drop_database(path: Path) -> None:
     if POSTGRES:
+        close_connections()
         _pg(f'DROP DATABASE IF EXISTS "{_pg_name(path)}" WITH (FORCE)')
 
 

@@ -439,3 +439,16 @@ def test_openapi_description_is_valid_and_documented_for_humans(client: FlaskCli
         "contact_phone",
     ):
         assert text in page
+
+
+def test_nul_inside_nested_json_is_a_400_not_a_database_error(api_as: Any, make: Factory) -> None:
+    """NUL is valid JSON but no database stores it (PostgreSQL refuses it even in a lookup)."""
+    api = api_as(make.user())
+    body = {
+        "type": "new_product",
+        "title": "新产品推广协议",
+        "signed_on": "2025-01-01",
+        "parties": [{"name": "\x00", "side": "buyer", "party_type": "enterprise"}],
+    }
+    response = api.post("/agreements", body)
+    assert "parties" in assert_json_error(response, 400)["errors"]

@@ -262,3 +262,20 @@ def test_keyword_chips_show_each_longest_word_once(app: Flask, make: Factory) ->
     for piece in ("变电", "电站", "硫酸", "酸盐", "硫酸盐", "天"):
         assert piece not in chips
     assert all(len(chip) > 1 for chip in chips)
+
+
+def test_for_me_page_shows_a_few_postings_a_page_newest_first(
+    client: FlaskClient, auth: Auth, make: Factory
+) -> None:
+    """Each posting's proposals are a search of their own: 为我推荐 pages through them."""
+    enterprise = make.user()
+    titles = [f"数控机床主轴热变形补偿第{n}号需求" for n in range(7)]
+    for title in titles:
+        make.posting(enterprise, RD, title=title, description=NEED["description"])
+    auth.login(enterprise)
+    first = client.get("/matches").get_data(as_text=True)
+    assert all(t in first for t in titles[2:]) and not any(t in first for t in titles[:2])
+    assert "下一页" in first and "共 7 条" in first
+    second = client.get("/matches?page=2").get_data(as_text=True)
+    assert all(t in second for t in titles[:2]) and "上一页" in second
+    assert client.get("/matches?page=99").status_code == 200

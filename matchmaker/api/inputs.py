@@ -169,6 +169,8 @@ def encodable(value: Any) -> bool:
             return False
     elif isinstance(value, list):
         return all(encodable(item) for item in value)
+    elif isinstance(value, dict):
+        return all(encodable(k) and encodable(v) for k, v in value.items())
     return True
 
 

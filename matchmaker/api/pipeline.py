@@ -46,7 +46,7 @@ def body_of(allowed: dict[str, type], required: tuple[str, ...] = ()) -> dict[st
             continue
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             problems.add(key, "类型不正确。")
-        elif kind is str and not inputs.encodable(value):
+        elif not inputs.encodable(value):  # strings, and strings inside lists and objects
             problems.add(key, "含有无法保存的字符。")
         elif kind is int and not 0 < value <= MAX_ID:
             problems.add(key, "编号无效。")

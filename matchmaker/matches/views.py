@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from matchmaker import search
 from matchmaker.evidence import passage
@@ -15,7 +16,7 @@ from matchmaker.extensions import db
 from matchmaker.forms import term_pairs
 from matchmaker.models import Posting, PostingKind, PostingStatus, TechField, Town
 from matchmaker.postings import queries as posting_queries
-from matchmaker.web import int_arg, requires
+from matchmaker.web import MAX_PAGE, int_arg, requires
 
 bp = Blueprint("matches", __name__)
 
@@ -62,18 +63,22 @@ def search_page() -> str:
 @bp.get("/matches")
 @requires("postings.own")
 def mine() -> str:
-    """为我推荐: for each of the organisation's published postings, its best counterparts."""
-    postings = db.session.scalars(
+    """为我推荐: for each of the organisation's current published postings, newest first and a few
+    to a page (each posting's proposals are a search of their own), its best counterparts."""
+    page = db.paginate(
         select(Posting)
         .where(
             Posting.organization_id == current_user.organization_id,
             Posting.status == PostingStatus.PUBLISHED,
+            or_(Posting.valid_until.is_(None), Posting.valid_until >= date.today()),
         )
-        .order_by(Posting.published_at.desc())
-    ).all()
+        .order_by(Posting.published_at.desc(), Posting.id.desc()),
+        page=int_arg("page", maximum=MAX_PAGE) or 1,
+        per_page=current_app.config["MATCHES_POSTINGS_PER_PAGE"],
+        error_out=False,
+    )
     groups = [
         (p, posting_queries.proposals(p, current_user, limit=MINE_PER_POSTING, min_strength=SHOWN))
-        for p in postings
-        if not p.is_expired
+        for p in page.items
     ]
-    return render_template("matches/mine.html", groups=groups)
+    return render_template("matches/mine.html", groups=groups, page=page)
