@@ -28,6 +28,7 @@ contacted; every loop is bounded in time.
 from __future__ import annotations
 
 import argparse
+import http.client
 import http.cookiejar
 import os
 import random
@@ -140,8 +141,8 @@ class Client:
         except urllib.error.HTTPError as error:
             status, text = error.code, error.read().decode(errors="replace")
             self.location = error.headers.get("Location", "")
-        except OSError as error:
-            status, text = 0, str(error)  # connection reset by the killed worker
+        except (OSError, http.client.HTTPException) as error:
+            status, text = 0, str(error)  # connection reset, or answer cut short, by the killed worker
         self.stats.record(kind, path, status, time.perf_counter() - started)
         self.status = status
         if found := CSRF.search(text):
@@ -517,6 +518,18 @@ def busy_day(s: Seed, servers: list[Server], args: argparse.Namespace, stats: St
     bureaus = max(1, users // 8)
     universities = max(1, users // 4)
     enterprises = users - bureaus - universities
+
+    def guarded(body: Callable[[str, int], None]) -> Callable[[str, int], None]:
+        def run(email: str, n: int) -> None:
+            try:
+                body(email, n)
+            except Exception as error:  # a client that breaks is a failed run, not a silent thread
+                with stats.lock:
+                    stats.failures.append(f"{body.__name__} {n}: {error!r}")
+
+        return run
+
+    enterprise, university, bureau = guarded(enterprise), guarded(university), guarded(bureau)
     threads = [
         threading.Thread(target=enterprise, args=(s.enterprises[n % len(s.enterprises)], n))
         for n in range(enterprises)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_login import current_user
 
 from matchmaker import policy
@@ -66,10 +66,15 @@ def url_with(**changes: Any) -> str:
 
 
 def unread_notifications() -> int:
-    """For the header's badge: the logged-in user's unread notifications."""
+    """For the header's badge: the logged-in user's unread notifications (counted once a request,
+    however many places of the page show it)."""
     from matchmaker.services.notifications import unread_count
 
-    return unread_count(current_user) if current_user.is_authenticated else 0
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(current_user)
+    return g.unread_notifications
 
 
 def register(app: Flask) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from matchmaker import policy
@@ -49,7 +50,11 @@ def resume(key: str) -> tuple[User | None, str | None]:
     None when the key is unknown or the session was ended on purpose)."""
     if not key or len(key) > 100:
         return None, None
-    session = db.session.scalar(select(LoginSession).where(LoginSession.key_hash == key_digest(key)))
+    session = db.session.scalar(
+        select(LoginSession)
+        .where(LoginSession.key_hash == key_digest(key))
+        .options(joinedload(LoginSession.user))  # every request needs both: one round trip
+    )
     if session is None or not session.is_open or not session.user.is_active:
         return None, None
     now = utcnow()
