@@ -71,6 +71,9 @@ def login(page, base: str, email: str, password: str = PASSWORD) -> None:
 
 
 def logout(page) -> None:
+    # Until the stylesheet has applied, the phone-only 菜单 label is visible on any screen: wait
+    # for the page to finish loading before asking (a busy machine showed the race).
+    page.wait_for_load_state("load")
     if page.is_visible("label.nav-toggle-label"):  # on a phone the menu is closed
         page.click("label.nav-toggle-label")
     page.click("text=退出")

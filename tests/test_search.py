@@ -305,12 +305,16 @@ def test_check_reports_a_missing_or_damaged_index_and_never_rebuilds_it(db_path:
 
 
 def wait_until_rebuilt(app: Flask) -> None:
-
-    for _ in range(200):
+    """Until the rebuild the page started has finished (the background thread may not have taken
+    the index lock yet when the page answers: "not rebuilding" alone is no proof)."""
+    for _ in range(400):
         with app.app_context():
-            if indexing.status(app.extensions["search"], db.engine).state != "rebuilding":
+            store = app.extensions["search"]
+            finished = store.read_status().get("state") in ("done", "failed")
+            if finished and indexing.status(store, db.engine).state != "rebuilding":
                 return
         time.sleep(0.05)
+    raise AssertionError("the rebuild did not finish within 20 s")
 
 
 def test_bureau_sees_one_state_of_the_index_and_rebuilds_it(
