@@ -5,6 +5,7 @@ server; and nothing lost or broken without one (or with one that fails)."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -16,11 +17,21 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from matchmaker import create_app
 from matchmaker.extensions import db
-from matchmaker.models import EmailMode, Notification, OrgType, PairingState, Posting, PostingKind, User
+from matchmaker.models import (
+    ConsumerCursor,
+    EmailMode,
+    Notification,
+    OrgType,
+    PairingState,
+    Posting,
+    PostingKind,
+    User,
+)
 from matchmaker.services import accounts, notifications, pairings, postings
 from tests.conftest import Factory, app_config
 from tests.test_pairings import NEED, OUTCOME, login
@@ -265,6 +276,8 @@ def test_immediate_mail_and_a_failing_server(mail_app: Flask, smtp: tuple[Inbox,
     other.pairing(university, second)
     with broken.app_context():
         notifications.run(db.engine)  # whatever an after-commit run had to leave to the next one
+        for sender in [t for t in threading.enumerate() if t.name == "mail"]:
+            sender.join(10)  # the after-commit senders' tries end (a claimed mail is in flight)
         notifications.deliver_immediate()  # the server is down: it raises nothing, sends nothing
         waiting = db.session.scalars(
             select(Notification).where(Notification.emailed_at.is_(None), Notification.kind == "interest")
@@ -275,6 +288,84 @@ def test_immediate_mail_and_a_failing_server(mail_app: Flask, smtp: tuple[Inbox,
     result = mail_app.test_cli_runner().invoke(args=["send-digests"])
     assert result.exit_code == 0
     assert any("第三条需求" in m["Subject"] for m in inbox.wait_for(before + 1))
+
+
+def test_each_mail_goes_out_once_however_many_senders_run_at_once(
+    mail_app: Flask, smtp: tuple[Inbox, int]
+) -> None:
+    """Every commit that makes notifications starts a sender; on several workers and machines they
+    overlap. One notice, one mail (CI once caught the same "published" mail sent twice)."""
+    inbox, _ = smtp
+    mail_app.config["NOTIFY_AFTER_COMMIT"] = False  # the senders below are the only ones
+    make = Factory(mail_app)
+    enterprise = make.user()
+    with mail_app.app_context():
+        accounts.set_email_mode(accounts.find_user_by_email(enterprise), EmailMode.IMMEDIATE)
+        db.session.commit()
+    for i in range(3):
+        make.posting(enterprise, RD, title=f"第{i + 1}条需求", description=NEED["description"])
+    with mail_app.app_context():
+        assert notifications.run(db.engine) == 3  # three "published" notices
+    start = threading.Barrier(4)
+
+    def sender() -> None:
+        with mail_app.app_context():
+            start.wait(5)
+            notifications.deliver_immediate()
+            db.engine.dispose()
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    inbox.wait_for(4, timeout=1.0)
+    subjects = sorted(m["Subject"] for m in inbox.messages)
+    assert len(subjects) == 3 and len(set(subjects)) == 3, subjects
+    with mail_app.app_context():
+        assert (
+            db.session.scalar(
+                select(db.func.count()).select_from(Notification).where(Notification.emailed_at.is_(None))
+            )
+            == 0
+        )
+
+
+def test_a_notice_is_not_left_for_tomorrow_when_the_consumer_is_busy(
+    app: Flask, make: Factory, sides: dict
+) -> None:
+    """Right after a commit another process (a mail being claimed, another worker's run) can hold
+    the consumer's cursor; the interest must still reach the enterprise within seconds, not wait for
+    the next change or the morning's send-digests (CI once caught exactly this race)."""
+    taken, released = threading.Event(), threading.Event()
+
+    def hold_the_cursor() -> None:
+        with app.app_context(), db.engine.connect() as connection:
+            connection.execute(
+                update(ConsumerCursor)
+                .where(ConsumerCursor.name == notifications.NAME)
+                .values(updated_at=ConsumerCursor.updated_at)
+            )
+            taken.set()
+            time.sleep(1.0)
+            connection.rollback()
+        released.set()
+
+    def busy_right_after_this_commit(session: Session) -> None:
+        if session.info.get(notifications.WRITTEN) and not taken.is_set():
+            threading.Thread(target=hold_the_cursor, daemon=True).start()
+            taken.wait(5)
+
+    event.listen(Session, "after_commit", busy_right_after_this_commit, insert=True)
+    try:
+        make.pairing(sides["university"], sides["need"])
+    finally:
+        event.remove(Session, "after_commit", busy_right_after_this_commit)
+    assert taken.is_set() and released.wait(5)
+    deadline = time.monotonic() + 10
+    while "interest" not in [n.kind for n in notes(app, sides["enterprise"])] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [n.kind for n in notes(app, sides["enterprise"])] == ["proposal", "interest"]
 
 
 def test_notifications_are_made_once_even_if_the_consumer_runs_again(

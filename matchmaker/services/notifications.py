@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from matchmaker import mail, policy, search
+from matchmaker import config, mail, policy, search
 from matchmaker.consumers import Cursor, unread
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -41,6 +41,7 @@ from matchmaker.postings.queries import SHOWN_MIN_STRENGTH  # a pair pages show 
 from matchmaker.web import absolute, site_path
 
 NAME = "notifications"
+CLAIM_WAIT_MS = 200  # right after a user's commit: how long to wait for another run to finish
 STRONG = 60  # a new posting matching one's own this well is worth a notification
 MAIL_WINDOW = timedelta(days=7)  # older notifications are never mailed (e.g. when SMTP is set up later)
 MAX_MAIL_ATTEMPTS = 5
@@ -248,8 +249,9 @@ HANDLERS: dict[str, Make] = {
 # --- the consumer -------------------------------------------------------------------------
 
 
-def _claim(session: Session) -> ConsumerCursor | None:
-    """This consumer's cursor row, locked for this transaction; None if another process has it."""
+def _claim(session: Session, *, wait: bool = False) -> ConsumerCursor | None:
+    """This consumer's cursor row, locked for this transaction; None if another process has it
+    (unless told to wait for it)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
@@ -257,38 +259,59 @@ def _claim(session: Session) -> ConsumerCursor | None:
     )
     if dialect == "postgresql":
         return session.scalar(
-            select(ConsumerCursor).where(ConsumerCursor.name == NAME).with_for_update(skip_locked=True)
+            select(ConsumerCursor).where(ConsumerCursor.name == NAME).with_for_update(skip_locked=not wait)
         )
     session.execute(update(ConsumerCursor).where(ConsumerCursor.name == NAME).values(updated_at=utcnow()))
     return session.get(ConsumerCursor, NAME)  # the UPDATE took SQLite's write lock
 
 
-def run(bind: Engine) -> int:
-    """Turn unread journal entries into notifications; returns how many were made."""
-    made = 0
+def run(bind: Engine, *, patient: bool = False) -> int:
+    """Turn unread journal entries into notifications; returns how many were made.
+
+    Impatient (the default, used right after a user's commit) it gives up at once when another
+    process holds the cursor; patient it waits its turn. See ``consume`` for telling the two apart."""
+    return consume(bind, patient=patient) or 0
+
+
+def consume(bind: Engine, *, patient: bool = False) -> int | None:
+    """Like ``run``, but None when the cursor was taken by someone else and nothing was read."""
     with Session(bind) as session:
-        if bind.dialect.name == "sqlite":  # give up at once if another process is at it
-            session.connection().exec_driver_sql("PRAGMA busy_timeout=200")
+        impatient_sqlite = bind.dialect.name == "sqlite" and not patient
+        if impatient_sqlite:  # give up at once if another process is at it
+            session.connection().exec_driver_sql(f"PRAGMA busy_timeout={CLAIM_WAIT_MS}")
         try:
-            row = _claim(session)
-        except OperationalError:
-            return 0
-        if row is None:
-            return 0
-        cursor = Cursor.from_json(row.state or {})  # the migration starts it at the journal's end
-        for changes in unread(bind, cursor):
-            wanted = [c.id for c in changes if c.action in HANDLERS]
-            if wanted:
-                for entry in session.scalars(
-                    select(JournalEntry).where(JournalEntry.id.in_(wanted)).order_by(JournalEntry.id)
-                ):
-                    for notification in HANDLERS[entry.action](session, entry):
-                        session.add(notification)
-                        made += 1
-            cursor.advance([c.id for c in changes])
-        cursor.advance([])
-        row.state = cursor.to_json()
-        session.commit()
+            return _consume(session, patient=patient)
+        finally:
+            if impatient_sqlite:  # the pooled connection goes back with its usual patience
+                session.rollback()
+                busy_ms = (current_app.config if has_app_context() else vars(config))[
+                    "SQLITE_BUSY_TIMEOUT_MS"
+                ]
+                session.connection().exec_driver_sql(f"PRAGMA busy_timeout={int(busy_ms)}")
+
+
+def _consume(session: Session, *, patient: bool) -> int | None:
+    try:
+        row = _claim(session, wait=patient)
+    except OperationalError:
+        return None
+    if row is None:
+        return None
+    made = 0
+    cursor = Cursor.from_json(row.state or {})  # the migration starts it at the journal's end
+    for changes in unread(session.get_bind(), cursor):
+        wanted = [c.id for c in changes if c.action in HANDLERS]
+        if wanted:
+            for entry in session.scalars(
+                select(JournalEntry).where(JournalEntry.id.in_(wanted)).order_by(JournalEntry.id)
+            ):
+                for notification in HANDLERS[entry.action](session, entry):
+                    session.add(notification)
+                    made += 1
+        cursor.advance([c.id for c in changes])
+    cursor.advance([])
+    row.state = cursor.to_json()
+    session.commit()
     return made
 
 
@@ -299,11 +322,19 @@ def _after_commit(session: Session) -> None:
         or not current_app.config.get("NOTIFY_AFTER_COMMIT", True)
     ):
         return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        if run(session.get_bind()) and mail.configured():
-            deliver_in_background(current_app._get_current_object())  # type: ignore[attr-defined]
+        made = consume(session.get_bind())
     except Exception:  # the user's change is committed; the journal keeps it for the next run
-        current_app.logger.exception("notifications deferred")
+        app.logger.exception("notifications deferred")
+        made = None
+    if made is None:
+        # Someone else had the cursor (a mail being claimed, another worker's run) and may have read
+        # the journal before this change was committed: catch up off the request, waiting our turn,
+        # rather than leave the notice to the next change or to tomorrow's send-digests.
+        deliver_in_background(app, catch_up=True)
+    elif made and mail.configured():
+        deliver_in_background(app)
 
 
 def init_app(app: Flask) -> None:
@@ -317,7 +348,9 @@ def init_app(app: Flask) -> None:
 
 
 def _claim_mail(notification_id: int, attempts: int) -> bool:
-    """Take one notification for sending (optimistically: no two processes send the same mail)."""
+    """Take one notification for sending: marked as mailed before the send, so that no other
+    thread or machine can take it while it is in flight (a failed send hands it back). At most once
+    beats twice: a process killed mid-send leaves it marked."""
     taken = db.session.execute(
         update(Notification)
         .where(
@@ -325,10 +358,15 @@ def _claim_mail(notification_id: int, attempts: int) -> bool:
             Notification.emailed_at.is_(None),
             Notification.mail_attempts == attempts,
         )
-        .values(mail_attempts=attempts + 1)
+        .values(mail_attempts=attempts + 1, emailed_at=utcnow())
     )
     db.session.commit()
     return bool(taken.rowcount)
+
+
+def _hand_back(notification_id: int) -> None:
+    db.session.execute(update(Notification).where(Notification.id == notification_id).values(emailed_at=None))
+    db.session.commit()
 
 
 def _text(n: Notification) -> str:
@@ -363,22 +401,28 @@ def deliver_immediate(now: datetime | None = None) -> int:
             )
         except mail.MailError:
             current_app.logger.warning("mail to user %s failed; will retry", notification.user_id)
+            _hand_back(notification.id)
             continue
-        notification.emailed_at = utcnow()
-        db.session.commit()
         sent += 1
     return sent
 
 
-def deliver_in_background(app: Flask) -> None:
+def deliver_in_background(app: Flask, *, catch_up: bool = False) -> threading.Thread:
+    """Mail what is due off the request; first, if asked, make the notifications a contended
+    after-commit run had to leave."""
+
     def work() -> None:
         with app.app_context():
             try:
+                if catch_up:
+                    run(db.engine, patient=True)
                 deliver_immediate()
             except Exception:
-                app.logger.exception("immediate mail failed")
+                app.logger.exception("notifications or immediate mail failed")
 
-    threading.Thread(target=work, name="mail", daemon=True).start()
+    thread = threading.Thread(target=work, name="mail", daemon=True)
+    thread.start()
+    return thread
 
 
 def send_digests(now: datetime | None = None) -> int:
