@@ -43,7 +43,9 @@ def main() -> int:
         f"{args.participants} participants, {args.requests} asked-for meetings, {args.proposals} proposals, "
         f"{args.slots} slots; each participant has one break (lunch slot {args.slots // 2 + 1} for half)"
     )
-    print("| tables | placed asked-for (ours) | first fit | ours − first fit | proposals placed | time s (max) |")
+    print(
+        "| tables | placed asked-for (ours) | first fit | ours − first fit | proposals placed | time s (max) |"
+    )
     print("|---|---|---|---|---|---|")
     for tables in (40, 60, 100):
         ours, base, extra, seconds = [], [], [], []
@@ -51,7 +53,9 @@ def main() -> int:
             wanted = generated(seed, args.participants, args.requests, args.proposals)
             people = sorted({p for w in wanted for p in (w.a, w.b)})
             rng = random.Random(seed)
-            breaks = {p: {args.slots // 2} if i % 2 else {rng.randrange(args.slots)} for i, p in enumerate(people)}
+            breaks = {
+                p: {args.slots // 2} if i % 2 else {rng.randrange(args.slots)} for i, p in enumerate(people)
+            }
             started = time.perf_counter()
             schedule, _ = build(wanted, slots=args.slots, tables=tables, breaks=breaks)
             seconds.append(time.perf_counter() - started)
