@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import Timer, bench_app, make_user, outcome_title, percentile, publish_many
-from bench.references import BM25, REFERENCES, folds
+from bench.references import BM25, REFERENCES, CharCosine, folds
 from matchmaker.extensions import db
 from matchmaker.models import OrgType, PostingKind
 from matchmaker.postings import queries as posting_queries
@@ -102,6 +102,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--needs", default="needs_dev.jsonl")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--candidates", action="store_true", help="also score issue 15's candidate method")
     args = parser.parse_args()
     corpus, needs = load("corpus_outcomes.jsonl"), load(args.needs)
     run = propose_for_needs(corpus, needs)
@@ -129,6 +130,19 @@ def main() -> int:
         ]
         print(report(name, ranks, parts))
     print(report("**matchmaker proposals (this build)**", platform, parts))
+    if args.candidates:  # issue 15's candidate, not yet serving the platform
+        chars = CharCosine(documents)
+        plain = [
+            rank_of(g, [corpus[d]["id"] for d in chars.top(q)]) for g, q in zip(gold, queries, strict=True)
+        ]
+        print(report("candidate: character uni+bigram tf-idf cosine", plain, parts))
+        ranks = [0] * len(needs)
+        for part in parts:  # the filler is learned from the other folds' needs only
+            held_out = set(part)
+            weights = chars.filler([q for i, q in enumerate(queries) if i not in held_out])
+            for i in part:
+                ranks[i] = rank_of(gold[i], [corpus[d]["id"] for d in chars.top(queries[i], filler=weights)])
+        print(report("candidate: the same + need-language filler (p 1, from train folds)", ranks, parts))
     mrr, _, hit10 = scores(platform)
     print(
         f"\nproposal latency over {len(latencies)} needs: p50 {percentile(latencies, 0.5):.0f} ms, "

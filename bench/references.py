@@ -80,3 +80,55 @@ def folds(count: int, k: int = 5, seed: int = 0) -> list[list[int]]:
     order = list(range(count))
     random.Random(seed).shuffle(order)
     return [sorted(order[i::k]) for i in range(k)]
+
+
+# --- the candidate for issue 15: character uni+bigram tf-idf cosine ("C12") -------------------
+
+
+def units_and_pairs(text: str) -> list[str]:
+    """Every unit (CJK character or Latin/digit word) and every adjacent pair of units."""
+    found = []
+    for stretch in STRETCH.findall(_normal(text)):
+        units = UNIT.findall(stretch)
+        found += units + [a + b for a, b in pairwise(units)]
+    return found
+
+
+class CharCosine:
+    """Cosine of sublinear-tf × smooth-idf vectors over characters and character pairs: no
+    segmenter, dictionary, stop list or cut. ``filler`` down-weights a query's n-grams by how much
+    more often they occur in needs than in outcomes (公司、希望、我们… : need-side register)."""
+
+    def __init__(self, documents: Sequence[str]) -> None:
+        self.postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+        counted = [Counter(units_and_pairs(text)) for text in documents]
+        self.n = len(documents)
+        df = Counter(t for counts in counted for t in counts)
+        self.idf = {t: math.log((1 + self.n) / (1 + f)) + 1 for t, f in df.items()}
+        self.share = {t: f / self.n for t, f in df.items()}
+        for d, counts in enumerate(counted):
+            vector = {t: (1 + math.log(tf)) * self.idf[t] for t, tf in counts.items()}
+            norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+            for t, w in vector.items():
+                self.postings[t].append((d, w / norm))
+
+    def filler(self, needs: Sequence[str], power: float = 1.0, eps: float = 0.01) -> dict[str, float]:
+        """Query-side weights below 1 for n-grams more common in ``needs`` than in the documents."""
+        in_needs = Counter(t for text in needs for t in set(units_and_pairs(text)))
+        weights = {}
+        for t, f in in_needs.items():
+            ratio = (self.share.get(t, 0.0) + eps) / (f / len(needs) + eps)
+            if ratio < 1:
+                weights[t] = ratio**power
+        return weights
+
+    def top(self, query: str, limit: int = 10, filler: dict[str, float] | None = None) -> list[int]:
+        scores: defaultdict[int, float] = defaultdict(float)
+        for term, tf in Counter(units_and_pairs(query)).items():
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            weight = (1 + math.log(tf)) * idf * (filler or {}).get(term, 1.0)
+            for d, w in self.postings[term]:
+                scores[d] += weight * w
+        return sorted(scores, key=lambda d: (-scores[d], d))[:limit]
