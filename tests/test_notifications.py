@@ -368,6 +368,41 @@ def test_a_notice_is_not_left_for_tomorrow_when_the_consumer_is_busy(
     assert [n.kind for n in notes(app, sides["enterprise"])] == ["proposal", "interest"]
 
 
+def test_a_burst_of_catch_ups_costs_one_thread_and_one_connection(
+    app: Flask, make: Factory, sides: dict
+) -> None:
+    """While another process holds the cursor, every commit asks for a catch-up; they must fold into
+    one background sender, not one waiting thread (and pooled connection) each: CI once saw such a
+    pile empty the pool, and the search index's drain fail for want of a connection."""
+    make.pairing(sides["university"], sides["need"])
+    taken, release = threading.Event(), threading.Event()
+
+    def hold_the_cursor() -> None:
+        with app.app_context(), db.engine.connect() as connection:
+            connection.execute(
+                update(ConsumerCursor)
+                .where(ConsumerCursor.name == notifications.NAME)
+                .values(updated_at=ConsumerCursor.updated_at)
+            )
+            taken.set()
+            release.wait(10)
+            connection.rollback()
+
+    holder = threading.Thread(target=hold_the_cursor, daemon=True)
+    holder.start()
+    assert taken.wait(5)
+    with app.app_context():
+        senders = {notifications.deliver_in_background(app, catch_up=True) for _ in range(20)}
+        time.sleep(0.3)  # the sender is now waiting for the cursor
+        busy = db.engine.pool.checkedout()
+    release.set()
+    holder.join(10)
+    assert len(senders) == 1
+    assert busy <= 2  # the holder's and the one sender's
+    senders.pop().join(10)
+    assert [n.kind for n in notes(app, sides["enterprise"])] == ["proposal", "interest"]
+
+
 def test_notifications_are_made_once_even_if_the_consumer_runs_again(
     app: Flask, make: Factory, sides: dict
 ) -> None:

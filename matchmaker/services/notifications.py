@@ -41,6 +41,7 @@ from matchmaker.postings.queries import SHOWN_MIN_STRENGTH  # a pair pages show 
 from matchmaker.web import absolute, site_path
 
 NAME = "notifications"
+COURIER = "notifications.courier"
 CLAIM_WAIT_MS = 200  # right after a user's commit: how long to wait for another run to finish
 STRONG = 60  # a new posting matching one's own this well is worth a notification
 MAIL_WINDOW = timedelta(days=7)  # older notifications are never mailed (e.g. when SMTP is set up later)
@@ -338,7 +339,9 @@ def _after_commit(session: Session) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Run the consumer after each commit that journaled something (registered once)."""
+    """Run the consumer after each commit that journaled something (registered once); give the app
+    its background sender."""
+    app.extensions[COURIER] = Courier(app)
     if not getattr(init_app, "registered", False):
         event.listen(Session, "after_commit", _after_commit)
         init_app.registered = True  # type: ignore[attr-defined]
@@ -407,22 +410,48 @@ def deliver_immediate(now: datetime | None = None) -> int:
     return sent
 
 
+class Courier:
+    """This process's one background sender. Requests that arrive while it works are folded into
+    its next round, so a burst of commits (or a cursor held by another machine) costs one thread
+    and one pooled connection, never one each: CI once saw a pile of waiting catch-ups empty the
+    pool, and the search index's own after-commit drain fail for want of a connection."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._catch_up = self._deliver = False
+        self._thread: threading.Thread | None = None
+
+    def request(self, *, catch_up: bool = False) -> threading.Thread:
+        with self._lock:
+            self._catch_up |= catch_up
+            self._deliver = True
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="mail", daemon=True)
+                self._thread.start()
+            return self._thread
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                catch_up, deliver = self._catch_up, self._deliver
+                self._catch_up = self._deliver = False
+                if not deliver:
+                    self._thread = None
+                    return
+            with self.app.app_context():
+                try:
+                    if catch_up:
+                        run(db.engine, patient=True)
+                    deliver_immediate()
+                except Exception:
+                    self.app.logger.exception("notifications or immediate mail failed")
+
+
 def deliver_in_background(app: Flask, *, catch_up: bool = False) -> threading.Thread:
     """Mail what is due off the request; first, if asked, make the notifications a contended
-    after-commit run had to leave."""
-
-    def work() -> None:
-        with app.app_context():
-            try:
-                if catch_up:
-                    run(db.engine, patient=True)
-                deliver_immediate()
-            except Exception:
-                app.logger.exception("notifications or immediate mail failed")
-
-    thread = threading.Thread(target=work, name="mail", daemon=True)
-    thread.start()
-    return thread
+    after-commit run had to leave. Returns the thread doing it (shared with earlier requests)."""
+    return app.extensions[COURIER].request(catch_up=catch_up)
 
 
 def send_digests(now: datetime | None = None) -> int:
