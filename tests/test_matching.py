@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from matchmaker.evidence import passage
 from matchmaker.extensions import db
@@ -153,12 +156,10 @@ def test_proposal_text_is_escaped(client: FlaskClient, make: Factory) -> None:
     assert "<script>x()" not in page and "<img src=x" not in page and "<mark" in page
 
 
-def test_fast_ranking_equals_whoosh_bm25f(app: Flask, make: Factory) -> None:
-    """ranking.top_documents must rank exactly as Whoosh's own BM25F search, deletions included."""
-    from whoosh.query import Or, Term
-
-    from matchmaker.search.engine import WEIGHTING
-    from matchmaker.search.ranking import top_documents
+def test_the_character_view_ranks_as_a_plain_cosine_over_the_texts(app: Flask, make: Factory) -> None:
+    """grams.CharacterView (numpy arrays per segment) must give the cosine a direct computation over
+    the published texts gives, deletions included (an edit leaves a deleted document behind)."""
+    from matchmaker.search.grams import CharacterView, grams
 
     enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
     need = make.posting(enterprise, RD, **NEED)
@@ -172,18 +173,29 @@ def test_fast_ranking_equals_whoosh_bm25f(app: Flask, make: Factory) -> None:
         )
         for i in range(6)
     ]
-    with app.app_context():  # an edit leaves a deleted document behind in the older segment
+    with app.app_context():
         db.session.get(Posting, ids[0]).description += "补充：热变形实时补偿。"
         db.session.commit()
     with app.test_request_context():
-        searcher = app.extensions["search"].searcher()
-        kept = matching.query_terms_for(db.session.get(Posting, need), searcher)
-        terms = [(f, t, w) for t, w in kept.items() for f in matching.FIELDS]
-        ours = top_documents(searcher, terms, WEIGHTING, limit=20)
-        theirs = searcher.search(Or([Term(f, t, boost=w) for f, t, w in terms]), limit=20)
-        assert [d for d, _ in ours] == [hit.docnum for hit in theirs]
-        for (_, score), hit in zip(ours, theirs, strict=True):
-            assert abs(score - hit.score) < 1e-4 * max(1.0, hit.score)
+        texts = {p.id: matching.posting_text(p) for p in db.session.scalars(select(Posting))}
+        counted = {pid: Counter(grams(t)) for pid, t in texts.items()}
+        df = Counter(g for c in counted.values() for g in c)
+        idf = {g: math.log((1 + len(texts)) / (1 + f)) + 1 for g, f in df.items()}
+        vectors = {pid: {g: (1 + math.log(n)) * idf[g] for g, n in c.items()} for pid, c in counted.items()}
+        query = vectors[need]
+
+        def cosine(v: dict[str, float]) -> float:
+            dot = sum(w * v.get(g, 0.0) for g, w in query.items())
+            return dot / math.sqrt(sum(w * w for w in v.values()) * sum(w * w for w in query.values()))
+
+        expected = sorted(((cosine(vectors[i]), i) for i in ids), reverse=True)
+        view = CharacterView(app.extensions["search"].searcher())
+        ranked = view.rank(
+            texts[need], asking=RD.value, answering=[RO.value], besides_org=make.org_of(enterprise), limit=20
+        )
+        assert [r.posting_id for r in ranked] == [i for _, i in expected]
+        for r, (score, _) in zip(ranked, expected, strict=True):
+            assert abs(r.score - score) < 1e-5
 
 
 def test_pages_hide_proposals_below_the_shown_strength(
@@ -279,3 +291,28 @@ def test_for_me_page_shows_a_few_postings_a_page_newest_first(
     second = client.get("/matches?page=2").get_data(as_text=True)
     assert all(t in second for t in titles[:2]) and "上一页" in second
     assert client.get("/matches?page=99").status_code == 200
+
+
+def test_the_character_view_follows_edits_and_forgets_retired_segments(app: Flask, make: Factory) -> None:
+    """Every commit writes a segment and merges retire small ones: proposals keep up with each
+    edit, and the views of retired segments do not pile up in memory."""
+    from matchmaker.search import grams
+
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, RD, **NEED)
+    outcome = make.posting(uni, RO, **OFF)
+    for i in range(2 * grams.MAX_RETIRED + 4):
+        with app.app_context():
+            posting = db.session.get(Posting, outcome)
+            posting.title = f"第{i}版：{OFF['title']}"
+            if i == grams.MAX_RETIRED:  # halfway, the outcome becomes the answer to the need
+                posting.title, posting.description = GOOD["title"], GOOD["description"]
+            db.session.commit()
+        expected = [outcome] if i >= grams.MAX_RETIRED else []
+        assert [p.posting.id for p in proposals(app, need)] == expected
+    with app.test_request_context():
+        searcher = app.extensions["search"].searcher()
+        grams.CharacterView(searcher)
+        live = {leaf.reader().segment().segment_id() for leaf, _ in searcher.leaf_searchers()}
+        assert len(set(grams._VIEWS) - live) <= grams.MAX_RETIRED
+    assert [p.posting.id for p in proposals(app, need)] == [outcome]

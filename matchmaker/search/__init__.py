@@ -11,7 +11,7 @@
 
 Everything here returns ids, scores and evidence; objects come from SQL, where visibility is
 decided (matchmaker/policy.py), and pages build their own presentation. Only this package
-imports Whoosh. Internals (engine, indexing, matching, queries, ranking, analysis) stay inside.
+imports Whoosh. Internals (engine, indexing, matching, queries, grams, analysis) stay inside.
 """
 
 from __future__ import annotations

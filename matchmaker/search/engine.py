@@ -45,8 +45,7 @@ def run_query(searcher: Searcher, query: Query, *, limit: int, filter: Query | N
     ``aq + bq == minquality`` but ``minquality - bq < aq``: one search box query could hang a
     worker for good (tests/test_search_safety.py has the minimal case). Without the optimisation
     every matching document is scored, which costs little at the search box's query sizes
-    (docs/PERFORMANCE.md). Proposals never get here: they score straight from the posting lists
-    (ranking.py).
+    (docs/PERFORMANCE.md). Proposals never get here: the character view ranks them (grams.py).
     """
     return searcher.search(query, filter=filter, limit=limit, optimize=False)
 

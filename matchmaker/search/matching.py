@@ -12,23 +12,19 @@ docs/PERFORMANCE.md.
 from __future__ import annotations
 
 import math
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from whoosh.query import Or, Query, Term
 from whoosh.searching import Searcher
 
 from matchmaker.models import PostingKind
 from matchmaker.search.analysis import is_evidence, segment, stop_words
-from matchmaker.search.engine import WEIGHTING, IndexStore
-from matchmaker.search.ranking import top_documents
+from matchmaker.search.engine import IndexStore
+from matchmaker.search.grams import CharacterView
 
-FIELDS = ("title", "body", "keywords")
-COMMON_SHARE = 0.04  # a word in more than this share of postings says little about a match
-COMMON_FLOOR = 20  # ...but on a small platform every word counts
-MAX_TERMS = 150  # safety cap for very long descriptions (rarely reached)
 CANDIDATES = 40
 
 
@@ -64,59 +60,31 @@ def _weighted_words(text: str) -> dict[str, float]:
     return {t: 1.0 + math.log(n) for t, n in counts.items()}
 
 
-def query_terms_for(posting: Any, searcher: Searcher) -> dict[str, float]:
-    """The posting's words worth querying with, and their weights."""
-    ceiling = max(COMMON_SHARE * searcher.doc_count(), COMMON_FLOOR)
-    kept: dict[str, float] = {}
-    for term, weight in weighted_words(posting).items():
-        df = searcher.doc_frequency("body", term)
-        if df <= ceiling and (df or searcher.doc_frequency("title", term)):
-            kept[term] = weight
-    if len(kept) > MAX_TERMS:
-        by_evidence = sorted(kept, key=lambda t: kept[t] * searcher.idf("body", t), reverse=True)
-        kept = {t: kept[t] for t in by_evidence[:MAX_TERMS]}
-    return kept
-
-
-def build_query(posting: Any, searcher: Searcher) -> Query:
-    """The same proposal query as a Whoosh Query (for tests and for explaining the ranking)."""
-    return Or([Term(f, t, boost=w) for t, w in query_terms_for(posting, searcher).items() for f in FIELDS])
-
-
 def candidates(store: IndexStore, posting: Any) -> list[Candidate]:
     """Up to CANDIDATES complementary postings of other organisations that share real evidence
-    with ``posting``, most relevant to it first. Who may see them is decided by the caller, in SQL."""
+    with ``posting``, most relevant to it first (the character view, grams.py). Who may see them
+    is decided by the caller, in SQL."""
     searcher = store.searcher()
-    kept = query_terms_for(posting, searcher)
-    if not kept:
-        return []
-    kind_codes = {k.value for k in PostingKind(posting.kind).complements}
-    own_org = str(posting.organization_id)
-    accepted: list[dict[str, Any]] = []  # stored fields, in the order top_documents accepts them
-
-    def accept(doc: dict[str, Any]) -> bool:
-        """Complementary kinds only, never one's own organisation."""
-        if doc["kind"] in kind_codes and doc["org"] != own_org:
-            accepted.append(doc)
-            return True
-        return False
-
-    top = top_documents(
-        searcher,
-        ((f, t, w) for t, w in kept.items() for f in FIELDS),
-        WEIGHTING,
-        limit=CANDIDATES,
-        accept=accept,
-    )
     ours = _evidence(_weighted_words(posting_text(posting)), searcher)
+    if not ours:
+        return []  # nothing but numbers, single characters or generic words to share
+    kind = PostingKind(posting.kind)
+    ranked = CharacterView(searcher).rank(
+        posting_text(posting),
+        asking=kind.value,
+        answering=[k.value for k in kind.complements],
+        besides_org=int(posting.organization_id or 0),
+        limit=CANDIDATES,
+    )
     found: list[Candidate] = []
-    for doc, (_, score) in zip(accepted, top, strict=True):
+    for hit in ranked:
+        doc = searcher.stored_fields(hit.docnum)
         theirs = _evidence(_weighted_words(" ".join([doc["title"], doc["keywords"], doc["body"]])), searcher)
         shared = ours.keys() & theirs.keys()
         if not shared:
-            continue  # nothing but numbers, single characters or generic words in common
+            continue  # similar characters, but no word a user would recognise as evidence
         words = longest_words(sorted(shared, key=lambda t: -(ours[t] * theirs[t])))
-        found.append(Candidate(int(doc["id"]), score, pair_strength(ours, theirs), tuple(words[:CHIPS])))
+        found.append(Candidate(hit.posting_id, hit.score, pair_strength(ours, theirs), tuple(words[:CHIPS])))
     return found
 
 
@@ -131,8 +99,28 @@ def between(store: IndexStore, a: Any, b: Any) -> Candidate:
     return Candidate(b.id, 0.0, pair_strength(ours, theirs) if shared else 0, tuple(words[:CHIPS]))
 
 
+_IDF: weakref.WeakKeyDictionary[Searcher, dict[str, float]] = weakref.WeakKeyDictionary()
+
+
+def _idf(searcher: Searcher) -> dict[str, float]:
+    """A word's idf in the body field, remembered for as long as this (per-thread) searcher lives:
+    a proposal looks up the same few hundred words for forty candidates, over every segment."""
+    known = _IDF.get(searcher)
+    if known is None:
+        known = _IDF[searcher] = {}
+    return known
+
+
 def _evidence(words: dict[str, float], searcher: Searcher) -> dict[str, float]:
-    return {t: w * searcher.idf("body", t) for t, w in words.items() if is_evidence(t)}
+    known = _idf(searcher)
+    evidence = {}
+    for t, w in words.items():
+        if is_evidence(t):
+            idf = known.get(t)
+            if idf is None:
+                idf = known[t] = searcher.idf("body", t)
+            evidence[t] = w * idf
+    return evidence
 
 
 def evidence_vector(posting: Any, searcher: Searcher) -> dict[str, float]:
