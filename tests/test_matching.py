@@ -189,7 +189,8 @@ def test_the_character_view_ranks_as_a_plain_cosine_over_the_texts(app: Flask, m
             return dot / math.sqrt(sum(w * w for w in v.values()) * sum(w * w for w in query.values()))
 
         expected = sorted(((cosine(vectors[i]), i) for i in ids), reverse=True)
-        view = CharacterView(app.extensions["search"].searcher())
+        store = app.extensions["search"]
+        view = CharacterView(store.searcher(), scope=str(store.path))
         ranked = view.rank(
             texts[need], asking=RD.value, answering=[RO.value], besides_org=make.org_of(enterprise), limit=20
         )
@@ -311,8 +312,46 @@ def test_the_character_view_follows_edits_and_forgets_retired_segments(app: Flas
         expected = [outcome] if i >= grams.MAX_RETIRED else []
         assert [p.posting.id for p in proposals(app, need)] == expected
     with app.test_request_context():
-        searcher = app.extensions["search"].searcher()
-        grams.CharacterView(searcher)
-        live = {leaf.reader().segment().segment_id() for leaf, _ in searcher.leaf_searchers()}
+        store = app.extensions["search"]
+        searcher, scope = store.searcher(), str(store.path / (store.current_name() or ""))
+        grams.CharacterView(searcher, scope=scope)
+        live = {grams._key(scope, leaf.reader()) for leaf, _ in searcher.leaf_searchers()}
         assert len(set(grams._VIEWS) - live) <= grams.MAX_RETIRED
     assert [p.posting.id for p in proposals(app, need)] == [outcome]
+
+
+def test_two_indexes_whose_segments_share_an_id_keep_their_own_views(tmp_path) -> None:
+    """Whoosh draws segment ids from the global ``random``: seeded alike (as Hypothesis does), two
+    indexes repeat an id, and neither may be served the other's view."""
+    import random
+
+    from whoosh import index
+
+    from matchmaker.search.grams import CharacterView
+    from matchmaker.search.schema import make_schema
+
+    searchers = []
+
+    def build(folder: str, ids: list[int]) -> CharacterView:
+        random.seed(0)
+        (tmp_path / folder).mkdir()
+        ix = index.create_in(str(tmp_path / folder), make_schema())
+        with ix.writer() as writer:
+            for i in ids:
+                writer.add_document(
+                    id=str(i),
+                    kind=RO.value,
+                    org="7",
+                    title=f"机床热误差补偿{i}",
+                    body="数控机床主轴",
+                    keywords="",
+                )
+        searchers.append(ix.searcher())
+        return CharacterView(searchers[-1], scope=str(tmp_path / folder))
+
+    a, b = build("a", [1, 2]), build("b", [10, 11, 12])
+    query = {"asking": RD.value, "answering": [RO.value], "besides_org": 1, "limit": 10}
+    assert sorted(r.posting_id for r in a.rank("机床", **query)) == [1, 2]
+    assert sorted(r.posting_id for r in b.rank("机床", **query)) == [10, 11, 12]
+    for searcher in searchers:
+        searcher.close()

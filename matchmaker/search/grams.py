@@ -14,8 +14,9 @@ on the platform, never from a list.
 How it stays current: Whoosh segments are immutable, so a segment's arrays are built from its
 stored documents the first time a searcher holds it and are dropped when merges retire it; every
 process's view follows its own index, which follows the journal, with nothing else to keep in
-step. Documents deleted since are masked per query; as in Whoosh's own idf, document frequencies
-count them until a merge drops them. A segment's vector norms depend on every segment's document
+step. Documents deleted after a segment's arrays were built are masked per query but still count
+in document frequencies until a merge drops them (those deleted before are not counted: two
+processes may differ by such a document or two, which moves scores, hardly rankings). A segment's vector norms depend on every segment's document
 frequencies; they are recomputed when the index has grown or shrunk by NORM_DRIFT since.
 """
 
@@ -86,8 +87,10 @@ class SegmentView:
         kinds = np.full(size, -1, np.int8)
         rows, hashes, weights = [], [], []
         for docnum, stored in reader.iter_docs():  # live documents only
-            ids[docnum], orgs[docnum] = int(stored["id"]), int(stored["org"] or 0)
-            kinds[docnum] = KINDS.get(stored["kind"], -1)
+            kind = KINDS.get(stored["kind"], -1)
+            if kind < 0:  # a kind this release does not know: never proposed, never counted
+                continue
+            ids[docnum], orgs[docnum], kinds[docnum] = int(stored["id"]), int(stored["org"] or 0), kind
             h, w = _hashed(Counter(grams(" ".join([stored["title"], stored["keywords"], stored["body"]]))))
             rows.append(np.full(len(h), docnum, np.int32))
             hashes.append(h)
@@ -133,24 +136,32 @@ class SegmentView:
     def live_mask(self, reader: IndexReader) -> np.ndarray:
         segment = reader.segment()
         deleted = segment.deleted_count() if segment is not None else 0
-        if self.live is None or self.live[0] != deleted:
+        live = self.live  # searchers of two generations can share this view: use one reading of it
+        if live is None or live[0] != deleted:
             mask = self.kinds >= 0
             if deleted:
-                mask = mask.copy()
                 mask[list(segment.deleted_docs())] = False
-            self.live = (deleted, mask)
-        return self.live[1]
+            live = self.live = (deleted, mask)
+        return live[1]
 
 
 _VIEWS: dict[str, SegmentView] = {}
 _BUILDING = threading.Lock()
 
 
-def _view(reader: IndexReader) -> SegmentView:
+def _key(scope: str, reader: IndexReader) -> str | None:
+    """Which index a segment belongs to, and which segment: Whoosh draws segment ids from the
+    global ``random``, so two indexes (tests seeding it, a rebuilt generation) can repeat one."""
     segment = reader.segment()
-    if segment is None:  # an empty index: nothing worth keeping
+    if segment is None:
+        return None
+    return f"{scope}|{segment.segment_id()}|{reader.doc_count_all()}"
+
+
+def _view(scope: str, reader: IndexReader) -> SegmentView:
+    key = _key(scope, reader)
+    if key is None:  # an empty index: nothing worth keeping
         return SegmentView.build(reader)
-    key = segment.segment_id()
     view = _VIEWS.get(key)
     if view is None:
         with _BUILDING:  # two requests never build the same (possibly large) segment twice
@@ -190,10 +201,11 @@ class Ranked:
 class CharacterView:
     """The character view of one searcher's segments."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, *, scope: str) -> None:
+        """``scope`` names the index (its directory): views are cached per index and segment."""
         self.parts = [(leaf.reader(), base) for leaf, base in searcher.leaf_searchers()]
-        self.views = [_view(reader) for reader, _ in self.parts]
-        _retire({r.segment().segment_id() for r, _ in self.parts if r.segment() is not None})
+        self.views = [_view(scope, reader) for reader, _ in self.parts]
+        _retire({k for k in (_key(scope, r) for r, _ in self.parts) if k is not None})
         self.counted = sum((v.counted for v in self.views), np.zeros(len(KINDS), np.int64))
         self.size = int(self.counted.sum())
 
@@ -210,13 +222,14 @@ class CharacterView:
 
     def norms(self, view: SegmentView) -> np.ndarray:
         """‖document vector‖ by docnum, recomputed once the index size has drifted."""
-        if view.norms is None or abs(view.norms[0] - self.size) > NORM_DRIFT * max(view.norms[0], 1):
+        known = view.norms  # one reading: another thread may be replacing them
+        if known is None or abs(known[0] - self.size) > NORM_DRIFT * max(known[0], 1):
             idf = np.repeat(self.idf(self.df(view.terms)), np.diff(view.starts))
             squares = np.bincount(view.rows, weights=(view.ltf * idf) ** 2, minlength=len(view.ids))
             norms = np.sqrt(squares)
             norms[norms == 0] = 1.0
-            view.norms = (self.size, norms)
-        return view.norms[1]
+            known = view.norms = (self.size, norms)
+        return known[1]
 
     def filler(self, asking: str, df: np.ndarray) -> np.ndarray | None:
         """Weights ≤ 1 for the query's grams: the share of answering postings that use each over

@@ -426,7 +426,7 @@ class Courier:
         with self._lock:
             self._catch_up |= catch_up
             self._deliver = True
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():  # none, or one that died
                 self._thread = threading.Thread(target=self._work, name="mail", daemon=True)
                 self._thread.start()
             return self._thread
@@ -443,9 +443,12 @@ class Courier:
                 try:
                     if catch_up:
                         run(db.engine, patient=True)
+                except Exception:
+                    self.app.logger.exception("notifications deferred")
+                try:
                     deliver_immediate()
                 except Exception:
-                    self.app.logger.exception("notifications or immediate mail failed")
+                    self.app.logger.exception("immediate mail failed")
 
 
 def deliver_in_background(app: Flask, *, catch_up: bool = False) -> threading.Thread:
