@@ -190,7 +190,7 @@ def test_the_character_view_ranks_as_a_plain_cosine_over_the_texts(app: Flask, m
 
         expected = sorted(((cosine(vectors[i]), i) for i in ids), reverse=True)
         store = app.extensions["search"]
-        view = CharacterView(store.searcher(), scope=str(store.path))
+        view = CharacterView(store.searcher(), scope=store.scope())
         ranked = view.rank(
             texts[need], asking=RD.value, answering=[RO.value], besides_org=make.org_of(enterprise), limit=20
         )
@@ -313,7 +313,8 @@ def test_the_character_view_follows_edits_and_forgets_retired_segments(app: Flas
         assert [p.posting.id for p in proposals(app, need)] == expected
     with app.test_request_context():
         store = app.extensions["search"]
-        searcher, scope = store.searcher(), str(store.path / (store.current_name() or ""))
+        searcher = store.searcher()
+        scope = store.scope()
         grams.CharacterView(searcher, scope=scope)
         live = {grams._key(scope, leaf.reader()) for leaf, _ in searcher.leaf_searchers()}
         assert len(set(grams._VIEWS) - live) <= grams.MAX_RETIRED

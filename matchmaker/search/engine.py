@@ -189,6 +189,11 @@ class IndexStore:
                 time.sleep(0.02)
         raise AssertionError("unreachable")
 
+    def scope(self) -> str:
+        """The index generation this thread's searcher reads: a key for caches built from it."""
+        name, _ = self._local.searcher
+        return str(self.path / name)
+
     @staticmethod
     def _discard(cached: tuple[str, Searcher] | None) -> None:
         if cached is not None:

@@ -16,8 +16,9 @@ stored documents the first time a searcher holds it and are dropped when merges 
 process's view follows its own index, which follows the journal, with nothing else to keep in
 step. Documents deleted after a segment's arrays were built are masked per query but still count
 in document frequencies until a merge drops them (those deleted before are not counted: two
-processes may differ by such a document or two, which moves scores, hardly rankings). A segment's vector norms depend on every segment's document
-frequencies; they are recomputed when the index has grown or shrunk by NORM_DRIFT since.
+processes may differ by such a document or two, which moves scores, hardly rankings). A
+segment's vector norms depend on every segment's document frequencies; they are recomputed when
+the index has grown or shrunk by NORM_DRIFT since.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def candidates(store: IndexStore, posting: Any) -> list[Candidate]:
     if not ours:
         return []  # nothing but numbers, single characters or generic words to share
     kind = PostingKind(posting.kind)
-    ranked = CharacterView(searcher, scope=str(store.path / (store.current_name() or ""))).rank(
+    ranked = CharacterView(searcher, scope=store.scope()).rank(
         posting_text(posting),
         asking=kind.value,
         answering=[k.value for k in kind.complements],
