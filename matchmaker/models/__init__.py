@@ -20,7 +20,26 @@ from matchmaker.models.agreements import (
     Registration,
     Target,
 )
+from matchmaker.models.calls import (
+    CallCriterion,
+    CallProposal,
+    CallProposalFile,
+    CallStatus,
+    ChallengeCall,
+    ProposalScore,
+    ProposalStatus,
+)
 from matchmaker.models.counters import Counter
+from matchmaker.models.events import (
+    Event,
+    EventInvitation,
+    EventKind,
+    EventRegistration,
+    EventStatus,
+    Meeting,
+    MeetingOutcome,
+    MeetingRequest,
+)
 from matchmaker.models.imports import ImportBatch
 from matchmaker.models.journal import JournalEntry
 from matchmaker.models.lists import ListKind, PublishedList
@@ -43,6 +62,7 @@ from matchmaker.models.postings import (
     PostingStatus,
     Visibility,
 )
+from matchmaker.models.profiles import Measure, MeasureKind, TierChange, TierTarget
 from matchmaker.models.sessions import LoginFailure, LoginSession, PasswordReset
 from matchmaker.models.taxonomy import TAXONOMIES, EnterpriseTier, TechField, Town
 from matchmaker.models.tokens import ApiToken
@@ -55,6 +75,11 @@ __all__ = [
     "AgreementStatus",
     "AgreementType",
     "ApiToken",
+    "CallCriterion",
+    "CallProposal",
+    "CallProposalFile",
+    "CallStatus",
+    "ChallengeCall",
     "CloseReason",
     "ConsumerCursor",
     "CooperationMode",
@@ -63,6 +88,11 @@ __all__ = [
     "DeclineReason",
     "EmailMode",
     "EnterpriseTier",
+    "Event",
+    "EventInvitation",
+    "EventKind",
+    "EventRegistration",
+    "EventStatus",
     "IPStatus",
     "ImportBatch",
     "Indicator",
@@ -71,6 +101,11 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "Maturity",
+    "Measure",
+    "MeasureKind",
+    "Meeting",
+    "MeetingOutcome",
+    "MeetingRequest",
     "Notification",
     "OrgStatus",
     "OrgType",
@@ -86,11 +121,15 @@ __all__ = [
     "PostingKind",
     "PostingStatus",
     "ProposalMark",
+    "ProposalScore",
+    "ProposalStatus",
     "PublishedList",
     "Registration",
     "Role",
     "Target",
     "TechField",
+    "TierChange",
+    "TierTarget",
     "Town",
     "User",
     "Visibility",
