@@ -98,12 +98,24 @@ class Schedule:
     # --- changes -------------------------------------------------------------------------------
 
     def place(
-        self, a: Participant, b: Participant, slot: int, *, requested: bool = False, fixed: bool = False
+        self,
+        a: Participant,
+        b: Participant,
+        slot: int,
+        *,
+        requested: bool = False,
+        fixed: bool = False,
+        table: int | None = None,
     ) -> Placed:
+        """Put a meeting into ``slot`` — at ``table`` if given (a meeting fixed by hand keeps its
+        table), else at a free one."""
         why = self.why_not(a, b, slot)
         if why:
             raise Conflict(why)
-        table = self._table_for(a, b, slot)
+        if table is None:
+            table = self._table_for(a, b, slot)
+        elif not 0 <= table < self.tables or table in self._at[slot]:
+            raise Conflict(f"时段 {slot + 1} 的第 {table + 1} 张桌子已有安排。")
         meeting = Placed(a, b, slot, table, requested=requested, fixed=fixed)
         self.meetings[meeting.pair] = meeting
         self._busy[a][slot] = self._busy[b][slot] = meeting.pair
@@ -187,6 +199,8 @@ def _make_room(schedule: Schedule, w: Wanted) -> bool:
     if free:
         schedule.place(w.a, w.b, free[0], requested=w.requested)
         return True
+    if not any(schedule.has_table(s) for s in range(schedule.slots)):
+        return False  # every table of every slot is taken: moving a meeting frees none
     for slot in range(schedule.slots):
         if any(slot in schedule.breaks.get(who, ()) for who in (w.a, w.b)):
             continue
@@ -273,7 +287,7 @@ def _run(
 ) -> tuple[Schedule, list[Wanted]]:
     schedule = Schedule(slots, tables, {k: set(v) for k, v in breaks.items()})
     for m in fixed:
-        schedule.place(m.a, m.b, m.slot, requested=m.requested, fixed=True)
+        schedule.place(m.a, m.b, m.slot, requested=m.requested, fixed=True, table=m.table)
     unplaced: list[Wanted] = []
     for phase in (True, False):  # asked-for meetings are placed and repaired before any proposal
         left: list[Wanted] = []

@@ -129,6 +129,12 @@ def evidence_between(a: Any, b: Any) -> Candidate:
     return _reading(lambda store: matching.between(store, a, b))
 
 
+def strengths_of(pairs: list[tuple[Any, Any]]) -> list[int]:
+    """The 0–100 pair strength of each pair of postings, in order (as ``evidence_between`` would
+    give it), computed in one reading of the index."""
+    return _reading(lambda store: matching.strengths(store, pairs))
+
+
 def spans(text: str, words: Iterable[str]) -> list[Span]:
     """Non-overlapping spans of ``text`` that are matched words, longest first where they overlap."""
     return matched_spans(text, words)

@@ -99,6 +99,20 @@ def between(store: IndexStore, a: Any, b: Any) -> Candidate:
     return Candidate(b.id, 0.0, pair_strength(ours, theirs) if shared else 0, tuple(words[:CHIPS]))
 
 
+def strengths(store: IndexStore, pairs: list[tuple[Any, Any]]) -> list[int]:
+    """The pair strength of many pairs of postings at once (an event's participants): each
+    posting's evidence is computed once, so n postings cost n segmentations, not n²."""
+    searcher = store.searcher()
+    known: dict[int, dict[str, float]] = {}
+
+    def evidence(posting: Any) -> dict[str, float]:
+        if posting.id not in known:
+            known[posting.id] = _evidence(_weighted_words(posting_text(posting)), searcher)
+        return known[posting.id]
+
+    return [pair_strength(evidence(a), evidence(b)) for a, b in pairs]
+
+
 _IDF: weakref.WeakKeyDictionary[Searcher, dict[str, float]] = weakref.WeakKeyDictionary()
 
 
