@@ -140,14 +140,20 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.admin.views import bp as admin_bp
     from matchmaker.agreements.views import bp as agreements_bp
     from matchmaker.api import agreements, pipeline, views  # noqa: F401  (each adds its routes to the API blueprint)
+    from matchmaker.api import calls as _api_calls  # noqa: F401 - adds its routes to the API
+    from matchmaker.api import events as _api_events  # noqa: F401 - adds its routes to the API
+    from matchmaker.api import profiles as _api_profiles  # noqa: F401 - adds its routes to the API
     from matchmaker.api.blueprint import bp as api_bp
     from matchmaker.auth.views import bp as auth_bp
+    from matchmaker.calls.views import bp as calls_bp
+    from matchmaker.events.views import bp as events_bp
     from matchmaker.lists.views import bp as lists_bp
     from matchmaker.main.views import bp as main_bp
     from matchmaker.matches.views import bp as matches_bp
     from matchmaker.notifications.views import bp as notifications_bp
     from matchmaker.pairings.views import bp as pairings_bp
     from matchmaker.postings.views import bp as postings_bp
+    from matchmaker.profiles.views import bp as profiles_bp
     from matchmaker.review.views import bp as review_bp
     from matchmaker.web import BoundedIntConverter, PostingKindConverter
 
@@ -160,6 +166,9 @@ def register_blueprints(app: Flask) -> None:
         matches_bp,
         pairings_bp,
         agreements_bp,
+        calls_bp,
+        events_bp,
+        profiles_bp,
         notifications_bp,
         lists_bp,
         review_bp,

@@ -29,6 +29,7 @@ def init_db() -> int:
     outdated search index; idempotent."""
     from matchmaker import search
     from matchmaker.database import MIGRATIONS_DIR
+    from matchmaker.services.profiles import seed_tier_targets
     from matchmaker.services.taxonomy import seed_taxonomies
 
     current_app.extensions["quiet_migrations"] = True
@@ -37,6 +38,7 @@ def init_db() -> int:
     finally:
         current_app.extensions.pop("quiet_migrations", None)
     added = seed_taxonomies()
+    seed_tier_targets()  # the plan's tier targets, once the tiers exist
     db.session.commit()
     if search.state() != "unreadable":  # a damaged index is reported by `search check`, not hidden
         search.ensure_built()
@@ -136,7 +138,8 @@ def demo_data_command(if_new: bool) -> None:
                 if report.reused
                 else ""
             )
-            + f"，信息 {report.postings} 条，对接 {report.pairings} 次，协议 {report.agreements} 份。"
+            + f"，信息 {report.postings} 条，对接 {report.pairings} 次，协议 {report.agreements} 份"
+            + f"，揭榜挂帅榜单 {report.calls} 个，对接活动 {report.events} 个。"
         )
     else:
         click.echo("演示数据已存在，本次没有写入任何内容。")

@@ -701,6 +701,8 @@ class DemoReport:
     postings: int = 0
     pairings: int = 0
     agreements: int = 0
+    calls: int = 0
+    events: int = 0
 
     @property
     def wrote_anything(self) -> bool:
@@ -866,6 +868,223 @@ def _create_agreement(spec: DemoAgreement, users: dict[str, User], bureau: User)
     return True
 
 
+# 一企一册: how the demo enterprises climbed the tiers (the last step is their tier in TIERS),
+# and the bureau's readings of their indicators (研发投入强度 %, Ⅰ类知识产权 件) at each year's end.
+TIER_HISTORY = {
+    "dianqi": [
+        ("创新型中小企业", date(2023, 4, 20), "2023年度创新型中小企业名单"),
+        ("省级专精特新中小企业", date(2024, 6, 12), "2024年度省级专精特新中小企业名单"),
+    ],
+    "shipin": [
+        ("创新型中小企业", date(2023, 4, 20), "2023年度创新型中小企业名单"),
+        ("市级专精特新中小企业", date(2024, 3, 18), "扬州市2024年度专精特新中小企业名单"),
+    ],
+    "cailiao": [
+        ("创新型中小企业", date(2023, 4, 20), "2023年度创新型中小企业名单"),
+        ("省级专精特新中小企业", date(2023, 11, 30), "2023年度省级专精特新中小企业名单"),
+        ("国家级专精特新“小巨人”", date(2024, 8, 6), "第六批专精特新“小巨人”企业名单"),
+    ],
+    "jixie": [
+        ("创新型中小企业", date(2023, 9, 8), "2023年度第二批创新型中小企业名单"),
+        ("省级专精特新中小企业", date(2024, 12, 2), "2024年度省级专精特新中小企业名单"),
+    ],
+    "guangfu": [("创新型中小企业", date(2024, 5, 16), "2024年度创新型中小企业名单")],
+}
+READINGS = {  # key: [(研发投入强度, Ⅰ类知识产权, as of)]
+    "dianqi": [("4.2", 3, date(2023, 12, 31)), ("4.8", 5, date(2024, 12, 31))],
+    "shipin": [("2.1", 1, date(2023, 12, 31)), ("2.6", 2, date(2024, 12, 31))],
+    "cailiao": [("5.9", 8, date(2023, 12, 31)), ("6.4", 11, date(2024, 12, 31))],
+    "jixie": [("3.5", 2, date(2023, 12, 31)), ("3.9", 4, date(2024, 12, 31))],
+    "guangfu": [("3.1", 1, date(2024, 12, 31))],
+}
+
+
+def _create_profiles(users: dict[str, User], bureau: User, report: DemoReport) -> int:
+    """Tier history and indicator readings of the demo enterprises created just now, written by
+    the bureau through the same service as the profile page; returns the enterprises done."""
+    from matchmaker.models import MeasureKind
+    from matchmaker.services import profiles
+
+    done = 0
+    for key, steps in TIER_HISTORY.items():
+        user = users.get(key)
+        if user is None or user.organization.name not in report.created:
+            continue
+        org = user.organization
+        for name, day, note in steps:
+            profiles.change_tier(org, _term(EnterpriseTier, name), day, note, actor=bureau)
+        for intensity, ip, day in READINGS.get(key, []):
+            profiles.record_measure(org, MeasureKind.RD_INTENSITY, intensity, day, "企业年报", actor=bureau)
+            profiles.record_measure(org, MeasureKind.CLASS1_IP, ip, day, "知识产权年报", actor=bureau)
+        done += 1
+    return done
+
+
+CALL_NEED = "箱式变电站温升在线监测与故障预警"  # dianqi's R&D need the demo call is issued on
+CALL_PROPOSALS = [  # (university key, approach, team, schedule, price 万元, scores per criterion by bureau, caller)
+    (
+        "daxue",
+        "无线无源测温传感器贴装于母排接头，LoRa 汇聚到边缘网关，基于温升速率和负荷电流的双阈值模型预警，"
+        "接入县电力物联网平台。",
+        "电气工程学院教授1名、副教授2名、硕士生5名，承担过省电力公司在线监测项目。",
+        "第1—3个月样机，第4—6个月试点变电站验证，第7—8个月定型。",
+        "68",
+        ([88, 80, 75, 70], [85, 78, 80, 72]),
+    ),
+    (
+        "yanjiuyuan",
+        "红外热成像与光纤测温结合，边缘端卷积网络识别接头过热形态，预警准确率目标95%。",
+        "研究所智能传感团队6人，有红外检测装置产品化经验。",
+        "第1—4个月样机，第5—9个月试点验证。",
+        "75",
+        ([82, 76, 70, 62], [80, 72, 68, 60]),
+    ),
+]
+
+
+def _create_call(users: dict[str, User], bureau: User) -> bool:
+    """An open 揭榜挂帅 call from a demo enterprise's R&D need, with two universities' proposals and
+    a few scores (the bureau's and the enterprise's), through the same services as the pages."""
+    from matchmaker.services import calls
+
+    caller = users.get("dianqi")
+    need = db.session.scalar(select(Posting).where(Posting.title == CALL_NEED))
+    if caller is None or need is None or need.organization_id != caller.organization_id:
+        return False
+    call = calls.create_call(
+        calls.CallDetails(
+            title="箱变接头过热在线监测技术揭榜",
+            problem="箱式变电站接头过热靠温控器事后报警，需要可提前预警的在线监测技术：测温精度±1℃，"
+            "预警准确率90%以上，可接入县电力物联网平台。",
+            deliverables="在线监测系统样机一套，在2座试点箱变连续运行3个月，出具第三方检测报告。",
+            budget=Decimal(80),
+            deadline=date.today() + timedelta(days=30),
+            eligibility="江苏省内高校院所，具有电力设备状态监测研究基础。",
+            needs=[need],
+            criteria=[
+                ("技术方案先进性与可行性", 40),
+                ("团队实力与相关成果", 25),
+                ("进度安排", 15),
+                ("报价合理性", 20),
+            ],
+        ),
+        actor=bureau,
+    )
+    for key, approach, team, schedule, price, (by_bureau, by_caller) in CALL_PROPOSALS:
+        author = users.get(key)
+        if author is None or not author.organization.is_verified:
+            continue
+        proposal = calls.submit_proposal(
+            call, calls.ProposalDetails(approach, team, schedule, Decimal(price)), actor=author
+        )
+        for reviewer, values in ((bureau, by_bureau), (caller, by_caller)):
+            calls.score(
+                proposal, {c.id: v for c, v in zip(call.criteria, values, strict=True)}, actor=reviewer
+            )
+    return True
+
+
+def _create_events(users: dict[str, User], bureau: User) -> int:
+    """A visit to the university held a month ago — registrations, a schedule built from meeting
+    requests, outcomes with a pairing — and a supply-chain meeting open for registration, with
+    invitations: through the same services as the pages."""
+    from matchmaker.events import scheduling
+    from matchmaker.models import EventKind, MeetingOutcome, PairingState
+    from matchmaker.services import events, pairings
+
+    host, today = users.get("daxue"), date.today()
+    if host is None or not host.organization.is_verified:
+        return 0
+
+    def own(key: str, title: str) -> list[Posting]:
+        user = users.get(key)
+        found = db.session.scalar(select(Posting).where(Posting.title == title))
+        return (
+            [found]
+            if user is not None and found is not None and found.organization_id == user.organization_id
+            else []
+        )
+
+    visit = events.create_event(
+        events.EventDetails(
+            title="走进江淮理工大学：电力装备与智能制造专题拜访",
+            kind=EventKind.VISIT,
+            held_on=today + timedelta(days=1),
+            registration_deadline=today + timedelta(days=1),
+            organisers="宝应县科学技术局、宝应县工业和信息化局",
+            place="江淮理工大学技术转移中心二楼报告厅",
+            description="参观电力设备状态监测、机床热误差补偿两个实验室，随后一对一洽谈。",
+            host=host.organization,
+            slot_count=4,
+            tables=3,
+        ),
+        actor=bureau,
+    )
+    brought = {
+        "dianqi": own("dianqi", CALL_NEED),
+        "jixie": own("jixie", "数控机床主轴热变形补偿"),
+        "cailiao": own("cailiao", "锂电池隔膜陶瓷涂覆均匀性提升"),
+        "daxue": own("daxue", "基于无线测温的电力设备状态监测系统")
+        + own("daxue", "机床热误差建模与补偿技术")
+        + own("daxue", "高速涂布在线面密度检测与闭环控制"),
+    }
+    registered = [k for k in brought if users.get(k) is not None and users[k].organization.is_verified]
+    for key in registered:
+        events.register(visit, actor=users[key], postings=brought[key], attendees=users[key].name)
+    if len(registered) < 2:
+        return 1
+    for key in (k for k in registered if k != "daxue"):
+        events.request_meeting(visit, host.organization_id, actor=users[key], note="参观后详谈技术路线")
+    parties = {
+        r.organization_id: events.Party(r.organization_id, r.organization.name)
+        for r in visit.active_registrations
+    }
+    wanted = [
+        scheduling.Wanted(parties[users[k].organization_id], parties[host.organization_id], True, 60)
+        for k in registered
+        if k != "daxue"
+    ]
+    events.build_schedule(visit, wanted, actor=bureau)
+    visit.held_on = visit.registration_deadline = today - timedelta(days=30)  # it took place a month ago
+    events.mark_held(visit, actor=bureau)
+    org_of = {u.organization_id: key for key, u in users.items() if u is not None}
+    for meeting in list(visit.meetings):
+        other = org_of.get(meeting.other(host.organization_id).id)
+        basis = [  # a need and an outcome the two had not paired on, or only expressed interest
+            (t, o)
+            for t, o in events.postings_for_pairing(meeting)
+            if (p := pairings.existing(t, o.organization_id)) is None or p.state is PairingState.INTERESTED
+        ]
+        if other == "cailiao" and basis:
+            note = "约定两周内到企业现场测试涂覆在线检测"
+            events.record_outcome(meeting, MeetingOutcome.PAIRED, actor=bureau, note=note, postings=basis[0])
+        elif other == "jixie":
+            events.record_outcome(meeting, MeetingOutcome.MISSED, actor=bureau, note="企业当天临时有事")
+        else:
+            events.record_outcome(meeting, MeetingOutcome.HELD, actor=bureau, note="已交换技术资料")
+
+    supply = events.create_event(
+        events.EventDetails(
+            title="宝应县电力装备产业链配套对接会",
+            kind=EventKind.SUPPLY,
+            held_on=today + timedelta(days=21),
+            registration_deadline=today + timedelta(days=14),
+            organisers="宝应县工业和信息化局",
+            place="宝应县科技创新中心一楼会议室",
+            description="围绕箱式变电站、开关柜产业链，本地配套企业与高校院所一对一洽谈。",
+            capacity=40,
+        ),
+        actor=bureau,
+    )
+    for key in ("jixie", "yanjiuyuan"):
+        if key in users and users[key].organization.is_verified:
+            events.register(supply, actor=users[key], attendees=users[key].name)
+    for key in ("dianqi", "daxue", "nongke"):
+        if key in users and users[key].organization.is_verified:
+            events.invite(supply, users[key].organization, actor=bureau, reason="产业链重点企业、高校院所")
+    return 2
+
+
 def logins() -> list[tuple[str, str]]:
     """(e-mail, description) of the demo accounts, for the command's output."""
     return [
@@ -892,4 +1111,8 @@ def load_demo_data() -> DemoReport:
         users.setdefault("kjj", users.get("gxj"))  # type: ignore[arg-type]
         for spec in AGREEMENTS:
             report.agreements += _create_agreement(spec, users, bureau)
+    _create_profiles(users, bureau, report)
+    if report.postings:
+        report.calls = int(_create_call(users, bureau))
+        report.events = _create_events(users, bureau)
     return report

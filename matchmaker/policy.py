@@ -20,6 +20,9 @@ from matchmaker.models import (
     Agreement,
     AgreementParty,
     AgreementStatus,
+    CallProposal,
+    CallStatus,
+    ChallengeCall,
     Pairing,
     PairingState,
     Posting,
@@ -103,6 +106,22 @@ def _in_pairing(actor: Any, pairing: Pairing) -> bool:
     return is_member(actor) and pairing.is_party(actor.organization_id)
 
 
+def _calling(actor: Any, call: Any) -> bool:
+    """A user of the enterprise that issued the call (揭榜挂帅的发榜企业)."""
+    return is_member(actor) and call is not None and actor.organization_id == call.enterprise_id
+
+
+def _view_call(actor: Any, call: Any) -> bool:
+    """Open and awarded calls are public; pending and cancelled ones are for the calling enterprise
+    and bureau staff."""
+    return call.status in (CallStatus.OPEN, CallStatus.AWARDED) or is_bureau(actor) or _calling(actor, call)
+
+
+def _view_proposal(actor: Any, proposal: Any) -> bool:
+    """A proposal (方案) is for its authors' organisation, the calling enterprise and bureau staff."""
+    return is_bureau(actor) or owns(actor, proposal) or _calling(actor, proposal.call)
+
+
 def _answers(actor: Any, pairing: Pairing) -> bool:
     """The receiving side answers an interest; never the side that expressed it."""
     return is_member(actor) and actor.organization_id == pairing.target_org_id != pairing.initiator_org_id
@@ -172,6 +191,44 @@ RULES: dict[str, Rule] = {
     "list.withdraw": lambda a, _: is_bureau(a),
     "index.manage": lambda a, _: is_bureau(a),
     "audit.view": lambda a, _: is_bureau(a),
+    # events (对接活动): announced to everyone; participants are for members, the running for staff
+    "event.view": lambda a, e: True,
+    "event.see_participants": lambda a, e: is_member(a),
+    "event.create": lambda a, _: is_bureau(a),
+    "event.edit": lambda a, _: is_bureau(a),
+    "event.manage": lambda a, _: is_bureau(a),  # schedule, hand moves, outcomes, held/cancelled
+    "event.invite": lambda a, _: is_bureau(a),
+    "event.register": lambda a, e: is_party(a) and a.organization.is_verified,
+    "registration.edit": lambda a, r: r is not None and (owns(a, r) or is_bureau(a)),
+    "registration.view": lambda a, r: r is not None and (owns(a, r) or is_bureau(a)),  # its timetable
+    # 揭榜挂帅 challenge calls: bureau staff publish (an enterprise's own call waits for their
+    # approval); verified universities and institutes propose; the calling enterprise and the
+    # bureau score and select; proposals are seen by their authors, the caller and the bureau.
+    "call.view": _view_call,
+    "call.create": lambda a, _: (
+        is_bureau(a) or (is_member(a) and a.role is Role.ENTERPRISE and a.organization.is_verified)
+    ),
+    "call.approve": lambda a, _: is_bureau(a),
+    "call.cancel": lambda a, c: is_bureau(a) or _calling(a, c),
+    "call.propose": lambda a, _: is_member(a) and a.role is Role.UNIVERSITY and a.organization.is_verified,
+    "call.review": lambda a, c: is_bureau(a) or _calling(a, c),  # see every proposal, score, select
+    "call.award": lambda a, c: is_bureau(a) or _calling(a, c),
+    "call.invite": lambda a, _: is_bureau(a),
+    "proposal.view": _view_proposal,
+    "proposal.edit": owns,
+    "proposal.score": lambda a, p: is_bureau(a) or _calling(a, p.call),
+    # 一企一册 and the cultivation pool: a verified organisation's profile (basic data, tier and
+    # published postings) is open to every member; its indicator readings and its records
+    # (pairings, agreements, events, calls) only to its own users and bureau staff, who alone
+    # record tiers and readings. Unverified organisations' profiles: own users and the bureau.
+    "profile.view": lambda a, org: (
+        is_member(a) and (is_bureau(a) or a.organization_id == org.id or org.is_verified)
+    ),
+    "profile.see_indicators": lambda a, org: is_member(a) and (is_bureau(a) or a.organization_id == org.id),
+    "profile.see_records": lambda a, org: is_member(a) and (is_bureau(a) or a.organization_id == org.id),
+    "profile.edit": lambda a, _: is_bureau(a),
+    "pool.view": lambda a, _: is_bureau(a),
+    "pool.targets": lambda a, _: is_bureau(a),
 }
 
 MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
@@ -205,6 +262,26 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
     "account.own": "只能管理自己的账号。",
     "organization.resubmit": "只能为本单位重新申请认证。",
     "agreements.own": "企业和高校院所用户才有“我的协议”。",
+    "event.register": lambda a, _: (
+        "贵单位通过主管部门认证后才能报名参加活动。"
+        if is_party(a)
+        else "只有企业和高校院所可以报名参加活动。"
+    ),
+    "registration.edit": lambda a, r: "贵单位尚未报名本次活动。" if r is None else "只能修改本单位的报名。",
+    "registration.view": "只能查看本单位的洽谈日程。",
+    "call.create": "只有主管部门和通过认证的企业可以发布榜单。",
+    "call.cancel": "只有发榜企业和主管部门可以撤销榜单。",
+    "call.propose": "只有通过认证的高校院所可以揭榜（提交方案）。",
+    "call.review": "只有发榜企业和主管部门可以评审方案。",
+    "call.award": "只有发榜企业和主管部门可以评选揭榜单位。",
+    "proposal.view": "方案仅提交单位、发榜企业和主管部门可以查看。",
+    "proposal.edit": "只能修改本单位提交的方案。",
+    "proposal.score": "只有发榜企业和主管部门可以评分。",
+    "profile.view": "该单位尚未通过认证，其档案仅本单位和主管部门可以查看。",
+    "profile.see_indicators": "企业的指标数据仅本单位和主管部门可以查看。",
+    "profile.see_records": "单位的对接、协议、活动和揭榜记录仅本单位和主管部门可以查看。",
+    "profile.edit": "企业梯度和指标由主管部门工作人员录入。",
+    "pool.view": "培育库仅限主管部门工作人员查看。",
 }
 BUREAU_ONLY = "此操作仅限主管部门工作人员。"
 
@@ -283,3 +360,26 @@ def agreements_of(actor: Any) -> ColumnElement[bool]:
     org = actor.organization_id
     parties = select(AgreementParty.agreement_id).where(AgreementParty.organization_id == org)
     return or_(Agreement.recorded_org_id == org, Agreement.id.in_(parties))
+
+
+def listed_calls(actor: Any) -> ColumnElement[bool]:
+    """The SQL twin of "call.view": open and awarded calls, plus the actor's own enterprise's
+    calls (all of them for bureau staff)."""
+    if is_bureau(actor):
+        return ChallengeCall.id.isnot(None)
+    public = ChallengeCall.status.in_([CallStatus.OPEN, CallStatus.AWARDED])
+    if not is_member(actor):
+        return public
+    return or_(public, ChallengeCall.enterprise_id == actor.organization_id)
+
+
+def proposals_of(actor: Any) -> ColumnElement[bool]:
+    """The SQL twin of "proposal.view": the actor's organisation's proposals and the proposals to
+    its enterprise's calls (all for bureau staff)."""
+    if is_bureau(actor):
+        return CallProposal.id.isnot(None)
+    if not is_member(actor):
+        return false()
+    org = actor.organization_id
+    calls = select(ChallengeCall.id).where(ChallengeCall.enterprise_id == org)
+    return or_(CallProposal.organization_id == org, CallProposal.call_id.in_(calls))

@@ -452,6 +452,66 @@ class Factory:
             assert isinstance(agreement, Agreement)
             return agreement.id
 
+    def call(
+        self,
+        creator_email: str,
+        need_ids: list[int],
+        *,
+        deadline: Any = None,
+        status: str = "open",
+        budget: str = "80",
+        criteria: list[tuple[str, int]] | None = None,
+        title: str | None = None,
+    ) -> int:
+        """A 揭榜挂帅 call on ``need_ids`` published by ``creator_email`` (an enterprise's is approved
+        by the factory's reviewer unless ``status="pending"``); ``deadline`` may be in the past."""
+        from datetime import date, timedelta
+        from decimal import Decimal
+
+        from matchmaker.services import calls
+
+        with self.app.app_context():
+            creator = accounts.find_user_by_email(creator_email)
+            assert creator is not None
+            details = calls.CallDetails(
+                title=title or f"测试榜单{next(self._n)}",
+                problem="高精度数控机床主轴热变形导致加工精度下降，需要热误差建模与实时补偿。",
+                deliverables="热误差补偿系统一套，精度提升50%以上。",
+                budget=Decimal(budget),
+                deadline=date.today() + timedelta(days=30),
+                eligibility="江苏省内高校院所",
+                needs=[db.session.get(Posting, n) for n in need_ids],
+                criteria=criteria or [("技术方案", 60), ("报价", 40)],
+            )
+            call = calls.create_call(details, actor=creator)
+            if status == "open" and call.status.value == "pending":
+                calls.approve_call(call, actor=self._reviewer())
+            if deadline is not None:
+                call.deadline = deadline
+            db.session.commit()
+            return call.id
+
+    def proposal(self, author_email: str, call_id: int, *, price: str = "60") -> int:
+        """A proposal to an accepting call by ``author_email``'s university."""
+        from decimal import Decimal
+
+        from matchmaker.models import ChallengeCall
+        from matchmaker.services import calls
+
+        with self.app.app_context():
+            author = accounts.find_user_by_email(author_email)
+            call = db.session.get(ChallengeCall, call_id)
+            assert author is not None and call is not None
+            details = calls.ProposalDetails(
+                approach="采用多传感器温度场测量与神经网络热误差建模，实时补偿主轴热伸长。",
+                team="教授1名、副教授2名、博士生4名，长期从事机床热误差研究。",
+                schedule="3个月完成建模，6个月完成样机验证。",
+                price=Decimal(price),
+            )
+            proposal = calls.submit_proposal(call, details, actor=author)
+            db.session.commit()
+            return proposal.id
+
     def reviewer(self) -> User:
         """The bureau user the factory reviews with (inside the caller's app context)."""
         return self._reviewer()

@@ -35,6 +35,30 @@ def api_world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> It
         make.pairing(university, need)  # interest for the token's holder to answer, and notifications
         make.agreement(university, [(enterprise, "buyer"), (university, "seller")], status="recorded")
     make.posting(enterprise, PostingKind.SUPPLY_NEED, PostingStatus.DRAFT)
+    call = make.call(enterprise, [need])  # a 揭榜挂帅 call of the token's enterprise, with a proposal
+    make.proposal(university, call)
+    with app.app_context():  # an event the token's enterprise registered for, with its schedule
+        from datetime import date, timedelta
+
+        from matchmaker.models import EventKind
+        from matchmaker.services import accounts, events
+
+        staff = accounts.find_user_by_email(make.bureau())
+        event = events.create_event(
+            events.EventDetails(
+                title="产业链配套对接会",
+                kind=EventKind.SUPPLY,
+                held_on=date.today() + timedelta(days=10),
+                registration_deadline=date.today() + timedelta(days=7),
+                organisers="宝应县工业和信息化局",
+                place="宝应县会议中心",
+            ),
+            actor=staff,
+        )
+        events.register(event, actor=accounts.find_user_by_email(enterprise))
+        events.register(event, actor=accounts.find_user_by_email(university))
+        events.add_meeting(event, make.org_of(enterprise), make.org_of(university), 0, actor=staff)
+        db.session.commit()
     yield app, make.token(enterprise)
     with app.app_context():
         db.engine.dispose()
@@ -82,6 +106,22 @@ OPERATIONS = [
     ("/agreements/{agreement_id}/verify", "POST"),
     ("/agreements/{agreement_id}/return", "POST"),
     ("/indicators", "GET"),
+    ("/calls", "GET"),
+    ("/calls/{call_id}", "GET"),
+    ("/calls/{call_id}/proposals", "GET"),
+    ("/calls/{call_id}/proposals", "POST"),
+    ("/calls/{call_id}/approve", "POST"),
+    ("/calls/{call_id}/proposals/{proposal_id}/withdraw", "POST"),
+    ("/calls/{call_id}/proposals/{proposal_id}/scores", "POST"),
+    ("/calls/{call_id}/award", "POST"),
+    ("/organizations/{organization_id}/profile", "GET"),
+    ("/pool", "GET"),
+    ("/events", "GET"),
+    ("/events/{event_id}", "GET"),
+    ("/events/{event_id}/meetings", "GET"),
+    ("/events/{event_id}/registration", "POST"),
+    ("/events/{event_id}/meeting-requests", "POST"),
+    ("/events/{event_id}/schedule", "POST"),
 ]
 
 

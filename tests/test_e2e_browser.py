@@ -287,6 +287,73 @@ def shoot(page, tmp_path: Path, name: str) -> Path:
     return path
 
 
+def test_an_event_from_creation_to_a_printed_schedule(page, live: tuple[str, Factory]) -> None:
+    """Staff create an event → an enterprise and a university register with their postings → the
+    university asks to meet the enterprise → staff build the schedule → the participant's timetable
+    prints (as PDF) without the site's navigation."""
+    from datetime import date, timedelta
+
+    from matchmaker.models import OrgType, PostingKind
+
+    base, make = live
+    bureau, enterprise, university = make.bureau(), make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    make.posting(enterprise, PostingKind.RD_NEED, title="箱式变电站温升在线监测")
+    make.posting(university, PostingKind.RESEARCH_OUTCOME, title="变电设备无线测温与故障预警技术")
+
+    login(page, base, bureau)
+    page.goto(f"{base}/events/new")
+    page.fill("#title", "浏览器测试：电力装备产业链对接会")
+    page.select_option("#kind", "supply")
+    page.fill("#held_on", (date.today() + timedelta(days=10)).isoformat())
+    page.fill("#registration_deadline", (date.today() + timedelta(days=30)).isoformat())
+    page.fill("#place", "宝应县科技创新中心")
+    page.fill("#slot_count", "3")
+    page.fill("#tables", "2")
+    page.click("main button[type=submit]")
+    assert "报名截止日期不能晚于活动日期" in page.content()
+    assert page.input_value("#title") == "浏览器测试：电力装备产业链对接会"  # nothing typed is lost
+    page.fill("#registration_deadline", (date.today() + timedelta(days=7)).isoformat())
+    page.click("main button[type=submit]")
+    page.wait_for_selector("text=活动已创建")
+    event_url = page.url
+    logout(page)
+
+    for email, posting in (
+        (enterprise, "箱式变电站温升在线监测"),
+        (university, "变电设备无线测温与故障预警技术"),
+    ):
+        login(page, base, email)
+        page.goto(event_url)
+        page.click("text=报名参加")
+        page.check(f"text={posting}")
+        page.click("main button[type=submit]")
+        page.wait_for_selector("text=贵单位已报名")
+        if email == university:
+            page.select_option("#other", index=0)
+            page.click("main form.inline-form button[type=submit]")
+            page.wait_for_selector("text=排期时优先安排约见的洽谈")
+        logout(page)
+
+    login(page, base, bureau)
+    page.goto(event_url + "/schedule")
+    page.click("text=自动排期")
+    page.wait_for_selector("text=已排定1场洽谈，其中约见1场")
+    assert "1 号桌" in page.content()
+    page.click("text=打印各单位日程")
+    page.wait_for_selector("section.sheet")
+    page.emulate_media(media="print")
+    assert not page.is_visible("header.site-header")  # printed without the site's navigation
+    assert page.locator("section.sheet").count() == 2 and "09:00–09:20" in page.inner_text("main")
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+    page.emulate_media(media="screen")
+    logout(page)
+
+    login(page, base, enterprise)
+    page.goto(event_url)
+    assert "我的洽谈日程" in page.content() and "09:00–09:20" in page.inner_text("main")
+
+
 def test_pages_fit_a_phone_screen_with_a_short_header(
     page, live: tuple[str, Factory], tmp_path: Path
 ) -> None:

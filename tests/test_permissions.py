@@ -36,6 +36,13 @@ class World:
     notification: int  # the owner's notice of it
     agreement: int  # recorded by the owner with the university, awaiting its confirmation
     agreement_file: int  # its evidence file
+    call: int  # a 揭榜挂帅 call the bureau issued on the owner's published need, accepting proposals
+    proposal: int  # the university's proposal to it
+    proposal_file: int  # its attachment
+    profile: int  # the owner's (verified) organisation, for 一企一册
+    event: int  # an open event the owner and the university registered for
+    meeting: int  # their 1:1 meeting in it
+    owner_org: int
 
 
 @pytest.fixture
@@ -78,6 +85,46 @@ def world(app: Flask, make: Factory) -> World:
         notification = db.session.scalars(
             select(Notification.id).where(Notification.user_id == owner_id, Notification.kind == "interest")
         ).one()
+    with app.app_context():
+        from datetime import date, timedelta
+
+        from matchmaker.models import EventKind, Posting
+        from matchmaker.services import events
+
+        bureau_user = accounts.find_user_by_email(emails["bureau"])
+        event = events.create_event(
+            events.EventDetails(
+                title="产业链配套对接会",
+                kind=EventKind.SUPPLY,
+                held_on=date.today() + timedelta(days=10),
+                registration_deadline=date.today() + timedelta(days=7),
+                organisers="宝应县工业和信息化局",
+                place="宝应县会议中心",
+            ),
+            actor=bureau_user,
+        )
+        events.register(
+            event, actor=accounts.find_user_by_email(owner), postings=[db.session.get(Posting, published)]
+        )
+        events.register(event, actor=accounts.find_user_by_email(emails["university"]))
+        meeting = events.add_meeting(
+            event, make.org_of(owner), make.org_of(emails["university"]), 0, actor=bureau_user
+        )
+        db.session.commit()
+        event_id, meeting_id = event.id, meeting.id
+    call = make.call(emails["bureau"], [published])
+    proposal = make.proposal(emails["university"], call)
+    with app.app_context():
+        from matchmaker.models import CallProposal
+        from matchmaker.services import calls
+
+        proposal_file = calls.add_file(
+            db.session.get(CallProposal, proposal),
+            b"%PDF-1.4 test",
+            "方案.pdf",
+            actor=accounts.find_user_by_email(emails["university"]),
+        ).id
+        db.session.commit()
     return World(
         emails=emails,
         draft=make.posting(owner, PostingKind.RD_NEED, PostingStatus.DRAFT),
@@ -94,6 +141,13 @@ def world(app: Flask, make: Factory) -> World:
         notification=notification,
         agreement=agreement,
         agreement_file=agreement_file,
+        call=call,
+        proposal=proposal,
+        proposal_file=proposal_file,
+        profile=make.org_of(owner),
+        event=event_id,
+        meeting=meeting_id,
+        owner_org=make.org_of(owner),
     )
 
 
@@ -170,6 +224,33 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/agreements/dashboard/list",         (L,   403, 403, 403, 200)),
     ("/agreements/dashboard.xlsx",         (L,   403, 403, 403, 200)),
     ("/agreements/indicators",             (L,   403, 403, 403, 200)),
+    ("/calls/",                            (200, 200, 200, 200, 200)),
+    ("/calls/new",                         (L,   200, 200, 403, 200)),
+    ("/calls/{call}",                      (200, 200, 200, 200, 200)),
+    ("/calls/999999",                      (404, 404, 404, 404, 404)),
+    ("/calls/{call}/propose",              (L,   403, 403, 302, 403)),  # university: to its proposal
+    ("/calls/{call}/proposals/{proposal}", (L,   200, 404, 200, 200)),  # authors, the caller, the bureau
+    ("/calls/{call}/proposals/{proposal}/edit", (L, 403, 404, 200, 403)),
+    ("/calls/{call}/proposals/{proposal}/files/{proposal_file}", (L, 200, 404, 200, 200)),
+    ("/events/",                           (200, 200, 200, 200, 200)),
+    ("/events/{event}",                    (200, 200, 200, 200, 200)),
+    ("/events/999999",                     (404, 404, 404, 404, 404)),
+    ("/events/new",                        (L,   403, 403, 403, 200)),
+    ("/events/{event}/edit",               (L,   403, 403, 403, 200)),
+    ("/events/{event}/invitations",        (L,   403, 403, 403, 200)),
+    ("/events/{event}/register",           (L,   200, 200, 200, 403)),  # the owner changes its registration
+    ("/events/{event}/schedule",           (L,   403, 403, 403, 200)),
+    ("/events/{event}/schedule/participants/{owner_org}", (L, 200, 403, 403, 200)),
+    ("/events/{event}/schedule/tables/1",  (L,   403, 403, 403, 200)),
+    ("/events/{event}/schedule/print",     (L,   403, 403, 403, 200)),
+    ("/events/{event}/schedule.xlsx",      (L,   403, 403, 403, 200)),
+    ("/events/{event}/outcomes",           (L,   403, 403, 403, 200)),
+    ("/profiles/{profile}",                (L,   200, 200, 200, 200)),  # others: basic data only
+    ("/profiles/{org}",                    (L,   404, 404, 404, 200)),  # not verified: the bureau only
+    ("/profiles/999999",                   (L,   404, 404, 404, 404)),
+    ("/profiles/pool",                     (L,   403, 403, 403, 200)),
+    ("/profiles/pool/list?tier=none",      (L,   403, 403, 403, 200)),
+    ("/profiles/pool.xlsx",                (L,   403, 403, 403, 200)),
 ]
 
 POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
@@ -227,6 +308,33 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/agreements/{agreement}/files",      (L,   302, 404, 403, 302)),  # no file: back
     ("/agreements/{agreement}/files/{agreement_file}/delete", (L, 302, 404, 403, 302)),
     ("/agreements/indicators",             (L,   403, 403, 403, 302)),
+    ("/calls/new",                         (L,   422, 422, 403, 422)),  # the form, with its errors
+    ("/calls/{call}/approve",              (L,   403, 403, 403, 303)),  # refused: already open
+    ("/calls/{call}/cancel",               (L,   302, 403, 403, 302)),  # the caller and the bureau
+    ("/calls/{call}/invite",               (L,   403, 403, 403, 302)),  # nobody named: back
+    ("/calls/{call}/award",                (L,   302, 403, 403, 302)),  # no proposal chosen: back
+    ("/calls/{call}/propose",              (L,   403, 403, 302, 403)),  # university: has one already
+    ("/calls/{call}/proposals/{proposal}/edit",     (L, 403, 404, 422, 403)),
+    ("/calls/{call}/proposals/{proposal}/withdraw", (L, 403, 404, 302, 403)),
+    ("/calls/{call}/proposals/{proposal}/files",    (L, 403, 404, 302, 403)),  # no file: back
+    ("/calls/{call}/proposals/{proposal}/files/{proposal_file}/delete", (L, 403, 404, 302, 403)),
+    ("/calls/{call}/proposals/{proposal}/score",    (L, 302, 404, 403, 302)),  # no scores: back
+    ("/events/new",                        (L,   403, 403, 403, 422)),  # the form, with its errors
+    ("/events/{event}/edit",               (L,   403, 403, 403, 422)),
+    ("/events/{event}/held",               (L,   403, 403, 403, 303)),  # refused: not held yet
+    ("/events/{event}/cancel",             (L,   403, 403, 403, 302)),
+    ("/events/{event}/invitations",        (L,   403, 403, 403, 302)),  # nobody chosen: back
+    ("/events/{event}/register",           (L,   302, 302, 302, 403)),  # owner, university: changed
+    ("/events/{event}/register/cancel",    (L,   302, 404, 302, 404)),
+    ("/events/{event}/requests",           (L,   302, 403, 302, 403)),  # nobody chosen: back
+    ("/events/{event}/schedule",           (L,   403, 403, 403, 302)),
+    ("/events/{event}/meetings",           (L,   403, 403, 403, 302)),  # nobody chosen: back
+    ("/events/{event}/meetings/{meeting}/move",    (L, 403, 403, 403, 302)),
+    ("/events/{event}/meetings/{meeting}/remove",  (L, 403, 403, 403, 302)),
+    ("/events/{event}/meetings/{meeting}/outcome", (L, 403, 403, 403, 302)),
+    ("/profiles/{profile}/tier",           (L,   403, 403, 403, 422)),  # the form, with its errors
+    ("/profiles/{profile}/measures",       (L,   403, 403, 403, 422)),
+    ("/profiles/pool/targets",             (L,   403, 403, 403, 302)),  # no tier named: back, nothing saved
 ]
 API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     # method url                            anon owner enterprise university bureau (by their tokens)
@@ -252,8 +360,32 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("post", "/api/v1/agreements/{agreement}/verify",  (401, 403, 404, 403, 409)),
     ("post", "/api/v1/agreements/{agreement}/return",  (401, 403, 404, 403, 200)),
     ("get",  "/api/v1/indicators",          (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/calls",               (401, 200, 200, 200, 200)),
+    ("get",  "/api/v1/calls/{call}",        (401, 200, 200, 200, 200)),
+    ("get",  "/api/v1/calls/{call}/proposals", (401, 200, 200, 200, 200)),  # each sees what it may
+    ("post", "/api/v1/calls/{call}/proposals", (401, 403, 403, 422, 403)),  # university: has one already
+    ("post", "/api/v1/calls/{call}/approve",  (401, 403, 403, 403, 409)),  # already open
+    ("post", "/api/v1/calls/{call}/proposals/{proposal}/withdraw", (401, 403, 404, 200, 403)),
+    ("post", "/api/v1/calls/{call}/proposals/{proposal}/scores",   (401, 422, 404, 403, 422)),  # none given
+    ("post", "/api/v1/calls/{call}/award",    (401, 409, 403, 403, 409)),  # before the deadline
+    ("get",  "/api/v1/organizations/{profile}/profile", (401, 200, 200, 200, 200)),
+    ("get",  "/api/v1/organizations/{org}/profile",     (401, 404, 404, 404, 200)),
+    ("get",  "/api/v1/pool",                (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/events",              (401, 200, 200, 200, 200)),
+    ("get",  "/api/v1/events/{event}",      (401, 200, 200, 200, 200)),
+    ("get",  "/api/v1/events/{event}/meetings",     (401, 200, 403, 200, 200)),  # participants, staff
+    ("post", "/api/v1/events/{event}/registration", (401, 200, 201, 200, 403)),  # changed / new
+    ("post", "/api/v1/events/{event}/meeting-requests", (401, 422, 403, 201, 403)),  # owner: itself
+    ("post", "/api/v1/events/{event}/schedule",     (401, 403, 403, 403, 200)),
 ]
 API_BODIES = {
+    "/api/v1/calls/{call}/approve": {},
+    "/api/v1/calls/{call}/proposals/{proposal}/withdraw": {},
+    "/api/v1/calls/{call}/proposals/{proposal}/scores": {"scores": []},
+    "/api/v1/calls/{call}/award": {"proposal_id": "{proposal}", "reason": "方案最可行。"},
+    "/api/v1/events/{event}/registration": {},
+    "/api/v1/events/{event}/meeting-requests": {"organization_id": "{owner_org}"},
+    "/api/v1/events/{event}/schedule": {},
     "/api/v1/agreements": {"type": "tech_service", "title": "一份技术服务合同", "signed_on": "2025-01-01"},
     "/api/v1/agreements/{agreement}/return": {"reason": "请上传合同扫描件。"},
     "/api/v1/agreements/{agreement}/confirm": {},
@@ -264,6 +396,12 @@ API_BODIES = {
     "/api/v1/pairings/{pairing}/messages": {"text": "你好"},
     "/api/v1/pairings/{pairing}/accept": {},
     "/api/v1/notifications/{notification}/read": {},
+    "/api/v1/calls/{call}/proposals": {
+        "approach": "采用多传感器温度场测量与神经网络热误差建模，实时补偿主轴热伸长。",
+        "team": "教授1名、博士生4名。",
+        "schedule": "6个月完成样机验证。",
+        "price": 50,
+    },
 }
 # fmt: on
 POST_DATA = {
@@ -306,7 +444,10 @@ def test_api_routes(
     if method == "post":
         body = API_BODIES.get(url, NEW_POSTING)
         kwargs = {
-            "json": {k: int(v.format(**vars(world))) if v == "{published}" else v for k, v in body.items()}
+            "json": {
+                k: int(v.format(**vars(world))) if v in ("{published}", "{owner_org}", "{proposal}") else v
+                for k, v in body.items()
+            }
         }
     response = getattr(client, method)(url.format(**vars(world)), headers=headers, **kwargs)
     assert response.status_code == expected[ROLES.index(role)]

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from matchmaker import policy, search
 from matchmaker.agreements import charts, counting, ledger
 from matchmaker.agreements.forms import AgreementForm, NoteForm, ReasonForm, RulesForm, TargetForm, UploadForm
+from matchmaker.events import outcomes as event_outcomes
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -395,6 +396,7 @@ def dashboard() -> str | Response:
         median_days=counting.median_days(counted),
         with_need=len(counting.days_to_agreement(counted)),
         insider=policy.may(current_user, "dashboard.view"),
+        events=event_outcomes.held_events(span.start, span.end),
     )
 
 

@@ -15,9 +15,15 @@ from matchmaker.models import (
     AgreementType,
     CooperationMode,
     DeclineReason,
+    EventKind,
+    EventStatus,
     IPStatus,
     Maturity,
+    MeasureKind,
+    MeetingOutcome,
     Notification,
+    OrgStatus,
+    OrgType,
     PairingState,
     PartySide,
     PartyType,
@@ -872,6 +878,9 @@ def spec() -> dict[str, Any]:
             },
             **_pipeline_paths(),
             **_agreement_paths(),
+            **_call_paths(),
+            **_profile_paths(towns),
+            **_event_paths(),
             "/vocabularies": {
                 "get": {
                     "operationId": "getVocabularies",
@@ -912,6 +921,9 @@ def spec() -> dict[str, Any]:
                 **_schemas(active_fields, active_towns),
                 **_pipeline_schemas(),
                 **_agreement_schemas(fields),
+                **_call_schemas(),
+                **_profile_schemas(),
+                **_event_schemas(),
             },
         },
     }
@@ -1098,3 +1110,702 @@ def operations(description: dict[str, Any]) -> list[tuple[str, str, dict[str, An
         for path, item in description["paths"].items()
         for method, operation in item.items()
     ]
+
+
+def _profile_paths(towns: list[str]) -> dict[str, Any]:
+    """一企一册 and the cultivation pool (matchmaker/api/profiles.py)."""
+    return {
+        "/organizations/{organization_id}/profile": {
+            "get": {
+                "operationId": "getProfile",
+                "summary": "一企一册：单位档案",
+                "description": "基本信息、梯度及其认定历史，对所有已登录用户公开（已认证单位）；"
+                "研发投入强度、Ⅰ类知识产权等指标（indicators）和对接、协议、活动、揭榜记录的编号"
+                "只对本单位和主管部门给出，其他调用者为 null。",
+                "parameters": [_integer_param("organization_id", "path", "单位编号。", MAX_ID)],
+                "responses": {
+                    "200": _ok("单位档案。", "Profile"),
+                    "400": _error("带了不支持的参数。"),
+                    "404": _error("单位不存在，或调用者无权查看其档案（未认证单位仅本单位和主管部门）。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/pool": {
+            "get": {
+                "operationId": "getPool",
+                "summary": "梯度培育库",
+                "description": "按企业当前梯度统计企业数，对照行动计划 2025 年目标给出差距；"
+                "每个数字附带其企业名单（count 等于 organizations 的个数）。仅主管部门。",
+                "parameters": [
+                    {
+                        "name": "town",
+                        "in": "query",
+                        "description": "只统计该镇区的企业（镇区名称）。",
+                        "schema": {"type": "string", "enum": towns},
+                    }
+                ],
+                "responses": {
+                    "200": _ok("培育库。", "Pool"),
+                    "400": _error("参数有误。"),
+                    "403": _error("调用者不是主管部门。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+    }
+
+
+def _profile_schemas() -> dict[str, Any]:
+    ids = {"type": "array", "items": {"type": "integer"}, "nullable": True}
+    nullable_name = {"type": "string", "nullable": True}
+    reading = {
+        "type": "object",
+        "required": ["value", "as_of"],
+        "properties": {
+            "value": {"type": "number"},
+            "as_of": {"type": "string", "format": "date"},
+            "note": {"type": "string", "nullable": True},
+        },
+    }
+    indicator = {
+        "type": "object",
+        "required": ["name", "unit", "latest", "history"],
+        "properties": {
+            "name": {"type": "string"},
+            "unit": {"type": "string"},
+            "latest": {**reading, "nullable": True},
+            "history": {"type": "array", "items": reading},
+        },
+    }
+    return {
+        "Profile": {
+            "type": "object",
+            "required": ["id", "name", "type", "status", "tier", "tier_history", "indicators", "posting_ids"],
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "type": _codes(OrgType),
+                "status": _codes(OrgStatus),
+                "credit_code": {"type": "string", "nullable": True},
+                "town": {"type": "string", "nullable": True},
+                "tier": {"type": "string", "nullable": True, "description": "当前梯度。"},
+                "tier_history": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["tier", "effective_on"],
+                        "properties": {
+                            "tier": {**nullable_name, "description": "null 为移出培育库。"},
+                            "effective_on": {"type": "string", "format": "date"},
+                            "note": {"type": "string", "nullable": True},
+                        },
+                    },
+                },
+                "indicators": {
+                    "type": "object",
+                    "nullable": True,
+                    "description": "rd_intensity=研发投入强度（%）；class1_ip=Ⅰ类知识产权（件）。",
+                    "properties": {kind.value: indicator for kind in MeasureKind},
+                },
+                "posting_ids": {"type": "array", "items": {"type": "integer"}},
+                "pairing_ids": ids,
+                "agreement_ids": ids,
+                "event_ids": ids,
+                "call_ids": ids,
+                "call_proposal_ids": ids,
+                "url": {"type": "string"},
+            },
+        },
+        "Pool": {
+            "type": "object",
+            "required": ["period", "town", "tiers"],
+            "properties": {
+                "period": {"type": "string"},
+                "town": {"type": "string", "nullable": True},
+                "tiers": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["tier", "target", "count", "gap", "organizations"],
+                        "properties": {
+                            "tier": {**nullable_name, "description": "null 为未评定梯度的企业。"},
+                            "target": {"type": "integer", "nullable": True},
+                            "count": {"type": "integer"},
+                            "gap": {"type": "integer", "nullable": True},
+                            "organizations": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Organization"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
+# --- 揭榜挂帅 challenge calls ---------------------------------------------------------------
+
+CALL_ID = _integer_param("call_id", "path", "榜单编号。", MAX_ID)
+CALL_STATUSES = {"type": "string", "enum": ["pending", "open", "awarded", "cancelled"]}
+
+
+def _call_paths() -> dict[str, Any]:
+    """Calls and proposals: read what the caller may see; submit, withdraw, score, approve, award."""
+    return {
+        "/calls": {
+            "get": {
+                "operationId": "listCalls",
+                "summary": "列出揭榜挂帅榜单",
+                "description": "揭榜中和已揭榜的榜单，加上调用者本企业的全部榜单（主管部门：全部），按截止日期倒序。",
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "description": "pending=待审批；open=揭榜中（含截止后评审中）；awarded=已揭榜；cancelled=已撤销。",
+                        "schema": CALL_STATUSES,
+                    },
+                    *PAGING,
+                ],
+                "responses": {
+                    "200": _ok("一页榜单。", "CallPage"),
+                    "400": _error("参数有误。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/calls/{call_id}": {
+            "get": {
+                "operationId": "getCall",
+                "summary": "查看一个榜单",
+                "parameters": [CALL_ID],
+                "responses": {
+                    "200": _ok("榜单详情。", "Call"),
+                    "400": _error("带了不支持的参数。"),
+                    "404": _error(
+                        "榜单不存在，或调用者无权查看（待审批、已撤销的榜单只对发榜企业和主管部门可见）。"
+                    ),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/calls/{call_id}/proposals": {
+            "get": {
+                "operationId": "listCallProposals",
+                "summary": "榜单的方案",
+                "description": "调用者可见的方案：高校院所只看到本单位的；发榜企业和主管部门看到全部，含加权总分。",
+                "parameters": [CALL_ID],
+                "responses": {
+                    "200": _ok("方案列表。", "ProposalList"),
+                    "400": _error("带了不支持的参数。"),
+                    "404": _error("榜单不存在，或调用者无权查看。"),
+                    **COMMON_ERRORS,
+                },
+            },
+            "post": {
+                "operationId": "createCallProposal",
+                "summary": "揭榜：提交方案",
+                "description": "通过认证的高校院所在截止日当天结束前提交方案，每个单位一份（修改、上传附件在网页上进行）。",
+                "parameters": [CALL_ID],
+                "requestBody": _body({"$ref": "#/components/schemas/ProposalInput"}),
+                "responses": {
+                    "201": _ok("已提交。", "Proposal"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error("调用者不是通过认证的高校院所。"),
+                    "404": _error("榜单不存在，或调用者无权查看。"),
+                    "409": _error("榜单不在征集中，或已过截止日期。"),
+                    "422": _error("内容未通过校验，或本单位已提交过方案；errors 中说明。"),
+                    **COMMON_ERRORS,
+                },
+            },
+        },
+        "/calls/{call_id}/approve": {
+            "post": _call_step(
+                "approveCall",
+                "批准榜单（主管部门）",
+                "企业提出的榜单经主管部门批准后开始征集方案。请求体可省略。",
+                "Call",
+                None,
+                [CALL_ID],
+                "榜单不在待审批状态，或截止日期已过。",
+            )
+        },
+        "/calls/{call_id}/proposals/{proposal_id}/withdraw": {
+            "post": _call_step(
+                "withdrawCallProposal",
+                "撤回方案",
+                "提交方案的单位在截止日当天结束前撤回；之后可以重新提交。请求体可省略。",
+                "Proposal",
+                None,
+                [CALL_ID, PROPOSAL_ID],
+                "已过截止日期，或方案已撤回、已评选。",
+            )
+        },
+        "/calls/{call_id}/proposals/{proposal_id}/scores": {
+            "post": _call_step(
+                "scoreCallProposal",
+                "评审打分",
+                "主管部门或发榜企业的评审人为每项评审标准打 0–100 分；再次打分替换本人此前的分数。",
+                "Proposal",
+                _body(
+                    {
+                        "type": "object",
+                        "required": ["scores"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "scores": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["criterion_id", "score"],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "criterion_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                                        "score": {"type": "integer", "minimum": 0, "maximum": 100},
+                                    },
+                                },
+                            }
+                        },
+                    }
+                ),
+                [CALL_ID, PROPOSAL_ID],
+                "榜单已揭榜或已撤销，或方案已撤回。",
+            )
+        },
+        "/calls/{call_id}/award": {
+            "post": _call_step(
+                "awardCall",
+                "揭榜：选定方案",
+                "截止后由主管部门或发榜企业选定一份方案并写明理由；所有揭榜单位收到结果和理由，"
+                "入选单位与发榜企业之间形成“已对接”的对接（pairing_id），之后可登记协议。",
+                "Call",
+                _body(
+                    {
+                        "type": "object",
+                        "required": ["proposal_id", "reason"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "proposal_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                            "reason": {"type": "string", "maxLength": 2000},
+                        },
+                    }
+                ),
+                [CALL_ID],
+                "尚未截止、已揭榜或已撤销，或所选方案不是已提交状态。",
+            )
+        },
+    }
+
+
+PROPOSAL_ID = _integer_param("proposal_id", "path", "方案编号。", MAX_ID)
+
+
+def _call_step(
+    operation_id: str,
+    summary: str,
+    description: str,
+    ref: str,
+    body: dict[str, Any] | None,
+    parameters: list[dict[str, Any]],
+    conflict: str,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "parameters": parameters,
+        "responses": {
+            "200": _ok("这一步之后的状态。", ref),
+            "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+            "403": _error("调用者不能走这一步。"),
+            "404": _error("榜单或方案不存在，或调用者无权查看。"),
+            "409": _error(conflict),
+            "422": _error("内容未通过校验，errors 中说明。"),
+            **COMMON_ERRORS,
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+def _call_schemas() -> dict[str, Any]:
+    org = {"$ref": "#/components/schemas/Organization"}
+    call_properties: dict[str, Any] = {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "status": CALL_STATUSES,
+        "phase": {"type": "string", "description": "状态的中文名称；截止后尚未揭榜为“评审中”。"},
+        "accepting": {"type": "boolean", "description": "现在是否接受方案。"},
+        "problem": {"type": "string"},
+        "deliverables": {"type": "string"},
+        "budget": {"type": "number", "description": "榜额（万元）。"},
+        "deadline": {"type": "string", "format": "date"},
+        "eligibility": {"type": "string"},
+        "enterprise": org,
+        "need_ids": {"type": "array", "items": {"type": "integer"}},
+        "criteria": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "name", "weight"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "weight": {"type": "integer"},
+                },
+            },
+        },
+        "selection_reason": {"type": "string", "nullable": True},
+        "url": {"type": "string"},
+        "pairing_id": {"type": "integer", "description": "只在揭榜接口的回应中：入选单位与发榜企业的对接。"},
+    }
+    proposal_properties: dict[str, Any] = {
+        "id": {"type": "integer"},
+        "call_id": {"type": "integer"},
+        "organization": org,
+        "status": {"type": "string", "enum": ["submitted", "withdrawn", "selected", "not_selected"]},
+        "approach": {"type": "string"},
+        "team": {"type": "string"},
+        "schedule": {"type": "string"},
+        "price": {"type": "number", "description": "报价（万元）。"},
+        "submitted_at": {"type": "string", "format": "date-time"},
+        "weighted_score": {"type": "number", "nullable": True, "description": "各项平均分按权重的总分。"},
+        "reviewers": {"type": "integer"},
+        "pairing_id": {"type": "integer", "nullable": True},
+        "files": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "size"],
+                "properties": {"name": {"type": "string"}, "size": {"type": "integer"}},
+            },
+        },
+    }
+    return {
+        "Call": {
+            "type": "object",
+            "required": ["id", "title", "status", "budget", "deadline", "enterprise", "criteria"],
+            "properties": call_properties,
+        },
+        "CallPage": {
+            "type": "object",
+            "required": ["items", "page", "per_page", "total"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Call"}},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "total": {"type": "integer"},
+            },
+        },
+        "Proposal": {
+            "type": "object",
+            "required": ["id", "call_id", "organization", "status", "price"],
+            "properties": proposal_properties,
+        },
+        "ProposalList": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Proposal"}}},
+        },
+        "ProposalInput": {
+            "type": "object",
+            "required": ["approach", "team", "schedule", "price"],
+            "additionalProperties": False,
+            "properties": {
+                "approach": {"type": "string", "minLength": 20, "maxLength": 5000},
+                "team": {"type": "string", "minLength": 4, "maxLength": 5000},
+                "schedule": {"type": "string", "minLength": 4, "maxLength": 5000},
+                "price": {"type": "number", "minimum": 0, "maximum": 1000000, "description": "万元。"},
+            },
+        },
+    }
+
+
+EVENT_ID = _integer_param("event_id", "path", "活动编号。", MAX_ID)
+EVENT_NAMED = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+}
+
+
+def _event_paths() -> dict[str, Any]:
+    """Events (对接活动): read them, register, ask for meetings, build the schedule (api/events.py)."""
+    errors = COMMON_ERRORS
+    return {
+        "/events": {
+            "get": {
+                "operationId": "listEvents",
+                "summary": "列出对接活动",
+                "description": "所有活动（高校院所专题拜访、产业链配套对接会、成果发布会、线上对接），按活动日期倒序。",
+                "parameters": [
+                    {"name": "kind", "in": "query", "description": "活动类型。", "schema": _codes(EventKind)},
+                    {
+                        "name": "when",
+                        "in": "query",
+                        "description": "upcoming：即将举办；past：已结束（含已取消）。",
+                        "schema": {"type": "string", "enum": ["upcoming", "past"]},
+                    },
+                    *PAGING,
+                ],
+                "responses": {"200": _ok("一页活动。", "EventPage"), "400": _error("参数有误。"), **errors},
+            }
+        },
+        "/events/{event_id}": {
+            "get": {
+                "operationId": "getEvent",
+                "summary": "查看一个活动",
+                "description": "活动详情、洽谈时段、成效数字（邀请、报名、洽谈、形成对接、登记和核验的协议）、"
+                "参会单位名单和调用者本单位的报名。",
+                "parameters": [EVENT_ID],
+                "responses": {
+                    "200": _ok("活动详情。", "EventDetail"),
+                    "400": _error("带了不支持的参数。"),
+                    "404": _error("活动不存在。"),
+                    **errors,
+                },
+            }
+        },
+        "/events/{event_id}/meetings": {
+            "get": {
+                "operationId": "listMeetings",
+                "summary": "洽谈日程",
+                "description": "主管部门：全部一对一洽谈；参会单位：本单位的洽谈。时段 slot 从 0 开始，桌号从 1 开始。",
+                "parameters": [EVENT_ID],
+                "responses": {
+                    "200": _ok("洽谈列表。", "MeetingList"),
+                    "400": _error("带了不支持的参数。"),
+                    "403": _error("调用者不是参会单位或主管部门。"),
+                    "404": _error("活动不存在。"),
+                    **errors,
+                },
+            }
+        },
+        "/events/{event_id}/registration": {
+            "post": {
+                "operationId": "registerForEvent",
+                "summary": "报名参加或修改报名",
+                "description": "已认证的企业、高校院所报名（201），已报名的修改报名（200）：带来的本单位已发布信息"
+                "（最多 5 条）、不能洽谈的时段（从 0 开始）。报名截止、名额已满或活动已结束时为 409。",
+                "parameters": [EVENT_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/RegistrationInput"}}
+                    },
+                },
+                "responses": {
+                    "200": _ok("已修改报名。", "Registration"),
+                    "201": _ok("已报名。", "Registration"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error("调用者不能报名（主管部门、单位未认证）。"),
+                    "404": _error("活动不存在。"),
+                    "409": _error("报名已截止、名额已满或活动已结束。"),
+                    "422": _error("内容未通过校验，errors 中说明。"),
+                    **errors,
+                },
+            }
+        },
+        "/events/{event_id}/meeting-requests": {
+            "post": {
+                "operationId": "requestMeeting",
+                "summary": "约见参会单位",
+                "description": "已报名的参会单位约见另一家参会单位；排期时约见的洽谈优先安排。",
+                "parameters": [EVENT_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["organization_id"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "organization_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                                    "note": {"type": "string", "maxLength": 500},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _ok("已约见。", "MeetingRequest"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error("调用者本单位未报名本活动。"),
+                    "404": _error("活动不存在。"),
+                    "409": _error("活动已结束或报名已取消。"),
+                    "422": _error("对方不是本活动的参会单位，或已约见过。"),
+                    **errors,
+                },
+            }
+        },
+        "/events/{event_id}/schedule": {
+            "post": {
+                "operationId": "buildSchedule",
+                "summary": "自动排期（主管部门）",
+                "description": "先安排约见，再按匹配度安排推荐的洽谈；同一单位不同时出现在两处、不排在其休息时段，"
+                "人工调整过的洽谈保持不动。请求体可省略。",
+                "parameters": [EVENT_ID],
+                "responses": {
+                    "200": _ok("排期结果。", "ScheduleResult"),
+                    "400": _error("请求体不是空的 JSON 对象。"),
+                    "403": _error("调用者不是主管部门。"),
+                    "404": _error("活动不存在。"),
+                    "409": _error("活动已举办或已取消。"),
+                    "503": _error("推荐暂时不可用（索引故障，已记录）。"),
+                    **errors,
+                },
+            }
+        },
+    }
+
+
+def _event_schemas() -> dict[str, Any]:
+    date = {"type": "string", "format": "date"}
+    nullable_text = {"type": "string", "nullable": True}
+    event = {
+        "type": "object",
+        "required": ["id", "title", "kind", "status", "held_on", "registration_deadline", "registered"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "kind": _codes(EventKind),
+            "status": _codes(EventStatus),
+            "registration_open": {"type": "boolean"},
+            "held_on": date,
+            "registration_deadline": date,
+            "place": nullable_text,
+            "link": nullable_text,
+            "organisers": {"type": "string"},
+            "host": {**EVENT_NAMED, "nullable": True},
+            "capacity": {"type": "integer", "nullable": True},
+            "registered": {"type": "integer"},
+            "fields": {"type": "array", "items": {"type": "string"}},
+            "towns": {"type": "array", "items": {"type": "string"}},
+            "url": {"type": "string"},
+        },
+    }
+    registration = {
+        "type": "object",
+        "required": ["organization", "posting_ids", "breaks"],
+        "properties": {
+            "organization": EVENT_NAMED,
+            "posting_ids": {"type": "array", "items": {"type": "integer"}},
+            "breaks": {"type": "array", "items": {"type": "integer"}},
+            "attendees": nullable_text,
+            "note": nullable_text,
+        },
+    }
+    figures = {
+        "type": "object",
+        "properties": {
+            k: {"type": "integer"}
+            for k in (
+                "invited",
+                "registered",
+                "meetings",
+                "requested",
+                "held",
+                "pairings",
+                "agreements",
+                "verified",
+            )
+        },
+    }
+    return {
+        "Event": event,
+        "EventPage": {
+            "type": "object",
+            "required": ["items", "page", "per_page", "total"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "total": {"type": "integer"},
+            },
+        },
+        "EventDetail": {
+            "allOf": [
+                {"$ref": "#/components/schemas/Event"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "description": nullable_text,
+                        "slots": {"type": "array", "items": {"type": "string"}},
+                        "tables": {"type": "integer"},
+                        "figures": figures,
+                        "participants": {"type": "array", "items": EVENT_NAMED, "nullable": True},
+                        "my_registration": {
+                            "allOf": [{"$ref": "#/components/schemas/Registration"}],
+                            "nullable": True,
+                        },
+                    },
+                },
+            ]
+        },
+        "Registration": registration,
+        "RegistrationInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "posting_ids": {"type": "array", "maxItems": 5, "items": {"type": "integer", "minimum": 1}},
+                "breaks": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 47}},
+                "attendees": {"type": "string", "maxLength": 200},
+                "note": {"type": "string", "maxLength": 1000},
+            },
+        },
+        "Meeting": {
+            "type": "object",
+            "required": ["id", "slot", "time", "table", "a", "b", "requested", "outcome"],
+            "properties": {
+                "id": {"type": "integer"},
+                "slot": {"type": "integer"},
+                "time": {"type": "string"},
+                "table": {"type": "integer"},
+                "a": EVENT_NAMED,
+                "b": EVENT_NAMED,
+                "requested": {"type": "boolean"},
+                "fixed": {"type": "boolean"},
+                "strength": {"type": "integer"},
+                "outcome": _codes(MeetingOutcome),
+                "pairing_id": {"type": "integer", "nullable": True},
+            },
+        },
+        "MeetingList": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Meeting"}}},
+        },
+        "MeetingRequest": {
+            "type": "object",
+            "required": ["id", "from", "to"],
+            "properties": {
+                "id": {"type": "integer"},
+                "from": {"type": "integer"},
+                "to": {"type": "integer"},
+                "note": nullable_text,
+            },
+        },
+        "ScheduleResult": {
+            "type": "object",
+            "required": ["placed", "requested_placed", "unplaced"],
+            "properties": {
+                "placed": {"type": "integer"},
+                "requested_placed": {"type": "integer"},
+                "unplaced": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "a": {"type": "integer"},
+                            "b": {"type": "integer"},
+                            "requested": {"type": "boolean"},
+                            "strength": {"type": "integer"},
+                        },
+                    },
+                },
+            },
+        },
+    }

@@ -19,6 +19,7 @@ from matchmaker.models import (
     PostingStatus,
 )
 from matchmaker.postings import queries
+from matchmaker.services import events
 from matchmaker.services.accounts import count_pending_organizations
 from matchmaker.services.postings import count_by_status
 
@@ -87,4 +88,5 @@ def home() -> str:
         counts=counts,
         recent=recent,
         kinds=PostingKind.for_role(current_user.role),
+        events=events.upcoming_for(current_user.organization_id),
     )

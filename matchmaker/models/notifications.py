@@ -42,6 +42,8 @@ class Notification(db.Model):
         "review": "审核结果",
         "expiring": "信息即将到期",
         "account": "账号",
+        "event": "对接活动",
+        "call": "揭榜挂帅",
     }
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,15 +3,12 @@ counting rules. Every function takes the actor, asks the policy, journals, flush
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from matchmaker import creditcode, policy
@@ -38,16 +35,11 @@ from matchmaker.models import (
 )
 from matchmaker.models.journal import record
 from matchmaker.services import pairings as pairing_service
+from matchmaker.services import uploads
 from matchmaker.services.rules import MAX_BUDGET
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = uploads.MAX_FILE_BYTES
 MAX_FILES = 10
-# What an evidence file may be, recognised by its first bytes (never by its name or the browser's word).
-SIGNATURES = {
-    b"%PDF-": ("application/pdf", ".pdf"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-}
 EARLIEST = date(2000, 1, 1)
 
 
@@ -324,7 +316,7 @@ def delete_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
 
 def files_dir() -> Path:
     """Under instance/uploads/, which `flask backup` copies and `flask restore` puts back."""
-    return Path(current_app.instance_path) / "uploads" / "agreements"
+    return uploads.folder("agreements")
 
 
 def add_file(agreement: Agreement, data: bytes, filename: str, *, actor: User) -> AgreementFile:
@@ -332,33 +324,10 @@ def add_file(agreement: Agreement, data: bytes, filename: str, *, actor: User) -
     policy.require(actor, "agreement.edit", agreement)
     if len(agreement.files) >= MAX_FILES:
         raise FieldError("file", f"每份协议最多{MAX_FILES}个附件。")
-    if not data:
-        raise FieldError("file", "请选择要上传的文件。")
-    if len(data) > MAX_FILE_BYTES:
-        raise FieldError(
-            "file",
-            f"文件不能超过{MAX_FILE_BYTES // 1024 // 1024} MB（现为{len(data) / 1024 / 1024:.1f} MB）。",
-        )
-    kind = next((v for sig, v in SIGNATURES.items() if data.startswith(sig)), None)
-    if kind is None:
-        raise FieldError("file", "只能上传 PDF 文件或 PNG、JPEG 图片（按文件内容识别，改扩展名无效）。")
-    content_type, suffix = kind
-    original = Path(filename.replace("\\", "/")).name.strip()[:200] or f"附件{suffix}"
-    stored = secrets.token_hex(16) + suffix
-    folder = files_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored).write_bytes(data)
-    attachment = AgreementFile(
-        agreement=agreement,
-        stored_name=stored,
-        original_name=original,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by_id=actor.id,
-    )
+    kept = uploads.store(data, filename, files_dir())
+    attachment = AgreementFile(agreement=agreement, uploaded_by_id=actor.id, **kept.columns())
     db.session.add(attachment)
-    record("agreement.file_added", agreement, actor=actor, note=original)
+    record("agreement.file_added", agreement, actor=actor, note=kept.original_name)
     db.session.flush()
     return attachment
 

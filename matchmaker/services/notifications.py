@@ -28,6 +28,8 @@ from matchmaker.models import (
     EmailMode,
     JournalEntry,
     Notification,
+    Organization,
+    OrgType,
     Pairing,
     PairingState,
     Posting,
@@ -225,7 +227,166 @@ def _about_user(session: Session, entry: JournalEntry) -> list[Notification]:
     return _each([user], entry, "account", title, body, link)
 
 
+def _about_event(session: Session, entry: JournalEntry) -> list[Notification]:
+    """对接活动: an invited organisation; the participant asked for a meeting; every participant when
+    the schedule is built, the event changes or is cancelled; both sides of a meeting moved by hand."""
+    from matchmaker.models import Event, EventRegistration
+
+    event = session.get(Event, entry.object_id)
+    if event is None:
+        return []
+    link = site_path("events.detail", event_id=event.id)
+    name = f"「{event.title}」"
+    changes = entry.changes or {}
+
+    def new(key: str) -> object:
+        return (changes.get(key) or [None, None])[1]
+
+    def participants() -> list[User]:
+        orgs = session.scalars(
+            select(EventRegistration.organization_id).where(
+                EventRegistration.event_id == event.id, EventRegistration.cancelled_at.is_(None)
+            )
+        )
+        return [u for org in orgs for u in _users(session, org)]
+
+    action = entry.action
+    if action == "event.invited":
+        when = f"{event.held_on:%Y-%m-%d}，{event.place or '线上'}；报名截止 {event.registration_deadline:%Y-%m-%d}"
+        body = when + (f"。推荐理由：{entry.note}" if entry.note else "")
+        return _each(
+            _users(session, new("organization")), entry, "event", f"邀请贵单位参加{name}", body, link
+        )
+    if action == "event.meeting_requested":
+        asker = session.get(Organization, new("from"))
+        who = asker.name if asker else "参会单位"
+        return _each(
+            _users(session, new("to")), entry, "event", f"{who}希望在{name}中与贵单位洽谈", entry.note, link
+        )
+    if action == "event.scheduled":
+        return _each(
+            participants(),
+            entry,
+            "event",
+            f"{name}的洽谈日程已排定",
+            "请在活动页查看贵单位的洽谈时段和桌号。",
+            link,
+        )
+    if action in ("event.meeting_moved", "event.meeting_removed", "event.meeting_added"):
+        orgs = new("orgs") or []
+        users = [u for org in orgs for u in _users(session, org)]  # type: ignore[attr-defined]
+        return _each(users, entry, "event", f"{name}的洽谈日程有调整", entry.note, link)
+    if action == "event.cancelled":
+        return _each(participants(), entry, "event", f"{name}已取消", entry.note, link)
+    if action == "event.updated" and changes.keys() & {
+        "held_on",
+        "place",
+        "link",
+        "first_slot",
+        "slot_minutes",
+    }:
+        return _each(
+            participants(), entry, "event", f"{name}的时间或地点有变更", "请在活动页查看最新安排。", link
+        )
+    return []
+
+
+def _about_call(session: Session, entry: JournalEntry) -> list[Notification]:
+    """揭榜挂帅: the enterprise told of the bureau's approval; every proposer of the outcome (the
+    selected one and the others, with the reason) or of a cancellation; an invited university."""
+    from matchmaker.models import CallProposal, ChallengeCall, ProposalStatus
+
+    call = session.get(ChallengeCall, entry.object_id)
+    if call is None:
+        return []
+    link = site_path("calls.detail", call_id=call.id)
+    title_of = f"「{call.title}」"
+    proposals = list(
+        session.scalars(
+            select(CallProposal).where(
+                CallProposal.call_id == call.id, CallProposal.status != ProposalStatus.WITHDRAWN
+            )
+        )
+    )
+    if entry.action == "call.approved":
+        return _each(
+            _users(session, call.enterprise_id),
+            entry,
+            "call",
+            f"榜单{title_of}已获批准，开始征集方案",
+            None,
+            link,
+        )
+    if entry.action == "call.proposed":
+        staff = session.scalars(
+            select(User)
+            .join(Organization, User.organization_id == Organization.id)
+            .where(Organization.type == OrgType.BUREAU, User.active.is_(True))
+        )
+        return _each(
+            staff,
+            entry,
+            "call",
+            f"{call.enterprise.name}提出榜单{title_of}，等待审批",
+            call.problem[:300],
+            link,
+        )
+    if entry.action == "call.invited":
+        org_id = (entry.changes or {}).get("organization", [None, None])[1]
+        return _each(
+            _users(session, org_id),
+            entry,
+            "call",
+            f"主管部门邀请贵单位揭榜{title_of}",
+            f"{call.enterprise.name}发榜，榜额{call.budget.normalize():f}万元，{call.deadline.isoformat()}截止。",
+            link,
+        )
+    if entry.action == "call.cancelled":
+        users = [u for p in proposals for u in _users(session, p.organization_id)]
+        return _each(users, entry, "call", f"榜单{title_of}已撤销", f"原因：{call.cancel_reason}", link)
+    if entry.action == "call.awarded":
+        told: list[Notification] = []
+        chosen = next((p for p in proposals if p.status is ProposalStatus.SELECTED), None)
+        winner = chosen.organization.name if chosen else ""
+        for p in proposals:
+            if p.status is ProposalStatus.SELECTED:
+                title, body = (
+                    f"贵单位的方案在{title_of}中入选（揭榜成功）",
+                    f"入选理由：{call.selection_reason}",
+                )
+                target = site_path("pairings.detail", pairing_id=p.pairing_id) if p.pairing_id else link
+            else:
+                title = f"{title_of}揭榜结果：贵单位的方案未入选"
+                body, target = f"入选单位：{winner}。理由：{call.selection_reason}", link
+            told += _each(_users(session, p.organization_id), entry, "call", title, body, target)
+        return told
+    return []
+
+
+def _about_proposal(session: Session, entry: JournalEntry) -> list[Notification]:
+    """揭榜挂帅: the calling enterprise is told of each proposal submitted to its call."""
+    from matchmaker.models import CallProposal
+
+    proposal = session.get(CallProposal, entry.object_id)
+    if proposal is None or entry.action != "proposal.submitted":
+        return []
+    call = proposal.call
+    return _each(
+        _users(session, call.enterprise_id),
+        entry,
+        "call",
+        f"{proposal.organization.name}对榜单「{call.title}」提交了方案",
+        f"报价{proposal.price.normalize():f}万元；{call.deadline.isoformat()}截止后评审。",
+        site_path("calls.proposal", call_id=call.id, proposal_id=proposal.id),
+    )
+
+
 HANDLERS: dict[str, Make] = {
+    **{
+        a: _about_call
+        for a in ("call.proposed", "call.approved", "call.invited", "call.cancelled", "call.awarded")
+    },
+    "proposal.submitted": _about_proposal,
     **{
         a: _about_pairing
         for a in (
@@ -244,6 +405,19 @@ HANDLERS: dict[str, Make] = {
     # with proposal notices (and hold the import up); imported postings are found on 为我推荐.
     **{a: _about_posting for a in ("posting.published", "posting.returned")},
     **{a: _about_user for a in ("user.locked", "user.password_changed", "user.password_reset")},
+    **{
+        a: _about_event
+        for a in (
+            "event.invited",
+            "event.meeting_requested",
+            "event.scheduled",
+            "event.meeting_moved",
+            "event.meeting_removed",
+            "event.meeting_added",
+            "event.cancelled",
+            "event.updated",
+        )
+    },
 }
 
 

@@ -1,0 +1,626 @@
+"""揭榜挂帅 challenge calls over HTTP: publishing (bureau at once, an enterprise's after approval),
+proposals before the deadline only, who sees proposals (pages and API), scoring with weighted
+totals, the selection with its notifications, the pairing and agreement that follow, invitations,
+and bad input answered in Chinese, never with a 500."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    CallProposal,
+    CallStatus,
+    ChallengeCall,
+    JournalEntry,
+    Notification,
+    OrgType,
+    Pairing,
+    PairingState,
+    PostingKind,
+    ProposalStatus,
+)
+from matchmaker.services import accounts
+from tests.conftest import Factory
+from tests.test_pairings import NEED, OUTCOME, login, page
+
+YESTERDAY = date.today() - timedelta(days=1)
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PROPOSAL = {
+    "approach": "采用多传感器温度场测量与神经网络热误差建模，实时补偿主轴热伸长，嵌入现有数控系统。",
+    "team": "教授1名、副教授2名、博士生4名。",
+    "schedule": "3个月完成建模，6个月完成样机验证。",
+    "price": "55",
+}
+
+
+@pytest.fixture
+def world(make: Factory) -> dict:
+    enterprise = make.user()
+    university, other_university = (
+        make.user(org_type=OrgType.UNIVERSITY),
+        make.user(org_type=OrgType.UNIVERSITY),
+    )
+    need = make.posting(enterprise, PostingKind.RD_NEED, **NEED)
+    return {
+        "enterprise": enterprise,
+        "colleague": make.user(make.org_of(enterprise)),
+        "other_enterprise": make.user(),
+        "university": university,
+        "other_university": other_university,
+        "bureau": make.bureau(),
+        "need": need,
+    }
+
+
+def call_form(need: int, **overrides: object) -> dict:
+    data = {
+        "title": "主轴热变形补偿揭榜",
+        "needs": str(need),
+        "problem": "数控机床主轴热变形导致加工精度下降，需要热误差建模与实时补偿。",
+        "deliverables": "热误差补偿系统一套，精度提升50%以上。",
+        "budget": "80",
+        "deadline": (date.today() + timedelta(days=20)).isoformat(),
+        "eligibility": "江苏省内高校院所",
+        "criteria_rows-0-name": "技术方案",
+        "criteria_rows-0-weight": "70",
+        "criteria_rows-1-name": "报价",
+        "criteria_rows-1-weight": "30",
+    }
+    data.update(overrides)
+    return data
+
+
+def the_call(app: Flask, call_id: int) -> dict:
+    with app.app_context():
+        call = db.session.get(ChallengeCall, call_id)
+        assert call is not None
+        return {
+            "status": call.status,
+            "proposals": {p.organization.name: p.status for p in call.proposals},
+            "pairings": [p.pairing_id for p in call.proposals if p.pairing_id],
+        }
+
+
+def past_deadline(app: Flask, call_id: int) -> None:
+    with app.app_context():
+        db.session.get(ChallengeCall, call_id).deadline = YESTERDAY
+        db.session.commit()
+
+
+def notes(app: Flask, email: str) -> list[tuple[str, str | None]]:
+    with app.app_context():
+        user = accounts.find_user_by_email(email)
+        return [
+            (n.title, n.body)
+            for n in db.session.scalars(
+                select(Notification).where(Notification.user_id == user.id, Notification.kind == "call")
+            )
+        ]
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+
+def test_bureau_publishes_a_call_that_visitors_see(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    login(client, world["bureau"])
+    response = client.post("/calls/new", data=call_form(world["need"]))
+    assert response.status_code == 302
+    call_id = int(response.location.rsplit("/", 1)[1])
+    assert the_call(app, call_id)["status"] is CallStatus.OPEN
+    client.post("/auth/logout")
+    assert "主轴热变形补偿揭榜" in page(client, "/calls/")
+    html = page(client, f"/calls/{call_id}")
+    assert "江苏省内高校院所" in html and "技术方案（权重 70）" in html and "揭中" not in html
+
+
+def test_an_enterprise_call_waits_for_the_bureau(app: Flask, client: FlaskClient, world: dict) -> None:
+    login(client, world["enterprise"])
+    response = client.post("/calls/new", data=call_form(world["need"]))
+    assert response.status_code == 302
+    call_id = int(response.location.rsplit("/", 1)[1])
+    assert the_call(app, call_id)["status"] is CallStatus.PENDING
+    assert "待主管部门批准" in page(client, f"/calls/{call_id}")
+    client.post("/auth/logout")
+    assert client.get(f"/calls/{call_id}").status_code == 404  # not public yet
+    assert "主轴热变形补偿揭榜" not in page(client, "/calls/")
+    login(client, world["university"])
+    assert client.get(f"/calls/{call_id}/propose").status_code == 404
+    login(client, world["enterprise"])
+    assert client.post(f"/calls/{call_id}/approve").status_code == 403  # the enterprise can't
+    login(client, world["bureau"])
+    assert client.post(f"/calls/{call_id}/approve").status_code == 302
+    assert the_call(app, call_id)["status"] is CallStatus.OPEN
+    assert notes(app, world["colleague"]) == [("榜单「主轴热变形补偿揭榜」已获批准，开始征集方案", None)]
+
+
+def test_an_enterprise_calls_only_on_its_own_needs(app: Flask, client: FlaskClient, world: dict) -> None:
+    login(client, world["other_enterprise"])
+    response = client.post("/calls/new", data=call_form(world["need"]))
+    assert response.status_code == 422
+    assert "请选择至少一条研发需求" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(ChallengeCall)) == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"criteria_rows-1-weight": "20"}, "各项权重之和应为100（现为90）"),
+        ({"criteria_rows-1-weight": "abc"}, "每项权重应为1到100之间的整数"),
+        ({"criteria_rows-1-name": "技术方案"}, "评审标准不能重名"),
+        ({"budget": "NaN"}, "请填写有效的金额数字"),
+        ({"budget": "-5"}, "榜额应大于0"),
+        ({"deadline": "2020-13-45"}, "请填写截止日期（格式 2025-06-30）"),
+        ({"deadline": YESTERDAY.isoformat()}, "截止日期应在今天到一年之内"),
+        ({"title": ""}, "请填写榜单名称"),
+        ({"needs": "999999"}, "请选择至少一条研发需求"),
+        ({"needs": "abc"}, "选择无效"),
+        ({"criteria_rows-0-name": "", "criteria_rows-0-weight": ""}, "各项权重之和应为100（现为30）"),
+    ],
+)
+def test_bad_call_input_is_refused_in_chinese(
+    app: Flask, client: FlaskClient, world: dict, overrides: dict, message: str
+) -> None:
+    login(client, world["bureau"])
+    response = client.post("/calls/new", data=call_form(world["need"], **overrides))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(ChallengeCall)) == 0
+
+
+# --- proposals and the deadline --------------------------------------------------------------
+
+
+def test_a_university_proposes_edits_and_withdraws_before_the_deadline(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    login(client, world["university"])
+    response = client.post(
+        f"/calls/{call_id}/propose",
+        data={**PROPOSAL, "file": (io.BytesIO(PDF), "方案.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    proposal_url = response.location
+    html = page(client, proposal_url)
+    assert "神经网络热误差建模" in html and "方案.pdf" in html
+    file_link = next(a for a in html.split('"') if "/files/" in a)
+    with client.get(file_link) as download:
+        assert download.data == PDF
+    again = client.post(f"/calls/{call_id}/propose", data=PROPOSAL)  # one per organisation
+    assert again.status_code == 302 and again.location.endswith(proposal_url.rsplit("/calls", 1)[1])
+    assert client.post(f"{proposal_url}/edit", data={**PROPOSAL, "price": "50"}).status_code == 302
+    assert "50 万元" in page(client, proposal_url)
+    remove = next(a for a in page(client, proposal_url).split('"') if a.endswith("/delete"))
+    assert client.post(remove).status_code == 302
+    assert "没有附件" in page(client, proposal_url)
+    assert client.post(f"{proposal_url}/withdraw").status_code == 302
+    assert the_call(app, call_id)["proposals"] == {
+        make_org_name(app, world["university"]): ProposalStatus.WITHDRAWN
+    }
+    # changed its mind before the deadline: a withdrawn proposal can be submitted again
+    response = client.post(f"/calls/{call_id}/propose", data={**PROPOSAL, "price": "45"})
+    assert response.status_code == 302 and response.location.endswith(proposal_url.rsplit("/calls", 1)[1])
+    assert the_call(app, call_id)["proposals"] == {
+        make_org_name(app, world["university"]): ProposalStatus.SUBMITTED
+    }
+    assert "45 万元" in page(client, proposal_url)
+
+
+def make_org_name(app: Flask, email: str) -> str:
+    with app.app_context():
+        return accounts.find_user_by_email(email).organization.name
+
+
+def test_after_the_deadline_proposals_are_refused(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    proposal = make.proposal(world["university"], call_id)
+    past_deadline(app, call_id)
+    login(client, world["other_university"])
+    response = client.post(f"/calls/{call_id}/propose", data=PROPOSAL, follow_redirects=True)
+    assert response.status_code == 200 and "揭榜已于" in response.get_data(as_text=True)
+    login(client, world["university"])
+    response = client.post(
+        f"/calls/{call_id}/proposals/{proposal}/edit", data=PROPOSAL, follow_redirects=True
+    )
+    assert "不能再提交、修改或撤回方案" in response.get_data(as_text=True)
+    response = client.post(f"/calls/{call_id}/proposals/{proposal}/withdraw", follow_redirects=True)
+    assert "不能再提交、修改或撤回方案" in response.get_data(as_text=True)
+    assert len(the_call(app, call_id)["proposals"]) == 1
+    assert (
+        the_call(app, call_id)["proposals"][make_org_name(app, world["university"])]
+        is ProposalStatus.SUBMITTED
+    )
+    # the API refuses too
+    token = make.token(world["other_university"])
+    response = client.post(
+        f"/api/v1/calls/{call_id}/proposals",
+        json={**PROPOSAL, "price": 55},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 409 and "揭榜已于" in response.get_json()["message"]
+
+
+def test_the_deadline_day_itself_still_accepts(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]], deadline=date.today())
+    login(client, world["university"])
+    assert client.post(f"/calls/{call_id}/propose", data=PROPOSAL).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"approach": "太短"}, "应为20到5000个字"),
+        ({"price": "abc"}, "请填写报价（万元）"),
+        ({"price": "Infinity"}, "请填写有效的金额数字"),
+        ({"price": "-1"}, "报价应在0到"),
+        ({"team": ""}, "请介绍团队"),
+    ],
+)
+def test_bad_proposal_input_is_refused_in_chinese(
+    app: Flask, client: FlaskClient, make: Factory, world: dict, overrides: dict, message: str
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    login(client, world["university"])
+    response = client.post(f"/calls/{call_id}/propose", data={**PROPOSAL, **overrides})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert the_call(app, call_id)["proposals"] == {}
+
+
+def test_a_file_that_is_not_a_pdf_or_image_is_refused(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    proposal = make.proposal(world["university"], call_id)
+    login(client, world["university"])
+    response = client.post(
+        f"/calls/{call_id}/proposals/{proposal}/files",
+        data={"file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "方案.pdf")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and "只能上传 PDF 文件" in response.get_data(as_text=True)
+
+
+def test_only_verified_universities_propose(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    from matchmaker.models import OrgStatus
+
+    call_id = make.call(world["bureau"], [world["need"]])
+    for email in (
+        world["other_enterprise"],
+        world["bureau"],
+        make.user(org_type=OrgType.UNIVERSITY, status=OrgStatus.PENDING),
+    ):
+        login(client, email)
+        response = client.post(f"/calls/{call_id}/propose", data=PROPOSAL)
+        assert response.status_code == 403
+    assert the_call(app, call_id)["proposals"] == {}
+
+
+# --- visibility ----------------------------------------------------------------------------
+
+
+def test_proposals_are_seen_by_their_authors_the_caller_and_the_bureau_only(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    mine = make.proposal(world["university"], call_id)
+    theirs = make.proposal(world["other_university"], call_id)
+    url = f"/calls/{call_id}/proposals/{mine}"
+    login(client, world["other_university"])
+    assert client.get(url).status_code == 404
+    assert client.get(f"/calls/{call_id}/proposals/{theirs}").status_code == 200
+    html = page(client, f"/calls/{call_id}")
+    assert "方案（1）" in html
+    for email in (world["enterprise"], world["colleague"], world["bureau"], world["university"]):
+        login(client, email)
+        assert client.get(url).status_code == 200
+    for email in (world["other_enterprise"],):
+        login(client, email)
+        assert client.get(url).status_code == 404
+        assert 'id="proposals"' not in page(client, f"/calls/{call_id}")
+    client.post("/auth/logout")
+    assert client.get(url).status_code == 302  # to the login page
+    assert 'id="proposals"' not in page(client, f"/calls/{call_id}")
+    # the API's list is the same
+    expected = {"other_university": 1, "enterprise": 2, "bureau": 2, "other_enterprise": 0}
+    for role, count in expected.items():
+        token = make.token(world[role])
+        response = client.get(
+            f"/api/v1/calls/{call_id}/proposals", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 200 and len(response.get_json()["items"]) == count, role
+
+
+def test_the_api_lists_and_reads_calls(app: Flask, client: FlaskClient, make: Factory, world: dict) -> None:
+    open_call = make.call(world["bureau"], [world["need"]], title="公开的榜单")
+    pending = make.call(world["enterprise"], [world["need"]], status="pending", title="待审批的榜单")
+    headers = {"Authorization": f"Bearer {make.token(world['university'])}"}
+    listed = client.get("/api/v1/calls", headers=headers).get_json()
+    assert [c["title"] for c in listed["items"]] == ["公开的榜单"] and listed["total"] == 1
+    assert client.get(f"/api/v1/calls/{open_call}", headers=headers).get_json()["criteria"][0]["weight"] == 60
+    assert client.get(f"/api/v1/calls/{pending}", headers=headers).status_code == 404
+    own = {"Authorization": f"Bearer {make.token(world['enterprise'])}"}
+    assert client.get("/api/v1/calls", headers=own).get_json()["total"] == 2
+    response = client.post(
+        f"/api/v1/calls/{open_call}/proposals", json={**PROPOSAL, "price": 55}, headers=headers
+    )
+    assert response.status_code == 201 and response.get_json()["status"] == "submitted"
+    again = client.post(
+        f"/api/v1/calls/{open_call}/proposals", json={**PROPOSAL, "price": 55}, headers=headers
+    )
+    assert again.status_code == 422 and "已对本榜单提交过方案" in str(again.get_json()["errors"])
+
+
+# --- review, selection, pairing, agreement -----------------------------------------------------
+
+
+def score(client: FlaskClient, call_id: int, proposal: int, values: list[str]) -> object:
+    data = {f"scores-{n}": v for n, v in enumerate(values)}
+    return client.post(f"/calls/{call_id}/proposals/{proposal}/score", data=data, follow_redirects=True)
+
+
+def test_scores_give_weighted_totals(app: Flask, client: FlaskClient, make: Factory, world: dict) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])  # 技术方案 60, 报价 40
+    first = make.proposal(world["university"], call_id)
+    second = make.proposal(world["other_university"], call_id)
+    login(client, world["bureau"])
+    score(client, call_id, first, ["90", "50"])
+    score(client, call_id, second, ["60", "100"])
+    login(client, world["enterprise"])
+    score(client, call_id, first, ["70", "70"])  # means 80 / 60 → 72.0
+    score(client, call_id, first, ["80", "70"])  # a second scoring replaces the first: 85 / 60 → 75.0
+    proposal_page = page(client, f"/calls/{call_id}/proposals/{first}")
+    assert "加权总分：<strong>75.0</strong>（2 位评审人）" in proposal_page and 'value="80"' in proposal_page
+    html = page(client, f"/calls/{call_id}")
+    assert "75.0" in html and "76.0" in html
+    assert html.index("76.0") < html.index("75.0")  # best first
+    login(client, world["university"])
+    assert "75.0" not in page(client, f"/calls/{call_id}")  # proposers don't see scores
+    assert score(client, call_id, first, ["1", "1"]).status_code == 403
+
+
+@pytest.mark.parametrize("values", [["101", "50"], ["abc", "50"], ["50"], ["-1", "5"]])
+def test_bad_scores_are_refused_in_chinese(
+    app: Flask, client: FlaskClient, make: Factory, world: dict, values: list[str]
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    proposal = make.proposal(world["university"], call_id)
+    login(client, world["bureau"])
+    response = score(client, call_id, proposal, values)
+    assert response.status_code == 200 and "请为每一项评审标准打分" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(CallProposal, proposal).scores == []
+
+
+def test_award_before_the_deadline_is_refused(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    proposal = make.proposal(world["university"], call_id)
+    login(client, world["bureau"])
+    response = client.post(
+        f"/calls/{call_id}/award",
+        data={"proposal": str(proposal), "reason": "方案最优"},
+        follow_redirects=True,
+    )
+    assert "揭榜截止后才能评选" in response.get_data(as_text=True)
+    assert the_call(app, call_id)["status"] is CallStatus.OPEN
+
+
+def test_award_tells_everyone_and_opens_a_pairing_then_an_agreement(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["enterprise"], [world["need"]], title="热变形补偿揭榜")
+    chosen = make.proposal(world["university"], call_id)
+    make.proposal(world["other_university"], call_id)
+    past_deadline(app, call_id)
+    login(client, world["enterprise"])
+    assert "评选揭榜单位" in page(client, f"/calls/{call_id}")
+    response = client.post(f"/calls/{call_id}/award", data={"proposal": str(chosen), "reason": ""})
+    assert response.status_code == 302 and the_call(app, call_id)["status"] is CallStatus.OPEN
+    response = client.post(
+        f"/calls/{call_id}/award", data={"proposal": str(chosen), "reason": "技术路线成熟，报价合理"}
+    )
+    assert response.status_code == 302
+    state = the_call(app, call_id)
+    winner, loser = make_org_name(app, world["university"]), make_org_name(app, world["other_university"])
+    assert state["status"] is CallStatus.AWARDED
+    assert state["proposals"] == {winner: ProposalStatus.SELECTED, loser: ProposalStatus.NOT_SELECTED}
+    assert notes(app, world["university"]) == [
+        ("贵单位的方案在「热变形补偿揭榜」中入选（揭榜成功）", "入选理由：技术路线成熟，报价合理")
+    ]
+    assert notes(app, world["other_university"]) == [
+        (
+            "「热变形补偿揭榜」揭榜结果：贵单位的方案未入选",
+            f"入选单位：{winner}。理由：技术路线成熟，报价合理",
+        )
+    ]
+    (pairing_id,) = state["pairings"]
+    with app.app_context():
+        pairing = db.session.get(Pairing, pairing_id)
+        assert pairing.state is PairingState.CONTACTED and pairing.target_id == world["need"]
+        assert pairing.initiator_org.name == winner
+    html = page(client, f"/calls/{call_id}")
+    assert "技术路线成熟，报价合理" in html and "登记协议" in html
+    # from there the existing path: 洽谈中, then the agreement recorded from the pairing
+    assert client.post(f"/pairings/{pairing_id}/advance", data={"to": "negotiating"}).status_code == 302
+    assert f"/agreements/new?pairing={pairing_id}" in page(client, f"/calls/{call_id}")
+    agreement = make.agreement(
+        world["enterprise"],
+        [(world["enterprise"], "buyer"), (world["university"], "seller")],
+        pairing_id=pairing_id,
+        status="recorded",
+    )
+    with app.app_context():
+        assert db.session.get(Pairing, pairing_id).state is PairingState.SIGNED
+        from matchmaker.models import Agreement
+
+        assert db.session.get(Agreement, agreement).pairing_id == pairing_id
+
+
+def test_award_reuses_an_existing_pairing(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    make.posting(world["university"], PostingKind.RESEARCH_OUTCOME, **OUTCOME)
+    existing = make.pairing(world["university"], world["need"])  # interest expressed earlier
+    call_id = make.call(world["bureau"], [world["need"]])
+    chosen = make.proposal(world["university"], call_id)
+    past_deadline(app, call_id)
+    login(client, world["bureau"])
+    client.post(f"/calls/{call_id}/award", data={"proposal": str(chosen), "reason": "唯一方案，质量好"})
+    assert the_call(app, call_id)["pairings"] == [existing]
+    with app.app_context():
+        assert db.session.get(Pairing, existing).state is PairingState.CONTACTED
+
+
+def test_other_parties_cannot_award(app: Flask, client: FlaskClient, make: Factory, world: dict) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    proposal = make.proposal(world["university"], call_id)
+    past_deadline(app, call_id)
+    for email in (world["university"], world["other_enterprise"]):
+        login(client, email)
+        response = client.post(f"/calls/{call_id}/award", data={"proposal": str(proposal), "reason": "自荐"})
+        assert response.status_code == 403
+    login(client, world["bureau"])
+    response = client.post(f"/calls/{call_id}/award", data={"proposal": "abc", "reason": "理由"})
+    assert response.status_code == 302 and the_call(app, call_id)["status"] is CallStatus.OPEN
+
+
+def test_cancel_needs_a_reason_and_tells_the_proposers(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]], title="撤销的榜单")
+    make.proposal(world["university"], call_id)
+    login(client, world["enterprise"])
+    client.post(f"/calls/{call_id}/cancel", data={"reason": ""})
+    assert the_call(app, call_id)["status"] is CallStatus.OPEN
+    client.post(f"/calls/{call_id}/cancel", data={"reason": "需求已由内部解决"})
+    assert the_call(app, call_id)["status"] is CallStatus.CANCELLED
+    assert notes(app, world["university"]) == [("榜单「撤销的榜单」已撤销", "原因：需求已由内部解决")]
+    client.post("/auth/logout")
+    assert client.get(f"/calls/{call_id}").status_code == 404
+
+
+# --- matching and invitations -------------------------------------------------------------
+
+
+def test_staff_see_fitting_universities_and_invite_them(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    outcome = make.posting(world["university"], PostingKind.RESEARCH_OUTCOME, **OUTCOME)
+    call_id = make.call(world["bureau"], [world["need"]], title="邀请的榜单")
+    login(client, world["enterprise"])
+    assert "匹配的高校院所" not in page(client, f"/calls/{call_id}")
+    login(client, world["bureau"])
+    html = page(client, f"/calls/{call_id}")
+    assert "匹配的高校院所" in html and f"/postings/{outcome}" in html and "邀请揭榜" in html
+    org_id = make.org_of(world["university"])
+    assert client.post(f"/calls/{call_id}/invite", data={"organization": str(org_id)}).status_code == 302
+    assert "已邀请" in page(client, f"/calls/{call_id}")
+    ((title, body),) = notes(app, world["university"])
+    assert title == "主管部门邀请贵单位揭榜「邀请的榜单」" and "80万元" in body
+    with app.app_context():
+        assert db.session.scalar(select(JournalEntry.note).where(JournalEntry.action == "call.invited"))
+    # not an enterprise, not a made-up organisation
+    assert (
+        client.post(
+            f"/calls/{call_id}/invite",
+            data={"organization": str(make.org_of(world["other_enterprise"]))},
+            follow_redirects=True,
+        ).status_code
+        == 200
+    )
+    assert len(notes(app, world["other_enterprise"])) == 0
+    assert client.post(f"/calls/{call_id}/invite", data={"organization": "99999999999"}).status_code == 302
+
+
+def test_demo_data_has_an_open_call_with_scored_proposals(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        (call,) = db.session.scalars(select(ChallengeCall)).all()
+        assert call.status is CallStatus.OPEN and call.accepting and call.needs[0].kind is PostingKind.RD_NEED
+        assert len(call.proposals) == 2 and all(p.scores for p in call.proposals)
+        call_id = call.id
+    client = app.test_client()
+    assert "箱变接头过热在线监测技术揭榜" in page(client, "/calls/")
+    response = client.post("/auth/login", data={"email": "dianqi@demo-baoying.cn", "password": "demo12345"})
+    assert response.status_code == 302
+    html = page(client, f"/calls/{call_id}")
+    assert "方案（2）" in html and "加权总分" in html
+
+
+def test_the_caller_hears_of_each_proposal_and_staff_of_a_call_awaiting_approval(
+    app: Flask, make: Factory, world: dict
+) -> None:
+    from matchmaker.models import Notification
+
+    call_id = make.call(world["bureau"], [world["need"]])
+    make.proposal(world["university"], call_id)
+    with app.app_context():
+        caller = accounts.find_user_by_email(world["enterprise"])
+        told = db.session.scalars(select(Notification).where(Notification.user_id == caller.id)).all()
+        assert any("提交了方案" in n.title for n in told)
+    make.call(world["enterprise"], [world["need"]], status="pending")  # proposed by the enterprise
+    with app.app_context():
+        staff = accounts.find_user_by_email(world["bureau"])
+        told = db.session.scalars(select(Notification).where(Notification.user_id == staff.id)).all()
+        assert any("等待审批" in n.title for n in told)
+
+
+def test_the_api_scores_and_awards_and_the_pairing_follows(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    chosen = make.proposal(world["university"], call_id)
+    other = make.proposal(world["other_university"], call_id)
+    tokens = {
+        k: {"Authorization": f"Bearer {make.token(world[k])}"} for k in ("bureau", "enterprise", "university")
+    }
+    criteria = client.get(f"/api/v1/calls/{call_id}", headers=tokens["enterprise"]).get_json()["criteria"]
+    marks = {"scores": [{"criterion_id": c["id"], "score": 80} for c in criteria]}
+    url = f"/api/v1/calls/{call_id}/proposals/{chosen}/scores"
+    assert client.post(url, json=marks, headers=tokens["university"]).status_code == 403  # not a reviewer
+    bad = {"scores": [{"criterion_id": c["id"], "score": 101} for c in criteria]}
+    response = client.post(url, json=bad, headers=tokens["bureau"])
+    assert response.status_code == 422 and "0到100" in str(response.get_json()["errors"])
+    response = client.post(url, json=marks, headers=tokens["enterprise"])
+    assert response.status_code == 200 and response.get_json()["weighted_score"] == 80
+    award = {"proposal_id": chosen, "reason": "技术路线最成熟，报价合理。"}
+    response = client.post(f"/api/v1/calls/{call_id}/award", json=award, headers=tokens["bureau"])
+    assert response.status_code == 409 and "截止" in response.get_json()["message"]
+    past_deadline(app, call_id)
+    response = client.post(f"/api/v1/calls/{call_id}/award", json=award, headers=tokens["bureau"])
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "awarded" and body["pairing_id"]
+    statuses = {
+        p["id"]: p["status"]
+        for p in client.get(f"/api/v1/calls/{call_id}/proposals", headers=tokens["bureau"]).get_json()[
+            "items"
+        ]
+    }
+    assert statuses == {chosen: "selected", other: "not_selected"}
+    assert (
+        client.get(f"/api/v1/pairings/{body['pairing_id']}", headers=tokens["university"]).get_json()["state"]
+        == "contacted"
+    )

@@ -1,0 +1,743 @@
+"""Events (对接活动): creating one, invitations from the matching with their evidence, registration
+with postings and breaks, meeting requests, the 1:1 schedule on real records (no double booking,
+breaks, tables, hand moves refused on conflict, printable sheets, .xlsx) and the outcomes that
+become pairings and agreements counted on the event's figures."""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import date, timedelta
+
+import openpyxl
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from matchmaker.events import matching, outcomes
+from matchmaker.exceptions import FieldError, InvalidTransition
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Event,
+    EventInvitation,
+    EventKind,
+    EventRegistration,
+    Meeting,
+    MeetingOutcome,
+    Notification,
+    Organization,
+    OrgType,
+    Pairing,
+    PairingState,
+    Posting,
+    PostingKind,
+    User,
+)
+from matchmaker.services import accounts, pairings
+from matchmaker.services import events as service
+from tests.conftest import Factory
+from tests.test_pairings import NEED, OUTCOME, login, page
+
+TODAY = date.today()
+
+
+def form(**overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "title": "扬州大学机械学院专题拜访",
+        "kind": "supply",
+        "held_on": (TODAY + timedelta(days=10)).isoformat(),
+        "registration_deadline": (TODAY + timedelta(days=7)).isoformat(),
+        "place": "宝应县科技创新中心三楼",
+        "organisers": "宝应县工业和信息化局",
+        "first_slot": "09:00",
+        "slot_minutes": "20",
+        "slot_count": "4",
+        "tables": "2",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def world(make: Factory) -> dict:
+    university = make.user(org_type=OrgType.UNIVERSITY)
+    enterprise = make.user()
+    return {
+        "bureau": make.bureau(),
+        "university": university,
+        "enterprise": enterprise,
+        "other": make.user(),
+        "need": make.posting(enterprise, PostingKind.RD_NEED, **NEED),
+        "outcome": make.posting(university, PostingKind.RESEARCH_OUTCOME, **OUTCOME),
+    }
+
+
+def user(email: str) -> User:
+    found = accounts.find_user_by_email(email)
+    assert found is not None
+    return found
+
+
+def new_event(app: Flask, bureau: str, **overrides: object) -> int:
+    values = {
+        "title": "产业链配套对接会",
+        "kind": EventKind.SUPPLY,
+        "held_on": TODAY + timedelta(days=10),
+        "registration_deadline": TODAY + timedelta(days=7),
+        "organisers": "宝应县工业和信息化局",
+        "place": "宝应县会议中心",
+        "slot_count": 4,
+        "tables": 2,
+    }
+    values.update(overrides)
+    with app.app_context():
+        event = service.create_event(service.EventDetails(**values), actor=user(bureau))  # type: ignore[arg-type]
+        db.session.commit()
+        return event.id
+
+
+def register(
+    app: Flask, event_id: int, email: str, postings: tuple[int, ...] = (), breaks: tuple[int, ...] = ()
+) -> None:
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        chosen = [db.session.get(Posting, p) for p in postings]
+        service.register(event, actor=user(email), postings=chosen, breaks=breaks)
+        db.session.commit()
+
+
+# --- creating --------------------------------------------------------------------------------
+
+
+def test_bureau_staff_create_an_event_and_everyone_sees_it(
+    client: FlaskClient, app: Flask, world: dict
+) -> None:
+    login(client, world["bureau"])
+    response = client.post("/events/new", data=form())
+    assert response.status_code == 302
+    event_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    client.post("/auth/logout")
+    listing = page(client, "/events/")
+    assert "扬州大学机械学院专题拜访" in listing and "报名中" in listing
+    detail = page(client, f"/events/{event_id}")
+    assert "宝应县科技创新中心三楼" in detail and "登录后报名" in detail
+    with app.app_context():
+        assert db.session.get(Event, event_id).history[0].action == "event.created"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"registration_deadline": (TODAY + timedelta(days=20)).isoformat()}, "报名截止日期不能晚于活动日期"),
+        ({"kind": "visit"}, "请选择拜访的高校或科研院所"),
+        ({"kind": "online", "link": "zoom"}, "会议链接"),
+        ({"first_slot": "9点"}, "09:00"),
+        ({"held_on": "明天"}, "活动日期"),
+        ({"tables": "0"}, "洽谈桌数"),
+        ({"title": ""}, "请填写活动名称"),
+    ],
+)
+def test_bad_event_input_is_refused_in_chinese_and_saves_nothing(
+    client: FlaskClient, app: Flask, world: dict, overrides: dict, message: str
+) -> None:
+    login(client, world["bureau"])
+    response = client.post("/events/new", data=form(**overrides))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_only_bureau_staff_create_or_run_events(client: FlaskClient, app: Flask, world: dict) -> None:
+    event_id = new_event(app, world["bureau"])
+    login(client, world["enterprise"])
+    assert client.get("/events/new").status_code == 403
+    assert client.post("/events/new", data=form()).status_code == 403
+    assert client.get(f"/events/{event_id}/schedule").status_code == 403
+    assert client.post(f"/events/{event_id}/schedule").status_code == 403
+    assert client.get(f"/events/{event_id}/invitations").status_code == 403
+    assert client.get(f"/events/{event_id}/schedule.xlsx").status_code == 403
+    assert client.get("/events/999999").status_code == 404
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+def test_a_visit_proposes_the_enterprises_whose_needs_match_the_hosts_outcomes(
+    client: FlaskClient, app: Flask, world: dict, make: Factory
+) -> None:
+    host = make.org_of(world["university"])
+    unrelated = make.user()
+    make.posting(
+        unrelated,
+        PostingKind.RD_NEED,
+        title="食品包装保鲜工艺改进",
+        description="希望改进咸鸭蛋真空包装的保鲜工艺，延长货架期，降低胀袋率。",
+    )
+    with app.app_context():
+        details = service.EventDetails(
+            title="走进高校：机床热误差专题拜访",
+            kind=EventKind.VISIT,
+            held_on=TODAY + timedelta(days=10),
+            registration_deadline=TODAY + timedelta(days=7),
+            organisers="宝应县科学技术局",
+            place="某大学机械工程学院",
+            host=db.session.get(Organization, host),
+        )
+        event_id = service.create_event(details, actor=user(world["bureau"])).id
+        db.session.commit()
+    login(client, world["bureau"])
+    shown = page(client, f"/events/{event_id}/invitations")
+    enterprise_org = make.org_of(world["enterprise"])
+    with app.app_context():
+        name = db.session.get(Organization, enterprise_org).name
+        unrelated_name = db.session.get(Organization, make.org_of(unrelated)).name
+    assert name in shown and NEED["title"] in shown and OUTCOME["title"] in shown
+    assert unrelated_name not in shown  # no evidence in common with the host's outcome
+    response = client.post(f"/events/{event_id}/invitations", data={"org": str(enterprise_org)})
+    assert response.status_code == 302
+    with app.app_context():
+        invitation = db.session.scalars(select(EventInvitation)).one()
+        assert (
+            invitation.organization_id == enterprise_org and invitation.strength and invitation.strength > 0
+        )
+        told = db.session.scalars(
+            select(Notification).where(
+                Notification.user_id == user(world["enterprise"]).id, Notification.kind == "event"
+            )
+        ).all()
+        assert (
+            len(told) == 1 and "邀请贵单位参加" in told[0].title and OUTCOME["title"] in (told[0].body or "")
+        )
+    assert "已邀请" in page(client, f"/events/{event_id}/invitations")
+    # inviting again is harmless: one invitation, one notice
+    client.post(f"/events/{event_id}/invitations", data={"org": str(enterprise_org)})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(EventInvitation)) == 1
+
+
+# --- registration ----------------------------------------------------------------------------
+
+
+def test_registering_with_postings_and_breaks(client: FlaskClient, app: Flask, world: dict) -> None:
+    event_id = new_event(app, world["bureau"])
+    login(client, world["enterprise"])
+    assert "报名参加" in page(client, f"/events/{event_id}")
+    response = client.post(
+        f"/events/{event_id}/register",
+        data={"postings": [str(world["need"])], "breaks": ["0"], "attendees": "吴工"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        registration = db.session.scalars(select(EventRegistration)).one()
+        assert [p.id for p in registration.postings] == [world["need"]] and registration.breaks == [0]
+    shown = page(client, f"/events/{event_id}")
+    assert "贵单位已报名" in shown and NEED["title"] in shown
+    # another organisation's posting is not theirs to bring
+    response = client.post(f"/events/{event_id}/register", data={"postings": [str(world["outcome"])]})
+    assert response.status_code == 422 or "已报名" in page(client, f"/events/{event_id}")
+    # cancelling frees the place
+    assert client.post(f"/events/{event_id}/register/cancel").status_code == 302
+    with app.app_context():
+        assert db.session.get(Event, event_id).active_registrations == []
+
+
+def test_registration_is_refused_after_the_deadline_when_full_and_to_unverified(
+    app: Flask, world: dict, make: Factory
+) -> None:
+    from matchmaker.models import OrgStatus
+
+    closed = new_event(app, world["bureau"], held_on=TODAY, registration_deadline=TODAY - timedelta(days=1))
+    with pytest.raises(InvalidTransition, match="截止报名"):
+        register(app, closed, world["enterprise"])
+    small = new_event(app, world["bureau"], capacity=1)
+    register(app, small, world["enterprise"])
+    with pytest.raises(InvalidTransition, match="名额已满"):
+        register(app, small, world["other"])
+    pending = make.user(status=OrgStatus.PENDING)
+    from matchmaker.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied, match="认证"):
+        register(app, small, pending)
+    with pytest.raises(FieldError, match="休息"):
+        open_event = new_event(app, world["bureau"])
+        register(app, open_event, world["other"], breaks=(0, 1, 2, 3))
+
+
+# --- the schedule ----------------------------------------------------------------------------
+
+
+def test_requested_meetings_are_scheduled_around_breaks_and_printed(
+    client: FlaskClient, app: Flask, world: dict
+) -> None:
+    event_id = new_event(app, world["bureau"], slot_count=3, tables=1)
+    register(app, event_id, world["enterprise"], (world["need"],), breaks=(0,))
+    register(app, event_id, world["university"], (world["outcome"],))
+    register(app, event_id, world["other"])
+    login(client, world["university"])
+    enterprise_org = Factory(app).org_of(world["enterprise"])
+    assert (
+        client.post(
+            f"/events/{event_id}/requests", data={"other": str(enterprise_org), "note": "热误差"}
+        ).status_code
+        == 302
+    )
+    with app.app_context():
+        told = db.session.scalars(
+            select(Notification).where(Notification.user_id == user(world["enterprise"]).id)
+        ).all()
+        assert any("希望在" in n.title for n in told)
+    login(client, world["bureau"])
+    response = client.post(f"/events/{event_id}/schedule")
+    assert response.status_code == 302
+    with app.app_context():
+        meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == event_id)).all()
+        requested = [m for m in meetings if m.requested]
+        assert len(requested) == 1 and requested[0].slot != 0  # the enterprise rests in slot 0
+        assert {requested[0].a_org_id, requested[0].b_org_id} == {
+            enterprise_org,
+            Factory(app).org_of(world["university"]),
+        }
+    grid = page(client, f"/events/{event_id}/schedule")
+    assert "约见" in grid and "1 号桌" in grid
+    # the participant prints its own timetable; another participant may not
+    login(client, world["enterprise"])
+    sheet = page(client, f"/events/{event_id}/schedule/participants/{enterprise_org}")
+    assert "09:20–09:40" in sheet or "09:40–10:00" in sheet
+    assert "我的洽谈日程" in page(client, f"/events/{event_id}")
+    login(client, world["other"])
+    assert client.get(f"/events/{event_id}/schedule/participants/{enterprise_org}").status_code == 403
+    login(client, world["bureau"])
+    assert "1 号洽谈桌" in page(client, f"/events/{event_id}/schedule/tables/1")
+    assert client.get(f"/events/{event_id}/schedule/tables/9").status_code == 404
+    response = client.get(f"/events/{event_id}/schedule.xlsx")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    rows = list(book["洽谈日程"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("时段", "桌号", "单位一", "单位二") and len(rows) == 2
+    assert len(book.sheetnames) == 4  # the schedule and one timetable per participant
+
+
+def test_hand_moves_refuse_conflicts_in_chinese_and_survive_a_rebuild(
+    client: FlaskClient, app: Flask, world: dict, make: Factory
+) -> None:
+    event_id = new_event(app, world["bureau"], slot_count=3, tables=2)
+    third = make.user(org_type=OrgType.UNIVERSITY)
+    register(app, event_id, world["enterprise"], breaks=(2,))
+    register(app, event_id, world["university"])
+    register(app, event_id, third)
+    e, u, t = (make.org_of(x) for x in (world["enterprise"], world["university"], third))
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        staff = user(world["bureau"])
+        first = service.add_meeting(event, e, u, 0, actor=staff)
+        service.add_meeting(event, e, t, 1, actor=staff)
+        db.session.commit()
+        first_id = first.id
+    login(client, world["bureau"])
+    # the enterprise already meets someone in slot 1, and rests in slot 2
+    response = client.post(
+        f"/events/{event_id}/meetings/{first_id}/move", data={"slot": "1"}, follow_redirects=True
+    )
+    assert "在时段 2 已有洽谈" in response.get_data(as_text=True)
+    response = client.post(
+        f"/events/{event_id}/meetings/{first_id}/move", data={"slot": "2"}, follow_redirects=True
+    )
+    assert "在时段 3 休息" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Meeting, first_id).slot == 0  # nothing changed
+    # a legal move is kept, fixed, through a rebuild
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        service.remove_meeting(
+            db.session.scalars(select(Meeting).where(Meeting.slot == 1)).one(), actor=user(world["bureau"])
+        )
+        db.session.commit()
+    assert client.post(f"/events/{event_id}/meetings/{first_id}/move", data={"slot": "1"}).status_code == 302
+    client.post(f"/events/{event_id}/schedule")
+    with app.app_context():
+        moved = db.session.get(Meeting, first_id)
+        assert moved is not None and moved.slot == 1 and moved.fixed
+        told = db.session.scalars(
+            select(Notification).where(Notification.user_id == user(world["university"]).id)
+        ).all()
+        assert any("有调整" in n.title for n in told)
+
+
+def test_generated_events_never_double_book_and_respect_breaks_and_tables(app: Flask, make: Factory) -> None:
+    """Random participants, breaks and requests through the real service: every stored schedule
+    keeps the constraints, and places every request first fit could."""
+    from matchmaker.events import scheduling
+
+    rng = random.Random(7)
+    bureau = make.bureau()
+    people = [make.user(org_type=rng.choice([OrgType.ENTERPRISE, OrgType.UNIVERSITY])) for _ in range(12)]
+    for round_ in range(3):
+        slots, tables = rng.randint(2, 5), rng.randint(1, 4)
+        event_id = new_event(app, bureau, slot_count=slots, tables=tables, title=f"生成的对接会{round_}")
+        breaks: dict[int, set[int]] = {}
+        for email in people:
+            rest = {s for s in range(slots) if rng.random() < 0.2} - {0}
+            register(app, event_id, email, breaks=tuple(rest))
+            breaks[make.org_of(email)] = rest
+        orgs = sorted(breaks)
+        with app.app_context():
+            event = db.session.get(Event, event_id)
+            wanted = []
+            parties = {
+                r.organization_id: service.Party(r.organization_id, r.organization.name)
+                for r in event.active_registrations
+            }
+            for _ in range(30):
+                a, b = rng.sample(orgs, 2)
+                wanted.append(
+                    scheduling.Wanted(parties[a], parties[b], rng.random() < 0.5, rng.randint(0, 100))
+                )
+            result = service.build_schedule(event, wanted, actor=user(bureau))
+            db.session.commit()
+            meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == event_id)).all()
+            seen: set[tuple[int, int]] = set()
+            places: set[tuple[int, int]] = set()
+            for m in meetings:
+                for org in (m.a_org_id, m.b_org_id):
+                    assert (org, m.slot) not in seen, "double booked"
+                    seen.add((org, m.slot))
+                    assert m.slot not in breaks[org], "meeting during a break"
+                assert 0 <= m.table < tables and 0 <= m.slot < slots
+                assert (m.slot, m.table) not in places
+                places.add((m.slot, m.table))
+            baseline = scheduling.first_fit(
+                sorted(wanted, key=lambda w: not w.requested),
+                slots=slots,
+                tables=tables,
+                breaks={parties[o]: s for o, s in breaks.items()},
+            )
+            assert result.requested_placed >= sum(m.requested for m in baseline.meetings.values())
+
+
+def test_proposed_meetings_come_from_what_participants_bring(app: Flask, world: dict) -> None:
+    event_id = new_event(app, world["bureau"])
+    register(app, event_id, world["enterprise"], (world["need"],))
+    register(app, event_id, world["university"], (world["outcome"],))
+    register(app, event_id, world["other"])
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        wanted = matching.wanted_meetings(event)
+        assert len(wanted) == 1 and not wanted[0].requested and wanted[0].strength > 0
+        assert {wanted[0].a.id, wanted[0].b.id} == {
+            Factory(app).org_of(world["enterprise"]),
+            Factory(app).org_of(world["university"]),
+        }
+
+
+# --- outcomes --------------------------------------------------------------------------------
+
+
+def test_outcomes_become_pairings_and_agreements_counted_on_the_event(
+    client: FlaskClient, app: Flask, world: dict, make: Factory
+) -> None:
+    event_id = new_event(app, world["bureau"], held_on=TODAY, registration_deadline=TODAY)
+    register(app, event_id, world["enterprise"], (world["need"],))
+    register(app, event_id, world["university"], (world["outcome"],))
+    login(client, world["bureau"])
+    client.post(f"/events/{event_id}/schedule")
+    with app.app_context():
+        meeting_id = db.session.scalars(select(Meeting.id).where(Meeting.event_id == event_id)).one()
+    # outcomes only after the event took place
+    response = client.post(
+        f"/events/{event_id}/meetings/{meeting_id}/outcome",
+        data={f"m{meeting_id}-outcome": "held"},
+        follow_redirects=True,
+    )
+    assert "已举办" in response.get_data(as_text=True)
+    assert client.post(f"/events/{event_id}/held").status_code == 302
+    shown = page(client, f"/events/{event_id}/outcomes")
+    assert NEED["title"] in shown  # the pairing's basis is offered
+    response = client.post(
+        f"/events/{event_id}/meetings/{meeting_id}/outcome",
+        data={
+            f"m{meeting_id}-outcome": "paired",
+            f"m{meeting_id}-postings": f"{world['need']}-{world['outcome']}",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        assert meeting.outcome is MeetingOutcome.PAIRED and meeting.pairing is not None
+        pairing = meeting.pairing
+        assert pairing.state is PairingState.CONTACTED and pairing.target_id == world["need"]
+        pairing_id = pairing.id
+        assert outcomes.figures(db.session.get(Event, event_id)).pairings == 1
+    # both sides see the pairing in their pipeline
+    login(client, world["enterprise"])
+    shown = page(client, f"/pairings/{pairing_id}")
+    assert NEED["title"] in shown and OUTCOME["title"] in shown
+    with app.app_context():
+        pairings.advance(
+            db.session.get(Pairing, pairing_id), PairingState.NEGOTIATING, actor=user(world["enterprise"])
+        )
+        db.session.commit()
+    make.agreement(
+        world["enterprise"],
+        [(world["enterprise"], "buyer"), (world["university"], "seller")],
+        pairing_id=pairing_id,
+    )
+    with app.app_context():
+        figures = outcomes.figures(db.session.get(Event, event_id))
+        assert (
+            figures.pairings == 1 and figures.agreements == 1 and figures.verified == 1 and figures.held == 1
+        )
+    login(client, world["bureau"])
+    assert "形成对接" in page(client, f"/events/{event_id}")
+    assert "对接活动成效" in page(client, "/agreements/dashboard")
+
+
+def test_a_cancelled_event_tells_its_participants(app: Flask, world: dict) -> None:
+    event_id = new_event(app, world["bureau"])
+    register(app, event_id, world["enterprise"])
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        with pytest.raises(InvalidTransition, match="原因"):
+            service.cancel_event(event, " ", actor=user(world["bureau"]))
+        service.cancel_event(event, "场地临时调整，改期另行通知", actor=user(world["bureau"]))
+        db.session.commit()
+        told = db.session.scalars(
+            select(Notification).where(Notification.user_id == user(world["enterprise"]).id)
+        ).all()
+        assert any("已取消" in n.title and "场地" in (n.body or "") for n in told)
+        with pytest.raises(InvalidTransition):
+            register(app, event_id, world["other"])
+
+
+# --- the JSON API ----------------------------------------------------------------------------
+
+
+def test_the_api_registers_asks_for_meetings_and_shows_each_side_its_schedule(
+    client: FlaskClient, app: Flask, world: dict, make: Factory
+) -> None:
+    event_id = new_event(app, world["bureau"])
+    headers = {
+        name: {"Authorization": f"Bearer {make.token(world[name])}"}
+        for name in ("enterprise", "university", "other", "bureau")
+    }
+    listed = client.get("/api/v1/events?when=upcoming", headers=headers["other"]).get_json()
+    assert [e["id"] for e in listed["items"]] == [event_id]
+    assert client.get("/api/v1/events?kind=party", headers=headers["other"]).status_code == 400
+    response = client.post(
+        f"/api/v1/events/{event_id}/registration",
+        json={"posting_ids": [world["need"]], "breaks": [1]},
+        headers=headers["enterprise"],
+    )
+    assert response.status_code == 201 and response.get_json()["posting_ids"] == [world["need"]]
+    # someone else's posting is refused with the field named; nothing changes
+    response = client.post(
+        f"/api/v1/events/{event_id}/registration",
+        json={"posting_ids": [world["outcome"]]},
+        headers=headers["enterprise"],
+    )
+    assert response.status_code == 422 and "posting_ids" in response.get_json()["errors"]
+    assert (
+        client.post(
+            f"/api/v1/events/{event_id}/registration", json={}, headers=headers["university"]
+        ).status_code
+        == 201
+    )
+    enterprise_org = make.org_of(world["enterprise"])
+    response = client.post(
+        f"/api/v1/events/{event_id}/meeting-requests",
+        json={"organization_id": enterprise_org},
+        headers=headers["university"],
+    )
+    assert response.status_code == 201
+    assert (
+        client.post(f"/api/v1/events/{event_id}/schedule", headers=headers["enterprise"]).status_code == 403
+    )
+    built = client.post(f"/api/v1/events/{event_id}/schedule", headers=headers["bureau"]).get_json()
+    assert built["placed"] == 1 and built["requested_placed"] == 1
+    mine = client.get(f"/api/v1/events/{event_id}/meetings", headers=headers["enterprise"]).get_json()[
+        "items"
+    ]
+    assert len(mine) == 1 and mine[0]["slot"] != 1 and mine[0]["requested"]  # around its break
+    assert client.get(f"/api/v1/events/{event_id}/meetings", headers=headers["other"]).status_code == 403
+    detail = client.get(f"/api/v1/events/{event_id}", headers=headers["enterprise"]).get_json()
+    assert detail["figures"]["meetings"] == 1 and detail["my_registration"]["breaks"] == [1]
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.registration_deadline = TODAY - timedelta(days=1)
+        db.session.commit()
+    response = client.post(f"/api/v1/events/{event_id}/registration", json={}, headers=headers["other"])
+    assert response.status_code == 409 and "截止" in response.get_json()["message"]
+
+
+def test_the_workbench_lists_the_events_an_organisation_is_invited_to_or_registered_for(
+    client: FlaskClient, app: Flask, world: dict, make: Factory
+) -> None:
+    invited = new_event(app, world["bureau"], title="邀请我们的对接会")
+    joined = new_event(app, world["bureau"], title="我们报名的对接会")
+    new_event(app, world["bureau"], title="与我们无关的对接会")
+    with app.app_context():
+        org = db.session.get(Organization, make.org_of(world["enterprise"]))
+        service.invite(db.session.get(Event, invited), org, actor=user(world["bureau"]))
+        db.session.commit()
+    register(app, joined, world["enterprise"])
+    login(client, world["enterprise"])
+    home = page(client, "/home")
+    assert "邀请我们的对接会" in home and "邀请贵单位参加" in home
+    assert "我们报名的对接会" in home and "已报名" in home
+    assert "与我们无关的对接会" not in home
+
+
+# --- what a second look found ----------------------------------------------------------------
+
+
+def test_odd_invitation_ids_are_ignored_not_a_server_error(
+    client: FlaskClient, app: Flask, world: dict
+) -> None:
+    event_id = new_event(app, world["bureau"])
+    login(client, world["bureau"])
+    for value in ("²", "٣", "99999999999999999999999", "-1", "abc"):
+        response = client.post(f"/events/{event_id}/invitations", data={"org": value})
+        assert response.status_code == 302, value
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(EventInvitation)) == 0
+
+
+def test_timetable_sheet_names_are_unique_whatever_the_participants_are_called() -> None:
+    names = ["A" * 25 + "-3", "A" * 28 + "甲", "A" * 28 + "乙", "a" * 28 + "甲", "洽谈日程", "[]:*?/\\", ""]
+    titles = [t for t, _, _ in outcomes._unique_titles([(n, [], []) for n in names])]
+    assert len({t.lower() for t in titles} | {"洽谈日程"}) == len(titles) + 1
+    assert all(0 < len(t) <= 31 and not set(t) & set("[]:*?/\\") for t in titles)
+
+
+def test_a_closed_pairing_is_not_claimed_as_the_events_outcome(
+    app: Flask, world: dict, make: Factory
+) -> None:
+    event_id = new_event(app, world["bureau"], held_on=TODAY, registration_deadline=TODAY)
+    failed = make.pairing(world["university"], world["need"], PairingState.FAILED, own_id=world["outcome"])
+    register(app, event_id, world["enterprise"], (world["need"],))
+    register(app, event_id, world["university"], (world["outcome"],))
+    e, u = make.org_of(world["enterprise"]), make.org_of(world["university"])
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        staff = user(world["bureau"])
+        meeting = service.add_meeting(event, e, u, 0, actor=staff)
+        service.mark_held(event, actor=staff)
+        db.session.commit()
+        basis = service.postings_for_pairing(meeting)
+        with pytest.raises(FieldError, match="未成功"):
+            service.record_outcome(meeting, MeetingOutcome.PAIRED, actor=staff, postings=basis[0])
+        db.session.rollback()
+        assert db.session.get(Meeting, meeting.id).pairing_id is None
+        assert db.session.get(Pairing, failed).state is PairingState.FAILED
+
+
+def test_a_meeting_fixed_by_hand_keeps_its_table_through_a_rebuild(
+    app: Flask, world: dict, make: Factory
+) -> None:
+    event_id = new_event(app, world["bureau"], slot_count=2, tables=2)
+    fourth = make.user(org_type=OrgType.UNIVERSITY)
+    for email in (world["enterprise"], world["university"], world["other"], fourth):
+        register(app, event_id, email)
+    a, b, c, d = (make.org_of(x) for x in (world["enterprise"], world["university"], world["other"], fourth))
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        staff = user(world["bureau"])
+        first = service.add_meeting(event, a, b, 0, actor=staff)
+        second = service.add_meeting(event, c, d, 0, actor=staff)
+        assert (first.table, second.table) == (0, 1)
+        service.remove_meeting(first, actor=staff)
+        service.build_schedule(event, [], actor=staff)
+        db.session.commit()
+        kept = db.session.scalars(select(Meeting).where(Meeting.event_id == event_id)).one()
+        assert {kept.a_org_id, kept.b_org_id} == {c, d} and (kept.slot, kept.table) == (0, 1)
+
+
+def test_shrinking_the_grid_moves_or_removes_meetings_and_tells_both_sides(
+    app: Flask, world: dict, make: Factory
+) -> None:
+    event_id = new_event(app, world["bureau"], slot_count=3, tables=2)
+    fourth = make.user(org_type=OrgType.UNIVERSITY)
+    for email in (world["enterprise"], world["university"], world["other"], fourth):
+        register(app, event_id, email)
+    a, b, c, d = (make.org_of(x) for x in (world["enterprise"], world["university"], world["other"], fourth))
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        staff = user(world["bureau"])
+        late = service.add_meeting(event, a, b, 2, actor=staff)
+        service.add_meeting(event, a, d, 0, actor=staff)
+        second_table = service.add_meeting(event, c, b, 0, actor=staff)
+        assert second_table.table == 1
+        late_id, second_id = late.id, second_table.id
+        db.session.commit()
+        details = service.EventDetails(
+            title=event.title,
+            kind=event.kind,
+            held_on=event.held_on,
+            registration_deadline=event.registration_deadline,
+            organisers=event.organisers,
+            place=event.place,
+            slot_count=2,
+            tables=2,
+        )
+        service.update_event(event, details, actor=staff)
+        db.session.commit()
+        assert db.session.get(Meeting, late_id) is None  # slot 3 is gone
+        assert db.session.get(Meeting, second_id) is not None
+        told = db.session.scalars(
+            select(Notification).where(Notification.user_id == user(world["university"]).id)
+        ).all()
+        assert any("有调整" in n.title and "减少" in (n.body or "") for n in told)
+        with pytest.raises(FieldError, match="名额不能少于已报名数"):
+            service.update_event(
+                event, service.EventDetails(**{**details.__dict__, "capacity": 2}), actor=staff
+            )
+
+
+def test_withdrawing_tells_the_other_side_of_each_meeting(app: Flask, world: dict, make: Factory) -> None:
+    event_id = new_event(app, world["bureau"])
+    register(app, event_id, world["enterprise"])
+    register(app, event_id, world["university"])
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        service.add_meeting(
+            event,
+            make.org_of(world["enterprise"]),
+            make.org_of(world["university"]),
+            1,
+            actor=user(world["bureau"]),
+        )
+        db.session.commit()
+        registration = service.registration_of(event, make.org_of(world["enterprise"]))
+        service.cancel_registration(registration, actor=user(world["enterprise"]))
+        db.session.commit()
+        assert db.session.get(Event, event_id).meetings == []
+        told = db.session.scalars(
+            select(Notification).where(Notification.user_id == user(world["university"]).id)
+        ).all()
+        assert any("有调整" in n.title and "取消报名" in (n.body or "") for n in told)
+
+
+def test_asking_for_a_meeting_without_registering_says_so(
+    client: FlaskClient, app: Flask, world: dict
+) -> None:
+    event_id = new_event(app, world["bureau"])
+    login(client, world["other"])
+    response = client.post(f"/events/{event_id}/requests", data={"other": "1"})
+    assert response.status_code == 403 and "尚未报名" in response.get_data(as_text=True)
+
+
+def test_a_meeting_grid_past_midnight_is_refused(client: FlaskClient, app: Flask, world: dict) -> None:
+    login(client, world["bureau"])
+    response = client.post("/events/new", data=form(first_slot="23:40", slot_count="4", slot_minutes="20"))
+    assert response.status_code == 422 and "24点" in response.get_data(as_text=True)
+
+
+def test_staff_read_the_events_history_on_its_page(client: FlaskClient, app: Flask, world: dict) -> None:
+    event_id = new_event(app, world["bureau"])
+    register(app, event_id, world["enterprise"])
+    login(client, world["bureau"])
+    shown = page(client, f"/events/{event_id}")
+    assert "活动记录" in shown and "创建活动" in shown and "报名参会" in shown
+    login(client, world["enterprise"])
+    assert "活动记录" not in page(client, f"/events/{event_id}")
