@@ -516,10 +516,18 @@ def build_schedule(event: Event, wanted: Iterable[scheduling.Wanted], *, actor: 
         )
     except scheduling.Conflict as error:
         raise InvalidTransition(str(error)) from error
+    kept = {
+        frozenset((m.a_org_id, m.b_org_id))
+        for m in event.meetings
+        if m.fixed and m.a_org_id in parties and m.b_org_id in parties
+    }
     for meeting in list(event.meetings):
-        event.meetings.remove(meeting)
+        if frozenset((meeting.a_org_id, meeting.b_org_id)) not in kept:
+            event.meetings.remove(meeting)
     db.session.flush()  # the old places are free before the new rows take them
     for placed in schedule.meetings.values():
+        if placed.fixed and frozenset((placed.a.id, placed.b.id)) in kept:
+            continue  # a meeting fixed by hand keeps its row (and id) where it was
         event.meetings.append(
             Meeting(
                 a_org_id=placed.a.id,
