@@ -624,3 +624,17 @@ def test_the_api_scores_and_awards_and_the_pairing_follows(
         client.get(f"/api/v1/pairings/{body['pairing_id']}", headers=tokens["university"]).get_json()["state"]
         == "contacted"
     )
+
+
+def test_odd_ids_in_the_invite_and_award_forms_are_refused_not_a_server_error(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    make.proposal(world["university"], call_id)
+    past_deadline(app, call_id)
+    login(client, world["bureau"])
+    for value in ("²", "٣", "99999999999", "abc"):
+        assert client.post(f"/calls/{call_id}/invite", data={"organization": value}).status_code == 302
+        response = client.post(f"/calls/{call_id}/award", data={"proposal": value, "reason": "理由"})
+        assert response.status_code == 302, value
+    assert the_call(app, call_id)["status"] is CallStatus.OPEN

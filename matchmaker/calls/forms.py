@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from matchmaker.forms import BaseForm, MultiCheckboxField
+from matchmaker.forms import BaseForm, MultiCheckboxField, options
 from matchmaker.models import Posting
 from matchmaker.postings.forms import finite_number
 from matchmaker.services.calls import CallDetails, ProposalDetails
@@ -84,7 +84,7 @@ class CallForm(BaseForm):
     )
 
     def set_needs(self, needs: list[Posting]) -> None:
-        self.needs.choices = [(n.id, f"{n.title}（{n.organization.name}）") for n in needs]
+        self.needs.choices = options((n.id, f"{n.title}（{n.organization.name}）") for n in needs)
 
     def fill_criteria(self, criteria: list[tuple[str, int]]) -> None:
         for row, (name, weight) in zip(self.criteria_rows, criteria, strict=False):

@@ -25,6 +25,7 @@ from matchmaker.calls.forms import (
 )
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
+from matchmaker.forms import options
 from matchmaker.models import (
     CallProposal,
     CallProposalFile,
@@ -180,11 +181,11 @@ def detail(call_id: int) -> str:
         except search.SearchUnavailable:
             unavailable = True
     award_form = AwardForm()
-    award_form.proposal.choices = [
+    award_form.proposal.choices = options(
         (str(t.proposal.id), t.proposal.organization.name)
         for t in tallies
         if t.proposal.status.value == "submitted"
-    ]
+    )
     selected = next((p for p in call.proposals if p.status.value == "selected"), None)
     return render_template(
         "calls/detail.html",
@@ -237,7 +238,7 @@ def invite(call_id: int) -> Response:
     org_id = form.organization.data if form.validate_on_submit() else None
     org = (
         db.session.get(Organization, int(org_id))
-        if org_id and org_id.isdigit() and len(org_id) < 10
+        if org_id and org_id.isascii() and org_id.isdigit() and len(org_id) < 10
         else None
     )
     if org is None:
@@ -260,7 +261,9 @@ def award(call_id: int) -> Response:
         _flash_errors(form)
         return _back(call_id)
     raw = form.proposal.data or ""
-    proposal = db.session.get(CallProposal, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    proposal = (
+        db.session.get(CallProposal, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    )
     if proposal is None or proposal.call_id != call.id:
         flash("请从本榜单的方案中选择。", "error")
         return _back(call_id)
