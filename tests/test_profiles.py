@@ -127,6 +127,15 @@ def test_tier_change_writes_history_current_tier_and_journal(
         assert entries[0].label == "变更企业梯度"
     html = page(client, f"/profiles/{org}")
     assert html.count('class="tier-change"') == 2 and "苏工信〔2024〕12号" in html
+    # Filling in an older 认定 afterwards adds it to the history without demoting the enterprise.
+    response = client.post(
+        f"/profiles/{org}/tier",
+        data={"tier-tier": tier_id(app, INNOVATIVE), "tier-effective_on": "2022-03-01", "tier-note": "补录"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        organization = db.session.get(Organization, org)
+        assert organization.tier.name == PROVINCIAL and len(service.tier_history(organization)) == 3
     # Leaving the pool: no tier, still in the history.
     response = client.post(f"/profiles/{org}/tier", data={"tier-tier": "", "tier-effective_on": "2025-01-02"})
     assert response.status_code == 302

@@ -78,13 +78,23 @@ def change_tier(
     old = org.tier
     change = TierChange(organization=org, tier=tier, effective_on=day, note=note, recorded_by=actor)
     db.session.add(change)
-    org.tier = tier
+    db.session.flush()
+    # The current tier is the latest 认定 by date: an older one entered afterwards (history being
+    # filled in) goes into the history without demoting the enterprise.
+    latest = db.session.scalars(
+        select(TierChange)
+        .where(TierChange.organization_id == org.id)
+        .order_by(TierChange.effective_on.desc(), TierChange.id.desc())
+        .limit(1)
+    ).one()
+    org.tier = latest.tier
     record(
         "organization.tier_changed",
         org,
         actor=actor,
         changes={
-            "tier": [old.name if old else None, tier.name if tier else None],
+            "tier": [old.name if old else None, org.tier.name if org.tier else None],
+            "recorded": [None, tier.name if tier else None],
             "effective_on": [None, day],
         },
         note=note,
