@@ -7,14 +7,14 @@ from typing import ClassVar
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.base import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
-from matchmaker.models.journal import JournalEntry, record
+from matchmaker.models.journal import Journaled, record
 from matchmaker.models.taxonomy import EnterpriseTier, Town
 
 
@@ -58,7 +58,7 @@ class OrgStatus(ChoiceEnum):
     REJECTED = "rejected", "未通过认证"
 
 
-class Organization(TimestampMixin, db.Model):
+class Organization(Journaled, TimestampMixin, db.Model):
     """An enterprise, university, institute or bureau; users act on its behalf."""
 
     __tablename__ = "organizations"
@@ -92,17 +92,6 @@ class Organization(TimestampMixin, db.Model):
     @property
     def is_verified(self) -> bool:
         return self.status is OrgStatus.VERIFIED
-
-    @property
-    def history(self) -> list[JournalEntry]:
-        """The organisation's own journal entries (registration, verification…), newest first."""
-        return list(
-            db.session.scalars(
-                select(JournalEntry)
-                .where(JournalEntry.object_type == self.journal_type, JournalEntry.object_id == self.id)
-                .order_by(JournalEntry.id.desc())
-            )
-        )
 
     def verify(self, by: User, reason: str | None = None) -> None:
         """Bureau staff confirm the organisation is who it says it is; its users may publish."""

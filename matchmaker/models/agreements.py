@@ -14,14 +14,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint, select
+from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, OrgType, User
 from matchmaker.models.base import ChoiceEnum, UTCDateTime, enum_column, utcnow
-from matchmaker.models.journal import JournalEntry, record
+from matchmaker.models.journal import Journaled, record
 from matchmaker.models.taxonomy import TechField
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class PartySide(ChoiceEnum):
     SELLER = "seller", "乙方（受托方、让与方、供方）"
 
 
-class Agreement(db.Model):
+class Agreement(Journaled, db.Model):
     __tablename__ = "agreements"
 
     journal_type: ClassVar[str] = "agreement"
@@ -175,16 +175,6 @@ class Agreement(db.Model):
         """Between an enterprise and a university or institute (产学研)."""
         kinds = {p.party_type for p in self.parties}
         return PartyType.ENTERPRISE in kinds and any(k.is_academic for k in kinds)
-
-    @property
-    def history(self) -> list[JournalEntry]:
-        return list(
-            db.session.scalars(
-                select(JournalEntry)
-                .where(JournalEntry.object_type == self.journal_type, JournalEntry.object_id == self.id)
-                .order_by(JournalEntry.id.desc())
-            )
-        )
 
     def compute_dedupe_key(self) -> str:
         parties = sorted((p.credit_code or p.name).strip().upper() for p in self.parties)

@@ -13,14 +13,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text, UniqueConstraint, select
+from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, User
 from matchmaker.models.base import ChoiceEnum, UTCDateTime, enum_column, utcnow
-from matchmaker.models.journal import JournalEntry, record
+from matchmaker.models.journal import Journaled, record
 from matchmaker.models.pairings import Pairing
 from matchmaker.models.postings import Posting
 
@@ -49,7 +49,7 @@ call_needs = Table(
 )
 
 
-class ChallengeCall(db.Model):
+class ChallengeCall(Journaled, db.Model):
     """A call for proposals on an enterprise's key problem, with a budget and a deadline."""
 
     __tablename__ = "challenge_calls"
@@ -101,16 +101,6 @@ class ChallengeCall(db.Model):
         if self.status is CallStatus.OPEN and not self.accepting:
             return "评审中"
         return self.status.label
-
-    @property
-    def history(self) -> list[JournalEntry]:
-        return list(
-            db.session.scalars(
-                select(JournalEntry)
-                .where(JournalEntry.object_type == self.journal_type, JournalEntry.object_id == self.id)
-                .order_by(JournalEntry.id.desc())
-            )
-        )
 
     # --- transitions -------------------------------------------------------------------------
 

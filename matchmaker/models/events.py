@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import ClassVar
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, User
 from matchmaker.models.base import ChoiceEnum, UTCDateTime, enum_column, utcnow
-from matchmaker.models.journal import JournalEntry, record
+from matchmaker.models.journal import Journaled, record
 from matchmaker.models.pairings import Pairing
 from matchmaker.models.postings import Posting
 from matchmaker.models.taxonomy import TechField, Town
@@ -74,7 +74,7 @@ registration_postings = Table(
 )
 
 
-class Event(db.Model):
+class Event(Journaled, db.Model):
     """A visit, supply-chain meeting, results launch or online session organised by bureau staff."""
 
     __tablename__ = "events"
@@ -143,16 +143,6 @@ class Event(db.Model):
         start = datetime(2000, 1, 1, hours, minutes) + timedelta(minutes=slot * self.slot_minutes)
         end = start + timedelta(minutes=self.slot_minutes)
         return f"{start:%H:%M}–{end:%H:%M}"
-
-    @property
-    def history(self) -> list[JournalEntry]:
-        return list(
-            db.session.scalars(
-                select(JournalEntry)
-                .where(JournalEntry.object_type == self.journal_type, JournalEntry.object_id == self.id)
-                .order_by(JournalEntry.id.desc())
-            )
-        )
 
     # --- transitions -------------------------------------------------------------------------
 

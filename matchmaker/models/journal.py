@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, bindparam, event, update
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, bindparam, event, select, update
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -214,6 +214,25 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
             old, new = (MASK if old else None), (MASK if new else None)
         changed[name] = [old, new]
     return changed
+
+
+class Journaled:
+    """A model whose changes are journaled under its ``journal_type``: ``history`` is its own
+    entries, newest first (the history shown on its page)."""
+
+    if TYPE_CHECKING:  # provided by the model (no annotations here: declarative would map them)
+        journal_type: ClassVar[str]
+        id: int
+
+    @property
+    def history(self) -> list[JournalEntry]:
+        return list(
+            db.session.scalars(
+                select(JournalEntry)
+                .where(JournalEntry.object_type == self.journal_type, JournalEntry.object_id == self.id)
+                .order_by(JournalEntry.id.desc())
+            )
+        )
 
 
 def record(

@@ -12,14 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Boolean, ForeignKey, Index, Text, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, User
 from matchmaker.models.base import ChoiceEnum, UTCDateTime, enum_column, utcnow
-from matchmaker.models.journal import JournalEntry, record
+from matchmaker.models.journal import Journaled, record
 from matchmaker.models.postings import Posting
 
 
@@ -67,7 +67,7 @@ ADVANCES: dict[PairingState, tuple[tuple[PairingState, ...], str]] = {
 }
 
 
-class Pairing(db.Model):
+class Pairing(Journaled, db.Model):
     """An interest of ``initiator_org`` in ``target`` (a posting of ``target_org``), optionally
     answered by one of the initiator's own postings, and where the conversation has got to."""
 
@@ -128,16 +128,6 @@ class Pairing(db.Model):
 
     def other_org(self, org_id: int | None) -> Organization:
         return self.target_org if org_id == self.initiator_org_id else self.initiator_org
-
-    @property
-    def history(self) -> list[JournalEntry]:
-        return list(
-            db.session.scalars(
-                select(JournalEntry)
-                .where(JournalEntry.object_type == self.journal_type, JournalEntry.object_id == self.id)
-                .order_by(JournalEntry.id.desc())
-            )
-        )
 
     # --- transitions (the only writers of ``state``) ---------------------------------------
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, Text, select
+from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.exceptions import InvalidTransition
@@ -14,7 +14,7 @@ from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, Role, User
 from matchmaker.models.base import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
 from matchmaker.models.imports import ImportBatch
-from matchmaker.models.journal import JournalEntry, record
+from matchmaker.models.journal import Journaled, record
 from matchmaker.models.taxonomy import TechField, Town
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class CloseReason(ChoiceEnum):
 EDITABLE = (PostingStatus.DRAFT, PostingStatus.RETURNED)
 
 
-class Posting(TimestampMixin, db.Model):
+class Posting(Journaled, TimestampMixin, db.Model):
     """One need, offer or outcome an organisation puts on the platform."""
 
     __tablename__ = "postings"
@@ -201,17 +201,6 @@ class Posting(TimestampMixin, db.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE
-
-    @property
-    def history(self) -> list[JournalEntry]:
-        """Everything that happened to this posting, newest first (from the journal)."""
-        return list(
-            db.session.scalars(
-                select(JournalEntry)
-                .where(JournalEntry.object_type == self.journal_type, JournalEntry.object_id == self.id)
-                .order_by(JournalEntry.id.desc())
-            )
-        )
 
     @property
     def cooperation_mode_labels(self) -> list[str]:
