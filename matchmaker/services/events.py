@@ -563,13 +563,15 @@ def _schedule_of(event: Event) -> tuple[scheduling.Schedule, dict[frozenset[Part
         {parties[r.organization_id]: set(r.breaks or []) for r in event.active_registrations},
     )
     rows: dict[frozenset[Party], Meeting] = {}
-    for m in event.meetings:
-        placed = scheduling.Placed(
-            parties[m.a_org_id], parties[m.b_org_id], m.slot, m.table, m.requested, m.fixed
+    for m in event.meetings:  # stored meetings keep the invariants: placed back where they are
+        placed = schedule.place(
+            parties[m.a_org_id],
+            parties[m.b_org_id],
+            m.slot,
+            requested=m.requested,
+            fixed=m.fixed,
+            table=m.table,
         )
-        schedule.meetings[placed.pair] = placed
-        schedule._busy[placed.a][m.slot] = schedule._busy[placed.b][m.slot] = placed.pair
-        schedule._at[m.slot][m.table] = placed.pair
         rows[placed.pair] = m
     return schedule, rows
 
