@@ -26,12 +26,6 @@ from matchmaker.postings.forms import finite_number
 from matchmaker.services.calls import CallDetails, ProposalDetails
 
 MAX_CRITERIA = 6
-DEFAULT_CRITERIA = [
-    ("技术方案先进性与可行性", 40),
-    ("团队实力与相关成果", 25),
-    ("进度安排", 15),
-    ("报价合理性", 20),
-]
 
 
 class CriterionForm(Form):

@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matchmaker import policy, search
+from matchmaker.calls import candidates as call_candidates
 from matchmaker.calls.forms import (
-    DEFAULT_CRITERIA,
     AwardForm,
     CallForm,
     InviteForm,
@@ -31,7 +31,6 @@ from matchmaker.models import (
     CallProposalFile,
     CallStatus,
     ChallengeCall,
-    JournalEntry,
     Organization,
     PairingState,
     Posting,
@@ -39,12 +38,10 @@ from matchmaker.models import (
     PostingStatus,
     ProposalStatus,
 )
-from matchmaker.postings import queries as posting_queries
 from matchmaker.services import calls as service
 from matchmaker.web import attach_field_error, paginate, requires
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
-CANDIDATES_PER_NEED = 5
 
 
 def get_call_or_404(call_id: int) -> ChallengeCall:
@@ -118,7 +115,7 @@ def create() -> str | tuple[str, int] | Response:
     form = CallForm()
     form.set_needs(needs)
     if not form.is_submitted():
-        form.fill_criteria(DEFAULT_CRITERIA)
+        form.fill_criteria(service.DEFAULT_CRITERIA)
     if form.validate_on_submit():
         try:
             call = service.create_call(form.details({n.id: n for n in needs}), actor=current_user)
@@ -134,29 +131,6 @@ def create() -> str | tuple[str, int] | Response:
             return redirect(url_for("calls.detail", call_id=call.id))
     status = 422 if form.is_submitted() else 200
     return render_template("calls/form.html", form=form, has_needs=bool(needs)), status
-
-
-def _candidates(call: ChallengeCall) -> list[tuple[Organization, list[Any]]]:
-    """Universities whose research outcomes fit the call's needs, with the evidence (best first)."""
-    by_org: dict[int, tuple[Organization, list[Any]]] = {}
-    for need in call.needs:
-        for proposal in posting_queries.proposals(need, current_user, limit=CANDIDATES_PER_NEED):
-            if proposal.posting.kind is not PostingKind.RESEARCH_OUTCOME:
-                continue
-            org = proposal.posting.organization
-            by_org.setdefault(org.id, (org, []))[1].append(proposal)
-    return sorted(by_org.values(), key=lambda item: -max(p.strength for p in item[1]))
-
-
-def _invited(call: ChallengeCall) -> set[int]:
-    entries = db.session.scalars(
-        select(JournalEntry).where(
-            JournalEntry.object_type == "call",
-            JournalEntry.object_id == call.id,
-            JournalEntry.action == "call.invited",
-        )
-    )
-    return {(e.changes or {}).get("organization", [None, None])[1] for e in entries}
 
 
 @bp.get("/<int:call_id>")
@@ -177,7 +151,7 @@ def detail(call_id: int) -> str:
     candidates, unavailable = [], False
     if policy.may(current_user, "call.invite", call) and call.accepting:
         try:
-            candidates = _candidates(call)
+            candidates = call_candidates.candidates(call, current_user)
         except search.SearchUnavailable:
             unavailable = True
     award_form = AwardForm()
@@ -195,7 +169,7 @@ def detail(call_id: int) -> str:
         selected=selected,
         candidates=candidates,
         candidates_unavailable=unavailable,
-        invited=_invited(call) if candidates else set(),
+        invited=call_candidates.invited(call) if candidates else set(),
         award_form=award_form,
         reason_form=ReasonForm(),
         step_form=StepForm(),

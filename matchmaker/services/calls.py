@@ -41,6 +41,13 @@ from matchmaker.services.rules import MAX_BUDGET
 MAX_FILES = 5
 MAX_DEADLINE_DAYS = 366
 CLOSED = "揭榜已于{deadline}截止，不能再提交、修改或撤回方案。"
+# The evaluation criteria a new call starts from (weights add up to 100).
+DEFAULT_CRITERIA = [
+    ("技术方案先进性与可行性", 40),
+    ("团队实力与相关成果", 25),
+    ("进度安排", 15),
+    ("报价合理性", 20),
+]
 
 
 @dataclass
