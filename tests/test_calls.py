@@ -638,3 +638,105 @@ def test_odd_ids_in_the_invite_and_award_forms_are_refused_not_a_server_error(
         response = client.post(f"/calls/{call_id}/award", data={"proposal": value, "reason": "理由"})
         assert response.status_code == 302, value
     assert the_call(app, call_id)["status"] is CallStatus.OPEN
+
+
+def test_the_api_publishes_runs_and_cancels_a_call(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    headers = {
+        name: {"Authorization": f"Bearer {make.token(world[name])}"}
+        for name in ("enterprise", "other_enterprise", "university", "other_university", "bureau")
+    }
+    outcome = make.posting(world["university"], PostingKind.RESEARCH_OUTCOME, **OUTCOME)
+    body = {
+        "title": "数控机床热误差补偿揭榜",
+        "problem": "高精度数控机床主轴热变形导致加工精度下降，需要热误差建模与实时补偿。",
+        "deliverables": "热误差补偿系统一套。",
+        "budget": 80,
+        "deadline": (date.today() + timedelta(days=30)).isoformat(),
+        "eligibility": "江苏省内高校院所",
+        "need_ids": [world["need"]],
+    }
+    # refused in Chinese with the fields named; nothing saved
+    bad = client.post(
+        "/api/v1/calls",
+        json={**body, "budget": 0, "deadline": "月底", "need_ids": []},
+        headers=headers["bureau"],
+    )
+    assert bad.status_code == 422 and {"deadline", "need_ids"} <= set(bad.get_json()["errors"])
+    bad = client.post("/api/v1/calls", json={**body, "budget": 0}, headers=headers["bureau"])
+    assert bad.status_code == 422 and "榜额" in bad.get_json()["errors"]["budget"][0]
+    assert client.post("/api/v1/calls", json=body, headers=headers["university"]).status_code == 403
+    foreign = client.post("/api/v1/calls", json=body, headers=headers["other_enterprise"])
+    assert foreign.status_code == 422 and "本单位" in foreign.get_json()["errors"]["need_ids"][0]
+    weights = client.post(
+        "/api/v1/calls",
+        json={**body, "criteria": [{"name": "技术方案", "weight": 50}, {"name": "报价", "weight": 20}]},
+        headers=headers["bureau"],
+    )
+    assert weights.status_code == 422 and "criteria" in weights.get_json()["errors"]
+    with app.app_context():
+        assert db.session.scalar(select(ChallengeCall.id)) is None
+    # an enterprise's own call waits for approval; the bureau's is open at once, with the usual criteria
+    own = client.post("/api/v1/calls", json=body, headers=headers["enterprise"])
+    assert own.status_code == 201 and own.get_json()["status"] == "pending"
+    created = client.post("/api/v1/calls", json=body, headers=headers["bureau"])
+    assert created.status_code == 201 and created.get_json()["status"] == "open"
+    call = created.get_json()
+    assert created.headers["Location"].endswith(f"/api/v1/calls/{call['id']}")
+    assert sum(c["weight"] for c in call["criteria"]) == 100 and len(call["criteria"]) == 4
+    # staff see who fits and invite them
+    url = f"/api/v1/calls/{call['id']}"
+    assert client.get(f"{url}/candidates", headers=headers["enterprise"]).status_code == 403
+    fits = client.get(f"{url}/candidates", headers=headers["bureau"]).get_json()["items"]
+    university_org = make.org_of(world["university"])
+    assert fits[0]["organization"]["id"] == university_org and fits[0]["outcomes"][0]["posting_id"] == outcome
+    assert fits[0]["outcomes"][0]["strength"] > 0 and not fits[0]["invited"]
+    wrong = client.post(
+        f"{url}/invitations",
+        json={"organization_id": make.org_of(world["other_enterprise"])},
+        headers=headers["bureau"],
+    )
+    assert wrong.status_code == 409 and "高校院所" in wrong.get_json()["message"]
+    invited = client.post(
+        f"{url}/invitations", json={"organization_id": university_org}, headers=headers["bureau"]
+    )
+    assert invited.status_code == 200 and invited.get_json()["invited"] == [university_org]
+    assert notes(app, world["university"])[0][0].startswith("主管部门邀请贵单位揭榜")
+    assert client.get(f"{url}/candidates", headers=headers["bureau"]).get_json()["items"][0]["invited"]
+    # the proposer changes part of its proposal; another cannot
+    proposal = client.post(
+        f"{url}/proposals", json={**PROPOSAL, "price": 55}, headers=headers["university"]
+    ).get_json()
+    changed = client.patch(
+        f"{url}/proposals/{proposal['id']}", json={"price": 48.5}, headers=headers["university"]
+    )
+    assert changed.status_code == 200 and changed.get_json()["price"] == 48.5
+    assert changed.get_json()["approach"] == PROPOSAL["approach"]
+    short = client.patch(
+        f"{url}/proposals/{proposal['id']}", json={"approach": "太短"}, headers=headers["university"]
+    )
+    assert short.status_code == 422 and "approach" in short.get_json()["errors"]
+    assert (
+        client.patch(
+            f"{url}/proposals/{proposal['id']}", json={"price": 1}, headers=headers["other_university"]
+        ).status_code
+        == 404
+    )
+    with app.app_context():
+        assert db.session.get(CallProposal, proposal["id"]).price == 48.5
+    # cancelling needs a reason, and the proposer is told
+    assert client.post(f"{url}/cancel", json={"reason": " "}, headers=headers["bureau"]).status_code == 422
+    assert (
+        client.post(f"{url}/cancel", json={"reason": "需求已变更"}, headers=headers["university"]).status_code
+        == 403
+    )
+    cancelled = client.post(
+        f"{url}/cancel", json={"reason": "企业需求已变更，重新发榜"}, headers=headers["bureau"]
+    )
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    assert any("撤销" in title for title, _ in notes(app, world["university"]))
+    assert (
+        client.post(f"{url}/cancel", json={"reason": "再撤销一次"}, headers=headers["bureau"]).status_code
+        == 409
+    )

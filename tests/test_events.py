@@ -744,3 +744,193 @@ def test_staff_read_the_events_history_on_its_page(client: FlaskClient, app: Fla
     assert "活动记录" in shown and "创建活动" in shown and "报名参会" in shown
     login(client, world["enterprise"])
     assert "活动记录" not in page(client, f"/events/{event_id}")
+
+
+def test_staff_run_an_event_through_the_api_from_creation_to_a_counted_outcome(
+    client: FlaskClient, app: Flask, world: dict, make: Factory
+) -> None:
+    headers = {
+        name: {"Authorization": f"Bearer {make.token(world[name])}"}
+        for name in ("enterprise", "university", "other", "bureau")
+    }
+    body = {
+        "title": "产业链配套对接会（API）",
+        "kind": "supply",
+        "held_on": TODAY.isoformat(),  # today, so that it can be marked held
+        "registration_deadline": TODAY.isoformat(),
+        "organisers": "宝应县工业和信息化局",
+        "place": "宝应县会议中心",
+        "fields": ["先进制造"],
+        "slot_count": 4,
+        "tables": 1,
+    }
+    # refused in Chinese, every field at once, nothing created
+    response = client.post(
+        "/api/v1/events",
+        json={**body, "held_on": "下周二", "place": "", "fields": ["炼金术"]},
+        headers=headers["bureau"],
+    )
+    errors = response.get_json()["errors"]
+    assert response.status_code == 422 and {"held_on", "fields"} <= set(errors), errors
+    assert client.post("/api/v1/events", json={**body, "place": ""}, headers=headers["bureau"]).get_json()[
+        "errors"
+    ] == {"place": ["请填写活动地点（最多200个字）。"]}
+    assert (
+        client.post("/api/v1/events", json={**body, "tables": "2"}, headers=headers["bureau"]).status_code
+        == 400
+    )
+    assert client.post("/api/v1/events", json=body, headers=headers["enterprise"]).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+    response = client.post("/api/v1/events", json=body, headers=headers["bureau"])
+    assert response.status_code == 201, response.get_json()
+    event_id = response.get_json()["id"]
+    assert response.headers["Location"].endswith(f"/api/v1/events/{event_id}")
+    assert response.get_json()["fields"] == ["先进制造"] and len(response.get_json()["slots"]) == 4
+    # a partial change keeps the rest; a bad one changes nothing
+    changed = client.patch(f"/api/v1/events/{event_id}", json={"capacity": 10}, headers=headers["bureau"])
+    assert changed.status_code == 200 and changed.get_json()["capacity"] == 10
+    assert changed.get_json()["title"] == body["title"]
+    refused = client.patch(
+        f"/api/v1/events/{event_id}", json={"capacity": 0, "title": "新名称新名称"}, headers=headers["bureau"]
+    )
+    assert refused.status_code == 422 and "名额" in refused.get_json()["errors"]["capacity"][0]
+    assert (
+        client.get(f"/api/v1/events/{event_id}", headers=headers["other"]).get_json()["title"]
+        == body["title"]
+    )
+    assert (
+        client.patch(f"/api/v1/events/{event_id}", json={}, headers=headers["university"]).status_code == 403
+    )
+    for name, postings in (
+        ("enterprise", [world["need"]]),
+        ("university", [world["outcome"]]),
+        ("other", []),
+    ):
+        assert (
+            client.post(
+                f"/api/v1/events/{event_id}/registration",
+                json={"posting_ids": postings},
+                headers=headers[name],
+            ).status_code
+            == 201
+        )
+    ent, uni, other = (make.org_of(world[n]) for n in ("enterprise", "university", "other"))
+    # meetings by hand: placed, refused on conflict with the reason, moved, removed
+    url = f"/api/v1/events/{event_id}/meetings"
+    made = client.post(url, json={"a_id": ent, "b_id": uni, "slot": 0}, headers=headers["bureau"])
+    assert made.status_code == 201 and made.get_json()["fixed"] and made.get_json()["table"] == 1
+    meeting_id = made.get_json()["id"]
+    busy = client.post(url, json={"a_id": other, "b_id": uni, "slot": 0}, headers=headers["bureau"])
+    assert busy.status_code == 422 and busy.get_json()["errors"]["slot"], busy.get_json()
+    assert (
+        client.post(
+            url, json={"a_id": ent, "b_id": uni, "slot": 0}, headers=headers["enterprise"]
+        ).status_code
+        == 403
+    )
+    assert client.patch(f"{url}/{meeting_id}", json={"slot": 9}, headers=headers["bureau"]).get_json()[
+        "errors"
+    ]["slot"] == ["本次活动的时段为 0 到 3。"]
+    moved = client.patch(f"{url}/{meeting_id}", json={"slot": 2}, headers=headers["bureau"])
+    assert moved.status_code == 200 and moved.get_json()["slot"] == 2
+    extra = client.post(
+        url, json={"a_id": other, "b_id": uni, "slot": 0}, headers=headers["bureau"]
+    ).get_json()
+    assert client.delete(f"{url}/{extra['id']}", headers=headers["bureau"]).status_code == 204
+    assert client.delete(f"{url}/{extra['id']}", headers=headers["bureau"]).status_code == 404
+    with app.app_context():
+        assert db.session.scalars(select(Meeting.slot).where(Meeting.event_id == event_id)).all() == [2]
+    # the other participant withdraws
+    assert (
+        client.delete(f"/api/v1/events/{event_id}/registration", headers=headers["other"]).status_code == 204
+    )
+    assert (
+        client.delete(f"/api/v1/events/{event_id}/registration", headers=headers["other"]).status_code == 404
+    )
+    # outcomes, after the event only
+    outcome_url = f"{url}/{meeting_id}/outcome"
+    early = client.post(outcome_url, json={"outcome": "held"}, headers=headers["bureau"])
+    assert early.status_code == 409 and "已举办" in early.get_json()["message"]
+    held = client.post(f"/api/v1/events/{event_id}/held", headers=headers["bureau"])
+    assert held.status_code == 200 and held.get_json()["status"] == "held"
+    assert (
+        client.delete(f"/api/v1/events/{event_id}/registration", headers=headers["enterprise"]).status_code
+        == 409
+    )
+    assert client.post(outcome_url, json={"outcome": "pending"}, headers=headers["bureau"]).status_code == 422
+    basis = client.post(outcome_url, json={"outcome": "paired"}, headers=headers["bureau"])
+    assert basis.status_code == 422 and "posting_ids" in basis.get_json()["errors"]
+    backwards = client.post(
+        outcome_url,
+        json={"outcome": "paired", "posting_ids": [world["outcome"], world["need"]]},
+        headers=headers["bureau"],
+    )
+    assert backwards.status_code == 422
+    paired = client.post(
+        outcome_url,
+        json={"outcome": "paired", "posting_ids": [world["need"], world["outcome"]], "note": "约定下周到厂"},
+        headers=headers["bureau"],
+    )
+    assert paired.status_code == 200 and paired.get_json()["outcome"] == "paired"
+    with app.app_context():
+        pairing = db.session.get(Pairing, paired.get_json()["pairing_id"])
+        assert pairing.target_id == world["need"] and pairing.state is PairingState.CONTACTED
+    figures = client.get(f"/api/v1/events/{event_id}", headers=headers["bureau"]).get_json()["figures"]
+    assert figures["pairings"] == 1 and figures["held"] == 1
+
+
+def test_staff_invite_from_the_matching_and_cancel_an_event_through_the_api(
+    client: FlaskClient, app: Flask, world: dict, make: Factory
+) -> None:
+    headers = {
+        name: {"Authorization": f"Bearer {make.token(world[name])}"} for name in ("enterprise", "bureau")
+    }
+    body = {
+        "title": "走进高校：机床热误差专题拜访",
+        "kind": "visit",
+        "held_on": (TODAY + timedelta(days=10)).isoformat(),
+        "registration_deadline": (TODAY + timedelta(days=7)).isoformat(),
+        "organisers": "宝应县科学技术局",
+        "place": "某大学机械工程学院",
+    }
+    response = client.post("/api/v1/events", json=body, headers=headers["bureau"])
+    assert response.status_code == 422 and "host_id" in response.get_json()["errors"]  # a visit to whom?
+    host = make.org_of(world["university"])
+    event_id = client.post(
+        "/api/v1/events", json={**body, "host_id": host}, headers=headers["bureau"]
+    ).get_json()["id"]
+    url = f"/api/v1/events/{event_id}/invitations"
+    assert client.get(url, headers=headers["enterprise"]).status_code == 403
+    suggested = client.get(url, headers=headers["bureau"]).get_json()
+    enterprise_org = make.org_of(world["enterprise"])
+    first = suggested["candidates"][0]
+    assert first["organization"]["id"] == enterprise_org and first["strength"] > 0
+    assert NEED["title"] in first["reason"] and first["host_posting_id"] == world["outcome"]
+    assert client.post(url, json={"organization_ids": [999999]}, headers=headers["bureau"]).status_code == 422
+    invited = client.post(url, json={"organization_ids": [enterprise_org]}, headers=headers["bureau"])
+    assert invited.status_code == 200 and invited.get_json()["invited"] == [enterprise_org]
+    again = client.post(url, json={"organization_ids": [enterprise_org]}, headers=headers["bureau"])
+    assert again.get_json()["invited"] == []  # once, and one notice
+    with app.app_context():
+        told = db.session.scalars(
+            select(Notification).where(
+                Notification.user_id == user(world["enterprise"]).id, Notification.kind == "event"
+            )
+        ).all()
+        assert len(told) == 1 and OUTCOME["title"] in (told[0].body or "")
+    assert (
+        client.get(url, headers=headers["bureau"]).get_json()["invited"][0]["strength"] == first["strength"]
+    )
+    # cancelling needs a reason, which the registered organisations are told
+    register(app, event_id, world["enterprise"])
+    cancel = f"/api/v1/events/{event_id}/cancel"
+    assert client.post(cancel, json={"reason": " "}, headers=headers["bureau"]).status_code == 422
+    assert client.post(cancel, json={"reason": "场地调整"}, headers=headers["enterprise"]).status_code == 403
+    cancelled = client.post(cancel, json={"reason": "场地临时调整，改期另行通知"}, headers=headers["bureau"])
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    assert client.post(cancel, json={"reason": "再取消一次"}, headers=headers["bureau"]).status_code == 409
+    with app.app_context():
+        assert db.session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.title.contains("已取消"))
+        )

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,7 @@ class World:
     event: int  # an open event the owner and the university registered for
     meeting: int  # their 1:1 meeting in it
     owner_org: int
+    university_org: int
 
 
 def build_world(app: Flask, make: Factory) -> World:
@@ -90,8 +92,6 @@ def build_world(app: Flask, make: Factory) -> World:
             select(Notification.id).where(Notification.user_id == owner_id, Notification.kind == "interest")
         ).one()
     with app.app_context():
-        from datetime import date, timedelta
-
         from matchmaker.models import EventKind, Posting
         from matchmaker.services import events
 
@@ -152,6 +152,7 @@ def build_world(app: Flask, make: Factory) -> World:
         event=event_id,
         meeting=meeting_id,
         owner_org=make.org_of(owner),
+        university_org=make.org_of(emails["university"]),
     )
 
 
@@ -402,24 +403,73 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("post", "/api/v1/calls/{call}/proposals/{proposal}/withdraw", (401, 403, 404, 200, 403)),
     ("post", "/api/v1/calls/{call}/proposals/{proposal}/scores",   (401, 422, 404, 403, 422)),  # none given
     ("post", "/api/v1/calls/{call}/award",    (401, 409, 403, 403, 409)),  # before the deadline
+    ("post", "/api/v1/calls",                 (401, 201, 422, 403, 201)),  # enterprise: not its need
+    ("post", "/api/v1/calls/{call}/cancel",   (401, 200, 403, 403, 200)),  # the calling enterprise, staff
+    ("get",  "/api/v1/calls/{call}/candidates",  (401, 403, 403, 403, 200)),
+    ("post", "/api/v1/calls/{call}/invitations", (401, 403, 403, 403, 200)),
+    ("patch", "/api/v1/calls/{call}/proposals/{proposal}", (401, 403, 404, 200, 403)),  # its author
     ("get",  "/api/v1/organizations/{profile}/profile", (401, 200, 200, 200, 200)),
     ("get",  "/api/v1/organizations/{org}/profile",     (401, 404, 404, 404, 200)),
     ("get",  "/api/v1/pool",                (401, 403, 403, 403, 200)),
+    ("post", "/api/v1/organizations/{profile}/tier-changes", (401, 403, 403, 403, 201)),
+    ("post", "/api/v1/organizations/{profile}/measures",     (401, 403, 403, 403, 201)),
+    ("post", "/api/v1/pool/targets",        (401, 403, 403, 403, 200)),
     ("get",  "/api/v1/events",              (401, 200, 200, 200, 200)),
     ("get",  "/api/v1/events/{event}",      (401, 200, 200, 200, 200)),
     ("get",  "/api/v1/events/{event}/meetings",     (401, 200, 403, 200, 200)),  # participants, staff
     ("post", "/api/v1/events/{event}/registration", (401, 200, 201, 200, 403)),  # changed / new
     ("post", "/api/v1/events/{event}/meeting-requests", (401, 422, 403, 201, 403)),  # owner: itself
     ("post", "/api/v1/events/{event}/schedule",     (401, 403, 403, 403, 200)),
+    ("post", "/api/v1/events",                      (401, 403, 403, 403, 201)),
+    ("patch", "/api/v1/events/{event}",             (401, 403, 403, 403, 200)),
+    ("post", "/api/v1/events/{event}/held",         (401, 403, 403, 403, 409)),  # before its date
+    ("post", "/api/v1/events/{event}/cancel",       (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/events/{event}/invitations",  (401, 403, 403, 403, 200)),
+    ("post", "/api/v1/events/{event}/invitations",  (401, 403, 403, 403, 200)),
+    ("delete", "/api/v1/events/{event}/registration", (401, 204, 404, 204, 404)),  # not registered: 404
+    ("post", "/api/v1/events/{event}/meetings",     (401, 403, 403, 403, 422)),  # the two meet already
+    ("patch", "/api/v1/events/{event}/meetings/{meeting}",  (401, 403, 403, 403, 200)),
+    ("delete", "/api/v1/events/{event}/meetings/{meeting}", (401, 403, 403, 403, 204)),
+    ("post", "/api/v1/events/{event}/meetings/{meeting}/outcome", (401, 403, 403, 403, 409)),  # not held yet
 ]
 API_BODIES = {
     "/api/v1/calls/{call}/approve": {},
     "/api/v1/calls/{call}/proposals/{proposal}/withdraw": {},
     "/api/v1/calls/{call}/proposals/{proposal}/scores": {"scores": []},
     "/api/v1/calls/{call}/award": {"proposal_id": "{proposal}", "reason": "方案最可行。"},
+    "/api/v1/calls": {
+        "title": "接口发布的榜单",
+        "problem": "主轴热变形导致加工精度下降，需要热误差建模与补偿。",
+        "deliverables": "补偿系统一套。",
+        "budget": 50,
+        "deadline": (date.today() + timedelta(days=30)).isoformat(),
+        "eligibility": "江苏省内高校院所",
+        "need_ids": ["{published}"],
+    },
+    "/api/v1/calls/{call}/cancel": {"reason": "企业需求已变更。"},
+    "/api/v1/organizations/{profile}/tier-changes": {"tier": "省级专精特新中小企业", "effective_on": "2024-06-12"},
+    "/api/v1/organizations/{profile}/measures": {"kind": "class1_ip", "value": 3, "as_of": "2024-12-31"},
+    "/api/v1/pool/targets": {"tier": "省级专精特新中小企业", "value": 45},
+    "/api/v1/calls/{call}/invitations": {"organization_id": "{university_org}"},
+    "/api/v1/calls/{call}/proposals/{proposal}": {"price": 40},
     "/api/v1/events/{event}/registration": {},
     "/api/v1/events/{event}/meeting-requests": {"organization_id": "{owner_org}"},
     "/api/v1/events/{event}/schedule": {},
+    "/api/v1/events": {
+        "title": "成果发布会（接口创建）",
+        "kind": "launch",
+        "held_on": "2030-05-20",
+        "registration_deadline": "2030-05-10",
+        "organisers": "宝应县科学技术局",
+        "place": "宝应县科技创新中心",
+    },
+    "/api/v1/events/{event}": {"capacity": 10},
+    "/api/v1/events/{event}/held": {},
+    "/api/v1/events/{event}/cancel": {"reason": "场地临时调整，改期另行通知。"},
+    "/api/v1/events/{event}/invitations": {"organization_ids": []},
+    "/api/v1/events/{event}/meetings": {"a_id": "{owner_org}", "b_id": "{university_org}", "slot": 1},
+    "/api/v1/events/{event}/meetings/{meeting}": {"slot": 1},
+    "/api/v1/events/{event}/meetings/{meeting}/outcome": {"outcome": "held"},
     "/api/v1/agreements": {"type": "tech_service", "title": "一份技术服务合同", "signed_on": "2025-01-01"},
     "/api/v1/agreements/{agreement}/return": {"reason": "请上传合同扫描件。"},
     "/api/v1/agreements/{agreement}/confirm": {},
@@ -475,16 +525,19 @@ def test_api_routes(
 ) -> None:
     headers = {"Authorization": f"Bearer {world.tokens[role]}"} if role != "anon" else {}
     kwargs = {}
-    if method == "post":
+    if method in ("post", "patch"):
         body = API_BODIES.get(url, NEW_POSTING)
-        kwargs = {
-            "json": {
-                k: int(v.format(**vars(world))) if v in ("{published}", "{owner_org}", "{proposal}") else v
-                for k, v in body.items()
-            }
-        }
+        ids = ("{published}", "{owner_org}", "{university_org}", "{proposal}")
+        kwargs = {"json": {k: _filled(v, world, ids) for k, v in body.items()}}
     response = getattr(client, method)(url.format(**vars(world)), headers=headers, **kwargs)
     assert response.status_code == expected[ROLES.index(role)]
+
+
+def _filled(value: object, world: World, ids: tuple[str, ...]) -> object:
+    """A body member with the world's ids put in (alone or in a list)."""
+    if isinstance(value, list):
+        return [_filled(v, world, ids) for v in value]
+    return int(value.format(**vars(world))) if value in ids else value
 
 
 def test_every_route_has_an_expectation(app: Flask, world: World) -> None:
@@ -504,7 +557,7 @@ def test_every_route_has_an_expectation(app: Flask, world: World) -> None:
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
         for method in rule.methods or ()
-        if method in ("GET", "POST") and rule.endpoint != "static"
+        if method in ("GET", "POST", "PATCH", "PUT", "DELETE") and rule.endpoint != "static"
     }
     assert sorted(routes - covered) == []
 

@@ -479,3 +479,91 @@ def test_profile_shows_events_attended_and_calls(
     login(client, world["university"])
     assert "高压开关柜局部放电在线监测揭榜" in page(client, f"/profiles/{university}")  # answered
     assert "宝应县智能电气供需对接会" not in page(client, f"/profiles/{enterprise}")  # not its own
+
+
+def test_staff_record_tiers_readings_and_targets_through_the_api(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    org = make.org_of(world["enterprise"])
+    bureau = {"Authorization": f"Bearer {make.token(world['bureau'])}"}
+    own = {"Authorization": f"Bearer {make.token(world['enterprise'])}"}
+    url = f"/api/v1/organizations/{org}"
+    # a tier: staff only, validated in Chinese, nothing saved when refused
+    assert (
+        client.post(
+            f"{url}/tier-changes", json={"tier": PROVINCIAL, "effective_on": "2024-06-12"}, headers=own
+        ).status_code
+        == 403
+    )
+    bad = client.post(f"{url}/tier-changes", json={"tier": "国家队", "effective_on": "去年"}, headers=bureau)
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"tier", "effective_on"}
+    future = (date.today() + timedelta(days=3)).isoformat()
+    late = client.post(
+        f"{url}/tier-changes", json={"tier": PROVINCIAL, "effective_on": future}, headers=bureau
+    )
+    assert late.status_code == 422 and late.get_json()["errors"]["effective_on"] == ["日期不能晚于今天。"]
+    university = make.org_of(world["university"])
+    refused = client.post(
+        f"/api/v1/organizations/{university}/tier-changes",
+        json={"tier": PROVINCIAL, "effective_on": "2024-06-12"},
+        headers=bureau,
+    )
+    assert refused.status_code == 422 and "只有企业" in refused.get_json()["errors"]["tier"][0]
+    with app.app_context():
+        assert db.session.scalar(select(TierChange.id)) is None
+    made = client.post(
+        f"{url}/tier-changes",
+        json={"tier": PROVINCIAL, "effective_on": "2024-06-12", "note": "苏工信中小〔2024〕1号"},
+        headers=bureau,
+    )
+    assert made.status_code == 201 and made.get_json()["tier"] == PROVINCIAL
+    earlier = client.post(
+        f"{url}/tier-changes", json={"tier": INNOVATIVE, "effective_on": "2023-04-20"}, headers=bureau
+    )
+    assert earlier.get_json()["tier"] == PROVINCIAL  # filled-in history does not demote
+    assert [h["tier"] for h in earlier.get_json()["tier_history"]] == [PROVINCIAL, INNOVATIVE]
+    # readings
+    reading = {"kind": "rd_intensity", "value": 4.5, "as_of": "2024-12-31"}
+    assert client.post(f"{url}/measures", json=reading, headers=own).status_code == 403
+    wrong = client.post(f"{url}/measures", json={**reading, "value": 140}, headers=bureau)
+    assert wrong.status_code == 422 and "0到100" in wrong.get_json()["errors"]["value"][0]
+    assert (
+        client.post(f"{url}/measures", json={**reading, "kind": "revenue"}, headers=bureau).status_code == 422
+    )
+    assert client.post(f"{url}/measures", json={**reading, "value": "4.5"}, headers=bureau).status_code == 400
+    saved = client.post(f"{url}/measures", json=reading, headers=bureau)
+    assert saved.status_code == 201
+    assert saved.get_json()["indicators"]["rd_intensity"]["latest"] == {
+        "value": 4.5,
+        "as_of": "2024-12-31",
+        "note": None,
+    }
+    corrected = client.post(f"{url}/measures", json={**reading, "value": 4.8}, headers=bureau).get_json()
+    assert [m["value"] for m in corrected["indicators"]["rd_intensity"]["history"]] == [4.8]
+    # the pool's target for a tier, and the count against it
+    assert (
+        client.post("/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": 45}, headers=own).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/v1/pool/targets", json={"tier": "国家队", "value": 4}, headers=bureau).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": -1}, headers=bureau
+        ).status_code
+        == 422
+    )
+    pool = client.post(
+        "/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": 45}, headers=bureau
+    ).get_json()
+    provincial = next(r for r in pool["tiers"] if r["tier"] == PROVINCIAL)
+    assert provincial["target"] == 45 and provincial["count"] == 1 and provincial["gap"] == 44
+    removed = client.post(
+        "/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": None}, headers=bureau
+    ).get_json()
+    assert next(r for r in removed["tiers"] if r["tier"] == PROVINCIAL)["target"] is None
+    with app.app_context():
+        actions = db.session.scalars(select(JournalEntry.action).order_by(JournalEntry.id)).all()
+        assert actions.count("organization.tier_changed") == 2 and actions.count("indicator.tier_target") == 2

@@ -1,8 +1,10 @@
-"""JSON API v1 for 揭榜挂帅: read the calls the caller may see and the proposals it may read, and
-submit a proposal (the same service, policy and deadline as the web form)."""
+"""JSON API v1 for 揭榜挂帅: read the calls the caller may see and the proposals it may read; publish,
+approve, cancel a call and invite bidders from the matching; submit, change and withdraw a proposal;
+score and select (the same services, policy and deadline as the web forms)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -10,18 +12,19 @@ from flask import jsonify, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matchmaker import policy
+from matchmaker import policy, search
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
 from matchmaker.api.pipeline import body_of, field_error, paging
 from matchmaker.api.serialize import organization
+from matchmaker.calls import candidates as call_candidates
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db, limiter
-from matchmaker.models import CallProposal, CallStatus, ChallengeCall
+from matchmaker.models import CallProposal, CallStatus, ChallengeCall, Organization, Posting
 from matchmaker.services import calls as service
-from matchmaker.web import public_url
+from matchmaker.web import MAX_ID, public_url
 
 CALL_PARAMS = frozenset({"status", "page", "per_page"})
 PROPOSAL_FIELDS: dict[str, type] = {
@@ -223,3 +226,175 @@ def award_call(call_id: int) -> Response:
     pairing = service.award(call, proposal, body["reason"], actor=user)
     db.session.commit()
     return jsonify({**call_json(call), "pairing_id": pairing.id})
+
+
+# --- publishing and running calls ------------------------------------------------------------
+
+CALL_FIELDS: dict[str, type] = {
+    "title": str,
+    "problem": str,
+    "deliverables": str,
+    "budget": (int, float),  # type: ignore[dict-item]
+    "deadline": str,
+    "eligibility": str,
+    "need_ids": list,
+    "criteria": list,
+}
+
+
+def _call_details(body: dict[str, Any]) -> service.CallDetails:
+    """The body as a call; needs by id (published R&D needs of one enterprise — the caller's own
+    unless bureau staff), criteria as ``[{"name", "weight"}]`` or the usual four when left out."""
+    shape, problems = inputs.Problems(), inputs.Problems()
+    ids = body["need_ids"]
+    if (
+        not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids)
+        or len(ids) > 20
+    ):
+        shape.add("need_ids", "应为研发需求编号的列表（最多20条）。")
+    criteria: list[tuple[str, int]] = list(service.DEFAULT_CRITERIA)
+    if body.get("criteria") is not None:
+        rows = body["criteria"]
+        if not all(
+            isinstance(r, dict)
+            and set(r) == {"name", "weight"}
+            and isinstance(r["name"], str)
+            and isinstance(r["weight"], int)
+            and not isinstance(r["weight"], bool)
+            for r in rows
+        ):
+            shape.add("criteria", '每一项应为 {"name": 名称, "weight": 权重}。')
+        else:
+            criteria = [(r["name"], r["weight"]) for r in rows]
+    shape.raise_if_any(400)
+    try:
+        deadline = date.fromisoformat(body["deadline"])
+    except ValueError:
+        deadline = None
+        problems.add("deadline", "日期应写成 2026-06-30 的形式。")
+    found = [db.session.get(Posting, i) for i in dict.fromkeys(ids)]
+    needs = [n for n in found if n is not None]
+    if len(needs) < len(found):
+        problems.add("need_ids", "只能选择已发布的研发需求。")
+    details = service.CallDetails(
+        title=body["title"],
+        problem=body["problem"],
+        deliverables=body["deliverables"],
+        budget=Decimal(str(body["budget"])),
+        deadline=deadline,
+        eligibility=body["eligibility"],
+        needs=needs,
+        criteria=criteria,
+    )
+    for name, message in details.problems().items():  # every rule broken, in one answer
+        key = "need_ids" if name == "needs" else name
+        if key not in problems.errors:
+            problems.add(key, message)
+    problems.raise_if_any(422)
+    return details
+
+
+@bp.post("/calls")
+@limiter.limit(write_limit, override_defaults=False)
+def create_call() -> tuple[Response, int, dict[str, str]]:
+    """Bureau staff publish a call at once (open); an enterprise's own call waits for approval."""
+    user = api_user()
+    policy.require(user, "call.create")
+    body = body_of(
+        CALL_FIELDS, ("title", "problem", "deliverables", "budget", "deadline", "eligibility", "need_ids")
+    )
+    details = _call_details(body)
+    try:
+        call = service.create_call(details, actor=user)
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error, {"needs": "need_ids"}) from None
+    db.session.commit()
+    return jsonify(call_json(call)), 201, {"Location": url_for("api.get_call", call_id=call.id)}
+
+
+@bp.post("/calls/<int:call_id>/cancel")
+@limiter.limit(write_limit, override_defaults=False)
+def cancel_call(call_id: int) -> Response:
+    """Withdraw a pending or open call with a reason; the proposers are told."""
+    user = api_user()
+    call = _call_or_404(call_id)
+    policy.require(user, "call.cancel", call)
+    body = body_of({"reason": str}, ("reason",))
+    if not 2 <= len(body["reason"].strip()) <= 500:
+        raise ApiError(422, errors={"reason": ["请写明撤销原因（2到500个字），已提交方案的单位会收到通知。"]})
+    service.cancel_call(call, body["reason"], actor=user)
+    db.session.commit()
+    return jsonify(call_json(call))
+
+
+@bp.get("/calls/<int:call_id>/candidates")
+def list_call_candidates(call_id: int) -> Response:
+    """Universities and institutes whose outcomes fit the call's needs, with the evidence (staff)."""
+    inputs.reject_unknown_params(request.args, frozenset())
+    user = api_user()
+    call = _call_or_404(call_id)
+    policy.require(user, "call.invite", call)
+    try:
+        found = call_candidates.candidates(call, user) if call.accepting else []
+    except search.SearchUnavailable:
+        raise ApiError(503, "推荐暂时不可用，请稍后再试。") from None
+    invited = call_candidates.invited(call)
+    return jsonify(
+        {
+            "items": [
+                {
+                    "organization": organization(org),
+                    "invited": org.id in invited,
+                    "outcomes": [
+                        {
+                            "posting_id": p.posting.id,
+                            "title": p.posting.title,
+                            "strength": p.strength,
+                            "matched_terms": list(p.matched_terms[:10]),
+                        }
+                        for p in proposals
+                    ],
+                }
+                for org, proposals in found
+            ]
+        }
+    )
+
+
+@bp.post("/calls/<int:call_id>/invitations")
+@limiter.limit(write_limit, override_defaults=False)
+def invite_to_call(call_id: int) -> Response:
+    """Invite a university or institute to propose; its users are notified."""
+    user = api_user()
+    call = _call_or_404(call_id)
+    policy.require(user, "call.invite", call)
+    body = body_of({"organization_id": int}, ("organization_id",))
+    org = db.session.get(Organization, body["organization_id"])
+    if org is None:
+        raise ApiError(422, errors={"organization_id": ["单位不存在。"]})
+    service.invite(call, org, actor=user)
+    db.session.commit()
+    return jsonify({"invited": sorted(call_candidates.invited(call))})
+
+
+@bp.patch("/calls/<int:call_id>/proposals/<int:proposal_id>")
+@limiter.limit(write_limit, override_defaults=False)
+def update_proposal(call_id: int, proposal_id: int) -> Response:
+    """Change some of one's proposal before the deadline; the rest stays as it is."""
+    user = api_user()
+    proposal = _proposal_or_404(_call_or_404(call_id), proposal_id)
+    policy.require(user, "proposal.edit", proposal)
+    body = body_of(PROPOSAL_FIELDS)
+    price = Decimal(str(body["price"])) if body.get("price") is not None else proposal.price
+    details = service.ProposalDetails(
+        body.get("approach", proposal.approach),
+        body.get("team", proposal.team),
+        body.get("schedule", proposal.schedule),
+        price,
+    )
+    if found := details.problems():
+        raise ApiError(422, errors={k: [v] for k, v in found.items()})
+    service.update_proposal(proposal, details, actor=user)
+    db.session.commit()
+    return jsonify(proposal_json(proposal))

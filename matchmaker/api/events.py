@@ -5,6 +5,7 @@ content)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,7 @@ from flask import jsonify, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matchmaker import policy
+from matchmaker import policy, search
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
@@ -21,7 +22,18 @@ from matchmaker.api.pipeline import body_of, field_error, paging
 from matchmaker.events import matching, outcomes
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db, limiter
-from matchmaker.models import Event, EventKind, EventRegistration, EventStatus, Meeting, Posting
+from matchmaker.models import (
+    Event,
+    EventKind,
+    EventRegistration,
+    EventStatus,
+    Meeting,
+    MeetingOutcome,
+    Organization,
+    Posting,
+    TechField,
+    Town,
+)
 from matchmaker.services import events as service
 from matchmaker.web import MAX_ID
 
@@ -234,3 +246,382 @@ def build_schedule(event_id: int) -> Response:
             ],
         }
     )
+
+
+# --- managing events (bureau staff) ------------------------------------------------------------
+
+EVENT_FIELDS: dict[str, type] = {
+    "title": str,
+    "kind": str,
+    "held_on": str,
+    "registration_deadline": str,
+    "organisers": str,
+    "place": str,
+    "link": str,
+    "description": str,
+    "capacity": object,  # numbers are checked by the service's rules, with their own messages
+    "host_id": int,
+    "fields": list,
+    "towns": list,
+    "first_slot": str,
+    "slot_minutes": object,
+    "slot_count": object,
+    "tables": object,
+}
+EVENT_REQUIRED = ("title", "kind", "held_on", "registration_deadline", "organisers")
+
+
+def _details_of(event: Event) -> service.EventDetails:
+    return service.EventDetails(
+        title=event.title,
+        kind=event.kind,
+        held_on=event.held_on,
+        registration_deadline=event.registration_deadline,
+        organisers=event.organisers,
+        place=event.place,
+        link=event.link,
+        description=event.description,
+        capacity=event.capacity,
+        host=event.host_org,
+        tech_fields=list(event.tech_fields),
+        towns=list(event.towns),
+        first_slot=event.first_slot,
+        slot_minutes=event.slot_minutes,
+        slot_count=event.slot_count,
+        tables=event.tables,
+    )
+
+
+def _event_details(body: dict[str, Any], base: service.EventDetails | None) -> service.EventDetails:
+    """The body's members over ``base`` (PATCH) or the defaults (POST); every member that cannot be
+    read is reported at once (422), before the service's own rules run."""
+    shape, problems = inputs.Problems(), inputs.Problems()
+    values: dict[str, Any] = {}
+    for name in ("title", "organisers", "place", "link", "description", "first_slot"):
+        if name in body:
+            values[name] = body[name]
+    if "kind" in body:
+        try:
+            values["kind"] = EventKind(body["kind"])
+        except ValueError:
+            problems.add("kind", "可选：" + "、".join(f"{k.value}（{k.label}）" for k in EventKind) + "。")
+    for name in ("held_on", "registration_deadline"):
+        if name in body:
+            try:
+                values[name] = date.fromisoformat(body[name])
+            except ValueError:
+                problems.add(name, "日期应写成 2026-05-20 的形式。")
+    for name in ("capacity", "slot_minutes", "slot_count", "tables"):
+        if name not in body:
+            continue
+        value = body[name]
+        if value is None and name == "capacity":
+            values[name] = None  # 不限名额
+        elif not isinstance(value, int) or isinstance(value, bool):
+            shape.add(name, "类型不正确。")
+        elif abs(value) > 10**6:
+            problems.add(name, "数值超出范围。")
+        else:
+            values[name] = value
+    if "host_id" in body:
+        host = db.session.get(Organization, body["host_id"]) if body["host_id"] is not None else None
+        if body["host_id"] is not None and (host is None or not host.is_verified):
+            problems.add("host_id", "承办单位应为已认证的企业或高校院所。")
+        values["host"] = host
+    for name, model, key in (("fields", TechField, "tech_fields"), ("towns", Town, "towns")):
+        if name not in body:
+            continue
+        if not all(isinstance(n, str) for n in body[name] or []):
+            shape.add(name, "应为名称的列表。")
+            continue
+        terms = []
+        for term_name in body[name] or []:
+            term = inputs.find_term(model, term_name, active_only=True)
+            if term is None:
+                problems.add(name, f"“{term_name[:50]}”不在可选项中。")
+            else:
+                terms.append(term)
+        values[key] = terms
+    shape.raise_if_any(400)
+    problems.raise_if_any(422)
+    if base is not None:
+        return replace(base, **values)
+    return service.EventDetails(**values)
+
+
+def _checked(details: service.EventDetails) -> None:
+    if found := details.problems():
+        names = {"host": "host_id", "tech_fields": "fields"}
+        raise ApiError(422, errors={names.get(k, k): [v] for k, v in found.items()})
+
+
+@bp.post("/events")
+@limiter.limit(write_limit, override_defaults=False)
+def create_event() -> tuple[Response, int, dict[str, str]]:
+    user = api_user()
+    policy.require(user, "event.create")
+    details = _event_details(body_of(EVENT_FIELDS, EVENT_REQUIRED), None)
+    _checked(details)
+    event = service.create_event(details, actor=user)
+    db.session.commit()
+    return (
+        jsonify(event_json(event, full=True)),
+        201,
+        {"Location": url_for("api.get_event", event_id=event.id)},
+    )
+
+
+@bp.patch("/events/<int:event_id>")
+@limiter.limit(write_limit, override_defaults=False)
+def update_event(event_id: int) -> Response:
+    """Change some of an open event's details; the others stay as they are."""
+    user = api_user()
+    event = _event_or_404(event_id)
+    policy.require(user, "event.edit", event)
+    details = _event_details(body_of(EVENT_FIELDS), _details_of(event))
+    _checked(details)
+    try:
+        service.update_event(event, details, actor=user)
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error) from None
+    db.session.commit()
+    return jsonify(event_json(event, full=True))
+
+
+@bp.post("/events/<int:event_id>/held")
+@limiter.limit(write_limit, override_defaults=False)
+def mark_held(event_id: int) -> Response:
+    user = api_user()
+    event = _event_or_404(event_id)
+    policy.require(user, "event.manage", event)
+    if request.get_data():
+        body_of({})
+    service.mark_held(event, actor=user)
+    db.session.commit()
+    return jsonify(event_json(event, full=True))
+
+
+@bp.post("/events/<int:event_id>/cancel")
+@limiter.limit(write_limit, override_defaults=False)
+def cancel_event(event_id: int) -> Response:
+    """Cancel with a reason; the registered organisations are told."""
+    user = api_user()
+    event = _event_or_404(event_id)
+    policy.require(user, "event.manage", event)
+    body = body_of({"reason": str}, ("reason",))
+    reason = body["reason"].strip()
+    if not 2 <= len(reason) <= 500:
+        raise ApiError(422, errors={"reason": ["请写明取消原因（2到500个字），报名单位会收到通知。"]})
+    service.cancel_event(event, reason, actor=user)
+    db.session.commit()
+    return jsonify(event_json(event, full=True))
+
+
+@bp.get("/events/<int:event_id>/invitations")
+def list_invitations(event_id: int) -> Response:
+    """Whom the matching suggests inviting, with the evidence, and who has been invited."""
+    inputs.reject_unknown_params(request.args, frozenset())
+    user = api_user()
+    event = _event_or_404(event_id)
+    policy.require(user, "event.invite", event)
+    try:
+        candidates = matching.invitation_candidates(event, user)
+    except search.SearchUnavailable:
+        raise ApiError(503, "推荐暂时不可用，请稍后再试。") from None
+    return jsonify(
+        {
+            "candidates": [
+                {
+                    "organization": {"id": c.organization.id, "name": c.organization.name},
+                    "strength": c.strength,
+                    "reason": c.reason,
+                    "matched_terms": c.words[:10],
+                    "their_posting_id": c.theirs.id if c.theirs else None,
+                    "host_posting_id": c.ours.id if c.ours else None,
+                    "invited": c.invited,
+                    "registered": c.registered,
+                }
+                for c in candidates
+            ],
+            "invited": [
+                {
+                    "organization": {"id": i.organization.id, "name": i.organization.name},
+                    "strength": i.strength,
+                    "reason": i.reason,
+                    "invited_at": i.created_at.isoformat(),
+                }
+                for i in service.invitations(event)
+            ],
+        }
+    )
+
+
+@bp.post("/events/<int:event_id>/invitations")
+@limiter.limit(write_limit, override_defaults=False)
+def invite(event_id: int) -> Response:
+    """Invite organisations (their users are notified), with the matching's evidence where it
+    proposed them; those invited or registered already are left as they are."""
+    user = api_user()
+    event = _event_or_404(event_id)
+    policy.require(user, "event.invite", event)
+    body = body_of({"organization_ids": list}, ("organization_ids",))
+    ids = body["organization_ids"]
+    if (
+        not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids)
+        or len(ids) > 200
+    ):
+        raise ApiError(400, errors={"organization_ids": ["应为单位编号的列表（最多200个）。"]})
+    orgs = [db.session.get(Organization, i) for i in dict.fromkeys(ids)]
+    if any(org is None for org in orgs):
+        raise ApiError(422, errors={"organization_ids": ["单位不存在。"]})
+    try:
+        by_id = {c.organization.id: c for c in matching.invitation_candidates(event, user)}
+    except search.SearchUnavailable:
+        by_id = {}  # invited without the evidence, as the web page would not offer it either
+    invited = []
+    try:
+        for org in orgs:
+            candidate = by_id.get(org.id)  # type: ignore[union-attr]
+            made = service.invite(
+                event,
+                org,  # type: ignore[arg-type]
+                actor=user,
+                strength=candidate.strength if candidate else None,
+                reason=candidate.reason if candidate else None,
+            )
+            if made is not None:
+                invited.append(org.id)  # type: ignore[union-attr]
+    except FieldError as error:
+        db.session.rollback()
+        raise ApiError(422, errors={"organization_ids": [error.message]}) from None
+    db.session.commit()
+    return jsonify({"invited": invited})
+
+
+# --- registration and the schedule, continued ------------------------------------------------
+
+
+@bp.delete("/events/<int:event_id>/registration")
+@limiter.limit(write_limit, override_defaults=False)
+def unregister(event_id: int) -> tuple[str, int]:
+    user = api_user()
+    event = _event_or_404(event_id)
+    existing = service.registration_of(event, user.organization_id)
+    if existing is None or not existing.is_active:
+        raise ApiError(404, "贵单位没有报名本活动。")
+    service.cancel_registration(existing, actor=user)
+    db.session.commit()
+    return "", 204
+
+
+def _meeting_or_404(event: Event, meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.event_id != event.id:
+        raise ApiError(404, "洽谈不存在。")
+    return meeting
+
+
+def _slot(event: Event, value: int) -> int:
+    if not 0 <= value < event.slot_count:
+        raise ApiError(422, errors={"slot": [f"本次活动的时段为 0 到 {event.slot_count - 1}。"]})
+    return value
+
+
+@bp.post("/events/<int:event_id>/meetings")
+@limiter.limit(write_limit, override_defaults=False)
+def add_meeting(event_id: int) -> tuple[Response, int]:
+    """Staff add a meeting by hand at a time slot (a free table is chosen); it stays there."""
+    user = api_user()
+    event = _event_or_404(event_id)
+    policy.require(user, "event.manage", event)
+    body = body_of({"a_id": int, "b_id": int, "slot": object}, ("a_id", "b_id", "slot"))
+    if not isinstance(body["slot"], int) or isinstance(body["slot"], bool):
+        raise ApiError(400, errors={"slot": ["应为时段序号（从 0 开始）。"]})
+    if body["a_id"] == body["b_id"]:
+        raise ApiError(422, errors={"b_id": ["请选择两家不同的参会单位。"]})
+    try:
+        meeting = service.add_meeting(
+            event, body["a_id"], body["b_id"], _slot(event, body["slot"]), actor=user
+        )
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error) from None
+    db.session.commit()
+    return jsonify(meeting_json(meeting)), 201
+
+
+@bp.patch("/events/<int:event_id>/meetings/<int:meeting_id>")
+@limiter.limit(write_limit, override_defaults=False)
+def move_meeting(event_id: int, meeting_id: int) -> Response:
+    """Move a meeting to another slot; a conflict (someone busy or on a break, no free table) is a
+    422 with the reason and changes nothing."""
+    user = api_user()
+    event = _event_or_404(event_id)
+    policy.require(user, "event.manage", event)
+    meeting = _meeting_or_404(event, meeting_id)
+    body = body_of({"slot": object}, ("slot",))
+    if not isinstance(body["slot"], int) or isinstance(body["slot"], bool):
+        raise ApiError(400, errors={"slot": ["应为时段序号（从 0 开始）。"]})
+    try:
+        service.move_meeting(meeting, _slot(event, body["slot"]), actor=user)
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error) from None
+    db.session.commit()
+    return jsonify(meeting_json(meeting))
+
+
+@bp.delete("/events/<int:event_id>/meetings/<int:meeting_id>")
+@limiter.limit(write_limit, override_defaults=False)
+def remove_meeting(event_id: int, meeting_id: int) -> tuple[str, int]:
+    user = api_user()
+    event = _event_or_404(event_id)
+    policy.require(user, "event.manage", event)
+    service.remove_meeting(_meeting_or_404(event, meeting_id), actor=user)
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/events/<int:event_id>/meetings/<int:meeting_id>/outcome")
+@limiter.limit(write_limit, override_defaults=False)
+def record_outcome(event_id: int, meeting_id: int) -> Response:
+    """After the event: held, missed or paired. ``paired`` needs ``posting_ids`` — the need or
+    offer it is about and the other side's posting answering it — and starts a pairing (已接受)
+    in the pipeline, or answers the open interest between them."""
+    user = api_user()
+    event = _event_or_404(event_id)
+    policy.require(user, "event.manage", event)
+    meeting = _meeting_or_404(event, meeting_id)
+    body = body_of({"outcome": str, "note": str, "posting_ids": list}, ("outcome",))
+    chosen = [o for o in MeetingOutcome if o is not MeetingOutcome.PENDING]
+    try:
+        result = MeetingOutcome(body["outcome"])
+    except ValueError:
+        result = None
+    if result not in chosen:
+        raise ApiError(
+            422, errors={"outcome": ["可选：" + "、".join(f"{o.value}（{o.label}）" for o in chosen) + "。"]}
+        )
+    postings = None
+    ids = body.get("posting_ids")
+    if ids is not None:
+        if len(ids) != 2 or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids
+        ):
+            raise ApiError(
+                400, errors={"posting_ids": ["应为两条信息的编号：[对接的需求或产品, 对方的信息]。"]}
+            )
+        basis = {(t.id, o.id): (t, o) for t, o in service.postings_for_pairing(meeting)}
+        postings = basis.get((ids[0], ids[1]))
+        if postings is None:
+            raise ApiError(422, errors={"posting_ids": ["对接依据须是洽谈双方各自的一条信息，需求在前。"]})
+    try:
+        pairing = service.record_outcome(
+            meeting, result, actor=user, note=body.get("note"), postings=postings
+        )  # type: ignore[arg-type]
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error, {"postings": "posting_ids"}) from None
+    db.session.commit()
+    return jsonify({**meeting_json(meeting), "pairing_id": pairing.id if pairing else meeting.pairing_id})

@@ -15,6 +15,7 @@ from matchmaker.models import (
     AgreementType,
     CooperationMode,
     DeclineReason,
+    EnterpriseTier,
     EventKind,
     EventStatus,
     IPStatus,
@@ -879,7 +880,7 @@ def spec() -> dict[str, Any]:
             **_pipeline_paths(),
             **_agreement_paths(),
             **_call_paths(),
-            **_profile_paths(towns),
+            **_profile_paths(towns, term_names(EnterpriseTier)),
             **_event_paths(),
             "/vocabularies": {
                 "get": {
@@ -1112,7 +1113,10 @@ def operations(description: dict[str, Any]) -> list[tuple[str, str, dict[str, An
     ]
 
 
-def _profile_paths(towns: list[str]) -> dict[str, Any]:
+ORGANIZATION_ID = _integer_param("organization_id", "path", "单位编号。", MAX_ID)
+
+
+def _profile_paths(towns: list[str], tiers: list[str]) -> dict[str, Any]:
     """一企一册 and the cultivation pool (matchmaker/api/profiles.py)."""
     return {
         "/organizations/{organization_id}/profile": {
@@ -1122,7 +1126,7 @@ def _profile_paths(towns: list[str]) -> dict[str, Any]:
                 "description": "基本信息、梯度及其认定历史，对所有已登录用户公开（已认证单位）；"
                 "研发投入强度、Ⅰ类知识产权等指标（indicators）和对接、协议、活动、揭榜记录的编号"
                 "只对本单位和主管部门给出，其他调用者为 null。",
-                "parameters": [_integer_param("organization_id", "path", "单位编号。", MAX_ID)],
+                "parameters": [ORGANIZATION_ID],
                 "responses": {
                     "200": _ok("单位档案。", "Profile"),
                     "400": _error("带了不支持的参数。"),
@@ -1149,6 +1153,94 @@ def _profile_paths(towns: list[str]) -> dict[str, Any]:
                     "200": _ok("培育库。", "Pool"),
                     "400": _error("参数有误。"),
                     "403": _error("调用者不是主管部门。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/pool/targets": {
+            "post": {
+                "operationId": "setTierTarget",
+                "summary": "设定梯度目标（主管部门）",
+                "description": "某一梯度在行动计划期末（2025 年）的企业数目标；value 为 null 时删除目标。返回设定后的培育库。",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["tier"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "tier": {"type": "string", "enum": tiers},
+                            "value": {"type": "integer", "minimum": 0, "maximum": 100000, "nullable": True},
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": _ok("培育库。", "Pool"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error("调用者不是主管部门。"),
+                    "422": _error("没有这个梯度，或目标超出范围。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/organizations/{organization_id}/tier-changes": {
+            "post": {
+                "operationId": "changeTier",
+                "summary": "记录梯度认定（主管部门）",
+                "description": "企业在某日被认定为某一梯度（tier 为梯度名称；null 表示出库），note 可写文号。"
+                "当前梯度取日期最新的一次认定：补录较早的认定只进入历史。返回记录后的档案。",
+                "parameters": [ORGANIZATION_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["effective_on"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "tier": {"type": "string", "enum": [*tiers, None], "nullable": True},
+                            "effective_on": {
+                                "type": "string",
+                                "format": "date",
+                                "description": "不晚于今天。",
+                            },
+                            "note": {"type": "string", "maxLength": 500},
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": _ok("单位档案。", "Profile"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error("调用者不是主管部门。"),
+                    "404": _error("单位不存在。"),
+                    "422": _error("内容未通过校验（不是企业、日期晚于今天等），errors 中说明。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/organizations/{organization_id}/measures": {
+            "post": {
+                "operationId": "recordMeasure",
+                "summary": "录入指标（主管部门）",
+                "description": "研发投入强度（rd_intensity，%）或Ⅰ类知识产权数量（class1_ip，件）截至某日的数值；"
+                "同一指标同一日期再次录入即更正。返回录入后的档案。",
+                "parameters": [ORGANIZATION_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["kind", "value", "as_of"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "kind": _codes(MeasureKind),
+                            "value": {"type": "number", "minimum": 0, "maximum": 100000},
+                            "as_of": {"type": "string", "format": "date", "description": "不晚于今天。"},
+                            "note": {"type": "string", "maxLength": 500},
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": _ok("单位档案。", "Profile"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error("调用者不是主管部门。"),
+                    "404": _error("单位不存在。"),
+                    "422": _error("数值或日期有误，errors 中说明。"),
                     **COMMON_ERRORS,
                 },
             }
@@ -1273,7 +1365,21 @@ def _call_paths() -> dict[str, Any]:
                     "400": _error("参数有误。"),
                     **COMMON_ERRORS,
                 },
-            }
+            },
+            "post": {
+                "operationId": "createCall",
+                "summary": "发榜",
+                "description": "由一条或多条同一企业已发布的研发需求发榜。主管部门发布的榜单立即征集方案；"
+                "企业用本单位的需求发榜，经主管部门批准后公开。criteria 省略时为四项常用评审标准（权重合计100）。",
+                "requestBody": _body({"$ref": "#/components/schemas/CallInput"}),
+                "responses": {
+                    "201": _ok("已发榜（open）或待批准（pending）。", "Call"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error("调用者不能发榜（高校院所、单位未认证）。"),
+                    "422": _error("内容未通过校验，errors 中说明。"),
+                    **COMMON_ERRORS,
+                },
+            },
         },
         "/calls/{call_id}": {
             "get": {
@@ -1306,7 +1412,7 @@ def _call_paths() -> dict[str, Any]:
             "post": {
                 "operationId": "createCallProposal",
                 "summary": "揭榜：提交方案",
-                "description": "通过认证的高校院所在截止日当天结束前提交方案，每个单位一份（修改、上传附件在网页上进行）。",
+                "description": "通过认证的高校院所在截止日当天结束前提交方案，每个单位一份（上传附件在网页上进行）。",
                 "parameters": [CALL_ID],
                 "requestBody": _body({"$ref": "#/components/schemas/ProposalInput"}),
                 "responses": {
@@ -1319,6 +1425,72 @@ def _call_paths() -> dict[str, Any]:
                     **COMMON_ERRORS,
                 },
             },
+        },
+        "/calls/{call_id}/proposals/{proposal_id}": {
+            "patch": _call_step(
+                "updateCallProposal",
+                "修改方案",
+                "提交方案的单位在截止日当天结束前修改；只改给出的字段。",
+                "Proposal",
+                _body({"$ref": "#/components/schemas/ProposalPatch"}),
+                [CALL_ID, PROPOSAL_ID],
+                "已过截止日期，或方案已撤回、已评选。",
+            )
+        },
+        "/calls/{call_id}/cancel": {
+            "post": _call_step(
+                "cancelCall",
+                "撤销榜单",
+                "主管部门或发榜企业撤销待审批、征集中的榜单，须写明原因；已提交方案的单位收到通知。",
+                "Call",
+                _body(
+                    {
+                        "type": "object",
+                        "required": ["reason"],
+                        "additionalProperties": False,
+                        "properties": {"reason": {"type": "string", "minLength": 2, "maxLength": 500}},
+                    }
+                ),
+                [CALL_ID],
+                "榜单已揭榜或已撤销。",
+            )
+        },
+        "/calls/{call_id}/candidates": {
+            "get": {
+                "operationId": "listCallCandidates",
+                "summary": "适合揭榜的高校院所（主管部门）",
+                "description": "研发成果与榜单需求匹配的高校院所，附匹配的成果、匹配度和共同词，以及是否已邀请；"
+                "榜单不再征集方案时为空。",
+                "parameters": [CALL_ID],
+                "responses": {
+                    "200": _ok("推荐名单。", "CallCandidates"),
+                    "400": _error("带了不支持的参数。"),
+                    "403": _error("调用者不是主管部门。"),
+                    "404": _error("榜单不存在，或调用者无权查看。"),
+                    "503": _error("推荐暂时不可用（索引故障，已记录）。"),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/calls/{call_id}/invitations": {
+            "post": _call_step(
+                "inviteToCall",
+                "邀请高校院所揭榜（主管部门）",
+                "被邀请单位的用户收到通知；返回已邀请的全部单位编号。",
+                "CallInvited",
+                _body(
+                    {
+                        "type": "object",
+                        "required": ["organization_id"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "organization_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                        },
+                    }
+                ),
+                [CALL_ID],
+                "榜单不再征集方案，或对方不是通过认证的高校院所。",
+            )
         },
         "/calls/{call_id}/approve": {
             "post": _call_step(
@@ -1432,6 +1604,17 @@ def _call_step(
 
 def _call_schemas() -> dict[str, Any]:
     org = {"$ref": "#/components/schemas/Organization"}
+    proposal_input = {
+        "type": "object",
+        "required": ["approach", "team", "schedule", "price"],
+        "additionalProperties": False,
+        "properties": {
+            "approach": {"type": "string", "minLength": 20, "maxLength": 5000},
+            "team": {"type": "string", "minLength": 4, "maxLength": 5000},
+            "schedule": {"type": "string", "minLength": 4, "maxLength": 5000},
+            "price": {"type": "number", "minimum": 0, "maximum": 1000000, "description": "万元。"},
+        },
+    }
     call_properties: dict[str, Any] = {
         "id": {"type": "integer"},
         "title": {"type": "string"},
@@ -1509,16 +1692,78 @@ def _call_schemas() -> dict[str, Any]:
             "required": ["items"],
             "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Proposal"}}},
         },
-        "ProposalInput": {
+        "ProposalInput": proposal_input,
+        "ProposalPatch": {k: v for k, v in proposal_input.items() if k != "required"},
+        "CallInput": {
             "type": "object",
-            "required": ["approach", "team", "schedule", "price"],
+            "required": ["title", "problem", "deliverables", "budget", "deadline", "eligibility", "need_ids"],
             "additionalProperties": False,
             "properties": {
-                "approach": {"type": "string", "minLength": 20, "maxLength": 5000},
-                "team": {"type": "string", "minLength": 4, "maxLength": 5000},
-                "schedule": {"type": "string", "minLength": 4, "maxLength": 5000},
-                "price": {"type": "number", "minimum": 0, "maximum": 1000000, "description": "万元。"},
+                "title": {"type": "string", "minLength": 4, "maxLength": 120},
+                "problem": {"type": "string", "minLength": 10, "maxLength": 5000},
+                "deliverables": {"type": "string", "minLength": 4, "maxLength": 5000},
+                "budget": {
+                    "type": "number",
+                    "minimum": 0,
+                    "exclusiveMinimum": True,
+                    "maximum": 1000000,
+                    "description": "榜额，万元。",
+                },
+                "deadline": {"type": "string", "format": "date", "description": "今天到一年之内。"},
+                "eligibility": {"type": "string", "minLength": 2, "maxLength": 1000},
+                "need_ids": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 20,
+                    "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                },
+                "criteria": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "weight"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "name": {"type": "string", "minLength": 1, "maxLength": 60},
+                            "weight": {"type": "integer", "minimum": 1, "maximum": 100},
+                        },
+                    },
+                },
             },
+        },
+        "CallCandidates": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["organization", "invited", "outcomes"],
+                        "properties": {
+                            "organization": org,
+                            "invited": {"type": "boolean"},
+                            "outcomes": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "posting_id": {"type": "integer"},
+                                        "title": {"type": "string"},
+                                        "strength": {"type": "integer"},
+                                        "matched_terms": {"type": "array", "items": {"type": "string"}},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                }
+            },
+        },
+        "CallInvited": {
+            "type": "object",
+            "required": ["invited"],
+            "properties": {"invited": {"type": "array", "items": {"type": "integer"}}},
         },
     }
 
@@ -1529,6 +1774,13 @@ EVENT_NAMED = {
     "required": ["id", "name"],
     "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
 }
+
+
+MEETING_ID = _integer_param("meeting_id", "path", "洽谈编号。", MAX_ID)
+SLOT = {"type": "integer", "minimum": 0, "maximum": 47, "description": "时段序号，从 0 开始。"}
+BAD_BODY = _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。")
+NOT_STAFF = _error("调用者不是主管部门。")
+NO_EVENT = _error("活动不存在。")
 
 
 def _event_paths() -> dict[str, Any]:
@@ -1551,7 +1803,21 @@ def _event_paths() -> dict[str, Any]:
                     *PAGING,
                 ],
                 "responses": {"200": _ok("一页活动。", "EventPage"), "400": _error("参数有误。"), **errors},
-            }
+            },
+            "post": {
+                "operationId": "createEvent",
+                "summary": "创建活动（主管部门）",
+                "description": "高校院所专题拜访须给出拜访的高校（host_id）；线上对接须给出会议链接，其他须给出地点。"
+                "技术领域、镇区按名称。未给出的洽谈设置取默认：09:00 起、每场 20 分钟、8 个时段、10 张桌。",
+                "requestBody": _body({"$ref": "#/components/schemas/EventInput"}),
+                "responses": {
+                    "201": _ok("已创建。", "EventDetail"),
+                    "400": BAD_BODY,
+                    "403": NOT_STAFF,
+                    "422": _error("内容未通过校验，errors 中说明。"),
+                    **errors,
+                },
+            },
         },
         "/events/{event_id}": {
             "get": {
@@ -1566,7 +1832,23 @@ def _event_paths() -> dict[str, Any]:
                     "404": _error("活动不存在。"),
                     **errors,
                 },
-            }
+            },
+            "patch": {
+                "operationId": "updateEvent",
+                "summary": "修改活动（主管部门）",
+                "description": "只改给出的字段。名额不能少于已报名数；缩小时段或桌数后放不下的洽谈会被取消并通知双方。",
+                "parameters": [EVENT_ID],
+                "requestBody": _body({"$ref": "#/components/schemas/EventPatch"}),
+                "responses": {
+                    "200": _ok("修改后的活动。", "EventDetail"),
+                    "400": BAD_BODY,
+                    "403": NOT_STAFF,
+                    "404": NO_EVENT,
+                    "409": _error("活动已举办或已取消。"),
+                    "422": _error("内容未通过校验，errors 中说明。"),
+                    **errors,
+                },
+            },
         },
         "/events/{event_id}/meetings": {
             "get": {
@@ -1581,7 +1863,36 @@ def _event_paths() -> dict[str, Any]:
                     "404": _error("活动不存在。"),
                     **errors,
                 },
-            }
+            },
+            "post": {
+                "operationId": "addMeeting",
+                "summary": "人工新增一场洽谈（主管部门）",
+                "description": "为两家参会单位在某一时段安排洽谈（自动选空桌），重新排期时保留在此。",
+                "parameters": [EVENT_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["a_id", "b_id", "slot"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "a_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                            "b_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                            "slot": SLOT,
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": _ok("新增的洽谈。", "Meeting"),
+                    "400": BAD_BODY,
+                    "403": NOT_STAFF,
+                    "404": NO_EVENT,
+                    "409": _error("活动已举办或已取消。"),
+                    "422": _error(
+                        "不是两家参会单位，或冲突（一方已有洽谈、在休息或没有空桌），errors 中说明。"
+                    ),
+                    **errors,
+                },
+            },
         },
         "/events/{event_id}/registration": {
             "post": {
@@ -1606,7 +1917,19 @@ def _event_paths() -> dict[str, Any]:
                     "422": _error("内容未通过校验，errors 中说明。"),
                     **errors,
                 },
-            }
+            },
+            "delete": {
+                "operationId": "cancelRegistration",
+                "summary": "取消报名",
+                "description": "本单位的洽谈随之取消，对方收到通知。",
+                "parameters": [EVENT_ID],
+                "responses": {
+                    "204": {"description": "已取消报名。"},
+                    "404": _error("活动不存在，或本单位没有报名。"),
+                    "409": _error("活动已结束。"),
+                    **errors,
+                },
+            },
         },
         "/events/{event_id}/meeting-requests": {
             "post": {
@@ -1655,6 +1978,176 @@ def _event_paths() -> dict[str, Any]:
                     "404": _error("活动不存在。"),
                     "409": _error("活动已举办或已取消。"),
                     "503": _error("推荐暂时不可用（索引故障，已记录）。"),
+                    **errors,
+                },
+            }
+        },
+        **_event_management_paths(),
+    }
+
+
+def _event_management_paths() -> dict[str, Any]:
+    """Bureau staff's changes to events, the participants' withdrawal, hand-made schedules and
+    outcomes: the API twins of the web pages' forms (api/events.py)."""
+    errors = COMMON_ERRORS
+    meeting = {"422": _error("冲突（一方已有洽谈、在休息或没有空桌），errors 中说明；未作任何改动。")}
+    return {
+        "/events/{event_id}/held": {
+            "post": {
+                "operationId": "markEventHeld",
+                "summary": "标记活动已举办（主管部门）",
+                "description": "之后可记录每场洽谈的结果。请求体可省略。",
+                "parameters": [EVENT_ID],
+                "responses": {
+                    "200": _ok("活动详情。", "EventDetail"),
+                    "400": _error("请求体不是空的 JSON 对象。"),
+                    "403": NOT_STAFF,
+                    "404": NO_EVENT,
+                    "409": _error("活动已举办或已取消。"),
+                    **errors,
+                },
+            }
+        },
+        "/events/{event_id}/cancel": {
+            "post": {
+                "operationId": "cancelEvent",
+                "summary": "取消活动（主管部门）",
+                "description": "须写明原因，报名单位会收到通知。",
+                "parameters": [EVENT_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["reason"],
+                        "additionalProperties": False,
+                        "properties": {"reason": {"type": "string", "minLength": 2, "maxLength": 500}},
+                    }
+                ),
+                "responses": {
+                    "200": _ok("活动详情。", "EventDetail"),
+                    "400": BAD_BODY,
+                    "403": NOT_STAFF,
+                    "404": NO_EVENT,
+                    "409": _error("活动已举办或已取消。"),
+                    "422": _error("没有写明原因。"),
+                    **errors,
+                },
+            }
+        },
+        "/events/{event_id}/invitations": {
+            "get": {
+                "operationId": "listInvitations",
+                "summary": "按匹配邀请：推荐名单和已邀请的单位（主管部门）",
+                "description": "有承办单位时，为其已发布信息匹配到的信息的发布单位，附匹配度和共同词；"
+                "没有时，为在活动领域、镇区发布信息的单位。",
+                "parameters": [EVENT_ID],
+                "responses": {
+                    "200": _ok("推荐和已邀请。", "Invitations"),
+                    "400": _error("带了不支持的参数。"),
+                    "403": NOT_STAFF,
+                    "404": NO_EVENT,
+                    "503": _error("推荐暂时不可用（索引故障，已记录）。"),
+                    **errors,
+                },
+            },
+            "post": {
+                "operationId": "inviteToEvent",
+                "summary": "邀请单位参加（主管部门）",
+                "description": "被邀请单位的用户收到通知；已邀请或已报名的单位不重复邀请。",
+                "parameters": [EVENT_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["organization_ids"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "organization_ids": {
+                                "type": "array",
+                                "maxItems": 200,
+                                "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                            }
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": _ok("本次新邀请的单位。", "Invited"),
+                    "400": BAD_BODY,
+                    "403": NOT_STAFF,
+                    "404": NO_EVENT,
+                    "409": _error("活动已举办或已取消。"),
+                    "422": _error("单位不存在，或不是已认证的企业、高校院所。"),
+                    **errors,
+                },
+            },
+        },
+        "/events/{event_id}/meetings/{meeting_id}": {
+            "patch": {
+                "operationId": "moveMeeting",
+                "summary": "调整洽谈时段（主管部门）",
+                "description": "移到另一时段的空桌，重新排期时保留在此。",
+                "parameters": [EVENT_ID, MEETING_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["slot"],
+                        "additionalProperties": False,
+                        "properties": {"slot": SLOT},
+                    }
+                ),
+                "responses": {
+                    "200": _ok("调整后的洽谈。", "Meeting"),
+                    "400": BAD_BODY,
+                    "403": NOT_STAFF,
+                    "404": _error("活动或洽谈不存在。"),
+                    "409": _error("活动已举办或已取消。"),
+                    **meeting,
+                    **errors,
+                },
+            },
+            "delete": {
+                "operationId": "removeMeeting",
+                "summary": "取消一场洽谈（主管部门）",
+                "description": "双方收到通知。",
+                "parameters": [EVENT_ID, MEETING_ID],
+                "responses": {
+                    "204": {"description": "已取消。"},
+                    "403": NOT_STAFF,
+                    "404": _error("活动或洽谈不存在。"),
+                    "409": _error("活动已举办或已取消。"),
+                    **errors,
+                },
+            },
+        },
+        "/events/{event_id}/meetings/{meeting_id}/outcome": {
+            "post": {
+                "operationId": "recordMeetingOutcome",
+                "summary": "记录洽谈结果（主管部门，活动举办后）",
+                "description": "held 已洽谈、missed 未到场、paired 形成对接。paired 须给出 posting_ids："
+                "[对接的需求或产品, 对方回应它的信息]，对接进入对接流程（已接受），或回应双方之间未答复的意向。",
+                "parameters": [EVENT_ID, MEETING_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["outcome"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "outcome": {"type": "string", "enum": ["held", "missed", "paired"]},
+                            "note": {"type": "string", "maxLength": 1000},
+                            "posting_ids": {
+                                "type": "array",
+                                "minItems": 2,
+                                "maxItems": 2,
+                                "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                            },
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": _ok("记录后的洽谈（pairing_id：形成的对接）。", "Meeting"),
+                    "400": BAD_BODY,
+                    "403": NOT_STAFF,
+                    "404": _error("活动或洽谈不存在。"),
+                    "409": _error("活动尚未标记为已举办，或这场洽谈已形成对接。"),
+                    "422": _error("结果或对接依据有误，errors 中说明。"),
                     **errors,
                 },
             }
@@ -1714,6 +2207,29 @@ def _event_schemas() -> dict[str, Any]:
             )
         },
     }
+    event_input = {
+        "type": "object",
+        "required": ["title", "kind", "held_on", "registration_deadline", "organisers"],
+        "additionalProperties": False,
+        "properties": {
+            "title": {"type": "string", "minLength": 4, "maxLength": 120},
+            "kind": _codes(EventKind),
+            "held_on": date,
+            "registration_deadline": date,
+            "organisers": {"type": "string", "minLength": 1, "maxLength": 200},
+            "place": {"type": "string", "maxLength": 200},
+            "link": {"type": "string", "maxLength": 300},
+            "description": {"type": "string", "maxLength": 5000},
+            "capacity": {"type": "integer", "minimum": 1, "maximum": 2000, "nullable": True},
+            "host_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "nullable": True},
+            "fields": {"type": "array", "items": {"type": "string"}, "description": "技术领域名称。"},
+            "towns": {"type": "array", "items": {"type": "string"}, "description": "镇区名称。"},
+            "first_slot": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 120},
+            "slot_count": {"type": "integer", "minimum": 1, "maximum": 48},
+            "tables": {"type": "integer", "minimum": 1, "maximum": 200},
+        },
+    }
     return {
         "Event": event,
         "EventPage": {
@@ -1746,6 +2262,49 @@ def _event_schemas() -> dict[str, Any]:
             ]
         },
         "Registration": registration,
+        "EventInput": event_input,
+        "EventPatch": {k: v for k, v in event_input.items() if k != "required"},
+        "Invitations": {
+            "type": "object",
+            "required": ["candidates", "invited"],
+            "properties": {
+                "candidates": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["organization", "strength", "reason", "invited", "registered"],
+                        "properties": {
+                            "organization": EVENT_NAMED,
+                            "strength": {"type": "integer", "nullable": True},
+                            "reason": {"type": "string"},
+                            "matched_terms": {"type": "array", "items": {"type": "string"}},
+                            "their_posting_id": {"type": "integer", "nullable": True},
+                            "host_posting_id": {"type": "integer", "nullable": True},
+                            "invited": {"type": "boolean"},
+                            "registered": {"type": "boolean"},
+                        },
+                    },
+                },
+                "invited": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["organization"],
+                        "properties": {
+                            "organization": EVENT_NAMED,
+                            "strength": {"type": "integer", "nullable": True},
+                            "reason": nullable_text,
+                            "invited_at": {"type": "string", "format": "date-time"},
+                        },
+                    },
+                },
+            },
+        },
+        "Invited": {
+            "type": "object",
+            "required": ["invited"],
+            "properties": {"invited": {"type": "array", "items": {"type": "integer"}}},
+        },
         "RegistrationInput": {
             "type": "object",
             "additionalProperties": False,

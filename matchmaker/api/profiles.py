@@ -1,9 +1,11 @@
 """JSON API v1 for 一企一册 and the cultivation pool: the same services and policy as the web pages
 (a profile's indicators and records only for its own users and bureau staff; the pool for bureau
-staff), with the API's error rules (400 unknown parameters, 403 role, 404 not visible)."""
+staff, who alone record tiers, indicator readings and the tiers' targets), with the API's error
+rules (400 unknown parameters or a body of the wrong shape, 403 role, 404 not visible, 422 content)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import jsonify, request
@@ -12,11 +14,13 @@ from werkzeug.wrappers import Response
 from matchmaker import policy
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
-from matchmaker.api.blueprint import bp
+from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
+from matchmaker.api.pipeline import body_of, field_error
 from matchmaker.api.serialize import organization
-from matchmaker.extensions import db
-from matchmaker.models import Measure, MeasureKind, Organization, Town
+from matchmaker.exceptions import FieldError
+from matchmaker.extensions import db, limiter
+from matchmaker.models import EnterpriseTier, Measure, MeasureKind, Organization, Town
 from matchmaker.services import profiles as service
 from matchmaker.web import public_url
 
@@ -106,3 +110,99 @@ def get_pool() -> Response:
             ],
         }
     )
+
+
+# --- what bureau staff record -------------------------------------------------------------------
+
+
+def _staff_profile(organization_id: int) -> Organization:
+    user = api_user()
+    org = db.session.get(Organization, organization_id)
+    if org is None or not policy.may(user, "profile.view", org):
+        raise ApiError(404, "单位不存在，或您无权查看其档案。")
+    policy.require(user, "profile.edit", org)
+    return org
+
+
+def _day(body: dict[str, Any], name: str, problems: inputs.Problems) -> date | None:
+    try:
+        return date.fromisoformat(body[name])
+    except ValueError:
+        problems.add(name, "日期应写成 2025-06-30 的形式。")
+        return None
+
+
+@bp.post("/organizations/<int:organization_id>/tier-changes")
+@limiter.limit(write_limit, override_defaults=False)
+def change_tier(organization_id: int) -> tuple[Response, int]:
+    """An enterprise reached a 梯度 (by name; null: left the pool) on a date (认定, with its 文号)."""
+    org = _staff_profile(organization_id)
+    body = body_of({"tier": str, "effective_on": str, "note": str}, ("effective_on",))
+    problems = inputs.Problems()
+    tier = None
+    if body.get("tier") is not None:
+        tier = inputs.find_term(EnterpriseTier, body["tier"], active_only=True)
+        if tier is None:
+            problems.add(
+                "tier", "可选：" + "、".join(inputs.term_names(EnterpriseTier)) + "，或 null（出库）。"
+            )
+    day = _day(body, "effective_on", problems)
+    if len(body.get("note") or "") > 500:
+        problems.add("note", "备注最多500个字。")
+    problems.raise_if_any(422)
+    try:
+        service.change_tier(org, tier, day, body.get("note"), actor=api_user())
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error) from None
+    db.session.commit()
+    return jsonify(profile_json(org, api_user())), 201
+
+
+@bp.post("/organizations/<int:organization_id>/measures")
+@limiter.limit(write_limit, override_defaults=False)
+def record_measure(organization_id: int) -> tuple[Response, int]:
+    """An indicator reading as of a date; a second one for the same day corrects the first."""
+    org = _staff_profile(organization_id)
+    body = body_of(
+        {"kind": str, "value": (int, float), "as_of": str, "note": str},  # type: ignore[dict-item]
+        ("kind", "value", "as_of"),
+    )
+    problems = inputs.Problems()
+    try:
+        kind = MeasureKind(body["kind"])
+    except ValueError:
+        kind = None
+        problems.add("kind", "可选：" + "、".join(f"{k.value}（{k.label}）" for k in MeasureKind) + "。")
+    day = _day(body, "as_of", problems)
+    if len(body.get("note") or "") > 500:
+        problems.add("note", "备注最多500个字。")
+    problems.raise_if_any(422)
+    try:
+        service.record_measure(org, kind, body["value"], day, body.get("note"), actor=api_user())  # type: ignore[arg-type]
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error) from None
+    db.session.commit()
+    return jsonify(profile_json(org, api_user())), 201
+
+
+@bp.post("/pool/targets")
+@limiter.limit(write_limit, override_defaults=False)
+def set_tier_target() -> Response:
+    """A tier's target for the plan period (null removes it); answers the pool as it then is."""
+    policy.require(api_user(), "pool.targets")
+    body = body_of({"tier": str, "value": object}, ("tier",))
+    value = body.get("value")
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ApiError(400, errors={"value": ["应为整数，或 null（删除目标）。"]})
+    tier = inputs.find_term(EnterpriseTier, body["tier"], active_only=False)
+    if tier is None:
+        raise ApiError(422, errors={"tier": ["可选：" + "、".join(inputs.term_names(EnterpriseTier)) + "。"]})
+    try:
+        service.set_tier_target(tier, service.PLAN_PERIOD, value, actor=api_user())
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error) from None
+    db.session.commit()
+    return get_pool()
