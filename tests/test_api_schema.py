@@ -21,8 +21,11 @@ from tests.conftest import Factory, app_config, clone_database
 
 
 @pytest.fixture(scope="module")
-def api_world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[tuple[Flask, str]]:
-    """One app for the whole run (Hypothesis calls the test many times), with postings to find."""
+def api_world(
+    tmp_path_factory: pytest.TempPathFactory, template_db: Path
+) -> Iterator[tuple[Flask, str, str]]:
+    """One app for the whole run (Hypothesis calls the test many times), with postings to find; an
+    enterprise's token and a bureau staff member's."""
     path = clone_database(template_db, tmp_path_factory.mktemp("api-schema") / "matchmaker.sqlite3")
     app = create_app(app_config(path, RATELIMIT_ENABLED=False))
     make = Factory(app)
@@ -59,14 +62,26 @@ def api_world(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> It
         events.register(event, actor=accounts.find_user_by_email(university))
         events.add_meeting(event, make.org_of(enterprise), make.org_of(university), 0, actor=staff)
         db.session.commit()
-    yield app, make.token(enterprise)
+    yield app, make.token(enterprise), make.token(make.bureau())
     with app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def api_schema(api_world: tuple[Flask, str]) -> schemathesis.BaseSchema:
-    app, token = api_world
+def api_schema(api_world: tuple[Flask, str, str]) -> schemathesis.BaseSchema:
+    app, token, _ = api_world
+    return _schema(app, token)
+
+
+@pytest.fixture(scope="module")
+def staff_schema(api_world: tuple[Flask, str, str]) -> schemathesis.BaseSchema:
+    """The same description called with a bureau token: the staff's operations read their bodies
+    only after the role check, which the enterprise's token never passes."""
+    app, _, token = api_world
+    return _schema(app, token)
+
+
+def _schema(app: Flask, token: str) -> schemathesis.BaseSchema:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
     class BearerToken:
@@ -144,20 +159,47 @@ OPERATIONS = [
 ]
 
 
-def test_every_operation_is_exercised(api_world: tuple[Flask, str]) -> None:
-    app, _ = api_world
+def test_every_operation_is_exercised(api_world: tuple[Flask, str, str]) -> None:
+    app, _, _ = api_world
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
     assert {(path, method.upper()) for path, item in spec["paths"].items() for method in item} == set(
         OPERATIONS
     )
 
 
+# Operations only bureau staff get past the role check of (the events, calls and pool they run),
+# the ones that end an event or a call last.
+STAFF_OPERATIONS = [
+    ("/events", "POST"),
+    ("/events/{event_id}", "PATCH"),
+    ("/events/{event_id}/invitations", "GET"),
+    ("/events/{event_id}/invitations", "POST"),
+    ("/events/{event_id}/schedule", "POST"),
+    ("/events/{event_id}/meetings", "POST"),
+    ("/events/{event_id}/meetings/{meeting_id}", "PATCH"),
+    ("/events/{event_id}/meetings/{meeting_id}/outcome", "POST"),
+    ("/events/{event_id}/meetings/{meeting_id}", "DELETE"),
+    ("/calls", "POST"),
+    ("/calls/{call_id}/candidates", "GET"),
+    ("/calls/{call_id}/invitations", "POST"),
+    ("/calls/{call_id}/proposals/{proposal_id}/scores", "POST"),
+    ("/calls/{call_id}/award", "POST"),
+    ("/pool", "GET"),
+    ("/pool/targets", "POST"),
+    ("/organizations/{organization_id}/tier-changes", "POST"),
+    ("/organizations/{organization_id}/measures", "POST"),
+    ("/events/{event_id}/held", "POST"),
+    ("/events/{event_id}/cancel", "POST"),
+    ("/calls/{call_id}/cancel", "POST"),
+]
+MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 CASES = [
     (path, method, mode)
     for path, method in OPERATIONS
-    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    for mode in MODES
     if (path, mode) != ("/openapi.json", GenerationMode.NEGATIVE)  # no inputs: nothing to get wrong
 ]
+STAFF_CASES = [(path, method, mode) for path, method in STAFF_OPERATIONS for mode in MODES]
 
 
 @pytest.mark.parametrize(("path", "method", "mode"), CASES, ids=[f"{m} {p} {g.value}" for p, m, g in CASES])
@@ -167,7 +209,23 @@ def test_api_conforms_to_its_description(
     method: str,
     mode: GenerationMode,
 ) -> None:
-    @given(case=api_schema[path][method].as_strategy(generation_mode=mode))
+    conforms(api_schema, path, method, mode)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "mode"), STAFF_CASES, ids=[f"{m} {p} {g.value}" for p, m, g in STAFF_CASES]
+)
+def test_the_staff_operations_conform_with_a_staff_token(
+    staff_schema: schemathesis.BaseSchema,
+    path: str,
+    method: str,
+    mode: GenerationMode,
+) -> None:
+    conforms(staff_schema, path, method, mode)
+
+
+def conforms(schema: schemathesis.BaseSchema, path: str, method: str, mode: GenerationMode) -> None:
+    @given(case=schema[path][method].as_strategy(generation_mode=mode))
     @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def call(case: schemathesis.Case) -> None:
         response = case.call_and_validate(
