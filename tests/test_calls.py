@@ -669,6 +669,14 @@ def test_the_api_publishes_runs_and_cancels_a_call(
     assert client.post("/api/v1/calls", json=body, headers=headers["university"]).status_code == 403
     foreign = client.post("/api/v1/calls", json=body, headers=headers["other_enterprise"])
     assert foreign.status_code == 422 and "本单位" in foreign.get_json()["errors"]["need_ids"][0]
+    # a missing id and someone else's need get the same answer: nothing is told about hidden postings
+    missing = client.post(
+        "/api/v1/calls", json={**body, "need_ids": [999999]}, headers=headers["other_enterprise"]
+    )
+    assert missing.get_json()["errors"]["need_ids"] == foreign.get_json()["errors"]["need_ids"]
+    many = [{"name": f"标准{n}", "weight": 10} for n in range(7)]
+    too_many = client.post("/api/v1/calls", json={**body, "criteria": many}, headers=headers["bureau"])
+    assert too_many.status_code == 422 and "最多6项" in too_many.get_json()["errors"]["criteria"][0]
     weights = client.post(
         "/api/v1/calls",
         json={**body, "criteria": [{"name": "技术方案", "weight": 50}, {"name": "报价", "weight": 20}]},
@@ -697,12 +705,17 @@ def test_the_api_publishes_runs_and_cancels_a_call(
         json={"organization_id": make.org_of(world["other_enterprise"])},
         headers=headers["bureau"],
     )
-    assert wrong.status_code == 409 and "高校院所" in wrong.get_json()["message"]
+    assert wrong.status_code == 422 and "高校院所" in wrong.get_json()["errors"]["organization_id"][0]
     invited = client.post(
         f"{url}/invitations", json={"organization_id": university_org}, headers=headers["bureau"]
     )
     assert invited.status_code == 200 and invited.get_json()["invited"] == [university_org]
-    assert notes(app, world["university"])[0][0].startswith("主管部门邀请贵单位揭榜")
+    again = client.post(
+        f"{url}/invitations", json={"organization_id": university_org}, headers=headers["bureau"]
+    )
+    assert again.status_code == 200 and again.get_json()["invited"] == [university_org]
+    ((title, _),) = notes(app, world["university"])  # told once
+    assert title.startswith("主管部门邀请贵单位揭榜")
     assert client.get(f"{url}/candidates", headers=headers["bureau"]).get_json()["items"][0]["invited"]
     # the proposer changes part of its proposal; another cannot
     proposal = client.post(

@@ -802,6 +802,12 @@ def test_staff_run_an_event_through_the_api_from_creation_to_a_counted_outcome(
     assert (
         client.patch(f"/api/v1/events/{event_id}", json={}, headers=headers["university"]).status_code == 403
     )
+    nulls = client.patch(f"/api/v1/events/{event_id}", json={"held_on": None}, headers=headers["bureau"])
+    assert nulls.status_code == 422 and nulls.get_json()["errors"]["held_on"]
+    twice = client.patch(
+        f"/api/v1/events/{event_id}", json={"fields": ["先进制造", " 先进制造"]}, headers=headers["bureau"]
+    )
+    assert twice.status_code == 200 and twice.get_json()["fields"] == ["先进制造"]
     for name, postings in (
         ("enterprise", [world["need"]]),
         ("university", [world["outcome"]]),
@@ -930,6 +936,10 @@ def test_staff_invite_from_the_matching_and_cancel_an_event_through_the_api(
     cancelled = client.post(cancel, json={"reason": "场地临时调整，改期另行通知"}, headers=headers["bureau"])
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
     assert client.post(cancel, json={"reason": "再取消一次"}, headers=headers["bureau"]).status_code == 409
+    # a cancelled event is not edited, whatever the body says
+    late = client.patch(f"/api/v1/events/{event_id}", json={"capacity": 0}, headers=headers["bureau"])
+    assert late.status_code == 409 and "已取消" in late.get_json()["message"]
+    assert client.post(cancel, json={"reason": ""}, headers=headers["bureau"]).status_code == 409
     with app.app_context():
         assert db.session.scalar(
             select(func.count()).select_from(Notification).where(Notification.title.contains("已取消"))

@@ -531,6 +531,8 @@ def test_staff_record_tiers_readings_and_targets_through_the_api(
         client.post(f"{url}/measures", json={**reading, "kind": "revenue"}, headers=bureau).status_code == 422
     )
     assert client.post(f"{url}/measures", json={**reading, "value": "4.5"}, headers=bureau).status_code == 400
+    for_university = client.post(f"/api/v1/organizations/{university}/measures", json=reading, headers=bureau)
+    assert for_university.status_code == 422 and "只为企业" in for_university.get_json()["errors"]["kind"][0]
     saved = client.post(f"{url}/measures", json=reading, headers=bureau)
     assert saved.status_code == 201
     assert saved.get_json()["indicators"]["rd_intensity"]["latest"] == {
@@ -549,6 +551,12 @@ def test_staff_record_tiers_readings_and_targets_through_the_api(
         client.post("/api/v1/pool/targets", json={"tier": "国家队", "value": 4}, headers=bureau).status_code
         == 422
     )
+    odd = client.post(
+        "/api/v1/pool/targets?town=火星镇", json={"tier": PROVINCIAL, "value": 7}, headers=bureau
+    )
+    assert odd.status_code == 400
+    seeded = client.get("/api/v1/pool", headers=bureau).get_json()["tiers"]
+    assert next(r for r in seeded if r["tier"] == PROVINCIAL)["target"] == 40  # the plan's, unchanged
     assert (
         client.post(
             "/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": -1}, headers=bureau

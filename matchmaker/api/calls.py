@@ -22,7 +22,15 @@ from matchmaker.api.serialize import organization
 from matchmaker.calls import candidates as call_candidates
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db, limiter
-from matchmaker.models import CallProposal, CallStatus, ChallengeCall, Organization, Posting
+from matchmaker.models import (
+    CallProposal,
+    CallStatus,
+    ChallengeCall,
+    Organization,
+    Posting,
+    PostingKind,
+    PostingStatus,
+)
 from matchmaker.services import calls as service
 from matchmaker.web import MAX_ID, public_url
 
@@ -242,7 +250,7 @@ CALL_FIELDS: dict[str, type] = {
 }
 
 
-def _call_details(body: dict[str, Any]) -> service.CallDetails:
+def _call_details(body: dict[str, Any], user: Any) -> service.CallDetails:
     """The body as a call; needs by id (published R&D needs of one enterprise — the caller's own
     unless bureau staff), criteria as ``[{"name", "weight"}]`` or the usual four when left out."""
     shape, problems = inputs.Problems(), inputs.Problems()
@@ -272,10 +280,21 @@ def _call_details(body: dict[str, Any]) -> service.CallDetails:
     except ValueError:
         deadline = None
         problems.add("deadline", "日期应写成 2026-06-30 的形式。")
-    found = [db.session.get(Posting, i) for i in dict.fromkeys(ids)]
-    needs = [n for n in found if n is not None]
-    if len(needs) < len(found):
-        problems.add("need_ids", "只能选择已发布的研发需求。")
+    # The needs the web form offers: published R&D needs, the caller's own unless bureau staff. Any
+    # other id gets the same answer, whether it is missing, a draft or someone else's hidden need.
+    wanted = list(dict.fromkeys(ids))
+    stmt = select(Posting).where(
+        Posting.id.in_(wanted), Posting.kind == PostingKind.RD_NEED, Posting.status == PostingStatus.PUBLISHED
+    )
+    if not policy.is_bureau(user):
+        stmt = stmt.where(Posting.organization_id == user.organization_id)
+    by_id = {n.id: n for n in db.session.scalars(stmt)}
+    needs = [by_id[i] for i in wanted if i in by_id]
+    if len(needs) < len(wanted):
+        problems.add(
+            "need_ids",
+            "只能选择已发布的研发需求。" if policy.is_bureau(user) else "只能用本单位发布的研发需求发榜。",
+        )
     details = service.CallDetails(
         title=body["title"],
         problem=body["problem"],
@@ -303,7 +322,7 @@ def create_call() -> tuple[Response, int, dict[str, str]]:
     body = body_of(
         CALL_FIELDS, ("title", "problem", "deliverables", "budget", "deadline", "eligibility", "need_ids")
     )
-    details = _call_details(body)
+    details = _call_details(body, user)
     try:
         call = service.create_call(details, actor=user)
     except FieldError as error:
@@ -320,6 +339,8 @@ def cancel_call(call_id: int) -> Response:
     user = api_user()
     call = _call_or_404(call_id)
     policy.require(user, "call.cancel", call)
+    if call.status not in (CallStatus.PENDING, CallStatus.OPEN):
+        raise ApiError(409, f"“{call.status.label}”的榜单不能撤销。")
     body = body_of({"reason": str}, ("reason",))
     if not 2 <= len(body["reason"].strip()) <= 500:
         raise ApiError(422, errors={"reason": ["请写明撤销原因（2到500个字），已提交方案的单位会收到通知。"]})
@@ -339,7 +360,7 @@ def list_call_candidates(call_id: int) -> Response:
         found = call_candidates.candidates(call, user) if call.accepting else []
     except search.SearchUnavailable:
         raise ApiError(503, "推荐暂时不可用，请稍后再试。") from None
-    invited = call_candidates.invited(call)
+    invited = service.invited(call)
     return jsonify(
         {
             "items": [
@@ -373,9 +394,13 @@ def invite_to_call(call_id: int) -> Response:
     org = db.session.get(Organization, body["organization_id"])
     if org is None:
         raise ApiError(422, errors={"organization_id": ["单位不存在。"]})
-    service.invite(call, org, actor=user)
+    try:
+        service.invite(call, org, actor=user)  # once: inviting again changes nothing
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error, {"organization": "organization_id"}) from None
     db.session.commit()
-    return jsonify({"invited": sorted(call_candidates.invited(call))})
+    return jsonify({"invited": sorted(service.invited(call))})
 
 
 @bp.patch("/calls/<int:call_id>/proposals/<int:proposal_id>")
@@ -384,7 +409,7 @@ def update_proposal(call_id: int, proposal_id: int) -> Response:
     """Change some of one's proposal before the deadline; the rest stays as it is."""
     user = api_user()
     proposal = _proposal_or_404(_call_or_404(call_id), proposal_id)
-    policy.require(user, "proposal.edit", proposal)
+    service.ensure_editable(proposal, user)  # its author, before the deadline: 403 / 409 first
     body = body_of(PROPOSAL_FIELDS)
     price = Decimal(str(body["price"])) if body.get("price") is not None else proposal.price
     details = service.ProposalDetails(

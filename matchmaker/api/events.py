@@ -308,9 +308,9 @@ def _event_details(body: dict[str, Any], base: service.EventDetails | None) -> s
     for name in ("held_on", "registration_deadline"):
         if name in body:
             try:
-                values[name] = date.fromisoformat(body[name])
+                values[name] = date.fromisoformat(body[name] or "")
             except ValueError:
-                problems.add(name, "日期应写成 2026-05-20 的形式。")
+                problems.add(name, "请填写日期，写成 2026-05-20 的形式。")
     for name in ("capacity", "slot_minutes", "slot_count", "tables"):
         if name not in body:
             continue
@@ -334,14 +334,14 @@ def _event_details(body: dict[str, Any], base: service.EventDetails | None) -> s
         if not all(isinstance(n, str) for n in body[name] or []):
             shape.add(name, "应为名称的列表。")
             continue
-        terms = []
+        terms: dict[int, Any] = {}  # by id: a name given twice (or with spaces) is one term
         for term_name in body[name] or []:
             term = inputs.find_term(model, term_name, active_only=True)
             if term is None:
                 problems.add(name, f"“{term_name[:50]}”不在可选项中。")
             else:
-                terms.append(term)
-        values[key] = terms
+                terms[term.id] = term
+        values[key] = list(terms.values())
     shape.raise_if_any(400)
     problems.raise_if_any(422)
     if base is not None:
@@ -378,6 +378,7 @@ def update_event(event_id: int) -> Response:
     user = api_user()
     event = _event_or_404(event_id)
     policy.require(user, "event.edit", event)
+    service.ensure_open(event, "修改")
     details = _event_details(body_of(EVENT_FIELDS), _details_of(event))
     _checked(details)
     try:
@@ -409,6 +410,7 @@ def cancel_event(event_id: int) -> Response:
     user = api_user()
     event = _event_or_404(event_id)
     policy.require(user, "event.manage", event)
+    service.ensure_open(event, "取消")
     body = body_of({"reason": str}, ("reason",))
     reason = body["reason"].strip()
     if not 2 <= len(reason) <= 500:
@@ -593,6 +595,7 @@ def record_outcome(event_id: int, meeting_id: int) -> Response:
     event = _event_or_404(event_id)
     policy.require(user, "event.manage", event)
     meeting = _meeting_or_404(event, meeting_id)
+    service.ensure_held(event)
     body = body_of({"outcome": str, "note": str, "posting_ids": list}, ("outcome",))
     chosen = [o for o in MeetingOutcome if o is not MeetingOutcome.PENDING]
     try:

@@ -1201,7 +1201,7 @@ def _profile_paths(towns: list[str], tiers: list[str]) -> dict[str, Any]:
                                 "format": "date",
                                 "description": "不晚于今天。",
                             },
-                            "note": {"type": "string", "maxLength": 500},
+                            "note": {"type": "string", "maxLength": 200},
                         },
                     }
                 ),
@@ -1219,7 +1219,7 @@ def _profile_paths(towns: list[str], tiers: list[str]) -> dict[str, Any]:
             "post": {
                 "operationId": "recordMeasure",
                 "summary": "录入指标（主管部门）",
-                "description": "研发投入强度（rd_intensity，%）或Ⅰ类知识产权数量（class1_ip，件）截至某日的数值；"
+                "description": "企业的研发投入强度（rd_intensity，%）或Ⅰ类知识产权数量（class1_ip，件）截至某日的数值；"
                 "同一指标同一日期再次录入即更正。返回录入后的档案。",
                 "parameters": [ORGANIZATION_ID],
                 "requestBody": _body(
@@ -1489,7 +1489,7 @@ def _call_paths() -> dict[str, Any]:
                     }
                 ),
                 [CALL_ID],
-                "榜单不再征集方案，或对方不是通过认证的高校院所。",
+                "榜单不再征集方案（对方不是通过认证的高校院所时为 422）。",
             )
         },
         "/calls/{call_id}/approve": {
@@ -1719,6 +1719,7 @@ def _call_schemas() -> dict[str, Any]:
                 },
                 "criteria": {
                     "type": "array",
+                    "maxItems": 6,
                     "items": {
                         "type": "object",
                         "required": ["name", "weight"],

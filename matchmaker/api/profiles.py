@@ -93,6 +93,10 @@ def get_pool() -> Response:
         town = inputs.find_term(Town, request.args["town"], active_only=False)
         if town is None:
             raise ApiError(400, errors={"town": ["没有这个镇区。"]})
+    return _pool_json(town)
+
+
+def _pool_json(town: Town | None) -> Response:
     rows = service.pool(town)
     return jsonify(
         {
@@ -147,8 +151,8 @@ def change_tier(organization_id: int) -> tuple[Response, int]:
                 "tier", "可选：" + "、".join(inputs.term_names(EnterpriseTier)) + "，或 null（出库）。"
             )
     day = _day(body, "effective_on", problems)
-    if len(body.get("note") or "") > 500:
-        problems.add("note", "备注最多500个字。")
+    if len(body.get("note") or "") > 200:
+        problems.add("note", "说明最多200个字。")
     problems.raise_if_any(422)
     try:
         service.change_tier(org, tier, day, body.get("note"), actor=api_user())
@@ -176,7 +180,7 @@ def record_measure(organization_id: int) -> tuple[Response, int]:
         problems.add("kind", "可选：" + "、".join(f"{k.value}（{k.label}）" for k in MeasureKind) + "。")
     day = _day(body, "as_of", problems)
     if len(body.get("note") or "") > 500:
-        problems.add("note", "备注最多500个字。")
+        problems.add("note", "说明最多500个字。")
     problems.raise_if_any(422)
     try:
         service.record_measure(org, kind, body["value"], day, body.get("note"), actor=api_user())  # type: ignore[arg-type]
@@ -192,6 +196,7 @@ def record_measure(organization_id: int) -> tuple[Response, int]:
 def set_tier_target() -> Response:
     """A tier's target for the plan period (null removes it); answers the pool as it then is."""
     policy.require(api_user(), "pool.targets")
+    inputs.reject_unknown_params(request.args, frozenset())
     body = body_of({"tier": str, "value": object}, ("tier",))
     value = body.get("value")
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
@@ -205,4 +210,4 @@ def set_tier_target() -> Response:
         db.session.rollback()
         raise field_error(error) from None
     db.session.commit()
-    return get_pool()
+    return _pool_json(None)

@@ -1,15 +1,12 @@
 """Whom to invite to a 揭榜挂帅 call: the universities and institutes whose research outcomes the
-matching proposes for the call's needs, with the evidence, and those invited already (the web
-page and the API both show them to bureau staff)."""
+matching proposes for the call's needs, with the evidence (the web page and the API both show them
+to bureau staff; services/calls.invited says who was invited already)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from matchmaker.extensions import db
-from matchmaker.models import ChallengeCall, JournalEntry, Organization, PostingKind
+from matchmaker.models import ChallengeCall, Organization, PostingKind
 from matchmaker.postings import queries as posting_queries
 
 PER_NEED = 5
@@ -26,15 +23,3 @@ def candidates(call: ChallengeCall, viewer: Any) -> list[tuple[Organization, lis
             org = proposal.posting.organization
             by_org.setdefault(org.id, (org, []))[1].append(proposal)
     return sorted(by_org.values(), key=lambda item: -max(p.strength for p in item[1]))
-
-
-def invited(call: ChallengeCall) -> set[int]:
-    """The organisations invited to the call, from the journal."""
-    entries = db.session.scalars(
-        select(JournalEntry).where(
-            JournalEntry.object_type == "call",
-            JournalEntry.object_id == call.id,
-            JournalEntry.action == "call.invited",
-        )
-    )
-    return {(e.changes or {}).get("organization", [None, None])[1] for e in entries}

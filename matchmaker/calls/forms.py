@@ -23,9 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from matchmaker.forms import BaseForm, MultiCheckboxField, options
 from matchmaker.models import Posting
 from matchmaker.postings.forms import finite_number
-from matchmaker.services.calls import CallDetails, ProposalDetails
-
-MAX_CRITERIA = 6
+from matchmaker.services.calls import MAX_CRITERIA, CallDetails, ProposalDetails
 
 
 class CriterionForm(Form):

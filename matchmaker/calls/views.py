@@ -169,7 +169,7 @@ def detail(call_id: int) -> str:
         selected=selected,
         candidates=candidates,
         candidates_unavailable=unavailable,
-        invited=call_candidates.invited(call) if candidates else set(),
+        invited=service.invited(call) if candidates else set(),
         award_form=award_form,
         reason_form=ReasonForm(),
         step_form=StepForm(),
@@ -218,9 +218,17 @@ def invite(call_id: int) -> Response:
     if org is None:
         flash("请选择要邀请的高校院所。", "error")
         return _back(call_id)
-    service.invite(call, org, actor=current_user)
+    try:
+        made = service.invite(call, org, actor=current_user)
+    except FieldError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _back(call_id)
     db.session.commit()
-    flash(f"已邀请{org.name}揭榜，对方用户会收到通知。", "success")
+    if made:
+        flash(f"已邀请{org.name}揭榜，对方用户会收到通知。", "success")
+    else:
+        flash(f"{org.name}此前已被邀请。", "info")
     return _back(call_id)
 
 

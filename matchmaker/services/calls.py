@@ -21,6 +21,7 @@ from matchmaker.models import (
     CallProposalFile,
     CallStatus,
     ChallengeCall,
+    JournalEntry,
     Organization,
     Pairing,
     PairingState,
@@ -41,6 +42,7 @@ from matchmaker.services.rules import MAX_BUDGET
 MAX_FILES = 5
 MAX_DEADLINE_DAYS = 366
 CLOSED = "揭榜已于{deadline}截止，不能再提交、修改或撤回方案。"
+MAX_CRITERIA = 6
 # The evaluation criteria a new call starts from (weights add up to 100).
 DEFAULT_CRITERIA = [
     ("技术方案先进性与可行性", 40),
@@ -107,6 +109,8 @@ class CallDetails:
         names = [name.strip() for name, _ in self.criteria]
         if any(not 1 <= len(n) <= 60 for n in names):
             return "每项评审标准都要有名称（最多60个字）。"
+        if len(names) > MAX_CRITERIA:
+            return f"评审标准最多{MAX_CRITERIA}项。"
         if len(set(names)) < len(names):
             return "评审标准不能重名。"
         if any(not 1 <= w <= 100 for _, w in self.criteria):
@@ -200,15 +204,31 @@ def cancel_call(call: ChallengeCall, reason: str, *, actor: User) -> None:
     db.session.flush()
 
 
-def invite(call: ChallengeCall, org: Organization, *, actor: User) -> None:
-    """Bureau staff invite a university to propose (its users are notified)."""
+def invite(call: ChallengeCall, org: Organization, *, actor: User) -> bool:
+    """Bureau staff invite a university to propose (its users are notified, once: False when it
+    was invited already)."""
     policy.require(actor, "call.invite", call)
     if not call.accepting:
         raise InvalidTransition("只能邀请高校院所揭榜尚在征集方案的榜单。")
     if org.role is not Role.UNIVERSITY or not org.is_verified:
-        raise InvalidTransition("只能邀请通过认证的高校院所。")
+        raise FieldError("organization", "只能邀请通过认证的高校院所。")
+    if org.id in invited(call):
+        return False
     record("call.invited", call, actor=actor, changes={"organization": [None, org.id]}, note=org.name)
     db.session.flush()
+    return True
+
+
+def invited(call: ChallengeCall) -> set[int]:
+    """The organisations invited to the call, from the journal."""
+    entries = db.session.scalars(
+        select(JournalEntry).where(
+            JournalEntry.object_type == "call",
+            JournalEntry.object_id == call.id,
+            JournalEntry.action == "call.invited",
+        )
+    )
+    return {(e.changes or {}).get("organization", [None, None])[1] for e in entries}
 
 
 # --- proposals ---------------------------------------------------------------------------
@@ -255,7 +275,8 @@ def submit_proposal(call: ChallengeCall, details: ProposalDetails, *, actor: Use
     return proposal
 
 
-def _editable(proposal: CallProposal, actor: User) -> None:
+def ensure_editable(proposal: CallProposal, actor: User) -> None:
+    """Raise unless ``actor`` may still change ``proposal`` (its author, before the deadline)."""
     policy.require(actor, "proposal.edit", proposal)
     _still_open(proposal.call)
     if proposal.status is not ProposalStatus.SUBMITTED:
@@ -263,7 +284,7 @@ def _editable(proposal: CallProposal, actor: User) -> None:
 
 
 def update_proposal(proposal: CallProposal, details: ProposalDetails, *, actor: User) -> None:
-    _editable(proposal, actor)
+    ensure_editable(proposal, actor)
     details.check()
     before = {k: getattr(proposal, k) for k in ("approach", "team", "schedule", "price")}
     proposal.approach, proposal.team = details.approach.strip(), details.team.strip()
@@ -276,14 +297,14 @@ def update_proposal(proposal: CallProposal, details: ProposalDetails, *, actor: 
 
 
 def withdraw_proposal(proposal: CallProposal, *, actor: User) -> None:
-    _editable(proposal, actor)
+    ensure_editable(proposal, actor)
     proposal.withdraw(actor)
     db.session.flush()
 
 
 def add_file(proposal: CallProposal, data: bytes, filename: str, *, actor: User) -> CallProposalFile:
     """An attachment, checked like an agreement's evidence file, kept under instance/uploads/calls/."""
-    _editable(proposal, actor)
+    ensure_editable(proposal, actor)
     if len(proposal.files) >= MAX_FILES:
         raise FieldError("file", f"每份方案最多{MAX_FILES}个附件。")
     kept = uploads.store(data, filename, files_dir())
@@ -297,7 +318,7 @@ def add_file(proposal: CallProposal, data: bytes, filename: str, *, actor: User)
 def remove_file(attachment: CallProposalFile, *, actor: User) -> None:
     """Until the deadline, like every change to a proposal (the stored file stays for backups)."""
     proposal = attachment.proposal
-    _editable(proposal, actor)
+    ensure_editable(proposal, actor)
     record("proposal.file_removed", proposal, actor=actor, note=attachment.original_name)
     db.session.delete(attachment)
     db.session.flush()

@@ -175,10 +175,20 @@ def create_event(details: EventDetails, *, actor: User) -> Event:
     return event
 
 
+def ensure_open(event: Event, doing: str) -> None:
+    """Raise InvalidTransition unless the event is still open (not held or cancelled)."""
+    if event.status is not EventStatus.OPEN:
+        raise InvalidTransition(f"“{event.status.label}”的活动不能{doing}。")
+
+
+def ensure_held(event: Event) -> None:
+    if event.status is not EventStatus.HELD:
+        raise InvalidTransition("活动标记为“已举办”后才能记录洽谈结果。")
+
+
 def update_event(event: Event, details: EventDetails, *, actor: User) -> None:
     policy.require(actor, "event.edit", event)
-    if event.status is not EventStatus.OPEN:
-        raise InvalidTransition(f"“{event.status.label}”的活动不能修改。")
+    ensure_open(event, "修改")
     details.check()
     if details.capacity is not None and details.capacity < len(event.active_registrations):
         raise FieldError(
@@ -681,8 +691,7 @@ def record_outcome(
     an existing conversation between them about that posting is linked rather than duplicated."""
     event = meeting.event
     policy.require(actor, "event.manage", event)
-    if event.status is not EventStatus.HELD:
-        raise InvalidTransition("活动标记为“已举办”后才能记录洽谈结果。")
+    ensure_held(event)
     if meeting.pairing_id is not None and outcome is not MeetingOutcome.PAIRED:
         raise InvalidTransition("这场洽谈已形成对接，结果不能再改。")
     note = _short(note, "note", 1000)

@@ -125,6 +125,8 @@ def record_measure(
 ) -> Measure:
     """A reading of an indicator as of a date; a second reading for the same day corrects the first."""
     policy.require(actor, "profile.edit", org)
+    if org.type is not OrgType.ENTERPRISE:
+        raise FieldError("kind", "研发投入强度和Ⅰ类知识产权是企业的培育指标，只为企业录入。")
     value = parse_value(kind, raw)
     day = _not_future(as_of, "as_of")
     note = (note or "").strip() or None
