@@ -122,6 +122,16 @@ def test_bureau_publishes_a_call_that_visitors_see(
     assert "江苏省内高校院所" in html and "技术方案（权重 70）" in html and "揭中" not in html
 
 
+def test_a_need_ticked_twice_in_a_crafted_form_is_one_need(
+    app: Flask, client: FlaskClient, world: dict
+) -> None:
+    login(client, world["bureau"])
+    response = client.post("/calls/new", data={**call_form(world["need"]), "needs": [str(world["need"])] * 2})
+    assert response.status_code == 302
+    with app.app_context():
+        assert [n.id for n in db.session.scalars(select(ChallengeCall)).one().needs] == [world["need"]]
+
+
 def test_an_enterprise_call_waits_for_the_bureau(app: Flask, client: FlaskClient, world: dict) -> None:
     login(client, world["enterprise"])
     response = client.post("/calls/new", data=call_form(world["need"]))

@@ -32,6 +32,7 @@ from matchmaker.models import (
     PairingState,
     Posting,
     PostingKind,
+    TechField,
     User,
 )
 from matchmaker.services import accounts, pairings
@@ -147,6 +148,18 @@ def test_bad_event_input_is_refused_in_chinese_and_saves_nothing(
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_a_field_ticked_twice_in_a_crafted_form_is_one_field(
+    client: FlaskClient, app: Flask, world: dict
+) -> None:
+    with app.app_context():
+        field_id = db.session.scalars(select(TechField.id).where(TechField.name == "先进制造")).one()
+    login(client, world["bureau"])
+    response = client.post("/events/new", data={**form(), "tech_fields": [str(field_id), str(field_id)]})
+    assert response.status_code == 302
+    with app.app_context():
+        assert [t.name for t in db.session.scalars(select(Event)).one().tech_fields] == ["先进制造"]
 
 
 def test_only_bureau_staff_create_or_run_events(client: FlaskClient, app: Flask, world: dict) -> None:

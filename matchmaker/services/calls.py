@@ -171,7 +171,7 @@ def create_call(details: CallDetails, *, actor: User) -> ChallengeCall:
         enterprise_id=enterprise_id,
         status=CallStatus.OPEN if policy.is_bureau(actor) else CallStatus.PENDING,
         created_by=actor,
-        needs=list(details.needs),
+        needs=list(dict.fromkeys(details.needs)),  # a need chosen twice is one
         criteria=[
             CallCriterion(position=n, name=name.strip(), weight=weight)
             for n, (name, weight) in enumerate(details.criteria)

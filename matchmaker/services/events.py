@@ -154,7 +154,8 @@ class EventDetails:
                 changes[name] = [getattr(event, name, None), value]
                 setattr(event, name, value)
         event.host_org = self.host
-        for name, terms in (("tech_fields", self.tech_fields), ("towns", self.towns)):
+        for name, given in (("tech_fields", self.tech_fields), ("towns", self.towns)):
+            terms = list({t.id: t for t in given}.values())  # a term chosen twice is one
             if {t.id for t in getattr(event, name)} != {t.id for t in terms}:
                 changes[name] = [[t.name for t in getattr(event, name)], [t.name for t in terms]]
                 setattr(event, name, list(terms))
