@@ -467,6 +467,7 @@ def invite(event_id: int) -> Response:
     user = api_user()
     event = _event_or_404(event_id)
     policy.require(user, "event.invite", event)
+    service.ensure_open(event, "再邀请")
     body = body_of({"organization_ids": list}, ("organization_ids",))
     ids = body["organization_ids"]
     if (
@@ -537,6 +538,7 @@ def add_meeting(event_id: int) -> tuple[Response, int]:
     user = api_user()
     event = _event_or_404(event_id)
     policy.require(user, "event.manage", event)
+    service.ensure_open(event, "调整日程")
     body = body_of({"a_id": int, "b_id": int, "slot": object}, ("a_id", "b_id", "slot"))
     if not isinstance(body["slot"], int) or isinstance(body["slot"], bool):
         raise ApiError(400, errors={"slot": ["应为时段序号（从 0 开始）。"]})
@@ -562,6 +564,7 @@ def move_meeting(event_id: int, meeting_id: int) -> Response:
     event = _event_or_404(event_id)
     policy.require(user, "event.manage", event)
     meeting = _meeting_or_404(event, meeting_id)
+    service.ensure_open(event, "调整日程")
     body = body_of({"slot": object}, ("slot",))
     if not isinstance(body["slot"], int) or isinstance(body["slot"], bool):
         raise ApiError(400, errors={"slot": ["应为时段序号（从 0 开始）。"]})

@@ -240,8 +240,7 @@ def invite(
 ) -> EventInvitation | None:
     """Invite ``org`` (its users are notified); None if it was invited or registered already."""
     policy.require(actor, "event.invite", event)
-    if event.status is not EventStatus.OPEN:
-        raise InvalidTransition(f"“{event.status.label}”的活动不能再邀请。")
+    ensure_open(event, "再邀请")
     if org.role is Role.BUREAU or not org.is_verified:
         raise FieldError("organization", f"{org.name}不是已认证的企业或高校院所，不能邀请。")
     if _invitation(event, org.id) is not None or registration_of(event, org.id) is not None:
@@ -507,8 +506,7 @@ def build_schedule(event: Event, wanted: Iterable[scheduling.Wanted], *, actor: 
     """Rebuild the schedule from the wanted meetings (requests and proposals, events/matching.py):
     meetings moved by hand stay where they are, the rest are placed afresh."""
     policy.require(actor, "event.manage", event)
-    if event.status is not EventStatus.OPEN:
-        raise InvalidTransition(f"“{event.status.label}”的活动不能重新排期。")
+    ensure_open(event, "重新排期")
     wanted = list(wanted)
     parties = _parties(event)
     fixed = [
@@ -592,8 +590,7 @@ def move_meeting(meeting: Meeting, slot: int, *, actor: User) -> None:
     A conflict (someone busy or on a break, no free table) is refused with the reason."""
     event = meeting.event
     policy.require(actor, "event.manage", event)
-    if event.status is not EventStatus.OPEN:
-        raise InvalidTransition(f"“{event.status.label}”的活动不能调整日程。")
+    ensure_open(event, "调整日程")
     schedule, rows = _schedule_of(event)
     pair = next(p for p, row in rows.items() if row is meeting)
     old = (meeting.slot, meeting.table)
@@ -620,8 +617,7 @@ def move_meeting(meeting: Meeting, slot: int, *, actor: User) -> None:
 def add_meeting(event: Event, a_org_id: int, b_org_id: int, slot: int, *, actor: User) -> Meeting:
     """Staff add a meeting by hand (fixed where it is put)."""
     policy.require(actor, "event.manage", event)
-    if event.status is not EventStatus.OPEN:
-        raise InvalidTransition(f"“{event.status.label}”的活动不能调整日程。")
+    ensure_open(event, "调整日程")
     schedule, _rows = _schedule_of(event)
     parties = _parties(event)
     if a_org_id not in parties or b_org_id not in parties:
@@ -656,8 +652,7 @@ def add_meeting(event: Event, a_org_id: int, b_org_id: int, slot: int, *, actor:
 def remove_meeting(meeting: Meeting, *, actor: User) -> None:
     event = meeting.event
     policy.require(actor, "event.manage", event)
-    if event.status is not EventStatus.OPEN:
-        raise InvalidTransition(f"“{event.status.label}”的活动不能调整日程。")
+    ensure_open(event, "调整日程")
     _removed(meeting, actor)
     _touch(event)
 
