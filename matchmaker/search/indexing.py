@@ -86,7 +86,12 @@ def after_commit(session: Session) -> None:
         store: IndexStore = current_app.extensions["search"]
         try:
             make_ready(store, session.get_bind())
-            drain(store, session.get_bind())
+            # Wait a moment for another process's round rather than leave our entry to it: one
+            # that was about to stop (nothing new in its last look) would leave it for the next
+            # commit or search. Rounds take a fraction of a second; a rebuild takes minutes and
+            # applies the journal after its swap, so then nobody waits.
+            rebuilding = store.read_status().get("state") == "running"
+            drain(store, session.get_bind(), wait=0.0 if rebuilding else AFTER_COMMIT_WAIT)
         except Exception:  # the change is committed; the journal keeps it for the next drain
             current_app.logger.exception("search index update deferred")
 
@@ -99,6 +104,9 @@ def after_rollback(session: Session) -> None:
 # --- applying --------------------------------------------------------------------------------
 
 
+AFTER_COMMIT_WAIT = 2.0  # seconds a commit waits for the indexer lock before leaving it to the holder
+
+
 def has_pending(store: IndexStore, bind: Engine) -> bool:
     """Journal entries this index has not read yet (or a gap it is waiting on)."""
     cursor = cursor_store(store).load()
@@ -109,24 +117,31 @@ def drain(store: IndexStore, bind: Engine, *, wait: float = 0.0) -> int:
     """Apply the journal past the cursor; returns how many postings were rewritten (0 if another
     process holds the lock: it will apply ours too)."""
     done = 0
-    for _ in range(3):  # re-check once the lock is released: a commit may have slipped in
+    # Re-check once the lock is released: commits that found it taken rely on us, however many
+    # rounds a busy minute takes. Stop when nothing is pending, or when two rounds in a row read
+    # nothing (only a gap is left, for a later drain to settle).
+    idle = 0
+    for _ in range(100):
         try:
             with store.writing(wait=wait):
-                done += _drain_locked(store, bind)
+                postings, entries = _drain_locked(store, bind)
         except IndexBusy:
             return done
-        if not has_pending(store, bind):
+        done += postings
+        idle = idle + 1 if not entries else 0
+        if idle >= 2 or not has_pending(store, bind):
             break
     return done
 
 
-def _drain_locked(store: IndexStore, bind: Engine) -> int:
+def _drain_locked(store: IndexStore, bind: Engine) -> tuple[int, int]:
+    """(postings rewritten, journal entries read)."""
     cursors = cursor_store(store)
     cursor = cursors.load()
     if cursor is None:  # an index nobody knows the age of: rebuild it rather than guess
         rebuild_locked(store, bind)
-        return 0
-    done = 0
+        return 0, 1
+    done = read = 0
     for changes in unread(bind, cursor, batch=BATCH):
         ids = {c.object_id for c in changes if c.object_type == "posting" and c.object_id is not None}
         if ids:
@@ -135,11 +150,12 @@ def _drain_locked(store: IndexStore, bind: Engine) -> int:
                 live = [p for p in postings if is_indexed(p)]
                 store.apply((document_for(p) for p in live), ids - {p.id for p in live})
             done += len(ids)
+        read += len(changes)
         cursor.advance([c.id for c in changes])
         cursors.save(cursor)  # after the index write: a crash in between re-applies, harmlessly
     cursor.advance([])  # let an old gap go even when nothing new arrived
     cursors.save(cursor)
-    return done
+    return done, read
 
 
 def published() -> Select[tuple[Posting]]:
