@@ -32,7 +32,7 @@ from matchmaker.models import (
     PostingStatus,
 )
 from matchmaker.services import calls as service
-from matchmaker.web import MAX_ID, public_url
+from matchmaker.web import public_url
 
 CALL_PARAMS = frozenset({"status", "page", "per_page"})
 PROPOSAL_FIELDS: dict[str, type] = {
@@ -255,10 +255,7 @@ def _call_details(body: dict[str, Any], user: Any) -> service.CallDetails:
     unless bureau staff), criteria as ``[{"name", "weight"}]`` or the usual four when left out."""
     shape, problems = inputs.Problems(), inputs.Problems()
     ids = body["need_ids"]
-    if (
-        not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids)
-        or len(ids) > 20
-    ):
+    if not inputs.are_ids(ids) or len(ids) > 20:
         shape.add("need_ids", "应为研发需求编号的列表（最多20条）。")
     criteria: list[tuple[str, int]] = list(service.DEFAULT_CRITERIA)
     if body.get("criteria") is not None:

@@ -35,7 +35,6 @@ from matchmaker.models import (
     Town,
 )
 from matchmaker.services import events as service
-from matchmaker.web import MAX_ID
 
 EVENT_PARAMS = frozenset({"kind", "when", "page", "per_page"})
 WHEN = ("upcoming", "past")
@@ -173,7 +172,7 @@ def register(event_id: int) -> tuple[Response, int]:
     body = body_of({"posting_ids": list, "breaks": list, "attendees": str, "note": str})
     ids, breaks = body.get("posting_ids") or [], body.get("breaks") or []
     problems = inputs.Problems()
-    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids):
+    if not inputs.are_ids(ids):
         problems.add("posting_ids", "应为信息编号的列表。")
     if not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 1000 for s in breaks):
         problems.add("breaks", "应为时段序号（从 0 开始）的列表。")
@@ -470,10 +469,7 @@ def invite(event_id: int) -> Response:
     service.ensure_open(event, "再邀请")
     body = body_of({"organization_ids": list}, ("organization_ids",))
     ids = body["organization_ids"]
-    if (
-        not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids)
-        or len(ids) > 200
-    ):
+    if not inputs.are_ids(ids) or len(ids) > 200:
         raise ApiError(400, errors={"organization_ids": ["应为单位编号的列表（最多200个）。"]})
     orgs = [db.session.get(Organization, i) for i in dict.fromkeys(ids)]
     if any(org is None for org in orgs):
@@ -612,9 +608,7 @@ def record_outcome(event_id: int, meeting_id: int) -> Response:
     postings = None
     ids = body.get("posting_ids")
     if ids is not None:
-        if len(ids) != 2 or not all(
-            isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids
-        ):
+        if len(ids) != 2 or not inputs.are_ids(ids):
             raise ApiError(
                 400, errors={"posting_ids": ["应为两条信息的编号：[对接的需求或产品, 对方的信息]。"]}
             )

@@ -21,7 +21,7 @@ from matchmaker.models.taxonomy import TaxonomyMixin
 from matchmaker.postings.forms import PostingForm
 from matchmaker.services.postings import PostingDetails
 from matchmaker.services.rules import KEYWORD_SEPARATORS, MAX_KEYWORD_LENGTH, MAX_KEYWORDS
-from matchmaker.web import MAX_PAGE
+from matchmaker.web import MAX_ID, MAX_PAGE
 
 MAX_PER_PAGE = 100
 MAX_MATCHES = 50
@@ -80,6 +80,11 @@ def term_names(model: type[TaxonomyMixin], *, active_only: bool = True) -> list[
 
 LIST_PARAMS = frozenset({"kind", "field", "town", "q", "page", "per_page"})
 MATCH_PARAMS = frozenset({"limit"})
+
+
+def are_ids(values: list[Any]) -> bool:
+    """Every member of a JSON list is a record id (an integer in range, not a boolean)."""
+    return all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in values)
 
 
 def reject_unknown_params(args: MultiDict[str, str], allowed: frozenset[str]) -> None:
