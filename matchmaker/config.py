@@ -74,6 +74,10 @@ MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 # Never less than 180 (China's Cybersecurity Law asks network logs to be kept six months).
 JOURNAL_RETENTION_DAYS = 3650
 
+# The site's time zone: it decides "today", deadlines and the current year everywhere (web, API,
+# CLI, mail digests), whatever zone the server runs in (matchmaker/clock.py).
+TIMEZONE = "Asia/Shanghai"
+
 # Seconds a web request may run before it is stopped with a 503; keep it below gunicorn's
 # ``timeout`` (deploy/gunicorn.conf.py, 30 s) so the client gets an answer, not a cut connection.
 REQUEST_TIMEOUT = 25

@@ -1,0 +1,41 @@
+"""The site's clock: "today", "now" and the current year in the configured time zone (TIMEZONE,
+default Asia/Shanghai), whatever zone the server's process runs in. Deadlines, "not later than
+today", the current year and mail digests all ask here; nothing else calls ``date.today()``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@cache
+def _zone(name: str) -> tzinfo:
+    return ZoneInfo(name)
+
+
+def zone() -> tzinfo:
+    """The site's time zone (the app's TIMEZONE; the default outside an app)."""
+    name = current_app.config.get("TIMEZONE", DEFAULT_TIMEZONE) if has_app_context() else DEFAULT_TIMEZONE
+    return _zone(name or DEFAULT_TIMEZONE)
+
+
+def now() -> datetime:
+    """The current moment in the site's zone (aware)."""
+    return datetime.now(UTC).astimezone(zone())
+
+
+def today() -> date:
+    """Today's date in the site's zone."""
+    return now().date()
+
+
+def local(moment: datetime) -> datetime:
+    """``moment`` (naive values are UTC, as stored) in the site's zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone())
