@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
+from flask import g, has_request_context
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from matchmaker.exceptions import PermissionDenied
@@ -288,8 +289,35 @@ BUREAU_ONLY = "此操作仅限主管部门工作人员。"
 
 def may(actor: Any, action: str, obj: Any = None) -> bool:
     """Whether ``actor`` may do ``action`` to ``obj``; False for any action not listed."""
+    if has_request_context():  # what this request asked, for the tests of each endpoint's wiring
+        g.setdefault("policy_asked", set()).add(action)
     rule = RULES.get(action)
     return bool(rule is not None and rule(actor, obj))
+
+
+PUBLIC = "public"  # an endpoint open to everyone: no rule to ask (the login page, the home page…)
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def enforces(*actions: str) -> Callable[[V], V]:
+    """Declares the actions of RULES an endpoint (web or API) asks before it acts, or PUBLIC.
+    Every endpoint declares: tests/test_endpoint_actions.py walks the URL map and fails on one
+    that does not, and checks that a request to it asks what it declares."""
+    unknown = [a for a in actions if a != PUBLIC and a not in RULES]
+    if not actions or unknown:
+        raise LookupError(f"not actions of policy.RULES: {unknown or 'none given'}")
+
+    def mark(view: V) -> V:
+        view.policy_actions = (*getattr(view, "policy_actions", ()), *actions)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def actions_of(view: Callable[..., Any]) -> tuple[str, ...]:
+    """What ``view`` declares it enforces (empty: nothing declared)."""
+    return tuple(getattr(view, "policy_actions", ()))
 
 
 def require(actor: Any, action: str, obj: Any = None) -> None:

@@ -24,9 +24,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def requires(action: str) -> Callable[[F], F]:
-    """Logged in, and allowed ``action`` by the policy (without an object), else 403."""
+    """Logged in, and allowed ``action`` by the policy (without an object), else 403; the view
+    declares that it enforces ``action`` (policy.enforces)."""
 
     def decorator(view: F) -> F:
+        @policy.enforces(action)
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
