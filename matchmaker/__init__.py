@@ -114,14 +114,14 @@ def register_extensions(app: Flask) -> None:
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
-            event.listen(db.engine, "connect", _sqlite_for_web(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+            event.listen(db.engine, "connect", sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
     search.init_app(app)  # this machine's index, fed from the journal (builds nothing here)
     from matchmaker.services import notifications
 
     notifications.init_app(app)  # notifications, the journal's other consumer
 
 
-def _sqlite_for_web(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
+def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
     """Foreign keys on, WAL so readers don't block the writer, and wait for locks instead of failing."""
 
     def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:

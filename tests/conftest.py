@@ -5,6 +5,7 @@ and factories that build real objects through the services."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import os
@@ -18,10 +19,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from matchmaker import create_app
-from matchmaker.extensions import db
+from matchmaker import create_app, search, sqlite_pragmas
+from matchmaker.extensions import db, limiter
 from matchmaker.models import (
     DeclineReason,
     Organization,
@@ -35,7 +36,7 @@ from matchmaker.models import (
     Town,
     User,
 )
-from matchmaker.services import accounts, postings
+from matchmaker.services import accounts, notifications, postings
 
 PASSWORD = "lotus-pond-2026"
 POSTGRES = os.environ.get("MATCHMAKER_TEST_POSTGRES", "").rstrip("/")
@@ -249,12 +250,77 @@ def db_path(tmp_path: Path, template_db: Path) -> Iterator[Path]:
     drop_database(path)
 
 
+class _WorkerApp:
+    """One app per pytest worker, pointed at each test's own database copy and instance folder.
+
+    Building an app costs about a quarter of a second (Werkzeug compiling some 190 URL rules);
+    two thousand tests paid it once each. Isolation comes from what the app is pointed at, as
+    before: a fresh copy of the template database and an empty instance folder (search index,
+    uploads, imports) per test, the configuration and extensions as they were when the app was
+    built, the rate-limit counts emptied. Commits stay real, so the journal's consumers run."""
+
+    def __init__(self, template: Path, home: Path) -> None:
+        self.path = clone_database(template, home / "matchmaker.sqlite3")
+        self.app = create_app(app_config(self.path))
+        self.config = copy.deepcopy(dict(self.app.config))
+        self.extensions = dict(self.app.extensions)
+        self.limits = (limiter.enabled, limiter._storage, limiter._limiter)
+
+    def point(self, db_path: Path) -> Flask:
+        """The app as new, on ``db_path`` and the instance folder beside it (app_config's)."""
+        app = self.app
+        config = app_config(db_path)
+        app.config.clear()
+        app.config.update(copy.deepcopy(self.config))
+        app.config.update(config)
+        app.instance_path = str(Path(config["INSTANCE_PATH"]).resolve())
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.extensions.clear()
+        app.extensions.update(self.extensions)
+        # Flask-SQLAlchemy makes its engines once, in init_app: replace this app's with one on the
+        # test's database, configured as the factory configures it.
+        engines = db._app_engines[app]
+        for engine in engines.values():
+            engine.dispose()
+        options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "url": config["SQLALCHEMY_DATABASE_URI"]}
+        db._apply_driver_defaults(options, app)
+        engines[None] = engine = db._make_engine(None, options, app)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+        search.init_app(app)  # a store on the test's own index folder
+        notifications.init_app(app)  # and a courier of its own
+        limiter.enabled, limiter._storage, limiter._limiter = self.limits
+        with app.app_context():
+            limiter.reset()
+        return app
+
+    def settle(self) -> None:
+        """After a test: background work it started has finished, no connection is left open."""
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread() and thread.name.startswith(BACKGROUND):
+                thread.join(timeout=30)
+        for engine in db._app_engines[self.app].values():
+            engine.dispose()
+
+    def close(self) -> None:
+        self.settle()
+        drop_database(self.path)
+
+
+BACKGROUND = ("mail", "search-reindex", "import-")  # threads the app starts that outlive a request
+
+
+@pytest.fixture(scope="session")
+def worker_app(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[_WorkerApp]:
+    shared = _WorkerApp(template_db, tmp_path_factory.mktemp("worker-app"))
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def app(db_path: Path) -> Iterator[Flask]:
-    app = create_app(app_config(db_path))
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def app(worker_app: _WorkerApp, db_path: Path) -> Iterator[Flask]:
+    yield worker_app.point(db_path)
+    worker_app.settle()
 
 
 @pytest.fixture
@@ -605,3 +671,51 @@ class Factory:
 @pytest.fixture
 def make(app: Flask) -> Factory:
     return Factory(app)
+
+
+# --- which tests the PostgreSQL round runs --------------------------------------------------------
+# The second engine matters where SQL, locking or the journal behave differently: these files, and
+# one end-to-end scenario per capability (posting → pairing → agreement → dashboard; event; call;
+# import; list; pool). scripts/test runs only them on PostgreSQL (`-m dialect`) unless it is given
+# --all-engines, which runs everything on both — docs/PERFORMANCE.md says when a change needs that.
+DIALECT_FILES = {
+    "test_migrations.py",  # Alembic on both engines, batch mode on SQLite
+    "test_journal.py",  # journal cursors, gaps and locks; the audit filters' ILIKE
+    "test_consumers.py",  # the consumers' cursors across processes
+    "test_notifications.py",  # claiming mail with conditional UPDATEs
+    "test_two_machines.py",  # two processes on one database
+    "test_search_concurrency.py",  # the indexer's lock against parallel writers
+    "test_backup.py",
+    "test_database_busy.py",
+    "test_sessions.py",  # bookkeeping writes that never wait (lock_timeout on PostgreSQL)
+    "test_login_throttle.py",
+    "test_lists.py",  # numbering counters under concurrency, JSON rows, the list scenario
+    "test_api_schema.py",  # hostile input: integer ranges, NUL bytes and text PostgreSQL refuses
+}
+DIALECT_TESTS = {
+    "test_agreements.py::test_from_a_pairing_to_a_counted_agreement",
+    "test_agreements.py::test_counting_rules_on_a_known_set",
+    "test_agreements.py::test_every_dashboard_number_equals_its_drill_down",
+    "test_agreements.py::test_recording_the_same_contract_at_once_from_two_sessions",
+    "test_pairings.py::test_a_university_expresses_interest_and_the_enterprise_accepts",
+    "test_pairings.py::test_two_people_accepting_at_the_same_moment_end_in_one_state",
+    "test_pairings.py::test_concurrent_accepts_over_the_web",
+    "test_events.py::test_staff_run_an_event_through_the_api_from_creation_to_a_counted_outcome",
+    "test_events.py::test_outcomes_become_pairings_and_agreements_counted_on_the_event",
+    "test_calls.py::test_award_tells_everyone_and_opens_a_pairing_then_an_agreement",
+    "test_calls.py::test_the_api_scores_and_awards_and_the_pairing_follows",
+    "test_import.py::test_csv_in_every_encoding_imports_and_publishes",
+    "test_import.py::test_upload_preview_then_confirm",
+    "test_import.py::test_a_job_whose_worker_dies_resumes_without_loss_or_duplicates",
+    "test_browse.py::test_filters_by_field_town_mode_and_title",  # LIKE over a JSON column's text
+    "test_browse.py::test_percent_in_title_search_is_literal",
+    "test_profiles.py::test_pool_counts_equal_their_drill_downs_by_town",
+    "test_profiles.py::test_an_existing_database_gets_the_targets_from_the_migration",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        name = Path(str(item.fspath)).name
+        if name in DIALECT_FILES or f"{name}::{item.originalname}" in DIALECT_TESTS:  # type: ignore[attr-defined]
+            item.add_marker(pytest.mark.dialect)
