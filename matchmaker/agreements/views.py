@@ -66,6 +66,7 @@ def _listing() -> Any:
 
 
 @bp.get("/")
+@policy.enforces("agreements.ledger", "agreements.own")
 @login_required
 def index() -> str:
     if not (policy.may(current_user, "agreements.ledger") or policy.may(current_user, "agreements.own")):
@@ -96,6 +97,7 @@ def _organizations(form: AgreementForm) -> dict[str, Organization]:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@policy.enforces("pairing.view", "pairing.advance")
 @requires("agreement.record")
 def create() -> str | tuple[str, int] | Response:
     """Record an agreement, from a pairing in 洽谈中 (prefilled) or reached off the platform."""
@@ -141,6 +143,7 @@ def create() -> str | tuple[str, int] | Response:
 
 
 @bp.get("/<int:agreement_id>")
+@policy.enforces("agreement.view")
 @login_required
 def detail(agreement_id: int) -> str:
     agreement = get_agreement_or_404(agreement_id)
@@ -191,6 +194,7 @@ def detail(agreement_id: int) -> str:
 
 
 @bp.route("/<int:agreement_id>/edit", methods=["GET", "POST"])
+@policy.enforces("agreement.view", "agreement.edit")
 @login_required
 def edit(agreement_id: int) -> str | tuple[str, int] | Response:
     agreement = get_agreement_or_404(agreement_id)
@@ -244,6 +248,7 @@ def _step(agreement_id: int, form_class: type, act: Any, done: str) -> Response:
 
 
 @bp.post("/<int:agreement_id>/confirm")
+@policy.enforces("agreement.view", "agreement.confirm")
 @login_required
 def confirm(agreement_id: int) -> Response:
     return _step(
@@ -255,6 +260,7 @@ def confirm(agreement_id: int) -> Response:
 
 
 @bp.post("/<int:agreement_id>/verify")
+@policy.enforces("agreement.view")
 @requires("agreement.verify")
 def verify(agreement_id: int) -> Response:
     return _step(
@@ -266,6 +272,7 @@ def verify(agreement_id: int) -> Response:
 
 
 @bp.post("/<int:agreement_id>/return")
+@policy.enforces("agreement.view")
 @requires("agreement.verify")
 def return_(agreement_id: int) -> Response:
     return _step(
@@ -277,6 +284,7 @@ def return_(agreement_id: int) -> Response:
 
 
 @bp.post("/<int:agreement_id>/delete")
+@policy.enforces("agreement.view", "agreement.delete")
 @login_required
 def delete(agreement_id: int) -> Response:
     agreement = get_agreement_or_404(agreement_id)
@@ -292,6 +300,7 @@ def delete(agreement_id: int) -> Response:
 
 
 @bp.post("/<int:agreement_id>/files")
+@policy.enforces("agreement.view", "agreement.edit")
 @login_required
 def upload(agreement_id: int) -> Response:
     agreement = get_agreement_or_404(agreement_id)
@@ -321,6 +330,7 @@ def _file_or_404(agreement_id: int, file_id: int) -> AgreementFile:
 
 
 @bp.get("/<int:agreement_id>/files/<int:file_id>")
+@policy.enforces("agreement.view")
 @login_required
 def download(agreement_id: int, file_id: int) -> Response:
     """Only to the parties and bureau staff; with its original (Chinese) name, never rendered inline."""
@@ -334,6 +344,7 @@ def download(agreement_id: int, file_id: int) -> Response:
 
 
 @bp.post("/<int:agreement_id>/files/<int:file_id>/delete")
+@policy.enforces("agreement.view", "agreement.edit")
 @login_required
 def remove_file(agreement_id: int, file_id: int) -> Response:
     attachment = _file_or_404(agreement_id, file_id)
@@ -355,6 +366,7 @@ def _span() -> counting.Span:
 
 
 @bp.get("/dashboard")
+@policy.enforces("dashboard.view")
 def dashboard() -> str | Response:
     """The plan's indicators against their targets, for a year or the plan period."""
     if not _may_see_dashboard():
@@ -434,6 +446,7 @@ def _drill(span: counting.Span) -> tuple[str, list[Any], str]:
 
 
 @bp.get("/dashboard/list")
+@policy.enforces("dashboard.view")
 def dashboard_list() -> str | Response:
     if not _may_see_dashboard():
         if not current_user.is_authenticated:

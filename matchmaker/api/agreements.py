@@ -198,6 +198,7 @@ def _details(payload: dict[str, Any]) -> tuple[service.AgreementDetails, Pairing
 
 
 @bp.post("/agreements")
+@policy.enforces("agreement.record", "pairing.view", "pairing.advance")
 @limiter.limit(write_limit, override_defaults=False)
 def create_agreement() -> tuple[Response, int, dict[str, str]]:
     user = api_user()
@@ -218,8 +219,11 @@ def create_agreement() -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.get("/agreements")
+@policy.enforces("agreements.ledger", "agreements.own")
 def list_agreements() -> Response:
     user = api_user()
+    if not policy.may(user, "agreements.ledger"):  # bureau staff: every agreement
+        policy.require(user, "agreements.own")
     page, per_page, problems = paging(request.args, AGREEMENT_PARAMS)
     span = None
     if "year" in request.args:
@@ -251,12 +255,14 @@ def list_agreements() -> Response:
 
 
 @bp.get("/agreements/<int:agreement_id>")
+@policy.enforces("agreement.view")
 def get_agreement(agreement_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     return jsonify(agreement_json(_agreement_or_404(agreement_id)))
 
 
 @bp.post("/agreements/<int:agreement_id>/confirm")
+@policy.enforces("agreement.view", "agreement.confirm")
 @limiter.limit(write_limit, override_defaults=False)
 def confirm_agreement(agreement_id: int) -> Response:
     agreement = _agreement_or_404(agreement_id)
@@ -266,6 +272,7 @@ def confirm_agreement(agreement_id: int) -> Response:
 
 
 @bp.post("/agreements/<int:agreement_id>/verify")
+@policy.enforces("agreement.view", "agreement.verify")
 @limiter.limit(write_limit, override_defaults=False)
 def verify_agreement(agreement_id: int) -> Response:
     agreement = _agreement_or_404(agreement_id)
@@ -277,6 +284,7 @@ def verify_agreement(agreement_id: int) -> Response:
 
 
 @bp.post("/agreements/<int:agreement_id>/return")
+@policy.enforces("agreement.view", "agreement.verify")
 @limiter.limit(write_limit, override_defaults=False)
 def return_agreement(agreement_id: int) -> Response:
     agreement = _agreement_or_404(agreement_id)
@@ -288,6 +296,7 @@ def return_agreement(agreement_id: int) -> Response:
 
 
 @bp.get("/indicators")
+@policy.enforces("dashboard.view")
 def list_indicators() -> Response:
     """One object per indicator for a year (?year=2025) or a period (?period=2023-2025)."""
     if not current_app.config["DASHBOARD_PUBLIC"]:

@@ -90,6 +90,7 @@ def _call_or_404(call_id: int) -> ChallengeCall:
 
 
 @bp.get("/calls")
+@policy.enforces("call.view")
 def list_calls() -> Response:
     user = api_user()
     page, per_page, problems = paging(request.args, CALL_PARAMS)
@@ -107,17 +108,24 @@ def list_calls() -> Response:
     total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery())) or 0
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
     return jsonify(
-        {"items": [call_json(c) for c in items], "page": page, "per_page": per_page, "total": total}
+        {
+            "items": [call_json(c) for c in items if policy.may(user, "call.view", c)],  # listed_calls' rule
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+        }
     )
 
 
 @bp.get("/calls/<int:call_id>")
+@policy.enforces("call.view")
 def get_call(call_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     return jsonify(call_json(_call_or_404(call_id)))
 
 
 @bp.get("/calls/<int:call_id>/proposals")
+@policy.enforces("call.view")
 def list_proposals(call_id: int) -> Response:
     """The proposals of the call the caller may read (its own organisation's; all for the calling
     enterprise and bureau staff)."""
@@ -132,6 +140,7 @@ def list_proposals(call_id: int) -> Response:
 
 
 @bp.post("/calls/<int:call_id>/proposals")
+@policy.enforces("call.view", "call.propose")
 @limiter.limit(write_limit, override_defaults=False)
 def create_proposal(call_id: int) -> tuple[Response, int, dict[str, str]]:
     user = api_user()
@@ -167,6 +176,7 @@ def _proposal_or_404(call: ChallengeCall, proposal_id: int) -> CallProposal:
 
 
 @bp.post("/calls/<int:call_id>/approve")
+@policy.enforces("call.view", "call.approve")
 @limiter.limit(write_limit, override_defaults=False)
 def approve_call(call_id: int) -> Response:
     """Bureau staff approve a call an enterprise proposed: it opens for proposals."""
@@ -181,6 +191,7 @@ def approve_call(call_id: int) -> Response:
 
 
 @bp.post("/calls/<int:call_id>/proposals/<int:proposal_id>/withdraw")
+@policy.enforces("call.view", "proposal.view", "proposal.edit")
 @limiter.limit(write_limit, override_defaults=False)
 def withdraw_proposal(call_id: int, proposal_id: int) -> Response:
     user = api_user()
@@ -194,6 +205,7 @@ def withdraw_proposal(call_id: int, proposal_id: int) -> Response:
 
 
 @bp.post("/calls/<int:call_id>/proposals/<int:proposal_id>/scores")
+@policy.enforces("call.view", "proposal.view", "proposal.score")
 @limiter.limit(write_limit, override_defaults=False)
 def score_proposal(call_id: int, proposal_id: int) -> Response:
     """A reviewer's 0–100 on every criterion: ``{"scores": [{"criterion_id", "score"}, …]}``."""
@@ -220,6 +232,7 @@ def score_proposal(call_id: int, proposal_id: int) -> Response:
 
 
 @bp.post("/calls/<int:call_id>/award")
+@policy.enforces("call.view", "call.award")
 @limiter.limit(write_limit, override_defaults=False)
 def award_call(call_id: int) -> Response:
     """揭榜 after the deadline: ``{"proposal_id", "reason"}``; every proposer is notified and a pairing
@@ -311,6 +324,7 @@ def _call_details(body: dict[str, Any], user: Any) -> service.CallDetails:
 
 
 @bp.post("/calls")
+@policy.enforces("call.create")
 @limiter.limit(write_limit, override_defaults=False)
 def create_call() -> tuple[Response, int, dict[str, str]]:
     """Bureau staff publish a call at once (open); an enterprise's own call waits for approval."""
@@ -330,6 +344,7 @@ def create_call() -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.post("/calls/<int:call_id>/cancel")
+@policy.enforces("call.view", "call.cancel")
 @limiter.limit(write_limit, override_defaults=False)
 def cancel_call(call_id: int) -> Response:
     """Withdraw a pending or open call with a reason; the proposers are told."""
@@ -347,6 +362,7 @@ def cancel_call(call_id: int) -> Response:
 
 
 @bp.get("/calls/<int:call_id>/candidates")
+@policy.enforces("call.view", "call.invite")
 def list_call_candidates(call_id: int) -> Response:
     """Universities and institutes whose outcomes fit the call's needs, with the evidence (staff)."""
     inputs.reject_unknown_params(request.args, frozenset())
@@ -381,6 +397,7 @@ def list_call_candidates(call_id: int) -> Response:
 
 
 @bp.post("/calls/<int:call_id>/invitations")
+@policy.enforces("call.view", "call.invite")
 @limiter.limit(write_limit, override_defaults=False)
 def invite_to_call(call_id: int) -> Response:
     """Invite a university or institute to propose; its users are notified."""
@@ -401,6 +418,7 @@ def invite_to_call(call_id: int) -> Response:
 
 
 @bp.patch("/calls/<int:call_id>/proposals/<int:proposal_id>")
+@policy.enforces("call.view", "proposal.view", "proposal.edit")
 @limiter.limit(write_limit, override_defaults=False)
 def update_proposal(call_id: int, proposal_id: int) -> Response:
     """Change some of one's proposal before the deadline; the rest stays as it is."""

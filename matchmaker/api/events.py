@@ -109,6 +109,7 @@ def meeting_json(m: Meeting) -> dict[str, Any]:
 
 
 @bp.get("/events")
+@policy.enforces("event.view")
 def list_events() -> Response:
     page, per_page, problems = paging(request.args, EVENT_PARAMS)
     kind = None
@@ -133,7 +134,7 @@ def list_events() -> Response:
     )
     return jsonify(
         {
-            "items": [event_json(e) for e in result.items],
+            "items": [event_json(e) for e in result.items if policy.may(api_user(), "event.view", e)],
             "page": page,
             "per_page": per_page,
             "total": result.total or 0,
@@ -142,12 +143,14 @@ def list_events() -> Response:
 
 
 @bp.get("/events/<int:event_id>")
+@policy.enforces("event.view", "event.see_participants")
 def get_event(event_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     return jsonify(event_json(_event_or_404(event_id), full=True))
 
 
 @bp.get("/events/<int:event_id>/meetings")
+@policy.enforces("event.view", "event.manage", "registration.view")
 def list_meetings(event_id: int) -> Response:
     """The whole schedule for bureau staff; a participant's own meetings for its users."""
     inputs.reject_unknown_params(request.args, frozenset())
@@ -164,6 +167,7 @@ def list_meetings(event_id: int) -> Response:
 
 
 @bp.post("/events/<int:event_id>/registration")
+@policy.enforces("event.view", "event.register", "registration.edit")
 @limiter.limit(write_limit, override_defaults=False)
 def register(event_id: int) -> tuple[Response, int]:
     """Register the caller's organisation (201), or change its registration (200)."""
@@ -210,6 +214,7 @@ def register(event_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/events/<int:event_id>/meeting-requests")
+@policy.enforces("event.view", "registration.edit")
 @limiter.limit(write_limit, override_defaults=False)
 def create_meeting_request(event_id: int) -> tuple[Response, int]:
     user = api_user()
@@ -225,6 +230,7 @@ def create_meeting_request(event_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/events/<int:event_id>/schedule")
+@policy.enforces("event.view", "event.manage")
 @limiter.limit(write_limit, override_defaults=False)
 def build_schedule(event_id: int) -> Response:
     """Bureau staff (re)build the schedule: requested meetings first, then the matching's."""
@@ -355,6 +361,7 @@ def _checked(details: service.EventDetails) -> None:
 
 
 @bp.post("/events")
+@policy.enforces("event.create", "event.see_participants")
 @limiter.limit(write_limit, override_defaults=False)
 def create_event() -> tuple[Response, int, dict[str, str]]:
     user = api_user()
@@ -371,6 +378,7 @@ def create_event() -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.patch("/events/<int:event_id>")
+@policy.enforces("event.view", "event.edit", "event.see_participants")
 @limiter.limit(write_limit, override_defaults=False)
 def update_event(event_id: int) -> Response:
     """Change some of an open event's details; the others stay as they are."""
@@ -390,6 +398,7 @@ def update_event(event_id: int) -> Response:
 
 
 @bp.post("/events/<int:event_id>/held")
+@policy.enforces("event.view", "event.manage", "event.see_participants")
 @limiter.limit(write_limit, override_defaults=False)
 def mark_held(event_id: int) -> Response:
     user = api_user()
@@ -403,6 +412,7 @@ def mark_held(event_id: int) -> Response:
 
 
 @bp.post("/events/<int:event_id>/cancel")
+@policy.enforces("event.view", "event.manage", "event.see_participants")
 @limiter.limit(write_limit, override_defaults=False)
 def cancel_event(event_id: int) -> Response:
     """Cancel with a reason; the registered organisations are told."""
@@ -420,6 +430,7 @@ def cancel_event(event_id: int) -> Response:
 
 
 @bp.get("/events/<int:event_id>/invitations")
+@policy.enforces("event.view", "event.invite")
 def list_invitations(event_id: int) -> Response:
     """Whom the matching suggests inviting, with the evidence, and who has been invited."""
     inputs.reject_unknown_params(request.args, frozenset())
@@ -459,6 +470,7 @@ def list_invitations(event_id: int) -> Response:
 
 
 @bp.post("/events/<int:event_id>/invitations")
+@policy.enforces("event.view", "event.invite")
 @limiter.limit(write_limit, override_defaults=False)
 def invite(event_id: int) -> Response:
     """Invite organisations (their users are notified), with the matching's evidence where it
@@ -502,6 +514,7 @@ def invite(event_id: int) -> Response:
 
 
 @bp.delete("/events/<int:event_id>/registration")
+@policy.enforces("event.view", "registration.edit")
 @limiter.limit(write_limit, override_defaults=False)
 def unregister(event_id: int) -> tuple[str, int]:
     user = api_user()
@@ -528,6 +541,7 @@ def _slot(event: Event, value: int) -> int:
 
 
 @bp.post("/events/<int:event_id>/meetings")
+@policy.enforces("event.view", "event.manage")
 @limiter.limit(write_limit, override_defaults=False)
 def add_meeting(event_id: int) -> tuple[Response, int]:
     """Staff add a meeting by hand at a time slot (a free table is chosen); it stays there."""
@@ -552,6 +566,7 @@ def add_meeting(event_id: int) -> tuple[Response, int]:
 
 
 @bp.patch("/events/<int:event_id>/meetings/<int:meeting_id>")
+@policy.enforces("event.view", "event.manage")
 @limiter.limit(write_limit, override_defaults=False)
 def move_meeting(event_id: int, meeting_id: int) -> Response:
     """Move a meeting to another slot; a conflict (someone busy or on a break, no free table) is a
@@ -574,6 +589,7 @@ def move_meeting(event_id: int, meeting_id: int) -> Response:
 
 
 @bp.delete("/events/<int:event_id>/meetings/<int:meeting_id>")
+@policy.enforces("event.view", "event.manage")
 @limiter.limit(write_limit, override_defaults=False)
 def remove_meeting(event_id: int, meeting_id: int) -> tuple[str, int]:
     user = api_user()
@@ -585,6 +601,7 @@ def remove_meeting(event_id: int, meeting_id: int) -> tuple[str, int]:
 
 
 @bp.post("/events/<int:event_id>/meetings/<int:meeting_id>/outcome")
+@policy.enforces("event.view", "event.manage", "pairing.introduce")
 @limiter.limit(write_limit, override_defaults=False)
 def record_outcome(event_id: int, meeting_id: int) -> Response:
     """After the event: held, missed or paired. ``paired`` needs ``posting_ids`` — the need or

@@ -87,6 +87,7 @@ def _answer(pairing: Pairing) -> Response:
 
 
 @bp.post("/pairings")
+@policy.enforces("posting.view", "posting.express_interest", "pairing.see_contacts")
 @limiter.limit(write_limit, override_defaults=False)
 def create_pairing() -> tuple[Response, int, dict[str, str]]:
     """Express interest in a posting, optionally attaching one of the caller's own."""
@@ -120,9 +121,13 @@ def create_pairing() -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.get("/pairings")
+@policy.enforces("pipeline.view", "pairings.own")
 def list_pairings() -> Response:
     """The caller's organisation's pairings (all of them for bureau staff), latest activity first."""
     user = api_user()
+    pipeline = policy.may(user, "pipeline.view")  # bureau staff: every pairing
+    if not pipeline:
+        policy.require(user, "pairings.own")
     page, per_page, problems = paging(request.args, PAIRING_PARAMS)
     state = role = None
     if "state" in request.args:
@@ -132,7 +137,7 @@ def list_pairings() -> Response:
             problems.add("state", "状态无效，可选：" + "、".join(s.value for s in PairingState) + "。")
     if "role" in request.args:
         role = request.args["role"]
-        if role not in ROLES or policy.is_bureau(user):
+        if role not in ROLES or pipeline:
             problems.add("role", "可选：sent（本单位发出的）、received（本单位收到的）；主管部门不适用。")
     problems.raise_if_any(400)
     stmt = select(Pairing).where(policy.pairings_of(user))
@@ -159,12 +164,14 @@ def list_pairings() -> Response:
 
 
 @bp.get("/pairings/<int:pairing_id>")
+@policy.enforces("pairing.view", "pairing.see_contacts")
 def get_pairing(pairing_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     return jsonify(serialize.pairing(_pairing_or_404(pairing_id), api_user(), full=True))
 
 
 @bp.post("/pairings/<int:pairing_id>/accept")
+@policy.enforces("pairing.view", "pairing.answer", "pairing.see_contacts")
 @limiter.limit(write_limit, override_defaults=False)
 def accept_pairing(pairing_id: int) -> Response:
     pairing = _pairing_or_404(pairing_id)
@@ -174,6 +181,7 @@ def accept_pairing(pairing_id: int) -> Response:
 
 
 @bp.post("/pairings/<int:pairing_id>/decline")
+@policy.enforces("pairing.view", "pairing.answer", "pairing.see_contacts")
 @limiter.limit(write_limit, override_defaults=False)
 def decline_pairing(pairing_id: int) -> Response:
     pairing = _pairing_or_404(pairing_id)
@@ -193,6 +201,7 @@ def decline_pairing(pairing_id: int) -> Response:
 
 
 @bp.post("/pairings/<int:pairing_id>/advance")
+@policy.enforces("pairing.view", "pairing.answer", "pairing.advance", "pairing.see_contacts")
 @limiter.limit(write_limit, override_defaults=False)
 def advance_pairing(pairing_id: int) -> Response:
     """contacted = accept (the receiving side); negotiating, signed, failed (with a reason)."""
@@ -213,6 +222,7 @@ def advance_pairing(pairing_id: int) -> Response:
 
 
 @bp.get("/pairings/<int:pairing_id>/messages")
+@policy.enforces("pairing.view", "pairing.message")
 def list_messages(pairing_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     pairing = _pairing_or_404(pairing_id)
@@ -226,6 +236,7 @@ def list_messages(pairing_id: int) -> Response:
 
 
 @bp.post("/pairings/<int:pairing_id>/messages")
+@policy.enforces("pairing.view", "pairing.message")
 @limiter.limit(write_limit, override_defaults=False)
 def post_message(pairing_id: int) -> tuple[Response, int]:
     pairing = _pairing_or_404(pairing_id)
@@ -243,8 +254,10 @@ def post_message(pairing_id: int) -> tuple[Response, int]:
 
 
 @bp.get("/notifications")
+@policy.enforces("notifications.own")
 def list_notifications() -> Response:
     user = api_user()
+    policy.require(user, "notifications.own")
     page, per_page, problems = paging(request.args, NOTIFICATION_PARAMS)
     unread_only = False
     if "unread" in request.args:
@@ -267,8 +280,10 @@ def list_notifications() -> Response:
 
 
 @bp.post("/notifications/<int:notification_id>/read")
+@policy.enforces("notifications.own")
 def read_notification(notification_id: int) -> Response:
     user = api_user()
+    policy.require(user, "notifications.own")
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
         raise ApiError(404, "通知不存在。")

@@ -74,6 +74,7 @@ def profile_json(org: Organization, viewer: Any) -> dict[str, Any]:
 
 
 @bp.get("/organizations/<int:organization_id>/profile")
+@policy.enforces("profile.view", "profile.see_records", "profile.see_indicators")
 def get_profile(organization_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     user = api_user()
@@ -84,6 +85,7 @@ def get_profile(organization_id: int) -> Response:
 
 
 @bp.get("/pool")
+@policy.enforces("pool.view")
 def get_pool() -> Response:
     """The cultivation pool by tier (optionally in one 镇区), each figure with the enterprises behind it."""
     policy.require(api_user(), "pool.view")
@@ -137,6 +139,7 @@ def _day(body: dict[str, Any], name: str, problems: inputs.Problems) -> date | N
 
 
 @bp.post("/organizations/<int:organization_id>/tier-changes")
+@policy.enforces("profile.view", "profile.edit", "profile.see_records", "profile.see_indicators")
 @limiter.limit(write_limit, override_defaults=False)
 def change_tier(organization_id: int) -> tuple[Response, int]:
     """An enterprise reached a 梯度 (by name; null: left the pool) on a date (认定, with its 文号)."""
@@ -164,6 +167,7 @@ def change_tier(organization_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/organizations/<int:organization_id>/measures")
+@policy.enforces("profile.view", "profile.edit", "profile.see_records", "profile.see_indicators")
 @limiter.limit(write_limit, override_defaults=False)
 def record_measure(organization_id: int) -> tuple[Response, int]:
     """An indicator reading as of a date; a second one for the same day corrects the first."""
@@ -192,6 +196,7 @@ def record_measure(organization_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/pool/targets")
+@policy.enforces("pool.targets")
 @limiter.limit(write_limit, override_defaults=False)
 def set_tier_target() -> Response:
     """A tier's target for the plan period (null removes it); answers the pool as it then is."""

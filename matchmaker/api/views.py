@@ -34,17 +34,20 @@ from matchmaker.web import get_posting_or_404
 
 
 @bp.get("/openapi.json")
+@policy.enforces(policy.PUBLIC)
 def openapi_json() -> Response:
     return jsonify(openapi.spec())
 
 
 @bp.get("/docs")
+@policy.enforces(policy.PUBLIC)
 def docs() -> str:
     description = openapi.spec()
     return render_template("api/docs.html", spec=description, operations=openapi.operations(description))
 
 
 @bp.get("/vocabularies")
+@policy.enforces(policy.PUBLIC)
 def vocabularies() -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
 
@@ -66,6 +69,7 @@ def vocabularies() -> Response:
 
 
 @bp.get("/postings")
+@policy.enforces("posting.see_contacts", "posting.see_confidential")
 def list_postings() -> Response:
     user = api_user()
     query = inputs.list_query(request.args)
@@ -115,6 +119,7 @@ def _search(query: inputs.ListQuery, user: User) -> tuple[list[Posting], int, bo
 
 
 @bp.post("/postings")
+@policy.enforces("posting.create", "posting.submit", "posting.see_contacts", "posting.see_confidential")
 @limiter.limit(write_limit, override_defaults=False)
 def create_posting() -> tuple[Response, int, dict[str, str]]:
     """A posting for the caller's organisation: a draft, or submitted for review with "submit": true."""
@@ -137,6 +142,7 @@ def create_posting() -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.get("/postings/<int:posting_id>")
+@policy.enforces("posting.view", "posting.see_contacts", "posting.see_confidential")
 def get_posting(posting_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     user = api_user()
@@ -144,6 +150,7 @@ def get_posting(posting_id: int) -> Response:
 
 
 @bp.get("/postings/<int:posting_id>/matches")
+@policy.enforces("posting.view")
 def posting_matches(posting_id: int) -> Response:
     """The proposals the posting's web page shows, best first (none unless it is published and current)."""
     limit = inputs.match_limit(request.args)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from matchmaker import mail
+from matchmaker import mail, policy
 from matchmaker.auth.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -64,6 +64,7 @@ REGISTERED = (
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@policy.enforces(policy.PUBLIC)
 def register() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -99,6 +100,7 @@ def begin_login(user: User, *, remember: bool) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@policy.enforces(policy.PUBLIC)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect_next("main.home")
@@ -118,6 +120,7 @@ def login() -> str | Response:
 
 
 @bp.post("/logout")
+@policy.enforces(policy.PUBLIC)
 def logout() -> Response:
     if current_user.is_authenticated:
         sessions.end_current(current_user)
@@ -128,6 +131,7 @@ def logout() -> Response:
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@policy.enforces("account.own")
 @login_required
 def change_password() -> str | Response:
     form = ChangePasswordForm()
@@ -157,6 +161,7 @@ def change_password() -> str | Response:
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@policy.enforces(policy.PUBLIC)
 @limiter.limit("10 per hour", methods=["POST"])
 def forgot_password() -> str | Response:
     """忘记密码: the same answer whether or not the address has an account."""
@@ -182,6 +187,7 @@ def forgot_password() -> str | Response:
 
 
 @bp.route("/reset/<key>", methods=["GET", "POST"])
+@policy.enforces(policy.PUBLIC)
 def reset_password(key: str) -> str | tuple[str, int] | Response:
     """The link from the reset mail: choose a new password (once, within the hour)."""
     if accounts.find_reset(key) is None:
@@ -203,6 +209,7 @@ def reset_password(key: str) -> str | tuple[str, int] | Response:
 
 
 @bp.post("/account/email")
+@policy.enforces("account.own")
 @login_required
 def email_mode() -> Response:
     form = EmailModeForm()
@@ -216,9 +223,11 @@ def email_mode() -> Response:
 
 
 @bp.route("/organization", methods=["GET", "POST"])
+@policy.enforces("organization.edit")
 @login_required
 def organization() -> str | Response:
     org = current_user.organization
+    policy.require(current_user, "organization.edit", org)
     form = OrganizationForm(org_type=org.type)
     form.fill_choices()
     if not form.is_submitted():
@@ -243,6 +252,7 @@ def organization() -> str | Response:
 
 
 @bp.post("/organization/resubmit")
+@policy.enforces("organization.resubmit")
 @login_required
 def resubmit_verification() -> Response:
     accounts.request_verification(current_user.organization, actor=current_user)
@@ -252,6 +262,7 @@ def resubmit_verification() -> Response:
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@policy.enforces("account.own")
 @login_required
 def account() -> str | Response:
     """The user's own account: details, and API tokens (a new token's secret is shown once, here)."""
@@ -281,6 +292,7 @@ def account() -> str | Response:
 
 
 @bp.post("/account/logins/<int:login_id>/end")
+@policy.enforces("account.own")
 @login_required
 def end_login(login_id: int) -> Response:
     sessions.end_one(current_user, login_id, actor=current_user)
@@ -290,6 +302,7 @@ def end_login(login_id: int) -> Response:
 
 
 @bp.post("/account/logins/end-others")
+@policy.enforces("account.own")
 @login_required
 def end_other_logins() -> Response:
     current = current_user.login_session
@@ -304,10 +317,11 @@ def end_other_logins() -> Response:
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
+@policy.enforces("account.own")
 @login_required
 def revoke_token(token_id: int) -> Response:
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
+    if token is None or not policy.may(current_user, "account.own", token):
         abort(404)
     tokens.revoke_token(token, actor=current_user)
     db.session.commit()

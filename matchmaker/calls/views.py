@@ -87,6 +87,7 @@ def _flash_errors(form: Any) -> None:
 
 
 @bp.get("/")
+@policy.enforces(policy.PUBLIC)
 def index() -> str:
     stmt = (
         select(ChallengeCall)
@@ -134,6 +135,7 @@ def create() -> str | tuple[str, int] | Response:
 
 
 @bp.get("/<int:call_id>")
+@policy.enforces("call.view", "call.invite")
 def detail(call_id: int) -> str:
     call = get_call_or_404(call_id)
     proposals = list(
@@ -179,6 +181,7 @@ def detail(call_id: int) -> str:
 
 
 @bp.post("/<int:call_id>/approve")
+@policy.enforces("call.view")
 @requires("call.approve")
 def approve(call_id: int) -> Response:
     call = get_call_or_404(call_id)
@@ -190,6 +193,7 @@ def approve(call_id: int) -> Response:
 
 
 @bp.post("/<int:call_id>/cancel")
+@policy.enforces("call.view", "call.cancel")
 @login_required
 def cancel(call_id: int) -> Response:
     call = get_call_or_404(call_id)
@@ -205,6 +209,7 @@ def cancel(call_id: int) -> Response:
 
 
 @bp.post("/<int:call_id>/invite")
+@policy.enforces("call.view")
 @requires("call.invite")
 def invite(call_id: int) -> Response:
     call = get_call_or_404(call_id)
@@ -233,6 +238,7 @@ def invite(call_id: int) -> Response:
 
 
 @bp.post("/<int:call_id>/award")
+@policy.enforces("call.view", "call.award")
 @login_required
 def award(call_id: int) -> Response:
     call = get_call_or_404(call_id)
@@ -264,6 +270,7 @@ def _upload(proposal: CallProposal, form: Any) -> None:
 
 
 @bp.route("/<int:call_id>/propose", methods=["GET", "POST"])
+@policy.enforces("call.view", "call.propose", "proposal.edit")
 @login_required
 def propose(call_id: int) -> str | tuple[str, int] | Response:
     call = get_call_or_404(call_id)
@@ -293,6 +300,7 @@ def propose(call_id: int) -> str | tuple[str, int] | Response:
 
 
 @bp.get("/<int:call_id>/proposals/<int:proposal_id>")
+@policy.enforces("call.view", "proposal.view")
 @login_required
 def proposal(call_id: int, proposal_id: int) -> str:
     item = get_proposal_or_404(call_id, proposal_id)
@@ -312,6 +320,7 @@ def proposal(call_id: int, proposal_id: int) -> str:
 
 
 @bp.route("/<int:call_id>/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@policy.enforces("call.view", "proposal.view", "proposal.edit")
 @login_required
 def edit_proposal(call_id: int, proposal_id: int) -> str | tuple[str, int] | Response:
     item = get_proposal_or_404(call_id, proposal_id)
@@ -338,6 +347,7 @@ def edit_proposal(call_id: int, proposal_id: int) -> str | tuple[str, int] | Res
 
 
 @bp.post("/<int:call_id>/proposals/<int:proposal_id>/withdraw")
+@policy.enforces("call.view", "proposal.view", "proposal.edit")
 @login_required
 def withdraw(call_id: int, proposal_id: int) -> Response:
     item = get_proposal_or_404(call_id, proposal_id)
@@ -350,6 +360,7 @@ def withdraw(call_id: int, proposal_id: int) -> Response:
 
 
 @bp.post("/<int:call_id>/proposals/<int:proposal_id>/files")
+@policy.enforces("call.view", "proposal.view", "proposal.edit")
 @login_required
 def upload(call_id: int, proposal_id: int) -> Response:
     item = get_proposal_or_404(call_id, proposal_id)
@@ -370,6 +381,7 @@ def upload(call_id: int, proposal_id: int) -> Response:
 
 
 @bp.get("/<int:call_id>/proposals/<int:proposal_id>/files/<int:file_id>")
+@policy.enforces("call.view", "proposal.view")
 @login_required
 def download(call_id: int, proposal_id: int, file_id: int) -> Response:
     """Only to those who may read the proposal; with its original name, never rendered inline."""
@@ -386,6 +398,7 @@ def download(call_id: int, proposal_id: int, file_id: int) -> Response:
 
 
 @bp.post("/<int:call_id>/proposals/<int:proposal_id>/files/<int:file_id>/delete")
+@policy.enforces("call.view", "proposal.view", "proposal.edit")
 @login_required
 def remove_file(call_id: int, proposal_id: int, file_id: int) -> Response:
     item = get_proposal_or_404(call_id, proposal_id)
@@ -399,6 +412,7 @@ def remove_file(call_id: int, proposal_id: int, file_id: int) -> Response:
 
 
 @bp.post("/<int:call_id>/proposals/<int:proposal_id>/score")
+@policy.enforces("call.view", "proposal.view", "proposal.score")
 @login_required
 def score(call_id: int, proposal_id: int) -> Response:
     item = get_proposal_or_404(call_id, proposal_id)

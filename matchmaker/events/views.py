@@ -61,6 +61,7 @@ def _slots(event: Event) -> list[tuple[int, str]]:
 
 
 @bp.get("/")
+@policy.enforces(policy.PUBLIC)
 def index() -> str:
     kind = EventKind.from_label(request.args.get("kind", "")) if request.args.get("kind") else None
     stmt = select(Event).order_by(Event.held_on.desc(), Event.id.desc())
@@ -95,6 +96,7 @@ def create() -> str | tuple[str, int] | Response:
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@policy.enforces("event.view", "event.edit")
 @login_required
 def edit(event_id: int) -> str | tuple[str, int] | Response:
     event = get_event_or_404(event_id)
@@ -117,6 +119,7 @@ def edit(event_id: int) -> str | tuple[str, int] | Response:
 
 
 @bp.get("/<int:event_id>")
+@policy.enforces("event.view", "event.manage", "event.register", "event.see_participants")
 def detail(event_id: int) -> str:
     event = get_event_or_404(event_id)
     org_id = current_user.organization_id if policy.is_member(current_user) else None
@@ -154,6 +157,7 @@ def detail(event_id: int) -> str:
 
 
 @bp.post("/<int:event_id>/held")
+@policy.enforces("event.view", "event.manage")
 @login_required
 def held(event_id: int) -> Response:
     event = get_event_or_404(event_id)
@@ -165,6 +169,7 @@ def held(event_id: int) -> Response:
 
 
 @bp.post("/<int:event_id>/cancel")
+@policy.enforces("event.view", "event.manage")
 @login_required
 def cancel(event_id: int) -> Response:
     event = get_event_or_404(event_id)
@@ -183,6 +188,7 @@ def cancel(event_id: int) -> Response:
 
 
 @bp.route("/<int:event_id>/invitations", methods=["GET", "POST"])
+@policy.enforces("event.view", "event.invite")
 @login_required
 def invitations(event_id: int) -> str | Response:
     event = get_event_or_404(event_id)
@@ -237,6 +243,7 @@ def _own_postings() -> list[Posting]:
 
 
 @bp.route("/<int:event_id>/register", methods=["GET", "POST"])
+@policy.enforces("event.view", "event.register", "registration.edit")
 @login_required
 def register(event_id: int) -> str | tuple[str, int] | Response:
     event = get_event_or_404(event_id)
@@ -290,6 +297,7 @@ def register(event_id: int) -> str | tuple[str, int] | Response:
 
 
 @bp.post("/<int:event_id>/register/cancel")
+@policy.enforces("event.view", "registration.edit")
 @login_required
 def unregister(event_id: int) -> Response:
     event = get_event_or_404(event_id)
@@ -303,6 +311,7 @@ def unregister(event_id: int) -> Response:
 
 
 @bp.post("/<int:event_id>/requests")
+@policy.enforces("event.view", "registration.edit")
 @login_required
 def request_meeting(event_id: int) -> Response:
     event = get_event_or_404(event_id)
@@ -326,6 +335,7 @@ def request_meeting(event_id: int) -> Response:
 
 
 @bp.route("/<int:event_id>/schedule", methods=["GET", "POST"])
+@policy.enforces("event.view", "event.manage")
 @login_required
 def schedule(event_id: int) -> str | Response:
     event = get_event_or_404(event_id)
@@ -366,6 +376,7 @@ def schedule(event_id: int) -> str | Response:
 
 
 @bp.post("/<int:event_id>/meetings/<int:meeting_id>/move")
+@policy.enforces("event.view", "event.manage")
 @login_required
 def move(event_id: int, meeting_id: int) -> Response:
     event = get_event_or_404(event_id)
@@ -383,6 +394,7 @@ def move(event_id: int, meeting_id: int) -> Response:
 
 
 @bp.post("/<int:event_id>/meetings")
+@policy.enforces("event.view", "event.manage")
 @login_required
 def add_meeting(event_id: int) -> Response:
     event = get_event_or_404(event_id)
@@ -401,6 +413,7 @@ def add_meeting(event_id: int) -> Response:
 
 
 @bp.post("/<int:event_id>/meetings/<int:meeting_id>/remove")
+@policy.enforces("event.view", "event.manage")
 @login_required
 def remove_meeting(event_id: int, meeting_id: int) -> Response:
     event = get_event_or_404(event_id)
@@ -411,6 +424,7 @@ def remove_meeting(event_id: int, meeting_id: int) -> Response:
 
 
 @bp.get("/<int:event_id>/schedule/participants/<int:org_id>")
+@policy.enforces("event.view", "registration.view")
 @login_required
 def participant_sheet(event_id: int, org_id: int) -> str:
     """One participant's timetable, for printing (bureau staff, or the participant itself)."""
@@ -426,6 +440,7 @@ def participant_sheet(event_id: int, org_id: int) -> str:
 
 
 @bp.get("/<int:event_id>/schedule/tables/<int:table>")
+@policy.enforces("event.view", "event.manage")
 @login_required
 def table_sheet(event_id: int, table: int) -> str:
     """One table's meetings, for printing and leaving on the table."""
@@ -438,6 +453,7 @@ def table_sheet(event_id: int, table: int) -> str:
 
 
 @bp.get("/<int:event_id>/schedule/print")
+@policy.enforces("event.view", "event.manage")
 @login_required
 def print_all(event_id: int) -> str:
     """Every participant's timetable, one per page, for printing in one go."""
@@ -451,6 +467,7 @@ def print_all(event_id: int) -> str:
 
 
 @bp.get("/<int:event_id>/schedule.xlsx")
+@policy.enforces("event.view", "event.manage")
 @login_required
 def schedule_xlsx(event_id: int) -> Response:
     event = get_event_or_404(event_id)
@@ -462,6 +479,7 @@ def schedule_xlsx(event_id: int) -> Response:
 
 
 @bp.get("/<int:event_id>/outcomes")
+@policy.enforces("event.view", "event.manage")
 @login_required
 def outcomes_page(event_id: int) -> str:
     event = get_event_or_404(event_id)
@@ -482,6 +500,7 @@ def outcomes_page(event_id: int) -> str:
 
 
 @bp.post("/<int:event_id>/meetings/<int:meeting_id>/outcome")
+@policy.enforces("event.view", "event.manage", "pairing.introduce")
 @login_required
 def outcome(event_id: int, meeting_id: int) -> Response:
     event = get_event_or_404(event_id)

@@ -79,6 +79,7 @@ class WithdrawForm(BaseForm):
 
 
 @bp.get("/")
+@policy.enforces(policy.PUBLIC)
 def index() -> str:
     published = db.session.scalars(select(PublishedList).order_by(PublishedList.id.desc())).all()
     return render_template("lists/index.html", lists=published)
@@ -104,6 +105,7 @@ def create() -> str | tuple[str, int] | Response:
 
 
 @bp.get("/<int:list_id>")
+@policy.enforces("list.see_contacts")
 def detail(list_id: int) -> str:
     plist = db.get_or_404(PublishedList, list_id)
     contacts = policy.may(current_user, "list.see_contacts")
@@ -114,6 +116,7 @@ def detail(list_id: int) -> str:
 
 
 @bp.get("/<int:list_id>.xlsx")
+@policy.enforces("list.see_contacts")
 def download(list_id: int) -> Response:
     plist = db.get_or_404(PublishedList, list_id)
     data = service.list_xlsx(plist, with_contacts=policy.may(current_user, "list.see_contacts"))

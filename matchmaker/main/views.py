@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from matchmaker import policy
 from matchmaker.agreements import counting
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -27,21 +28,24 @@ bp = Blueprint("main", __name__)
 
 
 @bp.get("/favicon.ico")
+@policy.enforces(policy.PUBLIC)
 def favicon() -> Response:
     """Browsers ask for /favicon.ico on every page whatever the page links."""
     return send_from_directory(current_app.static_folder or "static", "favicon.ico", max_age=86400)
 
 
 @bp.get("/")
+@policy.enforces(policy.PUBLIC)
 def index() -> str:
     latest = {kind: db.session.scalars(queries.latest(kind, current_user)).all() for kind in PostingKind}
     return render_template("main/index.html", latest=latest)
 
 
 @bp.get("/home")
+@policy.enforces("posting.review", "postings.own")
 @login_required
 def home() -> str:
-    if current_user.is_bureau:
+    if policy.may(current_user, "posting.review"):  # bureau staff: the review queues and the plan
         pending_postings = db.session.scalars(
             select(Posting)
             .where(Posting.status == PostingStatus.PENDING)
@@ -75,6 +79,7 @@ def home() -> str:
                 .where(Agreement.status == AgreementStatus.CONFIRMED, Agreement.deleted_at.is_(None))
             ),
         )
+    policy.require(current_user, "postings.own")  # enterprises and universities: their own postings
     counts = dict(
         db.session.execute(
             select(Posting.status, func.count())

@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
-from matchmaker import search
+from matchmaker import policy, search
 from matchmaker.evidence import passage
 from matchmaker.extensions import db
 from matchmaker.forms import term_pairs
@@ -34,6 +34,7 @@ class Hit:
 
 
 @bp.get("/search")
+@policy.enforces(policy.PUBLIC)
 def search_page() -> str:
     text = request.args.get("q", "").strip()
     kind = PostingKind.from_label(request.args.get("kind", "")) if request.args.get("kind") else None

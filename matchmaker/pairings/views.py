@@ -55,6 +55,7 @@ def _own_choices(target: Posting) -> list[SelectChoice]:
 
 
 @bp.route("/new/<int:posting_id>", methods=["GET", "POST"])
+@policy.enforces("posting.view", "posting.express_interest")
 @login_required
 def create(posting_id: int) -> str | tuple[str, int] | Response:
     """Express interest in a posting, optionally answering it with one of one's own."""
@@ -109,6 +110,7 @@ def mine() -> str:
 
 
 @bp.get("/<int:pairing_id>")
+@policy.enforces("pairing.view", "pairing.message", "agreement.view")
 @login_required
 def detail(pairing_id: int) -> str:
     pairing = get_pairing_or_404(pairing_id)
@@ -163,6 +165,7 @@ def _act(pairing_id: int, action: str, form_class: type, name: str, act: Any, do
 
 
 @bp.post("/<int:pairing_id>/accept")
+@policy.enforces("pairing.view", "pairing.answer", "agreement.view")
 @login_required
 def accept(pairing_id: int) -> Any:
     return _act(
@@ -176,6 +179,7 @@ def accept(pairing_id: int) -> Any:
 
 
 @bp.post("/<int:pairing_id>/decline")
+@policy.enforces("pairing.view", "pairing.answer", "agreement.view")
 @login_required
 def decline(pairing_id: int) -> Any:
     return _act(
@@ -189,6 +193,7 @@ def decline(pairing_id: int) -> Any:
 
 
 @bp.post("/<int:pairing_id>/advance")
+@policy.enforces("pairing.view", "pairing.advance", "agreement.view")
 @login_required
 def advance(pairing_id: int) -> Any:
     return _act(
@@ -202,6 +207,7 @@ def advance(pairing_id: int) -> Any:
 
 
 @bp.post("/<int:pairing_id>/messages")
+@policy.enforces("pairing.view", "pairing.message", "agreement.view")
 @login_required
 def message(pairing_id: int) -> Any:
     return _act(
@@ -215,6 +221,7 @@ def message(pairing_id: int) -> Any:
 
 
 @bp.post("/<int:pairing_id>/nudge")
+@policy.enforces("pairing.view", "agreement.view")
 @requires("pairing.nudge")
 def nudge(pairing_id: int) -> Any:
     return _act(

@@ -34,6 +34,7 @@ PROPOSALS_ON_DETAIL = 5
 
 
 @bp.get("/<kind:kind>/")
+@policy.enforces(policy.PUBLIC)
 def browse(kind: PostingKind) -> str:
     mode_code = request.args.get("mode", "")
     filters = queries.BrowseFilters(
@@ -56,6 +57,7 @@ def browse(kind: PostingKind) -> str:
 
 
 @bp.get("/<int:posting_id>")
+@policy.enforces("posting.view", "posting.see_confidential", "posting.see_contacts", "agreement.view")
 def detail(posting_id: int) -> str:
     posting = get_posting_or_404(posting_id)
     proposals, proposals_unavailable = [], False
@@ -109,6 +111,7 @@ def _save_and_maybe_submit(posting: Posting) -> None:
 
 
 @bp.route("/new/<kind:kind>", methods=["GET", "POST"])
+@policy.enforces("posting.create", "posting.submit")
 @login_required
 def create(kind: PostingKind) -> str | Response:
     if not policy.may(current_user, "posting.create", kind):
@@ -128,6 +131,7 @@ def create(kind: PostingKind) -> str | Response:
 
 
 @bp.route("/<int:posting_id>/edit", methods=["GET", "POST"])
+@policy.enforces("posting.view", "posting.edit", "posting.submit")
 @login_required
 def edit(posting_id: int) -> str | Response:
     posting = get_posting_or_404(posting_id, action="posting.edit")
@@ -146,6 +150,7 @@ def edit(posting_id: int) -> str | Response:
 
 
 @bp.post("/<int:posting_id>/submit")
+@policy.enforces("posting.view", "posting.submit")
 @login_required
 def submit(posting_id: int) -> Response:
     posting = get_posting_or_404(posting_id, action="posting.submit")
@@ -156,6 +161,7 @@ def submit(posting_id: int) -> Response:
 
 
 @bp.route("/<int:posting_id>/withdraw", methods=["GET", "POST"])
+@policy.enforces("posting.view", "posting.withdraw")
 @login_required
 def withdraw(posting_id: int) -> str | Response:
     """A published posting is taken down only after the owner has read what that means."""
@@ -176,6 +182,7 @@ def withdraw(posting_id: int) -> str | Response:
 
 
 @bp.post("/<int:posting_id>/close")
+@policy.enforces("posting.view", "posting.close")
 @login_required
 def close(posting_id: int) -> str | Response:
     posting = get_posting_or_404(posting_id, action="posting.close")
@@ -200,6 +207,7 @@ def close(posting_id: int) -> str | Response:
 
 
 @bp.post("/<int:posting_id>/renew")
+@policy.enforces("posting.view", "posting.renew")
 @login_required
 def renew(posting_id: int) -> Response:
     """One click from the page or the 14-day reminder: valid for another half year."""

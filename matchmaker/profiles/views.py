@@ -54,6 +54,7 @@ def _forms() -> tuple[TierForm, MeasureForm]:
 
 
 @bp.get("/<int:org_id>")
+@policy.enforces("profile.view", "profile.edit", "profile.see_records", "profile.see_indicators")
 @login_required
 def detail(org_id: int) -> Any:
     org = get_profile_or_404(org_id)
@@ -61,6 +62,7 @@ def detail(org_id: int) -> Any:
 
 
 @bp.post("/<int:org_id>/tier")
+@policy.enforces("profile.view", "profile.edit", "profile.see_records", "profile.see_indicators")
 @login_required
 def change_tier(org_id: int) -> Any:
     """Bureau staff record that the enterprise reached a tier (or left the pool) on a date."""
@@ -86,6 +88,7 @@ def change_tier(org_id: int) -> Any:
 
 
 @bp.post("/<int:org_id>/measures")
+@policy.enforces("profile.view", "profile.edit", "profile.see_records", "profile.see_indicators")
 @login_required
 def record_measure(org_id: int) -> Any:
     """Bureau staff enter an indicator reading with the date it was true."""
@@ -127,6 +130,7 @@ def _tier_arg() -> tuple[EnterpriseTier | None, str]:
 
 
 @bp.get("/pool")
+@policy.enforces("pool.targets")
 @requires("pool.view")
 def pool() -> str:
     """培育库: enterprises by tier against the plan's targets, filterable by 镇区."""
