@@ -185,6 +185,8 @@ RULES: dict[str, Rule] = {
     "user.create": lambda a, _: is_bureau(a),
     "user.disable": lambda a, user: is_bureau(a) and (user is None or user.id != a.id),
     "account.own": lambda a, obj: is_member(a) and getattr(obj, "user_id", None) == a.id,  # tokens, logins
+    # 我的账号: one's password, e-mail preferences, new tokens and other logins, for oneself only
+    "account.manage": lambda a, user: is_member(a) and user is not None and getattr(user, "id", None) == a.id,
     # the bureau's work
     "term.manage": lambda a, _: is_bureau(a),
     "import.run": lambda a, _: is_bureau(a),

@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app, g, request
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker import create_app
+from matchmaker import create_app, policy
 from matchmaker.extensions import db
 from matchmaker.models import OrgStatus, OrgType, PostingKind, PostingStatus
 from tests.conftest import Auth, Factory, app_config, clone_database, close_connections, drop_database
@@ -529,8 +529,11 @@ def test_api_routes(
         body = API_BODIES.get(url, NEW_POSTING)
         ids = ("{published}", "{owner_org}", "{university_org}", "{proposal}")
         kwargs = {"json": {k: _filled(v, world, ids) for k, v in body.items()}}
-    response = getattr(client, method)(url.format(**vars(world)), headers=headers, **kwargs)
-    assert response.status_code == expected[ROLES.index(role)]
+    with client:
+        response = getattr(client, method)(url.format(**vars(world)), headers=headers, **kwargs)
+        assert response.status_code == expected[ROLES.index(role)]
+        if role != "anon":  # without a token the API answers 401 before any rule
+            asked_what_it_declares(response.status_code, expected[ROLES.index(role)])
 
 
 def _filled(value: object, world: World, ids: tuple[str, ...]) -> object:
@@ -567,6 +570,21 @@ def check(response_status: int, location: str | None, expected: object) -> None:
         assert response_status == 302 and location and "/auth/login" in location
     else:
         assert response_status == expected
+    asked_what_it_declares(response_status, expected)
+
+
+def asked_what_it_declares(status: int, expected: object) -> None:
+    """The request just made (inside ``with client``) asked the policy at least one action its
+    endpoint declares (policy.enforces): the declaration is the wiring, not a comment. A refusal
+    (403) must come from a declared action. Not for the login redirect or a 404 found before any
+    rule applies, nor for PUBLIC endpoints."""
+    declared = (
+        set(policy.actions_of(current_app.view_functions[request.endpoint])) if request.endpoint else set()
+    )
+    if expected == L or status == 404 or not declared or policy.PUBLIC in declared:
+        return
+    asked = g.get("policy_asked", set())
+    assert asked & declared, f"{request.endpoint} declares {sorted(declared)} but asked {sorted(asked)}"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -575,7 +593,7 @@ def test_get_routes(
     client: FlaskClient, auth: Auth, world: World, role: str, url: str, expected: tuple[object, ...]
 ) -> None:
     as_role(role, world, auth)
-    with client.get(url.format(**vars(world))) as response:
+    with client, client.get(url.format(**vars(world))) as response:
         check(response.status_code, response.location, expected[ROLES.index(role)])
 
 
@@ -586,8 +604,9 @@ def test_post_routes(
 ) -> None:
     as_role(role, world, auth)
     data = POST_DATA_BY_URL.get(url, POST_DATA)
-    response = client.post(url.format(**vars(world)), data=data)
-    check(response.status_code, response.location, expected[ROLES.index(role)])
+    with client:
+        response = client.post(url.format(**vars(world)), data=data)
+        check(response.status_code, response.location, expected[ROLES.index(role)])
 
 
 @pytest.mark.parametrize(

@@ -131,9 +131,10 @@ def logout() -> Response:
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@policy.enforces("account.own")
+@policy.enforces("account.manage")
 @login_required
 def change_password() -> str | Response:
+    policy.require(current_user, "account.manage", current_user)
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user: User = current_user._get_current_object()  # type: ignore[attr-defined]
@@ -209,9 +210,10 @@ def reset_password(key: str) -> str | tuple[str, int] | Response:
 
 
 @bp.post("/account/email")
-@policy.enforces("account.own")
+@policy.enforces("account.manage")
 @login_required
 def email_mode() -> Response:
+    policy.require(current_user, "account.manage", current_user)
     form = EmailModeForm()
     if form.validate_on_submit() and (mode := EmailMode.from_label(form.email_mode.data)) is not None:
         accounts.set_email_mode(current_user, mode)
@@ -262,10 +264,11 @@ def resubmit_verification() -> Response:
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@policy.enforces("account.own")
+@policy.enforces("account.manage")
 @login_required
 def account() -> str | Response:
     """The user's own account: details, and API tokens (a new token's secret is shown once, here)."""
+    policy.require(current_user, "account.manage", current_user)
     form = ApiTokenForm()
     secret = None
     if form.validate_on_submit():
@@ -302,9 +305,10 @@ def end_login(login_id: int) -> Response:
 
 
 @bp.post("/account/logins/end-others")
-@policy.enforces("account.own")
+@policy.enforces("account.manage")
 @login_required
 def end_other_logins() -> Response:
+    policy.require(current_user, "account.manage", current_user)
     current = current_user.login_session
     ended = 0
     for login in sessions.open_sessions(current_user):
