@@ -49,7 +49,7 @@ MAX_TABLES = 200
 MAX_CAPACITY = 2000
 MAX_POSTINGS = 5  # postings one participant brings
 MAX_REQUESTS = 20  # meetings one participant asks for
-TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d\Z")  # match() anchors the start; \Z, unlike $, refuses a trailing line break
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class EventDetails:
             found["organisers"] = "请填写主办单位（最多200个字）。"
         place, link = (self.place or "").strip(), (self.link or "").strip()
         if self.kind is EventKind.ONLINE:
-            if not re.match(r"^https?://\S+$", link) or len(link) > 300:
+            if not re.match(r"https?://\S+\Z", link) or len(link) > 300:
                 found["link"] = "线上对接请填写以 http:// 或 https:// 开头的会议链接。"
         elif not place or len(place) > 200:
             found["place"] = "请填写活动地点（最多200个字）。"
