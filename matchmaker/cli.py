@@ -29,7 +29,7 @@ def init_db() -> int:
     outdated search index; idempotent."""
     from matchmaker import search
     from matchmaker.database import MIGRATIONS_DIR
-    from matchmaker.services.profiles import seed_tier_targets
+    from matchmaker.services.plans import seed_tier_targets
     from matchmaker.services.taxonomy import seed_taxonomies
 
     current_app.extensions["quiet_migrations"] = True
@@ -38,7 +38,7 @@ def init_db() -> int:
     finally:
         current_app.extensions.pop("quiet_migrations", None)
     added = seed_taxonomies()
-    seed_tier_targets()  # the plan's tier targets, once the tiers exist
+    seed_tier_targets()  # the first plan's tier targets, once the tiers exist
     db.session.commit()
     if search.state() != "unreadable":  # a damaged index is reported by `search check`, not hidden
         search.ensure_built()
