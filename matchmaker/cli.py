@@ -145,6 +145,8 @@ def demo_data_command(if_new: bool) -> None:
         click.echo("演示数据已存在，本次没有写入任何内容。")
     for line in report.skipped:
         click.echo(f"  跳过 {line}")
+    if report.plan:
+        click.echo(f"已新建演示计划：{report.plan}（计划进展看板和培育库默认按它统计）。")
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}，仅供试用，请勿用于正式运行的平台）：")
     for email, label in logins():
         click.echo(f"  {email:<28} {label}")
