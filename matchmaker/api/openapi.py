@@ -341,7 +341,7 @@ def _agreement_paths() -> dict[str, Any]:
                 "operationId": "listAgreements",
                 "summary": "列出协议",
                 "description": "调用者本单位参与或登记的协议（主管部门：全部），不含已删除的，按签订日期倒序。"
-                "带 indicator 时只列计入该指标的（已核验、同一合同只计一次），year 缺省为计划期。",
+                "带 indicator 时只列计入该指标的（已核验、同一合同只计一次），year 缺省为今天执行中的计划的计划期（没有时为今年）。",
                 "parameters": [
                     {
                         "name": "year",
