@@ -138,10 +138,6 @@ class Choice:
     plan: Plan | None
     rules: Plan | None
 
-    @property
-    def uncovered(self) -> bool:
-        return self.plan is None or not self.span.within(self.plan)
-
 
 def choose(plan: Plan | None = None, span: Span | None = None, day: date | None = None) -> Choice:
     """A plan and/or a span as asked (either may be missing): the plan alone means its whole
@@ -156,8 +152,9 @@ def choose(plan: Plan | None = None, span: Span | None = None, day: date | None 
 def default_span(day: date | None = None) -> Span:
     """What a page or the API answers for when asked nothing: the plan in force today, else
     today's year."""
+    day = day or clock.today()
     plan = plan_in_force(day)
-    return Span.of(plan) if plan else Span((day or clock.today()).year, (day or clock.today()).year)
+    return Span.of(plan) if plan else Span(day.year, day.year)
 
 
 def _verified(span: Span) -> list[Agreement]:

@@ -104,7 +104,7 @@ def create_plan(
             Plan.start_year == details.start_year,
             Plan.end_year == details.end_year,
             Plan.status == PlanStatus.IN_FORCE,
-            Plan.demo.is_(details.demo),
+            Plan.demo == details.demo,
         )
     )
     if clash is not None:
