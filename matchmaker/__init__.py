@@ -138,10 +138,12 @@ def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object
 def register_blueprints(app: Flask) -> None:
     from matchmaker.admin import imports as _admin_imports  # noqa: F401 - adds its routes to admin
     from matchmaker.admin.views import bp as admin_bp
+    from matchmaker.agreements import plan_views as _plan_views  # noqa: F401 - adds its routes to agreements
     from matchmaker.agreements.views import bp as agreements_bp
     from matchmaker.api import agreements, pipeline, views  # noqa: F401  (each adds its routes to the API blueprint)
     from matchmaker.api import calls as _api_calls  # noqa: F401 - adds its routes to the API
     from matchmaker.api import events as _api_events  # noqa: F401 - adds its routes to the API
+    from matchmaker.api import plans as _api_plans  # noqa: F401 - adds its routes to the API
     from matchmaker.api import profiles as _api_profiles  # noqa: F401 - adds its routes to the API
     from matchmaker.api.blueprint import bp as api_bp
     from matchmaker.auth.views import bp as auth_bp

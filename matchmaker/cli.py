@@ -29,7 +29,7 @@ def init_db() -> int:
     outdated search index; idempotent."""
     from matchmaker import search
     from matchmaker.database import MIGRATIONS_DIR
-    from matchmaker.services.profiles import seed_tier_targets
+    from matchmaker.services.plans import seed_tier_targets
     from matchmaker.services.taxonomy import seed_taxonomies
 
     current_app.extensions["quiet_migrations"] = True
@@ -38,7 +38,7 @@ def init_db() -> int:
     finally:
         current_app.extensions.pop("quiet_migrations", None)
     added = seed_taxonomies()
-    seed_tier_targets()  # the plan's tier targets, once the tiers exist
+    seed_tier_targets()  # the first plan's tier targets, once the tiers exist
     db.session.commit()
     if search.state() != "unreadable":  # a damaged index is reported by `search check`, not hidden
         search.ensure_built()
@@ -145,6 +145,8 @@ def demo_data_command(if_new: bool) -> None:
         click.echo("演示数据已存在，本次没有写入任何内容。")
     for line in report.skipped:
         click.echo(f"  跳过 {line}")
+    if report.plan:
+        click.echo(f"已新建演示计划：{report.plan}（计划进展看板和培育库默认按它统计）。")
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}，仅供试用，请勿用于正式运行的平台）：")
     for email, label in logins():
         click.echo(f"  {email:<28} {label}")

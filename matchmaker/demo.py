@@ -9,13 +9,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from matchmaker import creditcode
+from matchmaker import clock, creditcode
+from matchmaker.agreements import counting
 from matchmaker.extensions import db
 from matchmaker.models import (
     AgreementType,
     CloseReason,
     DeclineReason,
     EnterpriseTier,
+    Indicator,
     IPStatus,
     Maturity,
     Organization,
@@ -34,6 +36,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.journal import record
 from matchmaker.services import accounts, agreements, pairings, postings
+from matchmaker.services import plans as plan_service
 
 DEMO_PASSWORD = "demo12345"
 BUREAU_EMAIL = "gxj@demo-baoying.cn"
@@ -703,6 +706,7 @@ class DemoReport:
     agreements: int = 0
     calls: int = 0
     events: int = 0
+    plan: str | None = None  # the demo plan created for today's years
 
     @property
     def wrote_anything(self) -> bool:
@@ -1115,4 +1119,42 @@ def load_demo_data() -> DemoReport:
     if report.postings:
         report.calls = int(_create_call(users, bureau))
         report.events = _create_events(users, bureau)
+    report.plan = _create_plan(bureau)
     return report
+
+
+# The plan after 2023–2025 is the county's to decide; the demo's stands in for it, marked 演示, so
+# the dashboard and the pool open on a plan in force (three years from today's, targets invented).
+DEMO_PLAN_TARGETS = {
+    "iur_agreements": (12, 36),
+    "tech_transfer": (6, 15),
+    "new_products": (4, 12),
+    "innovation_plans": (2, None),
+}
+
+
+def _create_plan(bureau: User) -> str | None:
+    """A demo plan covering today's year, unless a plan in force covers it already."""
+    today = clock.today()
+    if counting.plan_in_force(today) is not None:
+        return None
+    first, last = today.year, today.year + 2
+    plan = plan_service.create_plan(
+        plan_service.PlanDetails(
+            name=f"【演示】宝应县专精特新企业培育行动计划（{first}—{last}年）",
+            start_year=first,
+            end_year=last,
+            bureaus="县工信局、县科技局",
+            demo=True,
+        ),
+        actor=bureau,
+    )
+    for code, (yearly, whole) in DEMO_PLAN_TARGETS.items():
+        indicator = db.session.get(Indicator, code)
+        if indicator is None:
+            continue
+        for year in plan.years:
+            plan_service.set_target(plan, indicator, str(year), yearly, actor=bureau)
+        if whole is not None:
+            plan_service.set_target(plan, indicator, plan.period, whole, actor=bureau)
+    return plan.name

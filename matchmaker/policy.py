@@ -177,6 +177,7 @@ RULES: dict[str, Rule] = {
     "agreements.own": lambda a, _: is_party(a),
     "agreements.ledger": lambda a, _: is_bureau(a),
     "indicators.edit": lambda a, _: is_bureau(a),
+    "plans.edit": lambda a, _: is_bureau(a),
     "dashboard.view": lambda a, _: is_bureau(a),
     # organisations and accounts
     "organization.edit": lambda a, org: is_member(a) and (a.organization_id == org.id or is_bureau(a)),

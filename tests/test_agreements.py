@@ -251,7 +251,7 @@ def test_counting_rules_on_a_known_set(app: Flask, client: FlaskClient, make: Fa
         service.update_agreement(agreement, details, actor=user(e))
         db.session.commit()
         assert agreement.status is AgreementStatus.CONFIRMED  # back for verification
-        groups = counting.groups(counting._verified(counting.PLAN_SPAN))
+        groups = counting.groups(counting._verified(counting.Span(2023, 2025)))
         assert sorted(len(grp) for grp in groups) == [1, 1, 1, 1, 2]  # b and g: one contract
     assert indicator_counts(app, "2023") == {
         "iur_agreements": 1,
@@ -331,7 +331,7 @@ def test_targets_and_rules_are_edited_by_bureau_staff(
     client.post("/agreements/indicators", data={"indicator": "nonsense", "period": "2024", "value": "1"})
     with app.app_context():
         ind = db.session.get(Indicator, "tech_transfer")
-        assert ind.target_for("2024") == 7
+        assert counting.plan_for(counting.Span(2024, 2024)).target_for(ind.code, "2024") == 7
         entry = db.session.scalars(
             select(JournalEntry).where(JournalEntry.action == "indicator.target")
         ).one()

@@ -157,6 +157,12 @@ OPERATIONS = [
     ("/events/{event_id}/meetings/{meeting_id}", "PATCH"),
     ("/events/{event_id}/meetings/{meeting_id}", "DELETE"),
     ("/events/{event_id}/meetings/{meeting_id}/outcome", "POST"),
+    ("/plans", "GET"),
+    ("/plans", "POST"),
+    ("/plans/{plan_id}", "GET"),
+    ("/plans/{plan_id}", "PATCH"),
+    ("/plans/{plan_id}/targets", "GET"),
+    ("/plans/{plan_id}/targets", "PATCH"),
 ]
 
 
@@ -192,6 +198,12 @@ STAFF_OPERATIONS = [
     ("/events/{event_id}/held", "POST"),
     ("/events/{event_id}/cancel", "POST"),
     ("/calls/{call_id}/cancel", "POST"),
+    ("/plans", "GET"),
+    ("/plans", "POST"),
+    ("/plans/{plan_id}", "GET"),
+    ("/plans/{plan_id}/targets", "GET"),
+    ("/plans/{plan_id}/targets", "PATCH"),
+    ("/plans/{plan_id}", "PATCH"),  # last: it may close the plan
 ]
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # Examples per operation, mode and token: in the default run enough for every operation to be called

@@ -8,7 +8,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
-from matchmaker import create_app
+from matchmaker import clock, create_app
+from matchmaker.agreements import counting
 from matchmaker.extensions import db
 from matchmaker.models import (
     Agreement,
@@ -148,6 +149,12 @@ def test_demo_data_is_clickable_and_idempotent(app: Flask, runner: FlaskCliRunne
     assert set(by_status) == set(PostingStatus)  # postings in every state
     assert pairing_states == set(PairingState) and introduced and messages and notified  # a living pipeline
     assert agreement_states == set(AgreementStatus) and {2023, 2024, 2025} <= signed_years
+    with app.app_context():  # a plan in force today, marked 演示, so the dashboard opens on it
+        plan = counting.plan_in_force()
+        assert plan is not None and plan.demo and "演示" in plan.name and plan.covers(clock.today())
+        assert plan.target_for("iur_agreements", plan.period) and len(plan.rules) == 11
+        assert counting.figure("iur_agreements", counting.Span.of(plan)).count >= 1  # signed today
+    assert "已新建演示计划" in result.output
     again = runner.invoke(args=["demo-data"])
     assert again.exit_code == 0 and "本次没有写入任何内容" in again.output
     with app.app_context():

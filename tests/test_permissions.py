@@ -50,6 +50,7 @@ class World:
     meeting: int  # their 1:1 meeting in it
     owner_org: int
     university_org: int
+    plan: int  # the 2023–2025 plan the migration seeds
 
 
 def build_world(app: Flask, make: Factory) -> World:
@@ -153,7 +154,17 @@ def build_world(app: Flask, make: Factory) -> World:
         meeting=meeting_id,
         owner_org=make.org_of(owner),
         university_org=make.org_of(emails["university"]),
+        plan=_first_plan(app),
     )
+
+
+def _first_plan(app: Flask) -> int:
+    from matchmaker.services import plans
+
+    with app.app_context():
+        plan = plans.first_plan()
+        assert plan is not None
+        return plan.id
 
 
 @pytest.fixture(scope="module")
@@ -259,6 +270,12 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/agreements/dashboard/list",         (L,   403, 403, 403, 200)),
     ("/agreements/dashboard.xlsx",         (L,   403, 403, 403, 200)),
     ("/agreements/indicators",             (L,   403, 403, 403, 200)),
+    ("/agreements/indicators?plan={plan}", (L,   403, 403, 403, 200)),
+    ("/agreements/dashboard?plan={plan}",  (L,   403, 403, 403, 200)),
+    ("/agreements/plans",                  (L,   403, 403, 403, 200)),
+    ("/agreements/plans/new",              (L,   403, 403, 403, 200)),
+    ("/agreements/plans/{plan}/edit",      (L,   403, 403, 403, 200)),
+    ("/agreements/plans/999999/edit",      (L,   403, 403, 403, 404)),
     ("/calls/",                            (200, 200, 200, 200, 200)),
     ("/calls/new",                         (L,   200, 200, 403, 200)),
     ("/calls/{call}",                      (200, 200, 200, 200, 200)),
@@ -286,6 +303,7 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/profiles/pool",                     (L,   403, 403, 403, 200)),
     ("/profiles/pool/list?tier=none",      (L,   403, 403, 403, 200)),
     ("/profiles/pool.xlsx",                (L,   403, 403, 403, 200)),
+    ("/profiles/pool?plan={plan}",         (L,   403, 403, 403, 200)),
 ]
 
 POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
@@ -343,6 +361,9 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/agreements/{agreement}/files",      (L,   302, 404, 403, 302)),  # no file: back
     ("/agreements/{agreement}/files/{agreement_file}/delete", (L, 302, 404, 403, 302)),
     ("/agreements/indicators",             (L,   403, 403, 403, 302)),
+    ("/agreements/plans/new",              (L,   403, 403, 403, 422)),  # the form, with its errors
+    ("/agreements/plans/{plan}/edit",      (L,   403, 403, 403, 422)),
+    ("/agreements/plans/{plan}/close",     (L,   403, 403, 403, 302)),
     ("/calls/new",                         (L,   422, 422, 403, 422)),  # the form, with its errors
     ("/calls/{call}/approve",              (L,   403, 403, 403, 303)),  # refused: already open
     ("/calls/{call}/cancel",               (L,   302, 403, 403, 302)),  # the caller and the bureau
@@ -414,6 +435,13 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("post", "/api/v1/organizations/{profile}/tier-changes", (401, 403, 403, 403, 201)),
     ("post", "/api/v1/organizations/{profile}/measures",     (401, 403, 403, 403, 201)),
     ("post", "/api/v1/pool/targets",        (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/plans",               (401, 403, 403, 403, 200)),
+    ("post", "/api/v1/plans",               (401, 403, 403, 403, 201)),
+    ("get",  "/api/v1/plans/{plan}",        (401, 403, 403, 403, 200)),
+    ("patch", "/api/v1/plans/{plan}",       (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/plans/{plan}/targets",   (401, 403, 403, 403, 200)),
+    ("patch", "/api/v1/plans/{plan}/targets",  (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/plans/999999",        (401, 403, 403, 403, 404)),
     ("get",  "/api/v1/events",              (401, 200, 200, 200, 200)),
     ("get",  "/api/v1/events/{event}",      (401, 200, 200, 200, 200)),
     ("get",  "/api/v1/events/{event}/meetings",     (401, 200, 403, 200, 200)),  # participants, staff
@@ -449,7 +477,10 @@ API_BODIES = {
     "/api/v1/calls/{call}/cancel": {"reason": "企业需求已变更。"},
     "/api/v1/organizations/{profile}/tier-changes": {"tier": "省级专精特新中小企业", "effective_on": "2024-06-12"},
     "/api/v1/organizations/{profile}/measures": {"kind": "class1_ip", "value": 3, "as_of": "2024-12-31"},
-    "/api/v1/pool/targets": {"tier": "省级专精特新中小企业", "value": 45},
+    "/api/v1/pool/targets": {"tier": "省级专精特新中小企业", "value": 45, "plan_id": "{plan}"},
+    "/api/v1/plans": {"name": "宝应县专精特新企业培育行动计划（2027—2029年）", "start_year": 2027, "end_year": 2029},
+    "/api/v1/plans/{plan}": {"doc_number": "宝政办发〔2023〕1号"},
+    "/api/v1/plans/{plan}/targets": {"targets": [{"indicator": "tech_transfer", "period": "2024", "value": 6}]},
     "/api/v1/calls/{call}/invitations": {"organization_id": "{university_org}"},
     "/api/v1/calls/{call}/proposals/{proposal}": {"price": 40},
     "/api/v1/events/{event}/registration": {},
@@ -527,7 +558,7 @@ def test_api_routes(
     kwargs = {}
     if method in ("post", "patch"):
         body = API_BODIES.get(url, NEW_POSTING)
-        ids = ("{published}", "{owner_org}", "{university_org}", "{proposal}")
+        ids = ("{published}", "{owner_org}", "{university_org}", "{proposal}", "{plan}")
         kwargs = {"json": {k: _filled(v, world, ids) for k, v in body.items()}}
     with client:
         response = getattr(client, method)(url.format(**vars(world)), headers=headers, **kwargs)

@@ -30,18 +30,27 @@ from matchmaker.models import (
     Organization,
     OrgType,
     PairingState,
+    Plan,
     PostingKind,
     TierChange,
     TierTarget,
     Town,
 )
-from matchmaker.services import accounts
+from matchmaker.services import accounts, plans
 from matchmaker.services import profiles as service
 from tests.conftest import Factory, app_config, drop_database, new_database
 from tests.test_pairings import login, page
 
 PROVINCIAL = "省级专精特新中小企业"
 INNOVATIVE = "创新型中小企业"
+
+
+def first_plan(app: Flask) -> int:
+    """The 2023–2025 plan the migrations seed (the tests run after it ended: no default plan)."""
+    with app.app_context():
+        plan = plans.first_plan()
+        assert plan is not None and plan.period == "2023-2025"
+        return plan.id
 
 
 def tier_id(app: Flask, name: str) -> int:
@@ -315,7 +324,7 @@ def test_pool_counts_equal_their_drill_downs_by_town(app: Flask, client: FlaskCl
             assert drill.count('class="pool-member"') == count, key
     with app.app_context():
         anyi = db.session.get(Town, town_id(app, "安宜镇"))
-        rows = {r.key: r for r in service.pool(anyi)}
+        rows = {r.key: r for r in service.pool(anyi, db.session.get(Plan, first_plan(app)))}
         assert rows[provincial].count == 2 and rows[provincial].target == 40 and rows[provincial].gap == 38
         assert {o.id for o in service.pool_members(rows[provincial].tier, anyi)} == set(orgs[:2])
     drill = page(client, f"/profiles/pool/list?tier={provincial}&town={town_id(app, '安宜镇')}")
@@ -327,15 +336,15 @@ def test_pool_counts_equal_their_drill_downs_by_town(app: Flask, client: FlaskCl
 def test_targets_are_seeded_and_editable(app: Flask, client: FlaskClient, make: Factory) -> None:
     with app.app_context():
         seeded = {t.tier.name: (t.period, t.value) for t in db.session.scalars(select(TierTarget))}
-    assert seeded == {name: ("2025", value) for name, value in service.PLAN_TARGETS.items()}
+    assert seeded == {name: ("2025", value) for name, value in plans.FIRST_PLAN_TIER_TARGETS.items()}
     login(client, make.bureau())
-    provincial = tier_id(app, PROVINCIAL)
-    response = client.post("/profiles/pool/targets", data={"tier": provincial, "value": "45"})
+    provincial, plan = tier_id(app, PROVINCIAL), first_plan(app)
+    response = client.post("/profiles/pool/targets", data={"plan": plan, "tier": provincial, "value": "45"})
     assert response.status_code == 302
-    assert "已保存" in page(client, "/profiles/pool")
+    assert "已保存" in page(client, f"/profiles/pool?plan={plan}")
     for bad in ("-1", "abc", "1000001"):
-        client.post("/profiles/pool/targets", data={"tier": provincial, "value": bad})
-    client.post("/profiles/pool/targets", data={"tier": tier_id(app, INNOVATIVE), "value": ""})  # removes
+        client.post("/profiles/pool/targets", data={"plan": plan, "tier": provincial, "value": bad})
+    client.post("/profiles/pool/targets", data={"plan": plan, "tier": tier_id(app, INNOVATIVE), "value": ""})
     with app.app_context():
         targets = {t.tier.name: t.value for t in db.session.scalars(select(TierTarget))}
         assert targets[PROVINCIAL] == 45 and INNOVATIVE not in targets
@@ -343,7 +352,7 @@ def test_targets_are_seeded_and_editable(app: Flask, client: FlaskClient, make: 
             select(JournalEntry).where(JournalEntry.action == "indicator.tier_target")
         ).all()
         assert [e.changes["target 2025"] for e in entries] == [[40, 45], [300, None]]
-        assert service.seed_tier_targets() == 0  # init-db never puts back what staff changed
+        assert plans.seed_tier_targets() == 0  # init-db never puts back what staff changed
 
 
 def test_an_existing_database_gets_the_targets_from_the_migration(tmp_path: Path) -> None:
@@ -358,8 +367,8 @@ def test_an_existing_database_gets_the_targets_from_the_migration(tmp_path: Path
             db.session.commit()
             upgrade(directory=str(MIGRATIONS_DIR))
             targets = {t.tier.name: t.value for t in db.session.scalars(select(TierTarget))}
-            assert targets == service.PLAN_TARGETS
-            assert service.seed_tier_targets() == 0
+            assert targets == plans.FIRST_PLAN_TIER_TARGETS
+            assert plans.seed_tier_targets() == 0
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -380,7 +389,7 @@ def test_pool_export(app: Flask, client: FlaskClient, make: Factory) -> None:
         )
         db.session.commit()
     login(client, make.bureau())
-    response = client.get("/profiles/pool.xlsx")
+    response = client.get(f"/profiles/pool.xlsx?plan={first_plan(app)}")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     summary = {row[0]: row[1:] for row in book["培育库"].iter_rows(min_row=2, values_only=True)}
@@ -403,8 +412,8 @@ def test_api_profile_and_pool(app: Flask, client: FlaskClient, make: Factory, wo
     assert body["indicators"]["rd_intensity"]["latest"] is None
     assert body["posting_ids"] == [need] and body["pairing_ids"] == [pairing]
     bureau = {"Authorization": f"Bearer {make.token(world['bureau'])}"}
-    pool = client.get("/api/v1/pool", headers=bureau).get_json()
-    assert pool["period"] == "2025"
+    pool = client.get(f"/api/v1/pool?plan={first_plan(app)}", headers=bureau).get_json()
+    assert pool["period"] == "2025" and pool["plan"]["period"] == "2023-2025"
     for row in pool["tiers"]:
         assert row["count"] == len(row["organizations"])
     provincial = next(r for r in pool["tiers"] if r["tier"] == PROVINCIAL)
@@ -555,21 +564,22 @@ def test_staff_record_tiers_readings_and_targets_through_the_api(
         "/api/v1/pool/targets?town=火星镇", json={"tier": PROVINCIAL, "value": 7}, headers=bureau
     )
     assert odd.status_code == 400
-    seeded = client.get("/api/v1/pool", headers=bureau).get_json()["tiers"]
+    plan = first_plan(app)
+    seeded = client.get(f"/api/v1/pool?plan={plan}", headers=bureau).get_json()["tiers"]
     assert next(r for r in seeded if r["tier"] == PROVINCIAL)["target"] == 40  # the plan's, unchanged
     assert (
         client.post(
-            "/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": -1}, headers=bureau
+            "/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": -1, "plan_id": plan}, headers=bureau
         ).status_code
         == 422
     )
     pool = client.post(
-        "/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": 45}, headers=bureau
+        "/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": 45, "plan_id": plan}, headers=bureau
     ).get_json()
     provincial = next(r for r in pool["tiers"] if r["tier"] == PROVINCIAL)
     assert provincial["target"] == 45 and provincial["count"] == 1 and provincial["gap"] == 44
     removed = client.post(
-        "/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": None}, headers=bureau
+        "/api/v1/pool/targets", json={"tier": PROVINCIAL, "value": None, "plan_id": plan}, headers=bureau
     ).get_json()
     assert next(r for r in removed["tiers"] if r["tier"] == PROVINCIAL)["target"] is None
     with app.app_context():

@@ -6,7 +6,10 @@ nothing is stored as a total — so every figure drills down to the agreements b
   date and amount — e.g. once by 工信局 and once by 科技局) counts once: records are grouped by
   either key, and the group is represented by its earliest record.
 - An agreement counts toward each indicator one of whose **counting rules** matches it (its type,
-  and for some rules: between an enterprise and a university or institute).
+  and for some rules: between an enterprise and a university or institute). Rules and targets
+  belong to a **plan** (models/plans.py): a span is counted by the rules of the plan covering it;
+  a year no plan covers is counted by the rules of the latest plan before it (the page says so)
+  and has no targets.
 """
 
 from __future__ import annotations
@@ -21,22 +24,23 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from matchmaker import clock
 from matchmaker.extensions import db
 from matchmaker.models import (
     Agreement,
     AgreementParty,
     AgreementStatus,
+    CountingRule,
     Indicator,
     Organization,
     Pairing,
     PartyType,
+    Plan,
+    PlanStatus,
     Posting,
     PostingStatus,
     ProposalMark,
 )
-
-PLAN = (2023, 2025)
-PLAN_PERIOD = f"{PLAN[0]}-{PLAN[1]}"
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,82 @@ class Span:
     def months(self) -> list[tuple[int, int]]:
         return [(y, m) for y in range(self.first, self.last + 1) for m in range(1, 13)]
 
+    @classmethod
+    def of(cls, plan: Plan) -> Span:
+        return cls(plan.start_year, plan.end_year)
 
-PLAN_SPAN = Span(*PLAN)
+    def within(self, plan: Plan) -> bool:
+        return plan.start_year <= self.first and self.last <= plan.end_year
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+def plans() -> list[Plan]:
+    """Every plan, the latest first."""
+    return list(
+        db.session.scalars(
+            select(Plan)
+            .options(selectinload(Plan.targets), selectinload(Plan.rules))
+            .order_by(Plan.start_year.desc(), Plan.id.desc())
+        )
+    )
+
+
+def _preferred(candidates: list[Plan]) -> Plan | None:
+    """Of several plans, one in force before a closed one, then the one that started last."""
+    ranked = sorted(candidates, key=lambda p: (p.status is PlanStatus.IN_FORCE, p.start_year, p.id))
+    return ranked[-1] if ranked else None
+
+
+def plan_in_force(day: date | None = None) -> Plan | None:
+    """The plan in force on ``day`` (the site's today): covering its year and not closed."""
+    year = (day or clock.today()).year
+    return _preferred([p for p in plans() if p.in_force and p.covers(year)])
+
+
+def plan_for(span: Span) -> Plan | None:
+    """The plan whose period holds all of ``span`` (the one whose targets it is measured against)."""
+    return _preferred([p for p in plans() if span.within(p)])
+
+
+def rules_plan(span: Span) -> Plan | None:
+    """The plan whose counting rules count ``span``: the one covering it, else the latest plan
+    that began before it (the rules last decided on), else the earliest plan."""
+    every = plans()
+    return (
+        plan_for(span)
+        or _preferred([p for p in every if p.start_year <= span.first])
+        or (every[-1] if every else None)
+    )
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a page or the API was asked about: a span, the plan whose targets it is measured
+    against (None: no plan covers it) and the plan whose rules count it."""
+
+    span: Span
+    plan: Plan | None
+    rules: Plan | None
+
+
+def choose(plan: Plan | None = None, span: Span | None = None, day: date | None = None) -> Choice:
+    """A plan and/or a span as asked (either may be missing): the plan alone means its whole
+    period; nothing means the plan in force on ``day`` (the site's today), else today's year."""
+    if span is None:
+        span = Span.of(plan) if plan is not None else default_span(day)
+    if plan is None or not span.within(plan):
+        plan = plan_for(span)
+    return Choice(span, plan, plan or rules_plan(span))
+
+
+def default_span(day: date | None = None) -> Span:
+    """What a page or the API answers for when asked nothing: the plan in force today, else
+    today's year."""
+    day = day or clock.today()
+    plan = plan_in_force(day)
+    return Span.of(plan) if plan else Span(day.year, day.year)
 
 
 def _verified(span: Span) -> list[Agreement]:
@@ -144,25 +222,23 @@ def counted_as(agreement: Agreement) -> Agreement | None:
 
 
 def indicators() -> list[Indicator]:
-    return list(
-        db.session.scalars(
-            select(Indicator).options(selectinload(Indicator.rules)).order_by(Indicator.position)
-        )
-    )
+    return list(db.session.scalars(select(Indicator).order_by(Indicator.position)))
 
 
-def counts_toward(indicator: Indicator, agreement: Agreement) -> bool:
-    return any(rule.matches(agreement) for rule in indicator.rules)
+def counts_toward(rules: Iterable[CountingRule], agreement: Agreement) -> bool:
+    return any(rule.matches(agreement) for rule in rules)
 
 
 @dataclass
 class Figure:
-    """One indicator for a span: its target and the agreements it counts."""
+    """One indicator for a span: its target (from the plan covering the span) and the agreements
+    it counts (by the rules of ``plan``)."""
 
     indicator: Indicator
     span: Span
     target: int | None
     agreements: list[Agreement] = field(default_factory=list)
+    plan: Plan | None = None
 
     @property
     def count(self) -> int:
@@ -173,16 +249,34 @@ class Figure:
         return min(self.count / self.target, 1.0) if self.target else None
 
 
-def figures(span: Span, counted: list[Agreement] | None = None) -> list[Figure]:
-    counted = distinct(span) if counted is None else counted
+def indicators_of(agreement: Agreement) -> list[Indicator]:
+    """The indicators ``agreement`` counts toward by the rules for the year it was signed."""
+    year = agreement.signed_on.year
+    plan = rules_plan(Span(year, year))
+    rules = plan.rules if plan else []
     return [
-        Figure(ind, span, ind.target_for(span.key), [a for a in counted if counts_toward(ind, a)])
+        ind
         for ind in indicators()
+        if counts_toward((r for r in rules if r.indicator_code == ind.code), agreement)
     ]
 
 
-def figure(code: str, span: Span) -> Figure | None:
-    return next((f for f in figures(span) if f.indicator.code == code), None)
+def figures(span: Span, counted: list[Agreement] | None = None, plan: Plan | None = None) -> list[Figure]:
+    """Each indicator for ``span``: counted by the rules of ``plan`` (by default the plan for the
+    span, see ``rules_plan``), against its target when the plan covers the span."""
+    counted = distinct(span) if counted is None else counted
+    plan = plan or rules_plan(span)
+    covered = plan is not None and span.within(plan)
+    result = []
+    for ind in indicators():
+        rules = plan.rules_for(ind.code) if plan else []
+        target = plan.target_for(ind.code, span.key) if plan and covered else None
+        result.append(Figure(ind, span, target, [a for a in counted if counts_toward(rules, a)], plan))
+    return result
+
+
+def figure(code: str, span: Span, plan: Plan | None = None) -> Figure | None:
+    return next((f for f in figures(span, plan=plan) if f.indicator.code == code), None)
 
 
 # --- breakdowns -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Forms of the agreements: the record (with up to six parties), the steps, targets and rules."""
+"""Forms of the agreements: the record (with up to six parties), the steps, plans, targets and rules."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from matchmaker.forms import BaseForm, optional_int, options, term_choices
 from matchmaker.models import AgreementType, PartySide, PartyType, Registration, TechField
 from matchmaker.postings.forms import finite_number
 from matchmaker.services.agreements import AgreementDetails, PartyDetails
+from matchmaker.services.plans import PlanDetails
 
 MAX_PARTIES = 6
 
@@ -146,3 +147,59 @@ class TargetForm(BaseForm):
 
 class RulesForm(BaseForm):
     indicator = StringField(validators=[DataRequired()])
+
+
+class PlanForm(BaseForm):
+    """A new plan: its details; counting rules and tier targets are copied from ``copy_from``."""
+
+    name = StringField(
+        "计划名称",
+        validators=[DataRequired("请填写计划名称。"), Length(4, 100, "计划名称应为4到100个字。")],
+    )
+    doc_number = StringField(
+        "文号",
+        validators=[Optional(), Length(max=60, message="文号最多60个字。")],
+        description="如 宝政办发〔2026〕12号",
+    )
+    start_year = IntegerField(
+        "开始年份",
+        validators=[
+            DataRequired("请填写开始年份（如 2026）。"),
+            NumberRange(2000, 2100, "年份应在2000到2100之间。"),
+        ],
+    )
+    end_year = IntegerField(
+        "结束年份",
+        validators=[
+            DataRequired("请填写结束年份（如 2030）。"),
+            NumberRange(2000, 2100, "年份应在2000到2100之间。"),
+        ],
+    )
+    bureaus = StringField(
+        "责任部门",
+        validators=[Optional(), Length(max=200, message="责任部门最多200个字。")],
+        default="县工信局、县科技局",
+    )
+    copy_from = SelectField("复制目标与计数规则自", coerce=optional_int, validators=[Optional()])
+
+    def details(self) -> PlanDetails:
+        return PlanDetails(
+            name=self.name.data or "",
+            start_year=self.start_year.data,
+            end_year=self.end_year.data,
+            doc_number=self.doc_number.data,
+            bureaus=self.bureaus.data,
+        )
+
+
+class PlanEditForm(BaseForm):
+    """A plan's name, 文号 and 责任部门 (its years are fixed: its targets are keyed by them)."""
+
+    name = StringField(
+        "计划名称",
+        validators=[DataRequired("请填写计划名称。"), Length(4, 100, "计划名称应为4到100个字。")],
+    )
+    doc_number = StringField("文号", validators=[Optional(), Length(max=60, message="文号最多60个字。")])
+    bureaus = StringField(
+        "责任部门", validators=[Optional(), Length(max=200, message="责任部门最多200个字。")]
+    )

@@ -3,7 +3,6 @@ the dashboard with its drill-downs and exports, and the indicators' targets and 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -26,10 +25,12 @@ from matchmaker.models import (
     Indicator,
     Organization,
     Pairing,
+    Plan,
     Posting,
 )
 from matchmaker.services import accounts
 from matchmaker.services import agreements as service
+from matchmaker.services import plans as plan_service
 from matchmaker.spreadsheets import workbook_of
 from matchmaker.web import attach_field_error, int_arg, paginate, requires, send_xlsx
 
@@ -170,7 +171,7 @@ def detail(agreement_id: int) -> str:
         if policy.may(current_user, "agreement.view", a)
     ]
     counted_as = counting.counted_as(agreement)
-    indicators = [ind for ind in counting.indicators() if counting.counts_toward(ind, agreement)]
+    indicators = counting.indicators_of(agreement)
     return render_template(
         "agreements/detail.html",
         agreement=agreement,
@@ -361,8 +362,12 @@ def _may_see_dashboard() -> bool:
     return policy.may(current_user, "dashboard.view") or bool(current_app.config["DASHBOARD_PUBLIC"])
 
 
-def _span() -> counting.Span:
-    return counting.Span.parse(request.args.get("year")) or counting.PLAN_SPAN
+def _choice() -> counting.Choice:
+    """The plan (?plan=id) and/or the year or period (?year=2026, ?year=2023-2025) asked about;
+    by default the plan in force today. Unknown values count as not given."""
+    plan_id = int_arg("plan")
+    plan = db.session.get(Plan, plan_id) if plan_id else None
+    return counting.choose(plan, counting.Span.parse(request.args.get("year")))
 
 
 @bp.get("/dashboard")
@@ -373,9 +378,10 @@ def dashboard() -> str | Response:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
-    span = _span()
+    choice = _choice()
+    span = choice.span
     counted = counting.distinct(span)
-    figures = counting.figures(span, counted)
+    figures = counting.figures(span, counted, choice.rules)
     chosen = request.args.get("indicator") or "iur_agreements"
     focus = next((f for f in figures if f.indicator.code == chosen), figures[0] if figures else None)
     charts_of = {
@@ -392,7 +398,10 @@ def dashboard() -> str | Response:
     return render_template(
         "agreements/dashboard.html",
         span=span,
-        years=list(range(counting.PLAN[0], max(counting.PLAN[1], _this_year()) + 1)),
+        choice=choice,
+        plans=counting.plans(),
+        years=choice.plan.years if choice.plan else [span.first],
+        may_plan=policy.may(current_user, "plans.edit"),
         figures=figures,
         focus=focus,
         charts=charts_of,
@@ -412,12 +421,9 @@ def dashboard() -> str | Response:
     )
 
 
-def _this_year() -> int:
-    return date.today().year
-
-
-def _drill(span: counting.Span) -> tuple[str, list[Any], str]:
+def _drill(choice: counting.Choice) -> tuple[str, list[Any], str]:
     """The records behind one number of the dashboard: (what they are, records, a title)."""
+    span = choice.span
     what = request.args.get("what", "agreements")
     if what in ("published", "proposed"):
         ids = counting.funnel_ids(span)[what]
@@ -430,7 +436,8 @@ def _drill(span: counting.Span) -> tuple[str, list[Any], str]:
     counted = counting.distinct(span)
     title = "已核验的协议（同一合同只计一次）"
     if code := request.args.get("indicator"):
-        figure = next((f for f in counting.figures(span, counted) if f.indicator.code == code), None)
+        figures = counting.figures(span, counted, choice.rules)
+        figure = next((f for f in figures if f.indicator.code == code), None)
         if figure is None:
             abort(404)
         counted, title = figure.agreements, figure.indicator.name
@@ -452,22 +459,30 @@ def dashboard_list() -> str | Response:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
-    span = _span()
-    kind, records, title = _drill(span)
+    choice = _choice()
+    span = choice.span
+    kind, records, title = _drill(choice)
     insider = policy.may(current_user, "dashboard.view")
     if kind != "agreements" and not insider:
         abort(403)  # the public dashboard shows agreements only
     return render_template(
-        "agreements/drill.html", kind=kind, records=records, title=title, span=span, insider=insider
+        "agreements/drill.html",
+        kind=kind,
+        records=records,
+        title=title,
+        span=span,
+        plan=choice.plan,
+        insider=insider,
     )
 
 
 @bp.get("/dashboard.xlsx")
 @requires("dashboard.view")
 def dashboard_xlsx() -> Response:
-    span = _span()
+    choice = _choice()
+    span = choice.span
     counted = counting.distinct(span)
-    figures = counting.figures(span, counted)
+    figures = counting.figures(span, counted, choice.rules)
     sheets: list[Any] = [
         (
             "指标",
@@ -509,11 +524,32 @@ def dashboard_xlsx() -> Response:
 # --- indicators: targets and counting rules ---------------------------------------------------
 
 
+def posted_id(name: str) -> int:
+    """A positive id from the posted form; 0 (found nowhere) for anything else."""
+    value = request.form.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+
+def _edited_plan(plan_id: int | None) -> Plan | None:
+    """The plan whose targets and rules the page edits: the one asked for, else the one in force
+    today, else the latest."""
+    if plan_id:
+        return db.session.get(Plan, plan_id)
+    every = counting.plans()
+    return counting.plan_in_force() or (every[0] if every else None)
+
+
 @bp.route("/indicators", methods=["GET", "POST"])
 @requires("indicators.edit")
 def indicators() -> str | tuple[str, int] | Response:
-    """Bureau staff set each indicator's targets and which agreement types count toward it."""
+    """Bureau staff set a plan's targets for each indicator and which agreement types count
+    toward it."""
     if request.method == "POST":
+        plan = db.session.get(Plan, posted_id("plan")) if "plan" in request.form else _edited_plan(None)
+        if plan is None:
+            flash("未保存：没有这个计划。", "error")
+            return redirect(url_for("agreements.indicators"))
+        back = redirect(url_for("agreements.indicators", plan=plan.id))
         if request.form.get("form") == "rules":
             form: Any = RulesForm()
             indicator = (
@@ -526,31 +562,39 @@ def indicators() -> str | tuple[str, int] | Response:
                 for kind in AgreementType
                 if request.form.get(f"type_{kind.value}") == "y"
             }
-            service.set_rules(indicator, chosen, actor=current_user)
+            plan_service.set_rules(plan, indicator, chosen, actor=current_user)
             db.session.commit()
-            flash(f"“{indicator.name}”的计数规则已保存。", "success")
-            return redirect(url_for("agreements.indicators"))
+            flash(f"“{indicator.name}”的计数规则已保存（{plan.name}）。", "success")
+            return back
         form = TargetForm()
         indicator = (
             db.session.get(Indicator, form.indicator.data or "") if form.validate_on_submit() else None
         )
-        span = counting.Span.parse(form.period.data) if indicator else None
-        if indicator is None or span is None:
+        if indicator is None or form.period.data not in plan.periods:
             for errors in form.errors.values():
                 for message in errors:
                     flash(message, "error")
-            if indicator is None or span is None:
-                flash("目标未保存：请填写0到100000之间的整数。", "error")
-            return redirect(url_for("agreements.indicators"))
-        service.set_target(indicator, span.key, form.value.data, actor=current_user)
+            flash("目标未保存：请填写0到100000之间的整数。", "error")
+            return back
+        span = counting.Span.parse(form.period.data)
+        assert span is not None
+        try:
+            plan_service.set_target(plan, indicator, span.key, form.value.data, actor=current_user)
+        except FieldError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return back
         db.session.commit()
         flash(f"“{indicator.name}”{span.label}的目标已保存。", "success")
-        return redirect(url_for("agreements.indicators"))
-    periods = [str(y) for y in range(counting.PLAN[0], counting.PLAN[1] + 1)] + [counting.PLAN_PERIOD]
+        return back
+    plan = _edited_plan(int_arg("plan"))
+    if plan is None and int_arg("plan"):
+        abort(404)
     return render_template(
         "agreements/indicators.html",
+        plan=plan,
+        plans=counting.plans(),
         indicators=counting.indicators(),
-        periods=periods,
         types=list(AgreementType),
         form=TargetForm(formdata=None),
     )

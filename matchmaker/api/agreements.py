@@ -18,6 +18,7 @@ from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
 from matchmaker.api.pipeline import body_of, field_error, paging
+from matchmaker.api.plans import plan_summary
 from matchmaker.api.serialize import organization
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db, limiter
@@ -28,12 +29,13 @@ from matchmaker.models import (
     Pairing,
     PartySide,
     PartyType,
+    Plan,
     Registration,
     TechField,
 )
 from matchmaker.services import accounts
 from matchmaker.services import agreements as service
-from matchmaker.web import public_url
+from matchmaker.web import MAX_ID, public_url
 
 AGREEMENT_PARAMS = frozenset({"year", "status", "indicator", "page", "per_page"})
 FIELDS: dict[str, type] = {
@@ -244,7 +246,8 @@ def list_agreements() -> Response:
         stmt = stmt.where(Agreement.status == status)
     items = list(db.session.scalars(stmt.order_by(Agreement.signed_on.desc(), Agreement.id.desc())))
     if indicator is not None:  # what counts toward it: verified, once per contract
-        figure = counting.figure(indicator.code, span or counting.PLAN_SPAN)
+        choice = counting.choose(span=span)
+        figure = counting.figure(indicator.code, choice.span, choice.rules)
         counted = {a.id for a in figure.agreements} if figure else set()
         items = [a for a in items if a.id in counted]
     total = len(items)
@@ -298,12 +301,14 @@ def return_agreement(agreement_id: int) -> Response:
 @bp.get("/indicators")
 @policy.enforces("dashboard.view")
 def list_indicators() -> Response:
-    """One object per indicator for a year (?year=2025) or a period (?period=2023-2025)."""
+    """One object per indicator for a year (?year=2025), a period (?period=2023-2025) or a plan
+    (?plan=id, its whole period unless a year or period is given); by default the plan in force
+    today (or, when no plan covers today, today's year, without targets)."""
     if not current_app.config["DASHBOARD_PUBLIC"]:
         policy.require(api_user(), "dashboard.view")
-    inputs.reject_unknown_params(request.args, frozenset({"year", "period"}))
+    inputs.reject_unknown_params(request.args, frozenset({"year", "period", "plan"}))
     problems = inputs.Problems()
-    span = counting.PLAN_SPAN
+    span = None
     for key in ("year", "period"):
         if key in request.args:
             parsed = counting.Span.parse(request.args[key])
@@ -311,10 +316,18 @@ def list_indicators() -> Response:
                 problems.add(key, "应为年份（如 2025）。" if key == "year" else "应为期间（如 2023-2025）。")
             else:
                 span = parsed
+    plan = None
+    if "plan" in request.args:
+        plan_id = inputs.int_param(request.args, "plan", 0, MAX_ID, problems)
+        plan = db.session.get(Plan, plan_id) if plan_id else None
+        if plan is None and "plan" not in problems.errors:
+            problems.add("plan", "没有这个计划。")
     problems.raise_if_any(400)
+    choice = counting.choose(plan, span)
     return jsonify(
         {
-            "period": span.key,
+            "period": choice.span.key,
+            "plan": plan_summary(choice.plan) if choice.plan else None,
             "indicators": [
                 {
                     "code": f.indicator.code,
@@ -323,7 +336,7 @@ def list_indicators() -> Response:
                     "count": f.count,
                     "agreement_ids": sorted(a.id for a in f.agreements),
                 }
-                for f in counting.figures(span)
+                for f in counting.figures(choice.span, plan=choice.rules)
             ],
         }
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from matchmaker.api.inputs import MAX_KEYWORD_LENGTH, MAX_MATCHES, MAX_PER_PAGE, term_names
+from matchmaker.api.openapi_plans import plan_paths, plan_schemas
 from matchmaker.models import (
     AgreementStatus,
     AgreementType,
@@ -340,7 +341,7 @@ def _agreement_paths() -> dict[str, Any]:
                 "operationId": "listAgreements",
                 "summary": "列出协议",
                 "description": "调用者本单位参与或登记的协议（主管部门：全部），不含已删除的，按签订日期倒序。"
-                "带 indicator 时只列计入该指标的（已核验、同一合同只计一次），year 缺省为计划期。",
+                "带 indicator 时只列计入该指标的（已核验、同一合同只计一次），year 缺省为今天执行中的计划的计划期（没有时为今年）。",
                 "parameters": [
                     {
                         "name": "year",
@@ -436,8 +437,16 @@ def _agreement_paths() -> dict[str, Any]:
                 "operationId": "listIndicators",
                 "summary": "计划指标完成情况",
                 "description": "每个指标的目标和计入的协议：只计已核验的协议，每份在签订年份计一次，同一合同重复登记只计一次；"
-                "count 等于 agreement_ids 的个数。默认计划期 2023-2025。仅主管部门（开启公开看板时所有令牌）。",
+                "count 等于 agreement_ids 的个数。目标和计数规则取覆盖所问期间的计划（plan）；"
+                "不带参数时为今天（站点时区）执行中的计划的整个计划期，没有计划覆盖今天时为今年、没有目标（plan 为 null）。"
+                "仅主管部门（开启公开看板时所有令牌）。",
                 "parameters": [
+                    {
+                        "name": "plan",
+                        "in": "query",
+                        "description": "计划编号（见 /plans）：不带 year、period 时为该计划的整个计划期。",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    },
                     {
                         "name": "year",
                         "in": "query",
@@ -562,6 +571,11 @@ def _agreement_schemas(fields: list[str]) -> dict[str, Any]:
             "required": ["period", "indicators"],
             "properties": {
                 "period": {"type": "string"},
+                "plan": {
+                    "allOf": [{"$ref": "#/components/schemas/PlanSummary"}],
+                    "nullable": True,
+                    "description": "目标所属的计划；没有计划覆盖所问期间时为 null。",
+                },
                 "indicators": {
                     "type": "array",
                     "items": {
@@ -882,6 +896,7 @@ def spec() -> dict[str, Any]:
             **_call_paths(),
             **_profile_paths(towns, term_names(EnterpriseTier)),
             **_event_paths(),
+            **plan_paths(INDICATOR_CODES, term_names(EnterpriseTier, active_only=False), COMMON_ERRORS),
             "/vocabularies": {
                 "get": {
                     "operationId": "getVocabularies",
@@ -925,6 +940,7 @@ def spec() -> dict[str, Any]:
                 **_call_schemas(),
                 **_profile_schemas(),
                 **_event_schemas(),
+                **plan_schemas(INDICATOR_CODES),
             },
         },
     }
@@ -1139,15 +1155,22 @@ def _profile_paths(towns: list[str], tiers: list[str]) -> dict[str, Any]:
             "get": {
                 "operationId": "getPool",
                 "summary": "梯度培育库",
-                "description": "按企业当前梯度统计企业数，对照行动计划 2025 年目标给出差距；"
+                "description": "按企业当前梯度统计企业数，对照计划期末（period 年）的梯度目标给出差距；"
+                "默认为今天执行中的计划，没有计划覆盖今天时 plan 为 null、没有目标。"
                 "每个数字附带其企业名单（count 等于 organizations 的个数）。仅主管部门。",
                 "parameters": [
+                    {
+                        "name": "plan",
+                        "in": "query",
+                        "description": "计划编号（见 /plans）。",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    },
                     {
                         "name": "town",
                         "in": "query",
                         "description": "只统计该镇区的企业（镇区名称）。",
                         "schema": {"type": "string", "enum": towns},
-                    }
+                    },
                 ],
                 "responses": {
                     "200": _ok("培育库。", "Pool"),
@@ -1161,7 +1184,8 @@ def _profile_paths(towns: list[str], tiers: list[str]) -> dict[str, Any]:
             "post": {
                 "operationId": "setTierTarget",
                 "summary": "设定梯度目标（主管部门）",
-                "description": "某一梯度在行动计划期末（2025 年）的企业数目标；value 为 null 时删除目标。返回设定后的培育库。",
+                "description": "某一梯度在计划期末的企业数目标（plan_id 缺省为今天执行中的计划）；"
+                "value 为 null 时删除目标。返回设定后的培育库（该计划的）。",
                 "requestBody": _body(
                     {
                         "type": "object",
@@ -1170,13 +1194,15 @@ def _profile_paths(towns: list[str], tiers: list[str]) -> dict[str, Any]:
                         "properties": {
                             "tier": {"type": "string", "enum": tiers},
                             "value": {"type": "integer", "minimum": 0, "maximum": 100000, "nullable": True},
+                            "plan_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                         },
                     }
                 ),
                 "responses": {
                     "200": _ok("培育库。", "Pool"),
-                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对，或没有这个计划。"),
                     "403": _error("调用者不是主管部门。"),
+                    "409": _error("没有执行中的计划，且未给出 plan_id。"),
                     "422": _error("没有这个梯度，或目标超出范围。"),
                     **COMMON_ERRORS,
                 },
@@ -1313,7 +1339,12 @@ def _profile_schemas() -> dict[str, Any]:
             "type": "object",
             "required": ["period", "town", "tiers"],
             "properties": {
-                "period": {"type": "string"},
+                "period": {"type": "string", "description": "目标所在的年份（计划的最后一年）。"},
+                "plan": {
+                    "allOf": [{"$ref": "#/components/schemas/PlanSummary"}],
+                    "nullable": True,
+                    "description": "目标所属的计划；没有计划时为 null。",
+                },
                 "town": {"type": "string", "nullable": True},
                 "tiers": {
                     "type": "array",

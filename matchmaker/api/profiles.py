@@ -11,18 +11,21 @@ from typing import Any
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from matchmaker import policy
+from matchmaker import clock, policy
+from matchmaker.agreements import counting
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
 from matchmaker.api.pipeline import body_of, field_error
+from matchmaker.api.plans import plan_summary
 from matchmaker.api.serialize import organization
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db, limiter
-from matchmaker.models import EnterpriseTier, Measure, MeasureKind, Organization, Town
+from matchmaker.models import EnterpriseTier, Measure, MeasureKind, Organization, Plan, Town
+from matchmaker.services import plans as plan_service
 from matchmaker.services import profiles as service
-from matchmaker.web import public_url
+from matchmaker.web import MAX_ID, public_url
 
 
 def _reading(m: Measure) -> dict[str, Any]:
@@ -89,20 +92,35 @@ def get_profile(organization_id: int) -> Response:
 def get_pool() -> Response:
     """The cultivation pool by tier (optionally in one 镇区), each figure with the enterprises behind it."""
     policy.require(api_user(), "pool.view")
-    inputs.reject_unknown_params(request.args, frozenset({"town"}))
+    inputs.reject_unknown_params(request.args, frozenset({"town", "plan"}))
     town = None
     if "town" in request.args:
         town = inputs.find_term(Town, request.args["town"], active_only=False)
         if town is None:
             raise ApiError(400, errors={"town": ["没有这个镇区。"]})
-    return _pool_json(town)
+    plan = counting.plan_in_force()
+    if "plan" in request.args:
+        plan = _plan_arg(request.args["plan"])
+    return _pool_json(town, plan)
 
 
-def _pool_json(town: Town | None) -> Response:
-    rows = service.pool(town)
+def _plan_arg(value: Any) -> Plan:
+    plan_id = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
+        plan_id = int(value)
+    plan = db.session.get(Plan, plan_id) if plan_id and 0 < plan_id <= MAX_ID else None
+    if plan is None:
+        raise ApiError(400, errors={"plan": ["没有这个计划。"]})
+    return plan
+
+
+def _pool_json(town: Town | None, plan: Plan | None) -> Response:
+    """The pool against ``plan``'s tier targets (all null without a plan: no plan covers today)."""
+    rows = service.pool(town, plan)
     return jsonify(
         {
-            "period": service.PLAN_PERIOD,
+            "period": plan.tier_period if plan else str(clock.today().year),
+            "plan": plan_summary(plan) if plan else None,
             "town": town.name if town else None,
             "tiers": [
                 {
@@ -199,20 +217,24 @@ def record_measure(organization_id: int) -> tuple[Response, int]:
 @policy.enforces("pool.targets")
 @limiter.limit(write_limit, override_defaults=False)
 def set_tier_target() -> Response:
-    """A tier's target for the plan period (null removes it); answers the pool as it then is."""
+    """A tier's target for the last year of a plan (``plan_id``, default the plan in force today;
+    null removes it); answers the pool as it then is."""
     policy.require(api_user(), "pool.targets")
     inputs.reject_unknown_params(request.args, frozenset())
-    body = body_of({"tier": str, "value": object}, ("tier",))
+    body = body_of({"tier": str, "value": object, "plan_id": int}, ("tier",))
     value = body.get("value")
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
         raise ApiError(400, errors={"value": ["应为整数，或 null（删除目标）。"]})
+    plan = _plan_arg(body["plan_id"]) if body.get("plan_id") is not None else counting.plan_in_force()
     tier = inputs.find_term(EnterpriseTier, body["tier"], active_only=False)
     if tier is None:
         raise ApiError(422, errors={"tier": ["可选：" + "、".join(inputs.term_names(EnterpriseTier)) + "。"]})
+    if plan is None:
+        raise ApiError(409, "没有执行中的计划：请先新建计划（POST /api/v1/plans），或用 plan_id 指定计划。")
     try:
-        service.set_tier_target(tier, service.PLAN_PERIOD, value, actor=api_user())
+        plan_service.set_tier_target(plan, tier, value, actor=api_user())
     except FieldError as error:
         db.session.rollback()
         raise field_error(error) from None
     db.session.commit()
-    return _pool_json(None)
+    return _pool_json(None, plan)

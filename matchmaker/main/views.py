@@ -72,7 +72,7 @@ def home() -> str:
             pending_posting_count=count_by_status(PostingStatus.PENDING),
             pending_org_count=count_pending_organizations(),
             published_by_kind=published_by_kind,
-            figures=counting.figures(counting.PLAN_SPAN),
+            figures=counting.figures(counting.default_span()),
             awaiting_verification=db.session.scalar(
                 select(func.count())
                 .select_from(Agreement)

@@ -52,6 +52,7 @@ from matchmaker.models.pairings import (
     PairingState,
     ProposalMark,
 )
+from matchmaker.models.plans import Plan, PlanStatus
 from matchmaker.models.postings import (
     CloseReason,
     CooperationMode,
@@ -117,6 +118,8 @@ __all__ = [
     "PartySide",
     "PartyType",
     "PasswordReset",
+    "Plan",
+    "PlanStatus",
     "Posting",
     "PostingKind",
     "PostingStatus",

@@ -26,6 +26,7 @@ from matchmaker.models.taxonomy import TechField
 
 if TYPE_CHECKING:
     from matchmaker.models.pairings import Pairing
+    from matchmaker.models.plans import Plan
 
 
 class AgreementType(ChoiceEnum):
@@ -274,7 +275,8 @@ class AgreementFile(db.Model):
 
 
 class Indicator(db.Model):
-    """One of the plan's indicators (DOMAIN.md §1); codes are part of the public API."""
+    """One of the plans' indicators (DOMAIN.md §1); codes are part of the public API. What counts
+    toward it and its targets belong to a plan (``Plan.rules``, ``Plan.targets``)."""
 
     __tablename__ = "indicators"
 
@@ -282,32 +284,26 @@ class Indicator(db.Model):
     name: Mapped[str] = mapped_column(String(50))
     position: Mapped[int] = mapped_column(default=0)
 
-    rules: Mapped[list[CountingRule]] = relationship(
-        back_populates="indicator", order_by="CountingRule.id", cascade="all, delete-orphan"
-    )
-    targets: Mapped[list[Target]] = relationship(
-        back_populates="indicator", order_by="Target.period", cascade="all, delete-orphan"
-    )
-
     journal_type: ClassVar[str] = "indicator"
-
-    def target_for(self, period: str) -> int | None:
-        return next((t.value for t in self.targets if t.period == period), None)
 
 
 class CountingRule(db.Model):
-    """An agreement of ``agreement_type`` counts toward ``indicator`` — if ``iur_only``, only when
-    it is between an enterprise and a university or institute."""
+    """Under ``plan``, an agreement of ``agreement_type`` counts toward ``indicator`` — if
+    ``iur_only``, only when it is between an enterprise and a university or institute."""
 
     __tablename__ = "counting_rules"
-    __table_args__ = (UniqueConstraint("indicator_code", "agreement_type", name="uq_counting_rules"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id", "indicator_code", "agreement_type", name="uq_counting_rules"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
     indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
     agreement_type: Mapped[AgreementType] = mapped_column(enum_column(AgreementType))
     iur_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    indicator: Mapped[Indicator] = relationship(back_populates="rules")
+    plan: Mapped[Plan] = relationship(back_populates="rules")
+    indicator: Mapped[Indicator] = relationship()
 
     def matches(self, agreement: Agreement) -> bool:
         return agreement.type is self.agreement_type and (not self.iur_only or agreement.is_iur)
@@ -317,14 +313,16 @@ class CountingRule(db.Model):
 
 
 class Target(db.Model):
-    """A target of an indicator for a year ("2025") or the plan period ("2023-2025")."""
+    """A plan's target of an indicator for a year ("2025") or the plan's period ("2023-2025")."""
 
     __tablename__ = "targets"
-    __table_args__ = (UniqueConstraint("indicator_code", "period", name="uq_targets_period"),)
+    __table_args__ = (UniqueConstraint("plan_id", "indicator_code", "period", name="uq_targets_period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
     indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
     period: Mapped[str] = mapped_column(String(9))
     value: Mapped[int]
 
-    indicator: Mapped[Indicator] = relationship(back_populates="targets")
+    plan: Mapped[Plan] = relationship(back_populates="targets")
+    indicator: Mapped[Indicator] = relationship()

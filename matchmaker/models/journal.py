@@ -125,6 +125,9 @@ LABELS: dict[str, str] = {
     "proposal.file_added": "上传方案附件",
     "proposal.file_removed": "删除方案附件",
     "pairing.from_call": "揭榜入选，建立对接",
+    "plan.created": "新建计划",
+    "plan.updated": "修改计划信息",
+    "plan.closed": "结束计划",
 }
 OBJECT_LABELS = {
     "posting": "信息",
@@ -138,6 +141,7 @@ OBJECT_LABELS = {
     "pairing": "对接",
     "agreement": "协议",
     "indicator": "指标",
+    "plan": "计划",
     "event": "活动",
     "call": "榜单",
     "proposal": "揭榜方案",

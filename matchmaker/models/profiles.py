@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +19,9 @@ from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, User
 from matchmaker.models.base import ChoiceEnum, UTCDateTime, enum_column, utcnow
 from matchmaker.models.taxonomy import EnterpriseTier
+
+if TYPE_CHECKING:
+    from matchmaker.models.plans import Plan
 
 
 class MeasureKind(ChoiceEnum):
@@ -75,14 +78,16 @@ class Measure(db.Model):
 
 
 class TierTarget(db.Model):
-    """The plan's target number of enterprises in a tier by the end of a period ("2025")."""
+    """A plan's target number of enterprises in a tier by the end of a period ("2025")."""
 
     __tablename__ = "tier_targets"
-    __table_args__ = (UniqueConstraint("tier_id", "period", name="uq_tier_targets_period"),)
+    __table_args__ = (UniqueConstraint("plan_id", "tier_id", "period", name="uq_tier_targets_period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
     tier_id: Mapped[int] = mapped_column(ForeignKey("enterprise_tiers.id"))
     period: Mapped[str] = mapped_column(String(9))
     value: Mapped[int]
 
+    plan: Mapped[Plan] = relationship(back_populates="tier_targets")
     tier: Mapped[EnterpriseTier] = relationship()

@@ -9,12 +9,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from matchmaker import policy
+from matchmaker import clock, policy
+from matchmaker.agreements import counting
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
 from matchmaker.forms import term_pairs
-from matchmaker.models import EnterpriseTier, MeasureKind, Organization, Town
+from matchmaker.models import EnterpriseTier, MeasureKind, Organization, Plan, Town
 from matchmaker.profiles.forms import MeasureForm, TierForm, TierTargetForm
+from matchmaker.services import plans as plan_service
 from matchmaker.services import profiles as service
 from matchmaker.spreadsheets import workbook_of
 from matchmaker.web import attach_field_error, int_arg, requires, send_xlsx
@@ -129,19 +131,31 @@ def _tier_arg() -> tuple[EnterpriseTier | None, str]:
     return tier, key
 
 
+def _plan() -> Plan | None:
+    """The plan asked for (?plan=id), else the one in force today (None: no plan covers today)."""
+    plan_id = int_arg("plan")
+    if plan_id:
+        return db.get_or_404(Plan, plan_id)
+    return counting.plan_in_force()
+
+
 @bp.get("/pool")
 @policy.enforces("pool.targets")
 @requires("pool.view")
 def pool() -> str:
     """培育库: enterprises by tier against the plan's targets, filterable by 镇区."""
     town = _town()
+    plan = _plan()
     return render_template(
         "profiles/pool.html",
-        rows=service.pool(town),
+        rows=service.pool(town, plan),
         town=town,
         towns=term_pairs(Town),
-        period=service.PLAN_PERIOD,
+        plan=plan,
+        plans=counting.plans(),
+        today=clock.today(),
         may_edit=policy.may(current_user, "pool.targets"),
+        may_plan=policy.may(current_user, "plans.edit"),
     )
 
 
@@ -168,7 +182,8 @@ def pool_list() -> str:
 def pool_export() -> Response:
     """The pool as a workbook: the figures, then every enterprise with its latest readings."""
     town = _town()
-    rows = service.pool(town)
+    plan = _plan()
+    rows = service.pool(town, plan)
     members = [(row, org) for row in rows for org in service.pool_members(row.tier, town)]
     latest = service.latest_readings([org.id for _, org in members])
 
@@ -179,7 +194,12 @@ def pool_export() -> Response:
     sheets = [
         (
             "培育库",
-            ["梯度", f"{service.PLAN_PERIOD}年目标", "现有企业数", "差距"],
+            [
+                "梯度",
+                f"{plan.tier_period}年目标（{plan.name}）" if plan else "目标（无计划）",
+                "现有企业数",
+                "差距",
+            ],
             [(row.name, row.target, row.count, row.gap) for row in rows],
         ),
         (
@@ -214,13 +234,19 @@ def pool_export() -> Response:
 @bp.post("/pool/targets")
 @requires("pool.targets")
 def targets() -> Response:
-    """Bureau staff edit a tier's target for the plan period (empty removes it)."""
+    """Bureau staff edit a tier's target for a plan's last year (empty removes it)."""
     form = TierTargetForm()
+    plan_value = request.form.get("plan", "")
+    plan_id = int(plan_value) if plan_value.isascii() and plan_value.isdigit() and len(plan_value) < 10 else 0
+    plan = db.session.get(Plan, plan_id) if plan_id else counting.plan_in_force()
     tier = db.session.get(EnterpriseTier, form.tier.data) if form.validate_on_submit() else None
+    if plan is None:
+        flash("目标未保存：没有执行中的计划，请先新建计划。", "error")
+        return redirect(url_for("profiles.pool"))
     if tier is None:
         flash("目标未保存：请填写0到100000之间的整数。", "error")
-        return redirect(url_for("profiles.pool"))
-    service.set_tier_target(tier, service.PLAN_PERIOD, form.value.data, actor=current_user)
+        return redirect(url_for("profiles.pool", plan=plan.id))
+    plan_service.set_tier_target(plan, tier, form.value.data, actor=current_user)
     db.session.commit()
-    flash(f"“{tier.name}”{service.PLAN_PERIOD}年的目标已保存。", "success")
-    return redirect(url_for("profiles.pool"))
+    flash(f"“{tier.name}”{plan.tier_period}年的目标已保存（{plan.name}）。", "success")
+    return redirect(url_for("profiles.pool", plan=plan.id))

@@ -21,15 +21,12 @@ from matchmaker.models import (
     AgreementParty,
     AgreementStatus,
     AgreementType,
-    CountingRule,
-    Indicator,
     Organization,
     Pairing,
     PairingState,
     PartySide,
     PartyType,
     Registration,
-    Target,
     TechField,
     User,
 )
@@ -337,61 +334,4 @@ def remove_file(attachment: AgreementFile, *, actor: User) -> None:
     policy.require(actor, "agreement.edit", agreement)
     record("agreement.file_removed", agreement, actor=actor, note=attachment.original_name)
     db.session.delete(attachment)
-    db.session.flush()
-
-
-# --- indicators ---------------------------------------------------------------------------
-
-
-def set_target(indicator: Indicator, period: str, value: int | None, *, actor: User) -> None:
-    """A target for a year ("2025") or the plan period ("2023-2025"); None removes it."""
-    policy.require(actor, "indicators.edit")
-    if value is not None and not 0 <= value <= 100000:
-        raise FieldError("value", "目标应为0到100000之间的整数。")
-    target = db.session.scalar(
-        select(Target).where(Target.indicator_code == indicator.code, Target.period == period)
-    )
-    old = target.value if target else None
-    if old == value:
-        return
-    if value is None:
-        db.session.delete(target)
-    elif target is None:
-        db.session.add(Target(indicator=indicator, period=period, value=value))
-    else:
-        target.value = value
-    record(  # indicators are keyed by code, so the entry names it in its changes
-        "indicator.target",
-        None,
-        object_type="indicator",
-        actor=actor,
-        changes={"indicator": [None, indicator.code], f"target {period}": [old, value]},
-        note=indicator.name,
-    )
-    db.session.flush()
-
-
-def set_rules(indicator: Indicator, chosen: dict[AgreementType, bool], *, actor: User) -> None:
-    """Which agreement types count toward ``indicator``: type → iur_only (absent: does not count)."""
-    policy.require(actor, "indicators.edit")
-    before = sorted(str(r) for r in indicator.rules)
-    existing = {r.agreement_type: r for r in indicator.rules}
-    for kind, rule in existing.items():
-        if kind not in chosen:
-            indicator.rules.remove(rule)
-    for kind, only in chosen.items():
-        if kind in existing:
-            existing[kind].iur_only = only
-        else:
-            indicator.rules.append(CountingRule(agreement_type=kind, iur_only=only))
-    after = sorted(str(r) for r in indicator.rules)
-    if before != after:
-        record(
-            "indicator.rules",
-            None,
-            object_type="indicator",
-            actor=actor,
-            changes={"indicator": [None, indicator.code], "rules": [before, after]},
-            note=indicator.name,
-        )
     db.session.flush()

@@ -1,7 +1,7 @@
 """一企一册 and the cultivation pool: what bureau staff record about an enterprise (its 梯度 tier
-with the date it got there, the plan's indicator readings), the plan's tier targets, and the
-reads the profile page, the pool and the API share. Writes take the actor and flush; the caller
-commits.
+with the date it got there, the plan's indicator readings), and the reads the profile page, the
+pool and the API share; the pool's tier targets belong to a plan (services/plans.py). Writes take
+the actor and flush; the caller commits.
 """
 
 from __future__ import annotations
@@ -23,30 +23,21 @@ from matchmaker.models import (
     ChallengeCall,
     EnterpriseTier,
     EventRegistration,
-    JournalEntry,
     Measure,
     MeasureKind,
     Organization,
     OrgStatus,
     OrgType,
     Pairing,
+    Plan,
     Posting,
     TierChange,
-    TierTarget,
     Town,
     User,
 )
 from matchmaker.models.journal import record
 
-PLAN_PERIOD = "2025"  # the three-year plan's targets are for the end of 2025
-PLAN_TARGETS: dict[str, int] = {  # 宝应县专精特新企业培育三年行动计划: enterprises per tier by 2025
-    "制造业单项冠军": 1,
-    "国家级专精特新“小巨人”": 15,
-    "省级专精特新中小企业": 40,
-    "创新型中小企业": 300,
-}
 MAX_IP = 100000
-MAX_TARGET = 100000
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -147,50 +138,6 @@ def record_measure(
     )
     db.session.flush()
     return reading
-
-
-def set_tier_target(tier: EnterpriseTier, period: str, value: int | None, *, actor: User) -> None:
-    """The plan's target for a tier in a period; None removes it. Journaled like indicator targets."""
-    policy.require(actor, "pool.targets")
-    if value is not None and not 0 <= value <= MAX_TARGET:
-        raise FieldError("value", f"目标应为0到{MAX_TARGET}之间的整数。")
-    target = db.session.scalar(
-        select(TierTarget).where(TierTarget.tier_id == tier.id, TierTarget.period == period)
-    )
-    old = target.value if target else None
-    if old == value:
-        return
-    if value is None:
-        db.session.delete(target)
-    elif target is None:
-        db.session.add(TierTarget(tier=tier, period=period, value=value))
-    else:
-        target.value = value
-    record(
-        "indicator.tier_target",
-        None,
-        object_type="indicator",
-        actor=actor,
-        changes={"tier": [None, tier.name], f"target {period}": [old, value]},
-        note=tier.name,
-    )
-    db.session.flush()
-
-
-def seed_tier_targets() -> int:
-    """The plan's tier targets for a fresh database (after the tiers are seeded); a database that
-    has any target already (seeded by migration 0012), or whose staff ever edited them, is left alone."""
-    edited = select(JournalEntry.id).where(JournalEntry.action == "indicator.tier_target").limit(1)
-    if db.session.scalar(select(func.count()).select_from(TierTarget)) or db.session.scalar(edited):
-        return 0
-    added = 0
-    for name, value in PLAN_TARGETS.items():
-        tier = db.session.scalar(select(EnterpriseTier).where(EnterpriseTier.name == name))
-        if tier is not None:
-            db.session.add(TierTarget(tier=tier, period=PLAN_PERIOD, value=value))
-            added += 1
-    db.session.flush()
-    return added
 
 
 # --- reads: the profile -----------------------------------------------------------------------
@@ -332,11 +279,10 @@ def _in(stmt: Select[Any], tier: EnterpriseTier | None, town: Town | None) -> Se
     return stmt.where(Organization.town_id == town.id) if town else stmt
 
 
-def pool(town: Town | None = None, period: str = PLAN_PERIOD) -> list[PoolRow]:
-    """Each tier (highest first, as the vocabulary orders them reversed), then the untiered."""
-    targets = {
-        t.tier_id: t.value for t in db.session.scalars(select(TierTarget).where(TierTarget.period == period))
-    }
+def pool(town: Town | None = None, plan: Plan | None = None) -> list[PoolRow]:
+    """Each tier (highest first, as the vocabulary orders them reversed), then the untiered; the
+    targets are ``plan``'s for its last year (none without a plan)."""
+    targets = {t.tier_id: t.value for t in plan.tier_targets if t.period == plan.tier_period} if plan else {}
     tiers = list(reversed(list(db.session.scalars(EnterpriseTier.ordered(active_only=False)))))
     rows = []
     for tier in [*tiers, None]:
