@@ -199,6 +199,8 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("agreements.ledger",         "ent",         NONE,                                                False),
     ("indicators.edit",           "bureau",      NONE,                                                True),
     ("indicators.edit",           "uni",         NONE,                                                False),
+    ("plans.edit",                "bureau",      NONE,                                                True),
+    ("plans.edit",                "ent",         NONE,                                                False),
     ("dashboard.view",            "bureau",      NONE,                                                True),
     ("dashboard.view",            "anon",        NONE,                                                False),
     ("organization.edit",         "ent",         org(ENT),                                            True),

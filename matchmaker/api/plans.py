@@ -80,6 +80,7 @@ def _plan_or_404(plan_id: int) -> Plan:
 
 
 @bp.get("/plans")
+@policy.enforces("dashboard.view")
 def list_plans() -> Response:
     """Every plan, the latest first; ``in_force`` names the plan in force today (or null)."""
     _may_read()
@@ -149,6 +150,7 @@ def _apply_targets(plan: Plan, found: list[tuple[Any, ...]]) -> None:
 
 
 @bp.post("/plans")
+@policy.enforces("plans.edit")
 @limiter.limit(write_limit, override_defaults=False)
 def create_plan() -> tuple[Response, int]:
     """A new plan in force; ``copy_from`` (default: the previous plan) gives its counting rules
@@ -205,12 +207,14 @@ def create_plan() -> tuple[Response, int]:
 
 
 @bp.get("/plans/<int:plan_id>")
+@policy.enforces("dashboard.view")
 def get_plan(plan_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     return jsonify(plan_json(_plan_or_404(plan_id)))
 
 
 @bp.patch("/plans/<int:plan_id>")
+@policy.enforces("dashboard.view", "plans.edit")
 @limiter.limit(write_limit, override_defaults=False)
 def patch_plan(plan_id: int) -> Response:
     """Name, 文号, 责任部门 (null: unchanged), or ``status: "closed"`` to close it. The years are
@@ -240,6 +244,7 @@ def patch_plan(plan_id: int) -> Response:
 
 
 @bp.get("/plans/<int:plan_id>/targets")
+@policy.enforces("dashboard.view")
 def get_plan_targets(plan_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     plan = _plan_or_404(plan_id)
@@ -247,6 +252,7 @@ def get_plan_targets(plan_id: int) -> Response:
 
 
 @bp.patch("/plans/<int:plan_id>/targets")
+@policy.enforces("dashboard.view", "indicators.edit")
 @limiter.limit(write_limit, override_defaults=False)
 def patch_plan_targets(plan_id: int) -> Response:
     """Set some targets (value null removes one); the others stay. Each change is journaled."""

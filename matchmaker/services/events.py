@@ -49,7 +49,8 @@ MAX_TABLES = 200
 MAX_CAPACITY = 2000
 MAX_POSTINGS = 5  # postings one participant brings
 MAX_REQUESTS = 20  # meetings one participant asks for
-TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d\Z")  # match() anchors the start; \Z, unlike $, refuses a trailing line break
+# match() anchors the start; \Z, unlike $, also refuses a trailing line break
+TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d\Z")
 
 
 @dataclass(frozen=True)
