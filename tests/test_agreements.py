@@ -250,7 +250,7 @@ def test_counting_rules_on_a_known_set(app: Flask, client: FlaskClient, make: Fa
         details.contract_amount = Decimal(6)
         service.update_agreement(agreement, details, actor=user(e))
         db.session.commit()
-        assert agreement.status is AgreementStatus.CONFIRMED  # back for verification
+        assert agreement.status is AgreementStatus.RECORDED  # the amount is counted: back to the other side
         groups = counting.groups(counting._verified(counting.PLAN_SPAN))
         assert sorted(len(grp) for grp in groups) == [1, 1, 1, 1, 2]  # b and g: one contract
     assert indicator_counts(app, "2023") == {
