@@ -404,6 +404,7 @@ def dashboard() -> str | Response:
         tech_total=tech,
         funnel=funnel,
         funnel_labels=counting.FUNNEL_LABELS,
+        from_pairings=[a for a in counted if a.pairing_id is not None],
         median_days=counting.median_days(counted),
         with_need=len(counting.days_to_agreement(counted)),
         insider=policy.may(current_user, "dashboard.view"),
@@ -422,7 +423,7 @@ def _drill(span: counting.Span) -> tuple[str, list[Any], str]:
         ids = counting.funnel_ids(span)[what]
         postings = list(db.session.scalars(select(Posting).where(Posting.id.in_(ids)).order_by(Posting.id)))
         return "postings", postings, counting.FUNNEL_LABELS[what]
-    if what in ("interest", "accepted"):
+    if what in ("interested", "contacted", "signed"):
         ids = counting.funnel_ids(span)[what]
         pairings = list(db.session.scalars(select(Pairing).where(Pairing.id.in_(ids)).order_by(Pairing.id)))
         return "pairings", pairings, counting.FUNNEL_LABELS[what]

@@ -228,7 +228,8 @@ def _pipeline_paths() -> dict[str, Any]:
                 "advancePairing",
                 "更新对接进展",
                 "contacted=接受（同 accept，仅收到意向的一方）；negotiating=进入洽谈（从已对接）；"
-                "signed=已签约、failed=未成功（从已对接或洽谈中，failed 须写 reason）。对接双方和主管部门可以操作。",
+                "failed=未成功（从已对接或洽谈中，须写 reason）。signed 一律拒绝（409）：已签约只能通过登记协议"
+                "（POST /agreements 带 pairing_id）产生。对接双方和主管部门可以操作。",
                 _body({"$ref": "#/components/schemas/AdvanceInput"}),
             )
         },

@@ -76,6 +76,7 @@ LABELS: dict[str, str] = {
     "pairing.declined": "婉拒",
     "pairing.negotiating": "进入洽谈",
     "pairing.signed": "签约",
+    "pairing.unsigned": "协议删除，回到洽谈中",
     "pairing.failed": "未成功",
     "pairing.message": "发送消息",
     "pairing.nudged": "主管部门提醒",

@@ -353,9 +353,20 @@ def return_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
 
 
 def delete_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
+    """Out of every count and list, with its reason; a pairing it alone made 已签约 is 洽谈中 again."""
     policy.require(actor, "agreement.delete", agreement)
     agreement.delete(actor, reason)
     db.session.flush()
+    pairing = agreement.pairing
+    if pairing is not None and pairing.state is PairingState.SIGNED:
+        others = db.session.scalar(
+            select(func.count())
+            .select_from(Agreement)
+            .where(Agreement.pairing_id == pairing.id, Agreement.deleted_at.is_(None))
+        )
+        if not others:  # 已签约 means an agreement: without one it is 洽谈中 again
+            pairing.unsign(actor, f"协议“{agreement.title}”已删除")
+            db.session.flush()
 
 
 # --- evidence files -----------------------------------------------------------------------
