@@ -398,7 +398,8 @@ def test_public_dashboard_only_when_switched_on(
     assert "产学研合作协议" in public and "合同成交额" not in public and "导出 Excel" not in public
     listing = page(client, f"/agreements/dashboard/list?indicator=iur_agreements&year={date.today().year}")
     assert "成交额" not in listing and "共 1 份" in listing
-    assert client.get("/agreements/dashboard/list?what=interest").status_code == 403
+    for what in ("published", "proposed", "interested", "contacted", "signed"):  # the pipeline: staff only
+        assert client.get(f"/agreements/dashboard/list?what={what}").status_code == 403
     assert client.get("/agreements/dashboard.xlsx").status_code == 302
 
 
