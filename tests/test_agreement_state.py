@@ -498,6 +498,16 @@ def test_staff_choose_to_be_told_of_their_queues(
     client.post("/auth/logout")
     assert client.post("/auth/register", data=registration(app)).status_code == 302
     assert queue(watcher)[-1] == "宝应县测试机械有限公司申请认证，等待审核"
+    # a verified organisation changing its name: verified again
+    with app.app_context():
+        me = user(world["university"])
+        org = me.organization
+        details = accounts.OrganizationDetails(
+            name="更名后的研究院", type=org.type, credit_code=org.credit_code, town=org.town, tier=org.tier
+        )
+        accounts.update_organization(org, details, actor=me)
+        db.session.commit()
+    assert queue(watcher)[-1] == "更名后的研究院变更了单位名称或统一社会信用代码，等待重新认证"
     # an agreement awaiting verification
     agreement = make.agreement(world["enterprise"], iur(world), status="confirmed")
     titles = queue(watcher)

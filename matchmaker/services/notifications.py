@@ -29,6 +29,7 @@ from matchmaker.models import (
     JournalEntry,
     Notification,
     Organization,
+    OrgStatus,
     OrgType,
     Pairing,
     PairingState,
@@ -487,6 +488,16 @@ def _about_organization(session: Session, entry: JournalEntry) -> list[Notificat
             f"理由：{entry.note or ''}。修改单位信息后可重新申请认证。",
             site_path("auth.organization"),
         )
+    status = (entry.changes or {}).get("status") or [None, None]
+    if entry.action == "organization.updated" and status[1] == OrgStatus.PENDING.value:
+        return _each(  # a verified organisation changed its name or credit code: checked again
+            _staff_watching(session, besides=actor_id),
+            entry,
+            "queue",
+            f"{org.name}变更了单位名称或统一社会信用代码，等待重新认证",
+            f"{org.type.label} · 统一社会信用代码 {org.credit_code or '—'}",
+            site_path("review.organization", org_id=org.id),
+        )
     if entry.action in ("organization.registered", "organization.resubmitted"):
         again = "重新" if entry.action == "organization.resubmitted" else ""
         return _each(
@@ -534,6 +545,7 @@ HANDLERS: dict[str, Make] = {
             "organization.rejected",
             "organization.registered",
             "organization.resubmitted",
+            "organization.updated",
         )
     },
     "posting.submitted": _posting_submitted,
