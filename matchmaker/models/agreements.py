@@ -5,8 +5,8 @@ counting rules and targets they are counted against (DOMAIN.md §1, §5).
 An agreement moves 待确认 (recorded) → 待核验 (confirmed by the other side) → 已核验 (verified by
 bureau staff), or is returned with a reason; only verified ones count. A change to what the count
 depends on after the other side confirmed sends it back to 待确认 (``edited``); a deleted one
-changes no more. Every step is a named
-method writing its journal entry; ``version`` makes two people acting at once end in one state.
+changes no more. Every step is a named method writing its journal entry; ``version`` makes two
+people acting at once end in one state.
 """
 
 from __future__ import annotations

@@ -218,9 +218,10 @@ def parties_of_pairing(pairing: Pairing) -> list[PartyDetails]:
 
 def record_agreement(details: AgreementDetails, *, actor: User, pairing: Pairing | None = None) -> Agreement:
     """A new agreement, recorded by a party's user (to be confirmed by the other side) or by bureau
-    staff. From a pairing in 已对接 or 洽谈中 the pairing becomes 已签约 (the only way). Takes the agreements lock as the
-    transaction's first write, so two people recording the same contract at once are serialised:
-    the second finds the first (its 登记编号 refused, or flagged as the same contract)."""
+    staff. From a pairing in 已对接 or 洽谈中 the pairing becomes 已签约, in this transaction (the only
+    way it does). Takes the agreements lock as the transaction's first write, so two people
+    recording the same contract at once are serialised: the second finds the first (its 登记编号
+    refused, or flagged as the same contract)."""
     policy.require(actor, "agreement.record")
     if pairing is not None:
         policy.require(actor, "pairing.advance", pairing)
