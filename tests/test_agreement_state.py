@@ -513,3 +513,55 @@ def test_staff_choose_to_be_told_of_their_queues(
     titles = queue(watcher)
     assert f"协议「{_title(app, agreement)}」等待核验" in titles
     assert queue(other) == []  # did not ask
+
+
+def web_form(app: Flask, agreement_id: int, **changes: str) -> dict[str, str]:
+    """The edit form as the page fills it, with ``changes``."""
+    with app.app_context():
+        a = db.session.get(Agreement, agreement_id)
+        data = {
+            "type": a.type.value,
+            "title": a.title,
+            "signed_on": a.signed_on.isoformat(),
+            "contract_amount": str(a.contract_amount or ""),
+            "tech_amount": str(a.tech_amount or ""),
+            "registration": a.registration.value,
+            "registration_number": a.registration_number or "",
+        }
+        for n, p in enumerate(a.parties):
+            data |= {
+                f"parties-{n}-side": p.side.value,
+                f"parties-{n}-name": p.name,
+                f"parties-{n}-credit_code": p.credit_code or "",
+                f"parties-{n}-party_type": p.party_type.value,
+            }
+    return data | changes
+
+
+def test_the_web_edit_follows_the_same_rules(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    agreement = make.agreement(world["enterprise"], iur(world), status="verified", amount=10)
+    login(client, world["enterprise"])
+    assert "退回协议另一方重新确认" in page(client, f"/agreements/{agreement}/edit")
+    saved = client.post(
+        f"/agreements/{agreement}/edit",
+        data=web_form(app, agreement, contract_amount="9999"),
+        follow_redirects=True,
+    )
+    assert saved.status_code == 200 and "协议须由另一方（重新）确认" in saved.get_data(as_text=True)
+    assert status_of(app, agreement) is AgreementStatus.RECORDED
+    assert indicator_counts(app, YEAR)["iur_agreements"] == 0
+    removed = client.post(
+        f"/agreements/{agreement}/edit",
+        data=web_form(
+            app,
+            agreement,
+            **{
+                "parties-0-name": "外地某大学",
+                "parties-0-credit_code": "",
+                "parties-0-party_type": "university",
+            },
+        ),
+    )
+    assert removed.status_code == 422 and "不能把自己从协议各方中移除" in removed.get_data(as_text=True)
