@@ -817,7 +817,7 @@ def _create_pairing(spec: DemoPairing, users: dict[str, User], bureau: User) -> 
         pairings.post_message(pairing, text, actor=by if n % 2 else answerer)
     if spec.state is not PairingState.CONTACTED:
         pairings.advance(pairing, PairingState.NEGOTIATING, actor=by)
-    if spec.state in (PairingState.SIGNED, PairingState.FAILED):
+    if spec.state is PairingState.FAILED:  # 已签约 comes with its agreement (AGREEMENTS, pairing=…)
         pairings.advance(pairing, spec.state, spec.note, actor=answerer)
     return True
 

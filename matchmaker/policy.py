@@ -159,12 +159,14 @@ RULES: dict[str, Rule] = {
     "pairings.own": lambda a, _: is_party(a),
     "pipeline.view": lambda a, _: is_bureau(a),
     "notifications.own": lambda a, _: is_member(a),
+    "queues.notify": lambda a, _: is_bureau(a),  # notices of new items in the review queues
     "postings.own": lambda a, _: is_party(a),  # 我的发布, 为我推荐
     # agreements (what the plan counts)
     "agreement.record": lambda a, _: (is_party(a) and a.organization.is_verified) or is_bureau(a),
     "agreement.view": lambda a, g: is_bureau(a) or _in_agreement(a, g),
     "agreement.edit": lambda a, g: is_bureau(a) or (is_member(a) and a.organization_id == g.recorded_org_id),
-    "agreement.confirm": _in_agreement,
+    # Only a verified organisation's word counts: a self-registered one confirms nothing.
+    "agreement.confirm": lambda a, g: is_party(a) and a.organization.is_verified and _in_agreement(a, g),
     "agreement.verify": lambda a, _: is_bureau(a),
     "agreement.delete": lambda a, g: (
         is_bureau(a)
@@ -249,7 +251,11 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
     ),
     "agreement.view": "只有协议各方和主管部门可以查看。",
     "agreement.edit": "只有登记协议的单位和主管部门可以修改。",
-    "agreement.confirm": "只有协议的另一方可以确认。",
+    "agreement.confirm": lambda a, g: (
+        "贵单位通过主管部门认证后才能确认协议。"
+        if is_party(a) and not a.organization.is_verified
+        else "只有协议的另一方可以确认。"
+    ),
     "agreement.delete": "已核验的协议只能由主管部门删除。",
     "pairing.message": "只有对接双方可以发送消息。",
     "pairing.view": "只有对接双方和主管部门可以查看。",

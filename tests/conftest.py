@@ -496,10 +496,38 @@ class Factory:
                 pairings.accept(pairing, actor=owner)
                 if state is PairingState.NEGOTIATING:
                     pairings.advance(pairing, state, actor=owner)
-                elif state in (PairingState.SIGNED, PairingState.FAILED):
+                elif state is PairingState.FAILED:
                     pairings.advance(pairing, state, "价格未谈拢", actor=owner)
+                elif state is PairingState.SIGNED:  # 已签约 only by recording its agreement
+                    self._sign(pairing, owner)
             db.session.commit()
             return pairing.id
+
+    def _sign(self, pairing: Any, by: User) -> None:
+        """Record an agreement from ``pairing`` (its two sides, prefilled as on the web), which
+        moves it to 已签约; enterprises get a valid credit code if they have none."""
+        from datetime import date
+
+        from matchmaker import creditcode
+        from matchmaker.models import AgreementType
+        from matchmaker.services import agreements
+
+        parties = agreements.parties_of_pairing(pairing)
+        for party in parties:
+            org = party.organization
+            if org is not None and org.credit_code is None and org.type is OrgType.ENTERPRISE:
+                first17 = f"91321023MA{org.id:07d}"
+                org.credit_code = party.credit_code = first17 + creditcode.check_digit(first17)
+        agreements.record_agreement(
+            agreements.AgreementDetails(
+                type=AgreementType.TECH_DEV_COMMISSIONED,
+                title=f"对接签约协议{next(self._n)}",
+                signed_on=date.today(),
+                parties=parties,
+            ),
+            actor=by,
+            pairing=pairing,
+        )
 
     def agreement(
         self,

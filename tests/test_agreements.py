@@ -250,7 +250,7 @@ def test_counting_rules_on_a_known_set(app: Flask, client: FlaskClient, make: Fa
         details.contract_amount = Decimal(6)
         service.update_agreement(agreement, details, actor=user(e))
         db.session.commit()
-        assert agreement.status is AgreementStatus.CONFIRMED  # back for verification
+        assert agreement.status is AgreementStatus.RECORDED  # the amount is counted: back to the other side
         groups = counting.groups(counting._verified(counting.Span(2023, 2025)))
         assert sorted(len(grp) for grp in groups) == [1, 1, 1, 1, 2]  # b and g: one contract
     assert indicator_counts(app, "2023") == {
@@ -398,7 +398,8 @@ def test_public_dashboard_only_when_switched_on(
     assert "产学研合作协议" in public and "合同成交额" not in public and "导出 Excel" not in public
     listing = page(client, f"/agreements/dashboard/list?indicator=iur_agreements&year={date.today().year}")
     assert "成交额" not in listing and "共 1 份" in listing
-    assert client.get("/agreements/dashboard/list?what=interest").status_code == 403
+    for what in ("published", "proposed", "interested", "contacted", "signed"):  # the pipeline: staff only
+        assert client.get(f"/agreements/dashboard/list?what={what}").status_code == 403
     assert client.get("/agreements/dashboard.xlsx").status_code == 302
 
 

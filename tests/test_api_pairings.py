@@ -3,11 +3,13 @@ errors, and what each side sees before and after acceptance."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
+from matchmaker import creditcode
 from matchmaker.models import OrgType, PostingKind
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME
@@ -77,8 +79,33 @@ def test_interest_answer_progress_and_messages(client: FlaskClient, api: dict) -
     moved = client.post(url + "/advance", json={"to": "negotiating"}, headers=api["bureau"])
     assert moved.status_code == 200 and moved.get_json()["state"] == "negotiating"
     assert client.post(url + "/advance", json={"to": "failed"}, headers=api["enterprise"]).status_code == 409
-    signed = client.post(url + "/advance", json={"to": "signed"}, headers=api["enterprise"])
-    assert signed.get_json()["state"] == "signed" and signed.get_json()["closed_at"]
+    by_hand = client.post(url + "/advance", json={"to": "signed"}, headers=api["enterprise"])
+    assert by_hand.status_code == 409 and "登记" in by_hand.get_json()["message"]  # 已签约 means an agreement
+    assert client.get(url, headers=api["bureau"]).get_json()["state"] == "negotiating"
+    both = client.get(url, headers=api["university"]).get_json()
+    first17 = "91321023MA0000042"
+    recorded = client.post(
+        "/api/v1/agreements",
+        json={
+            "type": "tech_dev_commissioned",
+            "title": "主轴热误差补偿技术开发合同",
+            "signed_on": date.today().isoformat(),
+            "pairing_id": pairing["id"],
+            "parties": [
+                {
+                    "side": "buyer",
+                    "name": both["receiver"]["name"],
+                    "credit_code": first17 + creditcode.check_digit(first17),
+                    "party_type": "enterprise",
+                },
+                {"side": "seller", "name": both["initiator"]["name"], "party_type": "university"},
+            ],
+        },
+        headers=api["university"],
+    )
+    assert recorded.status_code == 201, recorded.get_json()
+    signed = client.get(url, headers=api["enterprise"]).get_json()
+    assert signed["state"] == "signed" and signed["closed_at"]
     assert client.get("/api/v1/pairings?state=signed", headers=api["bureau"]).get_json()["total"] == 1
 
 

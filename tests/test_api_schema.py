@@ -38,6 +38,7 @@ def api_world(
         make.posting(university, PostingKind.RESEARCH_OUTCOME, title=f"机床热误差建模与补偿技术{n}")
         make.pairing(university, need)  # interest for the token's holder to answer, and notifications
         make.agreement(university, [(enterprise, "buyer"), (university, "seller")], status="recorded")
+        make.agreement(enterprise, [(enterprise, "buyer"), (university, "seller")], status="confirmed")
     make.posting(enterprise, PostingKind.SUPPLY_NEED, PostingStatus.DRAFT)
     call = make.call(enterprise, [need])  # a 揭榜挂帅 call of the token's enterprise, with a proposal
     make.proposal(university, call)
@@ -118,6 +119,7 @@ OPERATIONS = [
     ("/agreements", "GET"),
     ("/agreements", "POST"),
     ("/agreements/{agreement_id}", "GET"),
+    ("/agreements/{agreement_id}", "PATCH"),
     ("/agreements/{agreement_id}/confirm", "POST"),
     ("/agreements/{agreement_id}/verify", "POST"),
     ("/agreements/{agreement_id}/return", "POST"),
@@ -198,6 +200,7 @@ STAFF_OPERATIONS = [
     ("/events/{event_id}/held", "POST"),
     ("/events/{event_id}/cancel", "POST"),
     ("/calls/{call_id}/cancel", "POST"),
+    ("/agreements/{agreement_id}", "PATCH"),
     ("/plans", "GET"),
     ("/plans", "POST"),
     ("/plans/{plan_id}", "GET"),

@@ -25,6 +25,7 @@ from matchmaker.models import (
     Posting,
     PostingKind,
     PostingStatus,
+    User,
     Visibility,
 )
 from matchmaker.services import accounts, pairings
@@ -175,11 +176,35 @@ def test_decline_needs_a_reason_and_the_other_side_reads_it(
 
 # --- the transition table ----------------------------------------------------------------------
 
+
+def record_from(pairing: Pairing, user: User) -> None:
+    """Record an agreement from ``pairing`` as the web's 登记协议 prefills it."""
+    from matchmaker import creditcode
+    from matchmaker.models import AgreementType
+    from matchmaker.services import agreements
+
+    parties = agreements.parties_of_pairing(pairing)
+    for party in parties:
+        if party.organization is not None and party.organization.type is OrgType.ENTERPRISE:
+            first17 = f"91321023MA{party.organization.id:07d}"
+            party.credit_code = first17 + creditcode.check_digit(first17)
+    agreements.record_agreement(
+        agreements.AgreementDetails(
+            type=AgreementType.TECH_DEV_COMMISSIONED,
+            title="对接签约协议",
+            signed_on=date.today(),
+            parties=parties,
+        ),
+        actor=user,
+        pairing=pairing,
+    )
+
+
 ACTIONS = {
     "accept": lambda p, u: pairings.accept(p, actor=u),
     "decline": lambda p, u: pairings.decline(p, DeclineReason.COST, actor=u),
     "negotiating": lambda p, u: pairings.advance(p, PairingState.NEGOTIATING, actor=u),
-    "signed": lambda p, u: pairings.advance(p, PairingState.SIGNED, actor=u),
+    "signed": lambda p, u: record_from(p, u),  # 已签约 only by recording the agreement
     "failed": lambda p, u: pairings.advance(p, PairingState.FAILED, "预算不足", actor=u),
     "message": lambda p, u: pairings.post_message(p, "你好", actor=u),
     "nudge": lambda p, u: pairings.nudge(p, actor=u),
@@ -206,7 +231,7 @@ FROM = {
     "accept": {INT},
     "decline": {INT},
     "negotiating": {C},
-    "signed": {C, N},
+    "signed": {C, N, S},  # from 已签约: a further agreement of the same pairing
     "failed": {C, N},
     "message": {INT, C, N, S, F},
     "nudge": {INT, C, N},
@@ -247,6 +272,32 @@ def test_transition_table(app: Flask, make: Factory, sides: dict, state: Pairing
                 assert refused.value.message  # a reason, in Chinese
                 db.session.rollback()
                 assert db.session.get(Pairing, pairing_id).state is state
+
+
+@pytest.mark.parametrize("state", [INT, C, N, S, F, D], ids=lambda s: s.value)
+def test_signed_by_hand_is_refused(app: Flask, make: Factory, sides: dict, state: PairingState) -> None:
+    """已签约 means an agreement: moving a pairing there by hand is refused for everyone, from every
+    state, with a Chinese reason that says how (record the agreement)."""
+    pairing_id = make.pairing(sides["university"], sides["need"], state)
+    for who in ("university", "enterprise", "bureau"):
+        with app.app_context():
+            user = accounts.find_user_by_email(sides[who])
+            with pytest.raises(InvalidTransition, match="登记"):
+                pairings.advance(db.session.get(Pairing, pairing_id), PairingState.SIGNED, actor=user)
+            db.session.rollback()
+            assert db.session.get(Pairing, pairing_id).state is state
+
+
+def test_the_web_signed_choice_leads_to_recording_the_agreement(
+    app: Flask, client: FlaskClient, make: Factory, sides: dict
+) -> None:
+    pairing_id = make.pairing(sides["university"], sides["need"], PairingState.NEGOTIATING)
+    login(client, sides["enterprise"])
+    answer = client.post(f"/pairings/{pairing_id}/advance", data={"to": "signed"})
+    assert answer.status_code == 302 and answer.location.endswith(f"/agreements/new?pairing={pairing_id}")
+    assert "请登记签订的协议" in page(client, answer.location)
+    with app.app_context():
+        assert db.session.get(Pairing, pairing_id).state is PairingState.NEGOTIATING
 
 
 def test_nobody_answers_their_own_interest_even_with_both_hats(app: Flask, make: Factory) -> None:

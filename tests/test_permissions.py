@@ -350,6 +350,7 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/auth/forgot",                       (200, 302, 302, 302, 302)),
     ("/auth/reset/no-such-key",            (404, 404, 404, 404, 404)),
     ("/auth/account/email",                (L,   302, 302, 302, 302)),
+    ("/auth/account/queues",               (L,   403, 403, 403, 302)),  # bureau staff's setting
     ("/postings/{published}/renew",        (L,   303, 403, 403, 303)),  # refused: valid indefinitely
     ("/admin/users/{user}/one-time-password", (L, 403, 403, 403, 200)),
     ("/agreements/new",                    (L,   422, 422, 422, 422)),  # the form, with its errors
@@ -412,6 +413,7 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("get",  "/api/v1/agreements",          (401, 200, 200, 200, 200)),
     ("post", "/api/v1/agreements",          (401, 422, 422, 422, 422)),  # parties missing
     ("get",  "/api/v1/agreements/{agreement}", (401, 200, 404, 200, 200)),
+    ("patch", "/api/v1/agreements/{agreement}", (401, 200, 404, 403, 200)),  # the recorder, staff
     ("post", "/api/v1/agreements/{agreement}/confirm", (401, 409, 404, 200, 403)),
     ("post", "/api/v1/agreements/{agreement}/verify",  (401, 403, 404, 403, 409)),
     ("post", "/api/v1/agreements/{agreement}/return",  (401, 403, 404, 403, 200)),
@@ -503,6 +505,7 @@ API_BODIES = {
     "/api/v1/events/{event}/meetings/{meeting}/outcome": {"outcome": "held"},
     "/api/v1/agreements": {"type": "tech_service", "title": "一份技术服务合同", "signed_on": "2025-01-01"},
     "/api/v1/agreements/{agreement}/return": {"reason": "请上传合同扫描件。"},
+    "/api/v1/agreements/{agreement}": {"notes": "补充：合同原件已寄送主管部门。"},
     "/api/v1/agreements/{agreement}/confirm": {},
     "/api/v1/agreements/{agreement}/verify": {},
     "/api/v1/pairings": {"target_posting_id": "{published}", "message": "我们对这条需求很感兴趣。"},

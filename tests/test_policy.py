@@ -186,6 +186,7 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("agreement.confirm",         "uni",         agreement(),                                         True),
     ("agreement.confirm",         "ent2",        agreement(),                                         False),
     ("agreement.confirm",         "anon",        agreement(),                                         False),
+    ("agreement.confirm",         "uni_pending", agreement(parties=(ENT, UNI_PENDING)),               False),  # unverified
     ("agreement.verify",          "bureau",      agreement(AgreementStatus.CONFIRMED),                True),
     ("agreement.verify",          "ent",         agreement(AgreementStatus.CONFIRMED),                False),
     ("agreement.verify",          "uni",         agreement(AgreementStatus.CONFIRMED),                False),
@@ -199,6 +200,8 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("agreements.ledger",         "ent",         NONE,                                                False),
     ("indicators.edit",           "bureau",      NONE,                                                True),
     ("indicators.edit",           "uni",         NONE,                                                False),
+    ("queues.notify",             "bureau",      NONE,                                                True),
+    ("queues.notify",             "ent",         NONE,                                                False),
     ("plans.edit",                "bureau",      NONE,                                                True),
     ("plans.edit",                "ent",         NONE,                                                False),
     ("dashboard.view",            "bureau",      NONE,                                                True),

@@ -41,6 +41,7 @@ from matchmaker.models import (
     PostingStatus,
     ProposalMark,
 )
+from matchmaker.pairings import funnel as pairing_funnel
 
 
 @dataclass(frozen=True)
@@ -336,13 +337,13 @@ def monthly(agreements: list[Agreement], span: Span) -> list[int]:
 
 # --- the pipeline that leads to agreements --------------------------------------------------
 
-FUNNEL = ("published", "proposed", "interest", "accepted", "agreements")
+# The pairings' stages are the bureau's 对接漏斗's (pairings/funnel.py): one vocabulary, one
+# computation, so the two pages agree on every number.
+FUNNEL = ("published", "proposed", "interested", "contacted", "signed")
 FUNNEL_LABELS = {
     "published": "发布的信息",
     "proposed": "获得推荐",
-    "interest": "表达意向",
-    "accepted": "接受对接",
-    "agreements": "达成协议",
+    **{stage: pairing_funnel.STAGE_LABELS[stage] for stage in ("interested", "contacted", "signed")},
 }
 
 
@@ -355,8 +356,9 @@ def _published_in(span: Span):
 
 
 def funnel_ids(span: Span) -> dict[str, list[int]]:
-    """Postings published in ``span`` → those proposed a counterpart → pairings begun in it →
-    accepted → verified agreements that came from a pairing (ids per stage)."""
+    """Postings published in ``span`` → those proposed a counterpart → pairings begun in it (有意向)
+    → accepted (已对接) → signed, i.e. with an agreement recorded (已签约); ids per stage. The
+    pairings are counted exactly as 对接漏斗 counts them for the same dates."""
     published = list(
         db.session.scalars(
             select(Posting.id)
@@ -371,20 +373,19 @@ def funnel_ids(span: Span) -> dict[str, list[int]]:
             .order_by(ProposalMark.posting_id)
         )
     )
-    begun = [
-        p
-        for p in db.session.scalars(select(Pairing).order_by(Pairing.id))
-        if span.start <= p.created_at.date() <= span.end
-    ]
-    accepted = [p.id for p in begun if p.state.is_accepted]
-    agreements = [a.id for a in distinct(span) if a.pairing_id is not None]
-    return {
-        "published": published,
-        "proposed": proposed,
-        "interest": [p.id for p in begun],
-        "accepted": accepted,
-        "agreements": agreements,
+    filters = pairing_funnel.Filters(since=span.start, until=span.end)
+    stages = {
+        stage: list(
+            db.session.scalars(
+                pairing_funnel.filtered(filters)
+                .where(pairing_funnel.stage_clause(stage))
+                .with_only_columns(Pairing.id)
+                .order_by(Pairing.id)
+            )
+        )
+        for stage in ("interested", "contacted", "signed")
     }
+    return {"published": published, "proposed": proposed, **stages}
 
 
 def need_of(agreement: Agreement) -> Posting | None:

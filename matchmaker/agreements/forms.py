@@ -12,6 +12,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -127,6 +128,7 @@ class AgreementForm(BaseForm):
 
 class NoteForm(BaseForm):
     note = TextAreaField("说明", validators=[Optional(), Length(max=1000)])
+    version = HiddenField()  # the version the page showed: nothing is confirmed or verified unseen
 
 
 class ReasonForm(BaseForm):

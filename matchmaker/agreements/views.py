@@ -15,7 +15,7 @@ from matchmaker import policy, search
 from matchmaker.agreements import charts, counting, ledger
 from matchmaker.agreements.forms import AgreementForm, NoteForm, ReasonForm, RulesForm, TargetForm, UploadForm
 from matchmaker.events import outcomes as event_outcomes
-from matchmaker.exceptions import FieldError
+from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models import (
     Agreement,
@@ -187,7 +187,7 @@ def detail(agreement_id: int) -> str:
             and current_user.organization_id in service.confirmers(agreement)
         ),
         awaits_confirmation=bool(service.confirmers(agreement)),
-        note_form=NoteForm(),
+        note_form=NoteForm(version=str(agreement.version)),
         reason_form=ReasonForm(),
         delete_form=ReasonForm(prefix="delete"),
         upload_form=UploadForm(),
@@ -200,6 +200,8 @@ def detail(agreement_id: int) -> str:
 def edit(agreement_id: int) -> str | tuple[str, int] | Response:
     agreement = get_agreement_or_404(agreement_id)
     policy.require(current_user, "agreement.edit", agreement)
+    if agreement.is_deleted:
+        raise InvalidTransition("该协议已删除，不能再修改。")
     form = AgreementForm(obj=agreement if request.method == "GET" else None)
     if not form.is_submitted():
         form.type.data = agreement.type.value
@@ -220,18 +222,27 @@ def edit(agreement_id: int) -> str | tuple[str, int] | Response:
             agreement = db.get_or_404(Agreement, agreement_id)
         else:
             db.session.commit()
-            flash(
-                "已保存。"
-                + (
-                    "修改后需要主管部门重新核验。" if agreement.status is not AgreementStatus.VERIFIED else ""
-                ),
-                "success",
-            )
+            flash("已保存。" + _after_edit(agreement), "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement.id))
     status = 422 if form.is_submitted() else 200
     return render_template(
         "agreements/form.html", form=form, pairing=agreement.pairing, agreement=agreement
     ), status
+
+
+def _after_edit(agreement: Agreement) -> str:
+    """What happens next, in the words of the status the edit left."""
+    if agreement.status is AgreementStatus.RECORDED and service.confirmers(agreement):
+        return "协议须由另一方（重新）确认，再经主管部门核验后计入统计。"
+    if agreement.status is not AgreementStatus.VERIFIED:
+        return "修改后需要主管部门重新核验。"
+    return ""
+
+
+def _seen_version(form: Any) -> int | None:
+    """The version the page showed (a hidden field), so nothing is confirmed unseen."""
+    value = (form.version.data or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def _step(agreement_id: int, form_class: type, act: Any, done: str) -> Response:
@@ -255,7 +266,7 @@ def confirm(agreement_id: int) -> Response:
     return _step(
         agreement_id,
         NoteForm,
-        lambda a, f: service.confirm_agreement(a, actor=current_user),
+        lambda a, f: service.confirm_agreement(a, actor=current_user, version=_seen_version(f)),
         "已确认。主管部门核验后，这份协议计入统计。",
     )
 
@@ -267,7 +278,7 @@ def verify(agreement_id: int) -> Response:
     return _step(
         agreement_id,
         NoteForm,
-        lambda a, f: service.verify_agreement(a, f.note.data, actor=current_user),
+        lambda a, f: service.verify_agreement(a, f.note.data, actor=current_user, version=_seen_version(f)),
         "已核验，协议计入统计。",
     )
 
@@ -318,7 +329,7 @@ def upload(agreement_id: int) -> Response:
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("证明材料已上传。", "success")
+        flash("证明材料已上传。" + _after_edit(agreement), "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="files"))
 
 
@@ -351,7 +362,7 @@ def remove_file(agreement_id: int, file_id: int) -> Response:
     attachment = _file_or_404(agreement_id, file_id)
     service.remove_file(attachment, actor=current_user)
     db.session.commit()
-    flash("附件已删除。", "success")
+    flash("附件已删除。" + _after_edit(attachment.agreement), "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="files"))
 
 
@@ -414,6 +425,7 @@ def dashboard() -> str | Response:
         tech_total=tech,
         funnel=funnel,
         funnel_labels=counting.FUNNEL_LABELS,
+        from_pairings=[a for a in counted if a.pairing_id is not None],
         median_days=counting.median_days(counted),
         with_need=len(counting.days_to_agreement(counted)),
         insider=policy.may(current_user, "dashboard.view"),
@@ -429,7 +441,7 @@ def _drill(choice: counting.Choice) -> tuple[str, list[Any], str]:
         ids = counting.funnel_ids(span)[what]
         postings = list(db.session.scalars(select(Posting).where(Posting.id.in_(ids)).order_by(Posting.id)))
         return "postings", postings, counting.FUNNEL_LABELS[what]
-    if what in ("interest", "accepted"):
+    if what in ("interested", "contacted", "signed"):
         ids = counting.funnel_ids(span)[what]
         pairings = list(db.session.scalars(select(Pairing).where(Pairing.id.in_(ids)).order_by(Pairing.id)))
         return "pairings", pairings, counting.FUNNEL_LABELS[what]

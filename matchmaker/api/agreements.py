@@ -56,6 +56,11 @@ FIELDS: dict[str, type] = {
     "pairing_id": int,
 }
 PARTY_FIELDS = {"side", "name", "credit_code", "party_type"}
+# PATCH: any of the editable fields (not the pairing), and the version the client last saw.
+PATCH_FIELDS: dict[str, type] = {
+    **{k: v for k, v in FIELDS.items() if k != "pairing_id"},
+    "version": int,
+}
 
 
 def _amount(value: Decimal | None) -> float | None:
@@ -93,6 +98,8 @@ def agreement_json(a: Agreement) -> dict[str, Any]:
         ],
         "recorded_by": organization(a.recorded_org),
         "return_reason": a.return_reason,
+        "version": a.version,
+        "confirmed_at": a.confirmed_at.isoformat() if a.confirmed_at else None,
         "verified_at": a.verified_at.isoformat() if a.verified_at else None,
         "url": public_url("agreements.detail", agreement_id=a.id),
     }
@@ -262,6 +269,60 @@ def list_agreements() -> Response:
 def get_agreement(agreement_id: int) -> Response:
     inputs.reject_unknown_params(request.args, frozenset())
     return jsonify(agreement_json(_agreement_or_404(agreement_id)))
+
+
+def _editable(a: Agreement) -> dict[str, Any]:
+    """An agreement's editable content in the input's shape: what a PATCH is merged into."""
+    return {
+        "type": a.type.value,
+        "title": a.title,
+        "signed_on": a.signed_on.isoformat(),
+        "parties": [
+            {
+                "side": p.side.value,
+                "name": p.name,
+                "credit_code": p.credit_code,
+                "party_type": p.party_type.value,
+            }
+            for p in a.parties
+        ],
+        "equity": a.equity,
+        "valid_from": a.valid_from.isoformat() if a.valid_from else None,
+        "valid_until": a.valid_until.isoformat() if a.valid_until else None,
+        "contract_amount": _amount(a.contract_amount),
+        "tech_amount": _amount(a.tech_amount),
+        "field": a.tech_field.name if a.tech_field else None,
+        "ip_involved": a.ip_involved,
+        "registration": a.registration.value,
+        "registration_number": a.registration_number,
+        "notes": a.notes,
+    }
+
+
+@bp.patch("/agreements/<int:agreement_id>")
+@policy.enforces("agreement.view", "agreement.edit")
+@limiter.limit(write_limit, override_defaults=False)
+def update_agreement(agreement_id: int) -> Response:
+    """What the web's 修改 does, under the same rules: the members given replace the record's (null
+    clears an optional one); a change to what is counted after confirmation goes back to the other
+    side."""
+    user = api_user()
+    agreement = _agreement_or_404(agreement_id)
+    policy.require(user, "agreement.edit", agreement)
+    if agreement.is_deleted:
+        raise ApiError(409, "该协议已删除，不能再修改。")
+    payload = body_of(PATCH_FIELDS)
+    if payload.get("version") is not None and payload["version"] != agreement.version:
+        raise ApiError(409, "协议内容在您读取之后有修改，请重新读取后再提交。")
+    merged = {**_editable(agreement), **{k: v for k, v in payload.items() if k != "version"}}
+    details, _ = _details(merged)
+    try:
+        service.update_agreement(agreement, details, actor=user)
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error) from None
+    db.session.commit()
+    return jsonify(agreement_json(agreement))
 
 
 @bp.post("/agreements/<int:agreement_id>/confirm")

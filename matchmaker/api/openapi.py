@@ -229,7 +229,8 @@ def _pipeline_paths() -> dict[str, Any]:
                 "advancePairing",
                 "更新对接进展",
                 "contacted=接受（同 accept，仅收到意向的一方）；negotiating=进入洽谈（从已对接）；"
-                "signed=已签约、failed=未成功（从已对接或洽谈中，failed 须写 reason）。对接双方和主管部门可以操作。",
+                "failed=未成功（从已对接或洽谈中，须写 reason）。signed 一律拒绝（409）：已签约只能通过登记协议"
+                "（POST /agreements 带 pairing_id）产生。对接双方和主管部门可以操作。",
                 _body({"$ref": "#/components/schemas/AdvanceInput"}),
             )
         },
@@ -397,7 +398,26 @@ def _agreement_paths() -> dict[str, Any]:
                     "404": _error("协议不存在，或调用者不是协议各方、登记单位或主管部门。"),
                     **COMMON_ERRORS,
                 },
-            }
+            },
+            "patch": {
+                "operationId": "updateAgreement",
+                "summary": "修改协议",
+                "description": "登记单位或主管部门修改协议，与网页上的“修改”同一规则：给出的字段替换原值（null 清空可选字段）。"
+                "对方确认后修改类别、签订日期、金额、登记编号或协议各方，协议回到“待对方确认”（已核验的也退出统计），"
+                "须对方重新确认、主管部门重新核验；登记单位不能把自己从协议各方中移除；已删除的协议不能修改。"
+                "带 version 时，若协议在读取后已被修改则拒绝（409）。",
+                "parameters": [AGREEMENT_ID],
+                "requestBody": _body({"$ref": "#/components/schemas/AgreementPatch"}),
+                "responses": {
+                    "200": _ok("修改后的协议。", "Agreement"),
+                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
+                    "403": _error("调用者不是登记单位或主管部门。"),
+                    "404": _error("协议不存在，或调用者无权查看。"),
+                    "409": _error("协议已删除，或在读取后已被修改。"),
+                    "422": _error("内容未通过校验，errors 中逐字段说明；未保存任何内容。"),
+                    **COMMON_ERRORS,
+                },
+            },
         },
         "/agreements/{agreement_id}/confirm": {
             "post": _agreement_step("confirmAgreement", "确认协议", "协议另一方确认签订了这份协议。", None)
@@ -514,8 +534,46 @@ def _agreement_schemas(fields: list[str]) -> dict[str, Any]:
         },
         "recorded_by": {"$ref": "#/components/schemas/Organization"},
         "return_reason": {"type": "string", "nullable": True},
+        "version": {
+            "type": "integer",
+            "description": "每次修改或状态变化加一；PATCH 可带上以防覆盖他人的修改。",
+        },
+        "confirmed_at": {"type": "string", "format": "date-time", "nullable": True},
         "verified_at": {"type": "string", "format": "date-time", "nullable": True},
         "url": {"type": "string"},
+    }
+    agreement_input: dict[str, Any] = {
+        "type": "object",
+        "required": ["type", "title", "signed_on", "parties"],
+        "additionalProperties": False,
+        "properties": {
+            "type": _codes(AgreementType),
+            "title": {"type": "string", "minLength": 4, "maxLength": 120},
+            "signed_on": {**date, "description": "签订日期，不晚于今天。"},
+            "parties": {"type": "array", "minItems": 1, "maxItems": 6, "items": party},
+            "equity": {"type": "boolean", "default": False},
+            "valid_from": {**date, "nullable": True},
+            "valid_until": {**date, "nullable": True},
+            "contract_amount": {"type": "number", "minimum": 0, "maximum": 1000000, "nullable": True},
+            "tech_amount": {
+                "type": "number",
+                "minimum": 0,
+                "maximum": 1000000,
+                "nullable": True,
+                "description": "不大于合同成交额。",
+            },
+            "field": {"type": "string", "enum": [*fields, None], "nullable": True},
+            "ip_involved": {"type": "string", "maxLength": 1000, "nullable": True},
+            "registration": {**_codes(Registration), "default": Registration.NOT_APPLIED.value},
+            "registration_number": {
+                "type": "string",
+                "maxLength": 40,
+                "nullable": True,
+                "description": "已登记时必填。",
+            },
+            "notes": {"type": "string", "maxLength": 2000, "nullable": True},
+            "pairing_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "nullable": True},
+        },
     }
     return {
         "Agreement": {
@@ -533,37 +591,19 @@ def _agreement_schemas(fields: list[str]) -> dict[str, Any]:
                 "total": {"type": "integer"},
             },
         },
-        "AgreementInput": {
+        "AgreementInput": agreement_input,
+        "AgreementPatch": {
             "type": "object",
-            "required": ["type", "title", "signed_on", "parties"],
             "additionalProperties": False,
             "properties": {
-                "type": _codes(AgreementType),
-                "title": {"type": "string", "minLength": 4, "maxLength": 120},
-                "signed_on": {**date, "description": "签订日期，不晚于今天。"},
-                "parties": {"type": "array", "minItems": 1, "maxItems": 6, "items": party},
-                "equity": {"type": "boolean", "default": False},
-                "valid_from": {**date, "nullable": True},
-                "valid_until": {**date, "nullable": True},
-                "contract_amount": {"type": "number", "minimum": 0, "maximum": 1000000, "nullable": True},
-                "tech_amount": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1000000,
-                    "nullable": True,
-                    "description": "不大于合同成交额。",
+                **{
+                    k: v
+                    for k, v in agreement_input["properties"].items()
+                    if k not in ("pairing_id", "equity", "registration")
                 },
-                "field": {"type": "string", "enum": [*fields, None], "nullable": True},
-                "ip_involved": {"type": "string", "maxLength": 1000, "nullable": True},
-                "registration": {**_codes(Registration), "default": Registration.NOT_APPLIED.value},
-                "registration_number": {
-                    "type": "string",
-                    "maxLength": 40,
-                    "nullable": True,
-                    "description": "已登记时必填。",
-                },
-                "notes": {"type": "string", "maxLength": 2000, "nullable": True},
-                "pairing_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "nullable": True},
+                "equity": {"type": "boolean"},
+                "registration": _codes(Registration),
+                "version": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             },
         },
         "Indicators": {

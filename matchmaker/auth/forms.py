@@ -136,6 +136,10 @@ class EmailModeForm(BaseForm):
     )
 
 
+class QueueNoticesForm(BaseForm):
+    notify_queues = BooleanField("有新的待审核信息、待认证单位、待核验协议时通知我")
+
+
 TOKEN_LIFETIMES = [("90", "90天"), ("30", "30天"), ("365", "一年"), ("0", "永不过期")]
 
 

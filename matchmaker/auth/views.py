@@ -14,6 +14,7 @@ from matchmaker.auth.forms import (
     ForgotPasswordForm,
     LoginForm,
     OrganizationForm,
+    QueueNoticesForm,
     RegistrationForm,
     ResetPasswordForm,
 )
@@ -22,7 +23,7 @@ from matchmaker.extensions import db, limiter
 from matchmaker.forms import get_term
 from matchmaker.models import ApiToken, EmailMode, EnterpriseTier, OrgType, Town, User
 from matchmaker.services import accounts, logins, sessions, tokens
-from matchmaker.web import attach_field_error, public_url, redirect_next
+from matchmaker.web import attach_field_error, public_url, redirect_next, requires
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -224,6 +225,20 @@ def email_mode() -> Response:
     return redirect(url_for("auth.account", _anchor="email"))
 
 
+@bp.post("/account/queues")
+@requires("queues.notify")
+def queue_notices() -> Response:
+    """Bureau staff: be told (or not) of each new item in their review and verification queues."""
+    form = QueueNoticesForm()
+    if form.validate_on_submit():
+        accounts.set_queue_notices(current_user, bool(form.notify_queues.data))
+        db.session.commit()
+        flash("待办通知设置已保存。", "success")
+    else:
+        flash("页面已过期，请刷新后重试。", "error")
+    return redirect(url_for("auth.account", _anchor="queues"))
+
+
 @bp.route("/organization", methods=["GET", "POST"])
 @policy.enforces("organization.edit")
 @login_required
@@ -290,6 +305,7 @@ def account() -> str | Response:
         logins=sessions.open_sessions(current_user),
         current_login=current_user.login_session,
         email_form=EmailModeForm(formdata=None, email_mode=current_user.email_mode),
+        queues_form=QueueNoticesForm(formdata=None, notify_queues=current_user.notify_queues),
         mail_configured=mail.configured(),
     )
 

@@ -145,6 +145,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
     email_mode: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bureau staff: also be told of each new item in the review and verification queues.
+    notify_queues: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     organization: Mapped[Organization] = relationship(back_populates="users")
 

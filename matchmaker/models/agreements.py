@@ -3,8 +3,10 @@
 counting rules and targets they are counted against (DOMAIN.md §1, §5).
 
 An agreement moves 待确认 (recorded) → 待核验 (confirmed by the other side) → 已核验 (verified by
-bureau staff), or is returned with a reason; only verified ones count. Every step is a named
-method writing its journal entry; ``version`` makes two people acting at once end in one state.
+bureau staff), or is returned with a reason; only verified ones count. A change to what the count
+depends on after the other side confirmed sends it back to 待确认 (``edited``); a deleted one
+changes no more. Every step is a named method writing its journal entry; ``version`` makes two
+people acting at once end in one state.
 """
 
 from __future__ import annotations
@@ -57,6 +59,21 @@ TECHNOLOGY_CONTRACTS = (
     AgreementType.TECH_CONSULTING,
     AgreementType.TECH_SERVICE,
 )
+
+
+# What an agreement is counted on: changing any of these after the other side confirmed sends it
+# back to that side (and out of the count until confirmed and verified again).
+COUNTED_LABELS = {
+    "type": "合同类别",
+    "equity": "作价入股",
+    "signed_on": "签订日期",
+    "contract_amount": "合同成交额",
+    "tech_amount": "技术交易额",
+    "registration_number": "登记编号",
+    "parties": "协议各方",
+    "files": "证明材料",
+}
+COUNTED_FIELDS = frozenset(COUNTED_LABELS)
 
 
 class AgreementStatus(ChoiceEnum):
@@ -206,11 +223,33 @@ class Agreement(Journaled, db.Model):
         self.verified_by = self.verified_at = None
         self._move(AgreementStatus.RETURNED, "agreement.returned", by, self.return_reason)
 
-    def edited(self, by: User, changes: dict[str, Any]) -> None:
-        """After an edit: a verified or returned record needs confirming and verifying again."""
-        record("agreement.edited", self, actor=by, changes=changes)
+    def edited(
+        self,
+        by: User,
+        changes: dict[str, Any],
+        *,
+        confirmable: bool = True,
+        action: str = "agreement.edited",
+        note: str | None = None,
+    ) -> None:
+        """After an edit (content or evidence files). A change to what the count depends on
+        (COUNTED_FIELDS) made after the other side confirmed sends the record back to that side
+        (待对方确认) and, if it was verified, out of the count; any other change to a verified or
+        returned record goes back to bureau staff. ``confirmable``: some other party on the
+        platform can confirm (otherwise staff verify directly, as for one reached off the
+        platform)."""
+        if self.is_deleted:
+            raise InvalidTransition("该协议已删除，不能再修改。")
+        record(action, self, actor=by, changes=changes, note=note)
         self.updated_at = utcnow()
-        if self.status in (AgreementStatus.VERIFIED, AgreementStatus.RETURNED):
+        counted = sorted(COUNTED_FIELDS & changes.keys())
+        if counted and (self.confirmed_at is not None or self.status is not AgreementStatus.RECORDED):
+            self.confirmed_by = self.confirmed_at = None
+            self.verified_by = self.verified_at = None
+            note = "修改了" + "、".join(COUNTED_LABELS[k] for k in counted)
+            note += "，需协议另一方重新确认" if confirmable else "，需主管部门重新核验"
+            self._move(AgreementStatus.RECORDED, "agreement.reconfirm", by, note, force=True)
+        elif self.status in (AgreementStatus.VERIFIED, AgreementStatus.RETURNED):
             back = AgreementStatus.CONFIRMED if self.confirmed_at else AgreementStatus.RECORDED
             self.verified_by = self.verified_at = None
             self._move(back, "agreement.reopened", by, "修改后需重新核验")
@@ -230,7 +269,12 @@ class Agreement(Journaled, db.Model):
         if self.status not in allowed:
             raise InvalidTransition(f"“{self.status.label}”的协议不能{verb}。")
 
-    def _move(self, to: AgreementStatus, action: str, by: User, note: str | None = None) -> None:
+    def _move(
+        self, to: AgreementStatus, action: str, by: User, note: str | None = None, *, force: bool = False
+    ) -> None:
+        """``force``: journal the step even when the status stays (a 待对方确认 record edited)."""
+        if self.status is to and not force:
+            return
         record(action, self, actor=by, changes={"status": [self.status, to]}, note=note)
         self.status = to
         self.updated_at = utcnow()

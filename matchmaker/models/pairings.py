@@ -161,6 +161,13 @@ class Pairing(Journaled, db.Model):
             self.closed_at = utcnow()
         self._move(to, action, by, reason)
 
+    def unsign(self, by: User, note: str) -> None:
+        """The agreement that made it 已签约 was deleted: back to 洽谈中, since 已签约 means an
+        agreement (services/agreements.delete_agreement)."""
+        self._require((PairingState.SIGNED,), "退回洽谈中")
+        self.closed_at = None
+        self._move(PairingState.NEGOTIATING, "pairing.unsigned", by, note)
+
     def nudge(self, by: User, note: str | None = None) -> None:
         """Bureau staff remind both sides of a stalled pairing."""
         if not self.state.is_open:

@@ -46,7 +46,10 @@ STEPS = [PairingState.NEGOTIATING, PairingState.SIGNED, PairingState.FAILED]
 class AdvanceForm(BaseForm):
     to = SelectField(
         "更新进展",
-        choices=options(((s.value, s.label) for s in STEPS), "请选择"),
+        choices=options(
+            ((s.value, s.label + ("（登记协议）" if s is PairingState.SIGNED else "")) for s in STEPS),
+            "请选择",
+        ),
         validators=[DataRequired("请选择进展。")],
     )
     reason = TextAreaField(

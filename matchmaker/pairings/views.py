@@ -196,6 +196,12 @@ def decline(pairing_id: int) -> Any:
 @policy.enforces("pairing.view", "pairing.advance", "agreement.view")
 @login_required
 def advance(pairing_id: int) -> Any:
+    """洽谈中 or 未成功 here; 已签约 leads to recording the agreement, with the pairing prefilled."""
+    if request.form.get("to") == PairingState.SIGNED.value:
+        pairing = get_pairing_or_404(pairing_id)
+        policy.require(current_user, "pairing.advance", pairing)
+        flash("请登记签订的协议：协议登记后，对接即为“已签约”。", "info")
+        return redirect(url_for("agreements.create", pairing=pairing_id))
     return _act(
         pairing_id,
         "pairing.advance",

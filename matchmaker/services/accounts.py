@@ -343,6 +343,17 @@ def issue_one_time_password(user: User, *, actor: User) -> str:
     return password
 
 
+def set_queue_notices(user: User, wanted: bool) -> None:
+    """Bureau staff choose whether new postings to review, organisations and agreements to verify
+    are notified to them (under 我的账号)."""
+    policy.require(user, "queues.notify")
+    if user.notify_queues == wanted:
+        return
+    record("user.queue_notices", user, actor=user, changes={"notify_queues": [user.notify_queues, wanted]})
+    user.notify_queues = wanted
+    db.session.flush()
+
+
 def set_email_mode(user: User, mode: EmailMode) -> None:
     if user.email_mode == mode.value:
         return

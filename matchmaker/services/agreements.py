@@ -9,7 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from matchmaker import creditcode, policy
 from matchmaker.database import next_number
@@ -22,6 +23,8 @@ from matchmaker.models import (
     AgreementStatus,
     AgreementType,
     Organization,
+    OrgStatus,
+    OrgType,
     Pairing,
     PairingState,
     PartySide,
@@ -212,14 +215,15 @@ def parties_of_pairing(pairing: Pairing) -> list[PartyDetails]:
 
 def record_agreement(details: AgreementDetails, *, actor: User, pairing: Pairing | None = None) -> Agreement:
     """A new agreement, recorded by a party's user (to be confirmed by the other side) or by bureau
-    staff. From a pairing in 洽谈中 the pairing becomes 已签约. Takes the agreements lock as the
-    transaction's first write, so two people recording the same contract at once are serialised:
-    the second finds the first (its 登记编号 refused, or flagged as the same contract)."""
+    staff. From a pairing in 已对接 or 洽谈中 the pairing becomes 已签约, in this transaction (the only
+    way it does). Takes the agreements lock as the transaction's first write, so two people
+    recording the same contract at once are serialised: the second finds the first (its 登记编号
+    refused, or flagged as the same contract)."""
     policy.require(actor, "agreement.record")
     if pairing is not None:
         policy.require(actor, "pairing.advance", pairing)
-        if pairing.state not in (PairingState.NEGOTIATING, PairingState.SIGNED):
-            raise InvalidTransition("只有“洽谈中”或“已签约”的对接可以登记协议。")
+        if pairing.state not in (PairingState.CONTACTED, PairingState.NEGOTIATING, PairingState.SIGNED):
+            raise InvalidTransition("只有“已对接”“洽谈中”或“已签约”的对接可以登记协议。")
     next_number("agreements")  # the lock, before any read the checks depend on
     details.check()
     if not policy.is_bureau(actor) and actor.organization_id not in {
@@ -241,54 +245,98 @@ def record_agreement(details: AgreementDetails, *, actor: User, pairing: Pairing
         actor=actor,
         changes={k: [None, v] for k, v in _content(agreement).items()},
     )
-    if pairing is not None and pairing.state is PairingState.NEGOTIATING:
-        pairing_service.advance(pairing, PairingState.SIGNED, f"登记协议：{agreement.title}", actor=actor)
+    if pairing is not None and pairing.state is not PairingState.SIGNED:
+        pairing_service.sign(pairing, f"登记协议：{agreement.title}", actor=actor)
     db.session.flush()
     return agreement
 
 
-def update_agreement(agreement: Agreement, details: AgreementDetails, *, actor: User) -> None:
-    """Correct a record; a verified (or returned) one goes back for verification."""
-    policy.require(actor, "agreement.edit", agreement)
-    if agreement.is_deleted:
-        raise InvalidTransition("该协议已删除。")
+def _keep_recorder(agreement: Agreement, details: AgreementDetails) -> None:
+    """The organisation that recorded an agreement as a party stays one of its parties: otherwise
+    it could hand a record it alone wrote to two others and still correct it."""
+    recorder = agreement.recorded_org
+    if recorder is None or recorder.type is OrgType.BUREAU:
+        return
+    if recorder.id not in {p.organization.id for p in details.parties if p.organization is not None}:
+        raise FieldError(
+            "parties",
+            f"登记单位（{recorder.name}）不能把自己从协议各方中移除；如登记有误，请删除后重新登记。",
+        )
+
+
+def _lock(agreement: Agreement) -> None:
+    """Take the agreements lock as the transaction's first write and read the record afresh, so
+    that two edits or uploads at once are serialised and each sees the other's result; a deleted
+    record changes no more."""
     next_number("agreements")
+    db.session.refresh(agreement)
+    if agreement.is_deleted:
+        raise InvalidTransition("该协议已删除，不能再修改或上传材料。")
+
+
+def update_agreement(agreement: Agreement, details: AgreementDetails, *, actor: User) -> None:
+    """Correct a record under the one state machine (``Agreement.edited``): a change to what the
+    count depends on after the other side confirmed goes back to that side; another change to a
+    verified or returned record goes back to bureau staff."""
+    policy.require(actor, "agreement.edit", agreement)
+    _lock(agreement)
     details.check()
+    _keep_recorder(agreement, details)
     _check_registration_number(details, agreement.id)
     before = _content(agreement)
     details.apply_to(agreement)
+    db.session.flush()  # the new parties' organisations, for confirmers()
     after = _content(agreement)
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changes:
-        agreement.edited(actor, changes)
+        agreement.edited(actor, changes, confirmable=bool(confirmers(agreement)))
     db.session.flush()
 
 
-def confirmers(agreement: Agreement) -> set[int]:
-    """Organisations whose users can confirm: the parties on the platform (with active users)
-    other than the one that recorded it."""
+def confirmers(agreement: Agreement, session: Session | None = None) -> set[int]:
+    """Organisations whose users can confirm: the verified parties on the platform (with active
+    users) other than the one that recorded it. A party not (yet) verified is treated like one off
+    the platform: bureau staff verify on the evidence."""
     orgs = agreement.party_org_ids - {agreement.recorded_org_id}
     if not orgs:
         return set()
     return set(
-        db.session.scalars(
-            select(User.organization_id).where(User.organization_id.in_(orgs), User.active.is_(True))
+        (session or db.session).scalars(
+            select(User.organization_id)
+            .join(Organization, User.organization_id == Organization.id)
+            .where(
+                User.organization_id.in_(orgs),
+                User.active.is_(True),
+                Organization.status == OrgStatus.VERIFIED,
+            )
         )
     )
 
 
-def confirm_agreement(agreement: Agreement, *, actor: User) -> None:
+def _seen(agreement: Agreement, version: int | None) -> None:
+    """The one confirming or verifying saw this version: a record changed since is not confirmed
+    unseen (the page or the API client passes the version it showed)."""
+    if version is not None and version != agreement.version:
+        raise InvalidTransition("协议内容在您查看之后有修改，请刷新页面核对后再操作。")
+
+
+def confirm_agreement(agreement: Agreement, *, actor: User, version: int | None = None) -> None:
+    """The other side confirms — only a user of a verified party organisation (policy)."""
     policy.require(actor, "agreement.confirm", agreement)
     if actor.organization_id not in confirmers(agreement):
         raise InvalidTransition("只有协议的另一方可以确认。")
+    _seen(agreement, version)
     agreement.confirm(actor)
     db.session.flush()
 
 
-def verify_agreement(agreement: Agreement, note: str | None = None, *, actor: User) -> None:
+def verify_agreement(
+    agreement: Agreement, note: str | None = None, *, actor: User, version: int | None = None
+) -> None:
     """Bureau staff verify — after the other side confirmed, or directly when no other side is on
     the platform to confirm (an agreement reached and recorded off the platform)."""
     policy.require(actor, "agreement.verify", agreement)
+    _seen(agreement, version)
     if agreement.status is AgreementStatus.RECORDED and confirmers(agreement):
         raise InvalidTransition("须先由协议另一方在平台上确认，再由主管部门核验。")
     next_number("agreements")
@@ -303,9 +351,20 @@ def return_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
 
 
 def delete_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
+    """Out of every count and list, with its reason; a pairing it alone made 已签约 is 洽谈中 again."""
     policy.require(actor, "agreement.delete", agreement)
     agreement.delete(actor, reason)
     db.session.flush()
+    pairing = agreement.pairing
+    if pairing is not None and pairing.state is PairingState.SIGNED:
+        others = db.session.scalar(
+            select(func.count())
+            .select_from(Agreement)
+            .where(Agreement.pairing_id == pairing.id, Agreement.deleted_at.is_(None))
+        )
+        if not others:  # 已签约 means an agreement: without one it is 洽谈中 again
+            pairing.unsign(actor, f"协议“{agreement.title}”已删除")
+            db.session.flush()
 
 
 # --- evidence files -----------------------------------------------------------------------
@@ -317,14 +376,27 @@ def files_dir() -> Path:
 
 
 def add_file(agreement: Agreement, data: bytes, filename: str, *, actor: User) -> AgreementFile:
-    """Keep an evidence file: PDF, PNG or JPEG by content, at most 10 MB, under a generated name."""
+    """Keep an evidence file: PDF, PNG or JPEG by content, at most 10 MB, under a generated name.
+    Evidence is part of what is counted: after confirmation it goes back to the other side. The
+    limit is counted under the agreements lock, so uploads at once cannot pass it together."""
     policy.require(actor, "agreement.edit", agreement)
-    if len(agreement.files) >= MAX_FILES:
+    _lock(agreement)
+    present = db.session.scalar(
+        select(func.count()).select_from(AgreementFile).where(AgreementFile.agreement_id == agreement.id)
+    )
+    if (present or 0) >= MAX_FILES:
         raise FieldError("file", f"每份协议最多{MAX_FILES}个附件。")
     kept = uploads.store(data, filename, files_dir())
     attachment = AgreementFile(agreement=agreement, uploaded_by_id=actor.id, **kept.columns())
     db.session.add(attachment)
-    record("agreement.file_added", agreement, actor=actor, note=kept.original_name)
+    db.session.flush()
+    agreement.edited(
+        actor,
+        {"files": [None, kept.original_name]},
+        confirmable=bool(confirmers(agreement)),
+        action="agreement.file_added",
+        note=kept.original_name,
+    )
     db.session.flush()
     return attachment
 
@@ -332,6 +404,15 @@ def add_file(agreement: Agreement, data: bytes, filename: str, *, actor: User) -
 def remove_file(attachment: AgreementFile, *, actor: User) -> None:
     agreement = attachment.agreement
     policy.require(actor, "agreement.edit", agreement)
-    record("agreement.file_removed", agreement, actor=actor, note=attachment.original_name)
+    _lock(agreement)
+    name = attachment.original_name
     db.session.delete(attachment)
+    db.session.flush()
+    agreement.edited(
+        actor,
+        {"files": [name, None]},
+        confirmable=bool(confirmers(agreement)),
+        action="agreement.file_removed",
+        note=name,
+    )
     db.session.flush()

@@ -29,6 +29,7 @@ from matchmaker.models import (
     JournalEntry,
     Notification,
     Organization,
+    OrgStatus,
     OrgType,
     Pairing,
     PairingState,
@@ -381,7 +382,173 @@ def _about_proposal(session: Session, entry: JournalEntry) -> list[Notification]
     )
 
 
+def _staff_watching(session: Session, *, besides: int | None = None) -> list[User]:
+    """Active bureau staff who asked (under 我的账号) to be told of new items in their queues."""
+    stmt = (
+        select(User)
+        .join(Organization, User.organization_id == Organization.id)
+        .where(Organization.type == OrgType.BUREAU, User.active.is_(True), User.notify_queues.is_(True))
+        .order_by(User.id)
+    )
+    return [u for u in session.scalars(stmt) if u.id != besides]
+
+
+def _about_agreement(session: Session, entry: JournalEntry) -> list[Notification]:
+    """Each step of an agreement, to the users of its parties and of the organisation that recorded
+    it (never to the one who took the step): awaiting one's confirmation, confirmed, verified,
+    returned with the reason, sent back for confirmation after a change to what is counted. Staff
+    who watch the queue are told when one awaits verification."""
+    from matchmaker.models import Agreement, AgreementStatus
+    from matchmaker.services.agreements import confirmers
+
+    agreement = session.get(Agreement, entry.object_id)
+    if agreement is None or agreement.is_deleted:
+        return []
+    link = site_path("agreements.detail", agreement_id=agreement.id)
+    name = f"协议「{agreement.title}」"
+    actor_id = entry.actor.id if entry.actor else None
+    involved = agreement.party_org_ids | {agreement.recorded_org_id}
+    everyone = [u for org in sorted(involved) for u in _users(session, org, besides=actor_id)]
+    asked = confirmers(agreement, session)
+    told: list[Notification] = []
+    action = entry.action
+    if action == "agreement.recorded" and agreement.status is AgreementStatus.RECORDED:
+        recorder = agreement.recorded_org.name
+        told += _each(
+            [u for org in sorted(asked) for u in _users(session, org, besides=actor_id)],
+            entry,
+            "agreement",
+            f"{recorder}登记了{name}，请贵单位确认",
+            "请核对协议各方、金额和证明材料；确认后由主管部门核验，计入全县计划指标。",
+            link,
+        )
+    elif action == "agreement.confirmed":
+        by = entry.actor.organization.name if entry.actor else "协议另一方"
+        told += _each(everyone, entry, "agreement", f"{name}已由{by}确认，等待主管部门核验", None, link)
+    elif action == "agreement.verified":
+        told += _each(everyone, entry, "agreement", f"{name}已通过主管部门核验，计入统计", entry.note, link)
+    elif action == "agreement.returned":
+        told += _each(
+            everyone, entry, "agreement", f"{name}被主管部门退回补正", f"理由：{entry.note or ''}", link
+        )
+    elif action == "agreement.reconfirm":
+        counted = (
+            "（已退出统计，重新确认并核验后再计入）"
+            if (entry.changes or {}).get("status", [None])[0] == AgreementStatus.VERIFIED.value
+            else ""
+        )
+        for user in everyone:
+            if user.organization_id in asked:
+                title = f"{name}有修改，请贵单位重新确认{counted}"
+            else:
+                title = f"{name}有修改，已退回协议另一方重新确认{counted}"
+            told += _each([user], entry, "agreement", title, entry.note, link)
+    awaiting = agreement.status is AgreementStatus.CONFIRMED or (
+        agreement.status is AgreementStatus.RECORDED and not asked
+    )
+    if awaiting and action in (
+        "agreement.recorded",
+        "agreement.confirmed",
+        "agreement.reconfirm",
+        "agreement.reopened",
+    ):
+        told += _each(
+            _staff_watching(session, besides=actor_id),
+            entry,
+            "queue",
+            f"{name}等待核验",
+            f"{agreement.recorded_org.name}登记，{agreement.signed_on.isoformat()}签订。",
+            link,
+        )
+    return told
+
+
+def _about_organization(session: Session, entry: JournalEntry) -> list[Notification]:
+    """An organisation verified or refused (with the reason), to its users; a new or renewed
+    application, to the staff who watch the verification queue."""
+    org = session.get(Organization, entry.object_id)
+    if org is None:
+        return []
+    actor_id = entry.actor.id if entry.actor else None
+    if entry.action == "organization.verified":
+        return _each(
+            _users(session, org.id, besides=actor_id),
+            entry,
+            "account",
+            f"贵单位“{org.name}”已通过主管部门认证",
+            "现在可以发布信息、表达合作意向、登记和确认协议。",
+            site_path("auth.organization"),
+        )
+    if entry.action == "organization.rejected":
+        return _each(
+            _users(session, org.id, besides=actor_id),
+            entry,
+            "account",
+            f"贵单位“{org.name}”的认证申请未通过",
+            f"理由：{entry.note or ''}。修改单位信息后可重新申请认证。",
+            site_path("auth.organization"),
+        )
+    status = (entry.changes or {}).get("status") or [None, None]
+    if entry.action == "organization.updated" and status[1] == OrgStatus.PENDING.value:
+        return _each(  # a verified organisation changed its name or credit code: checked again
+            _staff_watching(session, besides=actor_id),
+            entry,
+            "queue",
+            f"{org.name}变更了单位名称或统一社会信用代码，等待重新认证",
+            f"{org.type.label} · 统一社会信用代码 {org.credit_code or '—'}",
+            site_path("review.organization", org_id=org.id),
+        )
+    if entry.action in ("organization.registered", "organization.resubmitted"):
+        again = "重新" if entry.action == "organization.resubmitted" else ""
+        return _each(
+            _staff_watching(session, besides=actor_id),
+            entry,
+            "queue",
+            f"{org.name}{again}申请认证，等待审核",
+            f"{org.type.label} · 统一社会信用代码 {org.credit_code or '—'}",
+            site_path("review.organization", org_id=org.id),
+        )
+    return []
+
+
+def _posting_submitted(session: Session, entry: JournalEntry) -> list[Notification]:
+    """A posting submitted for review, to the staff who watch the review queue."""
+    posting = session.get(Posting, entry.object_id)
+    if posting is None or posting.status is not PostingStatus.PENDING:
+        return []
+    return _each(
+        _staff_watching(session, besides=entry.actor.id if entry.actor else None),
+        entry,
+        "queue",
+        f"「{posting.title}」提交审核",
+        f"{posting.organization.name} · {posting.kind.label}",
+        site_path("review.posting", posting_id=posting.id),
+    )
+
+
 HANDLERS: dict[str, Make] = {
+    **{
+        a: _about_agreement
+        for a in (
+            "agreement.recorded",
+            "agreement.confirmed",
+            "agreement.verified",
+            "agreement.returned",
+            "agreement.reconfirm",
+            "agreement.reopened",
+        )
+    },
+    **{
+        a: _about_organization
+        for a in (
+            "organization.verified",
+            "organization.rejected",
+            "organization.registered",
+            "organization.resubmitted",
+            "organization.updated",
+        )
+    },
+    "posting.submitted": _posting_submitted,
     **{
         a: _about_call
         for a in ("call.proposed", "call.approved", "call.invited", "call.cancelled", "call.awarded")

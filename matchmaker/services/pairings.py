@@ -133,9 +133,23 @@ def decline(pairing: Pairing, reason: DeclineReason, note: str | None = None, *,
     db.session.flush()
 
 
+SIGN_BY_AGREEMENT = "“已签约”由登记协议产生：请在对接页点击“登记签订的协议”，协议登记后对接自动变为已签约。"
+
+
 def advance(pairing: Pairing, to: PairingState, reason: str | None = None, *, actor: User) -> None:
+    """洽谈中 or 未成功 by hand; 已签约 only by recording the agreement (``sign``)."""
     policy.require(actor, "pairing.advance", pairing)
+    if to is PairingState.SIGNED:
+        raise InvalidTransition(SIGN_BY_AGREEMENT)
     pairing.advance(to, actor, _text(reason, "reason", MAX_INTEREST, required=False) or None)
+    db.session.flush()
+
+
+def sign(pairing: Pairing, note: str, *, actor: User) -> None:
+    """已签约: only ``agreements.record_agreement`` calls this, in the transaction that records the
+    agreement, so that a signed pairing always has its agreement (已签约 means an agreement)."""
+    policy.require(actor, "pairing.advance", pairing)
+    pairing.advance(PairingState.SIGNED, actor, note)
     db.session.flush()
 
 
