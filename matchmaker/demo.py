@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from matchmaker import creditcode
+from matchmaker import clock, creditcode
 from matchmaker.extensions import db
 from matchmaker.models import (
     AgreementType,
@@ -671,7 +671,7 @@ AGREEMENTS = [
         ("dianqi", "daxue"),
         A.TECH_DEV_COMMISSIONED,
         "箱式变电站无线测温监测系统开发合同",
-        date.today(),
+        clock.today(),
         amount=28,
         tech=25,
         pairing="箱式变电站温升在线监测与故障预警",
@@ -765,7 +765,7 @@ def _create_posting(spec: DemoPosting, author: User, bureau: User, index: int) -
         tech_field=_term(TechField, spec.field),
         cooperation_modes=list(spec.modes),
         budget=Decimal(spec.budget) if spec.budget is not None else None,
-        valid_until=date.today() + timedelta(days=180 + 10 * index),
+        valid_until=clock.today() + timedelta(days=180 + 10 * index),
         maturity=spec.maturity,
         ip_status=spec.ip,
         visibility=spec.visibility,
@@ -958,7 +958,7 @@ def _create_call(users: dict[str, User], bureau: User) -> bool:
             "预警准确率90%以上，可接入县电力物联网平台。",
             deliverables="在线监测系统样机一套，在2座试点箱变连续运行3个月，出具第三方检测报告。",
             budget=Decimal(80),
-            deadline=date.today() + timedelta(days=30),
+            deadline=clock.today() + timedelta(days=30),
             eligibility="江苏省内高校院所，具有电力设备状态监测研究基础。",
             needs=[need],
             criteria=[
@@ -992,7 +992,7 @@ def _create_events(users: dict[str, User], bureau: User) -> int:
     from matchmaker.models import EventKind, MeetingOutcome, PairingState
     from matchmaker.services import events, pairings
 
-    host, today = users.get("daxue"), date.today()
+    host, today = users.get("daxue"), clock.today()
     if host is None or not host.organization.is_verified:
         return 0
 

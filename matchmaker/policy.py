@@ -9,11 +9,11 @@ tests/test_permissions.py walks every route for every kind of actor against thes
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
+from matchmaker import clock
 from matchmaker.exceptions import PermissionDenied
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -308,7 +308,7 @@ def listed_postings(actor: Any) -> ColumnElement[bool]:
     own; visitors: public ones)."""
     clause = and_(
         Posting.status == PostingStatus.PUBLISHED,
-        or_(Posting.valid_until.is_(None), Posting.valid_until >= date.today()),
+        or_(Posting.valid_until.is_(None), Posting.valid_until >= clock.today()),
     )
     if is_bureau(actor):
         return clause

@@ -6,13 +6,14 @@ and bad input answered in Chinese, never with a 500."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
+from matchmaker import clock
 from matchmaker.extensions import db
 from matchmaker.models import (
     CallProposal,
@@ -30,7 +31,7 @@ from matchmaker.services import accounts
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME, login, page
 
-YESTERDAY = date.today() - timedelta(days=1)
+YESTERDAY = clock.today() - timedelta(days=1)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PROPOSAL = {
     "approach": "采用多传感器温度场测量与神经网络热误差建模，实时补偿主轴热伸长，嵌入现有数控系统。",
@@ -66,7 +67,7 @@ def call_form(need: int, **overrides: object) -> dict:
         "problem": "数控机床主轴热变形导致加工精度下降，需要热误差建模与实时补偿。",
         "deliverables": "热误差补偿系统一套，精度提升50%以上。",
         "budget": "80",
-        "deadline": (date.today() + timedelta(days=20)).isoformat(),
+        "deadline": (clock.today() + timedelta(days=20)).isoformat(),
         "eligibility": "江苏省内高校院所",
         "criteria_rows-0-name": "技术方案",
         "criteria_rows-0-weight": "70",
@@ -267,7 +268,7 @@ def test_after_the_deadline_proposals_are_refused(
 def test_the_deadline_day_itself_still_accepts(
     app: Flask, client: FlaskClient, make: Factory, world: dict
 ) -> None:
-    call_id = make.call(world["bureau"], [world["need"]], deadline=date.today())
+    call_id = make.call(world["bureau"], [world["need"]], deadline=clock.today())
     login(client, world["university"])
     assert client.post(f"/calls/{call_id}/propose", data=PROPOSAL).status_code == 302
 
@@ -663,7 +664,7 @@ def test_the_api_publishes_runs_and_cancels_a_call(
         "problem": "高精度数控机床主轴热变形导致加工精度下降，需要热误差建模与实时补偿。",
         "deliverables": "热误差补偿系统一套。",
         "budget": 80,
-        "deadline": (date.today() + timedelta(days=30)).isoformat(),
+        "deadline": (clock.today() + timedelta(days=30)).isoformat(),
         "eligibility": "江苏省内高校院所",
         "need_ids": [world["need"]],
     }

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker import create_app
+from matchmaker import clock, create_app
 from matchmaker.extensions import db
 from matchmaker.models import OrgStatus, OrgType, PostingKind, PostingStatus
 from tests.conftest import Auth, Factory, app_config, clone_database, close_connections, drop_database
@@ -100,8 +100,8 @@ def build_world(app: Flask, make: Factory) -> World:
             events.EventDetails(
                 title="产业链配套对接会",
                 kind=EventKind.SUPPLY,
-                held_on=date.today() + timedelta(days=10),
-                registration_deadline=date.today() + timedelta(days=7),
+                held_on=clock.today() + timedelta(days=10),
+                registration_deadline=clock.today() + timedelta(days=7),
                 organisers="宝应县工业和信息化局",
                 place="宝应县会议中心",
             ),
@@ -442,7 +442,7 @@ API_BODIES = {
         "problem": "主轴热变形导致加工精度下降，需要热误差建模与补偿。",
         "deliverables": "补偿系统一套。",
         "budget": 50,
-        "deadline": (date.today() + timedelta(days=30)).isoformat(),
+        "deadline": (clock.today() + timedelta(days=30)).isoformat(),
         "eligibility": "江苏省内高校院所",
         "need_ids": ["{published}"],
     },

@@ -15,12 +15,13 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from matchmaker import clock
 from matchmaker.extensions import db
 from matchmaker.models import (
     Agreement,
@@ -255,8 +256,8 @@ FUNNEL_LABELS = {
 def _published_in(span: Span):
     return (
         Posting.published_at.isnot(None)
-        & (Posting.published_at >= datetime.combine(span.start, time.min))
-        & (Posting.published_at < datetime.combine(span.end + timedelta(days=1), time.min))
+        & (Posting.published_at >= clock.start_of(span.start))
+        & (Posting.published_at < clock.start_of(span.end + timedelta(days=1)))
     )
 
 
@@ -280,7 +281,7 @@ def funnel_ids(span: Span) -> dict[str, list[int]]:
     begun = [
         p
         for p in db.session.scalars(select(Pairing).order_by(Pairing.id))
-        if span.start <= p.created_at.date() <= span.end
+        if span.start <= clock.local(p.created_at).date() <= span.end
     ]
     accepted = [p.id for p in begun if p.state.is_accepted]
     agreements = [a.id for a in distinct(span) if a.pairing_id is not None]

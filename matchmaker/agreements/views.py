@@ -3,7 +3,6 @@ the dashboard with its drill-downs and exports, and the indicators' targets and 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from matchmaker import policy, search
+from matchmaker import clock, policy, search
 from matchmaker.agreements import charts, counting, ledger
 from matchmaker.agreements.forms import AgreementForm, NoteForm, ReasonForm, RulesForm, TargetForm, UploadForm
 from matchmaker.events import outcomes as event_outcomes
@@ -401,7 +400,7 @@ def dashboard() -> str | Response:
 
 
 def _this_year() -> int:
-    return date.today().year
+    return clock.today().year
 
 
 def _drill(span: counting.Span) -> tuple[str, list[Any], str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from matchmaker import policy
+from matchmaker import clock, policy
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -81,7 +81,7 @@ class CallDetails:
             found["budget"] = "请填写榜额（万元）。"
         elif not self.budget.is_finite() or not 0 < self.budget <= MAX_BUDGET:
             found["budget"] = f"榜额应大于0、不超过{MAX_BUDGET:,.0f}万元（单位为万元）。"
-        today = date.today()
+        today = clock.today()
         if self.deadline is None:
             found["deadline"] = "请填写截止日期（格式 2025-06-30）。"
         elif not today <= self.deadline <= today + timedelta(days=MAX_DEADLINE_DAYS):
@@ -192,7 +192,7 @@ def create_call(details: CallDetails, *, actor: User) -> ChallengeCall:
 
 def approve_call(call: ChallengeCall, *, actor: User) -> None:
     policy.require(actor, "call.approve", call)
-    if call.deadline < date.today():
+    if call.deadline < clock.today():
         raise InvalidTransition("截止日期已过，请让发榜企业重新提出榜单。")
     call.approve(actor)
     db.session.flush()
