@@ -943,8 +943,9 @@ CALL_PROPOSALS = [  # (university key, approach, team, schedule, price 万元, s
 
 
 def _create_call(users: dict[str, User], bureau: User) -> bool:
-    """An open 揭榜挂帅 call from a demo enterprise's R&D need, with two universities' proposals and
-    a few scores (the bureau's and the enterprise's), through the same services as the pages."""
+    """A 揭榜挂帅 call from a demo enterprise's R&D need whose deadline has passed, with two
+    universities' proposals scored by the bureau and the enterprise and waiting for the selection
+    (揭榜), so 评审 and 揭榜 can be tried on first start; through the same services as the pages."""
     from matchmaker.services import calls
 
     caller = users.get("dianqi")
@@ -970,13 +971,19 @@ def _create_call(users: dict[str, User], bureau: User) -> bool:
         ),
         actor=bureau,
     )
-    for key, approach, team, schedule, price, (by_bureau, by_caller) in CALL_PROPOSALS:
+    marks: list[tuple[Any, tuple[list[int], list[int]]]] = []
+    for key, approach, team, schedule, price, by_each in CALL_PROPOSALS:
         author = users.get(key)
         if author is None or not author.organization.is_verified:
             continue
         proposal = calls.submit_proposal(
             call, calls.ProposalDetails(approach, team, schedule, Decimal(price)), actor=author
         )
+        marks.append((proposal, by_each))
+    # The proposals came in before the deadline, which passed two days ago: scoring is open now
+    # (never before it, while proposers could still change them), and the selection waits.
+    call.deadline = clock.today() - timedelta(days=2)
+    for proposal, (by_bureau, by_caller) in marks:
         for reviewer, values in ((bureau, by_bureau), (caller, by_caller)):
             calls.score(
                 proposal, {c.id: v for c, v in zip(call.criteria, values, strict=True)}, actor=reviewer

@@ -156,6 +156,30 @@ def test_nothing_but_the_clock_asks_the_server_for_today() -> None:
     assert offenders == []
 
 
+def test_scoring_opens_at_midnight_in_beijing(
+    app: Flask, client: FlaskClient, make: Factory, utc_host: None
+) -> None:
+    """The deadline day ends at midnight site time: at 23:30 in Beijing (15:30 UTC) on the deadline
+    day a reviewer's scores are refused; at 00:30 the next morning (still the deadline day in UTC)
+    they are taken."""
+    enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    need = make.posting(enterprise, PostingKind.RD_NEED, **NEED)
+    call_id = make.call(make.bureau(), [need], deadline=YESTERDAY_IN_BEIJING)
+    with time_machine.travel(datetime(2026, 12, 31, 10, 0, tzinfo=UTC)):  # 18:00 in Beijing
+        proposal = make.proposal(university, call_id)
+    headers = {"Authorization": f"Bearer {make.token(enterprise)}"}
+    url = f"/api/v1/calls/{call_id}/proposals/{proposal}/scores"
+    criteria = client.get(f"/api/v1/calls/{call_id}", headers=headers).get_json()["criteria"]
+    marks = {"scores": [{"criterion_id": c["id"], "score": 70} for c in criteria]}
+    with time_machine.travel(datetime(2026, 12, 31, 15, 30, tzinfo=UTC)):  # 23:30 in Beijing
+        response = client.post(url, json=marks, headers=headers)
+        assert response.status_code == 409 and "2026-12-31截止后才能评分" in response.get_json()["message"]
+    with time_machine.travel(NEW_YEAR_IN_BEIJING):
+        assert date.today() == YESTERDAY_IN_BEIJING
+        response = client.post(url, json=marks, headers=headers)
+        assert response.status_code == 200 and response.get_json()["weighted_score"] == 70
+
+
 @pytest.mark.parametrize("name", ["Mars/Olympus", "", "../etc/passwd", None])
 def test_an_unknown_time_zone_stops_the_app_at_start(tmp_path: Path, name: object) -> None:
     from matchmaker import create_app

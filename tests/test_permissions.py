@@ -353,7 +353,7 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/calls/{call}/proposals/{proposal}/withdraw", (L, 403, 404, 302, 403)),
     ("/calls/{call}/proposals/{proposal}/files",    (L, 403, 404, 302, 403)),  # no file: back
     ("/calls/{call}/proposals/{proposal}/files/{proposal_file}/delete", (L, 403, 404, 302, 403)),
-    ("/calls/{call}/proposals/{proposal}/score",    (L, 302, 404, 403, 302)),  # no scores: back
+    ("/calls/{call}/proposals/{proposal}/score",    (L, 303, 404, 403, 303)),  # before the deadline: refused
     ("/events/new",                        (L,   403, 403, 403, 422)),  # the form, with its errors
     ("/events/{event}/edit",               (L,   403, 403, 403, 422)),
     ("/events/{event}/held",               (L,   403, 403, 403, 303)),  # refused: not held yet
@@ -401,7 +401,7 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("post", "/api/v1/calls/{call}/proposals", (401, 403, 403, 422, 403)),  # university: has one already
     ("post", "/api/v1/calls/{call}/approve",  (401, 403, 403, 403, 409)),  # already open
     ("post", "/api/v1/calls/{call}/proposals/{proposal}/withdraw", (401, 403, 404, 200, 403)),
-    ("post", "/api/v1/calls/{call}/proposals/{proposal}/scores",   (401, 422, 404, 403, 422)),  # none given
+    ("post", "/api/v1/calls/{call}/proposals/{proposal}/scores",   (401, 409, 404, 403, 409)),  # before the deadline
     ("post", "/api/v1/calls/{call}/award",    (401, 409, 403, 403, 409)),  # before the deadline
     ("post", "/api/v1/calls",                 (401, 201, 422, 403, 201)),  # enterprise: not its need
     ("post", "/api/v1/calls/{call}/cancel",   (401, 200, 403, 403, 200)),  # the calling enterprise, staff

@@ -98,6 +98,12 @@ class ChallengeCall(Journaled, db.Model):
         return self.status is CallStatus.OPEN and clock.today() <= self.deadline
 
     @property
+    def reviewing(self) -> bool:
+        """Open for scoring and the selection: the deadline day has ended (midnight, site time), so
+        no proposal can change any more, and nobody has been selected yet."""
+        return self.status is CallStatus.OPEN and clock.today() > self.deadline
+
+    @property
     def phase(self) -> str:
         if self.status is CallStatus.OPEN and not self.accepting:
             return "评审中"
