@@ -13,7 +13,7 @@ from flask import Flask, Response
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from matchmaker import search
+from matchmaker import clock, search
 from matchmaker.backup import hold_instance
 from matchmaker.database import MIGRATIONS_DIR
 from matchmaker.extensions import csrf, db, limiter, login_manager, migrate
@@ -60,6 +60,10 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     # What the configuration says about debugging, before `flask` commands set app.debug from
     # FLASK_DEBUG: `flask doctor` reports on the server's setting, not on the command's.
     app.config["CONFIGURED_DEBUG"] = bool(app.config.get("DEBUG"))
+    if not clock.known_zone(app.config.get("TIMEZONE")):  # at start, not as a 500 on every page
+        raise RuntimeError(
+            f"TIMEZONE 配置无效（{app.config.get('TIMEZONE')!r}）：请设置为时区名称，例如 Asia/Shanghai。"
+        )
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:

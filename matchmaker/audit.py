@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import selectinload
 
+from matchmaker import clock
 from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
 from matchmaker.models import JournalEntry, Organization, User
 from matchmaker.models.journal import LABELS, OBJECT_LABELS
 from matchmaker.spreadsheets import workbook
-from matchmaker.templating import CST, format_datetime
+from matchmaker.templating import format_datetime
 
 MIN_RETENTION_DAYS = 180
 EXPORT_LIMIT = 50_000
@@ -83,11 +84,9 @@ def entries(filters: Filters) -> Select[tuple[JournalEntry]]:
     if filters.action:
         stmt = stmt.where(JournalEntry.action == filters.action)
     if filters.since:
-        stmt = stmt.where(JournalEntry.at >= datetime.combine(filters.since, time.min, tzinfo=CST))
+        stmt = stmt.where(JournalEntry.at >= clock.start_of(filters.since))
     if filters.until:
-        stmt = stmt.where(
-            JournalEntry.at < datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=CST)
-        )
+        stmt = stmt.where(JournalEntry.at < clock.start_of(filters.until + timedelta(days=1)))
     return stmt.order_by(JournalEntry.id.desc())
 
 
@@ -129,7 +128,7 @@ def retention_days() -> int:
 
 def prune(now: datetime | None = None) -> int:
     """Delete entries older than the retention period; returns how many."""
-    cutoff = (now or datetime.now(CST)) - timedelta(days=retention_days())
+    cutoff = (now or clock.now()) - timedelta(days=retention_days())
     result = db.session.execute(delete(JournalEntry).where(JournalEntry.at < cutoff))
     return result.rowcount or 0
 

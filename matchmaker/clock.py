@@ -4,9 +4,9 @@ today", the current year and mail digests all ask here; nothing else calls ``dat
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
 
@@ -16,6 +16,17 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 @cache
 def _zone(name: str) -> tzinfo:
     return ZoneInfo(name)
+
+
+def known_zone(name: object) -> bool:
+    """Whether ``name`` is an IANA zone this machine knows (checked once, when the app starts)."""
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        _zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def zone() -> tzinfo:
@@ -32,6 +43,12 @@ def now() -> datetime:
 def today() -> date:
     """Today's date in the site's zone."""
     return now().date()
+
+
+def start_of(day: date) -> datetime:
+    """Midnight at the start of ``day`` in the site's zone (for "from this date" filters on stored
+    moments)."""
+    return datetime.combine(day, time.min, tzinfo=zone())
 
 
 def local(moment: datetime) -> datetime:

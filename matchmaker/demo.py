@@ -674,7 +674,7 @@ AGREEMENTS = [
         ("dianqi", "daxue"),
         A.TECH_DEV_COMMISSIONED,
         "箱式变电站无线测温监测系统开发合同",
-        date.today(),
+        clock.today(),
         amount=28,
         tech=25,
         pairing="箱式变电站温升在线监测与故障预警",
@@ -769,7 +769,7 @@ def _create_posting(spec: DemoPosting, author: User, bureau: User, index: int) -
         tech_field=_term(TechField, spec.field),
         cooperation_modes=list(spec.modes),
         budget=Decimal(spec.budget) if spec.budget is not None else None,
-        valid_until=date.today() + timedelta(days=180 + 10 * index),
+        valid_until=clock.today() + timedelta(days=180 + 10 * index),
         maturity=spec.maturity,
         ip_status=spec.ip,
         visibility=spec.visibility,
@@ -947,8 +947,9 @@ CALL_PROPOSALS = [  # (university key, approach, team, schedule, price 万元, s
 
 
 def _create_call(users: dict[str, User], bureau: User) -> bool:
-    """An open 揭榜挂帅 call from a demo enterprise's R&D need, with two universities' proposals and
-    a few scores (the bureau's and the enterprise's), through the same services as the pages."""
+    """A 揭榜挂帅 call from a demo enterprise's R&D need whose deadline has passed, with two
+    universities' proposals scored by the bureau and the enterprise and waiting for the selection
+    (揭榜), so 评审 and 揭榜 can be tried on first start; through the same services as the pages."""
     from matchmaker.services import calls
 
     caller = users.get("dianqi")
@@ -962,7 +963,7 @@ def _create_call(users: dict[str, User], bureau: User) -> bool:
             "预警准确率90%以上，可接入县电力物联网平台。",
             deliverables="在线监测系统样机一套，在2座试点箱变连续运行3个月，出具第三方检测报告。",
             budget=Decimal(80),
-            deadline=date.today() + timedelta(days=30),
+            deadline=clock.today() + timedelta(days=30),
             eligibility="江苏省内高校院所，具有电力设备状态监测研究基础。",
             needs=[need],
             criteria=[
@@ -974,13 +975,19 @@ def _create_call(users: dict[str, User], bureau: User) -> bool:
         ),
         actor=bureau,
     )
-    for key, approach, team, schedule, price, (by_bureau, by_caller) in CALL_PROPOSALS:
+    marks: list[tuple[Any, tuple[list[int], list[int]]]] = []
+    for key, approach, team, schedule, price, by_each in CALL_PROPOSALS:
         author = users.get(key)
         if author is None or not author.organization.is_verified:
             continue
         proposal = calls.submit_proposal(
             call, calls.ProposalDetails(approach, team, schedule, Decimal(price)), actor=author
         )
+        marks.append((proposal, by_each))
+    # The proposals came in before the deadline, which passed two days ago: scoring is open now
+    # (never before it, while proposers could still change them), and the selection waits.
+    call.deadline = clock.today() - timedelta(days=2)
+    for proposal, (by_bureau, by_caller) in marks:
         for reviewer, values in ((bureau, by_bureau), (caller, by_caller)):
             calls.score(
                 proposal, {c.id: v for c, v in zip(call.criteria, values, strict=True)}, actor=reviewer
@@ -996,7 +1003,7 @@ def _create_events(users: dict[str, User], bureau: User) -> int:
     from matchmaker.models import EventKind, MeetingOutcome, PairingState
     from matchmaker.services import events, pairings
 
-    host, today = users.get("daxue"), date.today()
+    host, today = users.get("daxue"), clock.today()
     if host is None or not host.organization.is_verified:
         return 0
 

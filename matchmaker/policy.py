@@ -9,12 +9,12 @@ tests/test_permissions.py walks every route for every kind of actor against thes
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any, TypeVar
 
 from flask import g, has_request_context
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
+from matchmaker import clock
 from matchmaker.exceptions import PermissionDenied
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -123,6 +123,15 @@ def _view_proposal(actor: Any, proposal: Any) -> bool:
     return is_bureau(actor) or owns(actor, proposal) or _calling(actor, proposal.call)
 
 
+def _see_scores(actor: Any, proposal: Any) -> bool:
+    """A proposal's scores are for the reviewers (the calling enterprise and bureau staff); its
+    authors see their own proposal's weighted total and criterion means only once the selection
+    is announced — while the call runs, a proposer learns nothing of how it is being judged."""
+    if is_bureau(actor) or _calling(actor, proposal.call):
+        return True
+    return owns(actor, proposal) and proposal.call.status is CallStatus.AWARDED
+
+
 def _answers(actor: Any, pairing: Pairing) -> bool:
     """The receiving side answers an interest; never the side that expressed it."""
     return is_member(actor) and actor.organization_id == pairing.target_org_id != pairing.initiator_org_id
@@ -209,7 +218,8 @@ RULES: dict[str, Rule] = {
     "registration.view": lambda a, r: r is not None and (owns(a, r) or is_bureau(a)),  # its timetable
     # 揭榜挂帅 challenge calls: bureau staff publish (an enterprise's own call waits for their
     # approval); verified universities and institutes propose; the calling enterprise and the
-    # bureau score and select; proposals are seen by their authors, the caller and the bureau.
+    # bureau score (after the deadline day) and select; proposals are seen by their authors, the
+    # caller and the bureau; scores by the reviewers, and by a proposal's authors after the award.
     "call.view": _view_call,
     "call.create": lambda a, _: (
         is_bureau(a) or (is_member(a) and a.role is Role.ENTERPRISE and a.organization.is_verified)
@@ -223,6 +233,8 @@ RULES: dict[str, Rule] = {
     "proposal.view": _view_proposal,
     "proposal.edit": owns,
     "proposal.score": lambda a, p: is_bureau(a) or _calling(a, p.call),
+    "proposal.see_scores": _see_scores,
+    "proposal.see_reviewers": lambda a, p: is_bureau(a) or _calling(a, p.call),  # never the proposers
     # 一企一册 and the cultivation pool: a verified organisation's profile (basic data, tier and
     # published postings) is open to every member; its indicator readings and its records
     # (pairings, agreements, events, calls) only to its own users and bureau staff, who alone
@@ -287,6 +299,8 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
     "proposal.view": "方案仅提交单位、发榜企业和主管部门可以查看。",
     "proposal.edit": "只能修改本单位提交的方案。",
     "proposal.score": "只有发榜企业和主管部门可以评分。",
+    "proposal.see_scores": "评审结果公布（揭榜）后，揭榜单位才能看到本单位方案的得分。",
+    "proposal.see_reviewers": "评审人信息仅发榜企业和主管部门可以查看。",
     "profile.view": "该单位尚未通过认证，其档案仅本单位和主管部门可以查看。",
     "profile.see_indicators": "企业的指标数据仅本单位和主管部门可以查看。",
     "profile.see_records": "单位的对接、协议、活动和揭榜记录仅本单位和主管部门可以查看。",
@@ -345,7 +359,7 @@ def listed_postings(actor: Any) -> ColumnElement[bool]:
     own; visitors: public ones)."""
     clause = and_(
         Posting.status == PostingStatus.PUBLISHED,
-        or_(Posting.valid_until.is_(None), Posting.valid_until >= date.today()),
+        or_(Posting.valid_until.is_(None), Posting.valid_until >= clock.today()),
     )
     if is_bureau(actor):
         return clause

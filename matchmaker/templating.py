@@ -1,15 +1,16 @@
-"""Jinja filters and globals: China Standard Time display, money, enums for templates."""
+"""Jinja filters and globals: moments shown in the site's time zone (clock.py), money, enums for
+templates."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
 
-from matchmaker import policy
+from matchmaker import clock, policy
 from matchmaker.evidence import passage
 from matchmaker.models import (
     CloseReason,
@@ -24,15 +25,13 @@ from matchmaker.models import (
 )
 from matchmaker.pairings import queries as pairing_queries
 
-CST = timezone(timedelta(hours=8), "CST")  # China has one zone and no DST
-
 
 def format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(CST).strftime(fmt)
+    return clock.local(value).strftime(fmt)
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -52,7 +51,7 @@ def format_money(value: Decimal | None) -> str:
 
 
 def format_timestamp(value: float | None) -> str:
-    """A Unix time (as the index's status file keeps it) in China time."""
+    """A Unix time (as the index's status file keeps it) in the site's time zone."""
     return format_datetime(datetime.fromtimestamp(value, UTC)) if value else ""
 
 

@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import event, select
 
-from matchmaker import create_app, search, sqlite_pragmas
+from matchmaker import clock, create_app, search, sqlite_pragmas
 from matchmaker.extensions import db, limiter
 from matchmaker.models import (
     DeclineReason,
@@ -545,7 +545,6 @@ class Factory:
         """An agreement recorded by ``recorder_email`` between ``parties`` — (e-mail of a platform
         user of the party, "buyer"/"seller") or (name, side) for one off the platform — moved to
         ``status`` ("recorded", "confirmed", "verified", "returned") by the real steps."""
-        from datetime import date
         from decimal import Decimal
 
         from matchmaker import creditcode
@@ -574,7 +573,7 @@ class Factory:
                 agreements.AgreementDetails(
                     type=AgreementType(kind),
                     title=title or f"测试协议{next(self._n)}",
-                    signed_on=signed_on or date.today(),
+                    signed_on=signed_on or clock.today(),
                     parties=details,
                     contract_amount=Decimal(amount) if amount is not None else None,
                     registration=Registration.REGISTERED if number else Registration.NOT_APPLIED,
@@ -609,7 +608,7 @@ class Factory:
     ) -> int:
         """A 揭榜挂帅 call on ``need_ids`` published by ``creator_email`` (an enterprise's is approved
         by the factory's reviewer unless ``status="pending"``); ``deadline`` may be in the past."""
-        from datetime import date, timedelta
+        from datetime import timedelta
         from decimal import Decimal
 
         from matchmaker.services import calls
@@ -622,7 +621,7 @@ class Factory:
                 problem="高精度数控机床主轴热变形导致加工精度下降，需要热误差建模与实时补偿。",
                 deliverables="热误差补偿系统一套，精度提升50%以上。",
                 budget=Decimal(budget),
-                deadline=date.today() + timedelta(days=30),
+                deadline=clock.today() + timedelta(days=30),
                 eligibility="江苏省内高校院所",
                 needs=[db.session.get(Posting, n) for n in need_ids],
                 criteria=criteria or [("技术方案", 60), ("报价", 40)],

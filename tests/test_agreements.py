@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from matchmaker import clock
 from matchmaker.agreements import counting, ledger
 from matchmaker.exceptions import FieldError, InvalidTransition, PermissionDenied
 from matchmaker.extensions import db
@@ -77,7 +78,7 @@ def test_from_a_pairing_to_a_counted_agreement(
     data = {
         "type": "tech_dev_commissioned",
         "title": "主轴热误差补偿技术开发合同",
-        "signed_on": date.today().isoformat(),
+        "signed_on": clock.today().isoformat(),
         "contract_amount": "50",
         "tech_amount": "45",
         "registration": "not_applied",
@@ -106,14 +107,14 @@ def test_from_a_pairing_to_a_counted_agreement(
         }
     assert "等待协议另一方在平台上确认" in page(client, url)
     assert "确认：我方签订了这份协议" not in page(client, url)  # not the recorder
-    assert indicator_counts(app, str(date.today().year))["iur_agreements"] == 0
+    assert indicator_counts(app, str(clock.today().year))["iur_agreements"] == 0
 
     login(client, world["university"])
     client.post(url + "/confirm")
     login(client, world["bureau"])
     assert client.post(url + "/verify", data={"note": "已见合同扫描件"}).status_code == 302
-    assert indicator_counts(app, str(date.today().year))["iur_agreements"] == 1
-    dashboard = page(client, f"/agreements/dashboard?year={date.today().year}")
+    assert indicator_counts(app, str(clock.today().year))["iur_agreements"] == 1
+    dashboard = page(client, f"/agreements/dashboard?year={clock.today().year}")
     link = re.search(r'href="([^"]*indicator=iur_agreements[^"]*)"><strong>1</strong>', dashboard)
     assert link, "the 产学研 count links to its agreements"
     assert "主轴热误差补偿技术开发合同" in page(client, link.group(1).replace("&amp;", "&"))
@@ -366,7 +367,7 @@ def test_every_dashboard_number_equals_its_drill_down(
     make.agreement(e, [(e, "buyer"), (u, "seller")], kind="tech_transfer", amount=20)
     make.agreement(e, [(e, "buyer"), (world["other_enterprise"], "seller")], kind="new_product")
     login(client, world["bureau"])
-    for year in (str(date.today().year), "2023-2025"):
+    for year in (str(clock.today().year), "2023-2025"):
         dashboard = page(client, f"/agreements/dashboard?year={year}")
         links = re.findall(
             r'<a href="(/agreements/dashboard/list\?[^"]*)">(?:<strong>)?([\d,.]+)(?:</strong>)?', dashboard
@@ -394,9 +395,9 @@ def test_public_dashboard_only_when_switched_on(
     assert client.get("/agreements/dashboard").status_code == 403
     client.post("/auth/logout")
     app.config["DASHBOARD_PUBLIC"] = True
-    public = page(client, f"/agreements/dashboard?year={date.today().year}")
+    public = page(client, f"/agreements/dashboard?year={clock.today().year}")
     assert "产学研合作协议" in public and "合同成交额" not in public and "导出 Excel" not in public
-    listing = page(client, f"/agreements/dashboard/list?indicator=iur_agreements&year={date.today().year}")
+    listing = page(client, f"/agreements/dashboard/list?indicator=iur_agreements&year={clock.today().year}")
     assert "成交额" not in listing and "共 1 份" in listing
     for what in ("published", "proposed", "interested", "contacted", "signed"):  # the pipeline: staff only
         assert client.get(f"/agreements/dashboard/list?what={what}").status_code == 403
@@ -491,9 +492,9 @@ def test_deleting_needs_a_reason_and_keeps_the_record(
     )  # verified
     login(client, world["bureau"])
     client.post(f"/agreements/{agreement}/delete", data={"delete-reason": ""})
-    assert indicator_counts(app, str(date.today().year))["iur_agreements"] == 1
+    assert indicator_counts(app, str(clock.today().year))["iur_agreements"] == 1
     client.post(f"/agreements/{agreement}/delete", data={"delete-reason": "与 #2 为同一合同"})
-    assert indicator_counts(app, str(date.today().year))["iur_agreements"] == 0
+    assert indicator_counts(app, str(clock.today().year))["iur_agreements"] == 0
     with app.app_context():
         kept = db.session.get(Agreement, agreement)
         assert kept.is_deleted and kept.history[0].action == "agreement.deleted"
@@ -535,7 +536,7 @@ def test_recording_the_same_contract_at_once_from_two_sessions(
                 assert len(same) == 1 and len(errors) == 1
             else:
                 assert len(same) == 3 and not errors  # the numbered one, and two unnumbered
-    assert indicator_counts(app, str(date.today().year))["tech_transfer"] == 1
+    assert indicator_counts(app, str(clock.today().year))["tech_transfer"] == 1
 
 
 @sqlite_only  # flask backup is for the embedded database

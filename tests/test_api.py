@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from matchmaker import clock
 from matchmaker.extensions import db
 from matchmaker.models import OrgStatus, OrgType, Posting, PostingStatus, User, Visibility
 from tests.conftest import Factory, app_config
@@ -119,9 +120,9 @@ def test_list_shows_published_postings_plus_the_callers_own(api_as: Any, make: F
     own_draft = make.posting(mine, RD, PostingStatus.DRAFT)
     own_pending = make.posting(mine, SN, PostingStatus.PENDING)
     closed = make.posting(other, RD, PostingStatus.CLOSED)
-    expired = make.posting(other, RD, valid_until=date.today() + timedelta(days=1))
+    expired = make.posting(other, RD, valid_until=clock.today() + timedelta(days=1))
     with make.app.app_context():
-        db.session.get(Posting, expired).valid_until = date.today() - timedelta(days=1)
+        db.session.get(Posting, expired).valid_until = clock.today() - timedelta(days=1)
         db.session.commit()
 
     body = api_as(mine).get("/postings").get_json()

@@ -3,13 +3,12 @@ errors, and what each side sees before and after acceptance."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from matchmaker import creditcode
+from matchmaker import clock, creditcode
 from matchmaker.models import OrgType, PostingKind
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME
@@ -89,7 +88,7 @@ def test_interest_answer_progress_and_messages(client: FlaskClient, api: dict) -
         json={
             "type": "tech_dev_commissioned",
             "title": "主轴热误差补偿技术开发合同",
-            "signed_on": date.today().isoformat(),
+            "signed_on": clock.today().isoformat(),
             "pairing_id": pairing["id"],
             "parties": [
                 {

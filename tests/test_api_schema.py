@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from matchmaker import create_app
+from matchmaker import clock, create_app
 from matchmaker.extensions import db
 from matchmaker.models import OrgType, PostingKind, PostingStatus
 from tests.conftest import Factory, app_config, clone_database
@@ -43,7 +43,7 @@ def api_world(
     call = make.call(enterprise, [need])  # a 揭榜挂帅 call of the token's enterprise, with a proposal
     make.proposal(university, call)
     with app.app_context():  # an event the token's enterprise registered for, with its schedule
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         from matchmaker.models import EventKind
         from matchmaker.services import accounts, events
@@ -53,8 +53,8 @@ def api_world(
             events.EventDetails(
                 title="产业链配套对接会",
                 kind=EventKind.SUPPLY,
-                held_on=date.today() + timedelta(days=10),
-                registration_deadline=date.today() + timedelta(days=7),
+                held_on=clock.today() + timedelta(days=10),
+                registration_deadline=clock.today() + timedelta(days=7),
                 organisers="宝应县工业和信息化局",
                 place="宝应县会议中心",
             ),

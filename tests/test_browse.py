@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from matchmaker import clock
 from matchmaker.extensions import db
 from matchmaker.models import (
     OrgType,
@@ -39,7 +40,7 @@ def test_list_shows_only_published_unexpired_of_that_kind(client: FlaskClient, m
     make.posting(owner, PostingKind.SUPPLY_NEED, title="已发布的配套需求")
     expired = make.posting(owner, PostingKind.RD_NEED, title="已过期研发需求")
     with make.app.app_context():
-        db.session.get(Posting, expired).valid_until = date.today() - timedelta(days=1)
+        db.session.get(Posting, expired).valid_until = clock.today() - timedelta(days=1)
         db.session.commit()
     page = client.get("/postings/rd-need/").get_data(as_text=True)
     assert "已发布的研发需求" in page

@@ -6,13 +6,14 @@ and bad input answered in Chinese, never with a 500."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
+from matchmaker import clock
 from matchmaker.extensions import db
 from matchmaker.models import (
     CallProposal,
@@ -30,7 +31,7 @@ from matchmaker.services import accounts
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME, login, page
 
-YESTERDAY = date.today() - timedelta(days=1)
+YESTERDAY = clock.today() - timedelta(days=1)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PROPOSAL = {
     "approach": "采用多传感器温度场测量与神经网络热误差建模，实时补偿主轴热伸长，嵌入现有数控系统。",
@@ -66,7 +67,7 @@ def call_form(need: int, **overrides: object) -> dict:
         "problem": "数控机床主轴热变形导致加工精度下降，需要热误差建模与实时补偿。",
         "deliverables": "热误差补偿系统一套，精度提升50%以上。",
         "budget": "80",
-        "deadline": (date.today() + timedelta(days=20)).isoformat(),
+        "deadline": (clock.today() + timedelta(days=20)).isoformat(),
         "eligibility": "江苏省内高校院所",
         "criteria_rows-0-name": "技术方案",
         "criteria_rows-0-weight": "70",
@@ -267,7 +268,7 @@ def test_after_the_deadline_proposals_are_refused(
 def test_the_deadline_day_itself_still_accepts(
     app: Flask, client: FlaskClient, make: Factory, world: dict
 ) -> None:
-    call_id = make.call(world["bureau"], [world["need"]], deadline=date.today())
+    call_id = make.call(world["bureau"], [world["need"]], deadline=clock.today())
     login(client, world["university"])
     assert client.post(f"/calls/{call_id}/propose", data=PROPOSAL).status_code == 302
 
@@ -392,6 +393,7 @@ def test_scores_give_weighted_totals(app: Flask, client: FlaskClient, make: Fact
     call_id = make.call(world["bureau"], [world["need"]])  # 技术方案 60, 报价 40
     first = make.proposal(world["university"], call_id)
     second = make.proposal(world["other_university"], call_id)
+    past_deadline(app, call_id)  # scoring opens once proposals can no longer change
     login(client, world["bureau"])
     score(client, call_id, first, ["90", "50"])
     score(client, call_id, second, ["60", "100"])
@@ -405,7 +407,120 @@ def test_scores_give_weighted_totals(app: Flask, client: FlaskClient, make: Fact
     assert html.index("76.0") < html.index("75.0")  # best first
     login(client, world["university"])
     assert "75.0" not in page(client, f"/calls/{call_id}")  # proposers don't see scores
+    assert "75.0" not in page(client, f"/calls/{call_id}/proposals/{first}")
     assert score(client, call_id, first, ["1", "1"]).status_code == 403
+
+
+def test_scoring_opens_only_after_the_deadline_day(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]], deadline=clock.today())  # its last day
+    proposal = make.proposal(world["university"], call_id)
+    url = f"/calls/{call_id}/proposals/{proposal}"
+    for reviewer in ("bureau", "enterprise"):
+        login(client, world[reviewer])
+        html = page(client, url)
+        assert "截止（当天24时）后开放评分" in html and f'action="{url}/score"' not in html
+        assert "截止日当天结束后开放评分和揭榜" in page(client, f"/calls/{call_id}")
+        response = client.post(f"{url}/score", data={"scores-0": "90", "scores-1": "80"})
+        assert response.status_code == 303  # refused, back with the reason
+        assert "截止后才能评分" in page(client, url)
+    headers = {"Authorization": f"Bearer {make.token(world['bureau'])}"}
+    criteria = client.get(f"/api/v1/calls/{call_id}", headers=headers).get_json()["criteria"]
+    marks = {"scores": [{"criterion_id": c["id"], "score": 80} for c in criteria]}
+    response = client.post(
+        f"/api/v1/calls/{call_id}/proposals/{proposal}/scores", json=marks, headers=headers
+    )
+    assert response.status_code == 409 and "截止后才能评分" in response.get_json()["message"]
+    with app.app_context():
+        assert db.session.get(CallProposal, proposal).scores == []
+    # the author may still change it today; tomorrow (here: the deadline moved to yesterday) it is final
+    login(client, world["university"])
+    assert client.get(f"{url}/edit").status_code == 200
+    past_deadline(app, call_id)
+    response = client.post(
+        f"/api/v1/calls/{call_id}/proposals/{proposal}/scores", json=marks, headers=headers
+    )
+    assert response.status_code == 200 and response.get_json()["weighted_score"] == 80
+    login(client, world["bureau"])
+    assert f'action="{url}/score"' in page(client, url)
+
+
+def test_a_proposer_sees_neither_scores_nor_reviewers_until_the_award(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    mine = make.proposal(world["university"], call_id)
+    theirs = make.proposal(world["other_university"], call_id)
+    past_deadline(app, call_id)
+    login(client, world["bureau"])
+    score(client, call_id, mine, ["90", "50"])  # 60 × 90 + 40 × 50 → 74.0
+    score(client, call_id, theirs, ["60", "100"])  # → 76.0
+    proposer = {"Authorization": f"Bearer {make.token(world['university'])}"}
+    reviewer = {"Authorization": f"Bearer {make.token(world['enterprise'])}"}
+    listing = f"/api/v1/calls/{call_id}/proposals"
+
+    def seen(headers: dict) -> list[dict]:
+        response = client.get(listing, headers=headers)
+        assert response.status_code == 200
+        return response.get_json()["items"]
+
+    (own,) = seen(proposer)
+    assert own["id"] == mine and not {"weighted_score", "reviewers"} & set(own)
+    assert {(p["weighted_score"], p["reviewers"]) for p in seen(reviewer)} == {(74.0, 1), (76.0, 1)}
+    changed = client.patch(f"{listing}/{mine}", json={"price": 40}, headers=proposer)
+    assert changed.status_code == 409 and not {"weighted_score", "reviewers"} & set(changed.get_json())
+    login(client, world["university"])
+    for url in (f"/calls/{call_id}", f"/calls/{call_id}/proposals/{mine}"):
+        html = page(client, url)
+        assert "74.0" not in html and "76.0" not in html and "评审人" not in html and "加权总分" not in html
+    assert client.get(f"/calls/{call_id}/proposals/{theirs}").status_code == 404
+    # after the award: its own proposal's total and criterion means; never the reviewers, never others
+    login(client, world["bureau"])
+    client.post(f"/calls/{call_id}/award", data={"proposal": str(theirs), "reason": "技术路线最成熟。"})
+    assert the_call(app, call_id)["status"] is CallStatus.AWARDED
+    (own,) = seen(proposer)
+    assert own["weighted_score"] == 74.0 and "reviewers" not in own and own["status"] == "not_selected"
+    login(client, world["university"])
+    html = page(client, f"/calls/{call_id}/proposals/{mine}")
+    assert "本方案加权总分：<strong>74.0</strong>" in html and "90.0" in html and "评审人" not in html
+    assert "76.0" not in page(client, f"/calls/{call_id}")
+    assert client.get(f"/calls/{call_id}/proposals/{theirs}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "sees_scores", "sees_reviewers"),
+    [
+        ("university", CallStatus.OPEN, False, False),  # its own proposal, while the call runs
+        ("university", CallStatus.AWARDED, True, False),  # its own result after 揭榜, never reviewers
+        ("university", CallStatus.CANCELLED, False, False),
+        ("other_university", CallStatus.AWARDED, False, False),  # not its proposal
+        ("enterprise", CallStatus.OPEN, True, True),  # the calling enterprise reviews
+        ("colleague", CallStatus.OPEN, True, True),
+        ("bureau", CallStatus.OPEN, True, True),
+        ("other_enterprise", CallStatus.AWARDED, False, False),
+    ],
+)
+def test_who_sees_a_proposals_scores_and_reviewers(
+    app: Flask,
+    make: Factory,
+    world: dict,
+    who: str,
+    status: CallStatus,
+    sees_scores: bool,
+    sees_reviewers: bool,
+) -> None:
+    from matchmaker import policy
+
+    call_id = make.call(world["bureau"], [world["need"]])
+    proposal_id = make.proposal(world["university"], call_id)
+    with app.app_context():
+        proposal = db.session.get(CallProposal, proposal_id)
+        proposal.call.status = status  # in memory only: the rule reads the state, nothing is saved
+        user = accounts.find_user_by_email(world[who])
+        assert policy.may(user, "proposal.see_scores", proposal) is sees_scores
+        assert policy.may(user, "proposal.see_reviewers", proposal) is sees_reviewers
+        db.session.rollback()
 
 
 @pytest.mark.parametrize("values", [["101", "50"], ["abc", "50"], ["50"], ["-1", "5"]])
@@ -414,6 +529,7 @@ def test_bad_scores_are_refused_in_chinese(
 ) -> None:
     call_id = make.call(world["bureau"], [world["need"]])
     proposal = make.proposal(world["university"], call_id)
+    past_deadline(app, call_id)
     login(client, world["bureau"])
     response = score(client, call_id, proposal, values)
     assert response.status_code == 200 and "请为每一项评审标准打分" in response.get_data(as_text=True)
@@ -563,20 +679,23 @@ def test_staff_see_fitting_universities_and_invite_them(
     assert client.post(f"/calls/{call_id}/invite", data={"organization": "99999999999"}).status_code == 302
 
 
-def test_demo_data_has_an_open_call_with_scored_proposals(app: Flask, runner: FlaskCliRunner) -> None:
+def test_demo_data_has_a_call_past_its_deadline_with_scored_proposals_waiting_for_the_award(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
     result = runner.invoke(args=["demo-data"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         (call,) = db.session.scalars(select(ChallengeCall)).all()
-        assert call.status is CallStatus.OPEN and call.accepting and call.needs[0].kind is PostingKind.RD_NEED
+        assert call.status is CallStatus.OPEN and call.reviewing and call.needs[0].kind is PostingKind.RD_NEED
         assert len(call.proposals) == 2 and all(p.scores for p in call.proposals)
+        assert all(s.scored_at for p in call.proposals for s in p.scores)
         call_id = call.id
     client = app.test_client()
     assert "箱变接头过热在线监测技术揭榜" in page(client, "/calls/")
     response = client.post("/auth/login", data={"email": "dianqi@demo-baoying.cn", "password": "demo12345"})
     assert response.status_code == 302
     html = page(client, f"/calls/{call_id}")
-    assert "方案（2）" in html and "加权总分" in html
+    assert "方案（2）" in html and "加权总分" in html and "评选揭榜单位" in html and "确认揭榜" in html
 
 
 def test_the_caller_hears_of_each_proposal_and_staff_of_a_call_awaiting_approval(
@@ -609,16 +728,18 @@ def test_the_api_scores_and_awards_and_the_pairing_follows(
     criteria = client.get(f"/api/v1/calls/{call_id}", headers=tokens["enterprise"]).get_json()["criteria"]
     marks = {"scores": [{"criterion_id": c["id"], "score": 80} for c in criteria]}
     url = f"/api/v1/calls/{call_id}/proposals/{chosen}/scores"
+    award = {"proposal_id": chosen, "reason": "技术路线最成熟，报价合理。"}
+    response = client.post(f"/api/v1/calls/{call_id}/award", json=award, headers=tokens["bureau"])
+    assert response.status_code == 409 and "截止" in response.get_json()["message"]
+    response = client.post(url, json=marks, headers=tokens["enterprise"])
+    assert response.status_code == 409 and "截止后才能评分" in response.get_json()["message"]
+    past_deadline(app, call_id)
     assert client.post(url, json=marks, headers=tokens["university"]).status_code == 403  # not a reviewer
     bad = {"scores": [{"criterion_id": c["id"], "score": 101} for c in criteria]}
     response = client.post(url, json=bad, headers=tokens["bureau"])
     assert response.status_code == 422 and "0到100" in str(response.get_json()["errors"])
     response = client.post(url, json=marks, headers=tokens["enterprise"])
     assert response.status_code == 200 and response.get_json()["weighted_score"] == 80
-    award = {"proposal_id": chosen, "reason": "技术路线最成熟，报价合理。"}
-    response = client.post(f"/api/v1/calls/{call_id}/award", json=award, headers=tokens["bureau"])
-    assert response.status_code == 409 and "截止" in response.get_json()["message"]
-    past_deadline(app, call_id)
     response = client.post(f"/api/v1/calls/{call_id}/award", json=award, headers=tokens["bureau"])
     assert response.status_code == 200
     body = response.get_json()
@@ -663,7 +784,7 @@ def test_the_api_publishes_runs_and_cancels_a_call(
         "problem": "高精度数控机床主轴热变形导致加工精度下降，需要热误差建模与实时补偿。",
         "deliverables": "热误差补偿系统一套。",
         "budget": 80,
-        "deadline": (date.today() + timedelta(days=30)).isoformat(),
+        "deadline": (clock.today() + timedelta(days=30)).isoformat(),
         "eligibility": "江苏省内高校院所",
         "need_ids": [world["need"]],
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from matchmaker import create_app
+from matchmaker import clock, create_app
 from matchmaker.extensions import db
 from tests.conftest import PASSWORD, Factory, app_config
 
@@ -169,7 +169,6 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
 def test_a_proposal_becomes_a_conversation(page, live: tuple[str, Factory], tmp_path: Path) -> None:
     """A university user sees a need proposed for its outcome → expresses interest → the enterprise
     accepts → they exchange a message → both see it, and each other's contacts."""
-    from datetime import date
 
     from matchmaker.creditcode import check_digit
     from matchmaker.models import OrgType, PostingKind
@@ -241,7 +240,7 @@ def test_a_proposal_becomes_a_conversation(page, live: tuple[str, Factory], tmp_
     assert page.input_value("#parties-1-name")  # both sides prefilled from the pairing
     page.select_option("#type", "tech_dev_commissioned")
     page.fill("#title", "无线测温在线监测系统技术开发合同")
-    page.fill("#signed_on", date.today().isoformat())
+    page.fill("#signed_on", clock.today().isoformat())
     page.fill("#contract_amount", "30")
     page.fill("#tech_amount", "26")
     page.fill("#parties-0-credit_code", "91321023MA0000001" + check_digit("91321023MA0000001"))
@@ -258,12 +257,12 @@ def test_a_proposal_becomes_a_conversation(page, live: tuple[str, Factory], tmp_
 
     bureau = make.bureau()
     login(page, base, bureau)
-    page.goto(f"{base}/agreements/dashboard?year={date.today().year}")
+    page.goto(f"{base}/agreements/dashboard?year={clock.today().year}")
     before = int(page.inner_text("li.indicator:has-text('产学研合作协议') .figure strong"))
     page.goto(agreement_url)
     page.click("button:has-text('核验通过，计入统计')")
     page.wait_for_selector("text=已核验，协议计入统计")
-    page.goto(f"{base}/agreements/dashboard?year={date.today().year}")
+    page.goto(f"{base}/agreements/dashboard?year={clock.today().year}")
     assert int(page.inner_text("li.indicator:has-text('产学研合作协议') .figure strong")) == before + 1
     page.click("li.indicator:has-text('产学研合作协议') .figure a")
     assert "无线测温在线监测系统技术开发合同" in page.content()
@@ -291,7 +290,7 @@ def test_an_event_from_creation_to_a_printed_schedule(page, live: tuple[str, Fac
     """Staff create an event → an enterprise and a university register with their postings → the
     university asks to meet the enterprise → staff build the schedule → the participant's timetable
     prints (as PDF) without the site's navigation."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from matchmaker.models import OrgType, PostingKind
 
@@ -304,15 +303,15 @@ def test_an_event_from_creation_to_a_printed_schedule(page, live: tuple[str, Fac
     page.goto(f"{base}/events/new")
     page.fill("#title", "浏览器测试：电力装备产业链对接会")
     page.select_option("#kind", "supply")
-    page.fill("#held_on", (date.today() + timedelta(days=10)).isoformat())
-    page.fill("#registration_deadline", (date.today() + timedelta(days=30)).isoformat())
+    page.fill("#held_on", (clock.today() + timedelta(days=10)).isoformat())
+    page.fill("#registration_deadline", (clock.today() + timedelta(days=30)).isoformat())
     page.fill("#place", "宝应县科技创新中心")
     page.fill("#slot_count", "3")
     page.fill("#tables", "2")
     page.click("main button[type=submit]")
     assert "报名截止日期不能晚于活动日期" in page.content()
     assert page.input_value("#title") == "浏览器测试：电力装备产业链对接会"  # nothing typed is lost
-    page.fill("#registration_deadline", (date.today() + timedelta(days=7)).isoformat())
+    page.fill("#registration_deadline", (clock.today() + timedelta(days=7)).isoformat())
     page.click("main button[type=submit]")
     page.wait_for_selector("text=活动已创建")
     event_url = page.url

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from matchmaker import clock
 from matchmaker.events import matching, outcomes
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
@@ -40,7 +41,7 @@ from matchmaker.services import events as service
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME, login, page
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def form(**overrides: object) -> dict[str, object]:

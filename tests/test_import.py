@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
+from matchmaker import clock
 from matchmaker.extensions import db
 from matchmaker.models import ImportBatch, Organization, OrgStatus, Posting, PostingStatus, User
 from tests.conftest import Factory, database_uri
@@ -31,7 +32,7 @@ HEADERS = [
     "截止日期",
     "合作方式",
 ]
-FUTURE = (date.today() + timedelta(days=90)).isoformat()
+FUTURE = (clock.today() + timedelta(days=90)).isoformat()
 GOOD = [
     [
         "研发需求",
@@ -123,7 +124,7 @@ def test_csv_in_every_encoding_imports_and_publishes(
 def test_xlsx_with_excel_dates_and_serial_numbers(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path, bureau: str
 ) -> None:
-    future = date.today() + timedelta(days=40)
+    future = clock.today() + timedelta(days=40)
     serial = (future - date(1899, 12, 30)).days
     rows = [list(GOOD[0]), list(GOOD[1])]
     rows[0][10] = future  # a real Excel date cell

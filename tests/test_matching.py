@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from matchmaker import clock
 from matchmaker.evidence import passage
 from matchmaker.extensions import db
 from matchmaker.models import OrgType, Posting, PostingKind, PostingStatus, Visibility
@@ -98,7 +99,7 @@ def test_exclusions(app: Flask, make: Factory) -> None:
     make.posting(uni, RO, PostingStatus.DRAFT, title="草稿热误差补偿成果", description=GOOD["description"])
     expired = make.posting(uni, RO, title="已过期的热误差补偿成果", description=GOOD["description"])
     with app.app_context():
-        db.session.get(Posting, expired).valid_until = date.today() - timedelta(days=1)
+        db.session.get(Posting, expired).valid_until = clock.today() - timedelta(days=1)
         db.session.commit()
     assert proposals(app, need) == []
 

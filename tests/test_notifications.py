@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from matchmaker import create_app
+from matchmaker import clock, create_app
 from matchmaker.extensions import db
 from matchmaker.models import (
     ConsumerCursor,
@@ -188,7 +188,7 @@ def test_expiring_postings_are_reminded_once_and_renewable(
     posting = make.posting(
         owner,
         RD,
-        valid_until=date.today() + timedelta(days=7),
+        valid_until=clock.today() + timedelta(days=7),
         **{k: NEED[k] for k in ("title", "description")},
     )
     result = runner.invoke(args=["send-digests"])  # type: ignore[attr-defined]
@@ -200,7 +200,7 @@ def test_expiring_postings_are_reminded_once_and_renewable(
     assert "有效期延长半年" in follow(client, expiring[0])
     client.post(f"/postings/{posting}/renew")
     with app.app_context():
-        assert db.session.get(Posting, posting).valid_until > date.today() + timedelta(days=150)
+        assert db.session.get(Posting, posting).valid_until > clock.today() + timedelta(days=150)
 
 
 def test_header_shows_the_unread_count_and_mark_all_read(

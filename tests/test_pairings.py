@@ -4,7 +4,7 @@ and nudges, what each side sees before and after acceptance, and closing a need 
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from matchmaker import clock
 from matchmaker.exceptions import FieldError, InvalidTransition, PermissionDenied
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -192,7 +193,7 @@ def record_from(pairing: Pairing, user: User) -> None:
         agreements.AgreementDetails(
             type=AgreementType.TECH_DEV_COMMISSIONED,
             title="对接签约协议",
-            signed_on=date.today(),
+            signed_on=clock.today(),
             parties=parties,
         ),
         actor=user,
@@ -502,7 +503,7 @@ def test_closing_a_solved_need_names_its_pairing(
 
 def test_renewing_extends_validity_by_half_a_year(app: Flask, client: FlaskClient, make: Factory) -> None:
     owner = make.user()
-    soon = date.today() + timedelta(days=10)
+    soon = clock.today() + timedelta(days=10)
     posting = make.posting(owner, RD, valid_until=soon, **{k: NEED[k] for k in ("title", "description")})
     login(client, owner)
     shown = page(client, f"/postings/{posting}")

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from flask import Flask, current_app, g, request
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker import create_app, policy
+from matchmaker import clock, create_app, policy
 from matchmaker.extensions import db
 from matchmaker.models import OrgStatus, OrgType, PostingKind, PostingStatus
 from tests.conftest import Auth, Factory, app_config, clone_database, close_connections, drop_database
@@ -101,8 +101,8 @@ def build_world(app: Flask, make: Factory) -> World:
             events.EventDetails(
                 title="产业链配套对接会",
                 kind=EventKind.SUPPLY,
-                held_on=date.today() + timedelta(days=10),
-                registration_deadline=date.today() + timedelta(days=7),
+                held_on=clock.today() + timedelta(days=10),
+                registration_deadline=clock.today() + timedelta(days=7),
                 organisers="宝应县工业和信息化局",
                 place="宝应县会议中心",
             ),
@@ -375,7 +375,7 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/calls/{call}/proposals/{proposal}/withdraw", (L, 403, 404, 302, 403)),
     ("/calls/{call}/proposals/{proposal}/files",    (L, 403, 404, 302, 403)),  # no file: back
     ("/calls/{call}/proposals/{proposal}/files/{proposal_file}/delete", (L, 403, 404, 302, 403)),
-    ("/calls/{call}/proposals/{proposal}/score",    (L, 302, 404, 403, 302)),  # no scores: back
+    ("/calls/{call}/proposals/{proposal}/score",    (L, 303, 404, 403, 303)),  # before the deadline: refused
     ("/events/new",                        (L,   403, 403, 403, 422)),  # the form, with its errors
     ("/events/{event}/edit",               (L,   403, 403, 403, 422)),
     ("/events/{event}/held",               (L,   403, 403, 403, 303)),  # refused: not held yet
@@ -424,7 +424,7 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("post", "/api/v1/calls/{call}/proposals", (401, 403, 403, 422, 403)),  # university: has one already
     ("post", "/api/v1/calls/{call}/approve",  (401, 403, 403, 403, 409)),  # already open
     ("post", "/api/v1/calls/{call}/proposals/{proposal}/withdraw", (401, 403, 404, 200, 403)),
-    ("post", "/api/v1/calls/{call}/proposals/{proposal}/scores",   (401, 422, 404, 403, 422)),  # none given
+    ("post", "/api/v1/calls/{call}/proposals/{proposal}/scores",   (401, 409, 404, 403, 409)),  # before the deadline
     ("post", "/api/v1/calls/{call}/award",    (401, 409, 403, 403, 409)),  # before the deadline
     ("post", "/api/v1/calls",                 (401, 201, 422, 403, 201)),  # enterprise: not its need
     ("post", "/api/v1/calls/{call}/cancel",   (401, 200, 403, 403, 200)),  # the calling enterprise, staff
@@ -472,7 +472,7 @@ API_BODIES = {
         "problem": "主轴热变形导致加工精度下降，需要热误差建模与补偿。",
         "deliverables": "补偿系统一套。",
         "budget": 50,
-        "deadline": (date.today() + timedelta(days=30)).isoformat(),
+        "deadline": (clock.today() + timedelta(days=30)).isoformat(),
         "eligibility": "江苏省内高校院所",
         "need_ids": ["{published}"],
     },

@@ -292,6 +292,13 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("proposal.score",            "ent",         proposal(),                                          True),
     ("proposal.score",            "bureau",      proposal(),                                          True),
     ("proposal.score",            "uni",         proposal(),                                          False),  # its own
+    ("proposal.see_scores",       "ent",         proposal(),                                          True),  # the caller
+    ("proposal.see_scores",       "bureau",      proposal(),                                          True),
+    ("proposal.see_scores",       "uni",         proposal(),                                          False),  # before the award
+    ("proposal.see_scores",       "uni",         proposal(of_call=call(CallStatus.AWARDED)),          True),  # its own, after
+    ("proposal.see_scores",       "uni_pending", proposal(of_call=call(CallStatus.AWARDED)),          False),  # another's
+    ("proposal.see_reviewers",    "ent",         proposal(),                                          True),
+    ("proposal.see_reviewers",    "uni",         proposal(of_call=call(CallStatus.AWARDED)),          False),  # never
     ("profile.view",              "ent2",        org(ENT),                                            True),
     ("profile.view",              "ent2",        org(ENT_PENDING, verified=False),                    False),
     ("profile.view",              "ent_pending", org(ENT_PENDING, verified=False),                    True),

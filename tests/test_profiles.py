@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from matchmaker import create_app
+from matchmaker import clock, create_app
 from matchmaker.database import MIGRATIONS_DIR
 from matchmaker.exceptions import PermissionDenied
 from matchmaker.extensions import db
@@ -156,7 +156,7 @@ def test_tier_change_writes_history_current_tier_and_journal(
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"tier-effective_on": (date.today() + timedelta(days=1)).isoformat()}, "日期不能晚于今天。"),
+        ({"tier-effective_on": (clock.today() + timedelta(days=1)).isoformat()}, "日期不能晚于今天。"),
         ({"tier-effective_on": ""}, "请填写日期（格式 2025-06-30）。"),
         ({"tier-tier": "999999"}, "请选择梯度。"),
         ({"tier-tier": "abc"}, "选择无效"),
@@ -184,7 +184,7 @@ def test_tier_changes_are_validated_in_chinese(
         ({"measure-value": "-0.5"}, "研发投入强度应在0到100（%）之间。"),
         ({"measure-kind": "class1_ip", "measure-value": "2.5"}, "Ⅰ类知识产权数量应为不小于0的整数（件）。"),
         ({"measure-kind": "class1_ip", "measure-value": "-3"}, "Ⅰ类知识产权数量应为不小于0的整数（件）。"),
-        ({"measure-as_of": (date.today() + timedelta(days=1)).isoformat()}, "日期不能晚于今天。"),
+        ({"measure-as_of": (clock.today() + timedelta(days=1)).isoformat()}, "日期不能晚于今天。"),
         ({"measure-as_of": "2024-13-45"}, "请填写日期（格式 2025-06-30）。"),
         ({"measure-as_of": ""}, "请填写日期（格式 2025-06-30）。"),
         ({"measure-value": ""}, "请填写数值。"),
@@ -506,7 +506,7 @@ def test_staff_record_tiers_readings_and_targets_through_the_api(
     )
     bad = client.post(f"{url}/tier-changes", json={"tier": "国家队", "effective_on": "去年"}, headers=bureau)
     assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"tier", "effective_on"}
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (clock.today() + timedelta(days=3)).isoformat()
     late = client.post(
         f"{url}/tier-changes", json={"tier": PROVINCIAL, "effective_on": future}, headers=bureau
     )

@@ -25,6 +25,7 @@ from matchmaker.models import (
     Pairing,
     PartySide,
     PartyType,
+    Plan,
     Posting,
     PostingKind,
     Target,
@@ -76,10 +77,12 @@ def test_span_key_label_and_days(span: Span, key: str, label: str, start: date, 
     assert Span.parse(span.key) == span  # the key reads back as the same span
 
 
-def test_span_months_and_the_plan_period() -> None:
+def test_span_months_and_a_plans_period() -> None:
     months = Span(2024, 2025).months()
     assert len(months) == 24 and months[0] == (2024, 1) and months[-1] == (2025, 12)
-    assert counting.PLAN_SPAN == Span.parse(counting.PLAN_PERIOD) == Span(2023, 2025)
+    plan = Plan(name="培育计划", start_year=2023, end_year=2025)
+    assert Span.parse(plan.period) == Span(2023, 2025)
+    assert plan.covers(2025) and not plan.covers(2026)
 
 
 # --- the same contract recorded twice -------------------------------------------------------
@@ -246,20 +249,22 @@ def test_how_a_rule_reads(rule: CountingRule, shown: str) -> None:
 
 
 def test_an_agreement_counts_toward_an_indicator_when_any_rule_matches() -> None:
-    indicator = Indicator(
-        code="iur_agreements",
-        name="产学研合作协议",
+    plan = Plan(
+        name="培育计划",
+        start_year=2023,
+        end_year=2025,
         rules=[
-            CountingRule(agreement_type=T.IUR, iur_only=False),
-            CountingRule(agreement_type=T.TECH_DEV_COMMISSIONED, iur_only=True),
+            CountingRule(indicator_code="iur_agreements", agreement_type=T.IUR, iur_only=False),
+            CountingRule(
+                indicator_code="iur_agreements", agreement_type=T.TECH_DEV_COMMISSIONED, iur_only=True
+            ),
         ],
     )
-    assert counting.counts_toward(indicator, agreement(kind=T.IUR, parties=TWO_ENTERPRISES))
-    assert counting.counts_toward(indicator, agreement(kind=T.TECH_DEV_COMMISSIONED, parties=IUR))
-    assert not counting.counts_toward(
-        indicator, agreement(kind=T.TECH_DEV_COMMISSIONED, parties=TWO_ENTERPRISES)
-    )
-    assert not counting.counts_toward(Indicator(code="none", name="无规则", rules=[]), agreement())
+    rules = plan.rules_for("iur_agreements")
+    assert counting.counts_toward(rules, agreement(kind=T.IUR, parties=TWO_ENTERPRISES))
+    assert counting.counts_toward(rules, agreement(kind=T.TECH_DEV_COMMISSIONED, parties=IUR))
+    assert not counting.counts_toward(rules, agreement(kind=T.TECH_DEV_COMMISSIONED, parties=TWO_ENTERPRISES))
+    assert not counting.counts_toward(plan.rules_for("new_products"), agreement())
 
 
 @pytest.mark.parametrize(
@@ -291,14 +296,20 @@ def test_the_type_as_shown(kind: AgreementType, equity: bool, label: str) -> Non
 # --- targets and shares ---------------------------------------------------------------------
 
 
-def test_an_indicators_target_for_a_year_or_the_plan() -> None:
-    indicator = Indicator(
-        code="tech_transfer",
-        name="技术转让",
-        targets=[Target(period="2023-2025", value=30), Target(period="2025", value=10)],
+def test_a_plans_target_for_a_year_or_its_period() -> None:
+    plan = Plan(
+        name="培育计划",
+        start_year=2023,
+        end_year=2025,
+        targets=[
+            Target(indicator_code="tech_transfer", period="2023-2025", value=30),
+            Target(indicator_code="tech_transfer", period="2025", value=10),
+        ],
     )
-    assert indicator.target_for("2025") == 10 and indicator.target_for("2023-2025") == 30
-    assert indicator.target_for("2024") is None
+    assert plan.target_for("tech_transfer", "2025") == 10
+    assert plan.target_for("tech_transfer", "2023-2025") == 30
+    assert plan.target_for("tech_transfer", "2024") is None
+    assert plan.target_for("new_products", "2025") is None
 
 
 @pytest.mark.parametrize(

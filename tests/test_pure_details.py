@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from matchmaker import creditcode
+from matchmaker import clock, creditcode
 from matchmaker.exceptions import FieldError
 from matchmaker.models import (
     AgreementType,
@@ -32,7 +32,7 @@ from matchmaker.services.calls import DEFAULT_CRITERIA, CallDetails, ProposalDet
 from matchmaker.services.events import EventDetails
 from matchmaker.services.postings import PostingDetails
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def only(problems: dict[str, str], field: str, message: str) -> None:

@@ -44,9 +44,9 @@ from matchmaker.models import (
 )
 from matchmaker.models.calls import ProposalStatus
 
-# Days well away from today, whichever zone "today" is taken in (the models ask date.today()).
-PAST = date.today() - timedelta(days=3)
-FUTURE = date.today() + timedelta(days=3)
+# Days well away from today, whichever zone "today" is taken in (the models ask clock.today()).
+PAST = clock.today() - timedelta(days=3)
+FUTURE = clock.today() + timedelta(days=3)
 
 
 @pytest.fixture
@@ -162,7 +162,7 @@ def test_publishing_clears_the_earlier_return_reason(journal: list) -> None:
 
 
 def test_renewing_extends_from_the_current_end_when_it_is_later_than_today(journal: list) -> None:
-    end = date.today() + timedelta(days=10)
+    end = clock.today() + timedelta(days=10)
     p = posting(P.PUBLISHED, valid_until=end)
     p.renew(None, 30)
     assert p.valid_until == end + timedelta(days=30)
@@ -562,7 +562,7 @@ def event(status: EventStatus, held_on: date = PAST, **values: Any) -> Event:
     ("status", "held_on", "message"),
     [
         (EventStatus.OPEN, PAST, None),
-        (EventStatus.OPEN, date.today() - timedelta(days=1), None),
+        (EventStatus.OPEN, clock.today() - timedelta(days=1), None),
         (EventStatus.OPEN, FUTURE, "活动日期未到，不能标记为已举办。"),
         (EventStatus.HELD, PAST, "“已举办”的活动不能标记为已举办。"),
         (EventStatus.CANCELLED, PAST, "“已取消”的活动不能标记为已举办。"),

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matchmaker import audit, search
+from matchmaker import audit, clock, search
 from matchmaker.admin.forms import BureauUserForm, TermForm
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
@@ -171,7 +171,7 @@ def audit_export() -> Response:
     if problem is not None:
         flash(problem, "error")
         return redirect(url_for("admin.audit_log"))
-    return send_xlsx(audit.export(filters), f"操作记录-{date.today().isoformat()}.xlsx")
+    return send_xlsx(audit.export(filters), f"操作记录-{clock.today().isoformat()}.xlsx")
 
 
 def _audit_filters() -> tuple[audit.Filters, str | None]:

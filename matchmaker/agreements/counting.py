@@ -18,7 +18,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -350,8 +350,8 @@ FUNNEL_LABELS = {
 def _published_in(span: Span):
     return (
         Posting.published_at.isnot(None)
-        & (Posting.published_at >= datetime.combine(span.start, time.min))
-        & (Posting.published_at < datetime.combine(span.end + timedelta(days=1), time.min))
+        & (Posting.published_at >= clock.start_of(span.start))
+        & (Posting.published_at < clock.start_of(span.end + timedelta(days=1)))
     )
 
 

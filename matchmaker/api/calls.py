@@ -63,9 +63,10 @@ def call_json(call: ChallengeCall) -> dict[str, Any]:
     }
 
 
-def proposal_json(proposal: CallProposal) -> dict[str, Any]:
-    tally = service.tally(proposal)
-    return {
+def proposal_json(proposal: CallProposal, user: Any) -> dict[str, Any]:
+    """A proposal as ``user`` may read it: the scores only for the reviewers, and for its authors
+    once the selection is announced; the number of reviewers never for a proposer."""
+    found: dict[str, Any] = {
         "id": proposal.id,
         "call_id": proposal.call_id,
         "organization": organization(proposal.organization),
@@ -75,11 +76,15 @@ def proposal_json(proposal: CallProposal) -> dict[str, Any]:
         "schedule": proposal.schedule,
         "price": float(proposal.price),
         "submitted_at": proposal.submitted_at.isoformat(),
-        "weighted_score": tally.total,
-        "reviewers": tally.reviewers,
         "pairing_id": proposal.pairing_id,
         "files": [{"name": f.original_name, "size": f.size} for f in proposal.files],
     }
+    if policy.may(user, "proposal.see_scores", proposal):
+        tally = service.tally(proposal)
+        found["weighted_score"] = tally.total
+        if policy.may(user, "proposal.see_reviewers", proposal):
+            found["reviewers"] = tally.reviewers
+    return found
 
 
 def _call_or_404(call_id: int) -> ChallengeCall:
@@ -127,16 +132,17 @@ def get_call(call_id: int) -> Response:
 @bp.get("/calls/<int:call_id>/proposals")
 @policy.enforces("call.view")
 def list_proposals(call_id: int) -> Response:
-    """The proposals of the call the caller may read (its own organisation's; all for the calling
-    enterprise and bureau staff)."""
+    """The proposals of the call the caller may read (its own organisation's, without scores until
+    the award; all, with scores, for the calling enterprise and bureau staff)."""
     inputs.reject_unknown_params(request.args, frozenset())
+    user = api_user()
     call = _call_or_404(call_id)
     items = db.session.scalars(
         select(CallProposal)
-        .where(CallProposal.call_id == call.id, policy.proposals_of(api_user()))
+        .where(CallProposal.call_id == call.id, policy.proposals_of(user))
         .order_by(CallProposal.id)
     )
-    return jsonify({"items": [proposal_json(p) for p in items]})
+    return jsonify({"items": [proposal_json(p, user) for p in items]})
 
 
 @bp.post("/calls/<int:call_id>/proposals")
@@ -161,7 +167,7 @@ def create_proposal(call_id: int) -> tuple[Response, int, dict[str, str]]:
         raise field_error(error) from None
     db.session.commit()
     location = url_for("api.list_proposals", call_id=call.id)
-    return jsonify(proposal_json(proposal)), 201, {"Location": location}
+    return jsonify(proposal_json(proposal, user)), 201, {"Location": location}
 
 
 def _proposal_or_404(call: ChallengeCall, proposal_id: int) -> CallProposal:
@@ -201,7 +207,7 @@ def withdraw_proposal(call_id: int, proposal_id: int) -> Response:
         body_of({})
     service.withdraw_proposal(proposal, actor=user)
     db.session.commit()
-    return jsonify(proposal_json(proposal))
+    return jsonify(proposal_json(proposal, user))
 
 
 @bp.post("/calls/<int:call_id>/proposals/<int:proposal_id>/scores")
@@ -211,7 +217,7 @@ def score_proposal(call_id: int, proposal_id: int) -> Response:
     """A reviewer's 0–100 on every criterion: ``{"scores": [{"criterion_id", "score"}, …]}``."""
     user = api_user()
     proposal = _proposal_or_404(_call_or_404(call_id), proposal_id)
-    policy.require(user, "proposal.score", proposal)
+    service.ensure_scorable(proposal, user)  # a reviewer, after the deadline day: 403 / 409 first
     body = body_of({"scores": list}, ("scores",))
     scores: dict[int, int] = {}
     for item in body["scores"]:
@@ -228,7 +234,7 @@ def score_proposal(call_id: int, proposal_id: int) -> Response:
         db.session.rollback()
         raise field_error(error) from None
     db.session.commit()
-    return jsonify(proposal_json(proposal))
+    return jsonify(proposal_json(proposal, user))
 
 
 @bp.post("/calls/<int:call_id>/award")
@@ -437,4 +443,4 @@ def update_proposal(call_id: int, proposal_id: int) -> Response:
         raise ApiError(422, errors={k: [v] for k, v in found.items()})
     service.update_proposal(proposal, details, actor=user)
     db.session.commit()
-    return jsonify(proposal_json(proposal))
+    return jsonify(proposal_json(proposal, user))

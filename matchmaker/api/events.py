@@ -13,7 +13,7 @@ from flask import jsonify, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matchmaker import policy, search
+from matchmaker import clock, policy, search
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
@@ -126,9 +126,9 @@ def list_events() -> Response:
     if kind is not None:
         stmt = stmt.where(Event.kind == kind)
     if when == "upcoming":
-        stmt = stmt.where(Event.held_on >= date.today(), Event.status == EventStatus.OPEN)
+        stmt = stmt.where(Event.held_on >= clock.today(), Event.status == EventStatus.OPEN)
     elif when == "past":
-        stmt = stmt.where((Event.held_on < date.today()) | (Event.status != EventStatus.OPEN))
+        stmt = stmt.where((Event.held_on < clock.today()) | (Event.status != EventStatus.OPEN))
     result = db.paginate(
         stmt.order_by(Event.held_on.desc(), Event.id.desc()), page=page, per_page=per_page, error_out=False
     )

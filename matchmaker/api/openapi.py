@@ -1471,7 +1471,10 @@ def _call_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "listCallProposals",
                 "summary": "榜单的方案",
-                "description": "调用者可见的方案：高校院所只看到本单位的；发榜企业和主管部门看到全部，含加权总分。",
+                "description": (
+                    "调用者可见的方案：高校院所只看到本单位的，揭榜（公布评选结果）前不含得分和评审人数，"
+                    "揭榜后含本单位方案的加权总分；发榜企业和主管部门看到全部，含加权总分和评审人数。"
+                ),
                 "parameters": [CALL_ID],
                 "responses": {
                     "200": _ok("方案列表。", "ProposalList"),
@@ -1589,7 +1592,8 @@ def _call_paths() -> dict[str, Any]:
             "post": _call_step(
                 "scoreCallProposal",
                 "评审打分",
-                "主管部门或发榜企业的评审人为每项评审标准打 0–100 分；再次打分替换本人此前的分数。",
+                "截止日当天结束（网站时区的午夜）后，主管部门或发榜企业的评审人为每项评审标准打 0–100 分；"
+                "再次打分替换本人此前的分数。截止前打分回应 409。",
                 "Proposal",
                 _body(
                     {
@@ -1613,7 +1617,7 @@ def _call_paths() -> dict[str, Any]:
                     }
                 ),
                 [CALL_ID, PROPOSAL_ID],
-                "榜单已揭榜或已撤销，或方案已撤回。",
+                "尚未截止（截止日当天结束后才能评分），或榜单已揭榜、已撤销，或方案已撤回。",
             )
         },
         "/calls/{call_id}/award": {
@@ -1725,8 +1729,18 @@ def _call_schemas() -> dict[str, Any]:
         "schedule": {"type": "string"},
         "price": {"type": "number", "description": "报价（万元）。"},
         "submitted_at": {"type": "string", "format": "date-time"},
-        "weighted_score": {"type": "number", "nullable": True, "description": "各项平均分按权重的总分。"},
-        "reviewers": {"type": "integer"},
+        "weighted_score": {
+            "type": "number",
+            "nullable": True,
+            "description": (
+                "各项平均分按权重的总分（尚无完整评分时为 null）。只给评审方（发榜企业、主管部门）；"
+                "揭榜单位只在揭榜后、且只对本单位的方案得到此字段。"
+            ),
+        },
+        "reviewers": {
+            "type": "integer",
+            "description": "评审人数。只给评审方（发榜企业、主管部门），从不给揭榜单位。",
+        },
         "pairing_id": {"type": "integer", "nullable": True},
         "files": {
             "type": "array",

@@ -416,7 +416,7 @@ def remove_file(call_id: int, proposal_id: int, file_id: int) -> Response:
 @login_required
 def score(call_id: int, proposal_id: int) -> Response:
     item = get_proposal_or_404(call_id, proposal_id)
-    policy.require(current_user, "proposal.score", item)
+    service.ensure_scorable(item, current_user)  # a reviewer, after the deadline day
     form = ScoreForm()
     values = form.values(item.call.criteria) if form.validate_on_submit() else None
     if values is None:

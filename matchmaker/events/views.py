@@ -4,14 +4,12 @@ per participant and per table, .xlsx) and the outcomes recorded after the event.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matchmaker import policy, search
+from matchmaker import clock, policy, search
 from matchmaker.events import matching, outcomes
 from matchmaker.events.forms import (
     AddMeetingForm,
@@ -69,9 +67,9 @@ def index() -> str:
         stmt = stmt.where(Event.kind == kind)
     when = request.args.get("when")
     if when == "upcoming":
-        stmt = stmt.where(Event.held_on >= date.today(), Event.status == EventStatus.OPEN)
+        stmt = stmt.where(Event.held_on >= clock.today(), Event.status == EventStatus.OPEN)
     elif when == "past":
-        stmt = stmt.where((Event.held_on < date.today()) | (Event.status != EventStatus.OPEN))
+        stmt = stmt.where((Event.held_on < clock.today()) | (Event.status != EventStatus.OPEN))
     return render_template(
         "events/index.html", page=paginate(stmt), kind=kind, when=when, kinds=list(EventKind)
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from matchmaker import clock
 from matchmaker.imports.rows import COLUMNS, REQUIRED
 from matchmaker.spreadsheets import workbook
 
@@ -22,7 +23,7 @@ def template_xlsx() -> bytes:
         "联系人": "陈经理",
         "联系电话": "13805250001",
         "预算(万元)": 80,
-        "截止日期": (date.today() + timedelta(days=180)).isoformat(),
+        "截止日期": (clock.today() + timedelta(days=180)).isoformat(),
         "合作方式": "合作开发、委托开发",
         "成熟度": "",
         "知识产权": "",

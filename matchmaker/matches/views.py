@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
-from matchmaker import policy, search
+from matchmaker import clock, policy, search
 from matchmaker.evidence import passage
 from matchmaker.extensions import db
 from matchmaker.forms import term_pairs
@@ -71,7 +70,7 @@ def mine() -> str:
         .where(
             Posting.organization_id == current_user.organization_id,
             Posting.status == PostingStatus.PUBLISHED,
-            or_(Posting.valid_until.is_(None), Posting.valid_until >= date.today()),
+            or_(Posting.valid_until.is_(None), Posting.valid_until >= clock.today()),
         )
         .order_by(Posting.published_at.desc(), Posting.id.desc()),
         page=int_arg("page", maximum=MAX_PAGE) or 1,

@@ -16,6 +16,7 @@ from typing import ClassVar
 from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from matchmaker import clock
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, User
@@ -94,7 +95,13 @@ class ChallengeCall(Journaled, db.Model):
     @property
     def accepting(self) -> bool:
         """Proposals may be submitted (or changed, withdrawn) until the end of the deadline day."""
-        return self.status is CallStatus.OPEN and date.today() <= self.deadline
+        return self.status is CallStatus.OPEN and clock.today() <= self.deadline
+
+    @property
+    def reviewing(self) -> bool:
+        """Open for scoring and the selection: the deadline day has ended (midnight, site time), so
+        no proposal can change any more, and nobody has been selected yet."""
+        return self.status is CallStatus.OPEN and clock.today() > self.deadline
 
     @property
     def phase(self) -> str:

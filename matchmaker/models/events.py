@@ -14,6 +14,7 @@ from typing import ClassVar
 from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from matchmaker import clock
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, User
@@ -127,7 +128,7 @@ class Event(Journaled, db.Model):
 
     @property
     def registration_open(self) -> bool:
-        return self.status is EventStatus.OPEN and date.today() <= self.registration_deadline
+        return self.status is EventStatus.OPEN and clock.today() <= self.registration_deadline
 
     @property
     def active_registrations(self) -> list[EventRegistration]:
@@ -150,7 +151,7 @@ class Event(Journaled, db.Model):
         """The event took place: staff record its outcomes from now on."""
         if self.status is not EventStatus.OPEN:
             raise InvalidTransition(f"“{self.status.label}”的活动不能标记为已举办。")
-        if self.held_on > date.today():
+        if self.held_on > clock.today():
             raise InvalidTransition("活动日期未到，不能标记为已举办。")
         self._move(EventStatus.HELD, "event.held", by)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from matchmaker import clock
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models.accounts import Organization, Role, User
@@ -185,12 +186,12 @@ class Posting(Journaled, TimestampMixin, db.Model):
     @property
     def is_expired(self) -> bool:
         """Past its validity date; expired postings leave the lists but keep their status."""
-        return self.valid_until is not None and self.valid_until < date.today()
+        return self.valid_until is not None and self.valid_until < clock.today()
 
     @property
     def days_left(self) -> int | None:
         """Days until the posting expires (negative once it has), None when valid indefinitely."""
-        return None if self.valid_until is None else (self.valid_until - date.today()).days
+        return None if self.valid_until is None else (self.valid_until - clock.today()).days
 
     @property
     def status_label(self) -> str:
@@ -271,7 +272,7 @@ class Posting(Journaled, TimestampMixin, db.Model):
         self._require((PostingStatus.PUBLISHED,), "延长有效期")
         if self.valid_until is None:
             raise InvalidTransition("该信息长期有效，无需延长。")
-        new = max(self.valid_until, date.today()) + timedelta(days=days)
+        new = max(self.valid_until, clock.today()) + timedelta(days=days)
         record("posting.renewed", self, actor=by, changes={"valid_until": [self.valid_until, new]})
         self.valid_until = new
 

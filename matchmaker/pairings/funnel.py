@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.datastructures import MultiDict
 
+from matchmaker import clock
 from matchmaker.extensions import db
 from matchmaker.models import (
     JournalEntry,
@@ -27,7 +28,6 @@ from matchmaker.models import (
     Town,
 )
 from matchmaker.models.base import utcnow
-from matchmaker.templating import CST
 
 ACCEPTED = [s for s in PairingState if s.is_accepted]
 STAGES = ("interested", "answered", "contacted", "negotiating", "signed")
@@ -101,11 +101,9 @@ def filtered(filters: Filters) -> Select[tuple[Pairing]]:
             )
         )
     if filters.since:
-        stmt = stmt.where(Pairing.created_at >= datetime.combine(filters.since, time.min, tzinfo=CST))
+        stmt = stmt.where(Pairing.created_at >= clock.start_of(filters.since))
     if filters.until:
-        stmt = stmt.where(
-            Pairing.created_at < datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=CST)
-        )
+        stmt = stmt.where(Pairing.created_at < clock.start_of(filters.until + timedelta(days=1)))
     return stmt
 
 

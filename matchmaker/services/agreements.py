@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matchmaker import creditcode, policy
+from matchmaker import clock, creditcode, policy
 from matchmaker.database import next_number
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
@@ -77,7 +77,7 @@ class AgreementDetails:
         title = self.title.strip()
         if not 4 <= len(title) <= 120:
             found["title"] = f"协议名称应为4到120个字（现有{len(title)}个字）。"
-        if self.signed_on > date.today():
+        if self.signed_on > clock.today():
             found["signed_on"] = "签订日期不能晚于今天：请在签订后再登记。"
         elif self.signed_on < EARLIEST:
             found["signed_on"] = "签订日期有误。"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from matchmaker import policy
+from matchmaker import clock, policy
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -42,6 +42,8 @@ from matchmaker.services.rules import MAX_BUDGET
 MAX_FILES = 5
 MAX_DEADLINE_DAYS = 366
 CLOSED = "揭榜已于{deadline}截止，不能再提交、修改或撤回方案。"
+# Scores are given on proposals that can no longer change: the deadline day ends at midnight, site time.
+NOT_YET = "揭榜{deadline}截止后才能评分：截止前揭榜单位还可以修改方案。"
 MAX_CRITERIA = 6
 # The evaluation criteria a new call starts from (weights add up to 100).
 DEFAULT_CRITERIA = [
@@ -81,7 +83,7 @@ class CallDetails:
             found["budget"] = "请填写榜额（万元）。"
         elif not self.budget.is_finite() or not 0 < self.budget <= MAX_BUDGET:
             found["budget"] = f"榜额应大于0、不超过{MAX_BUDGET:,.0f}万元（单位为万元）。"
-        today = date.today()
+        today = clock.today()
         if self.deadline is None:
             found["deadline"] = "请填写截止日期（格式 2025-06-30）。"
         elif not today <= self.deadline <= today + timedelta(days=MAX_DEADLINE_DAYS):
@@ -192,7 +194,7 @@ def create_call(details: CallDetails, *, actor: User) -> ChallengeCall:
 
 def approve_call(call: ChallengeCall, *, actor: User) -> None:
     policy.require(actor, "call.approve", call)
-    if call.deadline < date.today():
+    if call.deadline < clock.today():
         raise InvalidTransition("截止日期已过，请让发榜企业重新提出榜单。")
     call.approve(actor)
     db.session.flush()
@@ -332,12 +334,22 @@ def files_dir() -> Path:
 # --- review and selection ------------------------------------------------------------------
 
 
-def score(proposal: CallProposal, scores: dict[int, int], *, actor: User) -> None:
-    """The reviewer's 0–100 score on each of the call's criteria (a second scoring replaces the first)."""
+def ensure_scorable(proposal: CallProposal, actor: User) -> None:
+    """Raise unless ``actor`` may score ``proposal`` now: a reviewer, after the deadline day (when
+    its authors can no longer change it) and before the selection."""
     policy.require(actor, "proposal.score", proposal)
     call = proposal.call
-    if call.status is not CallStatus.OPEN or proposal.status is not ProposalStatus.SUBMITTED:
-        raise InvalidTransition("只能为征集或评审中的榜单上已提交的方案评分。")
+    if call.status is CallStatus.OPEN and not call.reviewing:
+        raise InvalidTransition(NOT_YET.format(deadline=call.deadline.isoformat()))
+    if not call.reviewing or proposal.status is not ProposalStatus.SUBMITTED:
+        raise InvalidTransition("只能为评审中的榜单上已提交的方案评分。")
+
+
+def score(proposal: CallProposal, scores: dict[int, int], *, actor: User) -> None:
+    """The reviewer's 0–100 score on each of the call's criteria (a second scoring replaces the
+    first), only once the deadline day has ended."""
+    ensure_scorable(proposal, actor)
+    call = proposal.call
     criteria = {c.id: c for c in call.criteria}
     if set(scores) != set(criteria):
         raise FieldError("scores", "请为每一项评审标准打分。")

@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from matchmaker import policy
+from matchmaker import clock, policy
 from matchmaker.events import scheduling
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
@@ -776,7 +776,7 @@ def upcoming_for(org_id: int | None) -> list[tuple[Event, bool]]:
         select(Event)
         .where(
             Event.status == EventStatus.OPEN,
-            Event.held_on >= date.today(),
+            Event.held_on >= clock.today(),
             Event.id.in_(invited) | Event.id.in_(registered or {0}),
         )
         .order_by(Event.held_on, Event.id)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from matchmaker import policy
+from matchmaker import clock, policy
 from matchmaker.database import next_number
 from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
@@ -15,7 +15,6 @@ from matchmaker.imports.rows import COLUMNS
 from matchmaker.models import ListKind, Posting, PostingKind, PublishedList, TechField, Town, User, Visibility
 from matchmaker.models.journal import record
 from matchmaker.spreadsheets import workbook
-from matchmaker.templating import CST
 
 CONTACT_COLUMNS = ("联系人", "联系电话")
 
@@ -42,9 +41,9 @@ class Selection:
         if self.town is not None:
             stmt = stmt.where(Posting.town_id == self.town.id)
         if self.published_from is not None:
-            stmt = stmt.where(Posting.published_at >= _start_of(self.published_from))
+            stmt = stmt.where(Posting.published_at >= clock.start_of(self.published_from))
         if self.published_to is not None:
-            stmt = stmt.where(Posting.published_at < _start_of(self.published_to + timedelta(days=1)))
+            stmt = stmt.where(Posting.published_at < clock.start_of(self.published_to + timedelta(days=1)))
         order = {k: i for i, k in enumerate(PostingKind)}
         return sorted(
             db.session.scalars(stmt), key=lambda p: (order[p.kind], p.published_at or datetime.min, p.id)
@@ -69,13 +68,9 @@ class Preview:
     postings: list[Posting]
 
 
-def today() -> date:
-    return datetime.now(CST).date()
-
-
 def preview(selection: Selection, *, actor: User) -> Preview:
     policy.require(actor, "list.publish")
-    year = today().year
+    year = clock.today().year
     last = db.session.scalar(
         select(func.max(PublishedList.serial)).where(
             PublishedList.list_kind == selection.list_kind, PublishedList.year == year
@@ -113,7 +108,7 @@ def publish_list(selection: Selection, *, actor: User) -> PublishedList:
     postings = selection.postings()
     if not postings:
         raise DomainError("没有符合条件的信息，不能发布空清单。请放宽技术领域、镇区或日期范围。")
-    issued_on = today()
+    issued_on = clock.today()
     serial = next_number(f"list:{selection.list_kind.value}:{issued_on.year}")
     plist = PublishedList(
         list_kind=selection.list_kind,
@@ -141,10 +136,6 @@ def withdraw_list(plist: PublishedList, reason: str, *, actor: User) -> None:
     policy.require(actor, "list.withdraw", plist)
     plist.withdraw(actor, reason)
     db.session.flush()
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=CST)
 
 
 def list_xlsx(plist: PublishedList, *, with_contacts: bool) -> bytes:

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from matchmaker import config, mail, policy, search
+from matchmaker import clock, config, mail, policy, search
 from matchmaker.consumers import Cursor, unread
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -843,7 +843,7 @@ def send_digests(now: datetime | None = None) -> int:
 
 def remind_expiring(today: date | None = None, days: int = 14) -> int:
     """A notification (once per posting and date) for published postings expiring within ``days``."""
-    today = today or date.today()
+    today = today or clock.today()
     made = 0
     postings = db.session.scalars(
         select(Posting).where(

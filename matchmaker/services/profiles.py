@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
-from matchmaker import policy
+from matchmaker import clock, policy
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -46,7 +46,7 @@ MAX_IP = 100000
 def _not_future(day: date | None, field_name: str) -> date:
     if day is None:
         raise FieldError(field_name, "请填写日期（格式 2025-06-30）。")
-    if day > date.today():
+    if day > clock.today():
         raise FieldError(field_name, "日期不能晚于今天。")
     return day
 

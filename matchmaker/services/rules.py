@@ -10,6 +10,8 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from matchmaker import clock
+
 TITLE_LENGTH = (4, 120)
 DESCRIPTION_LENGTH = (20, 10000)
 MAX_KEYWORDS = 10
@@ -59,7 +61,7 @@ def budget_problem(value: Decimal) -> str | None:
 
 
 def valid_until_problem(value: date) -> str | None:
-    return "有效期不能早于今天。" if value < date.today() else None
+    return "有效期不能早于今天。" if value < clock.today() else None
 
 
 def phone_problem(text: str) -> str | None:
