@@ -44,6 +44,8 @@ class Notification(db.Model):
         "account": "账号",
         "event": "对接活动",
         "call": "揭榜挂帅",
+        "agreement": "协议",
+        "queue": "待办事项",
     }
 
     id: Mapped[int] = mapped_column(primary_key=True)
