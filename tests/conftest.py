@@ -718,6 +718,10 @@ DIALECT_FILES = {
     "test_login_throttle.py",
     "test_lists.py",  # numbering counters under concurrency, JSON rows, the list scenario
     "test_api_schema.py",  # hostile input: integer ranges, NUL bytes and text PostgreSQL refuses
+    "test_plans.py",  # plans, their migration and counting per plan
+    "test_agreement_state.py",  # the agreement lock under concurrent uploads, the count's states
+    "test_funnels_agree.py",  # the two funnels' SQL agree
+    "test_clock.py",  # "today" in SQL filters with the process in another zone
 }
 DIALECT_TESTS = {
     "test_agreements.py::test_from_a_pairing_to_a_counted_agreement",

@@ -4,6 +4,7 @@ test_every_route_has_an_expectation: deny by default applies to tests too."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 from flask import Flask, current_app, g, request
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from matchmaker import clock, create_app, policy
 from matchmaker.extensions import db
@@ -566,6 +568,7 @@ def test_api_routes(
     with client:
         response = getattr(client, method)(url.format(**vars(world)), headers=headers, **kwargs)
         assert response.status_code == expected[ROLES.index(role)]
+        refused_in_chinese(response)
         if role != "anon":  # without a token the API answers 401 before any rule
             asked_what_it_declares(response.status_code, expected[ROLES.index(role)])
 
@@ -599,12 +602,20 @@ def test_every_route_has_an_expectation(app: Flask, world: World) -> None:
     assert sorted(routes - covered) == []
 
 
-def check(response_status: int, location: str | None, expected: object) -> None:
+def check(response: TestResponse, expected: object) -> None:
     if expected == L:
-        assert response_status == 302 and location and "/auth/login" in location
+        assert response.status_code == 302 and response.location and "/auth/login" in response.location
     else:
-        assert response_status == expected
-    asked_what_it_declares(response_status, expected)
+        assert response.status_code == expected
+    refused_in_chinese(response)
+    asked_what_it_declares(response.status_code, expected)
+
+
+def refused_in_chinese(response: TestResponse) -> None:
+    """A refusal says why, in Chinese (the policy's message, or its 请先登录 / 仅限主管部门)."""
+    if response.status_code == 403:
+        text = response.get_json()["message"] if response.is_json else response.get_data(as_text=True)
+        assert re.search(r"[\u4e00-\u9fff]{4,}.*。", text), text[:200]
 
 
 def asked_what_it_declares(status: int, expected: object) -> None:
@@ -628,7 +639,7 @@ def test_get_routes(
 ) -> None:
     as_role(role, world, auth)
     with client, client.get(url.format(**vars(world))) as response:
-        check(response.status_code, response.location, expected[ROLES.index(role)])
+        check(response, expected[ROLES.index(role)])
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -640,7 +651,7 @@ def test_post_routes(
     data = POST_DATA_BY_URL.get(url, POST_DATA)
     with client:
         response = client.post(url.format(**vars(world)), data=data)
-        check(response.status_code, response.location, expected[ROLES.index(role)])
+        check(response, expected[ROLES.index(role)])
 
 
 @pytest.mark.parametrize(
