@@ -543,6 +543,14 @@ class DemoAgreement:
 
 
 A = AgreementType
+
+
+def _earlier_this_year(days: int) -> date:
+    """``days`` ago, but not before the first of January of this year (site time zone)."""
+    today = clock.today()
+    return max(date(today.year, 1, 1), today - timedelta(days=days))
+
+
 FIELD_OF = {"dianqi": "电子信息", "shipin": "农业", "cailiao": "新材料及其应用", "jixie": "先进制造"}
 AGREEMENTS = [
     DemoAgreement(
@@ -678,6 +686,26 @@ AGREEMENTS = [
         amount=28,
         tech=25,
         pairing="箱式变电站温升在线监测与故障预警",
+    ),
+    # This year's, so the dashboard's default view (the plan in force, this year) has verified
+    # agreements of more than one indicator to click through.
+    DemoAgreement(
+        "jixie",
+        ("jixie", "yanjiuyuan"),
+        A.IUR,
+        "数控机床热误差补偿产学研合作协议",
+        _earlier_this_year(60),
+        amount=40,
+        tech=36,
+    ),
+    DemoAgreement(
+        "cailiao",
+        ("cailiao", "daxue"),
+        A.TECH_TRANSFER,
+        "固态电解质膜制备专利技术转让合同",
+        _earlier_this_year(90),
+        amount=120,
+        tech=120,
     ),
 ]
 
