@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from matchmaker import creditcode
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -131,16 +132,19 @@ def test_an_unverified_organisation_cannot_confirm(
     agreement = make.agreement(
         world["enterprise"], [(world["enterprise"], "buyer"), (world["pending"], "seller")], status="recorded"
     )
+    # Named as a party, an unverified organisation is not linked to the record: it neither reads
+    # nor confirms it (a self-registered name is no proof of being the party).
     refused = client.post(f"/api/v1/agreements/{agreement}/confirm", headers=headers(make, world["pending"]))
-    assert refused.status_code == 403
-    assert refused.get_json()["message"] == "贵单位通过主管部门认证后才能确认协议。"
+    assert refused.status_code == 404
+    assert refused.get_json()["message"] == "协议不存在，或您无权查看。"
     assert status_of(app, agreement) is AgreementStatus.RECORDED
     with app.app_context():  # its word counts for nothing: staff verify on the evidence
-        assert service.confirmers(db.session.get(Agreement, agreement)) == set()
+        record = db.session.get(Agreement, agreement)
+        assert service.confirmers(record) == set()
+        assert make.org_of(world["pending"]) not in record.party_org_ids
     login(client, world["pending"])
-    assert "确认：我方签订了这份协议" not in page(client, f"/agreements/{agreement}")
-    web = client.post(f"/agreements/{agreement}/confirm", data={})
-    assert web.status_code == 403 and "认证后才能确认协议" in web.get_data(as_text=True)
+    assert client.get(f"/agreements/{agreement}").status_code == 404
+    assert client.post(f"/agreements/{agreement}/confirm", data={}).status_code == 404
 
 
 # --- what an edit does, step by step ------------------------------------------------------------
@@ -369,6 +373,16 @@ def test_a_confirmation_is_of_the_version_shown(
     )
     assert "协议内容在您查看之后有修改" in stale.get_data(as_text=True)
     assert status_of(app, agreement) is AgreementStatus.RECORDED
+    # The same through the API: the version the client read is checked under the lock.
+    url = f"/api/v1/agreements/{agreement}"
+    other, bureau = headers(make, world["university"]), headers(make, world["bureau"])
+    refused = client.post(url + "/confirm", json={"version": shown}, headers=other)
+    assert refused.status_code == 409 and "协议内容在您查看之后有修改" in refused.get_json()["message"]
+    current = client.get(url, headers=other).get_json()["version"]
+    assert client.post(url + "/confirm", json={"version": current}, headers=other).status_code == 200
+    stale_verify = client.post(url + "/verify", json={"version": shown}, headers=bureau)
+    assert stale_verify.status_code == 409
+    assert status_of(app, agreement) is AgreementStatus.CONFIRMED
 
 
 def test_only_the_recorder_and_bureau_patch_and_bad_input_is_never_a_500(
@@ -565,3 +579,89 @@ def test_the_web_edit_follows_the_same_rules(
         ),
     )
     assert removed.status_code == 422 and "不能把自己从协议各方中移除" in removed.get_data(as_text=True)
+
+
+# --- found in review: the party's type and link, and the pairing's sides --------------------------
+
+
+def wire(party: dict[str, Any]) -> dict[str, Any]:
+    """A party as the API takes it back."""
+    return {k: party[k] for k in ("side", "name", "credit_code", "party_type")}
+
+
+def test_a_linked_partys_type_is_its_organisations_and_a_changed_type_is_a_counted_change(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    """Whether an agreement counts as 产学研 depends on its parties' types: a linked party takes its
+    organisation's type whatever was typed, and changing an unlinked party's type after
+    verification sends the record back and out of the count."""
+    recorder, bureau = headers(make, world["enterprise"]), headers(make, world["bureau"])
+    other = make.user()  # another enterprise on the platform
+    agreement = make.agreement(world["enterprise"], [(world["enterprise"], "buyer"), (other, "seller")])
+    url = f"/api/v1/agreements/{agreement}"
+    parties = [wire(p) for p in client.get(url, headers=recorder).get_json()["parties"]]
+    as_university = [{**p, "party_type": "university"} for p in parties]
+    patched = client.patch(url, json={"parties": as_university}, headers=recorder)
+    assert patched.status_code == 200, patched.get_json()
+    assert [p["party_type"] for p in patched.get_json()["parties"]] == ["enterprise", "enterprise"]
+    assert patched.get_json()["status"] == "verified"  # nothing changed: still counted as it was
+
+    off_platform = make.agreement(
+        world["enterprise"], [(world["enterprise"], "buyer"), ("外地某大学", "seller")], kind="iur_agreement"
+    )
+    assert off_platform in counted(client, bureau)
+    url = f"/api/v1/agreements/{off_platform}"
+    parties = [wire(p) for p in client.get(url, headers=recorder).get_json()["parties"]]
+    parties[1]["party_type"] = "other"
+    changed = client.patch(url, json={"parties": parties}, headers=recorder)
+    assert changed.get_json()["status"] == "recorded"
+    assert off_platform not in counted(client, bureau)
+
+
+def test_a_renamed_party_stays_linked_and_is_asked_again(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    """The party that confirmed renames itself: an edit of the amount still goes back to it,
+    never straight to staff."""
+    agreement = make.agreement(world["enterprise"], iur(world), status="verified", amount=10)
+    with app.app_context():
+        university = user(world["university"]).organization
+        university.name = "江淮理工大学（更名后）"
+        db.session.commit()
+    url = f"/api/v1/agreements/{agreement}"
+    patched = client.patch(url, json={"contract_amount": 9999}, headers=headers(make, world["enterprise"]))
+    assert patched.get_json()["status"] == "recorded"
+    with app.app_context():
+        record = db.session.get(Agreement, agreement)
+        assert make.org_of(world["university"]) in record.party_org_ids
+        assert service.confirmers(record) == {make.org_of(world["university"])}
+    assert client.post(url + "/verify", headers=headers(make, world["bureau"])).status_code == 409
+    assert "重新确认" in notes(app, world["university"])[-1].title
+
+
+def test_an_agreement_from_a_pairing_is_between_its_two_sides(app: Flask, make: Factory, world: dict) -> None:
+    """Otherwise any contract, with anyone, would mark a pairing 已签约."""
+    from matchmaker.models import Pairing, PairingState
+
+    need = make.posting(world["enterprise"], PostingKind.RD_NEED, PostingStatus.PUBLISHED, **NEED)
+    pairing_id = make.pairing(world["university"], need, PairingState.CONTACTED)
+    with app.app_context():
+        pairing = db.session.get(Pairing, pairing_id)
+        enterprise = user(world["enterprise"]).organization
+        enterprise.credit_code = "91321023MA0000001" + creditcode.check_digit("91321023MA0000001")
+        details = service.AgreementDetails(
+            type=service.AgreementType.TECH_SERVICE,
+            title="与外地服务公司的技术服务合同",
+            signed_on=date(2025, 3, 1),
+            parties=[
+                service.PartyDetails(
+                    PartySide.BUYER, enterprise.name, PartyType.ENTERPRISE, enterprise.credit_code, enterprise
+                ),
+                service.PartyDetails(PartySide.SELLER, "外地某服务公司", PartyType.OTHER),
+            ],
+        )
+        with pytest.raises(FieldError) as refused:
+            service.record_agreement(details, actor=user(world["enterprise"]), pairing=pairing)
+        assert "对接双方都须是协议的一方" in refused.value.message
+        db.session.rollback()
+        assert db.session.get(Pairing, pairing_id).state is PairingState.CONTACTED

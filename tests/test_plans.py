@@ -15,7 +15,7 @@ from sqlalchemy import select
 from matchmaker import clock
 from matchmaker.extensions import db
 from matchmaker.models import JournalEntry, OrgType, Plan, PlanStatus, TierTarget
-from matchmaker.services import plans
+from matchmaker.services import accounts, plans
 from tests.conftest import Factory
 from tests.test_pairings import login, page
 
@@ -175,7 +175,13 @@ def test_the_api_refuses_bad_plans_in_chinese(client: FlaskClient, make: Factory
     )
     assert client.post("/api/v1/plans", json=body, headers=staff).status_code == 201
     twice = client.post("/api/v1/plans", json=body, headers=staff)
-    assert twice.status_code == 422 and "已有执行中的" in twice.get_json()["errors"]["start_year"][0]
+    assert twice.status_code == 422 and "年份重叠" in twice.get_json()["errors"]["start_year"][0]
+    # One plan in force for any year: an overlapping one is refused too.
+    overlapping = client.post(
+        "/api/v1/plans", json={**body, "start_year": 2028, "end_year": 2030}, headers=staff
+    )
+    assert overlapping.status_code == 422
+    assert "年份重叠" in overlapping.get_json()["errors"]["start_year"][0]
 
 
 def test_a_target_edit_is_journaled_with_the_plan(
@@ -334,3 +340,38 @@ def test_closing_a_plan(app: Flask, client: FlaskClient, make: Factory, world: d
     assert again.status_code == 422
     with app.app_context():
         assert db.session.scalar(select(TierTarget.id).where(TierTarget.plan_id == first))  # kept
+
+
+def test_a_closed_plan_keeps_its_targets_and_rules(app: Flask, make: Factory, world: dict) -> None:
+    """The record the county was judged by does not change after the plan is closed."""
+    from matchmaker.exceptions import InvalidTransition
+    from matchmaker.models import AgreementType, Indicator
+
+    with app.app_context():
+        staff = accounts.find_user_by_email(world["bureau"])
+        plan = plans.first_plan()
+        plans.close_plan(plan, actor=staff)
+        indicator = db.session.get(Indicator, "iur_agreements")
+        before = sorted(str(r) for r in plan.rules_for("iur_agreements"))
+        with pytest.raises(InvalidTransition, match="已结束"):
+            plans.set_rules(plan, indicator, {AgreementType.TECH_SERVICE: False}, actor=staff)
+        with pytest.raises(InvalidTransition, match="已结束"):
+            plans.set_target(plan, indicator, plan.period, 99, actor=staff)
+        db.session.rollback()
+        assert sorted(str(r) for r in plans.first_plan().rules_for("iur_agreements")) == before
+
+
+def test_a_real_plan_wins_over_a_demo_plan_of_the_same_years(app: Flask, make: Factory, world: dict) -> None:
+    from matchmaker.agreements import counting
+
+    year = clock.today().year
+    with app.app_context():
+        staff = accounts.find_user_by_email(world["bureau"])
+        demo = plans.create_plan(
+            plans.PlanDetails(name="【演示】计划", start_year=year, end_year=year + 2, demo=True), actor=staff
+        )
+        real = plans.create_plan(
+            plans.PlanDetails(name="正式计划", start_year=year, end_year=year + 4), actor=staff
+        )
+        db.session.commit()
+        assert counting.plan_in_force().id == real.id != demo.id

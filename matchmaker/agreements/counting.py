@@ -103,8 +103,11 @@ def plans() -> list[Plan]:
 
 
 def _preferred(candidates: list[Plan]) -> Plan | None:
-    """Of several plans, one in force before a closed one, then the one that started last."""
-    ranked = sorted(candidates, key=lambda p: (p.status is PlanStatus.IN_FORCE, p.start_year, p.id))
+    """Of several plans, one in force before a closed one, a real one before a demo one, then the
+    one that started last."""
+    ranked = sorted(
+        candidates, key=lambda p: (p.status is PlanStatus.IN_FORCE, not p.demo, p.start_year, p.id)
+    )
     return ranked[-1] if ranked else None
 
 
@@ -405,7 +408,7 @@ def days_to_agreement(agreements: list[Agreement]) -> list[tuple[Agreement, int]
     for a in agreements:
         need = need_of(a)
         if need is not None and need.published_at is not None:
-            found.append((a, max((a.signed_on - need.published_at.date()).days, 0)))
+            found.append((a, max((a.signed_on - clock.local(need.published_at).date()).days, 0)))
     return found
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from matchmaker import clock
 from matchmaker.models import Agreement, PartySide
 from matchmaker.spreadsheets import workbook
 
@@ -83,7 +84,7 @@ def row(a: Agreement) -> list[Any]:
         a.recorded_by.name,
         a.confirmed_by.name if a.confirmed_by else None,
         a.verified_by.name if a.verified_by else None,
-        a.verified_at.isoformat(timespec="minutes") if a.verified_at else None,
+        clock.local(a.verified_at).strftime("%Y-%m-%d %H:%M") if a.verified_at else None,  # site time
         a.return_reason,
         a.notes,
     ]

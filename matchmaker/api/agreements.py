@@ -330,7 +330,8 @@ def update_agreement(agreement_id: int) -> Response:
 @limiter.limit(write_limit, override_defaults=False)
 def confirm_agreement(agreement_id: int) -> Response:
     agreement = _agreement_or_404(agreement_id)
-    service.confirm_agreement(agreement, actor=api_user())
+    body = body_of({"version": int}) if request.get_data() else {}
+    service.confirm_agreement(agreement, actor=api_user(), version=body.get("version"))
     db.session.commit()
     return jsonify(agreement_json(agreement))
 
@@ -341,8 +342,8 @@ def confirm_agreement(agreement_id: int) -> Response:
 def verify_agreement(agreement_id: int) -> Response:
     agreement = _agreement_or_404(agreement_id)
     policy.require(api_user(), "agreement.verify", agreement)
-    body = body_of({"note": str}) if request.get_data() else {}
-    service.verify_agreement(agreement, body.get("note"), actor=api_user())
+    body = body_of({"note": str, "version": int}) if request.get_data() else {}
+    service.verify_agreement(agreement, body.get("note"), actor=api_user(), version=body.get("version"))
     db.session.commit()
     return jsonify(agreement_json(agreement))
 

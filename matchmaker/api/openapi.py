@@ -420,18 +420,34 @@ def _agreement_paths() -> dict[str, Any]:
             },
         },
         "/agreements/{agreement_id}/confirm": {
-            "post": _agreement_step("confirmAgreement", "确认协议", "协议另一方确认签订了这份协议。", None)
+            "post": _agreement_step(
+                "confirmAgreement",
+                "确认协议",
+                "协议另一方确认签订了这份协议。请求体可省略；带上读取时的 version，协议在此之后有修改则 409。",
+                _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"version": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+                    },
+                    required=False,
+                ),
+            )
         },
         "/agreements/{agreement_id}/verify": {
             "post": _agreement_step(
                 "verifyAgreement",
                 "核验协议",
-                "主管部门核验后协议计入指标。须已经另一方确认（另一方不在平台上时可直接核验）。请求体可省略。",
+                "主管部门核验后协议计入指标。须已经另一方确认（另一方不在平台上时可直接核验）。请求体可省略；"
+                "带上读取时的 version，协议在此之后有修改则 409。",
                 _body(
                     {
                         "type": "object",
                         "additionalProperties": False,
-                        "properties": {"note": {"type": "string"}},
+                        "properties": {
+                            "note": {"type": "string"},
+                            "version": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                        },
                     },
                     required=False,
                 ),

@@ -185,7 +185,12 @@ def _content(agreement: Agreement) -> dict[str, Any]:
         "registration": agreement.registration,
         "registration_number": agreement.registration_number,
         "notes": agreement.notes,
-        "parties": [f"{p.side.value}:{p.name}:{p.credit_code or ''}" for p in agreement.parties],
+        # Type and platform link too: both decide how a party counts (产学研 needs a university or
+        # institute) and who confirms.
+        "parties": [
+            f"{p.side.value}:{p.name}:{p.credit_code or ''}:{p.party_type.value}:{p.organization_id or ''}"
+            for p in agreement.parties
+        ],
     }
 
 
@@ -226,6 +231,8 @@ def record_agreement(details: AgreementDetails, *, actor: User, pairing: Pairing
             raise InvalidTransition("只有“已对接”“洽谈中”或“已签约”的对接可以登记协议。")
     next_number("agreements")  # the lock, before any read the checks depend on
     details.check()
+    _link_parties(details, pairing=pairing)
+    _keep_pairing(pairing, details)
     if not policy.is_bureau(actor) and actor.organization_id not in {
         p.organization.id for p in details.parties if p.organization is not None
     }:
@@ -249,6 +256,52 @@ def record_agreement(details: AgreementDetails, *, actor: User, pairing: Pairing
         pairing_service.sign(pairing, f"登记协议：{agreement.title}", actor=actor)
     db.session.flush()
     return agreement
+
+
+def _link_parties(
+    details: AgreementDetails, agreement: Agreement | None = None, pairing: Pairing | None = None
+) -> None:
+    """Which platform organisation each party is, decided here for the web and the API alike:
+
+    - a party already linked on the record stays linked to the same organisation when its row is
+      unchanged (same name or credit code), even if the organisation has since been renamed — a
+      name looked up afresh would silently drop the party that confirmed;
+    - only verified organisations are linked, or the two sides of the pairing it comes from (a
+      self-registered one named like a party reads nothing and confirms nothing until bureau
+      staff verify it);
+    - a linked party's type is its organisation's type, whatever was typed: an enterprise
+      labelled 高校 would make a contract between two enterprises count as 产学研."""
+    sides = {pairing.initiator_org_id, pairing.target_org_id} if pairing is not None else set()
+    known: dict[str, Organization] = {}
+    for party in agreement.parties if agreement is not None else ():
+        if party.organization is not None:
+            known[f"name:{party.name}"] = party.organization
+            if party.credit_code:
+                known[f"code:{party.credit_code}"] = party.organization
+    for party in details.parties:
+        code = (
+            creditcode.normalize(party.credit_code) if party.credit_code and party.credit_code.strip() else ""
+        )
+        org = known.get(f"name:{party.name.strip()}") or (known.get(f"code:{code}") if code else None)
+        given = party.organization
+        if org is None and given is not None and (given.is_verified or given.id in sides):
+            org = given
+        party.organization = org
+        if org is not None:
+            party.party_type = PartyType.of(org.type)
+
+
+def _keep_pairing(pairing: Pairing | None, details: AgreementDetails) -> None:
+    """An agreement recorded from a pairing is between the pairing's two organisations (others may
+    join): otherwise any contract could mark any pairing 已签约."""
+    if pairing is None:
+        return
+    linked = {p.organization.id for p in details.parties if p.organization is not None}
+    missing = [org.name for org in (pairing.initiator_org, pairing.target_org) if org.id not in linked]
+    if missing:
+        raise FieldError(
+            "parties", f"该协议来自对接，对接双方都须是协议的一方（缺少：{'、'.join(missing)}）。"
+        )
 
 
 def _keep_recorder(agreement: Agreement, details: AgreementDetails) -> None:
@@ -281,6 +334,8 @@ def update_agreement(agreement: Agreement, details: AgreementDetails, *, actor: 
     policy.require(actor, "agreement.edit", agreement)
     _lock(agreement)
     details.check()
+    _link_parties(details, agreement, agreement.pairing)
+    _keep_pairing(agreement.pairing, details)
     _keep_recorder(agreement, details)
     _check_registration_number(details, agreement.id)
     before = _content(agreement)
@@ -323,6 +378,7 @@ def _seen(agreement: Agreement, version: int | None) -> None:
 def confirm_agreement(agreement: Agreement, *, actor: User, version: int | None = None) -> None:
     """The other side confirms — only a user of a verified party organisation (policy)."""
     policy.require(actor, "agreement.confirm", agreement)
+    _lock(agreement)  # an edit committing meanwhile is seen, and its version compared
     if actor.organization_id not in confirmers(agreement):
         raise InvalidTransition("只有协议的另一方可以确认。")
     _seen(agreement, version)
@@ -336,6 +392,7 @@ def verify_agreement(
     """Bureau staff verify — after the other side confirmed, or directly when no other side is on
     the platform to confirm (an agreement reached and recorded off the platform)."""
     policy.require(actor, "agreement.verify", agreement)
+    _lock(agreement)
     _seen(agreement, version)
     if agreement.status is AgreementStatus.RECORDED and confirmers(agreement):
         raise InvalidTransition("须先由协议另一方在平台上确认，再由主管部门核验。")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from matchmaker import policy
-from matchmaker.exceptions import FieldError
+from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models import (
     AgreementType,
@@ -99,16 +99,24 @@ def create_plan(
     policy.require(actor, "plans.edit")
     check_details(details)
     assert details.start_year is not None and details.end_year is not None
+    # One plan in force for any year: two would make "the plan in force" and its counting rules a
+    # matter of tie-breaking (a demo plan never stands in a real one's way, nor beats it).
     clash = db.session.scalar(
-        select(Plan).where(
-            Plan.start_year == details.start_year,
-            Plan.end_year == details.end_year,
+        select(Plan)
+        .where(
+            Plan.start_year <= details.end_year,
+            Plan.end_year >= details.start_year,
             Plan.status == PlanStatus.IN_FORCE,
             Plan.demo == details.demo,
         )
+        .order_by(Plan.start_year)
+        .limit(1)
     )
     if clash is not None:
-        raise FieldError("start_year", f"已有执行中的{clash.label}计划“{clash.name}”。")
+        raise FieldError(
+            "start_year",
+            f"与执行中的计划“{clash.name}”（{clash.label}）年份重叠；请先结束该计划，或调整起止年份。",
+        )
     source = (copy_from or previous_plan(details.start_year)) if copy else None
     plan = Plan(
         name=details.name.strip(),
@@ -183,10 +191,17 @@ def close_plan(plan: Plan, *, actor: User) -> None:
     db.session.flush()
 
 
+def _open(plan: Plan) -> None:
+    """A closed plan is the record the county was judged by: its targets and rules stay as they were."""
+    if not plan.in_force:
+        raise InvalidTransition(f"计划“{plan.name}”已结束，其目标和计数规则不能再修改。")
+
+
 def set_target(plan: Plan, indicator: Indicator, period: str, value: int | None, *, actor: User) -> None:
     """A plan's target for one of its years ("2025") or its whole period ("2023-2025"); None
     removes it. Journaled on the plan, in the same transaction."""
     policy.require(actor, "indicators.edit")
+    _open(plan)
     if period not in plan.periods:
         raise FieldError(
             "period", f"期间应为计划内的年份（{plan.start_year}—{plan.end_year}）或 {plan.period}。"
@@ -219,6 +234,7 @@ def set_rules(plan: Plan, indicator: Indicator, chosen: dict[AgreementType, bool
     """Which agreement types count toward ``indicator`` under ``plan``: type → iur_only (absent:
     does not count)."""
     policy.require(actor, "indicators.edit")
+    _open(plan)
     current = plan.rules_for(indicator.code)
     before = sorted(str(r) for r in current)
     existing = {r.agreement_type: r for r in current}
@@ -245,6 +261,7 @@ def set_rules(plan: Plan, indicator: Indicator, chosen: dict[AgreementType, bool
 def set_tier_target(plan: Plan, tier: EnterpriseTier, value: int | None, *, actor: User) -> None:
     """The plan's target for a tier by its last year; None removes it. Journaled on the plan."""
     policy.require(actor, "pool.targets")
+    _open(plan)
     if value is not None and not 0 <= value <= MAX_TARGET:
         raise FieldError("value", f"目标应为0到{MAX_TARGET}之间的整数。")
     period = plan.tier_period
