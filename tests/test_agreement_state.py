@@ -207,6 +207,10 @@ def test_swapping_the_confirming_party_asks_the_new_one(
         "请贵单位重新确认（已退出统计，重新确认并核验后再计入）"
     )
     assert indicator_counts(app, YEAR)["iur_agreements"] == 0
+    # The party that had confirmed, now taken off the record, is told too.
+    assert (
+        notes(app, world["university"])[-1].title == f"贵单位已不再是协议「{_title(app, agreement)}」的一方"
+    )
 
 
 def test_the_recorder_cannot_remove_itself(

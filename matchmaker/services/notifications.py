@@ -62,6 +62,17 @@ def _users(session: Session, org_id: int | None, *, besides: int | None = None) 
     return [u for u in session.scalars(stmt) if u.id != besides]
 
 
+def _linked_orgs(parties: object) -> set[int]:
+    """The platform organisations among an agreement's parties as its journal entry lists them
+    ("side:name:credit code:type:organisation id"; entries before the id was listed name none)."""
+    found = set()
+    for party in parties if isinstance(parties, list) else ():
+        fields = str(party).split(":")
+        if len(fields) >= 5 and fields[-1].isdigit():
+            found.add(int(fields[-1]))
+    return found
+
+
 def _each(
     users: Iterable[User], entry: JournalEntry, kind: str, title: str, body: str | None, link: str
 ) -> list[Notification]:
@@ -443,6 +454,17 @@ def _about_agreement(session: Session, entry: JournalEntry) -> list[Notification
             else:
                 title = f"{name}有修改，已退回协议另一方重新确认{counted}"
             told += _each([user], entry, "agreement", title, entry.note, link)
+    before, after = (entry.changes or {}).get("parties") or ([], [])
+    removed = _linked_orgs(before) - _linked_orgs(after) - involved
+    if removed:  # a party taken off the record (perhaps the one that had confirmed it) is told
+        told += _each(
+            [u for org in sorted(removed) for u in _users(session, org, besides=actor_id)],
+            entry,
+            "agreement",
+            f"贵单位已不再是{name}的一方",
+            f"{agreement.recorded_org.name}修改了协议各方；如有异议，请联系主管部门。",
+            site_path("agreements.index"),
+        )
     awaiting = agreement.status is AgreementStatus.CONFIRMED or (
         agreement.status is AgreementStatus.RECORDED and not asked
     )
@@ -531,6 +553,7 @@ HANDLERS: dict[str, Make] = {
         a: _about_agreement
         for a in (
             "agreement.recorded",
+            "agreement.edited",  # a party taken off the record is told
             "agreement.confirmed",
             "agreement.verified",
             "agreement.returned",
