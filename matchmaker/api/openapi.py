@@ -645,6 +645,10 @@ def _pipeline_schemas() -> dict[str, Any]:
         "state": _codes(PairingState),
         "state_label": {"type": "string"},
         "by_bureau": {"type": "boolean", "description": "由主管部门牵线。"},
+        "brokered": {
+            "type": "boolean",
+            "description": "居间对接：接收方尚未开通平台账号，由主管部门联系对方并代为答复。",
+        },
         "target_posting": summary,
         "own_posting": {**summary, "nullable": True},
         "initiator": org,

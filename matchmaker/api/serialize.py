@@ -89,6 +89,7 @@ def pairing(p: Pairing, viewer: User, *, full: bool = False) -> dict[str, Any]:
         "state": p.state.value,
         "state_label": p.state.label,
         "by_bureau": p.by_bureau,
+        "brokered": p.brokered,
         "target_posting": posting_summary(p.target),
         "own_posting": posting_summary(p.own_posting) if p.own_posting else None,
         "initiator": organization(p.initiator_org),

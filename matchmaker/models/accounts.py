@@ -7,8 +7,8 @@ from typing import ClassVar
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text, exists
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.exceptions import InvalidTransition
@@ -188,3 +188,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     def normalize_email(email: str) -> str:
         """E-mail addresses are matched case-insensitively."""
         return email.strip().lower()
+
+
+def account_clause(org_id: object) -> object:
+    """SQL: the organisation ``org_id`` (a column or value) has at least one active user account.
+    Organisations created by an import have none until bureau staff open one."""
+    return exists().where(User.organization_id == org_id, User.active.is_(True))
+
+
+# Loaded on first use (one query), not with every organisation.
+Organization.has_account = column_property(  # type: ignore[attr-defined]
+    account_clause(Organization.id), deferred=True
+)

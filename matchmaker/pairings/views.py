@@ -83,7 +83,14 @@ def create(posting_id: int) -> str | tuple[str, int] | Response:
             attach_field_error(form, error)
         else:
             db.session.commit()
-            flash("已向对方表达合作意向。对方答复后会通知您。", "success")
+            if pairing.brokered:
+                flash(
+                    "已发送。该单位尚未开通平台账号，您的意向已转主管部门居间对接；"
+                    "主管部门联系对方后会在对接页答复，届时会通知您。",
+                    "success",
+                )
+            else:
+                flash("已向对方表达合作意向。对方答复后会通知您。", "success")
             return redirect(url_for("pairings.detail", pairing_id=pairing.id))
     status = 422 if form.is_submitted() else 200
     return render_template("pairings/new.html", form=form, target=target), status
