@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from matchmaker import policy
 from matchmaker.extensions import db
 from matchmaker.imports import reader, rows
 from matchmaker.models import Notification, OrgType, Pairing, PairingState, Posting, PostingKind
@@ -218,3 +219,31 @@ def test_once_the_organisation_has_an_account_it_answers_itself(
     assert "居间对接" not in page(client, f"/pairings/{pairing_id}").split("<h1>", 1)[1].split("</p>", 1)[0]
     assert client.post(f"/pairings/{pairing_id}/accept").status_code == 302
     assert state_of(app, pairing_id) is PairingState.CONTACTED
+
+
+def test_staff_open_the_organisations_first_account_and_it_answers_itself(
+    app: Flask, client: FlaskClient, world: dict[str, Any]
+) -> None:
+    login(client, world["university"])
+    pairing_id = express(client, world["imported"])
+    login(client, world["bureau"])
+    assert "为该单位开通账号" in page(client, f"/pairings/{pairing_id}")
+    bad = client.post(f"/pairings/{pairing_id}/invite", data={"name": "周厂长", "email": "不是邮箱"})
+    assert bad.status_code == 422 and "邮箱格式不正确" in bad.get_data(as_text=True)
+    shown = client.post(
+        f"/pairings/{pairing_id}/invite",
+        data={"name": "周厂长", "email": "zhou@motor.example.cn", "phone": "13905250009"},
+    )
+    assert shown.status_code == 200 and "一次性密码" in shown.get_data(as_text=True)
+    with app.app_context():
+        user = accounts.find_user_by_email("zhou@motor.example.cn")
+        pairing = db.session.get(Pairing, pairing_id)
+        assert user is not None and pairing is not None
+        assert user.organization.name == IMPORTED_ORG and user.must_change_password
+        assert not pairing.brokered and policy.may(user, "pairing.answer", pairing)
+    assert client.post(f"/pairings/{pairing_id}/accept").status_code == 403  # it answers itself now
+    again = client.post(
+        f"/pairings/{pairing_id}/invite", data={"name": "王会计", "email": "wang@motor.example.cn"}
+    )
+    assert again.status_code == 303 and state_of(app, pairing_id) is PairingState.INTERESTED
+    assert "已有平台账号" in client.get(again.location).get_data(as_text=True)
