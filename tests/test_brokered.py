@@ -183,6 +183,9 @@ def test_the_api_marks_the_pairing_brokered_and_lets_staff_answer(
 ) -> None:
     university = {"Authorization": f"Bearer {make.token(world['university'])}"}
     bureau = {"Authorization": f"Bearer {make.token(world['bureau'])}"}
+    for posting_id, brokered in ((world["imported"], True), (world["need"], False)):  # said before
+        shown = client.get(f"/api/v1/postings/{posting_id}", headers=university).get_json()
+        assert shown["interest_brokered"] is brokered
     created = client.post(
         "/api/v1/pairings",
         json={"target_posting_id": world["imported"], "message": "我们有自动嵌线样机。"},

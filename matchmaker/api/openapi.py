@@ -1058,6 +1058,10 @@ def _schemas(fields: list[str], towns: list[str]) -> dict[str, Any]:
                 "contact_name": {"type": "string", "nullable": True},
                 "contact_phone": {"type": "string", "nullable": True},
                 "visibility": _codes(Visibility),
+                "interest_brokered": {
+                    "type": "boolean",
+                    "description": "发布单位尚未开通平台账号：对其表达的意向由主管部门居间对接（代为联系和答复）。",
+                },
                 "confidential_detail": {
                     "type": "string",
                     "nullable": True,

@@ -52,6 +52,8 @@ def posting(p: Posting, viewer: User) -> dict[str, Any]:
         "contact_name": p.contact_name,
         "contact_phone": p.contact_phone,
         "visibility": p.visibility.value,
+        # as the web page says before one sends interest: nobody there can answer it (居间对接)
+        "interest_brokered": not p.organization.has_account,
         "created_at": _time(p.created_at),
         "updated_at": _time(p.updated_at),
         "published_at": _time(p.published_at),
