@@ -182,7 +182,7 @@ def import_postings_command(path: str, dry_run: bool, skip_invalid: bool, actor_
     with click.progressbar(length=len(table.rows), label="检查", show_pos=True) as bar:
         report = rows.check(table)
         bar.update(len(table.rows))
-    for warning in report.warnings:
+    for warning in report.warnings + report.skipped_lines:
         click.echo(f"提示：{warning}")
     for row in report.invalid:
         click.echo(f"第{row.number}行：{row.summary}")

@@ -133,8 +133,16 @@ def _see_scores(actor: Any, proposal: Any) -> bool:
 
 
 def _answers(actor: Any, pairing: Pairing) -> bool:
-    """The receiving side answers an interest; never the side that expressed it."""
+    """The receiving side answers an interest; never the side that expressed it. Bureau staff
+    answer for a receiving organisation with no user account (居间对接)."""
+    if is_bureau(actor):
+        return _brokered(pairing)
     return is_member(actor) and actor.organization_id == pairing.target_org_id != pairing.initiator_org_id
+
+
+def _brokered(pairing: Pairing) -> bool:
+    """居间对接: nobody at the receiving organisation can log in (Pairing.brokered)."""
+    return bool(getattr(pairing, "brokered", False))
 
 
 RULES: dict[str, Rule] = {
@@ -161,7 +169,8 @@ RULES: dict[str, Rule] = {
     "pairing.view": lambda a, p: _in_pairing(a, p) or is_bureau(a),
     "pairing.answer": _answers,
     "pairing.advance": lambda a, p: _in_pairing(a, p) or is_bureau(a),
-    "pairing.message": _in_pairing,
+    # bureau staff speak in a 居间对接 pairing for the organisation that has no account
+    "pairing.message": lambda a, p: _in_pairing(a, p) or (is_bureau(a) and _brokered(p)),
     "pairing.introduce": lambda a, _: is_bureau(a),
     "pairing.nudge": lambda a, _: is_bureau(a),
     "pairing.see_contacts": lambda a, p: (_in_pairing(a, p) and p.state.is_accepted) or is_bureau(a),
@@ -255,7 +264,7 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
         if is_party(a) and not a.organization.is_verified
         else "只能对其他单位已发布、未过期的信息表达合作意向。"
     ),
-    "pairing.answer": "只有收到意向的一方可以答复。",
+    "pairing.answer": "只有收到意向的一方可以答复（该单位尚未开通平台账号时，由主管部门居间答复）。",
     "agreement.record": lambda a, _: (
         "贵单位通过主管部门认证后才能登记协议。"
         if is_party(a)
@@ -269,7 +278,7 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
         else "只有协议的另一方可以确认。"
     ),
     "agreement.delete": "已核验的协议只能由主管部门删除。",
-    "pairing.message": "只有对接双方可以发送消息。",
+    "pairing.message": "只有对接双方（居间对接时还有主管部门）可以发送消息。",
     "pairing.view": "只有对接双方和主管部门可以查看。",
     "pairing.advance": "只有对接双方和主管部门可以更新对接进展。",
     "posting.create": lambda a, kind: f"{a.role.label}用户不能发布“{PostingKind(kind).label}”。",

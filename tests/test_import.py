@@ -323,20 +323,84 @@ def test_upload_errors_are_shown_next_to_the_field(app: Flask, make: Factory) ->
     assert response.status_code == 422 and "请选择要导入的文件" in response.get_data(as_text=True)
 
 
-def test_template_download_round_trips(
-    app: Flask, runner: FlaskCliRunner, tmp_path: Path, make: Factory
-) -> None:
+REAL_ROW = {
+    "类型": "研发需求",
+    "标题": "电机绕组自动嵌线",
+    "详细描述": "电机绕组目前靠人工嵌线，效率低，希望实现自动化。",
+    "单位名称": "宝应县走访电机有限公司",
+    "技术领域": "先进制造",
+    "所属镇区": "曹甸镇",
+    "截止日期": FUTURE,
+}
+
+
+def _preview_and_confirm(app: Flask, client: FlaskClient, data: bytes) -> str:
+    from io import BytesIO
+
+    page = client.post(
+        "/admin/imports", data={"file": (BytesIO(data), "走访清单.xlsx")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
+    assert client.post("/admin/imports/confirm", data={"token": token}).status_code == 302
+    return page
+
+
+def _imported(app: Flask) -> tuple[list[str], list[str]]:
+    with app.app_context():
+        return (
+            list(db.session.scalars(select(Posting.title).order_by(Posting.id))),
+            list(db.session.scalars(select(Organization.name).order_by(Organization.id))),
+        )
+
+
+def test_template_round_trip_imports_only_the_real_row(app: Flask, tmp_path: Path, make: Factory) -> None:
+    """Download 导入模板, add one real row, upload, confirm: the example is not among the data rows
+    (it lives on the 说明 sheet, which is never read), so it is neither imported nor published."""
     client = app.test_client()
-    bureau = make.bureau()
-    client.post("/auth/login", data={"email": bureau, "password": "lotus-pond-2026"})
+    client.post("/auth/login", data={"email": make.bureau(), "password": "lotus-pond-2026"})
     response = client.get("/admin/imports/template.xlsx")
     assert response.status_code == 200
     path = tmp_path / "template.xlsx"
     path.write_bytes(response.data)
-    sheet = openpyxl.load_workbook(path).active
-    assert [c.value for c in sheet[1]][:4] == ["类型", "标题", "详细描述", "单位名称"]
-    result = runner.invoke(args=["import-postings", str(path)])  # the example row itself imports
-    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(path)
+    data, notes = book.worksheets
+    headers = [c.value for c in data[1]]
+    assert headers[:4] == ["类型", "标题", "详细描述", "单位名称"] and data.max_row == 1
+    assert notes.title == "说明" and "示例电气设备有限公司" in [c.value for c in notes["D"]]
+    data.append([REAL_ROW.get(h, "") for h in headers])
+    book.save(path)
+
+    page = _preview_and_confirm(app, client, path.read_bytes())
+    assert "共 1 行：<strong>可导入 1 行</strong>" in page and "示例电气设备有限公司" not in page
+    titles, orgs = _imported(app)
+    assert titles == ["电机绕组自动嵌线"] and "示例电气设备有限公司" not in orgs
+
+
+def test_the_template_example_pasted_into_the_data_rows_is_skipped(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, make: Factory
+) -> None:
+    """A template downloaded before the example moved to 说明 (or the example pasted back): the
+    preview says the example row is skipped, and only the real row is imported."""
+    from matchmaker.imports.rows import COLUMNS, EXAMPLE
+
+    client = app.test_client()
+    client.post("/auth/login", data={"email": make.bureau(), "password": "lotus-pond-2026"})
+    example = {**EXAMPLE, "截止日期": FUTURE}
+    path = write_xlsx(
+        tmp_path / "old-template.xlsx",
+        [[example[h] for h in COLUMNS], [REAL_ROW.get(h, "") for h in COLUMNS]],
+        list(COLUMNS),
+    )
+    result = runner.invoke(args=["import-postings", "--dry-run", str(path)])
+    assert "第2行是导入模板中的示例" in result.output and "可导入 1 行" in result.output
+
+    page = _preview_and_confirm(app, client, path.read_bytes())
+    assert (
+        "第2行是导入模板中的示例（示例电气设备有限公司“箱式变电站温升在线监测”），已跳过，不会导入。" in page
+    )
+    assert "可导入 1 行" in page
+    titles, orgs = _imported(app)
+    assert titles == ["电机绕组自动嵌线"] and "示例电气设备有限公司" not in orgs
 
 
 def test_only_bureau_staff_import(app: Flask, make: Factory) -> None:

@@ -346,6 +346,7 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/pairings/{pairing}/advance",        (L,   303, 404, 303, 303)),  # refused: not accepted yet
     ("/pairings/{pairing}/messages",       (L,   302, 404, 302, 403)),  # the two sides only
     ("/pairings/{pairing}/nudge",          (L,   403, 403, 403, 302)),
+    ("/pairings/{pairing}/invite",         (L,   403, 403, 403, 303)),  # refused: it has an account
     ("/pairings/introduce",                (L,   403, 403, 403, 422)),  # no postings named
     ("/notifications/{notification}/open", (L,   302, 404, 404, 404)),  # one's own only
     ("/notifications/read-all",            (L,   303, 303, 303, 303)),

@@ -161,6 +161,7 @@ def test_funnel_figures_on_a_known_set(app: Flask, client: FlaskClient, make: Fa
         "failed": 1,
         "unanswered": 1,
         "stalled": 2,
+        "brokered": 0,  # every receiving organisation here has users
     }
     assert [round(share, 2) for _, _, share in theirs.conversions] == [0.83, 0.8, 0.5, 0.5]
     assert theirs.median_answer_hours == 3

@@ -61,12 +61,20 @@ def posting(
     return Obj(organization_id=org, status=status, visibility=visibility, is_expired=expired)
 
 
-def pairing(state: PairingState = PairingState.INTERESTED, initiator: int = UNI, target: int = ENT) -> Obj:
+def pairing(
+    state: PairingState = PairingState.INTERESTED,
+    initiator: int = UNI,
+    target: int = ENT,
+    *,
+    brokered: bool = False,
+) -> Obj:
+    """``brokered``: the target organisation has no user account (居间对接)."""
     return Obj(
         state=state,
         initiator_org_id=initiator,
         target_org_id=target,
         is_party=lambda org: org in (initiator, target),
+        brokered=brokered,
     )
 
 
@@ -147,11 +155,16 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("pairing.answer",            "uni",         pairing(),                                           False),  # it asked
     ("pairing.answer",            "bureau",      pairing(),                                           False),
     ("pairing.answer",            "ent",         pairing(initiator=ENT, target=ENT),                  False),  # both hats
+    ("pairing.answer",            "bureau",      pairing(brokered=True),                              True),   # 居间对接
+    ("pairing.answer",            "uni",         pairing(brokered=True),                              False),
+    ("pairing.answer",            "ent2",        pairing(brokered=True),                              False),
     ("pairing.advance",           "uni",         pairing(PairingState.CONTACTED),                     True),
     ("pairing.advance",           "bureau",      pairing(PairingState.CONTACTED),                     True),
     ("pairing.advance",           "ent2",        pairing(PairingState.CONTACTED),                     False),
     ("pairing.message",           "ent",         pairing(),                                           True),
     ("pairing.message",           "bureau",      pairing(),                                           False),
+    ("pairing.message",           "bureau",      pairing(brokered=True),                              True),   # 居间对接
+    ("pairing.message",           "ent2",        pairing(brokered=True),                              False),
     ("pairing.introduce",         "bureau",      NONE,                                                True),
     ("pairing.introduce",         "ent",         NONE,                                                False),
     ("pairing.nudge",             "bureau",      NONE,                                                True),

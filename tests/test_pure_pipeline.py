@@ -126,4 +126,11 @@ def test_empty_filters_leave_no_arguments() -> None:
 
 
 def test_every_stage_and_count_of_the_funnel_has_a_chinese_label() -> None:
-    assert set(funnel.STAGE_LABELS) == {*funnel.STAGES, "declined", "failed", "unanswered", "stalled"}
+    assert set(funnel.STAGE_LABELS) == {
+        *funnel.STAGES,
+        "declined",
+        "failed",
+        "unanswered",
+        "stalled",
+        "brokered",
+    }

@@ -661,6 +661,10 @@ def _pipeline_schemas() -> dict[str, Any]:
         "state": _codes(PairingState),
         "state_label": {"type": "string"},
         "by_bureau": {"type": "boolean", "description": "由主管部门牵线。"},
+        "brokered": {
+            "type": "boolean",
+            "description": "居间对接：接收方尚未开通平台账号，由主管部门联系对方并代为答复。",
+        },
         "target_posting": summary,
         "own_posting": {**summary, "nullable": True},
         "initiator": org,
@@ -1070,6 +1074,10 @@ def _schemas(fields: list[str], towns: list[str]) -> dict[str, Any]:
                 "contact_name": {"type": "string", "nullable": True},
                 "contact_phone": {"type": "string", "nullable": True},
                 "visibility": _codes(Visibility),
+                "interest_brokered": {
+                    "type": "boolean",
+                    "description": "发布单位尚未开通平台账号：对其表达的意向由主管部门居间对接（代为联系和答复）。",
+                },
                 "confidential_detail": {
                     "type": "string",
                     "nullable": True,

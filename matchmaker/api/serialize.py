@@ -52,6 +52,8 @@ def posting(p: Posting, viewer: User) -> dict[str, Any]:
         "contact_name": p.contact_name,
         "contact_phone": p.contact_phone,
         "visibility": p.visibility.value,
+        # as the web page says before one sends interest: nobody there can answer it (居间对接)
+        "interest_brokered": not p.organization.has_account,
         "created_at": _time(p.created_at),
         "updated_at": _time(p.updated_at),
         "published_at": _time(p.published_at),
@@ -89,6 +91,7 @@ def pairing(p: Pairing, viewer: User, *, full: bool = False) -> dict[str, Any]:
         "state": p.state.value,
         "state_label": p.state.label,
         "by_bureau": p.by_bureau,
+        "brokered": p.brokered,
         "target_posting": posting_summary(p.target),
         "own_posting": posting_summary(p.own_posting) if p.own_posting else None,
         "initiator": organization(p.initiator_org),

@@ -51,6 +51,26 @@ COLUMNS = {  # header → field; the order is the template's
     "知识产权": "ip_status",
 }
 REQUIRED = ("类型", "标题", "详细描述", "单位名称")
+# The template's example (on its 说明 sheet). A row that is this example — pasted back, or from a
+# template downloaded before the example left the data sheet — is skipped, never published.
+EXAMPLE = {
+    "类型": "研发需求",
+    "标题": "箱式变电站温升在线监测",
+    "详细描述": "现有箱变仅靠温控器报警，希望开发无线测温在线监测系统，测温精度±1℃，预警准确率90%以上。",
+    "单位名称": "示例电气设备有限公司",
+    "关键词": "在线监测、无线测温、箱式变电站",
+    "技术领域": "电子信息",
+    "统一社会信用代码": "91350100M000100Y43",
+    "单位类型": "企业",
+    "所属镇区": "安宜镇",
+    "联系人": "陈经理",
+    "联系电话": "13805250001",
+    "预算(万元)": 80,
+    "截止日期": "",
+    "合作方式": "合作开发、委托开发",
+    "成熟度": "",
+    "知识产权": "",
+}
 LIMITS = {"org_name": 100}  # the posting's own fields follow services/rules.py, as the form does
 EXCEL_EPOCH = date(1899, 12, 30)
 LIST_SPLIT = re.compile(r"[、，,;；\s]+")
@@ -81,11 +101,27 @@ class RowResult:
         return "；".join(p.rstrip("。") for p in self.problems) + "。"
 
 
+def is_example(values: dict[str, str]) -> bool:
+    """The template's example row: its made-up organisation, or its title with its description."""
+    return values.get("org_name") == EXAMPLE["单位名称"] or (
+        values.get("title") == EXAMPLE["标题"] and values.get("description") == EXAMPLE["详细描述"]
+    )
+
+
 @dataclass
 class Report:
     rows: list[RowResult]
     warnings: list[str]
     missing_headers: list[str]
+    skipped: list[RowResult] = field(default_factory=list)  # the template's example, never imported
+
+    @property
+    def skipped_lines(self) -> list[str]:
+        return [
+            f"第{r.number}行是导入模板中的示例（{r.values.get('org_name', '')}“{r.values.get('title', '')}”），"
+            "已跳过，不会导入。"
+            for r in self.skipped
+        ]
 
     @property
     def valid(self) -> list[RowResult]:
@@ -135,7 +171,7 @@ def check(table: Table) -> Report:
     index = {h: i for i, h in enumerate(headers) if h in COLUMNS}
     warnings = [f"忽略未知的列：{h}" for h in headers if h and h not in COLUMNS]
     missing = [h for h in REQUIRED if h not in index]
-    results = []
+    results, skipped = [], []
     seen: dict[tuple[str, str, str], int] = {}
     org_types: dict[str, tuple[OrgType, int]] = {}  # organisation name → type and row it came from
     formulas_by_row: dict[int, list[int]] = {}
@@ -144,6 +180,9 @@ def check(table: Table) -> Report:
     for number, cells in table.rows:
         values = {COLUMNS[h]: cells[i] if i < len(cells) else None for h, i in index.items()}
         result = RowResult(number, {k: _text(v) for k, v in values.items()})
+        if is_example(result.values):
+            skipped.append(result)
+            continue
         for col in formulas_by_row.get(number, []):
             header = headers[col] if col < len(headers) else f"第{col + 1}列"
             result.problems.append(f"“{header}”是公式且没有计算结果，请复制后“粘贴为数值”。")
@@ -165,7 +204,7 @@ def check(table: Table) -> Report:
             elif result.org_type is not None and key[0]:
                 org_types.setdefault(key[0], (result.org_type, number))
         results.append(result)
-    return Report(results, warnings, missing)
+    return Report(results, warnings, missing, skipped)
 
 
 def _text(value: Any) -> str:

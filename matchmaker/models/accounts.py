@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Exists, ForeignKey, String, Text, exists
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.exceptions import InvalidTransition
@@ -79,6 +79,8 @@ class Organization(Journaled, TimestampMixin, db.Model):
     town: Mapped[Town | None] = relationship()
     tier: Mapped[EnterpriseTier | None] = relationship()
     users: Mapped[list[User]] = relationship(back_populates="organization")
+    if TYPE_CHECKING:  # mapped below, once User exists
+        has_account: bool
 
     journal_type: ClassVar[str] = "organization"
 
@@ -188,3 +190,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     def normalize_email(email: str) -> str:
         """E-mail addresses are matched case-insensitively."""
         return email.strip().lower()
+
+
+def account_clause(org_id: Any) -> Exists:
+    """SQL: the organisation ``org_id`` (a column or value) has at least one active user account.
+    Organisations created by an import have none until bureau staff open one."""
+    return exists().where(User.organization_id == org_id, User.active.is_(True))
+
+
+# Loaded on first use (one query), not with every organisation.
+Organization.has_account = column_property(  # type: ignore[assignment]
+    account_clause(Organization.id), deferred=True
+)

@@ -46,6 +46,7 @@ class Notification(db.Model):
         "call": "揭榜挂帅",
         "agreement": "协议",
         "queue": "待办事项",
+        "broker": "居间对接",
     }
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Boolean, ForeignKey, Index, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Index, Text, UniqueConstraint, exists
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db
@@ -103,6 +103,12 @@ class Pairing(Journaled, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)
+    # 居间对接: the receiving organisation has no active user account (every organisation an import
+    # created), so nobody there can answer; bureau staff are told, and answer or invite it. Read
+    # from the users table with the pairing (and usable in WHERE as the SQL twin).
+    brokered: Mapped[bool] = column_property(
+        ~exists().where(User.organization_id == target_org_id, User.active.is_(True)).correlate_except(User)
+    )
 
     target: Mapped[Posting] = relationship(foreign_keys=[target_id])
     own_posting: Mapped[Posting | None] = relationship(foreign_keys=[own_posting_id])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from matchmaker.forms import BaseForm, optional_int, options
+from matchmaker.forms import PHONE, BaseForm, optional_int, options
 from matchmaker.models import DeclineReason, PairingState
 from matchmaker.services.pairings import MAX_INTEREST, MAX_MESSAGE
 
@@ -82,3 +82,14 @@ class IntroduceForm(BaseForm):
         "牵线说明（双方可见）",
         validators=[DataRequired("请写明为什么推荐双方对接。"), Length(max=MAX_INTEREST)],
     )
+
+
+class InviteForm(BaseForm):
+    """居间对接: the first account of an organisation that has none (e.g. created by an import)."""
+
+    name = StringField("联系人姓名", validators=[DataRequired("请填写姓名。"), Length(max=50)])
+    email = EmailField(
+        "电子邮箱（登录账号）",
+        validators=[DataRequired("请填写电子邮箱。"), Email("邮箱格式不正确。"), Length(max=254)],
+    )
+    phone = StringField("联系电话", validators=[Optional(), PHONE])

@@ -41,6 +41,7 @@ STAGE_LABELS = {
     "failed": "未成功",
     "unanswered": "尚未答复",
     "stalled": "停滞",
+    "brokered": "居间对接待答复",
 }
 UNIVERSITY_TYPES = (OrgType.UNIVERSITY, OrgType.INSTITUTE, OrgType.NEW_RD)
 
@@ -135,6 +136,8 @@ def stage_clause(stage: str) -> Any:
             Pairing.state.in_([s for s in PairingState if s.is_open]),
             Pairing.last_activity_at < stall_cutoff(),
         ),
+        # interest in an organisation with no account: the bureau answers (居间对接)
+        "brokered": and_(Pairing.state == PairingState.INTERESTED, Pairing.brokered),
     }.get(stage, Pairing.id.isnot(None))
 
 
@@ -165,7 +168,7 @@ class Report:
 
 def build(filters: Filters) -> Report:
     report = Report(stall_days=int(current_app.config["PAIRING_STALL_DAYS"]))
-    for stage in (*STAGES, "declined", "failed", "unanswered", "stalled"):
+    for stage in (*STAGES, "declined", "failed", "unanswered", "stalled", "brokered"):
         subquery = filtered(filters).where(stage_clause(stage)).with_only_columns(Pairing.id).subquery()
         report.counts[stage] = db.session.scalar(select(db.func.count()).select_from(subquery)) or 0
     for before, after in pairwise(STAGES):

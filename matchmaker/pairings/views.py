@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from matchmaker import policy, search
-from matchmaker.exceptions import FieldError
+from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.forms import options
 from matchmaker.models import DeclineReason, Pairing, PairingState, Posting, PostingStatus
@@ -24,6 +24,7 @@ from matchmaker.pairings.forms import (
     DeclineForm,
     InterestForm,
     IntroduceForm,
+    InviteForm,
     MessageForm,
     NudgeForm,
 )
@@ -83,7 +84,14 @@ def create(posting_id: int) -> str | tuple[str, int] | Response:
             attach_field_error(form, error)
         else:
             db.session.commit()
-            flash("已向对方表达合作意向。对方答复后会通知您。", "success")
+            if pairing.brokered:
+                flash(
+                    "已发送。该单位尚未开通平台账号，您的意向已转主管部门居间对接；"
+                    "主管部门联系对方后会在对接页答复，届时会通知您。",
+                    "success",
+                )
+            else:
+                flash("已向对方表达合作意向。对方答复后会通知您。", "success")
             return redirect(url_for("pairings.detail", pairing_id=pairing.id))
     status = 422 if form.is_submitted() else 200
     return render_template("pairings/new.html", form=form, target=target), status
@@ -137,6 +145,7 @@ def _render(pairing: Pairing, status: int = 200, **forms: Any) -> Any:
         advance_form=forms.get("advance_form") or AdvanceForm(),
         message_form=forms.get("message_form") or MessageForm(formdata=None),
         nudge_form=forms.get("nudge_form") or NudgeForm(),
+        invite_form=forms.get("invite_form") or InviteForm(formdata=None),
         read_upto=service.read_by_other_side(pairing, org) if pairing.is_party(org) else 0,
         mine_org=org,
         decline_reasons=DeclineReason,
@@ -238,6 +247,30 @@ def nudge(pairing_id: int) -> Any:
         lambda p, f: service.nudge(p, f.note.data, actor=current_user),
         "已提醒双方。",
     )
+
+
+@bp.post("/<int:pairing_id>/invite")
+@policy.enforces("pairing.view", "agreement.view")
+@requires("user.create")
+def invite(pairing_id: int) -> Any:
+    """居间对接: open an account for the receiving organisation; its one-time password is shown once."""
+    pairing = get_pairing_or_404(pairing_id)
+    if not pairing.brokered:
+        raise InvalidTransition(f"{pairing.target_org.name}已有平台账号，由其自行答复。")
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _render(pairing, 422, invite_form=form)
+    try:
+        user, password = service.invite_organization(
+            pairing, name=form.name.data, email=form.email.data, phone=form.phone.data, actor=current_user
+        )
+    except FieldError as error:
+        db.session.rollback()
+        attach_field_error(form, error)
+        return _render(db.get_or_404(Pairing, pairing_id), 422, invite_form=form)
+    db.session.commit()
+    back = url_for("pairings.detail", pairing_id=pairing_id)
+    return render_template("admin/one_time_password.html", user=user, password=password, back=back)
 
 
 @bp.route("/introduce", methods=["GET", "POST"])

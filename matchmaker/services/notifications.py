@@ -36,6 +36,7 @@ from matchmaker.models import (
     Posting,
     PostingStatus,
     ProposalMark,
+    Role,
     User,
 )
 from matchmaker.models.base import utcnow
@@ -95,8 +96,19 @@ def _about_pairing(session: Session, entry: JournalEntry) -> list[Notification]:
     actor_org = entry.actor.organization_id if entry.actor else None
     action = entry.action
     if action == "pairing.created":
+        receivers = _users(session, pairing.target_org_id)
+        if not receivers:  # 居间对接: nobody there can log in, so the bureau takes it up
+            return _each(
+                _bureau_staff(session),
+                entry,
+                "broker",
+                f"居间对接：{pairing.initiator_org.name}对{pairing.target_org.name}的{title_of}表达了合作意向",
+                f"{pairing.target_org.name}尚未开通平台账号。请联系该单位，代为答复或为其开通账号。"
+                f"来意：{pairing.message[:250]}",
+                link,
+            )
         return _each(
-            _users(session, pairing.target_org_id),
+            receivers,
             entry,
             "interest",
             f"{pairing.initiator_org.name}对您的{title_of}表达了合作意向",
@@ -120,12 +132,13 @@ def _about_pairing(session: Session, entry: JournalEntry) -> list[Notification]:
             pairing.message[:300],
             link,
         )
+    by_staff = "主管部门代" if entry.actor is not None and entry.actor.role is Role.BUREAU else ""
     if action == "pairing.accepted":
         return _each(
             _users(session, pairing.initiator_org_id),
             entry,
             "answer",
-            f"{pairing.target_org.name}接受了您对{title_of}的合作意向",
+            f"{by_staff}{pairing.target_org.name}接受了您对{title_of}的合作意向",
             "现在可以查看对方的联系方式，并在平台上继续沟通。",
             link,
         )
@@ -135,16 +148,25 @@ def _about_pairing(session: Session, entry: JournalEntry) -> list[Notification]:
             _users(session, pairing.initiator_org_id),
             entry,
             "answer",
-            f"{pairing.target_org.name}婉拒了您对{title_of}的合作意向",
+            f"{by_staff}{pairing.target_org.name}婉拒了您对{title_of}的合作意向",
             f"原因：{reason}" + (f"。{pairing.decline_note}" if pairing.decline_note else ""),
             link,
         )
     if action == "pairing.message":
-        other = pairing.initiator_org_id if actor_org == pairing.target_org_id else pairing.target_org_id
+        # bureau staff speaking in a 居间对接 pairing write to the side that asked
+        other = pairing.target_org_id if actor_org == pairing.initiator_org_id else pairing.initiator_org_id
         sender = entry.actor.organization.name if entry.actor else "对方"
-        return _each(
-            _users(session, other), entry, "message", f"{sender}在对接{title_of}中发来消息", entry.note, link
-        )
+        told = _users(session, other)
+        if not told and other == pairing.target_org_id:  # 居间对接: the bureau reads for them
+            return _each(
+                _bureau_staff(session),
+                entry,
+                "broker",
+                f"居间对接：{sender}在对接{title_of}中发来消息",
+                entry.note,
+                link,
+            )
+        return _each(told, entry, "message", f"{sender}在对接{title_of}中发来消息", entry.note, link)
     if action in ("pairing.negotiating", "pairing.signed", "pairing.failed"):
         state = PairingState(entry.changes["state"][1]).label if entry.changes else pairing.state.label
         told = [o for o in pairing.party_org_ids() if o != actor_org]
@@ -390,6 +412,18 @@ def _about_proposal(session: Session, entry: JournalEntry) -> list[Notification]
         f"{proposal.organization.name}对榜单「{call.title}」提交了方案",
         f"报价{proposal.price.normalize():f}万元；{call.deadline.isoformat()}截止后评审。",
         site_path("calls.proposal", call_id=call.id, proposal_id=proposal.id),
+    )
+
+
+def _bureau_staff(session: Session) -> list[User]:
+    """Every active bureau user (for what must reach someone: 居间对接, calls awaiting approval)."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Organization, User.organization_id == Organization.id)
+            .where(Organization.type == OrgType.BUREAU, User.active.is_(True))
+            .order_by(User.id)
+        )
     )
 
 

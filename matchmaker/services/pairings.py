@@ -4,6 +4,8 @@ asks the policy, and leaves its journal entry (the notifications consumer reads 
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
 
 from matchmaker import policy
@@ -21,6 +23,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.base import utcnow
 from matchmaker.models.journal import record
+from matchmaker.services import accounts
 
 MAX_MESSAGE = 2000
 MAX_INTEREST = 1000
@@ -201,3 +204,20 @@ def read_by_other_side(pairing: Pairing, org_id: int) -> int:
         )
         or 0
     )
+
+
+def invite_organization(
+    pairing: Pairing, *, name: str, email: str, phone: str | None, actor: User
+) -> tuple[User, str]:
+    """居间对接: bureau staff open the first account of the receiving organisation (agreed by phone),
+    so that it answers this interest itself. Returns the user and a one-time password, shown once
+    to be told by phone; it must be replaced at the first login."""
+    policy.require(actor, "user.create")
+    if not pairing.brokered:
+        raise InvalidTransition(f"{pairing.target_org.name}已有平台账号，由其自行答复。")
+    user = accounts.create_user(
+        email, secrets.token_urlsafe(24), name, pairing.target_org, phone=phone, actor=actor
+    )
+    password = accounts.issue_one_time_password(user, actor=actor)
+    db.session.flush()
+    return user, password
