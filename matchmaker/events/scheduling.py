@@ -240,6 +240,7 @@ def build(
     tables: int,
     breaks: dict[Participant, set[int]] | None = None,
     fixed: Iterable[Placed] = (),
+    slot_names: Sequence[str] = (),
 ) -> tuple[Schedule, list[Wanted]]:
     """The schedule and the wanted meetings it could not place (asked-for first).
 
@@ -261,7 +262,7 @@ def build(
     )
     given = _order_kept(wanted, ordered)
     tries = [(ordered, True), (ordered, False), (by_constraint, False), (given, False)]
-    results = [_run(order, spread, slots, tables, breaks or {}, fixed) for order, spread in tries]
+    results = [_run(order, spread, slots, tables, breaks or {}, fixed, slot_names) for order, spread in tries]
 
     def merit(result: tuple[Schedule, list[Wanted]]) -> tuple[int, int, int]:
         placed = result[0].meetings.values()
@@ -290,8 +291,9 @@ def _run(
     tables: int,
     breaks: dict[Participant, set[int]],
     fixed: list[Placed],
+    slot_names: Sequence[str] = (),
 ) -> tuple[Schedule, list[Wanted]]:
-    schedule = Schedule(slots, tables, {k: set(v) for k, v in breaks.items()})
+    schedule = Schedule(slots, tables, {k: set(v) for k, v in breaks.items()}, slot_names=slot_names)
     for m in fixed:
         schedule.place(m.a, m.b, m.slot, requested=m.requested, fixed=True, table=m.table)
     unplaced: list[Wanted] = []

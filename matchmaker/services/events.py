@@ -523,6 +523,7 @@ def build_schedule(event: Event, wanted: Iterable[scheduling.Wanted], *, actor: 
             tables=event.tables,
             breaks={parties[r.organization_id]: set(r.breaks or []) for r in event.active_registrations},
             fixed=fixed,
+            slot_names=[event.slot_label(slot) for slot in range(event.slot_count)],
         )
     except scheduling.Conflict as error:
         raise InvalidTransition(str(error)) from error
