@@ -384,6 +384,36 @@ def test_every_dashboard_number_equals_its_drill_down(
     assert client.get("/agreements/dashboard/list?indicator=nonsense").status_code == 404
 
 
+def test_the_dashboard_table_carries_each_months_cumulative_count_and_the_target(
+    client: FlaskClient, make: Factory, world: dict
+) -> None:
+    """The charts' numbers as an accessible table (ECharts draws the same JSON in the browser)."""
+    e, u = world["enterprise"], world["university"]
+    for signed in (date(2023, 3, 10), date(2024, 5, 2), date(2024, 5, 30)):
+        make.agreement(e, [(e, "buyer"), (u, "seller")], signed_on=signed)
+    make.agreement(e, [(e, "buyer"), (u, "seller")], kind="tech_transfer", signed_on=date(2025, 1, 8))
+    login(client, world["bureau"])
+    html = page(client, "/agreements/dashboard?year=2023-2025")
+    table = html[
+        html.index('<table class="progress-table">') : html.index("</table>", html.index("progress-table"))
+    ]
+    heads = re.findall(r'<th scope="col">([^<]+)</th>', table)
+    assert heads[:3] == ["月份", "产学研合作协议", "技术转移合作项目"]
+
+    def row(label: str) -> list[str]:
+        return re.findall(
+            r"<td>([^<]*)</td>", re.search(rf"<th scope=\"row\">{label}</th>(.*?)</tr>", table)[1]
+        )
+
+    assert row("2023年2月")[:2] == ["0", "0"]
+    assert row("2023年3月")[:2] == ["1", "0"]
+    assert row("2024年5月")[:2] == ["3", "0"]  # cumulative: two signed that month
+    assert row("2025年12月")[:2] == ["4", "1"]  # the tech transfer counts toward both (DOMAIN.md §5)
+    assert row("目标") == ["30", "10", "10", "未设"]  # the 2023–2025 plan's targets
+    assert 'id="progress-json"' in html and "<svg" not in html  # the figures for ECharts, no hand-drawn SVG
+    assert "vendor/echarts/echarts.min.js" in html and "js/dashboard.js" in html
+
+
 def test_public_dashboard_only_when_switched_on(
     app: Flask, client: FlaskClient, make: Factory, world: dict
 ) -> None:

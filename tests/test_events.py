@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from datetime import timedelta
 
 import openpyxl
@@ -357,11 +358,13 @@ def test_hand_moves_refuse_conflicts_in_chinese_and_survive_a_rebuild(
     response = client.post(
         f"/events/{event_id}/meetings/{first_id}/move", data={"slot": "1"}, follow_redirects=True
     )
-    assert "在时段 2 已有洽谈" in response.get_data(as_text=True)
+    # named by their time, as the grid shows them (09:00 start, 20 minutes each), not "时段 2"
+    refused = response.get_data(as_text=True)
+    assert "在 09:20–09:40 已有洽谈" in refused and "时段 2" not in refused
     response = client.post(
         f"/events/{event_id}/meetings/{first_id}/move", data={"slot": "2"}, follow_redirects=True
     )
-    assert "在时段 3 休息" in response.get_data(as_text=True)
+    assert "在 09:40–10:00 休息" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Meeting, first_id).slot == 0  # nothing changed
     # a legal move is kept, fixed, through a rebuild
@@ -508,6 +511,78 @@ def test_outcomes_become_pairings_and_agreements_counted_on_the_event(
     login(client, world["bureau"])
     assert "形成对接" in page(client, f"/events/{event_id}")
     assert "对接活动成效" in page(client, "/agreements/dashboard")
+
+
+def test_held_is_offered_only_from_the_events_day(client: FlaskClient, app: Flask, world: dict) -> None:
+    coming = new_event(app, world["bureau"])  # in ten days
+    today = new_event(app, world["bureau"], held_on=TODAY, registration_deadline=TODAY)
+    login(client, world["bureau"])
+    shown = page(client, f"/events/{coming}")
+    assert f'action="/events/{coming}/held"' not in shown  # the button would only be refused
+    assert f"活动当天（{(TODAY + timedelta(days=10)).isoformat()}）起可以标记为已举办" in shown
+    assert f'action="/events/{today}/held"' in page(client, f"/events/{today}")
+    assert client.post(f"/events/{today}/held").status_code == 302
+
+
+def test_the_outcome_form_offers_the_strongest_basis_first_and_nothing_it_would_refuse(
+    client: FlaskClient, app: Flask, world: dict, make: Factory
+) -> None:
+    e, u = world["enterprise"], world["university"]
+    weak = make.posting(
+        e,
+        PostingKind.RD_NEED,
+        title="车间照明节能改造",
+        description="厂房照明能耗高，希望改用节能灯具并按班次自动调光，同时兼顾机床区域的照度。",
+        keywords=["照明", "节能"],
+    )
+    earlier = make.posting(
+        e,
+        PostingKind.RD_NEED,
+        title="主轴温度监测与热误差补偿",
+        description="数控机床主轴热变形导致加工误差，希望建立热误差模型并实时补偿。",
+        keywords=["热误差", "补偿"],
+    )
+    make.pairing(u, earlier, PairingState.FAILED, own_id=world["outcome"])  # talked before the event
+    event_id = new_event(app, world["bureau"], held_on=TODAY, registration_deadline=TODAY)
+    register(app, event_id, e, (weak, earlier, world["need"]))  # the strong one brought last
+    register(app, event_id, u, (world["outcome"],))
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        staff = user(world["bureau"])
+        meeting = service.add_meeting(event, make.org_of(e), make.org_of(u), 0, actor=staff)
+        service.mark_held(event, actor=staff)
+        db.session.commit()
+        meeting_id = meeting.id
+    login(client, world["bureau"])
+    shown = page(client, f"/events/{event_id}/outcomes")
+    select = shown[shown.index(f'name="m{meeting_id}-postings"') :]
+    select = select[: select.index("</select>")]
+    offered = re.findall(r"<option value=\"(\d+-\d+)\"[^>]*>([^<]*)</option>", select)
+    assert [value for value, _ in offered] == [
+        f"{world['need']}-{world['outcome']}",
+        f"{weak}-{world['outcome']}",
+    ]
+    strengths = [int(re.search(r"匹配度 (\d+)", label)[1]) for _, label in offered]
+    assert strengths[0] > strengths[1]  # strongest first, each with its strength
+    assert "主轴温度监测与热误差补偿" not in select  # would be refused: an earlier pairing (未成功)
+
+
+def test_a_meeting_added_by_hand_starts_with_no_organisation_chosen(
+    client: FlaskClient, app: Flask, world: dict
+) -> None:
+    event_id = new_event(app, world["bureau"])
+    register(app, event_id, world["enterprise"])
+    register(app, event_id, world["university"])
+    login(client, world["bureau"])
+    shown = page(client, f"/events/{event_id}/schedule")
+    form = shown[shown.index("人工安排一场洽谈") :]
+    for side in ("a", "b"):
+        select = form[form.index(f'name="{side}"') :]
+        select = select[: select.index("</select>")]
+        chosen = re.findall(r"<option selected[^>]*>([^<]*)</option>", select)
+        assert chosen == ["请选择参会单位"]  # not the first organisation on both sides
+    response = client.post(f"/events/{event_id}/meetings", data={"slot": "0"}, follow_redirects=True)
+    assert "请选择两家参会单位" in response.get_data(as_text=True)
 
 
 def test_a_cancelled_event_tells_its_participants(app: Flask, world: dict) -> None:

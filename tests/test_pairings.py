@@ -3,6 +3,7 @@ and nudges, what each side sees before and after acceptance, and closing a need 
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -449,6 +450,43 @@ def test_bureau_introduces_a_bureau_only_posting_and_nudges(
     login(client, sides["bureau"])
     bad = client.post("/pairings/introduce", data={"target": hidden, "other": 99999, "message": "x"})
     assert bad.status_code == 422 and "没有这条信息" in bad.get_data(as_text=True)
+
+
+def test_introducing_from_the_funnel_picks_both_postings_by_title(
+    app: Flask, client: FlaskClient, make: Factory, sides: dict
+) -> None:
+    """Staff open 主管部门牵线 from the funnel, where no posting number is shown."""
+    make.posting(sides["outsider"], RO, PostingStatus.PENDING, title="尚在审核的成果")
+    login(client, sides["bureau"])
+    funnel = page(client, "/pairings/funnel")
+    assert 'href="/pairings/introduce"' in funnel
+    form = page(client, "/pairings/introduce")
+
+    def offered(name: str, html: str) -> dict[str, str]:
+        select = html[html.index(f'name="{name}"') :]
+        select = select[: select.index("</select>")]
+        return {
+            label: value
+            for value, label in re.findall(r'<option[^>]*value="(\d*)"[^>]*>([^<]*)</option>', select)
+        }
+
+    need_label = f"研发需求｜{NEED['title']}（{make.get_org(make.org_of(sides['enterprise']))['name']}）"
+    targets = offered("target", form)
+    assert targets[need_label] == str(sides["need"])  # chosen by its title and organisation
+    assert not any("尚在审核的成果" in label for label in targets)  # only published postings
+    others = offered("other", page(client, f"/pairings/introduce?target={sides['need']}"))
+    assert any(OUTCOME["title"] in label for label in others)
+    assert not any(NEED["title"] in label for label in others)  # only what can answer the need
+    response = client.post(
+        "/pairings/introduce",
+        data={
+            "target": targets[need_label],
+            "other": str(sides["outcome"]),
+            "message": "方向一致，建议对接。",
+        },
+    )
+    assert response.status_code == 302
+    assert OUTCOME["title"] in page(client, response.location)
 
 
 def test_my_pairings_lists_sent_and_received_by_state(

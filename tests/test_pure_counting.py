@@ -383,6 +383,20 @@ def test_the_monthly_series_is_cumulative_over_the_span() -> None:
     assert counting.monthly([], Span(2024, 2025)) == [0] * 24
 
 
+def test_the_charts_stop_at_the_current_month_and_pace_towards_the_target() -> None:
+    from matchmaker.agreements import charts
+
+    records = [agreement(i, signed_on=d) for i, d in enumerate([date(2025, 1, 31), date(2025, 3, 9)])]
+    figure = Figure(Indicator(code="iur_agreements", name="产学研合作协议"), Span(2025, 2025), 12, records)
+    progress = charts.progress([figure], Span(2025, 2025), today=date(2025, 4, 15))
+    assert progress.series[0].cumulative == [1, 1, 2, 2] + [None] * 8  # no flat line into the future
+    assert progress.series[0].pace == [float(m) for m in range(1, 13)]
+    assert progress.rows[2] == ("2025年3月", [2]) and progress.short_labels[:2] == ["1月", "2月"]
+    assert charts.progress([figure], Span(2024, 2025), today=date(2026, 1, 1)).short_labels[12] == "25年1月"
+    data = progress.as_json()
+    assert data["series"][0]["target"] == 12 and data["longMonths"][0] == "2025年1月"
+
+
 # --- from a need to its agreement -----------------------------------------------------------
 
 

@@ -22,9 +22,9 @@ def busy_schedule() -> Schedule:
         ("d", "e", -1, "时段 0 不存在（共 3 个时段）。"),
         ("d", "e", 3, "时段 4 不存在（共 3 个时段）。"),
         ("c", "a", 2, "这两位已经安排了洽谈。"),  # either way round
-        ("b", "d", 1, "b 在时段 2 休息。"),
-        ("d", "b", 1, "b 在时段 2 休息。"),
-        ("c", "d", 0, "c 在时段 1 已有洽谈。"),
+        ("b", "d", 1, "b 在 时段 2 休息。"),
+        ("d", "b", 1, "b 在 时段 2 休息。"),
+        ("c", "d", 0, "c 在 时段 1 已有洽谈。"),
         ("d", "e", 0, "时段 1 的 1 张桌子已满。"),
         ("d", "e", 1, None),
     ],
@@ -37,6 +37,14 @@ def test_why_a_meeting_cannot_go_into_a_slot(a: str, b: str, slot: int, why: str
             schedule.place(a, b, slot)
         assert str(refused.value) == why
         assert len(schedule.meetings) == 1  # nothing changed
+
+
+def test_a_refusal_names_the_slot_by_its_time_when_the_schedule_knows_it() -> None:
+    schedule = Schedule(slots=2, tables=1, breaks={"b": {1}}, slot_names=["09:00–09:20", "09:20–09:40"])
+    schedule.place("a", "c", 0)
+    assert schedule.why_not("a", "d", 0) == "a 在 09:00–09:20 已有洽谈。"
+    assert schedule.why_not("b", "d", 1) == "b 在 09:20–09:40 休息。"
+    assert schedule.why_not("d", "e", 0) == "09:00–09:20 的 1 张桌子已满。"
 
 
 @pytest.mark.parametrize("table", [0, 2, -1])

@@ -91,7 +91,7 @@ def test_hand_fixed_meetings_stay_and_conflicting_moves_are_refused() -> None:
     assert schedule.meetings[fixed.pair].slot == 2
     ac = frozenset({"a", "c"})
     before = schedule.meetings[ac]
-    with pytest.raises(Conflict, match="a 在时段 3 已有洽谈"):
+    with pytest.raises(Conflict, match="a 在 时段 3 已有洽谈"):
         schedule.move(ac, 2)
     assert schedule.meetings[ac].slot == before.slot  # nothing lost
     free = next(s for s in range(3) if schedule.fits("a", "c", s) or s == before.slot)

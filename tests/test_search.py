@@ -185,6 +185,31 @@ def test_all_words_first_then_some(client: FlaskClient, make: Factory) -> None:
     assert "减速机齿轮降噪" in page and "包含其中部分关键词" in page
 
 
+def test_the_fallback_never_matches_on_a_lone_digit_or_letter(client: FlaskClient, make: Factory) -> None:
+    make.posting(
+        make.user(),
+        PostingKind.RD_NEED,
+        title="箱式变电站温升在线监测",
+        description="希望开发无线测温在线监测系统，测温精度±1℃，故障预警准确率90%以上。",
+    )
+    make.posting(make.user(), PostingKind.RD_NEED, title="减速机齿轮降噪")
+    page = titles(client, "光伏逆变器 1")  # no posting has 光伏逆变器: the "1" alone matched ±1℃
+    assert "箱式变电站温升在线监测" not in page and "没有找到" in page
+    page = titles(client, "减速机 1 C")  # the fallback still finds the real words
+    assert "减速机齿轮降噪" in page and "箱式变电站温升在线监测" not in page and "包含其中部分关键词" in page
+
+
+def test_a_town_name_is_explained_as_the_filter_it_is(client: FlaskClient, make: Factory) -> None:
+    make.posting(make.user(), PostingKind.RD_NEED, title="减速机齿轮降噪")
+    raw = client.get("/search", query_string={"q": "曹甸镇"}).get_data(as_text=True)
+    assert "“曹甸镇”是镇区名称" in page_text(raw) and "镇区是筛选条件" in page_text(raw)
+    link = re.search(r'href="(/postings/rd-need/\?town=(\d+))"', raw)
+    assert link is not None
+    assert f'<option value="{link[2]}"' in raw and "曹甸镇" in client.get(link[1]).get_data(as_text=True)
+    assert "镇区名称" in page_text(client.get("/search", query_string={"q": "曹甸"}).get_data(as_text=True))
+    assert "镇区名称" not in titles(client, "电机")
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -1,57 +1,81 @@
-"""The dashboard's charts as server-side SVG: no script, no CDN, readable in print (black strokes,
-a dashed target line) and on a phone (it scales to the width of the screen)."""
+"""The figures behind the dashboard's 逐月累计 charts, as plain data: the page prints them as a
+table (the accessible and printable form) and hands the same numbers, as JSON, to Apache ECharts
+(static/vendor/echarts, drawn by static/js/dashboard.js) — one source for both, so the chart and
+the table never disagree."""
 
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 600, 220, 36, 28, 12, 12
+from matchmaker.agreements import counting
 
 
-def cumulative(series: list[int], target: int | None, months: list[tuple[int, int]], label: str) -> Markup:
-    """A step line of the cumulative count per month against a straight line to the target."""
-    top = max([*series, target or 0, 1])
-    inner_w, inner_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
-    n = len(series)
+@dataclass(frozen=True)
+class Series:
+    """One indicator month by month: the cumulative count at the end of each month (None for the
+    months still to come) and the straight line from 0 to the target (the pace the plan asks)."""
 
-    def x(i: float) -> float:
-        return PAD_LEFT + inner_w * i / max(n, 1)
+    code: str
+    name: str
+    target: int | None
+    cumulative: list[int | None]
+    pace: list[float] | None
 
-    def y(v: float) -> float:
-        return PAD_TOP + inner_h * (1 - v / top)
 
-    points = [f"{x(0):.1f},{y(0):.1f}"]
-    for i, value in enumerate(series):
-        points.append(f"{x(i):.1f},{y(value):.1f}")
-        points.append(f"{x(i + 1):.1f},{y(value):.1f}")
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
-        f'xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(label)}</title>",
-        f'<line x1="{PAD_LEFT}" y1="{y(0):.1f}" x2="{WIDTH - PAD_RIGHT}" y2="{y(0):.1f}" class="axis"/>',
-        f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{y(0):.1f}" class="axis"/>',
-    ]
-    for value in sorted({0, top // 2, top}):
-        parts.append(
-            f'<text x="{PAD_LEFT - 6}" y="{y(value) + 4:.1f}" class="tick" text-anchor="end">{value}</text>'
-        )
-    step = 1 if n <= 12 else 3 if n <= 36 else 6
-    for i, (year, month) in enumerate(months):
-        if i % step == 0:
-            text = f"{month}月" if n <= 12 else f"{year % 100}/{month}"
-            parts.append(
-                f'<text x="{x(i + 0.5):.1f}" y="{HEIGHT - 8}" class="tick" text-anchor="middle">{text}</text>'
-            )
-    if target:
-        parts.append(
-            f'<line x1="{x(0):.1f}" y1="{y(0):.1f}" x2="{x(n):.1f}" y2="{y(target):.1f}" class="target-line"/>'
-            f'<text x="{x(n) - 4:.1f}" y="{y(target) - 4:.1f}" class="tick" text-anchor="end">目标 {target}</text>'
-        )
-    parts.append(f'<polyline points="{" ".join(points)}" class="series"/>')
-    if series:
-        parts.append(
-            f'<text x="{x(n) - 4:.1f}" y="{y(series[-1]) + 14:.1f}" class="tick strong" text-anchor="end">'
-            f"已完成 {series[-1]}</text>"
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+@dataclass(frozen=True)
+class Progress:
+    """Every indicator's series over the same months."""
+
+    months: list[tuple[int, int]]
+    series: list[Series]
+
+    @property
+    def labels(self) -> list[str]:
+        """The months as the table names them (2026年3月)."""
+        return [f"{y}年{m}月" for y, m in self.months]
+
+    @property
+    def short_labels(self) -> list[str]:
+        """The months as the axis names them: 3月 within one year, 26年3月 over a plan period."""
+        one_year = len({y for y, _ in self.months}) == 1
+        return [f"{m}月" if one_year else f"{y % 100}年{m}月" for y, m in self.months]
+
+    @property
+    def rows(self) -> list[tuple[str, list[int | None]]]:
+        """The table's rows: a month and each indicator's cumulative count at its end."""
+        return [(label, [s.cumulative[i] for s in self.series]) for i, label in enumerate(self.labels)]
+
+    def as_json(self) -> dict[str, Any]:
+        """What dashboard.js draws."""
+        return {
+            "months": self.short_labels,
+            "longMonths": self.labels,
+            "series": [
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "target": s.target,
+                    "cumulative": s.cumulative,
+                    "pace": s.pace,
+                }
+                for s in self.series
+            ],
+        }
+
+
+def progress(figures: list[counting.Figure], span: counting.Span, today: date) -> Progress:
+    """Each figure's cumulative count per month of ``span``, stopped at the current month (a flat
+    line into the future would read as data), against the pace towards its target."""
+    months = span.months()
+    current = (today.year, today.month)
+    series = []
+    for f in figures:
+        counts = counting.monthly(f.agreements, span)
+        cumulative: list[int | None] = [
+            c if m <= current else None for m, c in zip(months, counts, strict=True)
+        ]
+        pace = [round(f.target * (i + 1) / len(months), 2) for i in range(len(months))] if f.target else None
+        series.append(Series(f.indicator.code, f.indicator.name, f.target, cumulative, pace))
+    return Progress(months, series)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from matchmaker import policy, search
+from matchmaker import clock, policy, search
 from matchmaker.agreements import charts, counting, ledger
 from matchmaker.agreements.forms import AgreementForm, NoteForm, ReasonForm, RulesForm, TargetForm, UploadForm
 from matchmaker.events import outcomes as event_outcomes
@@ -395,15 +395,6 @@ def dashboard() -> str | Response:
     figures = counting.figures(span, counted, choice.rules)
     chosen = request.args.get("indicator") or "iur_agreements"
     focus = next((f for f in figures if f.indicator.code == chosen), figures[0] if figures else None)
-    charts_of = {
-        f.indicator.code: charts.cumulative(
-            counting.monthly(f.agreements, span),
-            f.target,
-            span.months(),
-            f"{f.indicator.name}：{span.label}累计",
-        )
-        for f in figures
-    }
     funnel = counting.funnel_ids(span)
     contract, tech = counting.amounts(counted)
     return render_template(
@@ -415,7 +406,7 @@ def dashboard() -> str | Response:
         may_plan=policy.may(current_user, "plans.edit"),
         figures=figures,
         focus=focus,
-        charts=charts_of,
+        progress=charts.progress(figures, span, clock.today()),
         breakdowns={dim: counting.breakdown(focus.agreements, dim) for dim in counting.DIMENSIONS}
         if focus
         else {},

@@ -16,9 +16,18 @@ from sqlalchemy import select
 from matchmaker import search
 from matchmaker.events import scheduling
 from matchmaker.extensions import db
-from matchmaker.models import Event, Organization, OrgStatus, Posting, PostingStatus, Role, Visibility
+from matchmaker.models import (
+    Event,
+    Meeting,
+    Organization,
+    OrgStatus,
+    Posting,
+    PostingStatus,
+    Role,
+    Visibility,
+)
 from matchmaker.postings.queries import SHOWN_MIN_STRENGTH, proposals
-from matchmaker.services.events import Party, all_requests, invitations
+from matchmaker.services.events import Party, all_requests, earlier_pairing, invitations, postings_for_pairing
 
 INVITE_LIMIT = 30
 PER_POSTING = 20
@@ -189,3 +198,16 @@ def proposed_for(event: Event, org_id: int) -> list[tuple[Organization, int]]:
         if strength >= SHOWN_MIN_STRENGTH
     ]
     return sorted(found, key=lambda x: -x[1])
+
+
+def pairing_choices(meeting: Meeting) -> list[tuple[Posting, Posting, int | None]]:
+    """What a meeting's outcome can be recorded as a pairing about — (target, other, strength),
+    strongest first — leaving out the pairs ``record_outcome`` would refuse (an earlier pairing
+    between them about that posting). Strength is None when the index cannot be read."""
+    pairs = [(t, o) for t, o in postings_for_pairing(meeting) if earlier_pairing(t, o) is None]
+    try:
+        strengths: list[int | None] = list(search.strengths_of(pairs)) if pairs else []
+    except search.SearchUnavailable:
+        strengths = [None] * len(pairs)
+    ranked = [(t, o, s) for (t, o), s in zip(pairs, strengths, strict=True)]
+    return sorted(ranked, key=lambda choice: -(choice[2] or 0))

@@ -69,6 +69,8 @@ class Schedule:
     tables: int
     breaks: dict[Participant, set[int]] = field(default_factory=dict)
     meetings: dict[frozenset[Participant], Placed] = field(default_factory=dict)
+    # What staff see for each slot (its time, "09:20–09:40"), so a refusal names it as the grid does.
+    slot_names: Sequence[str] = ()
     _busy: defaultdict[Participant, dict[int, frozenset[Participant]]] = field(
         default_factory=lambda: defaultdict(dict)
     )
@@ -77,6 +79,10 @@ class Schedule:
     )
 
     # --- questions -----------------------------------------------------------------------------
+
+    def name(self, slot: int) -> str:
+        """A slot as staff see it: its time when known, else its number."""
+        return self.slot_names[slot] if 0 <= slot < len(self.slot_names) else f"时段 {slot + 1}"
 
     def free(self, who: Participant, slot: int) -> bool:
         return slot not in self._busy[who] and slot not in self.breaks.get(who, ())
@@ -115,7 +121,7 @@ class Schedule:
         if table is None:
             table = self._table_for(a, b, slot)
         elif not 0 <= table < self.tables or table in self._at[slot]:
-            raise Conflict(f"时段 {slot + 1} 的第 {table + 1} 张桌子已有安排。")
+            raise Conflict(f"{self.name(slot)} 的第 {table + 1} 张桌子已有安排。")
         meeting = Placed(a, b, slot, table, requested=requested, fixed=fixed)
         self.meetings[meeting.pair] = meeting
         self._busy[a][slot] = self._busy[b][slot] = meeting.pair
@@ -148,11 +154,11 @@ class Schedule:
             return "这两位已经安排了洽谈。"
         for who in (a, b):
             if slot in self.breaks.get(who, ()):
-                return f"{who} 在时段 {slot + 1} 休息。"
+                return f"{who} 在 {self.name(slot)} 休息。"
             if slot in self._busy[who]:
-                return f"{who} 在时段 {slot + 1} 已有洽谈。"
+                return f"{who} 在 {self.name(slot)} 已有洽谈。"
         if not self.has_table(slot):
-            return f"时段 {slot + 1} 的 {self.tables} 张桌子已满。"
+            return f"{self.name(slot)} 的 {self.tables} 张桌子已满。"
         return None
 
     def _table_for(self, a: Participant, b: Participant, slot: int) -> int:
@@ -234,6 +240,7 @@ def build(
     tables: int,
     breaks: dict[Participant, set[int]] | None = None,
     fixed: Iterable[Placed] = (),
+    slot_names: Sequence[str] = (),
 ) -> tuple[Schedule, list[Wanted]]:
     """The schedule and the wanted meetings it could not place (asked-for first).
 
@@ -255,7 +262,7 @@ def build(
     )
     given = _order_kept(wanted, ordered)
     tries = [(ordered, True), (ordered, False), (by_constraint, False), (given, False)]
-    results = [_run(order, spread, slots, tables, breaks or {}, fixed) for order, spread in tries]
+    results = [_run(order, spread, slots, tables, breaks or {}, fixed, slot_names) for order, spread in tries]
 
     def merit(result: tuple[Schedule, list[Wanted]]) -> tuple[int, int, int]:
         placed = result[0].meetings.values()
@@ -284,8 +291,9 @@ def _run(
     tables: int,
     breaks: dict[Participant, set[int]],
     fixed: list[Placed],
+    slot_names: Sequence[str] = (),
 ) -> tuple[Schedule, list[Wanted]]:
-    schedule = Schedule(slots, tables, {k: set(v) for k, v in breaks.items()})
+    schedule = Schedule(slots, tables, {k: set(v) for k, v in breaks.items()}, slot_names=slot_names)
     for m in fixed:
         schedule.place(m.a, m.b, m.slot, requested=m.requested, fixed=True, table=m.table)
     unplaced: list[Wanted] = []

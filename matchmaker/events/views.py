@@ -360,7 +360,8 @@ def schedule(event_id: int) -> str | Response:
     move_form.slot.choices = options(_slots(event))
     add_form = AddMeetingForm()
     orgs = [(r.organization_id, r.organization.name) for r in event.active_registrations]
-    add_form.a.choices = add_form.b.choices = options(orgs)
+    # No default: two selects opening on the same organisation invited a meeting with itself.
+    add_form.a.choices = add_form.b.choices = options(orgs, "请选择参会单位")
     add_form.slot.choices = options(_slots(event))
     return render_template(
         "events/schedule.html",
@@ -399,7 +400,7 @@ def add_meeting(event_id: int) -> Response:
     policy.require(current_user, "event.manage", event)
     form = AddMeetingForm()
     orgs = [(r.organization_id, r.organization.name) for r in event.active_registrations]
-    form.a.choices = form.b.choices = options(orgs)
+    form.a.choices = form.b.choices = options(orgs, "请选择参会单位")
     form.slot.choices = options(_slots(event))
     if not form.validate_on_submit():
         flash("请选择两家参会单位和一个时段。", "error")
@@ -487,8 +488,12 @@ def outcomes_page(event_id: int) -> str:
         form = OutcomeForm(prefix=f"m{meeting.id}")
         form.postings.choices = options(
             (
-                (f"{t.id}-{o.id}", f"{t.organization.name}的“{t.title}” ← {o.organization.name}的“{o.title}”")
-                for t, o in service.postings_for_pairing(meeting)
+                (
+                    f"{t.id}-{o.id}",
+                    (f"匹配度 {strength} · " if strength is not None else "")
+                    + f"{t.organization.name}的“{t.title}” ← {o.organization.name}的“{o.title}”",
+                )
+                for t, o, strength in matching.pairing_choices(meeting)
             ),
             "（不形成对接时不选）",
         )

@@ -32,6 +32,17 @@ class Hit:
     passage: Markup
 
 
+def town_named(text: str, towns: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The town the whole query names ("曹甸镇", or "曹甸"): 镇区 is a filter, not a word of the
+    postings, so the page says so instead of answering 没有找到."""
+    query = "".join(text.split())
+    for town_id, name in towns:
+        short = name.removesuffix("镇").removesuffix("乡").removesuffix("街道")
+        if query and query in (name, short) and len(query) >= 2:
+            return town_id, name
+    return None
+
+
 @bp.get("/search")
 @policy.enforces(policy.PUBLIC)
 def search_page() -> str:
@@ -46,16 +57,18 @@ def search_page() -> str:
         hits = [
             Hit(p, passage(p.title, words, whole=True), passage(p.description, words)) for p in results.items
         ]
+    towns = term_pairs(Town)
     return render_template(
         "matches/search.html",
         q=text,
+        town_named=town_named(text, towns),
         kind=kind,
         field_id=field_id,
         town_id=town_id,
         results=results,
         hits=hits,
         fields=[("", "全部技术领域"), *term_pairs(TechField)],
-        towns=[("", "全部镇区"), *term_pairs(Town)],
+        towns=[("", "全部镇区"), *towns],
         max_chars=current_app.config["SEARCH_MAX_QUERY_CHARS"],
     )
 

@@ -131,6 +131,11 @@ class Event(Journaled, db.Model):
         return self.status is EventStatus.OPEN and clock.today() <= self.registration_deadline
 
     @property
+    def may_be_marked_held(self) -> bool:
+        """Open and its day has come: what ``mark_held`` accepts, so pages offer only that."""
+        return self.status is EventStatus.OPEN and self.held_on <= clock.today()
+
+    @property
     def active_registrations(self) -> list[EventRegistration]:
         return [r for r in self.registrations if r.cancelled_at is None]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from matchmaker.forms import PHONE, BaseForm, optional_int, options
@@ -76,8 +76,23 @@ class NudgeForm(BaseForm):
 
 
 class IntroduceForm(BaseForm):
-    target = IntegerField("被推荐给的信息编号", validators=[DataRequired("请填写信息编号。")])
-    other = IntegerField("推荐的信息编号", validators=[DataRequired("请填写信息编号。")])
+    """Two published postings chosen by title (staff opening 牵线 from the funnel know no numbers);
+    an id that is no longer offered is answered by the view ("没有这条信息"), not by WTForms."""
+
+    target = SelectField(
+        "被推荐给的信息",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired("请选择被推荐给的信息。")],
+        description="这条信息的所有方会收到通知并答复。选项按信息类别和标题排列，可在列表中键入标题的开头查找。",
+    )
+    other = SelectField(
+        "推荐的信息",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired("请选择推荐的信息。")],
+        description="另一家单位的信息；从一条信息的页面打开牵线时，只列出能与那条信息对接的。",
+    )
     message = TextAreaField(
         "牵线说明（双方可见）",
         validators=[DataRequired("请写明为什么推荐双方对接。"), Length(max=MAX_INTEREST)],

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from matchmaker import policy
 from matchmaker.extensions import db
-from matchmaker.models import Agreement, Pairing, Posting
+from matchmaker.models import Agreement, Pairing, Posting, PostingKind, PostingStatus
 
 
 def ours_on(postings: Iterable[Posting], viewer: Any) -> dict[int, Pairing]:
@@ -74,3 +74,15 @@ def agreements_from(posting: Posting, viewer: Any) -> list[Agreement]:
         )
         if policy.may(viewer, "agreement.view", a)
     ]
+
+
+def published_for_introduction() -> list[Posting]:
+    """Every published posting, by kind then title, for bureau staff's 牵线 picker (they see every
+    published posting, bureau-only ones included)."""
+    order = {kind: i for i, kind in enumerate(PostingKind)}
+    postings = db.session.scalars(
+        select(Posting)
+        .where(Posting.status == PostingStatus.PUBLISHED)
+        .options(selectinload(Posting.organization))
+    )
+    return sorted(postings, key=lambda p: (order[p.kind], p.title, p.id))

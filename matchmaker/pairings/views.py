@@ -273,6 +273,10 @@ def invite(pairing_id: int) -> Any:
     return render_template("admin/one_time_password.html", user=user, password=password, back=back)
 
 
+def _posting_label(posting: Posting) -> str:
+    return f"{posting.kind.label}｜{posting.title}（{posting.organization.name}）"
+
+
 @bp.route("/introduce", methods=["GET", "POST"])
 @requires("pairing.introduce")
 def introduce() -> str | tuple[str, int] | Response:
@@ -285,6 +289,18 @@ def introduce() -> str | tuple[str, int] | Response:
         name: db.session.get(Posting, getattr(form, name).data) if getattr(form, name).data else None
         for name in ("target", "other")
     }
+    published = queries.published_for_introduction()
+    target = postings["target"]
+    form.target.choices = options(((p.id, _posting_label(p)) for p in published), "请选择信息")
+    form.other.choices = options(
+        (
+            (p.id, _posting_label(p))
+            for p in published
+            if target is None
+            or (p.organization_id != target.organization_id and p.kind in target.kind.complements)
+        ),
+        "请选择信息",
+    )
     if form.validate_on_submit():
         missing = [name for name, p in postings.items() if p is None]
         for name in missing:

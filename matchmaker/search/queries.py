@@ -33,6 +33,12 @@ class ParsedQuery:
     def words(self) -> list[str]:
         return [*self.terms, *(w for p in self.phrases for w in p)]
 
+    def for_fallback(self) -> ParsedQuery:
+        """The words that may match on their own when no posting has them all: a lone digit or
+        Latin letter ("1" of "±1℃", "c" of ℃) matches nearly everything, so it only counts
+        alongside the other words."""
+        return ParsedQuery([t for t in self.terms if not (len(t) == 1 and t.isascii())], self.phrases)
+
 
 def parse(text: str, *, max_chars: int, max_terms: int) -> ParsedQuery:
     """Words and "quoted phrases" of the user's text, capped; everything else is literal."""
@@ -91,14 +97,15 @@ def search(
         filters.append(Term("town", str(town_id)))
     searcher = store.searcher()
     limit = config["SEARCH_CANDIDATES"]
+    fallback = parsed.for_fallback()
     for require_all in (True, False):
         results = run_query(
             searcher,
-            to_query(parsed, require_all=require_all),
+            to_query(parsed if require_all else fallback, require_all=require_all),
             filter=And(filters) if filters else None,
             limit=limit,
         )
-        if results.scored_length() or len(parsed.words) < 2:
+        if results.scored_length() or len(parsed.words) < 2 or fallback.empty:
             break
         found.relaxed = True
     ids = store.ids_of(searcher, [docnum for _, docnum in results.top_n])

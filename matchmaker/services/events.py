@@ -523,6 +523,7 @@ def build_schedule(event: Event, wanted: Iterable[scheduling.Wanted], *, actor: 
             tables=event.tables,
             breaks={parties[r.organization_id]: set(r.breaks or []) for r in event.active_registrations},
             fixed=fixed,
+            slot_names=[event.slot_label(slot) for slot in range(event.slot_count)],
         )
     except scheduling.Conflict as error:
         raise InvalidTransition(str(error)) from error
@@ -571,6 +572,7 @@ def _schedule_of(event: Event) -> tuple[scheduling.Schedule, dict[frozenset[Part
         event.slot_count,
         event.tables,
         {parties[r.organization_id]: set(r.breaks or []) for r in event.active_registrations},
+        slot_names=[event.slot_label(slot) for slot in range(event.slot_count)],
     )
     rows: dict[frozenset[Party], Meeting] = {}
     for m in event.meetings:  # stored meetings keep the invariants: placed back where they are
@@ -701,14 +703,14 @@ def record_outcome(
             raise FieldError("postings", "对接依据须是洽谈双方各自的一条信息。")
         if other.kind not in target.kind.complements:
             raise FieldError("postings", "这两条信息不能互相对接（需求须对应成果或产品）。")
-        pairing = pairings.existing(target, other.organization_id)
-        if pairing is not None and pairing.state is not PairingState.INTERESTED:
-            # Only a pairing this meeting started (or whose open interest it answered) is the event's.
+        earlier = earlier_pairing(target, other)
+        if earlier is not None:
             raise FieldError(
                 "postings",
-                f"双方就这条信息此前已有对接（{pairing.state.label}），不是本次活动的成果："
+                f"双方就这条信息此前已有对接（{earlier.state.label}），不是本次活动的成果："
                 "请把这场洽谈记为“已洽谈”，或选择另一组信息。",
             )
+        pairing = pairings.existing(target, other.organization_id)
         if pairing is not None:
             pairing.accept(actor)  # they met and agreed to go on: the open interest is answered
         if pairing is None:
@@ -733,6 +735,14 @@ def record_outcome(
     )
     db.session.flush()
     return pairing
+
+
+def earlier_pairing(target: Posting, other: Posting) -> Pairing | None:
+    """The two sides' pairing about ``target`` from before the meeting, if any: only a pairing the
+    meeting starts (or whose open interest it answers) is the event's, so ``record_outcome``
+    refuses these and the outcome form leaves them out."""
+    pairing = pairings.existing(target, other.organization_id)
+    return pairing if pairing is not None and pairing.state is not PairingState.INTERESTED else None
 
 
 def postings_for_pairing(meeting: Meeting) -> list[tuple[Posting, Posting]]:
