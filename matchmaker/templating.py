@@ -50,6 +50,59 @@ def format_money(value: Decimal | None) -> str:
     return f"{text} 万元"
 
 
+def format_size(size: int | None) -> str:
+    """A file's size as people read it: 193 字节, 12.5 KB, 3.2 MB (never "0 KB")."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} 字节"
+    amount, unit = (size / 1024, "KB") if size < 1024 * 1024 else (size / 1024 / 1024, "MB")
+    return f"{amount:.1f}".removesuffix(".0") + f" {unit}"
+
+
+# (name in the user agent, name shown): order matters — Edge and Opera also say "Chrome", every
+# Chromium browser says "Safari", WeChat's and QQ's built-in browsers say both.
+_BROWSERS = (
+    ("MicroMessenger/", "微信"),
+    ("QQBrowser/", "QQ浏览器"),
+    ("Edg/", "Edge"),
+    ("EdgA/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Version/", "Safari"),
+)
+_SYSTEMS = (
+    ("HarmonyOS", "鸿蒙"),
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_summary(user_agent: str | None) -> str:
+    """A login's browser and system as a person says it ("Chrome 120 · Windows") from the raw
+    user-agent string; whatever it cannot read it leaves out (a script's agent shows as itself)."""
+    if not user_agent:
+        return "—"
+    browser = ""
+    for token, name in _BROWSERS:
+        if token in user_agent:
+            major = user_agent.split(token, 1)[1].split(".", 1)[0].split(" ", 1)[0]
+            browser = f"{name} {major}" if major.isdigit() else name
+            break
+    system = next((name for token, name in _SYSTEMS if token in user_agent), "")
+    if not browser and not system:
+        return user_agent.split(" ", 1)[0][:40]  # curl/8.5.0, python-requests/2.31 …
+    return " · ".join(part for part in (browser, system) if part)
+
+
 def format_timestamp(value: float | None) -> str:
     """A Unix time (as the index's status file keeps it) in the site's time zone."""
     return format_datetime(datetime.fromtimestamp(value, UTC)) if value else ""
@@ -79,7 +132,12 @@ def unread_notifications() -> int:
 def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
-        dt=format_datetime, date=format_date, money=format_money, timestamp=format_timestamp
+        dt=format_datetime,
+        date=format_date,
+        money=format_money,
+        timestamp=format_timestamp,
+        filesize=format_size,
+        device=device_summary,
     )
     app.jinja_env.globals.update(
         url_with=url_with,
