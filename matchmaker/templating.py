@@ -9,9 +9,13 @@ from typing import Any
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from wtforms import Form
 
 from matchmaker import clock, policy
 from matchmaker.evidence import passage
+from matchmaker.forms import problems
 from matchmaker.models import (
     CloseReason,
     DeclineReason,
@@ -129,6 +133,55 @@ def unread_notifications() -> int:
     return g.unread_notifications
 
 
+def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The header's groups of (url, text) links for the viewer, empty groups left out: few enough
+    headings that a bureau user's header stays within two rows on a desktop."""
+    from flask import current_app
+
+    member = current_user.is_authenticated
+    bureau = member and current_user.is_bureau
+    own = member and not bureau
+    info = [(url_for("postings.browse", kind=kind), kind.label) for kind in PostingKind]
+    info.append((url_for("lists.index"), "发布清单"))
+    pairing: list[tuple[str, str]] = []
+    if own:
+        info.append((url_for("postings.mine"), "我的发布"))
+        pairing += [
+            (url_for("matches.mine"), "为我推荐"),
+            (url_for("pairings.mine"), "我的对接"),
+            (url_for("agreements.index"), "我的协议"),
+        ]
+    pairing += [(url_for("calls.index"), "揭榜挂帅"), (url_for("events.index"), "对接活动")]
+    figures: list[tuple[str, str]] = []
+    admin: list[tuple[str, str]] = []
+    if bureau or current_app.config["DASHBOARD_PUBLIC"]:
+        figures.append((url_for("agreements.dashboard"), "计划进展"))
+    if bureau:
+        pairing.append((url_for("agreements.index"), "协议台账"))
+        figures += [(url_for("pairings.funnel"), "对接漏斗"), (url_for("profiles.pool"), "培育库")]
+        admin = [
+            (url_for("review.posting_queue"), "信息审核"),
+            (url_for("review.organization_queue"), "单位认证"),
+            (url_for("admin.terms", slug="tech-fields"), "系统设置"),
+            (url_for("admin.search_index"), "搜索索引"),
+        ]
+    groups = [("信息", info), ("对接", pairing), ("统计", figures), ("管理", admin)]
+    return [(label, links) for label, links in groups if links]
+
+
+@pass_context
+def invalid_forms(context: Context) -> list[Form]:
+    """The page's forms that came back with problems, for the error summary base.html puts at the
+    top of every page: on a long page the form (and its errors) may be far below the fold. Each is
+    marked so that the form's own form_errors() does not repeat the summary."""
+    found: dict[int, Form] = {}
+    for value in context.get_all().values():
+        if isinstance(value, Form) and value.errors and (value.form_errors or problems(value)):
+            value.summarised_at_top = True
+            found.setdefault(id(value), value)
+    return list(found.values())
+
+
 def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
@@ -153,6 +206,9 @@ def register(app: Flask) -> None:
         site_name=app.config["SITE_NAME"],
         passage=passage,
         unread_notifications=unread_notifications,
+        navigation=navigation,
+        invalid_forms=invalid_forms,
+        form_problems=problems,
         our_pairings=lambda postings: pairing_queries.ours_on(postings, current_user),
         may=lambda action, obj=None: policy.may(current_user, action, obj),
     )
