@@ -176,7 +176,8 @@ def invalid_forms(context: Context) -> list[Form]:
     marked so that the form's own form_errors() does not repeat the summary."""
     found: dict[int, Form] = {}
     for value in context.get_all().values():
-        if isinstance(value, Form) and value.errors and (value.form_errors or problems(value)):
+        # Not form.errors: it is cached, and a view may attach a service's refusal after reading it.
+        if isinstance(value, Form) and (value.form_errors or problems(value)):
             value.summarised_at_top = True
             found.setdefault(id(value), value)
     return list(found.values())
