@@ -1,4 +1,5 @@
-"""Shared form base and helpers: Chinese messages, optional selects, taxonomy choices."""
+"""Shared form base and helpers: Chinese messages, optional selects, taxonomy choices, the problems
+an error summary lists."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice, SelectMultipleField, widgets
+from wtforms import Field, FieldList, Form, FormField, SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import Regexp, ValidationError
 
 from matchmaker.extensions import db
@@ -84,3 +85,31 @@ def term_choices(model: type[TaxonomyMixin], placeholder: str) -> list[SelectCho
 
 def get_term(model: type[TaxonomyMixin], term_id: int | None) -> Any:
     return db.session.get(model, term_id) if term_id else None
+
+
+HIDDEN_FIELDS = ("CSRFTokenField", "HiddenField")
+
+
+def problems(form: Form, row: str = "") -> list[tuple[str, str, str]]:
+    """Every field's problem as (field id, label, message) for an error summary that links to the
+    field: rows of a FieldList by number ("协议各方第 2 行：统一社会信用代码"), hidden fields left out,
+    each message of a field once."""
+    found: list[tuple[str, str, str]] = []
+    for field in form:
+        if field.type in HIDDEN_FIELDS or not field.errors:
+            continue
+        label = f"{row}{field.label.text}"
+        if isinstance(field, FieldList | FormField):
+            entries = field.entries if isinstance(field, FieldList) else [field]
+            for number, entry in enumerate(entries, start=1):
+                if isinstance(entry, FormField):
+                    prefix = f"{label}第 {number} 行：" if isinstance(field, FieldList) else f"{label}："
+                    found += problems(entry.form, prefix)
+                elif entry.errors:
+                    found.append((entry.id, f"{label}第 {number} 项", str(entry.errors[0])))
+            found += [
+                (field.id, label, m) for m in dict.fromkeys(m for m in field.errors if isinstance(m, str))
+            ]
+        else:
+            found.append((field.id, label, str(field.errors[0])))
+    return found

@@ -9,9 +9,13 @@ from typing import Any
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from wtforms import Form
 
 from matchmaker import clock, policy
 from matchmaker.evidence import passage
+from matchmaker.forms import problems
 from matchmaker.models import (
     CloseReason,
     DeclineReason,
@@ -50,6 +54,59 @@ def format_money(value: Decimal | None) -> str:
     return f"{text} 万元"
 
 
+def format_size(size: int | None) -> str:
+    """A file's size as people read it: 193 字节, 12.5 KB, 3.2 MB (never "0 KB")."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} 字节"
+    amount, unit = (size / 1024, "KB") if size < 1024 * 1024 else (size / 1024 / 1024, "MB")
+    return f"{amount:.1f}".removesuffix(".0") + f" {unit}"
+
+
+# (name in the user agent, name shown): order matters — Edge and Opera also say "Chrome", every
+# Chromium browser says "Safari", WeChat's and QQ's built-in browsers say both.
+_BROWSERS = (
+    ("MicroMessenger/", "微信"),
+    ("QQBrowser/", "QQ浏览器"),
+    ("Edg/", "Edge"),
+    ("EdgA/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Version/", "Safari"),
+)
+_SYSTEMS = (
+    ("HarmonyOS", "鸿蒙"),
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_summary(user_agent: str | None) -> str:
+    """A login's browser and system as a person says it ("Chrome 120 · Windows") from the raw
+    user-agent string; whatever it cannot read it leaves out (a script's agent shows as itself)."""
+    if not user_agent:
+        return "—"
+    browser = ""
+    for token, name in _BROWSERS:
+        if token in user_agent:
+            major = user_agent.split(token, 1)[1].split(".", 1)[0].split(" ", 1)[0]
+            browser = f"{name} {major}" if major.isdigit() else name
+            break
+    system = next((name for token, name in _SYSTEMS if token in user_agent), "")
+    if not browser and not system:
+        return user_agent.split(" ", 1)[0][:40]  # curl/8.5.0, python-requests/2.31 …
+    return " · ".join(part for part in (browser, system) if part)
+
+
 def format_timestamp(value: float | None) -> str:
     """A Unix time (as the index's status file keeps it) in the site's time zone."""
     return format_datetime(datetime.fromtimestamp(value, UTC)) if value else ""
@@ -76,10 +133,65 @@ def unread_notifications() -> int:
     return g.unread_notifications
 
 
+def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The header's groups of (url, text) links for the viewer, empty groups left out: few enough
+    headings that a bureau user's header stays within two rows on a desktop."""
+    from flask import current_app
+
+    member = current_user.is_authenticated
+    bureau = member and current_user.is_bureau
+    own = member and not bureau
+    info = [(url_for("postings.browse", kind=kind), kind.label) for kind in PostingKind]
+    info.append((url_for("lists.index"), "发布清单"))
+    pairing: list[tuple[str, str]] = []
+    if own:
+        info.append((url_for("postings.mine"), "我的发布"))
+        pairing += [
+            (url_for("matches.mine"), "为我推荐"),
+            (url_for("pairings.mine"), "我的对接"),
+            (url_for("agreements.index"), "我的协议"),
+        ]
+    pairing += [(url_for("calls.index"), "揭榜挂帅"), (url_for("events.index"), "对接活动")]
+    figures: list[tuple[str, str]] = []
+    admin: list[tuple[str, str]] = []
+    if bureau or current_app.config["DASHBOARD_PUBLIC"]:
+        figures.append((url_for("agreements.dashboard"), "计划进展"))
+    if bureau:
+        pairing.append((url_for("agreements.index"), "协议台账"))
+        figures += [(url_for("pairings.funnel"), "对接漏斗"), (url_for("profiles.pool"), "培育库")]
+        admin = [
+            (url_for("review.posting_queue"), "信息审核"),
+            (url_for("review.organization_queue"), "单位认证"),
+            (url_for("admin.terms", slug="tech-fields"), "系统设置"),
+            (url_for("admin.search_index"), "搜索索引"),
+        ]
+    groups = [("信息", info), ("对接", pairing), ("统计", figures), ("管理", admin)]
+    return [(label, links) for label, links in groups if links]
+
+
+@pass_context
+def invalid_forms(context: Context) -> list[Form]:
+    """The page's forms that came back with problems, for the error summary base.html puts at the
+    top of every page: on a long page the form (and its errors) may be far below the fold. Each is
+    marked so that the form's own form_errors() does not repeat the summary."""
+    found: dict[int, Form] = {}
+    for value in context.get_all().values():
+        # Not form.errors: it is cached, and a view may attach a service's refusal after reading it.
+        if isinstance(value, Form) and (value.form_errors or problems(value)):
+            value.summarised_at_top = True
+            found.setdefault(id(value), value)
+    return list(found.values())
+
+
 def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
-        dt=format_datetime, date=format_date, money=format_money, timestamp=format_timestamp
+        dt=format_datetime,
+        date=format_date,
+        money=format_money,
+        timestamp=format_timestamp,
+        filesize=format_size,
+        device=device_summary,
     )
     app.jinja_env.globals.update(
         url_with=url_with,
@@ -95,6 +207,9 @@ def register(app: Flask) -> None:
         site_name=app.config["SITE_NAME"],
         passage=passage,
         unread_notifications=unread_notifications,
+        navigation=navigation,
+        invalid_forms=invalid_forms,
+        form_problems=problems,
         our_pairings=lambda postings: pairing_queries.ours_on(postings, current_user),
         may=lambda action, obj=None: policy.may(current_user, action, obj),
     )

@@ -93,6 +93,8 @@ def test_from_a_pairing_to_a_counted_agreement(
     }
     bad_code = client.post(f"/agreements/new?pairing={pairing}", data=data)
     assert bad_code.status_code == 422 and "校验位" in bad_code.get_data(as_text=True)
+    summary = bad_code.get_data(as_text=True).split('id="error-summary"')[1].split("</div>")[0]
+    assert "校验位" in summary and 'href="#parties"' in summary and "{" not in summary  # linked to 协议各方
     data["parties-0-credit_code"] = valid_code(1)
     created = client.post(f"/agreements/new?pairing={pairing}", data=data)
     assert created.status_code == 302, created.get_data(as_text=True)

@@ -229,6 +229,23 @@ def test_a_university_proposes_edits_and_withdraws_before_the_deadline(
     assert "45 万元" in page(client, proposal_url)
 
 
+def test_amounts_say_wan_yuan_once_and_a_small_file_its_size_in_bytes(
+    client: FlaskClient, make: Factory, world: dict
+) -> None:
+    call_id = make.call(world["bureau"], [world["need"]])
+    login(client, world["university"])
+    response = client.post(
+        f"/calls/{call_id}/propose",
+        data={**PROPOSAL, "file": (io.BytesIO(PDF), "方案.pdf")},
+        content_type="multipart/form-data",
+    )
+    pages = {url: page(client, url) for url in ("/calls/", f"/calls/{call_id}", response.location)}
+    for url, html in pages.items():
+        assert "万元 万元" not in html, url
+    assert "榜额 80 万元" in pages["/calls/"] and "报价 55 万元" in pages[response.location]
+    assert f"{len(PDF)} 字节" in pages[response.location] and "0 KB" not in pages[response.location]
+
+
 def make_org_name(app: Flask, email: str) -> str:
     with app.app_context():
         return accounts.find_user_by_email(email).organization.name

@@ -80,6 +80,12 @@ def logout(page) -> None:
     page.wait_for_selector("text=您已退出登录")
 
 
+def open_menu(page, group: str, link: str) -> None:
+    """Follow a link of the header's navigation that sits in a group (信息 / 对接 / 统计 / 管理)."""
+    page.click(f"nav.nav-menu summary:has-text('{group}')")
+    page.click(f"nav.nav-menu a:has-text('{link}')")
+
+
 def test_need_goes_from_registration_to_publication(page, live: tuple[str, Factory]) -> None:
     base, make = live
     bureau = make.bureau()
@@ -121,7 +127,7 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
 
     # Bureau verifies the organisation.
     login(page, base, bureau)
-    page.click("text=单位认证")
+    open_menu(page, "管理", "单位认证")
     page.click("text=宝应县浏览器测试有限公司")
     page.fill("#note", "已核验营业执照")
     page.click("button:has-text('通过认证')")
@@ -135,7 +141,7 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
     assert "已提交主管部门审核" in page.content()
     logout(page)
     login(page, base, bureau)
-    page.click("nav >> text=信息审核")
+    open_menu(page, "管理", "信息审核")
     page.click("text=曹甸镇电机绕组自动化改造")
     page.fill("#reason", "请补充电机型号范围和年产量。")
     page.click("button:has-text('退回修改')")
@@ -154,7 +160,7 @@ def test_need_goes_from_registration_to_publication(page, live: tuple[str, Facto
     assert "已提交主管部门审核" in page.content()
     logout(page)
     login(page, base, bureau)
-    page.click("nav >> text=信息审核")
+    open_menu(page, "管理", "信息审核")
     page.click("text=曹甸镇电机绕组自动化改造")
     page.click("button:has-text('通过并发布')")
     logout(page)
@@ -372,6 +378,123 @@ def test_pages_fit_a_phone_screen_with_a_short_header(
     assert not page.is_visible("nav.nav-menu")  # the menu waits behind 菜单…
     page.click("label.nav-toggle-label")
     assert page.is_visible("nav.nav-menu >> text=发布清单")  # …and opens without JavaScript
+
+
+ROWS = """() => {
+  // The header's visible pieces (brand, search, each top-level item of the navigation), grouped
+  // into rows by their vertical middle.
+  const items = [...document.querySelectorAll(
+    '.site-header .brand, .site-header .header-search, .site-header .nav-top > li')];
+  const middles = items.map(e => e.getBoundingClientRect())
+    .filter(r => r.width > 0 && r.height > 0).map(r => r.top + r.height / 2).sort((a, b) => a - b);
+  const rows = [];
+  for (const m of middles) if (!rows.length || m - rows[rows.length - 1] > 12) rows.push(m);
+  return rows.length;
+}"""
+
+
+def test_the_bureau_header_is_two_rows_on_a_desktop_and_every_link_is_reachable(
+    page, live: tuple[str, Factory], tmp_path: Path
+) -> None:
+    base, make = live
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(page, base, make.bureau())
+    page.wait_for_load_state("load")
+    assert page.evaluate(ROWS) <= 2
+    header = page.evaluate("document.querySelector('.site-header').getBoundingClientRect().height")
+    assert header <= 110, f"the header is {header}px tall"
+    account, leave = (
+        page.locator("nav.nav-menu a:has-text('我的账号')").bounding_box(),
+        page.locator("nav.nav-menu button:has-text('退出')").bounding_box(),
+    )
+    assert abs(account["y"] - leave["y"]) < 12  # 我的账号 and 退出 on one row, not orphaned
+    shoot(page, tmp_path, "header-bureau-desktop")
+
+    links = page.eval_on_selector_all(
+        "nav.nav-menu a",
+        "links => links.map(a => [a.textContent.trim(), a.getAttribute('href'),"
+        " a.closest('details') ? a.closest('details').querySelector('summary').textContent.trim() : null])",
+    )
+    texts = [text for text, _, _ in links]
+    for expected in (
+        "研发需求",
+        "发布清单",
+        "揭榜挂帅",
+        "对接活动",
+        "协议台账",
+        "计划进展",
+        "对接漏斗",
+        "培育库",
+        "信息审核",
+        "单位认证",
+        "系统设置",
+        "搜索索引",
+        "工作台",
+        "我的账号",
+    ):
+        assert any(expected in text for text in texts), expected
+    for text, href, group in links:
+        link = page.locator(f"nav.nav-menu a[href='{href}']").first
+        if group:
+            assert not link.is_visible()  # closed until asked for…
+            page.click(f"nav.nav-menu summary:has-text('{group}')")
+        assert link.is_visible(), text  # …then shown, on screen, and on top of the page
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1366 and box["y"] + box["height"] <= 768
+        link.click(trial=True)
+        if group:
+            page.click(f"nav.nav-menu summary:has-text('{group}')")
+    page.click("nav.nav-menu summary:has-text('统计')")
+    page.click("nav.nav-menu summary:has-text('管理')")  # one menu open at a time
+    assert not page.is_visible("nav.nav-menu a:has-text('培育库')")
+    shoot(page, tmp_path, "header-menu-desktop")
+    page.click("nav.nav-menu a:has-text('单位认证')")
+    page.wait_for_url(f"{base}/review/organizations**")
+
+    page.set_viewport_size(PHONE)  # the phone keeps its one-band header and 菜单
+    page.goto(f"{base}/")
+    header = page.evaluate("document.querySelector('.site-header').getBoundingClientRect().height")
+    assert header <= 64 and not page.is_visible("nav.nav-menu")
+    page.click("label.nav-toggle-label")
+    for text, _, _ in links:
+        assert page.locator(f"nav.nav-menu a:has-text('{text}')").first.is_visible(), text
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.get_attribute("#nav-toggle", "aria-label")  # the check box has a name
+    shoot(page, tmp_path, "header-menu-phone")
+    page.click("nav.nav-menu a:has-text('培育库')")
+    page.wait_for_url(f"{base}/profiles/pool**")
+
+
+WIDEST = """() => {
+  // What sticks out past the right edge of the screen (to say what to fix when this fails).
+  return [...document.querySelectorAll('main *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+}"""
+
+
+def test_the_agreement_form_and_the_api_docs_fit_a_phone(
+    page, live: tuple[str, Factory], tmp_path: Path
+) -> None:
+    base, make = live
+    page.set_viewport_size(PHONE)
+    login(page, base, make.user())
+    for path in ("/agreements/new", "/api/v1/docs"):
+        page.goto(base + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{path} is {width}px wide on a phone: {page.evaluate(WIDEST)}"
+    page.goto(base + "/agreements/new#parties")
+    shoot(page, tmp_path, "agreement-parties-phone")
+    # 协议各方 stack: each party's fields one under another, all of them on the screen
+    for field in ("#parties-0-side", "#parties-0-name", "#parties-0-credit_code", "#parties-0-party_type"):
+        box = page.locator(field).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], field
+    name, code = (page.locator(f).bounding_box() for f in ("#parties-0-name", "#parties-0-credit_code"))
+    assert code["y"] >= name["y"] + name["height"]
+    label = page.evaluate(
+        "getComputedStyle(document.querySelector('#parties-0-name').closest('td'), '::before').content"
+    )
+    assert "单位名称" in label  # each stacked field says what it is
 
 
 def test_screenshots_of_the_main_pages_on_desktop_and_phone(

@@ -283,6 +283,21 @@ def test_registration_is_refused_after_the_deadline_when_full_and_to_unverified(
         register(app, open_event, world["other"], breaks=(0, 1, 2, 3))
 
 
+def test_a_pending_organisation_is_told_why_it_cannot_register_yet(
+    client: FlaskClient, app: Flask, world: dict, make: Factory
+) -> None:
+    from matchmaker.models import OrgStatus
+
+    event_id = new_event(app, world["bureau"])
+    login(client, make.user(status=OrgStatus.PENDING))
+    html = page(client, f"/events/{event_id}")
+    assert ">报名参加</a>" not in html and "通过主管部门认证后，即可报名参加" in html
+    client.post("/auth/logout")
+    login(client, world["enterprise"])  # a verified one sees the button, not the explanation
+    html = page(client, f"/events/{event_id}")
+    assert ">报名参加</a>" in html and "认证后" not in html
+
+
 # --- the schedule ----------------------------------------------------------------------------
 
 

@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Auth, Factory, database_uri, new_database
+from tests.conftest import PASSWORD, Auth, Factory, database_uri, new_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,6 +41,38 @@ def test_account_page_calls_a_phone_a_phone_number(client: FlaskClient, auth: Au
     auth.login(make.user())
     page = client.get("/auth/account").get_data(as_text=True)
     assert "<dt>联系电话</dt>" in page and "<dt>手机</dt>" not in page
+
+
+CHROME_ON_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.6099.130 Safari/537.36"
+)
+SAFARI_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_login_devices_are_named_as_people_say_them(app: Flask, auth: Auth, make: Factory) -> None:
+    email = make.user()
+    with app.test_client() as phone:
+        phone.post(
+            "/auth/login",
+            data={"email": email, "password": PASSWORD},
+            headers={"User-Agent": SAFARI_ON_IPHONE},
+        )
+    auth.client.post(
+        "/auth/login",
+        data={"email": email, "password": PASSWORD},
+        headers={"User-Agent": CHROME_ON_WINDOWS},
+    )
+    page = auth.client.get("/auth/account", headers={"User-Agent": CHROME_ON_WINDOWS}).get_data(as_text=True)
+    logins = page.split('id="logins"')[1].split("</table>")[0]
+    assert ">Chrome 120 · Windows<" in logins and ">Safari 17 · iPhone<" in logins
+    assert "Mozilla/5.0" not in logins.replace(f'title="{CHROME_ON_WINDOWS}"', "").replace(
+        f'title="{SAFARI_ON_IPHONE}"', ""
+    )  # the raw string only in the tooltip
+    assert f'title="{CHROME_ON_WINDOWS}"' in logins
 
 
 def test_init_db_prints_only_what_a_newcomer_needs(tmp_path: Path) -> None:

@@ -207,6 +207,25 @@ def test_readings_are_validated_in_chinese(
         assert not db.session.scalars(select(Measure)).all()
 
 
+def test_a_refused_reading_is_summed_up_at_the_top_of_the_long_profile_page(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    """The readings form sits far below the fold: its problems are listed at the top of the page,
+    each linking to its field, and not a second time in the form."""
+    org = make.org_of(world["enterprise"])
+    login(client, world["bureau"])
+    form = {"measure-kind": "rd_intensity", "measure-value": "四点五", "measure-as_of": ""}
+    html = client.post(f"/profiles/{org}/measures", data=form).get_data(as_text=True)
+    main = html.split('<main id="main"', 1)[1]
+    summary_at = main.index('class="flash flash-error error-summary"')
+    assert summary_at < main.index("<h1>") < main.index("录入指标数据")  # before everything else
+    summary = main[summary_at:].split("</div>", 1)[0]
+    assert 'id="error-summary"' in summary and "请修改以下 2 处后再提交" in summary
+    assert '<a href="#measure-value">数值</a>：不是有效的小数。' in summary
+    assert '<a href="#measure-as_of">截至日期</a>：请填写日期（格式 2025-06-30）。' in summary
+    assert main.count("error-summary") == 2 and 'id="measure-value"' in main  # the one summary (class, id)
+
+
 def test_readings_are_saved_with_latest_first(
     app: Flask, client: FlaskClient, make: Factory, world: dict
 ) -> None:

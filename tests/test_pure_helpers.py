@@ -155,3 +155,77 @@ def test_highlights_mark_exactly_the_matched_words(text: str, terms: list[str], 
     spans = analysis.matched_spans(text, terms)
     assert [text[s.start : s.end] for s in spans] == marked
     assert all(a.end <= b.start for a, b in pairwise(spans))  # never overlapping
+
+
+# --- what pages show of sizes, devices and a form's problems ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        (0, "0 字节"),
+        (193, "193 字节"),
+        (1023, "1023 字节"),
+        (1536, "1.5 KB"),
+        (2048, "2 KB"),
+        (5 * 1024 * 1024 + 1, "5 MB"),
+    ],
+)
+def test_file_sizes_never_round_to_nothing(size: int, shown: str) -> None:
+    from matchmaker.templating import format_size
+
+    assert format_size(size) == shown
+
+
+@pytest.mark.parametrize(
+    ("agent", "shown"),
+    [
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91",
+            "Edge 120 · Windows",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 13; V2219A) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/116.0.0.0 Mobile Safari/537.36 MicroMessenger/8.0.43.2480",
+            "微信 8 · Android",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+            "Version/17.2 Safari/605.1.15",
+            "Safari 17 · macOS",
+        ),
+        ("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0", "Firefox 121 · Linux"),
+        ("curl/8.5.0", "curl/8.5.0"),
+        (None, "—"),
+    ],
+)
+def test_login_devices_read_as_browser_and_system(agent: str | None, shown: str) -> None:
+    from matchmaker.templating import device_summary
+
+    assert device_summary(agent) == shown
+
+
+def test_a_forms_problems_name_the_row_of_a_list_and_skip_hidden_fields() -> None:
+    from wtforms import FieldList, Form, FormField, HiddenField, StringField
+
+    from matchmaker.forms import problems
+
+    class Row(Form):
+        name = StringField("单位名称")
+
+    class Whole(Form):
+        token = HiddenField("令牌")
+        title = StringField("标题")
+        rows = FieldList(FormField(Row), "协议各方", min_entries=2)
+
+    form = Whole()
+    form.token.errors = ["过期"]
+    form.title.errors = ["请填写标题。", "太短。"]
+    form.rows.entries[1].form.name.errors = ["太长。"]
+    form.rows.errors = [{}, {"name": ["太长。"]}, "至少两方。", "至少两方。"]
+    assert problems(form) == [
+        ("title", "标题", "请填写标题。"),
+        ("rows-1-name", "协议各方第 2 行：单位名称", "太长。"),
+        ("rows", "协议各方", "至少两方。"),
+    ]
