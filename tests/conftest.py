@@ -733,6 +733,7 @@ DIALECT_TESTS = {
     "test_pairings.py::test_concurrent_accepts_over_the_web",
     "test_events.py::test_staff_run_an_event_through_the_api_from_creation_to_a_counted_outcome",
     "test_events.py::test_outcomes_become_pairings_and_agreements_counted_on_the_event",
+    "test_events.py::test_seven_registrations_at_once_for_two_places_keep_two",
     "test_calls.py::test_award_tells_everyone_and_opens_a_pairing_then_an_agreement",
     "test_calls.py::test_the_api_scores_and_awards_and_the_pairing_follows",
     "test_import.py::test_csv_in_every_encoding_imports_and_publishes",

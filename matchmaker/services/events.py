@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from matchmaker import clock, policy
+from matchmaker.database import next_number
 from matchmaker.events import scheduling
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
@@ -319,6 +320,11 @@ def register(
     """The actor's organisation takes part, bringing ``postings``; a cancelled registration is
     taken up again."""
     policy.require(actor, "event.register", event)
+    # The event's lock as the transaction's first write, then a fresh read: registrations at once
+    # queue here and each counts those committed before it (check, then insert, overbooked).
+    next_number(f"event.{event.id}.registrations")
+    db.session.refresh(event)
+    db.session.refresh(event, ["registrations"])
     if not event.registration_open:
         raise InvalidTransition(
             "本次活动已截止报名。"
