@@ -977,7 +977,11 @@ def test_seven_registrations_at_once_for_two_places_keep_two(app: Flask, make: F
 
     def press(c: Client) -> None:
         barrier.wait()
-        statuses.append(c.post(f"/events/{event_id}/register", data={"attendees": "吴工"}).status_code)
+        for _ in range(5):  # 系统正忙 (a loaded machine's SQLite lock wait ran out): pressed again
+            status = c.post(f"/events/{event_id}/register", data={"attendees": "吴工"}).status_code
+            if status != 503:
+                break
+        statuses.append(status)
 
     threads = [threading.Thread(target=press, args=(c,)) for c in clients]
     for t in threads:
