@@ -36,7 +36,7 @@ from matchmaker.models.base import utcnow
 from matchmaker.models.calls import ProposalStatus
 from matchmaker.models.journal import record
 from matchmaker.services import pairings as pairing_service
-from matchmaker.services import uploads
+from matchmaker.services import rules, uploads
 from matchmaker.services.rules import MAX_BUDGET
 
 MAX_FILES = 5
@@ -92,7 +92,7 @@ class CallDetails:
             found["needs"] = problem
         if problem := self.criteria_problem():
             found["criteria"] = problem
-        return found
+        return rules.single_line_problems(self, ("title",)) | found
 
     def need_problem(self) -> str | None:
         if not self.needs:

@@ -42,7 +42,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.base import utcnow
 from matchmaker.models.journal import record
-from matchmaker.services import pairings
+from matchmaker.services import pairings, rules
 
 MAX_SLOTS = 48
 EARLIEST, LATEST = date(2020, 1, 1), date(2100, 12, 31)
@@ -126,7 +126,7 @@ class EventDetails:
             hours, minutes = (int(x) for x in self.first_slot.split(":"))
             if hours * 60 + minutes + self.slot_count * self.slot_minutes > 24 * 60:
                 found["slot_count"] = "洽谈时段超过了当天24点：请减少时段数或每场时长，或提早开始时间。"
-        return found
+        return rules.single_line_problems(self, ("title", "organisers", "place", "link")) | found
 
     def check(self) -> None:
         for name, message in self.problems().items():
