@@ -3,6 +3,7 @@ match what they are, duplicates and limits under concurrency (issue 22; docs/SEC
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -82,3 +83,75 @@ def test_every_details_class_refuses_line_breaks_in_its_one_line_fields(app: Fla
     ]
     for details, field in cases:
         assert details.problems().get(field) == rules.LINE_BREAK_MESSAGE, (details, field)
+
+
+# --- uploads are served under a name that says what they are -------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+HOSTILE_NAMES = [  # (uploaded as, content, served as)
+    ("合同.hta", PDF, "合同.pdf"),
+    ("合同.html", PDF, "合同.pdf"),
+    ("合同\u202efdp.exe", PDF, "合同fdp.pdf"),  # shown as 合同exe.pdf with the override
+    ("\u200b盖章\u2066页\u2069.PDF", PDF, "盖章页.pdf"),
+    ("..\\..\\扫描件.svg", PNG, "扫描件.png"),
+    ("\x1b[31m合同\x07.pdf", PDF, "[31m合同.pdf"),
+]
+
+
+def served_name(response: Any) -> str:
+    from urllib.parse import unquote
+
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    return unquote(disposition.split("filename*=UTF-8''", 1)[1])
+
+
+@pytest.mark.parametrize(("uploaded", "content", "served"), HOSTILE_NAMES)
+def test_agreement_evidence_is_served_under_its_detected_type(
+    app: Flask, client: FlaskClient, make: Factory, uploaded: str, content: bytes, served: str
+) -> None:
+    from matchmaker.models import Agreement, OrgType
+
+    enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    agreement = make.agreement(enterprise, [(enterprise, "buyer"), (university, "seller")], status="recorded")
+    login(client, enterprise)
+    url = f"/agreements/{agreement}"
+    client.post(url + "/files", data={"file": (io.BytesIO(content), uploaded)})
+    with app.app_context():
+        [stored] = db.session.get(Agreement, agreement).files
+        assert stored.original_name == served  # stored clean, too: lists and history show it
+        file_id = stored.id
+    page = client.get(url).get_data(as_text=True)
+    assert served in page and "\u202e" not in page
+    with client.get(f"{url}/files/{file_id}") as got:
+        assert got.status_code == 200 and got.data == content and served_name(got) == served
+
+
+def test_a_name_stored_before_the_cleaning_is_served_clean(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    """Call proposal attachments too, and rows written before names were cleaned."""
+    from sqlalchemy import update
+
+    from matchmaker.models import CallProposalFile, OrgType, PostingKind
+    from tests.test_pairings import NEED
+
+    enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    call_id = make.call(make.bureau(), [make.posting(enterprise, PostingKind.RD_NEED, **NEED)])
+    proposal = make.proposal(university, call_id)
+    login(client, university)
+    url = f"/calls/{call_id}/proposals/{proposal}"
+    assert client.post(f"{url}/files", data={"file": (io.BytesIO(PDF), "方案.html")}).status_code == 302
+    with app.app_context():
+        attachment = db.session.scalars(select(CallProposalFile)).one()
+        assert attachment.original_name == "方案.pdf"
+        db.session.execute(
+            update(CallProposalFile)
+            .where(CallProposalFile.id == attachment.id)
+            .values(original_name="旧方案\u202elmth.hta")
+        )
+        db.session.commit()
+        file_id = attachment.id
+    with client.get(f"{url}/files/{file_id}") as got:
+        assert got.status_code == 200 and served_name(got) == "旧方案lmth.pdf"
