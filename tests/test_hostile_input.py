@@ -155,3 +155,162 @@ def test_a_name_stored_before_the_cleaning_is_served_clean(
         file_id = attachment.id
     with client.get(f"{url}/files/{file_id}") as got:
         assert got.status_code == 200 and served_name(got) == "旧方案lmth.pdf"
+
+
+# --- the same thing twice at the same moment ------------------------------------------------
+
+
+def at_the_same_moment(monkeypatch: pytest.MonkeyPatch, module: Any, check: str, *calls: Any) -> list[Any]:
+    """Run ``calls`` in threads that all pass ``module.check`` (the service's "not there yet" read)
+    before any of them writes — two people pressing the button together — and return the answers."""
+    import sys
+    import threading
+
+    barrier, real = threading.Barrier(len(calls)), getattr(module, check)
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        if sys._getframe(1).f_globals is vars(module):  # the service's read, not the page's
+            barrier.wait(timeout=20)  # every caller has read before anyone writes
+        return found
+
+    monkeypatch.setattr(module, check, checked)
+    answers: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        answers[i] = calls[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
+@pytest.fixture
+def two_colleagues_and_a_need(make: Factory) -> dict[str, Any]:
+    from matchmaker.models import OrgType, PostingKind
+    from tests.test_pairings import NEED
+
+    enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    return {
+        "enterprise": enterprise,
+        "university": university,
+        "colleague": make.user(make.org_of(university)),
+        "need": make.posting(enterprise, PostingKind.RD_NEED, **NEED),
+    }
+
+
+def count(app: Flask, model: Any) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_two_identical_interests_at_once_through_the_api_are_one_and_a_409(
+    app: Flask, make: Factory, two_colleagues_and_a_need: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matchmaker.models import Pairing
+    from matchmaker.services import pairings
+
+    w = two_colleagues_and_a_need
+    body = {"target_posting_id": w["need"], "message": "我们有相关成果，希望合作。"}
+
+    def send(email: str) -> Any:
+        headers = {"Authorization": f"Bearer {make.token(email)}"}
+        return lambda: app.test_client().post("/api/v1/pairings", json=body, headers=headers)
+
+    answers = at_the_same_moment(
+        monkeypatch, pairings, "existing", send(w["university"]), send(w["colleague"])
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.get_json() for a in answers]
+    refused = next(a for a in answers if a.status_code == 409).get_json()
+    assert refused["status"] == 409 and "已对这条信息表达过意向" in refused["message"]
+    assert count(app, Pairing) == 1
+
+
+def test_two_identical_interests_at_once_on_the_web_are_one_and_a_message(
+    app: Flask, make: Factory, two_colleagues_and_a_need: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matchmaker.models import Pairing
+    from matchmaker.services import pairings
+
+    w = two_colleagues_and_a_need
+    clients = []
+    for email in (w["university"], w["colleague"]):
+        c = app.test_client()
+        login(c, email)
+        clients.append(c)
+    url = f"/pairings/new/{w['need']}"
+    answers = at_the_same_moment(
+        monkeypatch,
+        pairings,
+        "existing",
+        *(lambda c=c: c.post(url, data={"message": "我们有相关成果，希望合作。"}) for c in clients),
+    )
+    assert all(a.status_code in (302, 303) for a in answers), [a.status_code for a in answers]
+    assert count(app, Pairing) == 1
+    shown = [c.get(a.location or "/").get_data(as_text=True) for c, a in zip(clients, answers, strict=True)]
+    assert sum("已向对方表达合作意向" in s for s in shown) == 1
+    assert sum("刚刚已对这条信息表达过意向" in s for s in shown) == 1
+
+
+def test_two_proposals_at_once_are_one_and_a_409_or_a_message(
+    app: Flask, make: Factory, two_colleagues_and_a_need: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matchmaker.models import CallProposal
+    from matchmaker.services import calls
+    from tests.test_calls import PROPOSAL
+
+    w = two_colleagues_and_a_need
+    call_id = make.call(make.bureau(), [w["need"]])
+    body = {**PROPOSAL, "price": 55}
+    token = {"Authorization": f"Bearer {make.token(w['university'])}"}
+    page = app.test_client()
+    login(page, w["colleague"])
+    answers = at_the_same_moment(
+        monkeypatch,
+        calls,
+        "own_proposal",
+        lambda: app.test_client().post(f"/api/v1/calls/{call_id}/proposals", json=body, headers=token),
+        lambda: page.post(f"/calls/{call_id}/propose", data=PROPOSAL),
+    )
+    api, web = answers
+    assert count(app, CallProposal) == 1
+    assert web.status_code == 302 and api.status_code in (201, 409), (api.status_code, api.get_json())
+    told = page.get(web.location).get_data(as_text=True)
+    if api.status_code == 409:  # the page's came first
+        assert "刚刚已对本榜单提交过方案" in api.get_json()["message"] and "方案已提交" in told
+    else:
+        assert "刚刚已对本榜单提交过方案" in told
+
+
+def test_two_messages_at_the_same_moment_in_one_thread_are_both_kept(
+    app: Flask, make: Factory, two_colleagues_and_a_need: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matchmaker.models import PairingMessage, PairingState
+    from matchmaker.services import pairings
+
+    w = two_colleagues_and_a_need
+    pairing_id = make.pairing(w["university"], w["need"], PairingState.CONTACTED)
+    clients = []
+    for email in (w["enterprise"], w["university"]):
+        c = app.test_client()
+        login(c, email)
+        clients.append(c)
+    url = f"/pairings/{pairing_id}/messages"
+    answers = at_the_same_moment(
+        monkeypatch,
+        pairings,
+        "_text",
+        *(
+            lambda c=c, i=i: c.post(url, data={"text": f"第{i}条消息：下周二来厂面谈。"})
+            for i, c in enumerate(clients)
+        ),
+    )
+    assert [a.status_code for a in answers] == [302, 302]
+    with app.app_context():
+        texts = db.session.scalars(select(PairingMessage.text).where(PairingMessage.pairing_id == pairing_id))
+        assert sorted(texts) == ["第0条消息：下周二来厂面谈。", "第1条消息：下周二来厂面谈。"]
+    thread = clients[0].get(f"/pairings/{pairing_id}").get_data(as_text=True)
+    assert "第0条消息" in thread and "第1条消息" in thread and "刚刚被其他人修改" not in thread

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from matchmaker import clock, policy
+from matchmaker.database import flush_once
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -273,7 +274,7 @@ def submit_proposal(call: ChallengeCall, details: ProposalDetails, *, actor: Use
         actor=actor,
         changes={"status": [None, ProposalStatus.SUBMITTED], "call": [None, call.id]},
     )
-    db.session.flush()
+    flush_once("贵单位刚刚已对本榜单提交过方案（可能是同事同时提交；每个单位一份），可在截止前修改。")
     return proposal
 
 
