@@ -314,3 +314,34 @@ def test_two_messages_at_the_same_moment_in_one_thread_are_both_kept(
         assert sorted(texts) == ["第0条消息：下周二来厂面谈。", "第1条消息：下周二来厂面谈。"]
     thread = clients[0].get(f"/pairings/{pairing_id}").get_data(as_text=True)
     assert "第0条消息" in thread and "第1条消息" in thread and "刚刚被其他人修改" not in thread
+
+
+# --- URLs longer than the app reads ---------------------------------------------------------
+
+
+def test_a_url_too_long_is_a_414_in_the_apis_json_shape_and_the_error_page_elsewhere(
+    client: FlaskClient, app: Flask
+) -> None:
+    limit = app.config["MAX_URL_LENGTH"]
+    api = client.get("/api/v1/postings?q=" + "锂" * limit)  # percent-encoded: 9 bytes a character
+    assert api.status_code == 414 and api.mimetype == "application/json"
+    assert api.get_json() == {"status": 414, "message": "请求地址过长：请缩短查询参数，或分几次请求。"}
+    page = client.get("/postings/rd-need/?q=" + "a" * limit)
+    assert page.status_code == 414 and page.mimetype == "text/html"
+    assert "网址过长" in page.get_data(as_text=True)
+    just_under = "/api/v1/postings?q=" + "a" * (limit - len("/api/v1/postings?q="))
+    assert client.get(just_under).status_code == 401  # read as usual: asks for a token
+
+
+def test_gunicorn_reads_longer_request_lines_than_the_app_accepts(app: Flask) -> None:
+    """Otherwise gunicorn answers its own HTML 414 under /api/ before the app can answer JSON."""
+    import runpy
+    from pathlib import Path
+
+    from gunicorn.http.message import MAX_REQUEST_LINE
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"))
+    line = settings.get("limit_request_line", 4094)
+    effective = MAX_REQUEST_LINE if line == 0 else min(line, MAX_REQUEST_LINE)  # gunicorn caps it
+    longest_request_line = len("OPTIONS ") + app.config["MAX_URL_LENGTH"] + len(" HTTP/1.1")
+    assert effective > longest_request_line
