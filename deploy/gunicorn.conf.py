@@ -19,6 +19,11 @@ timeout = 30
 graceful_timeout = 30  # on restart, requests in flight may finish
 keepalive = 5
 
+# gunicorn's longest request line (its maximum; 4094 by default). The app refuses URLs longer than
+# MAX_URL_LENGTH (4096, matchmaker/config.py) itself, with a JSON 414 under /api/ and the error
+# page elsewhere; gunicorn's own plain HTML 414 is only for lines beyond this.
+limit_request_line = 8190
+
 # Recycle workers now and then so a slow leak can never grow without bound.
 max_requests = 5000
 max_requests_jitter = 500

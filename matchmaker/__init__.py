@@ -221,9 +221,25 @@ def register_journal_origin(app: Flask) -> None:
 
 
 def register_input_checks(app: Flask) -> None:
-    """A NUL character in a query string or form is no text anyone typed, and no database stores
-    it (PostgreSQL refuses it): such a request is a 400, before any view sees it."""
+    """A URL longer than MAX_URL_LENGTH is a 414 in the app's error shape (JSON under /api/), well
+    below gunicorn's request-line limit. A NUL character in a query string or form is no text
+    anyone typed, and no database stores it (PostgreSQL refuses it): such a request is a 400,
+    before any view sees it."""
+    from urllib.parse import quote
+
     from flask import abort, request
+
+    @app.before_request
+    def refuse_long_url() -> None:
+        environ = request.environ
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        if raw is None:  # a server that keeps no raw URI: the path as sent, re-quoted
+            query = environ.get("QUERY_STRING", "")
+            raw = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) + (
+                f"?{query}" if query else ""
+            )
+        if len(raw) > int(app.config["MAX_URL_LENGTH"]):
+            abort(414)
 
     @app.before_request
     def refuse_nul() -> None:

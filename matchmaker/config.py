@@ -14,6 +14,10 @@ SECRET_KEY: str | None = None
 SQLALCHEMY_DATABASE_URI = ""
 SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# The longest path + query string the app reads (bytes as sent). Longer URLs are a 414 in the app's
+# own shape (JSON under /api/): gunicorn's request line (deploy/gunicorn.conf.py) allows more, so
+# its HTML 414 is not what a client sees for a URL between the two limits.
+MAX_URL_LENGTH = 4096
 
 PASSWORD_HASH_METHOD = "scrypt"  # werkzeug method string
 

@@ -8,8 +8,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from matchmaker.exceptions import Duplicate
 from matchmaker.extensions import db
 from matchmaker.models import Counter
 
@@ -38,6 +39,18 @@ def write_if_free(statement: Executable, params: Any = None) -> bool:
     except OperationalError:
         return False
     return True
+
+
+def flush_once(message: str) -> None:
+    """Flush rows a unique constraint guards. Two requests at the same moment both pass the "not
+    yet there" check; the database lets one in, and the other is ``Duplicate(message)`` (409 in the
+    API, a flash on a page), not a 500. A failed flush leaves the session unusable, so the
+    transaction is rolled back here: nothing of the refused request is kept."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Duplicate(message) from None
 
 
 def next_number(name: str) -> int:

@@ -13,6 +13,11 @@ class InvalidTransition(DomainError):
     """A state change that is not allowed from the object's current state."""
 
 
+class Duplicate(DomainError):
+    """A twin of what is being saved was committed a moment earlier (a double click, a colleague at
+    the same moment): the unique constraint refused this one (409 / flash)."""
+
+
 class PermissionDenied(DomainError):
     """The actor may not do this to this object (403)."""
 

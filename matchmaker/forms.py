@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, Form, FormField, SelectChoice, SelectMultipleField, widgets
+from wtforms import Field, FieldList, Form, FormField, SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import Regexp, ValidationError
 
 from matchmaker.extensions import db
@@ -42,11 +42,29 @@ class AcceptablePassword:
             raise ValidationError(problem)
 
 
+def _one_line_fields(fields: Iterable[Field]) -> Iterable[Field]:
+    """The text inputs of a form, sub-forms and lists included — everything but text areas."""
+    for field in fields:
+        if isinstance(field, FieldList | FormField):
+            yield from _one_line_fields(field)
+        elif isinstance(field, StringField) and not isinstance(field.widget, widgets.TextArea):
+            yield field
+
+
 class BaseForm(FlaskForm):
-    """Every form: CSRF from Flask-WTF, WTForms' built-in messages in Chinese."""
+    """Every form: CSRF from Flask-WTF, WTForms' built-in messages in Chinese, and no line break
+    in a one-line input (services/rules.py, the rule the services apply to the API and imports)."""
 
     class Meta:
         locales = ("zh",)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in _one_line_fields(self):
+            if (problem := rules.single_line_problem(field.data)) and problem not in field.errors:
+                field.errors = [*field.errors, problem]
+                valid = False
+        return valid
 
 
 class MultiCheckboxField(SelectMultipleField):

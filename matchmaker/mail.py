@@ -49,9 +49,11 @@ def send(to: str, subject: str, body: str) -> None:
     message = EmailMessage()
     message["From"] = config.get("MAIL_SENDER") or formataddr((config["SITE_NAME"], "noreply@localhost"))
     message["To"] = to
-    message["Subject"] = subject
+    # A header is one line: a title stored before one-line fields refused breaks must not split it
+    # (the email package raises on CR/LF in a header, which once stopped every digest).
+    message["Subject"] = " ".join(subject.split())
     message["Message-ID"] = make_msgid(domain="matchmaker")
-    message.set_content(body, charset="utf-8")
+    message.set_content("\n".join(body.splitlines()) + "\n", charset="utf-8")
     host, port = config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25)
     timeout = float(config.get("MAIL_TIMEOUT") or 10)
     try:

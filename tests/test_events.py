@@ -1048,3 +1048,39 @@ def test_staff_invite_from_the_matching_and_cancel_an_event_through_the_api(
         assert db.session.scalar(
             select(func.count()).select_from(Notification).where(Notification.title.contains("已取消"))
         )
+
+
+def test_seven_registrations_at_once_for_two_places_keep_two(app: Flask, make: Factory, world: dict) -> None:
+    """Seven enterprises press 报名 together for an event with two places: two are registered, the
+    other five are told the places are taken — no overbooking, no error page."""
+    import threading
+
+    from flask.testing import FlaskClient as Client
+
+    event_id = new_event(app, world["bureau"], capacity=2)
+    clients = []
+    for _ in range(7):
+        c = app.test_client()
+        login(c, make.user())
+        clients.append(c)
+    barrier, statuses = threading.Barrier(len(clients)), []
+
+    def press(c: Client) -> None:
+        barrier.wait()
+        for _ in range(5):  # 系统正忙 (a loaded machine's SQLite lock wait ran out): pressed again
+            status = c.post(f"/events/{event_id}/register", data={"attendees": "吴工"}).status_code
+            if status != 503:
+                break
+        statuses.append(status)
+
+    threads = [threading.Thread(target=press, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(statuses) == 7 and all(s < 500 for s in statuses), statuses
+    with app.app_context():
+        assert len(db.session.get(Event, event_id).active_registrations) == 2
+    told = [page(c, f"/events/{event_id}") for c in clients]  # each sees its flash
+    assert sum("报名信息已保存" in t for t in told) == 2
+    assert sum("2个名额已满" in t for t in told) == 5

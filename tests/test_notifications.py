@@ -422,3 +422,59 @@ def test_a_colleague_of_the_actor_is_told_too(app: Flask, make: Factory, sides: 
         pairings.post_message(p, "补充一点资料。", actor=user)
         db.session.commit()
     assert [n.kind for n in notes(app, colleague)] == ["interest", "message"]
+
+
+def test_a_title_with_a_line_break_never_stops_the_mail(
+    mail_app: Flask, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A posting title stored with CR/LF (the API accepted them once) went into a mail header:
+    every send-digests run crashed, lost the notice it had claimed and stopped all other digests.
+    Now the header is one line, and a notice that cannot be mailed at all is handed back while the
+    others go out."""
+    inbox, _ = smtp
+    mail_app.config["NOTIFY_AFTER_COMMIT"] = False  # send-digests below is the only sender
+    make = Factory(mail_app)
+    hostile, calm, university = make.user(), make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    broken = make.posting(hostile, RD, **NEED)
+    fine = make.posting(
+        calm, RD, title="第二条需求", description="另一条研发需求，描述足够具体，超过二十个字。"
+    )
+    with mail_app.app_context():  # written before one-line fields refused line breaks
+        db.session.execute(
+            update(Posting).where(Posting.id == broken).values(title="轴承\r\nBcc: victim@example.cn")
+        )
+        accounts.set_email_mode(accounts.find_user_by_email(hostile), EmailMode.IMMEDIATE)
+        db.session.commit()
+    make.pairing(university, broken)
+    make.pairing(university, fine)
+    with mail_app.app_context():
+        notifications.run(db.engine)
+    result = mail_app.test_cli_runner().invoke(args=["send-digests"])
+    assert result.exit_code == 0, result.output
+    mails = list(inbox.messages)  # the command sends before it returns
+    assert {m["To"] for m in mails} == {hostile, calm}  # the others' digest went out too
+    assert any("轴承 Bcc: victim@example.cn" in m["Subject"] for m in mails)  # on one line
+    assert all(m["Bcc"] is None for m in mails)
+    assert not [n for n in notes(mail_app, hostile) if n.kind == "interest" and n.emailed_at is None]
+
+    # A notice whose mail cannot even be built: the others still go out; it is handed back.
+    make.pairing(make.user(org_type=OrgType.UNIVERSITY), broken)
+    make.pairing(make.user(org_type=OrgType.UNIVERSITY), fine)
+    with mail_app.app_context():
+        notifications.run(db.engine)
+        for email in (hostile, calm):
+            accounts.set_email_mode(accounts.find_user_by_email(email), EmailMode.IMMEDIATE)
+        db.session.commit()
+    real_text = notifications._text
+
+    def refuse_the_hostile(n: Notification) -> str:
+        if n.user.email == hostile:
+            raise ValueError("cannot build this mail")
+        return real_text(n)
+
+    monkeypatch.setattr(notifications, "_text", refuse_the_hostile)
+    result = mail_app.test_cli_runner().invoke(args=["send-digests"])
+    assert result.exit_code == 0, result.output
+    assert {m["To"] for m in inbox.messages[len(mails) :]} == {calm}
+    waiting = [n for n in notes(mail_app, hostile) if n.kind == "interest" and n.emailed_at is None]
+    assert len(waiting) == 1 and waiting[0].mail_attempts == 1  # handed back, tried again next run

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -28,7 +28,7 @@ from matchmaker.models import (
     Plan,
     Posting,
 )
-from matchmaker.services import accounts
+from matchmaker.services import accounts, uploads
 from matchmaker.services import agreements as service
 from matchmaker.services import plans as plan_service
 from matchmaker.spreadsheets import workbook_of
@@ -350,9 +350,7 @@ def download(agreement_id: int, file_id: int) -> Response:
     path = service.files_dir() / attachment.stored_name
     if not path.is_file():
         abort(404)
-    return send_file(
-        path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.original_name
-    )
+    return uploads.send(path, attachment.original_name, attachment.content_type)
 
 
 @bp.post("/<int:agreement_id>/files/<int:file_id>/delete")

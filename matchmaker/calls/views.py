@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -39,6 +39,7 @@ from matchmaker.models import (
     ProposalStatus,
 )
 from matchmaker.services import calls as service
+from matchmaker.services import uploads
 from matchmaker.web import attach_field_error, paginate, requires
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
@@ -392,9 +393,7 @@ def download(call_id: int, proposal_id: int, file_id: int) -> Response:
     path = service.files_dir() / attachment.stored_name
     if not path.is_file():
         abort(404)
-    return send_file(
-        path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.original_name
-    )
+    return uploads.send(path, attachment.original_name, attachment.content_type)
 
 
 @bp.post("/<int:call_id>/proposals/<int:proposal_id>/files/<int:file_id>/delete")

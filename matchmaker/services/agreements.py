@@ -35,7 +35,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.journal import record
 from matchmaker.services import pairings as pairing_service
-from matchmaker.services import uploads
+from matchmaker.services import rules, uploads
 from matchmaker.services.rules import MAX_BUDGET
 
 MAX_FILE_BYTES = uploads.MAX_FILE_BYTES
@@ -109,7 +109,9 @@ class AgreementDetails:
                 found[name] = f"最多{limit}个字。"
         if problem := self.party_problem():
             found["parties"] = problem
-        return found
+        elif any(rules.single_line_problem(p.name) for p in self.parties):
+            found["parties"] = "协议各方的名称" + rules.LINE_BREAK_MESSAGE.removeprefix("此项")
+        return rules.single_line_problems(self, ("title", "registration_number")) | found
 
     def party_problem(self) -> str | None:
         parties = self.parties

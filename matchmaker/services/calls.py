@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from matchmaker import clock, policy
+from matchmaker.database import flush_once
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -36,7 +37,7 @@ from matchmaker.models.base import utcnow
 from matchmaker.models.calls import ProposalStatus
 from matchmaker.models.journal import record
 from matchmaker.services import pairings as pairing_service
-from matchmaker.services import uploads
+from matchmaker.services import rules, uploads
 from matchmaker.services.rules import MAX_BUDGET
 
 MAX_FILES = 5
@@ -92,7 +93,7 @@ class CallDetails:
             found["needs"] = problem
         if problem := self.criteria_problem():
             found["criteria"] = problem
-        return found
+        return rules.single_line_problems(self, ("title",)) | found
 
     def need_problem(self) -> str | None:
         if not self.needs:
@@ -273,7 +274,7 @@ def submit_proposal(call: ChallengeCall, details: ProposalDetails, *, actor: Use
         actor=actor,
         changes={"status": [None, ProposalStatus.SUBMITTED], "call": [None, call.id]},
     )
-    db.session.flush()
+    flush_once("贵单位刚刚已对本榜单提交过方案（可能是同事同时提交；每个单位一份），可在截止前修改。")
     return proposal
 
 

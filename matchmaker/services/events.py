@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from matchmaker import clock, policy
+from matchmaker.database import next_number
 from matchmaker.events import scheduling
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
@@ -41,7 +42,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.base import utcnow
 from matchmaker.models.journal import record
-from matchmaker.services import pairings
+from matchmaker.services import pairings, rules
 
 MAX_SLOTS = 48
 EARLIEST, LATEST = date(2020, 1, 1), date(2100, 12, 31)
@@ -125,7 +126,7 @@ class EventDetails:
             hours, minutes = (int(x) for x in self.first_slot.split(":"))
             if hours * 60 + minutes + self.slot_count * self.slot_minutes > 24 * 60:
                 found["slot_count"] = "洽谈时段超过了当天24点：请减少时段数或每场时长，或提早开始时间。"
-        return found
+        return rules.single_line_problems(self, ("title", "organisers", "place", "link")) | found
 
     def check(self) -> None:
         for name, message in self.problems().items():
@@ -319,6 +320,11 @@ def register(
     """The actor's organisation takes part, bringing ``postings``; a cancelled registration is
     taken up again."""
     policy.require(actor, "event.register", event)
+    # The event's lock as the transaction's first write, then a fresh read: registrations at once
+    # queue here and each counts those committed before it (check, then insert, overbooked).
+    next_number(f"event.{event.id}.registrations")
+    db.session.refresh(event)
+    db.session.refresh(event, ["registrations"])
     if not event.registration_open:
         raise InvalidTransition(
             "本次活动已截止报名。"

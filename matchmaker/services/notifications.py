@@ -804,6 +804,11 @@ def deliver_immediate(now: datetime | None = None) -> int:
             current_app.logger.warning("mail to user %s failed; will retry", notification.user_id)
             _hand_back(notification.id)
             continue
+        except Exception:  # one notice that cannot be mailed never stops the others
+            current_app.logger.exception("mail of notification %s failed; handed back", notification.id)
+            db.session.rollback()
+            _hand_back(notification.id)
+            continue
         sent += 1
     return sent
 
@@ -886,6 +891,10 @@ def send_digests(now: datetime | None = None) -> int:
             mail.send(user.email, f"【{current_app.config['SITE_NAME']}】今日通知（{len(items)} 条）", body)
         except mail.MailError:
             current_app.logger.warning("digest to user %s failed; will retry", user.id)
+            continue
+        except Exception:  # one user's digest that cannot be built never stops the others'
+            current_app.logger.exception("digest to user %s failed; will retry", user.id)
+            db.session.rollback()
             continue
         for n in items:
             n.emailed_at = now

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from matchmaker import policy
+from matchmaker.database import flush_once
 from matchmaker.exceptions import FieldError, InvalidTransition
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -83,7 +85,7 @@ def express_interest(
         },
         note=text,
     )
-    db.session.flush()
+    flush_once("贵单位刚刚已对这条信息表达过意向（可能是同事同时提交），请在“我的对接”中查看进展。")
     return pairing
 
 
@@ -164,7 +166,7 @@ def post_message(pairing: Pairing, text: str, *, actor: User) -> PairingMessage:
     body = _text(text, "text", MAX_MESSAGE, required=True)
     message = PairingMessage(pairing=pairing, author=actor, author_org_id=actor.organization_id, text=body)
     db.session.add(message)
-    pairing.touch()
+    _note_activity(pairing)
     record("pairing.message", pairing, actor=actor, note=body[:200])
     db.session.flush()
     mark_read(pairing, actor, upto=message.id)
@@ -175,6 +177,20 @@ def nudge(pairing: Pairing, note: str | None = None, *, actor: User) -> None:
     policy.require(actor, "pairing.nudge", pairing)
     pairing.nudge(actor, _text(note, "note", MAX_INTEREST, required=False) or None)
     db.session.flush()
+
+
+def _note_activity(pairing: Pairing) -> None:
+    """A message is activity, not an edit: it moves ``last_activity_at`` without the row's version,
+    so two messages at the same moment are both kept (touch() made the second a stale write, 409),
+    while two state changes at once still end in one state."""
+    now = utcnow()
+    db.session.execute(
+        update(Pairing)
+        .where(Pairing.id == pairing.id)
+        .values(last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(pairing, "last_activity_at", now)
 
 
 def mark_read(pairing: Pairing, user: User, *, upto: int | None = None) -> None:

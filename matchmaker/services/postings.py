@@ -34,6 +34,9 @@ from matchmaker.services.rules import MAX_KEYWORDS, split_keywords
 __all__ = ["MAX_KEYWORDS", "PostingDetails", "split_keywords"]
 
 
+SINGLE_LINE = ("title", "industry_chain", "ip_detail", "contact_name", "contact_phone")
+
+
 @dataclass
 class PostingDetails:
     """The editable content of a posting (everything but its kind, owner and state)."""
@@ -72,7 +75,8 @@ class PostingDetails:
             ("confidential_detail", "保密信息"),
         ):
             found[name] = rules.length_problem(name, label, getattr(self, name))
-        return {name: message for name, message in found.items() if message}
+        found = {name: message for name, message in found.items() if message}
+        return rules.single_line_problems(self, SINGLE_LINE) | found
 
     def check(self) -> None:
         """Raise the first problem as a FieldError tied to its field."""

@@ -27,12 +27,32 @@ KEYWORD_SEPARATORS = re.compile(r"[、，,;；\s]+")
 PHONE_PATTERN = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$"  # ASCII digits only
 PHONE = re.compile(PHONE_PATTERN.removesuffix("$") + r"\Z")  # \Z: no trailing newline slips through
 PHONE_MESSAGE = "请填写有效的手机号（11位）或固定电话（如 0514-88888888）。"
+# Everything str.splitlines() breaks on: a title or name ends up in mail headers, file names and
+# spreadsheet cells, where a line break splits (or forges) a header — one-line fields refuse them.
+LINE_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+LINE_BREAK_MESSAGE = "此项只能填写一行，请删去其中的换行。"
+
+
+def single_line_problem(text: object) -> str | None:
+    """A line break inside a one-line field (surrounding blanks are trimmed anyway)."""
+    if isinstance(text, str) and LINE_BREAK.search(text.strip()):
+        return LINE_BREAK_MESSAGE
+    return None
+
+
+def single_line_problems(details: object, names: tuple[str, ...]) -> dict[str, str]:
+    """Field → message for each one-line field of ``details`` that holds a line break: the details
+    dataclasses (the API's, the importer's and the forms' door) call it with their one-line fields."""
+    found = {name: single_line_problem(getattr(details, name, None)) for name in names}
+    return {name: message for name, message in found.items() if message}
 
 
 def title_problem(text: str) -> str | None:
     low, high = TITLE_LENGTH
     if not text.strip():
         return "请填写标题。"
+    if problem := single_line_problem(text):
+        return problem
     if not low <= len(text.strip()) <= high:
         return f"标题应为{low}到{high}个字（现有{len(text.strip())}个字）。"
     return None
