@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import re
 import threading
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -585,3 +585,64 @@ def test_evidence_files_are_in_the_backup(app: Flask, make: Factory, world: dict
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "backup" / "uploads" / "agreements" / stored).read_bytes() == PDF
+
+
+def test_every_problem_of_the_form_is_reported_in_one_round(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    """A bad amount and a party without its credit code: both are said at once, not the second
+    only after the first is fixed."""
+    login(client, world["enterprise"])
+    data = {
+        "type": "tech_dev_commissioned",
+        "title": "主轴热误差补偿技术开发合同",
+        "signed_on": clock.today().isoformat(),
+        "contract_amount": "abc",
+        "registration": "not_applied",
+        "parties-0-side": "buyer",
+        "parties-0-name": accounts_name(app, world["enterprise"]),
+        "parties-0-party_type": "enterprise",  # no credit code
+        "parties-1-side": "seller",
+        "parties-1-name": accounts_name(app, world["university"]),
+        "parties-1-party_type": "university",
+    }
+    answer = client.post("/agreements/new", data=data)
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "企业须填写统一社会信用代码" in text and "合同成交额" in text.split('id="error-summary"')[1]
+    with app.app_context():
+        assert db.session.scalars(select(Agreement)).first() is None
+
+
+def test_a_signing_date_before_the_need_was_published_asks_for_confirmation(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    need = make.posting(world["enterprise"], PostingKind.RD_NEED, **NEED)
+    pairing = make.pairing(world["university"], need, PairingState.NEGOTIATING)
+    with app.app_context():
+        make_code = valid_code(1)
+        accounts.find_user_by_email(world["enterprise"]).organization.credit_code = make_code
+        db.session.commit()
+    login(client, world["enterprise"])
+    data = {
+        "type": "tech_dev_commissioned",
+        "title": "主轴热误差补偿技术开发合同",
+        "signed_on": (clock.today() - timedelta(days=400)).isoformat(),
+        "registration": "not_applied",
+        "parties-0-side": "buyer",
+        "parties-0-name": accounts_name(app, world["enterprise"]),
+        "parties-0-credit_code": make_code,
+        "parties-0-party_type": "enterprise",
+        "parties-1-side": "seller",
+        "parties-1-name": accounts_name(app, world["university"]),
+        "parties-1-party_type": "university",
+    }
+    asked = client.post(f"/agreements/new?pairing={pairing}", data=data)
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 422 and "签订日期早于需求发布" in text and "签订日期无误" in text
+    with app.app_context():
+        assert db.session.scalars(select(Agreement)).first() is None
+    confirmed = client.post(f"/agreements/new?pairing={pairing}", data={**data, "date_confirmed": "y"})
+    assert confirmed.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(Agreement)).one().pairing_id == pairing

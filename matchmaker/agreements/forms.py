@@ -87,6 +87,28 @@ class AgreementForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.tech_field.choices = term_choices(TechField, "请选择技术领域")
 
+    date_confirmed = BooleanField("签订日期无误（早于对接开始或需求发布）")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Every problem in one round: the form's own checks and the record's rules (parties,
+        amounts, registration…) on whatever could be read, so a user never fixes the amounts to be
+        told only then that a party's credit code is missing."""
+        valid = super().validate(extra_validators)
+        try:
+            details = self.details({})
+        except (ValueError, TypeError):  # no type or side chosen: the form's own errors say so
+            return valid
+        try:
+            found = details.problems()
+        except TypeError:  # no usable date: the rules that need none still apply
+            found = {"parties": problem} if (problem := details.party_problem()) else {}
+        for name, message in found.items():
+            field = getattr(self, name, None)
+            if field is not None and not field.errors:
+                field.errors = [*field.errors, message]
+                valid = False
+        return valid
+
     def fill_parties(self, parties: list[PartyDetails]) -> None:
         for row, party in zip(self.parties, parties, strict=False):
             row.form.side.data = party.side.value

@@ -127,7 +127,8 @@ def create() -> str | tuple[str, int] | Response:
                     )
                 ]
             )
-    if form.validate_on_submit():
+    early = None
+    if form.validate_on_submit() and not (early := _early_signing(form, pairing)):
         try:
             agreement = service.record_agreement(
                 form.details(_organizations(form)), actor=current_user, pairing=pairing
@@ -140,7 +141,33 @@ def create() -> str | tuple[str, int] | Response:
             flash("协议已登记。请协议另一方在平台上确认，再由主管部门核验后计入统计。", "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("agreements/form.html", form=form, pairing=pairing, agreement=None), status
+    return (
+        render_template(
+            "agreements/form.html", form=form, pairing=pairing, agreement=None, ask_date=bool(early)
+        ),
+        status,
+    )
+
+
+def _early_signing(form: AgreementForm, pairing: Pairing | None) -> str | None:
+    """A signing date before the pairing began or its need was published is likely a typo: asked
+    once (the form's 签订日期无误 box), never silently taken nor refused."""
+    if pairing is None or form.date_confirmed.data or form.signed_on.data is None:
+        return None
+    began = clock.local(pairing.created_at).date()
+    need = pairing.target if pairing.target.kind.is_need else pairing.own_posting
+    published = clock.local(need.published_at).date() if need is not None and need.published_at else None
+    if published is not None and form.signed_on.data < published:
+        problem = f"签订日期早于需求发布（{published.isoformat()}）"
+    elif form.signed_on.data < began:
+        problem = f"签订日期早于对接开始（{began.isoformat()}）"
+    else:
+        return None
+    form.signed_on.errors = [
+        *form.signed_on.errors,
+        f"{problem}：如确认无误，请勾选“签订日期无误”后再次提交。",
+    ]
+    return problem
 
 
 @bp.get("/<int:agreement_id>")
