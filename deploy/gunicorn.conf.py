@@ -10,7 +10,9 @@ wsgi_app = "matchmaker:create_app()"
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Sync workers: one request at a time each, so a slow request never delays another in its worker.
 workers = int(os.environ.get("WORKERS") or 2 * multiprocessing.cpu_count() + 1)
-worker_class = "sync"
+# gunicorn's sync worker, with the limits it enforces before the app (request line, headers)
+# answered in the API's JSON error shape, in Chinese (matchmaker/serving.py).
+worker_class = "matchmaker.serving.Worker"
 
 # A worker that has not answered for `timeout` seconds is killed. The app stops a request itself
 # after REQUEST_TIMEOUT (25 s by default, matchmaker/config.py) and answers a Chinese 503, so this
@@ -21,7 +23,7 @@ keepalive = 5
 
 # gunicorn's longest request line (its maximum; 4094 by default). The app refuses URLs longer than
 # MAX_URL_LENGTH (4096, matchmaker/config.py) itself, with a JSON 414 under /api/ and the error
-# page elsewhere; gunicorn's own plain HTML 414 is only for lines beyond this.
+# page elsewhere; lines beyond this get gunicorn's 414, in the same JSON shape (matchmaker/serving.py).
 limit_request_line = 8190
 
 # Recycle workers now and then so a slow leak can never grow without bound.

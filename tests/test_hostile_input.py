@@ -4,6 +4,9 @@ match what they are, duplicates and limits under concurrency (issue 22; docs/SEC
 from __future__ import annotations
 
 import io
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -345,3 +348,51 @@ def test_gunicorn_reads_longer_request_lines_than_the_app_accepts(app: Flask) ->
     effective = MAX_REQUEST_LINE if line == 0 else min(line, MAX_REQUEST_LINE)  # gunicorn caps it
     longest_request_line = len("OPTIONS ") + app.config["MAX_URL_LENGTH"] + len(" HTTP/1.1")
     assert effective > longest_request_line
+
+
+def test_gunicorn_answers_its_own_limits_in_the_apis_json_shape(tmp_path: Path) -> None:
+    """A request line past even gunicorn's limit never reaches the app: gunicorn answers, and still
+    in the API's shape — JSON with a Chinese message — not its English HTML page."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "WORKERS": "1",
+        "MATCHMAKER_INSTANCE_PATH": str(tmp_path / "instance"),
+        "MATCHMAKER_SECRET_KEY": "k" * 48,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", str(root / "deploy" / "gunicorn.conf.py")],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        with connection:
+            connection.sendall(b"GET /api/v1/postings?q=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414") and b"application/json" in head
+    assert json.loads(body) == {"status": 414, "message": "请求地址过长，请缩短查询条件后重试。"}
