@@ -158,7 +158,11 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
         figures.append((url_for("agreements.dashboard"), "计划进展"))
     if bureau:
         pairing.append((url_for("agreements.index"), "协议台账"))
-        figures += [(url_for("pairings.funnel"), "对接漏斗"), (url_for("profiles.pool"), "培育库")]
+        figures += [
+            (url_for("pairings.funnel"), "对接漏斗"),
+            (url_for("profiles.pool"), "培育库"),
+            (url_for("agreements.plans"), "培育计划"),
+        ]
         admin = [
             (url_for("review.posting_queue"), "信息审核"),
             (url_for("review.organization_queue"), "单位认证"),

@@ -375,3 +375,11 @@ def test_a_real_plan_wins_over_a_demo_plan_of_the_same_years(app: Flask, make: F
         )
         db.session.commit()
         assert counting.plan_in_force().id == real.id != demo.id
+
+
+def test_staff_find_the_plans_in_the_header(client: FlaskClient, world: dict) -> None:
+    login(client, world["bureau"])
+    menu = page(client, "/home").split('aria-label="主导航"')[1]
+    assert 'href="/agreements/plans"' in menu and "培育计划" in menu
+    login(client, world["enterprise"])
+    assert 'href="/agreements/plans"' not in page(client, "/home")
