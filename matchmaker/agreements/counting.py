@@ -41,6 +41,7 @@ from matchmaker.models import (
     PostingStatus,
     ProposalMark,
 )
+from matchmaker.models.plans import FIRST_YEAR, LAST_YEAR
 from matchmaker.pairings import funnel as pairing_funnel
 
 
@@ -59,7 +60,7 @@ class Span:
         if len(parts) not in (1, 2) or not all(p.isascii() and p.isdigit() and len(p) == 4 for p in parts):
             return None
         first, last = int(parts[0]), int(parts[-1])
-        return cls(first, last) if 2000 <= first <= last <= 2100 else None
+        return cls(first, last) if FIRST_YEAR <= first <= last <= LAST_YEAR else None
 
     @property
     def key(self) -> str:

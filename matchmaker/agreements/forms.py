@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from matchmaker.extensions import db
 from matchmaker.forms import BaseForm, optional_int, options, term_choices
 from matchmaker.models import AgreementType, PartySide, PartyType, Registration, TechField
+from matchmaker.models.plans import FIRST_YEAR, LAST_YEAR
 from matchmaker.postings.forms import finite_number
 from matchmaker.services.agreements import AgreementDetails, PartyDetails
 from matchmaker.services.plans import PlanDetails
@@ -189,14 +190,14 @@ class PlanForm(BaseForm):
         "开始年份",
         validators=[
             DataRequired("请填写开始年份（如 2026）。"),
-            NumberRange(2000, 2100, "年份应在2000到2100之间。"),
+            NumberRange(FIRST_YEAR, LAST_YEAR, f"年份应在{FIRST_YEAR}到{LAST_YEAR}之间。"),
         ],
     )
     end_year = IntegerField(
         "结束年份",
         validators=[
             DataRequired("请填写结束年份（如 2030）。"),
-            NumberRange(2000, 2100, "年份应在2000到2100之间。"),
+            NumberRange(FIRST_YEAR, LAST_YEAR, f"年份应在{FIRST_YEAR}到{LAST_YEAR}之间。"),
         ],
     )
     bureaus = StringField(

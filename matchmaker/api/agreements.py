@@ -272,31 +272,12 @@ def get_agreement(agreement_id: int) -> Response:
 
 
 def _editable(a: Agreement) -> dict[str, Any]:
-    """An agreement's editable content in the input's shape: what a PATCH is merged into."""
-    return {
-        "type": a.type.value,
-        "title": a.title,
-        "signed_on": a.signed_on.isoformat(),
-        "parties": [
-            {
-                "side": p.side.value,
-                "name": p.name,
-                "credit_code": p.credit_code,
-                "party_type": p.party_type.value,
-            }
-            for p in a.parties
-        ],
-        "equity": a.equity,
-        "valid_from": a.valid_from.isoformat() if a.valid_from else None,
-        "valid_until": a.valid_until.isoformat() if a.valid_until else None,
-        "contract_amount": _amount(a.contract_amount),
-        "tech_amount": _amount(a.tech_amount),
-        "field": a.tech_field.name if a.tech_field else None,
-        "ip_involved": a.ip_involved,
-        "registration": a.registration.value,
-        "registration_number": a.registration_number,
-        "notes": a.notes,
-    }
+    """An agreement's editable content in the input's shape (the output's members that the input
+    takes): what a PATCH is merged into."""
+    shown = agreement_json(a)
+    editable = {key: shown[key] for key in PATCH_FIELDS if key in shown and key not in ("parties", "version")}
+    editable["parties"] = [{k: party[k] for k in PARTY_FIELDS} for party in shown["parties"]]
+    return editable
 
 
 @bp.patch("/agreements/<int:agreement_id>")

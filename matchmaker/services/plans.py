@@ -5,7 +5,9 @@ the actor, asks the policy, journals, flushes, never commits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -197,6 +199,23 @@ def _open(plan: Plan) -> None:
         raise InvalidTransition(f"计划“{plan.name}”已结束，其目标和计数规则不能再修改。")
 
 
+def _replace(items: list[Any], current: Any, value: int | None, new: Callable[[], Any]) -> int | None:
+    """Give one target of ``items`` the ``value`` (None removes it; a missing one is made by
+    ``new``); returns the value it had, so that an unchanged value writes nothing."""
+    if value is not None and not 0 <= value <= MAX_TARGET:
+        raise FieldError("value", f"目标应为0到{MAX_TARGET}之间的整数。")
+    old = current.value if current is not None else None
+    if old == value:
+        return old
+    if value is None:
+        items.remove(current)
+    elif current is None:
+        items.append(new())
+    else:
+        current.value = value
+    return old
+
+
 def set_target(plan: Plan, indicator: Indicator, period: str, value: int | None, *, actor: User) -> None:
     """A plan's target for one of its years ("2025") or its whole period ("2023-2025"); None
     removes it. Journaled on the plan, in the same transaction."""
@@ -206,20 +225,14 @@ def set_target(plan: Plan, indicator: Indicator, period: str, value: int | None,
         raise FieldError(
             "period", f"期间应为计划内的年份（{plan.start_year}—{plan.end_year}）或 {plan.period}。"
         )
-    if value is not None and not 0 <= value <= MAX_TARGET:
-        raise FieldError("value", f"目标应为0到{MAX_TARGET}之间的整数。")
     target = next(
         (t for t in plan.targets if t.indicator_code == indicator.code and t.period == period), None
     )
-    old = target.value if target else None
+    old = _replace(
+        plan.targets, target, value, lambda: Target(indicator=indicator, period=period, value=value)
+    )
     if old == value:
         return
-    if target is not None and value is None:
-        plan.targets.remove(target)
-    elif target is None:
-        plan.targets.append(Target(indicator=indicator, period=period, value=value))
-    else:
-        target.value = value  # type: ignore[assignment]
     record(
         "indicator.target",
         plan,
@@ -262,19 +275,13 @@ def set_tier_target(plan: Plan, tier: EnterpriseTier, value: int | None, *, acto
     """The plan's target for a tier by its last year; None removes it. Journaled on the plan."""
     policy.require(actor, "pool.targets")
     _open(plan)
-    if value is not None and not 0 <= value <= MAX_TARGET:
-        raise FieldError("value", f"目标应为0到{MAX_TARGET}之间的整数。")
     period = plan.tier_period
     target = next((t for t in plan.tier_targets if t.tier_id == tier.id and t.period == period), None)
-    old = target.value if target else None
+    old = _replace(
+        plan.tier_targets, target, value, lambda: TierTarget(tier=tier, period=period, value=value)
+    )
     if old == value:
         return
-    if target is not None and value is None:
-        plan.tier_targets.remove(target)
-    elif target is None:
-        plan.tier_targets.append(TierTarget(tier=tier, period=period, value=value))
-    else:
-        target.value = value  # type: ignore[assignment]
     record(
         "indicator.tier_target",
         plan,
