@@ -12,10 +12,12 @@ from typing import Any
 from flask import Flask
 
 from matchmaker import create_app
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import OrgType, User
 from matchmaker.cli import init_db
-from matchmaker.extensions import db
-from matchmaker.models import OrgType, Posting, PostingKind, User
-from matchmaker.services import accounts, postings
+from matchmaker.core.extensions import db
+from matchmaker.postings import operations as postings
+from matchmaker.postings.models import Posting, PostingKind
 
 
 @contextmanager

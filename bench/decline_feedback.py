@@ -18,11 +18,15 @@ from sqlalchemy import delete, select
 
 from bench.common import Timer, bench_app, make_user, outcome_title
 from bench.match_quality import load, scores
-from matchmaker.extensions import db
-from matchmaker.models import DeclineReason, OrgType, Pairing, Posting, PostingKind, User
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import OrgType, User
+from matchmaker.core.extensions import db
 from matchmaker.pairings import feedback
+from matchmaker.pairings import operations as pairings
+from matchmaker.pairings.models import DeclineReason, Pairing
+from matchmaker.postings import operations as postings
 from matchmaker.postings import queries as posting_queries
-from matchmaker.services import accounts, pairings, postings
+from matchmaker.postings.models import Posting, PostingKind
 
 UNIVERSITIES = 50  # outcomes are spread over this many organisations (one interest per org and need)
 

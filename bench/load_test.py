@@ -55,20 +55,17 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.common import percentile
-from matchmaker import create_app, creditcode, search
+from matchmaker import create_app, search
+from matchmaker.accounts import creditcode, tokens
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import OrgType
+from matchmaker.agreements.models import Agreement
 from matchmaker.cli import init_db
-from matchmaker.extensions import db
-from matchmaker.models import (
-    Agreement,
-    OrgType,
-    Pairing,
-    PairingMessage,
-    PairingState,
-    Posting,
-    PostingKind,
-    PostingStatus,
-)
-from matchmaker.services import accounts, pairings, postings, tokens
+from matchmaker.core.extensions import db
+from matchmaker.pairings import operations as pairings
+from matchmaker.pairings.models import Pairing, PairingMessage, PairingState
+from matchmaker.postings import operations as postings
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "load-password-2026"

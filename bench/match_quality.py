@@ -15,11 +15,12 @@ from pathlib import Path
 
 from bench.common import Timer, bench_app, make_user, outcome_title, percentile, publish_many
 from bench.references import BM25, REFERENCES, folds
-from matchmaker.extensions import db
-from matchmaker.models import OrgType, Posting, PostingKind
+from matchmaker.accounts.models import OrgType
+from matchmaker.core.extensions import db
+from matchmaker.postings import operations as postings
 from matchmaker.postings import queries as posting_queries
+from matchmaker.postings.models import Posting, PostingKind
 from matchmaker.search import grams
-from matchmaker.services import postings
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 OLD = 120  # the first 120 dev needs are the ones earlier work was tuned on; the other 150 are new

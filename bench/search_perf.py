@@ -23,19 +23,12 @@ from sqlalchemy import insert, select
 
 from bench.common import Timer, bench_app, make_user, percentile
 from matchmaker import search
-from matchmaker.extensions import db
-from matchmaker.models import (
-    Organization,
-    OrgStatus,
-    OrgType,
-    Posting,
-    PostingKind,
-    PostingStatus,
-    TechField,
-    Town,
-)
+from matchmaker.accounts.models import Organization, OrgStatus, OrgType
+from matchmaker.core.extensions import db
 from matchmaker.postings import queries as postings_queries
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus
 from matchmaker.search import grams
+from matchmaker.taxonomy.models import TechField, Town
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 QUERIES = [

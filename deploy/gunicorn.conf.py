@@ -12,7 +12,7 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WORKERS") or 2 * multiprocessing.cpu_count() + 1)
 # gunicorn's sync worker, with the limits it enforces before the app (request line, headers)
 # answered in the API's JSON error shape, in Chinese (matchmaker/serving.py).
-worker_class = "matchmaker.serving.Worker"
+worker_class = "matchmaker.core.serving.Worker"
 
 # A worker that has not answered for `timeout` seconds is killed. The app stops a request itself
 # after REQUEST_TIMEOUT (25 s by default, matchmaker/config.py) and answers a Chinese 503, so this

@@ -13,10 +13,14 @@ from flask import Flask, Response
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from matchmaker import clock, search
-from matchmaker.backup import hold_instance
-from matchmaker.database import MIGRATIONS_DIR
-from matchmaker.extensions import csrf, db, limiter, login_manager, migrate
+from matchmaker import (
+    registry,  # noqa: F401 - every model's table and mapper, before the first query
+    search,
+)
+from matchmaker.core import clock
+from matchmaker.core.backup import hold_instance
+from matchmaker.core.database import MIGRATIONS_DIR
+from matchmaker.core.extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -52,7 +56,7 @@ def _instance_path(test_config: Mapping[str, Any] | None) -> str | None:
 
 def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """defaults → instance/config.py → MATCHMAKER_* env → test_config."""
-    app.config.from_object("matchmaker.config")
+    app.config.from_object("matchmaker.core.config")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("MATCHMAKER")
     if test_config is not None:
@@ -112,7 +116,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
 
-    from matchmaker.auth.login import load_user
+    from matchmaker.accounts.login import load_user
 
     login_manager.user_loader(load_user)
 
@@ -120,7 +124,7 @@ def register_extensions(app: Flask) -> None:
         with app.app_context():
             event.listen(db.engine, "connect", sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
     search.init_app(app)  # this machine's index, fed from the journal (builds nothing here)
-    from matchmaker.services import notifications
+    from matchmaker.notifications import operations as notifications
 
     notifications.init_app(app)  # notifications, the journal's other consumer
 
@@ -140,28 +144,31 @@ def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object
 
 
 def register_blueprints(app: Flask) -> None:
-    from matchmaker.admin import imports as _admin_imports  # noqa: F401 - adds its routes to admin
+    from matchmaker.accounts.views import bp as auth_bp
     from matchmaker.admin.views import bp as admin_bp
+    from matchmaker.agreements import api as _api_agreements  # noqa: F401 - adds its routes to the API
     from matchmaker.agreements import plan_views as _plan_views  # noqa: F401 - adds its routes to agreements
+    from matchmaker.agreements import plans_api as _api_plans  # noqa: F401 - adds its routes to the API
     from matchmaker.agreements.views import bp as agreements_bp
-    from matchmaker.api import agreements, pipeline, views  # noqa: F401  (each adds its routes to the API blueprint)
-    from matchmaker.api import calls as _api_calls  # noqa: F401 - adds its routes to the API
-    from matchmaker.api import events as _api_events  # noqa: F401 - adds its routes to the API
-    from matchmaker.api import plans as _api_plans  # noqa: F401 - adds its routes to the API
-    from matchmaker.api import profiles as _api_profiles  # noqa: F401 - adds its routes to the API
+    from matchmaker.api import views as _api_views  # noqa: F401 - adds its routes to the API
     from matchmaker.api.blueprint import bp as api_bp
-    from matchmaker.auth.views import bp as auth_bp
+    from matchmaker.calls import api as _api_calls  # noqa: F401 - adds its routes to the API
     from matchmaker.calls.views import bp as calls_bp
+    from matchmaker.core.web import BoundedIntConverter
+    from matchmaker.events import api as _api_events  # noqa: F401 - adds its routes to the API
     from matchmaker.events.views import bp as events_bp
-    from matchmaker.lists.views import bp as lists_bp
     from matchmaker.main.views import bp as main_bp
-    from matchmaker.matches.views import bp as matches_bp
     from matchmaker.notifications.views import bp as notifications_bp
+    from matchmaker.pairings import api as _api_pairings  # noqa: F401 - adds its routes to the API
     from matchmaker.pairings.views import bp as pairings_bp
+    from matchmaker.postings.imports import views as _admin_imports  # noqa: F401 - adds its routes to admin
+    from matchmaker.postings.list_views import bp as lists_bp
+    from matchmaker.postings.match_views import bp as matches_bp
+    from matchmaker.postings.review_views import bp as review_bp
+    from matchmaker.postings.urls import PostingKindConverter
     from matchmaker.postings.views import bp as postings_bp
+    from matchmaker.profiles import api as _api_profiles  # noqa: F401 - adds its routes to the API
     from matchmaker.profiles.views import bp as profiles_bp
-    from matchmaker.review.views import bp as review_bp
-    from matchmaker.web import BoundedIntConverter, PostingKindConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["kind"] = PostingKindConverter
@@ -207,7 +214,7 @@ def register_journal_origin(app: Flask) -> None:
     """Journal entries of a web request name the client's address (models/journal.py)."""
     from flask import g, request
 
-    from matchmaker.models.journal import origin
+    from matchmaker.core.journal import origin
 
     @app.before_request
     def note_origin() -> None:
@@ -250,7 +257,7 @@ def register_input_checks(app: Flask) -> None:
 
 
 def register_request_deadline(app: Flask) -> None:
-    from matchmaker.deadline import register
+    from matchmaker.core.deadline import register
 
     register(app)
 

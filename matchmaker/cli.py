@@ -12,10 +12,11 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from matchmaker.exceptions import DomainError
-from matchmaker.extensions import db
-from matchmaker.models import ImportBatch, OrgType, Role
-from matchmaker.models.journal import record
+from matchmaker.accounts.models import OrgType, Role
+from matchmaker.core.exceptions import DomainError
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import record
+from matchmaker.postings.models import ImportBatch
 
 ROLE_ORG_TYPES = {
     Role.ENTERPRISE.value: OrgType.ENTERPRISE,
@@ -28,9 +29,9 @@ def init_db() -> int:
     """Bring the schema to the latest migration, seed empty vocabularies and build a missing or
     outdated search index; idempotent."""
     from matchmaker import search
-    from matchmaker.database import MIGRATIONS_DIR
-    from matchmaker.services.plans import seed_tier_targets
-    from matchmaker.services.taxonomy import seed_taxonomies
+    from matchmaker.agreements.plans import seed_tier_targets
+    from matchmaker.core.database import MIGRATIONS_DIR
+    from matchmaker.taxonomy.operations import seed_taxonomies
 
     current_app.extensions["quiet_migrations"] = True
     try:
@@ -49,7 +50,7 @@ def init_db() -> int:
 @with_appcontext
 def init_db_command() -> None:
     """创建或升级数据库结构，并写入初始分类（可重复执行）。"""
-    from matchmaker.models import User
+    from matchmaker.accounts.models import User
 
     added = init_db()
     click.echo(f"数据库已就绪（新增分类条目 {added} 个）。")
@@ -75,7 +76,7 @@ def init_db_command() -> None:
 )
 def create_user_command(email: str, role: str, org_name: str, name: str | None, password: str) -> None:
     """创建用户；所属单位不存在时自动创建并设为已认证。"""
-    from matchmaker.services import accounts
+    from matchmaker.accounts import operations as accounts
 
     try:
         org = accounts.ensure_organization(org_name, ROLE_ORG_TYPES[role])
@@ -96,7 +97,8 @@ def create_user_command(email: str, role: str, org_name: str, name: str | None, 
 )
 def create_token_command(email: str, name: str, days: int) -> None:
     """为用户创建 API 令牌，只把令牌打印到标准输出（便于脚本使用）。"""
-    from matchmaker.services import accounts, tokens
+    from matchmaker.accounts import operations as accounts
+    from matchmaker.accounts import tokens
 
     user = accounts.find_user_by_email(email)
     if user is None:
@@ -117,8 +119,8 @@ def create_token_command(email: str, name: str, days: int) -> None:
 @click.option("--if-new", is_flag=True, help="只在数据库里还没有任何账号时写入（scripts/start --demo 用）")
 def demo_data_command(if_new: bool) -> None:
     """写入一套演示数据（企业、高校院所、主管部门账号和各类信息），并打印演示账号。"""
+    from matchmaker.accounts.models import User
     from matchmaker.demo import DEMO_PASSWORD, load_demo_data, logins
-    from matchmaker.models import User
 
     init_db()
     if if_new and db.session.scalar(select(User.id).limit(1)):
@@ -160,9 +162,9 @@ def demo_data_command(if_new: bool) -> None:
 @click.option("--as", "actor_email", default=None, help="以哪位主管部门用户的身份导入（默认第一位）")
 def import_postings_command(path: str, dry_run: bool, skip_invalid: bool, actor_email: str | None) -> None:
     """从 .xlsx 或 .csv 导入信息（主管部门导入的信息直接发布）。"""
-    from matchmaker.imports import reader, rows
-    from matchmaker.models import Organization, User
-    from matchmaker.services import accounts
+    from matchmaker.accounts import operations as accounts
+    from matchmaker.accounts.models import Organization, User
+    from matchmaker.postings.imports import reader, rows
 
     if actor_email:
         actor = accounts.find_user_by_email(actor_email)
@@ -204,7 +206,7 @@ def import_postings_command(path: str, dry_run: bool, skip_invalid: bool, actor_
 @click.argument("batch_id", type=int, required=False)
 def import_resume_command(batch_id: int | None) -> None:
     """在前台继续未完成的网页导入任务（服务器中途重启后也会在查看导入页面时自动继续）。"""
-    from matchmaker.imports import jobs
+    from matchmaker.postings.imports import jobs
 
     folder = Path(current_app.instance_path) / "imports"
     ids = [batch_id] if batch_id else [b.id for b in jobs.unfinished()]
@@ -225,7 +227,7 @@ def import_resume_command(batch_id: int | None) -> None:
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 def backup_command(dest: Path) -> None:
     """在线备份（网站照常运行）：数据库、instance 配置和密钥、上传文件，并写入校验清单。"""
-    from matchmaker import backup
+    from matchmaker.core import backup
 
     try:
         report = backup.backup(current_app._get_current_object(), dest)  # type: ignore[attr-defined]
@@ -243,7 +245,8 @@ def backup_command(dest: Path) -> None:
 @click.option("--with-config", is_flag=True, help="也用备份中的 config.py 和 secret_key 覆盖现有文件")
 def restore_command(src: Path, with_config: bool) -> None:
     """从 backup 生成的文件夹恢复（须先停止服务器）：校验、替换数据库、检查完整性、重建索引。"""
-    from matchmaker import backup, search
+    from matchmaker import search
+    from matchmaker.core import backup
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
@@ -283,7 +286,7 @@ def audit_command(
     """查看操作记录（最新的在前）；`audit prune` 删除超过保留期限的记录。"""
     if ctx.invoked_subcommand is not None:
         return
-    from matchmaker import audit
+    from matchmaker.admin import audit
 
     filters = audit.Filters(person=person, organization=organization, action=action)
     filters.since, filters.until = (since.date() if since else None), (until.date() if until else None)
@@ -305,7 +308,7 @@ def audit_command(
 @audit_command.command("prune")
 def audit_prune_command() -> None:
     """删除超过 JOURNAL_RETENTION_DAYS（至少 180 天）的操作记录。"""
-    from matchmaker import audit
+    from matchmaker.admin import audit
 
     removed = audit.prune()
     db.session.commit()
@@ -334,8 +337,8 @@ def doctor_command() -> None:
 @with_appcontext
 def send_digests_command() -> None:
     """每日运行一次（cron）：补发通知、提醒即将到期的信息、发送每日邮件汇总并重试失败的邮件。"""
-    from matchmaker import mail
-    from matchmaker.services import notifications
+    from matchmaker.core import mail
+    from matchmaker.notifications import operations as notifications
 
     made = notifications.run(db.engine)
     reminded = notifications.remind_expiring()

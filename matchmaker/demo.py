@@ -9,34 +9,34 @@ from typing import Any
 
 from sqlalchemy import select
 
-from matchmaker import clock, creditcode
+from matchmaker.accounts import creditcode
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import Organization, OrgType, User
 from matchmaker.agreements import counting
-from matchmaker.extensions import db
-from matchmaker.models import (
+from matchmaker.agreements import operations as agreements
+from matchmaker.agreements import plans as plan_service
+from matchmaker.agreements.models import (
     AgreementType,
-    CloseReason,
-    DeclineReason,
-    EnterpriseTier,
     Indicator,
-    IPStatus,
-    Maturity,
-    Organization,
-    OrgType,
-    Pairing,
-    PairingState,
     PartySide,
     PartyType,
+    Registration,
+)
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import record
+from matchmaker.pairings import operations as pairings
+from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
+from matchmaker.postings import operations as postings
+from matchmaker.postings.models import (
+    CloseReason,
+    IPStatus,
+    Maturity,
     Posting,
     PostingKind,
-    Registration,
-    TechField,
-    Town,
-    User,
     Visibility,
 )
-from matchmaker.models.journal import record
-from matchmaker.services import accounts, agreements, pairings, postings
-from matchmaker.services import plans as plan_service
+from matchmaker.taxonomy.models import EnterpriseTier, TechField, Town
 
 DEMO_PASSWORD = "demo12345"
 BUREAU_EMAIL = "gxj@demo-baoying.cn"
@@ -934,8 +934,8 @@ READINGS = {  # key: [(研发投入强度, Ⅰ类知识产权, as of)]
 def _create_profiles(users: dict[str, User], bureau: User, report: DemoReport) -> int:
     """Tier history and indicator readings of the demo enterprises created just now, written by
     the bureau through the same service as the profile page; returns the enterprises done."""
-    from matchmaker.models import MeasureKind
-    from matchmaker.services import profiles
+    from matchmaker.profiles import operations as profiles
+    from matchmaker.profiles.models import MeasureKind
 
     done = 0
     for key, steps in TIER_HISTORY.items():
@@ -978,7 +978,7 @@ def _create_call(users: dict[str, User], bureau: User) -> bool:
     """A 揭榜挂帅 call from a demo enterprise's R&D need whose deadline has passed, with two
     universities' proposals scored by the bureau and the enterprise and waiting for the selection
     (揭榜), so 评审 and 揭榜 can be tried on first start; through the same services as the pages."""
-    from matchmaker.services import calls
+    from matchmaker.calls import operations as calls
 
     caller = users.get("dianqi")
     need = db.session.scalar(select(Posting).where(Posting.title == CALL_NEED))
@@ -1027,9 +1027,11 @@ def _create_events(users: dict[str, User], bureau: User) -> int:
     """A visit to the university held a month ago — registrations, a schedule built from meeting
     requests, outcomes with a pairing — and a supply-chain meeting open for registration, with
     invitations: through the same services as the pages."""
+    from matchmaker.events import operations as events
     from matchmaker.events import scheduling
-    from matchmaker.models import EventKind, MeetingOutcome, PairingState
-    from matchmaker.services import events, pairings
+    from matchmaker.events.models import EventKind, MeetingOutcome
+    from matchmaker.pairings import operations as pairings
+    from matchmaker.pairings.models import PairingState
 
     host, today = users.get("daxue"), clock.today()
     if host is None or not host.organization.is_verified:

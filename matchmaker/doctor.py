@@ -13,8 +13,8 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from matchmaker import search
-from matchmaker.database import MIGRATIONS_DIR
-from matchmaker.extensions import db
+from matchmaker.core.database import MIGRATIONS_DIR
+from matchmaker.core.extensions import db
 
 
 @dataclass(frozen=True)

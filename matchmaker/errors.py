@@ -11,11 +11,11 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from matchmaker.api.errors import ApiError, is_api_request, json_error
-from matchmaker.deadline import RequestTimedOut
-from matchmaker.exceptions import DomainError, PermissionDenied
-from matchmaker.extensions import db
+from matchmaker.core.deadline import RequestTimedOut
+from matchmaker.core.exceptions import DomainError, PermissionDenied
+from matchmaker.core.extensions import db
+from matchmaker.core.web import redirect_back
 from matchmaker.search import SearchUnavailable
-from matchmaker.web import redirect_back
 
 MESSAGES = {
     400: ("请求有误", "提交的内容无法处理，请检查后重试。"),

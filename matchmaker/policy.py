@@ -9,29 +9,21 @@ tests/test_permissions.py walks every route for every kind of actor against thes
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, has_request_context
+from flask import abort, g, has_request_context
+from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
-from matchmaker import clock
-from matchmaker.exceptions import PermissionDenied
-from matchmaker.extensions import db
-from matchmaker.models import (
-    Agreement,
-    AgreementParty,
-    AgreementStatus,
-    CallProposal,
-    CallStatus,
-    ChallengeCall,
-    Pairing,
-    PairingState,
-    Posting,
-    PostingKind,
-    PostingStatus,
-    Role,
-    Visibility,
-)
+from matchmaker.accounts.models import Role
+from matchmaker.agreements.models import Agreement, AgreementParty, AgreementStatus
+from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall
+from matchmaker.core import clock
+from matchmaker.core.exceptions import PermissionDenied
+from matchmaker.core.extensions import db
+from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus, Visibility
 
 Rule = Callable[[Any, Any], bool]
 
@@ -443,3 +435,21 @@ def proposals_of(actor: Any) -> ColumnElement[bool]:
     org = actor.organization_id
     calls = select(ChallengeCall.id).where(ChallengeCall.enterprise_id == org)
     return or_(CallProposal.organization_id == org, CallProposal.call_id.in_(calls))
+
+
+def requires(action: str) -> Callable[[V], V]:
+    """Logged in, and allowed ``action`` by the policy (without an object), else 403; the view
+    declares that it enforces ``action`` (policy.enforces)."""
+
+    def decorator(view: V) -> V:
+        @enforces(action)
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not may(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

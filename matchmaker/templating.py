@@ -13,21 +13,14 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from wtforms import Form
 
-from matchmaker import clock, policy
-from matchmaker.evidence import passage
-from matchmaker.forms import problems
-from matchmaker.models import (
-    CloseReason,
-    DeclineReason,
-    OrgStatus,
-    OrgType,
-    PairingState,
-    PostingKind,
-    PostingStatus,
-    Role,
-    Visibility,
-)
+from matchmaker import policy
+from matchmaker.accounts.models import OrgStatus, OrgType, Role
+from matchmaker.core import clock
+from matchmaker.core.forms import problems
 from matchmaker.pairings import queries as pairing_queries
+from matchmaker.pairings.models import DeclineReason, PairingState
+from matchmaker.postings.models import CloseReason, PostingKind, PostingStatus, Visibility
+from matchmaker.search.evidence import passage
 
 
 def format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -124,7 +117,7 @@ def url_with(**changes: Any) -> str:
 def unread_notifications() -> int:
     """For the header's badge: the logged-in user's unread notifications (counted once a request,
     however many places of the page show it)."""
-    from matchmaker.services.notifications import unread_count
+    from matchmaker.notifications.operations import unread_count
 
     if not current_user.is_authenticated:
         return 0

@@ -21,22 +21,16 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import event, select
 
-from matchmaker import clock, create_app, search, sqlite_pragmas
-from matchmaker.extensions import db, limiter
-from matchmaker.models import (
-    DeclineReason,
-    Organization,
-    OrgStatus,
-    OrgType,
-    PairingState,
-    Posting,
-    PostingKind,
-    PostingStatus,
-    TechField,
-    Town,
-    User,
-)
-from matchmaker.services import accounts, notifications, postings
+from matchmaker import create_app, search, sqlite_pragmas
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import Organization, OrgStatus, OrgType, User
+from matchmaker.core import clock
+from matchmaker.core.extensions import db, limiter
+from matchmaker.notifications import operations as notifications
+from matchmaker.pairings.models import DeclineReason, PairingState
+from matchmaker.postings import operations as postings
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.taxonomy.models import TechField, Town
 
 PASSWORD = "lotus-pond-2026"
 POSTGRES = os.environ.get("MATCHMAKER_TEST_POSTGRES", "").rstrip("/")
@@ -414,7 +408,7 @@ class Factory:
 
     def token(self, email: str, *, days: int | None = None) -> str:
         """A new API token's secret for the user ``email``."""
-        from matchmaker.services import tokens
+        from matchmaker.accounts import tokens
 
         with self.app.app_context():
             user = accounts.find_user_by_email(email)
@@ -424,8 +418,7 @@ class Factory:
             return secret
 
     def token_id(self, secret: str) -> int:
-        from matchmaker.models import ApiToken
-        from matchmaker.models.tokens import digest
+        from matchmaker.accounts.models import ApiToken, digest
 
         with self.app.app_context():
             return db.session.scalars(select(ApiToken.id).where(ApiToken.token_hash == digest(secret))).one()
@@ -478,7 +471,7 @@ class Factory:
     ) -> int:
         """A pairing of ``initiator_email``'s organisation about ``target_id``, moved to ``state``
         by the real transitions (the target's first user answers)."""
-        from matchmaker.services import pairings
+        from matchmaker.pairings import operations as pairings
 
         with self.app.app_context():
             initiator = accounts.find_user_by_email(initiator_email)
@@ -508,9 +501,9 @@ class Factory:
         moves it to 已签约; enterprises get a valid credit code if they have none."""
         from datetime import date
 
-        from matchmaker import creditcode
-        from matchmaker.models import AgreementType
-        from matchmaker.services import agreements
+        from matchmaker.accounts import creditcode
+        from matchmaker.agreements import operations as agreements
+        from matchmaker.agreements.models import AgreementType
 
         parties = agreements.parties_of_pairing(pairing)
         for party in parties:
@@ -547,9 +540,16 @@ class Factory:
         ``status`` ("recorded", "confirmed", "verified", "returned") by the real steps."""
         from decimal import Decimal
 
-        from matchmaker import creditcode
-        from matchmaker.models import Agreement, AgreementType, Pairing, PartySide, PartyType, Registration
-        from matchmaker.services import agreements
+        from matchmaker.accounts import creditcode
+        from matchmaker.agreements import operations as agreements
+        from matchmaker.agreements.models import (
+            Agreement,
+            AgreementType,
+            PartySide,
+            PartyType,
+            Registration,
+        )
+        from matchmaker.pairings.models import Pairing
 
         with self.app.app_context():
             recorder = accounts.find_user_by_email(recorder_email)
@@ -611,7 +611,7 @@ class Factory:
         from datetime import timedelta
         from decimal import Decimal
 
-        from matchmaker.services import calls
+        from matchmaker.calls import operations as calls
 
         with self.app.app_context():
             creator = accounts.find_user_by_email(creator_email)
@@ -638,8 +638,8 @@ class Factory:
         """A proposal to an accepting call by ``author_email``'s university."""
         from decimal import Decimal
 
-        from matchmaker.models import ChallengeCall
-        from matchmaker.services import calls
+        from matchmaker.calls import operations as calls
+        from matchmaker.calls.models import ChallengeCall
 
         with self.app.app_context():
             author = accounts.find_user_by_email(author_email)

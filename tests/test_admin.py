@@ -6,8 +6,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.extensions import db
-from matchmaker.models import OrgType, Town, User
+from matchmaker.accounts.models import OrgType, User
+from matchmaker.core.extensions import db
+from matchmaker.taxonomy.models import Town
 from tests.conftest import Auth, Factory
 
 

@@ -16,25 +16,24 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from matchmaker import clock
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import OrgType
 from matchmaker.agreements import counting, ledger
-from matchmaker.exceptions import FieldError, InvalidTransition, PermissionDenied
-from matchmaker.extensions import db
-from matchmaker.models import (
+from matchmaker.agreements import operations as service
+from matchmaker.agreements.models import (
     Agreement,
     AgreementStatus,
     AgreementType,
     Indicator,
-    JournalEntry,
-    OrgType,
-    Pairing,
-    PairingState,
     PartySide,
     PartyType,
-    PostingKind,
 )
-from matchmaker.services import accounts
-from matchmaker.services import agreements as service
+from matchmaker.core import clock
+from matchmaker.core.exceptions import FieldError, InvalidTransition, PermissionDenied
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import JournalEntry
+from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.postings.models import PostingKind
 from tests.conftest import Factory, sqlite_only
 from tests.test_pairings import NEED, OUTCOME, login, page
 
@@ -132,7 +131,7 @@ def accounts_name(app: Flask, email: str) -> str:
 
 
 def valid_code(n: int) -> str:
-    from matchmaker import creditcode
+    from matchmaker.accounts import creditcode
 
     first17 = f"91321023MA{n:07d}"
     return first17 + creditcode.check_digit(first17)

@@ -11,9 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from matchmaker import clock
-from matchmaker.extensions import db
-from matchmaker.models import OrgStatus, OrgType, Posting, PostingStatus, User, Visibility
+from matchmaker.accounts.models import OrgStatus, OrgType, User
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.postings.models import Posting, PostingStatus, Visibility
 from tests.conftest import Factory, app_config
 from tests.test_matching import GOOD as OUTCOME
 from tests.test_matching import NEED, RD, RO, SN
@@ -88,7 +89,7 @@ def test_revoked_expired_and_deactivated_tokens_stop_working(
     api = Api(client, make.token(email))
     assert api.get("/postings").status_code == 200
     with app.app_context():
-        from matchmaker.models import ApiToken
+        from matchmaker.accounts.models import ApiToken
 
         token = db.session.scalars(select(ApiToken)).one()
         assert token.last_used_at is not None  # use is recorded

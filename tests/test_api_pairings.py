@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from matchmaker import clock, creditcode
-from matchmaker.models import OrgType, PostingKind
+from matchmaker.accounts import creditcode
+from matchmaker.accounts.models import OrgType
+from matchmaker.core import clock
+from matchmaker.postings.models import PostingKind
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME
 

@@ -15,9 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from matchmaker import clock, create_app
-from matchmaker.extensions import db
-from matchmaker.models import OrgType, PostingKind, PostingStatus
+from matchmaker import create_app
+from matchmaker.accounts.models import OrgType
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.postings.models import PostingKind, PostingStatus
 from tests.conftest import Factory, app_config, clone_database
 
 
@@ -45,8 +47,9 @@ def api_world(
     with app.app_context():  # an event the token's enterprise registered for, with its schedule
         from datetime import timedelta
 
-        from matchmaker.models import EventKind
-        from matchmaker.services import accounts, events
+        from matchmaker.accounts import operations as accounts
+        from matchmaker.events import operations as events
+        from matchmaker.events.models import EventKind
 
         staff = accounts.find_user_by_email(make.bureau())
         event = events.create_event(

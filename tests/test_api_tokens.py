@@ -8,9 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from matchmaker.extensions import db
-from matchmaker.models import ApiToken
-from matchmaker.models.tokens import digest
+from matchmaker.accounts.models import ApiToken, digest
+from matchmaker.core.extensions import db
 from tests.conftest import Auth, Factory
 
 SECRET = re.compile(r"mm_[A-Za-z0-9_-]{40,}")

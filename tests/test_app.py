@@ -11,7 +11,7 @@ from flask_migrate import check
 from sqlalchemy import text
 
 from matchmaker import create_app
-from matchmaker.extensions import db
+from matchmaker.core.extensions import db
 from tests.conftest import Auth, Factory, app_config, sqlite_only
 
 

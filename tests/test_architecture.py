@@ -89,7 +89,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 def test_extensions_is_the_bottom_floor() -> None:
-    assert graph()["matchmaker.extensions"] == set()
+    assert graph()["matchmaker.core.extensions"] == set()
 
 
 def test_only_the_search_package_imports_whoosh() -> None:

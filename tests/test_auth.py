@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.extensions import db
-from matchmaker.models import Organization, OrgStatus, OrgType, Town, User
+from matchmaker.accounts.models import Organization, OrgStatus, OrgType, User
+from matchmaker.core.extensions import db
+from matchmaker.taxonomy.models import Town
 from tests.conftest import PASSWORD, Auth, Factory
 
 VALID_CODE = "91350100M000100Y43"

@@ -18,8 +18,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from matchmaker import create_app
-from matchmaker.extensions import db
-from matchmaker.models import Posting, PostingKind
+from matchmaker.core.extensions import db
+from matchmaker.postings.models import Posting, PostingKind
 from tests.conftest import Factory, app_config, sqlite_only
 
 pytestmark = (
@@ -173,7 +173,7 @@ def test_a_stale_wal_beside_the_database_is_never_replayed_onto_the_restored_fil
     tmp_path: Path, db_path: Path
 ) -> None:
     """The README's old "copy the file back" restore replayed the crashed file's WAL onto the copy."""
-    from matchmaker import backup
+    from matchmaker.core import backup
 
     source = create_app(app_config(db_path))
     make = Factory(source)

@@ -12,10 +12,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from matchmaker import policy
-from matchmaker.extensions import db
-from matchmaker.imports import reader, rows
-from matchmaker.models import Notification, OrgType, Pairing, PairingState, Posting, PostingKind
-from matchmaker.services import accounts
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import OrgType
+from matchmaker.core.extensions import db
+from matchmaker.notifications.models import Notification
+from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.postings.imports import reader, rows
+from matchmaker.postings.models import Posting, PostingKind
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME, login, page
 

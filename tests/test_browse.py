@@ -9,18 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker import clock
-from matchmaker.extensions import db
-from matchmaker.models import (
-    OrgType,
-    PairingState,
-    Posting,
-    PostingKind,
-    PostingStatus,
-    TechField,
-    Town,
-    Visibility,
-)
+from matchmaker.accounts.models import OrgType
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.pairings.models import PairingState
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus, Visibility
+from matchmaker.taxonomy.models import TechField, Town
 from tests.conftest import Auth, Factory
 
 

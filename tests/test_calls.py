@@ -13,21 +13,15 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from matchmaker import clock
-from matchmaker.extensions import db
-from matchmaker.models import (
-    CallProposal,
-    CallStatus,
-    ChallengeCall,
-    JournalEntry,
-    Notification,
-    OrgType,
-    Pairing,
-    PairingState,
-    PostingKind,
-    ProposalStatus,
-)
-from matchmaker.services import accounts
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import OrgType
+from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall, ProposalStatus
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import JournalEntry
+from matchmaker.notifications.models import Notification
+from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.postings.models import PostingKind
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME, login, page
 
@@ -329,7 +323,7 @@ def test_a_file_that_is_not_a_pdf_or_image_is_refused(
 def test_only_verified_universities_propose(
     app: Flask, client: FlaskClient, make: Factory, world: dict
 ) -> None:
-    from matchmaker.models import OrgStatus
+    from matchmaker.accounts.models import OrgStatus
 
     call_id = make.call(world["bureau"], [world["need"]])
     for email in (
@@ -615,7 +609,7 @@ def test_award_tells_everyone_and_opens_a_pairing_then_an_agreement(
     )
     with app.app_context():
         assert db.session.get(Pairing, pairing_id).state is PairingState.SIGNED
-        from matchmaker.models import Agreement
+        from matchmaker.agreements.models import Agreement
 
         assert db.session.get(Agreement, agreement).pairing_id == pairing_id
 
@@ -718,7 +712,7 @@ def test_demo_data_has_a_call_past_its_deadline_with_scored_proposals_waiting_fo
 def test_the_caller_hears_of_each_proposal_and_staff_of_a_call_awaiting_approval(
     app: Flask, make: Factory, world: dict
 ) -> None:
-    from matchmaker.models import Notification
+    from matchmaker.notifications.models import Notification
 
     call_id = make.call(world["bureau"], [world["need"]])
     make.proposal(world["university"], call_id)

@@ -8,25 +8,16 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
-from matchmaker import clock, create_app
+from matchmaker import create_app
+from matchmaker.accounts.models import Organization, OrgStatus, OrgType, User
 from matchmaker.agreements import counting
-from matchmaker.extensions import db
-from matchmaker.models import (
-    Agreement,
-    AgreementStatus,
-    Notification,
-    Organization,
-    OrgStatus,
-    OrgType,
-    Pairing,
-    PairingMessage,
-    PairingState,
-    Posting,
-    PostingStatus,
-    TechField,
-    Town,
-    User,
-)
+from matchmaker.agreements.models import Agreement, AgreementStatus
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.notifications.models import Notification
+from matchmaker.pairings.models import Pairing, PairingMessage, PairingState
+from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.taxonomy.models import TechField, Town
 from tests.conftest import app_config, new_database
 
 

@@ -19,9 +19,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker import clock
-from matchmaker.extensions import db
-from matchmaker.models import CallProposal, ChallengeCall, Organization, OrgType, Posting, PostingKind
+from matchmaker.accounts.models import Organization, OrgType
+from matchmaker.calls.models import CallProposal, ChallengeCall
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.postings.models import Posting, PostingKind
 from tests.conftest import Factory, app_config
 from tests.test_calls import PROPOSAL
 from tests.test_pairings import NEED, login, page

@@ -11,11 +11,13 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from matchmaker import create_app, search
-from matchmaker.consumers import GAP_TIMEOUT, Cursor
-from matchmaker.database import MIGRATIONS_DIR
-from matchmaker.extensions import db
-from matchmaker.models import JournalEntry, Posting, PostingKind
-from matchmaker.services import accounts, postings
+from matchmaker.accounts import operations as accounts
+from matchmaker.core.consumers import GAP_TIMEOUT, Cursor
+from matchmaker.core.database import MIGRATIONS_DIR
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import JournalEntry
+from matchmaker.postings import operations as postings
+from matchmaker.postings.models import Posting, PostingKind
 from tests.conftest import Factory, app_config, sqlite_only
 
 
@@ -38,7 +40,7 @@ def test_the_cursor_gives_up_a_gap_only_after_the_timeout() -> None:
 
 
 def test_the_cursor_survives_a_restart(tmp_path: Path) -> None:
-    from matchmaker.consumers import FileCursor
+    from matchmaker.core.consumers import FileCursor
 
     store = FileCursor(tmp_path / "cursor.json")
     cursor = Cursor()

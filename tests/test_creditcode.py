@@ -2,7 +2,7 @@
 
 import pytest
 
-from matchmaker import creditcode
+from matchmaker.accounts import creditcode
 
 VALID = "91350100M000100Y43"  # a published example code
 

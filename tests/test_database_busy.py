@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from matchmaker import create_app
-from matchmaker.extensions import db
-from matchmaker.models import Posting, PostingKind
+from matchmaker.core.extensions import db
+from matchmaker.postings.models import Posting, PostingKind
 from tests.conftest import PASSWORD, Factory, app_config, sqlite_only
 
 pytestmark = sqlite_only  # SQLite lock behaviour (PostgreSQL waits on row locks instead)

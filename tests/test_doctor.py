@@ -7,8 +7,8 @@ from pathlib import Path
 from flask_migrate import downgrade
 
 from matchmaker import create_app
-from matchmaker.database import MIGRATIONS_DIR
-from matchmaker.extensions import db
+from matchmaker.core.database import MIGRATIONS_DIR
+from matchmaker.core.extensions import db
 from tests.conftest import app_config
 
 

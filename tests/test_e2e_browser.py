@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from matchmaker import clock, create_app
-from matchmaker.extensions import db
+from matchmaker import create_app
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
 from tests.conftest import PASSWORD, Factory, app_config
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -176,8 +177,9 @@ def test_a_proposal_becomes_a_conversation(page, live: tuple[str, Factory], tmp_
     """A university user sees a need proposed for its outcome → expresses interest → the enterprise
     accepts → they exchange a message → both see it, and each other's contacts."""
 
-    from matchmaker.creditcode import check_digit
-    from matchmaker.models import OrgType, PostingKind
+    from matchmaker.accounts.creditcode import check_digit
+    from matchmaker.accounts.models import OrgType
+    from matchmaker.postings.models import PostingKind
 
     base, make = live
     enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
@@ -298,7 +300,8 @@ def test_an_event_from_creation_to_a_printed_schedule(page, live: tuple[str, Fac
     prints (as PDF) without the site's navigation."""
     from datetime import timedelta
 
-    from matchmaker.models import OrgType, PostingKind
+    from matchmaker.accounts.models import OrgType
+    from matchmaker.postings.models import PostingKind
 
     base, make = live
     bureau, enterprise, university = make.bureau(), make.user(), make.user(org_type=OrgType.UNIVERSITY)
@@ -500,7 +503,8 @@ def test_the_agreement_form_and_the_api_docs_fit_a_phone(
 def test_screenshots_of_the_main_pages_on_desktop_and_phone(
     page, live: tuple[str, Factory], tmp_path: Path
 ) -> None:
-    from matchmaker.models import OrgType, PostingKind, PostingStatus
+    from matchmaker.accounts.models import OrgType
+    from matchmaker.postings.models import PostingKind, PostingStatus
 
     base, make = live
     owner, university, bureau = make.user(), make.user(org_type=OrgType.UNIVERSITY), make.bureau()

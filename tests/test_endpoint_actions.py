@@ -1,5 +1,5 @@
 """Every endpoint of the app, web and API, declares what it asks the policy before it acts
-(policy.enforces; web.requires declares its action itself), or that it is open to everyone
+(policy.enforces; policy.requires declares its action itself), or that it is open to everyone
 (policy.PUBLIC): deny by default applies to the wiring too. An endpoint added without a
 declaration fails here, named in the message."""
 
@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 
 from matchmaker import create_app, policy
-from matchmaker.extensions import db
-from matchmaker.web import requires
+from matchmaker.core.extensions import db
+from matchmaker.policy import requires
 from tests.conftest import app_config, clone_database, drop_database
 
 

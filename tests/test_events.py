@@ -16,29 +16,26 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from matchmaker import clock
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import Organization, OrgType, User
+from matchmaker.core import clock
+from matchmaker.core.exceptions import FieldError, InvalidTransition
+from matchmaker.core.extensions import db
 from matchmaker.events import matching, outcomes
-from matchmaker.exceptions import FieldError, InvalidTransition
-from matchmaker.extensions import db
-from matchmaker.models import (
+from matchmaker.events import operations as service
+from matchmaker.events.models import (
     Event,
     EventInvitation,
     EventKind,
     EventRegistration,
     Meeting,
     MeetingOutcome,
-    Notification,
-    Organization,
-    OrgType,
-    Pairing,
-    PairingState,
-    Posting,
-    PostingKind,
-    TechField,
-    User,
 )
-from matchmaker.services import accounts, pairings
-from matchmaker.services import events as service
+from matchmaker.notifications.models import Notification
+from matchmaker.pairings import operations as pairings
+from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.taxonomy.models import TechField
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME, login, page
 
@@ -264,7 +261,7 @@ def test_registering_with_postings_and_breaks(client: FlaskClient, app: Flask, w
 def test_registration_is_refused_after_the_deadline_when_full_and_to_unverified(
     app: Flask, world: dict, make: Factory
 ) -> None:
-    from matchmaker.models import OrgStatus
+    from matchmaker.accounts.models import OrgStatus
 
     closed = new_event(app, world["bureau"], held_on=TODAY, registration_deadline=TODAY - timedelta(days=1))
     with pytest.raises(InvalidTransition, match="截止报名"):
@@ -274,7 +271,7 @@ def test_registration_is_refused_after_the_deadline_when_full_and_to_unverified(
     with pytest.raises(InvalidTransition, match="名额已满"):
         register(app, small, world["other"])
     pending = make.user(status=OrgStatus.PENDING)
-    from matchmaker.exceptions import PermissionDenied
+    from matchmaker.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied, match="认证"):
         register(app, small, pending)
@@ -286,7 +283,7 @@ def test_registration_is_refused_after_the_deadline_when_full_and_to_unverified(
 def test_a_pending_organisation_is_told_why_it_cannot_register_yet(
     client: FlaskClient, app: Flask, world: dict, make: Factory
 ) -> None:
-    from matchmaker.models import OrgStatus
+    from matchmaker.accounts.models import OrgStatus
 
     event_id = new_event(app, world["bureau"])
     login(client, make.user(status=OrgStatus.PENDING))

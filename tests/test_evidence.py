@@ -10,9 +10,10 @@ import unicodedata
 import pytest
 from flask.testing import FlaskClient
 
-from matchmaker.evidence import passage
-from matchmaker.models import OrgType, PostingKind
+from matchmaker.accounts.models import OrgType
+from matchmaker.postings.models import PostingKind
 from matchmaker.search import spans
+from matchmaker.search.evidence import passage
 from tests.conftest import Factory
 
 MARK = re.compile(r'<mark class="hl">(.*?)</mark>')

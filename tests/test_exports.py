@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from matchmaker.extensions import db
-from matchmaker.models import ListKind, PostingKind
-from matchmaker.services import lists
-from matchmaker.spreadsheets import workbook
+from matchmaker.core.extensions import db
+from matchmaker.core.spreadsheets import workbook
+from matchmaker.postings import lists
+from matchmaker.postings.models import ListKind, PostingKind
 from tests.conftest import Auth, Factory
 
 HOSTILE = [

@@ -12,12 +12,15 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import OrgType, User
 from matchmaker.agreements import counting
-from matchmaker.extensions import db
-from matchmaker.models import Agreement, OrgType, Pairing, PairingState, PostingKind, User
+from matchmaker.agreements import operations as agreement_service
+from matchmaker.agreements.models import Agreement
+from matchmaker.core.extensions import db
 from matchmaker.pairings import funnel
-from matchmaker.services import accounts
-from matchmaker.services import agreements as agreement_service
+from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.postings.models import PostingKind
 from tests.conftest import Factory
 from tests.test_pairings import login, page
 

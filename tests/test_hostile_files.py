@@ -20,8 +20,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from matchmaker.exceptions import DomainError
-from matchmaker.imports import reader
+from matchmaker.core.exceptions import DomainError
+from matchmaker.postings.imports import reader
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_BOUND_MB = 120  # Python heap while reading any upload (docs/SECURITY.md)

@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from matchmaker.extensions import db
-from matchmaker.models import Posting
-from matchmaker.services import rules
+from matchmaker.core import rules
+from matchmaker.core.extensions import db
+from matchmaker.postings.models import Posting
 from tests.conftest import Factory
 from tests.test_api import api_as, new_posting  # noqa: F401 - the fixture, for the API's door
 from tests.test_pairings import login
@@ -68,12 +68,13 @@ def test_every_details_class_refuses_line_breaks_in_its_one_line_fields(app: Fla
     """The services' door (API, imports, CLI): the same rule as the forms'."""
     from datetime import timedelta
 
-    from matchmaker import clock
-    from matchmaker.models import AgreementType, EventKind
-    from matchmaker.services.agreements import AgreementDetails
-    from matchmaker.services.calls import CallDetails
-    from matchmaker.services.events import EventDetails
-    from matchmaker.services.postings import PostingDetails
+    from matchmaker.agreements.models import AgreementType
+    from matchmaker.agreements.operations import AgreementDetails
+    from matchmaker.calls.operations import CallDetails
+    from matchmaker.core import clock
+    from matchmaker.events.models import EventKind
+    from matchmaker.events.operations import EventDetails
+    from matchmaker.postings.operations import PostingDetails
 
     day = clock.today()
     cases = [
@@ -114,7 +115,8 @@ def served_name(response: Any) -> str:
 def test_agreement_evidence_is_served_under_its_detected_type(
     app: Flask, client: FlaskClient, make: Factory, uploaded: str, content: bytes, served: str
 ) -> None:
-    from matchmaker.models import Agreement, OrgType
+    from matchmaker.accounts.models import OrgType
+    from matchmaker.agreements.models import Agreement
 
     enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
     agreement = make.agreement(enterprise, [(enterprise, "buyer"), (university, "seller")], status="recorded")
@@ -137,7 +139,9 @@ def test_a_name_stored_before_the_cleaning_is_served_clean(
     """Call proposal attachments too, and rows written before names were cleaned."""
     from sqlalchemy import update
 
-    from matchmaker.models import CallProposalFile, OrgType, PostingKind
+    from matchmaker.accounts.models import OrgType
+    from matchmaker.calls.models import CallProposalFile
+    from matchmaker.postings.models import PostingKind
     from tests.test_pairings import NEED
 
     enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
@@ -193,7 +197,8 @@ def at_the_same_moment(monkeypatch: pytest.MonkeyPatch, module: Any, check: str,
 
 @pytest.fixture
 def two_colleagues_and_a_need(make: Factory) -> dict[str, Any]:
-    from matchmaker.models import OrgType, PostingKind
+    from matchmaker.accounts.models import OrgType
+    from matchmaker.postings.models import PostingKind
     from tests.test_pairings import NEED
 
     enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
@@ -213,8 +218,8 @@ def count(app: Flask, model: Any) -> int:
 def test_two_identical_interests_at_once_through_the_api_are_one_and_a_409(
     app: Flask, make: Factory, two_colleagues_and_a_need: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from matchmaker.models import Pairing
-    from matchmaker.services import pairings
+    from matchmaker.pairings import operations as pairings
+    from matchmaker.pairings.models import Pairing
 
     w = two_colleagues_and_a_need
     body = {"target_posting_id": w["need"], "message": "我们有相关成果，希望合作。"}
@@ -235,8 +240,8 @@ def test_two_identical_interests_at_once_through_the_api_are_one_and_a_409(
 def test_two_identical_interests_at_once_on_the_web_are_one_and_a_message(
     app: Flask, make: Factory, two_colleagues_and_a_need: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from matchmaker.models import Pairing
-    from matchmaker.services import pairings
+    from matchmaker.pairings import operations as pairings
+    from matchmaker.pairings.models import Pairing
 
     w = two_colleagues_and_a_need
     clients = []
@@ -261,8 +266,8 @@ def test_two_identical_interests_at_once_on_the_web_are_one_and_a_message(
 def test_two_proposals_at_once_are_one_and_a_409_or_a_message(
     app: Flask, make: Factory, two_colleagues_and_a_need: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from matchmaker.models import CallProposal
-    from matchmaker.services import calls
+    from matchmaker.calls import operations as calls
+    from matchmaker.calls.models import CallProposal
     from tests.test_calls import PROPOSAL
 
     w = two_colleagues_and_a_need
@@ -291,8 +296,8 @@ def test_two_proposals_at_once_are_one_and_a_409_or_a_message(
 def test_two_messages_at_the_same_moment_in_one_thread_are_both_kept(
     app: Flask, make: Factory, two_colleagues_and_a_need: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from matchmaker.models import PairingMessage, PairingState
-    from matchmaker.services import pairings
+    from matchmaker.pairings import operations as pairings
+    from matchmaker.pairings.models import PairingMessage, PairingState
 
     w = two_colleagues_and_a_need
     pairing_id = make.pairing(w["university"], w["need"], PairingState.CONTACTED)

@@ -13,9 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
-from matchmaker import clock
-from matchmaker.extensions import db
-from matchmaker.models import ImportBatch, Organization, OrgStatus, Posting, PostingStatus, User
+from matchmaker.accounts.models import Organization, OrgStatus, User
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.postings.models import ImportBatch, Posting, PostingStatus
 from tests.conftest import Factory, database_uri
 
 HEADERS = [
@@ -381,7 +382,7 @@ def test_the_template_example_pasted_into_the_data_rows_is_skipped(
 ) -> None:
     """A template downloaded before the example moved to 说明 (or the example pasted back): the
     preview says the example row is skipped, and only the real row is imported."""
-    from matchmaker.imports.rows import COLUMNS, EXAMPLE
+    from matchmaker.postings.imports.rows import COLUMNS, EXAMPLE
 
     client = app.test_client()
     client.post("/auth/login", data={"email": make.bureau(), "password": "lotus-pond-2026"})
@@ -484,7 +485,7 @@ def test_a_job_whose_worker_dies_resumes_without_loss_or_duplicates(
     import sys
     import time
 
-    from matchmaker.imports import jobs, reader, rows, staging
+    from matchmaker.postings.imports import jobs, reader, rows, staging
 
     bureau = make.bureau()
     path = big_csv(tmp_path / "big.csv", 6000)

@@ -16,8 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.extensions import db
-from matchmaker.models import JournalEntry, OrgStatus, OrgType, PostingKind, PostingStatus, Town
+from matchmaker.accounts.models import OrgStatus, OrgType
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import JournalEntry
+from matchmaker.postings.models import PostingKind, PostingStatus
+from matchmaker.taxonomy.models import Town
 from tests.conftest import PASSWORD, Auth, Factory
 
 
@@ -237,8 +240,9 @@ def test_other_writes_each_leave_their_entry(
 
 
 def test_a_rolled_back_change_leaves_no_entry(app: Flask, world: World) -> None:
-    from matchmaker.models import Posting
-    from matchmaker.services import accounts, postings
+    from matchmaker.accounts import operations as accounts
+    from matchmaker.postings import operations as postings
+    from matchmaker.postings.models import Posting
 
     before = newest(app)
     with app.app_context():
@@ -307,7 +311,7 @@ def test_the_audit_page_filters_and_exports(
 def test_audit_command_and_retention(app: Flask, world: World) -> None:
     from datetime import timedelta
 
-    from matchmaker.models.base import utcnow
+    from matchmaker.core.models import utcnow
 
     runner = app.test_cli_runner()
     out = runner.invoke(args=["audit", "--object", f"posting:{world.published}"]).output

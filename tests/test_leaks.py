@@ -9,7 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from matchmaker import create_app
-from matchmaker.models import PairingState, PostingKind
+from matchmaker.pairings.models import PairingState
+from matchmaker.postings.models import PostingKind
 from tests.conftest import Auth, Factory, app_config
 
 

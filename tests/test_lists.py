@@ -10,18 +10,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from matchmaker.extensions import db
-from matchmaker.imports.rows import COLUMNS
-from matchmaker.models import (
-    OrgType,
+from matchmaker.accounts.models import OrgType, User
+from matchmaker.core.extensions import db
+from matchmaker.postings.imports.rows import COLUMNS
+from matchmaker.postings.models import (
     Posting,
     PostingKind,
     PostingStatus,
     PublishedList,
-    Town,
-    User,
     Visibility,
 )
+from matchmaker.taxonomy.models import Town
 from tests.conftest import Auth, Factory, clone_database
 
 
@@ -145,8 +144,8 @@ def test_concurrent_publishers_never_share_a_number(app: Flask, make: Factory) -
     """Eight staff publish the same list at the same moment: eight different numbers."""
     import threading
 
-    from matchmaker.models import ListKind
-    from matchmaker.services import lists
+    from matchmaker.postings import lists
+    from matchmaker.postings.models import ListKind
 
     make.posting(make.user(), PostingKind.RD_NEED)
     with app.app_context():

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from matchmaker.extensions import db
-from matchmaker.models import LoginFailure
-from matchmaker.security import passwords
+from matchmaker.accounts import passwords
+from matchmaker.accounts.models import LoginFailure
+from matchmaker.core.extensions import db
 from tests.conftest import PASSWORD, Factory
 
 
@@ -100,7 +100,7 @@ def test_unknown_and_known_emails_cost_the_same_password_check(
 
     monkeypatch.setattr(werkzeug.security, "check_password_hash", counting)
     monkeypatch.setattr(passwords, "check_password_hash", counting)
-    from matchmaker.models import accounts
+    from matchmaker.accounts import models as accounts
 
     monkeypatch.setattr(accounts, "check_password_hash", counting)
     email = make.user()

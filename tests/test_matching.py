@@ -11,12 +11,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker import clock
-from matchmaker.evidence import passage
-from matchmaker.extensions import db
-from matchmaker.models import OrgType, Posting, PostingKind, PostingStatus, Visibility
+from matchmaker.accounts.models import OrgType
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
 from matchmaker.postings import queries
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus, Visibility
 from matchmaker.search import matching
+from matchmaker.search.evidence import passage
 from tests.conftest import Auth, Factory
 
 RD, SN, SO, RO = (
@@ -42,7 +43,7 @@ OFF = {"title": "荷藕保鲜剂", "description": "植物提取物复配的抗�
 
 
 def proposals(app: Flask, posting_id: int, viewer_email: str | None = None) -> list[queries.Proposal]:
-    from matchmaker.services.accounts import find_user_by_email
+    from matchmaker.accounts.operations import find_user_by_email
 
     with app.test_request_context():
         viewer = find_user_by_email(viewer_email) if viewer_email else None

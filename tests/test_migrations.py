@@ -13,11 +13,12 @@ from flask_migrate import check, upgrade
 from sqlalchemy import func, inspect, select, table
 
 from matchmaker import create_app
-from matchmaker.database import MIGRATIONS_DIR
+from matchmaker.accounts.models import Organization, OrgType, User
+from matchmaker.core.database import MIGRATIONS_DIR
+from matchmaker.core.extensions import db
 from matchmaker.demo import BUREAU_EMAIL, DEMO_PASSWORD
-from matchmaker.extensions import db
-from matchmaker.models import Organization, OrgType, Posting, PostingKind, PostingStatus, User
-from matchmaker.services import postings
+from matchmaker.postings import operations as postings
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus
 from tests import releases
 from tests.conftest import app_config, drop_database, new_database
 

@@ -20,19 +20,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from matchmaker import clock, create_app
-from matchmaker.extensions import db
-from matchmaker.models import (
-    ConsumerCursor,
-    EmailMode,
-    Notification,
-    OrgType,
-    PairingState,
-    Posting,
-    PostingKind,
-    User,
-)
-from matchmaker.services import accounts, notifications, pairings, postings
+from matchmaker import create_app
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import OrgType, User
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.notifications import operations as notifications
+from matchmaker.notifications.models import ConsumerCursor, EmailMode, Notification
+from matchmaker.pairings import operations as pairings
+from matchmaker.pairings.models import PairingState
+from matchmaker.postings import operations as postings
+from matchmaker.postings.models import Posting, PostingKind
 from tests.conftest import Factory, app_config
 from tests.test_pairings import NEED, OUTCOME, login
 

@@ -13,24 +13,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from matchmaker import clock
-from matchmaker.exceptions import FieldError, InvalidTransition, PermissionDenied
-from matchmaker.extensions import db
-from matchmaker.models import (
-    CloseReason,
-    DeclineReason,
-    JournalEntry,
-    OrgStatus,
-    OrgType,
-    Pairing,
-    PairingState,
-    Posting,
-    PostingKind,
-    PostingStatus,
-    User,
-    Visibility,
-)
-from matchmaker.services import accounts, pairings
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import OrgStatus, OrgType, User
+from matchmaker.core import clock
+from matchmaker.core.exceptions import FieldError, InvalidTransition, PermissionDenied
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import JournalEntry
+from matchmaker.pairings import operations as pairings
+from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
+from matchmaker.postings.models import CloseReason, Posting, PostingKind, PostingStatus, Visibility
 from tests.conftest import PASSWORD, Factory
 
 RD, RO = PostingKind.RD_NEED, PostingKind.RESEARCH_OUTCOME
@@ -181,9 +172,9 @@ def test_decline_needs_a_reason_and_the_other_side_reads_it(
 
 def record_from(pairing: Pairing, user: User) -> None:
     """Record an agreement from ``pairing`` as the web's 登记协议 prefills it."""
-    from matchmaker import creditcode
-    from matchmaker.models import AgreementType
-    from matchmaker.services import agreements
+    from matchmaker.accounts import creditcode
+    from matchmaker.agreements import operations as agreements
+    from matchmaker.agreements.models import AgreementType
 
     parties = agreements.parties_of_pairing(pairing)
     for party in parties:

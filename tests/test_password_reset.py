@@ -11,10 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from matchmaker.extensions import db
-from matchmaker.models import JournalEntry, PasswordReset, User
-from matchmaker.models.base import utcnow
-from matchmaker.services import accounts
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import PasswordReset, User
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import JournalEntry
+from matchmaker.core.models import utcnow
 from tests.conftest import PASSWORD, Factory
 from tests.test_notifications import Inbox, body, mail_app, smtp  # noqa: F401  (fixtures)
 

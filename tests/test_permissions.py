@@ -19,9 +19,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from matchmaker import clock, create_app, policy
-from matchmaker.extensions import db
-from matchmaker.models import OrgStatus, OrgType, PostingKind, PostingStatus
+from matchmaker import create_app, policy
+from matchmaker.accounts.models import OrgStatus, OrgType
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.postings.models import PostingKind, PostingStatus
 from tests.conftest import Auth, Factory, app_config, clone_database, close_connections, drop_database
 
 ROLES = ("anon", "owner", "enterprise", "university", "bureau")
@@ -56,8 +58,11 @@ class World:
 
 
 def build_world(app: Flask, make: Factory) -> World:
-    from matchmaker.models import ImportBatch, ListKind, LoginSession, Notification
-    from matchmaker.services import accounts, lists
+    from matchmaker.accounts import operations as accounts
+    from matchmaker.accounts.models import LoginSession
+    from matchmaker.notifications.models import Notification
+    from matchmaker.postings import lists
+    from matchmaker.postings.models import ImportBatch, ListKind
 
     owner = make.user()
     emails = {
@@ -80,8 +85,8 @@ def build_world(app: Flask, make: Factory) -> World:
     pairing = make.pairing(emails["university"], published)
     agreement = make.agreement(owner, [(owner, "buyer"), (emails["university"], "seller")], status="recorded")
     with app.app_context():
-        from matchmaker.models import Agreement
-        from matchmaker.services import agreements
+        from matchmaker.agreements import operations as agreements
+        from matchmaker.agreements.models import Agreement
 
         owner_user = accounts.find_user_by_email(owner)
         attachment = agreements.add_file(
@@ -95,8 +100,9 @@ def build_world(app: Flask, make: Factory) -> World:
             select(Notification.id).where(Notification.user_id == owner_id, Notification.kind == "interest")
         ).one()
     with app.app_context():
-        from matchmaker.models import EventKind, Posting
-        from matchmaker.services import events
+        from matchmaker.events import operations as events
+        from matchmaker.events.models import EventKind
+        from matchmaker.postings.models import Posting
 
         bureau_user = accounts.find_user_by_email(emails["bureau"])
         event = events.create_event(
@@ -122,8 +128,8 @@ def build_world(app: Flask, make: Factory) -> World:
     call = make.call(emails["bureau"], [published])
     proposal = make.proposal(emails["university"], call)
     with app.app_context():
-        from matchmaker.models import CallProposal
-        from matchmaker.services import calls
+        from matchmaker.calls import operations as calls
+        from matchmaker.calls.models import CallProposal
 
         proposal_file = calls.add_file(
             db.session.get(CallProposal, proposal),
@@ -161,7 +167,7 @@ def build_world(app: Flask, make: Factory) -> World:
 
 
 def _first_plan(app: Flask) -> int:
-    from matchmaker.services import plans
+    from matchmaker.agreements import plans
 
     with app.app_context():
         plan = plans.first_plan()

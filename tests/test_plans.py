@@ -12,10 +12,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker import clock
-from matchmaker.extensions import db
-from matchmaker.models import JournalEntry, OrgType, Plan, PlanStatus, TierTarget
-from matchmaker.services import accounts, plans
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import OrgType
+from matchmaker.agreements import plans
+from matchmaker.agreements.models import Plan, PlanStatus
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import JournalEntry
+from matchmaker.profiles.models import TierTarget
 from tests.conftest import Factory
 from tests.test_pairings import login, page
 
@@ -344,8 +348,8 @@ def test_closing_a_plan(app: Flask, client: FlaskClient, make: Factory, world: d
 
 def test_a_closed_plan_keeps_its_targets_and_rules(app: Flask, make: Factory, world: dict) -> None:
     """The record the county was judged by does not change after the plan is closed."""
-    from matchmaker.exceptions import InvalidTransition
-    from matchmaker.models import AgreementType, Indicator
+    from matchmaker.agreements.models import AgreementType, Indicator
+    from matchmaker.core.exceptions import InvalidTransition
 
     with app.app_context():
         staff = accounts.find_user_by_email(world["bureau"])

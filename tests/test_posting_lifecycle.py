@@ -7,8 +7,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.extensions import db
-from matchmaker.models import OrgStatus, OrgType, Posting, PostingKind, PostingStatus, TechField
+from matchmaker.accounts.models import OrgStatus, OrgType
+from matchmaker.core.extensions import db
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.taxonomy.models import TechField
 from tests.conftest import Auth, Factory
 
 S = PostingStatus
@@ -255,8 +257,10 @@ def test_a_new_posting_keeps_its_choices_as_enums_in_the_session(app: Flask, mak
     """Saving trims text fields but not the str enums among them: in the request (or script) that
     created a posting, the policy compares them with `is` (a plain 'public' refused interest)."""
     from matchmaker import policy
-    from matchmaker.models import User, Visibility
-    from matchmaker.services import accounts, postings
+    from matchmaker.accounts import operations as accounts
+    from matchmaker.accounts.models import User
+    from matchmaker.postings import operations as postings
+    from matchmaker.postings.models import Visibility
 
     owner_email, university_email = make.user(), make.user(org_type=OrgType.UNIVERSITY)
     make.posting(owner_email)  # creates the factory's reviewer

@@ -18,26 +18,21 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from matchmaker import clock, create_app
-from matchmaker.database import MIGRATIONS_DIR
-from matchmaker.exceptions import PermissionDenied
-from matchmaker.extensions import db
-from matchmaker.models import (
-    EnterpriseTier,
-    JournalEntry,
-    Measure,
-    MeasureKind,
-    Organization,
-    OrgType,
-    PairingState,
-    Plan,
-    PostingKind,
-    TierChange,
-    TierTarget,
-    Town,
-)
-from matchmaker.services import accounts, plans
-from matchmaker.services import profiles as service
+from matchmaker import create_app
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import Organization, OrgType
+from matchmaker.agreements import plans
+from matchmaker.agreements.models import Plan
+from matchmaker.core import clock
+from matchmaker.core.database import MIGRATIONS_DIR
+from matchmaker.core.exceptions import PermissionDenied
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import JournalEntry
+from matchmaker.pairings.models import PairingState
+from matchmaker.postings.models import PostingKind
+from matchmaker.profiles import operations as service
+from matchmaker.profiles.models import Measure, MeasureKind, TierChange, TierTarget
+from matchmaker.taxonomy.models import EnterpriseTier, Town
 from tests.conftest import Factory, app_config, drop_database, new_database
 from tests.test_pairings import login, page
 
@@ -375,7 +370,7 @@ def test_targets_are_seeded_and_editable(app: Flask, client: FlaskClient, make: 
 
 
 def test_an_existing_database_gets_the_targets_from_the_migration(tmp_path: Path) -> None:
-    from matchmaker.services.taxonomy import seed_taxonomies
+    from matchmaker.taxonomy.operations import seed_taxonomies
 
     path = new_database(tmp_path / "old.sqlite3")
     app = create_app(app_config(path))
@@ -461,7 +456,8 @@ def test_profile_shows_events_attended_and_calls(
     app: Flask, client: FlaskClient, make: Factory, world: dict
 ) -> None:
     """Rows written straight to the events' and calls' tables (their services are their own)."""
-    from matchmaker.models import CallProposal, ChallengeCall, Event, EventKind, EventRegistration
+    from matchmaker.calls.models import CallProposal, ChallengeCall
+    from matchmaker.events.models import Event, EventKind, EventRegistration
 
     enterprise, university = make.org_of(world["enterprise"]), make.org_of(world["university"])
     with app.app_context():

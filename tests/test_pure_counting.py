@@ -10,28 +10,24 @@ from typing import Any
 
 import pytest
 
+from matchmaker.accounts.models import Organization, OrgType
 from matchmaker.agreements import counting
 from matchmaker.agreements.counting import Figure, Span
-from matchmaker.models import (
+from matchmaker.agreements.models import (
     Agreement,
     AgreementParty,
     AgreementStatus,
     AgreementType,
     CountingRule,
-    EnterpriseTier,
     Indicator,
-    Organization,
-    OrgType,
-    Pairing,
     PartySide,
     PartyType,
     Plan,
-    Posting,
-    PostingKind,
     Target,
-    TechField,
-    Town,
 )
+from matchmaker.pairings.models import Pairing
+from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.taxonomy.models import EnterpriseTier, TechField, Town
 
 T = AgreementType
 

@@ -12,25 +12,17 @@ from typing import Any
 
 import pytest
 
-from matchmaker import clock, creditcode
-from matchmaker.exceptions import FieldError
-from matchmaker.models import (
-    AgreementType,
-    EventKind,
-    Organization,
-    OrgType,
-    PartySide,
-    PartyType,
-    Posting,
-    PostingKind,
-    PostingStatus,
-    Registration,
-)
-from matchmaker.services import rules
-from matchmaker.services.agreements import AgreementDetails, PartyDetails
-from matchmaker.services.calls import DEFAULT_CRITERIA, CallDetails, ProposalDetails
-from matchmaker.services.events import EventDetails
-from matchmaker.services.postings import PostingDetails
+from matchmaker.accounts import creditcode
+from matchmaker.accounts.models import Organization, OrgType
+from matchmaker.agreements.models import AgreementType, PartySide, PartyType, Registration
+from matchmaker.agreements.operations import AgreementDetails, PartyDetails
+from matchmaker.calls.operations import DEFAULT_CRITERIA, CallDetails, ProposalDetails
+from matchmaker.core import clock, rules
+from matchmaker.core.exceptions import FieldError
+from matchmaker.events.models import EventKind
+from matchmaker.events.operations import EventDetails
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.operations import PostingDetails
 
 TODAY = clock.today()
 

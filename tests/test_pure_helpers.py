@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
-from matchmaker import clock
+from matchmaker.core import clock
+from matchmaker.core.web import is_safe_path
 from matchmaker.search import analysis
-from matchmaker.web import is_safe_path
 
 # --- where a login or a form may send the user next -----------------------------------------
 
@@ -209,7 +209,7 @@ def test_login_devices_read_as_browser_and_system(agent: str | None, shown: str)
 def test_a_forms_problems_name_the_row_of_a_list_and_skip_hidden_fields() -> None:
     from wtforms import FieldList, Form, FormField, HiddenField, StringField
 
-    from matchmaker.forms import problems
+    from matchmaker.core.forms import problems
 
     class Row(Form):
         name = StringField("单位名称")

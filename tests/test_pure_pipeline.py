@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from matchmaker.models import DeclineReason, Posting
 from matchmaker.pairings import feedback, funnel
 from matchmaker.pairings.feedback import Demotion, Feedback
+from matchmaker.pairings.models import DeclineReason
+from matchmaker.postings.models import Posting
 
 # --- lowering a repeatedly declined posting --------------------------------------------------
 

@@ -13,36 +13,20 @@ from typing import Any
 
 import pytest
 
-import matchmaker.models.accounts as account_models
-import matchmaker.models.agreements as agreement_models
-import matchmaker.models.calls as call_models
-import matchmaker.models.events as event_models
-import matchmaker.models.pairings as pairing_models
-import matchmaker.models.postings as posting_models
-from matchmaker import clock
-from matchmaker.exceptions import InvalidTransition
-from matchmaker.models import (
-    Agreement,
-    AgreementStatus,
-    AgreementType,
-    CallProposal,
-    CallStatus,
-    ChallengeCall,
-    CloseReason,
-    DeclineReason,
-    Event,
-    EventKind,
-    EventStatus,
-    Organization,
-    OrgStatus,
-    OrgType,
-    Pairing,
-    PairingState,
-    Posting,
-    PostingKind,
-    PostingStatus,
-)
-from matchmaker.models.calls import ProposalStatus
+import matchmaker.accounts.models as account_models
+import matchmaker.agreements.models as agreement_models
+import matchmaker.calls.models as call_models
+import matchmaker.events.models as event_models
+import matchmaker.pairings.models as pairing_models
+import matchmaker.postings.models as posting_models
+from matchmaker.accounts.models import Organization, OrgStatus, OrgType
+from matchmaker.agreements.models import Agreement, AgreementStatus, AgreementType
+from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall, ProposalStatus
+from matchmaker.core import clock
+from matchmaker.core.exceptions import InvalidTransition
+from matchmaker.events.models import Event, EventKind, EventStatus
+from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
+from matchmaker.postings.models import CloseReason, Posting, PostingKind, PostingStatus
 
 # Days well away from today, whichever zone "today" is taken in (the models ask clock.today()).
 PAST = clock.today() - timedelta(days=3)
@@ -172,7 +156,7 @@ def test_renewing_extends_from_the_current_end_when_it_is_later_than_today(journ
 def test_renewing_an_expired_posting_extends_from_today(journal: list) -> None:
     p = posting(P.PUBLISHED, valid_until=PAST)
     p.renew(None, 30)
-    # Today where the server runs, or in the site's zone once the models ask matchmaker.clock.
+    # Today where the server runs, or in the site's zone once the models ask matchmaker.core.clock.
     assert p.valid_until - timedelta(days=30) in {date.today(), clock.today()}
 
 

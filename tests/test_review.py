@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from matchmaker.models import OrgStatus, PostingKind, PostingStatus
+from matchmaker.accounts.models import OrgStatus
+from matchmaker.postings.models import PostingKind, PostingStatus
 from tests.conftest import Auth, Factory
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 from flask import Flask
 
 from matchmaker import create_app
-from matchmaker.extensions import db
-from matchmaker.models import Posting, PostingKind
+from matchmaker.accounts import operations as accounts
+from matchmaker.core.extensions import db
+from matchmaker.postings import operations as postings
+from matchmaker.postings.models import Posting, PostingKind
 from matchmaker.search import indexing
-from matchmaker.services import accounts, postings
 from tests.conftest import Factory, app_config
 
 PER_WORKER = 12

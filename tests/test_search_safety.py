@@ -14,7 +14,8 @@ from whoosh.matching import ListMatcher, Matcher, UnionMatcher
 from whoosh.query import Query
 from whoosh.scoring import BaseScorer
 
-from matchmaker import config, create_app
+from matchmaker import create_app
+from matchmaker.core import config
 from matchmaker.search.engine import IndexStore, run_query
 from tests.conftest import app_config
 

@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from matchmaker.extensions import db
-from matchmaker.models import ApiToken, LoginSession, User
+from matchmaker.accounts.models import ApiToken, LoginSession, User
+from matchmaker.core.extensions import db
 from tests.conftest import PASSWORD, Auth, Factory
 
 COOKIES = ("session", "remember_token")

@@ -3,7 +3,8 @@
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from matchmaker.forms import PHONE, AcceptablePassword, BaseForm
+from matchmaker.accounts.passwords import AcceptablePassword
+from matchmaker.core.forms import PHONE, BaseForm
 
 
 class TermForm(BaseForm):

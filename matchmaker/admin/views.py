@@ -11,14 +11,18 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matchmaker import audit, clock, search
+from matchmaker import search
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import Organization, OrgType, User
+from matchmaker.admin import audit
 from matchmaker.admin.forms import BureauUserForm, TermForm
-from matchmaker.exceptions import FieldError
-from matchmaker.extensions import db
-from matchmaker.models import TAXONOMIES, Organization, OrgType, User
-from matchmaker.models.taxonomy import TaxonomyMixin
-from matchmaker.services import accounts, taxonomy
-from matchmaker.web import attach_field_error, int_arg, paginate, redirect_back, requires, send_xlsx
+from matchmaker.core import clock
+from matchmaker.core.exceptions import FieldError
+from matchmaker.core.extensions import db
+from matchmaker.core.web import attach_field_error, int_arg, paginate, redirect_back, send_xlsx
+from matchmaker.policy import requires
+from matchmaker.taxonomy import operations as taxonomy
+from matchmaker.taxonomy.models import TAXONOMIES, TaxonomyMixin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -24,25 +24,24 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from matchmaker import clock
-from matchmaker.extensions import db
-from matchmaker.models import (
+from matchmaker.accounts.models import Organization
+from matchmaker.agreements.models import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Agreement,
     AgreementParty,
     AgreementStatus,
     CountingRule,
     Indicator,
-    Organization,
-    Pairing,
     PartyType,
     Plan,
     PlanStatus,
-    Posting,
-    PostingStatus,
-    ProposalMark,
 )
-from matchmaker.models.plans import FIRST_YEAR, LAST_YEAR
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
 from matchmaker.pairings import funnel as pairing_funnel
+from matchmaker.pairings.models import Pairing, ProposalMark
+from matchmaker.postings.models import Posting, PostingStatus
 
 
 @dataclass(frozen=True)

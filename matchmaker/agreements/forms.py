@@ -20,13 +20,21 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from matchmaker.extensions import db
-from matchmaker.forms import BaseForm, optional_int, options, term_choices
-from matchmaker.models import AgreementType, PartySide, PartyType, Registration, TechField
-from matchmaker.models.plans import FIRST_YEAR, LAST_YEAR
+from matchmaker.agreements.models import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    AgreementType,
+    PartySide,
+    PartyType,
+    Registration,
+)
+from matchmaker.agreements.operations import AgreementDetails, PartyDetails
+from matchmaker.agreements.plans import PlanDetails
+from matchmaker.core.extensions import db
+from matchmaker.core.forms import BaseForm, optional_int, options
 from matchmaker.postings.forms import finite_number
-from matchmaker.services.agreements import AgreementDetails, PartyDetails
-from matchmaker.services.plans import PlanDetails
+from matchmaker.taxonomy.forms import term_choices
+from matchmaker.taxonomy.models import TechField
 
 MAX_PARTIES = 6
 

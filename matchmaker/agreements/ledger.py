@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from matchmaker import clock
-from matchmaker.models import Agreement, PartySide
-from matchmaker.spreadsheets import workbook
+from matchmaker.agreements.models import Agreement, PartySide
+from matchmaker.core import clock
+from matchmaker.core.spreadsheets import workbook
 
 MAX_SIDE = 3  # parties per side in the ledger's columns (more are joined into the last one)
 

@@ -7,15 +7,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker import clock
 from matchmaker.agreements import counting
+from matchmaker.agreements import plans as service
 from matchmaker.agreements.forms import PlanEditForm, PlanForm
+from matchmaker.agreements.models import Plan
 from matchmaker.agreements.views import bp
-from matchmaker.exceptions import FieldError, InvalidTransition
-from matchmaker.extensions import db
-from matchmaker.models import Plan
-from matchmaker.services import plans as service
-from matchmaker.web import attach_field_error, int_arg, requires
+from matchmaker.core import clock
+from matchmaker.core.exceptions import FieldError, InvalidTransition
+from matchmaker.core.extensions import db
+from matchmaker.core.web import attach_field_error, int_arg
+from matchmaker.policy import requires
 
 
 @bp.get("/plans")

@@ -11,28 +11,37 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from matchmaker import clock, policy, search
+from matchmaker import policy, search
+from matchmaker.accounts import operations as accounts
+from matchmaker.accounts.models import Organization
 from matchmaker.agreements import charts, counting, ledger
-from matchmaker.agreements.forms import AgreementForm, NoteForm, ReasonForm, RulesForm, TargetForm, UploadForm
-from matchmaker.events import outcomes as event_outcomes
-from matchmaker.exceptions import FieldError, InvalidTransition
-from matchmaker.extensions import db
-from matchmaker.models import (
+from matchmaker.agreements import operations as service
+from matchmaker.agreements import plans as plan_service
+from matchmaker.agreements.forms import (
+    AgreementForm,
+    NoteForm,
+    ReasonForm,
+    RulesForm,
+    TargetForm,
+    UploadForm,
+)
+from matchmaker.agreements.models import (
     Agreement,
     AgreementFile,
     AgreementStatus,
     AgreementType,
     Indicator,
-    Organization,
-    Pairing,
     Plan,
-    Posting,
 )
-from matchmaker.services import accounts, uploads
-from matchmaker.services import agreements as service
-from matchmaker.services import plans as plan_service
-from matchmaker.spreadsheets import workbook_of
-from matchmaker.web import attach_field_error, int_arg, paginate, requires, send_xlsx
+from matchmaker.core import clock, uploads
+from matchmaker.core.exceptions import FieldError, InvalidTransition
+from matchmaker.core.extensions import db
+from matchmaker.core.spreadsheets import workbook_of
+from matchmaker.core.web import attach_field_error, int_arg, paginate, send_xlsx
+from matchmaker.events import outcomes as event_outcomes
+from matchmaker.pairings.models import Pairing
+from matchmaker.policy import requires
+from matchmaker.postings.models import Posting
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 

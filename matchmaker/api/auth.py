@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask import g, request
 
+from matchmaker.accounts import tokens
+from matchmaker.accounts.models import ApiToken, User
 from matchmaker.api.errors import ApiError
-from matchmaker.extensions import db
-from matchmaker.models import ApiToken, User
-from matchmaker.services import tokens
+from matchmaker.core.extensions import db
 
 PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from matchmaker.api.auth import authenticate
-from matchmaker.extensions import limiter
+from matchmaker.core.extensions import limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)

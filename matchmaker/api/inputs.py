@@ -15,13 +15,13 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from matchmaker.api.errors import ApiError
-from matchmaker.extensions import db
-from matchmaker.models import PostingKind, TechField, Town
-from matchmaker.models.taxonomy import TaxonomyMixin
+from matchmaker.core.extensions import db
+from matchmaker.core.rules import KEYWORD_SEPARATORS, MAX_KEYWORD_LENGTH, MAX_KEYWORDS
+from matchmaker.core.web import MAX_ID, MAX_PAGE
 from matchmaker.postings.forms import PostingForm
-from matchmaker.services.postings import PostingDetails
-from matchmaker.services.rules import KEYWORD_SEPARATORS, MAX_KEYWORD_LENGTH, MAX_KEYWORDS
-from matchmaker.web import MAX_ID, MAX_PAGE
+from matchmaker.postings.models import PostingKind
+from matchmaker.postings.operations import PostingDetails
+from matchmaker.taxonomy.models import TaxonomyMixin, TechField, Town
 
 MAX_PER_PAGE = 100
 MAX_MATCHES = 50

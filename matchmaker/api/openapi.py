@@ -9,35 +9,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from matchmaker.api.inputs import MAX_KEYWORD_LENGTH, MAX_MATCHES, MAX_PER_PAGE, term_names
-from matchmaker.api.openapi_plans import plan_paths, plan_schemas
-from matchmaker.models import (
+from matchmaker.accounts.models import OrgStatus, OrgType
+from matchmaker.agreements.models import (
     AgreementStatus,
     AgreementType,
-    CooperationMode,
-    DeclineReason,
-    EnterpriseTier,
-    EventKind,
-    EventStatus,
-    IPStatus,
-    Maturity,
-    MeasureKind,
-    MeetingOutcome,
-    Notification,
-    OrgStatus,
-    OrgType,
-    PairingState,
     PartySide,
     PartyType,
+    Registration,
+)
+from matchmaker.agreements.openapi_plans import plan_paths, plan_schemas
+from matchmaker.api.inputs import MAX_KEYWORD_LENGTH, MAX_MATCHES, MAX_PER_PAGE, term_names
+from matchmaker.core.rules import MAX_KEYWORDS, PHONE_PATTERN
+from matchmaker.core.web import MAX_ID, MAX_PAGE
+from matchmaker.events.models import EventKind, EventStatus, MeetingOutcome
+from matchmaker.notifications.models import Notification
+from matchmaker.pairings.models import DeclineReason, PairingState
+from matchmaker.postings.models import (
+    CooperationMode,
+    IPStatus,
+    Maturity,
     PostingKind,
     PostingStatus,
-    Registration,
-    TechField,
-    Town,
     Visibility,
 )
-from matchmaker.services.rules import MAX_KEYWORDS, PHONE_PATTERN
-from matchmaker.web import MAX_ID, MAX_PAGE
+from matchmaker.profiles.models import MeasureKind
+from matchmaker.taxonomy.models import EnterpriseTier, TechField, Town
 
 VERSION = "1.0.0"
 INDICATOR_CODES = [

@@ -6,9 +6,12 @@ from datetime import date, datetime
 from typing import Any
 
 from matchmaker import policy
-from matchmaker.models import Notification, Organization, Pairing, PairingMessage, Posting, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.core.web import public_url
+from matchmaker.notifications.models import Notification
+from matchmaker.pairings.models import Pairing, PairingMessage
+from matchmaker.postings.models import Posting
 from matchmaker.postings.queries import Proposal
-from matchmaker.web import public_url
 
 
 def _time(value: datetime | None) -> str | None:

@@ -10,27 +10,26 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matchmaker import policy, search
+from matchmaker.accounts.models import User
 from matchmaker.api import inputs, openapi, serialize
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
-from matchmaker.exceptions import InvalidTransition
-from matchmaker.extensions import db, limiter
-from matchmaker.models import (
+from matchmaker.core.exceptions import InvalidTransition
+from matchmaker.core.extensions import db, limiter
+from matchmaker.postings import operations as service
+from matchmaker.postings import queries as posting_queries
+from matchmaker.postings.models import (
     CooperationMode,
     IPStatus,
     Maturity,
     Posting,
     PostingKind,
     PostingStatus,
-    TechField,
-    Town,
-    User,
     Visibility,
 )
-from matchmaker.postings import queries as posting_queries
-from matchmaker.services import postings as service
-from matchmaker.web import get_posting_or_404
+from matchmaker.postings.urls import get_posting_or_404
+from matchmaker.taxonomy.models import TechField, Town
 
 
 @bp.get("/openapi.json")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from matchmaker.models import ChallengeCall, Organization, PostingKind
+from matchmaker.accounts.models import Organization
+from matchmaker.calls.models import ChallengeCall
 from matchmaker.postings import queries as posting_queries
+from matchmaker.postings.models import PostingKind
 
 PER_NEED = 5
 

@@ -20,10 +20,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from matchmaker.forms import BaseForm, MultiCheckboxField, options
-from matchmaker.models import Posting
+from matchmaker.calls.operations import MAX_CRITERIA, CallDetails, ProposalDetails
+from matchmaker.core.forms import BaseForm, MultiCheckboxField, options
 from matchmaker.postings.forms import finite_number
-from matchmaker.services.calls import MAX_CRITERIA, CallDetails, ProposalDetails
+from matchmaker.postings.models import Posting
 
 
 class CriterionForm(Form):

@@ -12,7 +12,9 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matchmaker import policy, search
+from matchmaker.accounts.models import Organization
 from matchmaker.calls import candidates as call_candidates
+from matchmaker.calls import operations as service
 from matchmaker.calls.forms import (
     AwardForm,
     CallForm,
@@ -23,24 +25,21 @@ from matchmaker.calls.forms import (
     StepForm,
     UploadForm,
 )
-from matchmaker.exceptions import FieldError
-from matchmaker.extensions import db
-from matchmaker.forms import options
-from matchmaker.models import (
+from matchmaker.calls.models import (
     CallProposal,
     CallProposalFile,
     CallStatus,
     ChallengeCall,
-    Organization,
-    PairingState,
-    Posting,
-    PostingKind,
-    PostingStatus,
     ProposalStatus,
 )
-from matchmaker.services import calls as service
-from matchmaker.services import uploads
-from matchmaker.web import attach_field_error, paginate, requires
+from matchmaker.core import uploads
+from matchmaker.core.exceptions import FieldError
+from matchmaker.core.extensions import db
+from matchmaker.core.forms import options
+from matchmaker.core.web import attach_field_error, paginate
+from matchmaker.pairings.models import PairingState
+from matchmaker.policy import requires
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 

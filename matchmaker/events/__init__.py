@@ -1,1 +1,2 @@
-"""Matchmaking visits and events (对接活动): for now the 1:1 meeting scheduler (``scheduling``)."""
+"""Matchmaking events (对接活动): models, operations, invitations by matching (matching.py), the
+1:1 meeting scheduler (scheduling.py), outcomes into the pipeline (outcomes.py), pages and API."""

@@ -8,18 +8,13 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from matchmaker.extensions import db
-from matchmaker.forms import BaseForm, MultiCheckboxField, optional_int, options, term_pairs
-from matchmaker.models import (
-    EventKind,
-    MeetingOutcome,
-    Organization,
-    OrgStatus,
-    OrgType,
-    TechField,
-    Town,
-)
-from matchmaker.services.events import MAX_CAPACITY, MAX_SLOTS, MAX_TABLES, EventDetails
+from matchmaker.accounts.models import Organization, OrgStatus, OrgType
+from matchmaker.core.extensions import db
+from matchmaker.core.forms import BaseForm, MultiCheckboxField, optional_int, options
+from matchmaker.events.models import EventKind, MeetingOutcome
+from matchmaker.events.operations import MAX_CAPACITY, MAX_SLOTS, MAX_TABLES, EventDetails
+from matchmaker.taxonomy.forms import term_pairs
+from matchmaker.taxonomy.models import TechField, Town
 
 
 def _host_choices() -> list[tuple[int, str]]:

@@ -14,20 +14,19 @@ from typing import Any
 from sqlalchemy import select
 
 from matchmaker import search
+from matchmaker.accounts.models import Organization, OrgStatus, Role
+from matchmaker.core.extensions import db
 from matchmaker.events import scheduling
-from matchmaker.extensions import db
-from matchmaker.models import (
-    Event,
-    Meeting,
-    Organization,
-    OrgStatus,
-    Posting,
-    PostingStatus,
-    Role,
-    Visibility,
+from matchmaker.events.models import Event, Meeting
+from matchmaker.events.operations import (
+    Party,
+    all_requests,
+    earlier_pairing,
+    invitations,
+    postings_for_pairing,
 )
+from matchmaker.postings.models import Posting, PostingStatus, Visibility
 from matchmaker.postings.queries import SHOWN_MIN_STRENGTH, proposals
-from matchmaker.services.events import Party, all_requests, earlier_pairing, invitations, postings_for_pairing
 
 INVITE_LIMIT = 30
 PER_POSTING = 20

@@ -9,9 +9,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from matchmaker.extensions import db
-from matchmaker.models import Agreement, AgreementStatus, Event, EventStatus, MeetingOutcome
-from matchmaker.services.events import invitations
+from matchmaker.agreements.models import Agreement, AgreementStatus
+from matchmaker.core.extensions import db
+from matchmaker.events.models import Event, EventStatus, MeetingOutcome
+from matchmaker.events.operations import invitations
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matchmaker import clock, policy, search
+from matchmaker import policy, search
+from matchmaker.accounts.models import Organization
+from matchmaker.core import clock
+from matchmaker.core.exceptions import FieldError
+from matchmaker.core.extensions import db
+from matchmaker.core.forms import options
+from matchmaker.core.spreadsheets import workbook_of
+from matchmaker.core.web import MAX_ID, attach_field_error, paginate, send_xlsx
 from matchmaker.events import matching, outcomes
+from matchmaker.events import operations as service
 from matchmaker.events.forms import (
     AddMeetingForm,
     EventForm,
@@ -20,22 +28,9 @@ from matchmaker.events.forms import (
     ReasonForm,
     RegistrationForm,
 )
-from matchmaker.exceptions import FieldError
-from matchmaker.extensions import db
-from matchmaker.forms import options
-from matchmaker.models import (
-    Event,
-    EventKind,
-    EventStatus,
-    Meeting,
-    MeetingOutcome,
-    Organization,
-    Posting,
-    PostingStatus,
-)
-from matchmaker.services import events as service
-from matchmaker.spreadsheets import workbook_of
-from matchmaker.web import MAX_ID, attach_field_error, paginate, requires, send_xlsx
+from matchmaker.events.models import Event, EventKind, EventStatus, Meeting, MeetingOutcome
+from matchmaker.policy import requires
+from matchmaker.postings.models import Posting, PostingStatus
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 

@@ -8,21 +8,15 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from matchmaker import policy
+from matchmaker.accounts.models import Organization, OrgStatus
+from matchmaker.accounts.operations import count_pending_organizations
 from matchmaker.agreements import counting
-from matchmaker.extensions import db
-from matchmaker.models import (
-    Agreement,
-    AgreementStatus,
-    Organization,
-    OrgStatus,
-    Posting,
-    PostingKind,
-    PostingStatus,
-)
+from matchmaker.agreements.models import Agreement, AgreementStatus
+from matchmaker.core.extensions import db
+from matchmaker.events import operations as events
 from matchmaker.postings import queries
-from matchmaker.services import events
-from matchmaker.services.accounts import count_pending_organizations
-from matchmaker.services.postings import count_by_status
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.operations import count_by_status
 
 bp = Blueprint("main", __name__)
 

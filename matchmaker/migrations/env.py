@@ -70,7 +70,7 @@ def run_migrations_offline():
 def render_item(type_, obj, autogen_context):
     """Render matchmaker's UTCDateTime as the plain column type it stores, so generated
     migrations never import application code."""
-    from matchmaker.models.base import UTCDateTime
+    from matchmaker.core.models import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

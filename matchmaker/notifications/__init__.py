@@ -1,1 +1,2 @@
-"""The notification pages: the list, opening one (which marks it read), marking all read."""
+"""Notifications: the journal consumer that turns changes into notices, mail (immediate and
+digests), the notification pages."""

@@ -7,10 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matchmaker.extensions import db
-from matchmaker.models import Notification
-from matchmaker.services import notifications as service
-from matchmaker.web import is_safe_path, paginate, redirect_back, requires
+from matchmaker.core.extensions import db
+from matchmaker.core.web import is_safe_path, paginate, redirect_back
+from matchmaker.notifications import operations as service
+from matchmaker.notifications.models import Notification
+from matchmaker.policy import requires
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 

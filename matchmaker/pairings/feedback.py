@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 
 from matchmaker import search
-from matchmaker.extensions import db
-from matchmaker.models import DeclineReason, Pairing, PairingState, Posting
+from matchmaker.core.extensions import db
+from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
+from matchmaker.postings.models import Posting
 
 DEMOTING = (DeclineReason.TOO_EARLY, DeclineReason.COST, DeclineReason.APPROACH, DeclineReason.UNCLEAR)
 SIMILAR = 50  # pair strength from which another posting counts as "like" this one (bench.decline_feedback)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from matchmaker.forms import PHONE, BaseForm, optional_int, options
-from matchmaker.models import DeclineReason, PairingState
-from matchmaker.services.pairings import MAX_INTEREST, MAX_MESSAGE
+from matchmaker.core.forms import PHONE, BaseForm, optional_int, options
+from matchmaker.pairings.models import DeclineReason, PairingState
+from matchmaker.pairings.operations import MAX_INTEREST, MAX_MESSAGE
 
 
 class InterestForm(BaseForm):

@@ -15,19 +15,14 @@ from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.datastructures import MultiDict
 
-from matchmaker import clock
-from matchmaker.extensions import db
-from matchmaker.models import (
-    JournalEntry,
-    Organization,
-    OrgType,
-    Pairing,
-    PairingState,
-    Posting,
-    TechField,
-    Town,
-)
-from matchmaker.models.base import utcnow
+from matchmaker.accounts.models import Organization, OrgType
+from matchmaker.core import clock
+from matchmaker.core.extensions import db
+from matchmaker.core.journal import JournalEntry
+from matchmaker.core.models import utcnow
+from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.taxonomy.models import TechField, Town
 
 ACCEPTED = [s for s in PairingState if s.is_accepted]
 STAGES = ("interested", "answered", "contacted", "negotiating", "signed")

@@ -9,8 +9,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from matchmaker import policy
-from matchmaker.extensions import db
-from matchmaker.models import Agreement, Pairing, Posting, PostingKind, PostingStatus
+from matchmaker.agreements.models import Agreement
+from matchmaker.core.extensions import db
+from matchmaker.pairings.models import Pairing
+from matchmaker.postings.models import Posting, PostingKind, PostingStatus
 
 
 def ours_on(postings: Iterable[Posting], viewer: Any) -> dict[int, Pairing]:

@@ -12,11 +12,12 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from matchmaker import policy, search
-from matchmaker.exceptions import FieldError, InvalidTransition
-from matchmaker.extensions import db
-from matchmaker.forms import options
-from matchmaker.models import DeclineReason, Pairing, PairingState, Posting, PostingStatus
+from matchmaker.core.exceptions import FieldError, InvalidTransition
+from matchmaker.core.extensions import db
+from matchmaker.core.forms import options
+from matchmaker.core.web import attach_field_error, paginate
 from matchmaker.pairings import funnel as funnel_report
+from matchmaker.pairings import operations as service
 from matchmaker.pairings import queries
 from matchmaker.pairings.forms import (
     AcceptForm,
@@ -28,8 +29,10 @@ from matchmaker.pairings.forms import (
     MessageForm,
     NudgeForm,
 )
-from matchmaker.services import pairings as service
-from matchmaker.web import attach_field_error, get_posting_or_404, paginate, requires
+from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
+from matchmaker.policy import requires
+from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.postings.urls import get_posting_or_404
 
 bp = Blueprint("pairings", __name__, url_prefix="/pairings")
 

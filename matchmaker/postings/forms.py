@@ -15,31 +15,29 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from matchmaker.forms import (
+from matchmaker.core import rules
+from matchmaker.core.forms import (
     PHONE,
     BaseForm,
     MultiCheckboxField,
-    get_term,
     optional_choice,
     optional_int,
     options,
     rule,
-    term_choices,
 )
-from matchmaker.models import (
+from matchmaker.pairings.models import Pairing
+from matchmaker.postings.models import (
     CloseReason,
     CooperationMode,
     IPStatus,
     Maturity,
-    Pairing,
     Posting,
     PostingKind,
-    TechField,
-    Town,
     Visibility,
 )
-from matchmaker.services import rules
-from matchmaker.services.postings import MAX_KEYWORDS, PostingDetails, split_keywords
+from matchmaker.postings.operations import MAX_KEYWORDS, PostingDetails, split_keywords
+from matchmaker.taxonomy.forms import get_term, term_choices
+from matchmaker.taxonomy.models import TechField, Town
 
 TITLE_HINTS = {
     PostingKind.RD_NEED: "一句话说明要解决的技术问题，如“锂电池隔膜涂覆均匀性提升”",

@@ -9,11 +9,12 @@ from sqlalchemy import ColumnElement, Select, String, cast, func, select
 from sqlalchemy.orm import selectinload
 
 from matchmaker import policy, search
-from matchmaker.extensions import db
-from matchmaker.models import CooperationMode, Posting, PostingKind, PostingStatus, User
+from matchmaker.accounts.models import User
+from matchmaker.core.extensions import db
+from matchmaker.core.web import ListPage, page_of
 from matchmaker.pairings import feedback
+from matchmaker.postings.models import CooperationMode, Posting, PostingKind, PostingStatus
 from matchmaker.search import Found
-from matchmaker.web import ListPage, page_of
 
 # Pages hide weaker pairs: a list of poor matches teaches users to ignore it. Set below the weakest
 # pair of a need and its answering outcome in ../shared/eval (docs/PERFORMANCE.md).

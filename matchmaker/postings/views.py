@@ -7,26 +7,27 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker import policy
-from matchmaker.exceptions import FieldError, InvalidTransition
-from matchmaker.extensions import db
-from matchmaker.forms import term_pairs
-from matchmaker.models import (
+from matchmaker.core.exceptions import FieldError, InvalidTransition
+from matchmaker.core.extensions import db
+from matchmaker.core.web import int_arg, paginate
+from matchmaker.pairings import feedback
+from matchmaker.pairings import queries as pairing_queries
+from matchmaker.pairings.models import Pairing
+from matchmaker.policy import requires
+from matchmaker.postings import operations as service
+from matchmaker.postings import queries
+from matchmaker.postings.forms import CloseForm, PostingForm
+from matchmaker.postings.models import (
     CloseReason,
     CooperationMode,
-    Pairing,
     Posting,
     PostingKind,
     PostingStatus,
-    TechField,
-    Town,
 )
-from matchmaker.pairings import feedback
-from matchmaker.pairings import queries as pairing_queries
-from matchmaker.postings import queries
-from matchmaker.postings.forms import CloseForm, PostingForm
+from matchmaker.postings.urls import get_posting_or_404
 from matchmaker.search import SearchUnavailable
-from matchmaker.services import postings as service
-from matchmaker.web import get_posting_or_404, int_arg, paginate, requires
+from matchmaker.taxonomy.forms import term_pairs
+from matchmaker.taxonomy.models import TechField, Town
 
 bp = Blueprint("postings", __name__, url_prefix="/postings")
 

@@ -7,8 +7,10 @@ from typing import Any
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
-from matchmaker.forms import BaseForm, optional_int, options, term_pairs
-from matchmaker.models import EnterpriseTier, MeasureKind
+from matchmaker.core.forms import BaseForm, optional_int, options
+from matchmaker.profiles.models import MeasureKind
+from matchmaker.taxonomy.forms import term_pairs
+from matchmaker.taxonomy.models import EnterpriseTier
 
 DATE_MESSAGE = "请填写日期（格式 2025-06-30）。"
 

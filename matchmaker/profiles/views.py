@@ -9,17 +9,22 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from matchmaker import clock, policy
+from matchmaker import policy
+from matchmaker.accounts.models import Organization
 from matchmaker.agreements import counting
-from matchmaker.exceptions import FieldError
-from matchmaker.extensions import db
-from matchmaker.forms import term_pairs
-from matchmaker.models import EnterpriseTier, MeasureKind, Organization, Plan, Town
+from matchmaker.agreements import plans as plan_service
+from matchmaker.agreements.models import Plan
+from matchmaker.core import clock
+from matchmaker.core.exceptions import FieldError
+from matchmaker.core.extensions import db
+from matchmaker.core.spreadsheets import workbook_of
+from matchmaker.core.web import attach_field_error, int_arg, send_xlsx
+from matchmaker.policy import requires
+from matchmaker.profiles import operations as service
 from matchmaker.profiles.forms import MeasureForm, TierForm, TierTargetForm
-from matchmaker.services import plans as plan_service
-from matchmaker.services import profiles as service
-from matchmaker.spreadsheets import workbook_of
-from matchmaker.web import attach_field_error, int_arg, requires, send_xlsx
+from matchmaker.profiles.models import MeasureKind
+from matchmaker.taxonomy.forms import term_pairs
+from matchmaker.taxonomy.models import EnterpriseTier, Town
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 

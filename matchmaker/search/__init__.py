@@ -25,7 +25,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from matchmaker.exceptions import DomainError
+from matchmaker.core.exceptions import DomainError
 from matchmaker.search import indexing, matching, queries
 from matchmaker.search.analysis import Span, matched_spans
 from matchmaker.search.engine import IndexBusy, IndexStore
@@ -86,7 +86,7 @@ def _store() -> IndexStore:
 
 
 def _engine() -> Any:
-    from matchmaker.extensions import db
+    from matchmaker.core.extensions import db
 
     return db.engine
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from matchmaker.models import Posting, PostingStatus
+from matchmaker.postings.models import Posting, PostingStatus
 
 
 def is_indexed(posting: Posting) -> bool:

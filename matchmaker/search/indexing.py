@@ -21,10 +21,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import Engine, Select, func, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
-from matchmaker.consumers import Cursor, FileCursor, newest_id, unread
-from matchmaker.models import JournalEntry, Posting, PostingStatus
-from matchmaker.models.base import utcnow
-from matchmaker.models.journal import UNRESOLVED, WRITTEN, origin
+from matchmaker.core.consumers import Cursor, FileCursor, newest_id, unread
+from matchmaker.core.journal import UNRESOLVED, WRITTEN, JournalEntry, origin
+from matchmaker.core.models import utcnow
+from matchmaker.postings.models import Posting, PostingStatus
 from matchmaker.search.documents import document_for, is_indexed, stamp
 from matchmaker.search.engine import IndexBusy, IndexStore
 

@@ -1,1 +1,0 @@
-"""Registration, login/logout, password and organisation profile."""

@@ -1,1 +1,0 @@
-"""Search and match proposals: the search page and 为我推荐."""

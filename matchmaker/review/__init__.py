@@ -1,1 +1,0 @@
-"""Bureau staff's review of postings and verification of organisations."""

@@ -1,1 +1,0 @@
-"""Account security: the password policy and the timing-safe password check."""
