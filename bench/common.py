@@ -75,7 +75,7 @@ def publish_many(
     return ids
 
 
-MIN_TITLE = 4  # the posting rules' shortest title (services/rules.py)
+MIN_TITLE = 4  # the posting rules' shortest title (core/rules.py)
 
 
 def outcome_title(record: dict[str, Any]) -> str:

@@ -211,7 +211,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_journal_origin(app: Flask) -> None:
-    """Journal entries of a web request name the client's address (models/journal.py)."""
+    """Journal entries of a web request name the client's address (core/journal.py)."""
     from flask import g, request
 
     from matchmaker.core.journal import origin

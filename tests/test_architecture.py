@@ -1,6 +1,6 @@
-"""The house stays simple: no import cycles in matchmaker/ (imports inside functions included: they
-are what used to hide them), extensions.py imports nothing of ours, and only matchmaker/search/
-imports Whoosh."""
+"""No import cycles in matchmaker/, imports inside functions included: they are what used to hide
+them. The layering itself (core imports no capability, pages never import another capability's
+models, only search/ uses Whoosh…) is in .importlinter, which scripts/test checks with lint-imports."""
 
 from __future__ import annotations
 
@@ -86,29 +86,3 @@ def test_there_are_no_import_cycles() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
-
-
-def test_extensions_is_the_bottom_floor() -> None:
-    assert graph()["matchmaker.core.extensions"] == set()
-
-
-def test_only_the_search_package_imports_whoosh() -> None:
-    offenders = [
-        name
-        for name, path in MODULES.items()
-        if not name.startswith("matchmaker.search")
-        and any(m.split(".")[0] == "whoosh" for m in imports(path))
-    ]
-    assert offenders == []
-
-
-def test_nothing_outside_search_reaches_into_its_internals() -> None:
-    internals = {
-        f"matchmaker.search.{m}" for m in ("engine", "indexing", "matching", "queries", "grams", "analysis")
-    }
-    offenders = {
-        name: sorted(graph()[name] & internals)
-        for name in MODULES
-        if not name.startswith("matchmaker.search")
-    }
-    assert {k: v for k, v in offenders.items() if v} == {}

@@ -33,7 +33,7 @@ def only(problems: dict[str, str], field: str, message: str) -> None:
     assert message in problems[field]
 
 
-# --- posting content (services/rules.py, one set for the form, the import and the API) -------
+# --- posting content (core/rules.py, one set for the form, the import and the API) -------
 
 POSTING = PostingDetails(
     title="锂电池隔膜涂覆均匀性提升",

@@ -120,7 +120,7 @@ class Organization(Journaled, TimestampMixin, db.Model):
 
     def identity_changed(self) -> None:
         """Name or credit code of a verified organisation changed: the bureau checks it again
-        (journaled as part of the edit that caused it, services/accounts.update_organization)."""
+        (journaled as part of the edit that caused it, accounts/operations.update_organization)."""
         if self.status is OrgStatus.VERIFIED:
             self.status = OrgStatus.PENDING
             self.status_reason = "单位名称或统一社会信用代码已变更，需重新认证。"
@@ -165,7 +165,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def get_id(self) -> str:
         """What Flask-Login puts in the session and remember-me cookies: the key of this login's
-        server-side session (services/sessions.py), never the user's id, so ending the session
+        server-side session (accounts/sessions.py), never the user's id, so ending the session
         ends every copy of those cookies."""
         key: str | None = getattr(self, "login_key", None)
         if key is None:

@@ -51,7 +51,7 @@ def check_nobody(password: str, method: str) -> bool:
 
 
 class AcceptablePassword:
-    """The password policy (security/passwords.py) as a form validator, so the form shows the
+    """The password policy (accounts/passwords.py) as a form validator, so the form shows the
     same message the service would raise, under the field."""
 
     def __init__(self, email_field: str | None = None) -> None:

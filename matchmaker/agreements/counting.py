@@ -7,7 +7,7 @@ nothing is stored as a total — so every figure drills down to the agreements b
   either key, and the group is represented by its earliest record.
 - An agreement counts toward each indicator one of whose **counting rules** matches it (its type,
   and for some rules: between an enterprise and a university or institute). Rules and targets
-  belong to a **plan** (models/plans.py): a span is counted by the rules of the plan covering it;
+  belong to a **plan** (agreements/models.py): a span is counted by the rules of the plan covering it;
   a year no plan covers is counted by the rules of the latest plan before it (the page says so)
   and has no targets.
 """

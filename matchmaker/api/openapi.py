@@ -1890,7 +1890,7 @@ NO_EVENT = _error("活动不存在。")
 
 
 def _event_paths() -> dict[str, Any]:
-    """Events (对接活动): read them, register, ask for meetings, build the schedule (api/events.py)."""
+    """Events (对接活动): read them, register, ask for meetings, build the schedule (events/api.py)."""
     errors = COMMON_ERRORS
     return {
         "/events": {
@@ -2094,7 +2094,7 @@ def _event_paths() -> dict[str, Any]:
 
 def _event_management_paths() -> dict[str, Any]:
     """Bureau staff's changes to events, the participants' withdrawal, hand-made schedules and
-    outcomes: the API twins of the web pages' forms (api/events.py)."""
+    outcomes: the API twins of the web pages' forms (events/api.py)."""
     errors = COMMON_ERRORS
     meeting = {"422": _error("冲突（一方已有洽谈、在休息或没有空桌），errors 中说明；未作任何改动。")}
     return {

@@ -1,6 +1,6 @@
 """Whom to invite to a 揭榜挂帅 call: the universities and institutes whose research outcomes the
 matching proposes for the call's needs, with the evidence (the web page and the API both show them
-to bureau staff; services/calls.invited says who was invited already)."""
+to bureau staff; calls/operations.invited says who was invited already)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
-# Logins are sessions on the server (models/sessions.py): logout, a password change or a disabled
+# Logins are sessions on the server (accounts/models.py): logout, a password change or a disabled
 # account ends them everywhere. A login lasts at most PERMANENT_SESSION_LIFETIME, or
 # REMEMBER_COOKIE_DURATION with 保持登录; unused, it ends after the idle minutes (0: no idle limit).
 PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
@@ -33,7 +33,7 @@ REMEMBER_COOKIE_DURATION = timedelta(days=30)
 SESSION_IDLE_MINUTES_BUREAU = 30  # bureau staff, remembered or not
 SESSION_IDLE_MINUTES = 240  # everyone else, unless they chose 保持登录
 
-# Login throttling (services/logins.py): failures within the window lock an e-mail / an address for
+# Login throttling (accounts/logins.py): failures within the window lock an e-mail / an address for
 # 1, 2, 4 … minutes, at most LOGIN_MAX_LOCK_MINUTES.
 LOGIN_FAILURE_WINDOW = 60  # minutes
 LOGIN_ACCOUNT_FAILURES = 5

@@ -16,7 +16,7 @@ PHONE = Regexp(rules.PHONE, message=rules.PHONE_MESSAGE)  # the posting rules' p
 
 
 def rule(check: Any) -> Any:
-    """A form validator from a rule of services/rules.py (same message as every other door)."""
+    """A form validator from a rule of core/rules.py (same message as every other door)."""
 
     def validate(form: FlaskForm, field: Field) -> None:
         if field.data not in (None, "") and (problem := check(field.data)):
@@ -36,7 +36,7 @@ def _one_line_fields(fields: Iterable[Field]) -> Iterable[Field]:
 
 class BaseForm(FlaskForm):
     """Every form: CSRF from Flask-WTF, WTForms' built-in messages in Chinese, and no line break
-    in a one-line input (services/rules.py, the rule the services apply to the API and imports)."""
+    in a one-line input (core/rules.py, the rule the services apply to the API and imports)."""
 
     class Meta:
         locales = ("zh",)

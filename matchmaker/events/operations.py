@@ -1,7 +1,7 @@
 """Matchmaking visits and events (对接活动): creating and changing events, invitations, registration
 with postings, breaks and meeting requests, the 1:1 schedule (built by events/scheduling.py, then
 moved by hand), and the outcomes staff record after the event — meetings that led to a pairing
-enter the pipeline (services/pairings.introduce, accepted at once: both sides met and agreed).
+enter the pipeline (pairings/operations.introduce, accepted at once: both sides met and agreed).
 
 Every function takes the actor, checks policy, writes journal entries and never commits.
 """

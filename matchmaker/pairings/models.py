@@ -169,7 +169,7 @@ class Pairing(Journaled, db.Model):
 
     def unsign(self, by: User, note: str) -> None:
         """The agreement that made it 已签约 was deleted: back to 洽谈中, since 已签约 means an
-        agreement (services/agreements.delete_agreement)."""
+        agreement (agreements/operations.delete_agreement)."""
         self._require((PairingState.SIGNED,), "退回洽谈中")
         self.closed_at = None
         self._move(PairingState.NEGOTIATING, "pairing.unsigned", by, note)

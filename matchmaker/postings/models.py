@@ -356,7 +356,7 @@ class PublishedList(db.Model):
 # ------------------------------------------------------------------------------------------------
 # Provenance of imported postings: who imported which file, when, and how far it has got.
 #
-# A large confirmed import runs in the background as a resumable job (imports/jobs.py): it commits
+# A large confirmed import runs in the background as a resumable job (postings/imports/jobs.py): it commits
 # its rows in chunks and records, in the same transaction, the last file row it has imported, so a
 # worker that dies mid-way leaves a job that resumes exactly where it stopped.
 

@@ -57,7 +57,7 @@ class PostingDetails:
     confidential_detail: str | None = None
 
     def problems(self) -> dict[str, str]:
-        """Field → what breaks the posting rules (services/rules.py), which every door obeys."""
+        """Field → what breaks the posting rules (core/rules.py), which every door obeys."""
         found = {
             "title": rules.title_problem(self.title),
             "description": rules.description_problem(self.description),

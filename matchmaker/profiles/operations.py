@@ -1,6 +1,6 @@
 """一企一册 and the cultivation pool: what bureau staff record about an enterprise (its 梯度 tier
 with the date it got there, the plan's indicator readings), and the reads the profile page, the
-pool and the API share; the pool's tier targets belong to a plan (services/plans.py). Writes take
+pool and the API share; the pool's tier targets belong to a plan (agreements/plans.py). Writes take
 the actor and flush; the caller commits.
 """
 

@@ -317,7 +317,7 @@ def upgrade():
     # ### end Alembic commands ###
 
     # The plan's tier targets by 2025 for a database whose tiers exist already (a fresh database
-    # gets them from init-db after its tiers are seeded: services/profiles.seed_tier_targets).
+    # gets them from init-db after its tiers are seeded: profiles/operations.seed_tier_targets).
     # Literal copy of PLAN_TARGETS: a migration must not change when the code does.
     bind = op.get_bind()
     for name, value in TIER_TARGETS_2025.items():

@@ -68,7 +68,7 @@ EXAMPLE = {
     "成熟度": "",
     "知识产权": "",
 }
-LIMITS = {"org_name": 100}  # the posting's own fields follow services/rules.py, as the form does
+LIMITS = {"org_name": 100}  # the posting's own fields follow core/rules.py, as the form does
 EXCEL_EPOCH = date(1899, 12, 30)
 LIST_SPLIT = re.compile(r"[、，,;；\s]+")
 
