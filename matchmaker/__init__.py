@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matchmaker import clock, search
 from matchmaker.backup import hold_instance
+from matchmaker.core import jobs
 from matchmaker.database import MIGRATIONS_DIR
 from matchmaker.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -119,6 +120,7 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+    jobs.init_app(app)  # the job queue (core/jobs.py): imports, reindex, mail, digests
     search.init_app(app)  # this machine's index, fed from the journal (builds nothing here)
     from matchmaker.services import notifications
 

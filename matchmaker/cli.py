@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from matchmaker.core.jobs import jobs_cli
 from matchmaker.exceptions import DomainError
 from matchmaker.extensions import db
 from matchmaker.models import ImportBatch, OrgType, Role
@@ -406,5 +407,6 @@ def register(app: Flask) -> None:
         send_digests_command,
         doctor_command,
         search_group,
+        jobs_cli,
     ):
         app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Shared plumbing with no knowledge of any capability (the job runner, ...)."""
