@@ -209,7 +209,7 @@ jobs_cli = AppGroup("jobs", help="后台任务：运行任务进程，查看或�
 
 
 @jobs_cli.command("worker")
-@click.option("--workers", default=lambda: int(os.environ.get("JOBS_WORKERS") or 2), show_default="2")
+@click.option("--workers", type=int, default=lambda: int(os.environ.get("JOBS_WORKERS") or 2), show_default="2")
 def worker_command(workers: int) -> None:
     """运行后台任务进程（导入、重建索引、邮件、每日汇总）；Ctrl+C 或 SIGTERM 停止。"""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")

@@ -124,7 +124,10 @@ def resume_stale() -> list[int]:
     however often the pages are looked at (claim() lets only one worker have it)."""
     now = utcnow()
     requeued = []
-    for batch in unfinished():
+    stale = [b for b in unfinished() if b.heartbeat_at is None or now - b.heartbeat_at > STALE]
+    if not stale:  # the usual case: a read only, never waiting on a worker's write
+        return []
+    for batch in stale:
         taken = db.session.execute(
             update(ImportBatch)
             .where(
