@@ -97,10 +97,13 @@ class Queue:
             self.app.logger.error("unknown job %s", name)
             return
         with self.app.app_context():
+            started = time.monotonic()
             try:
                 function(**args)
             except Exception:
                 self.app.logger.exception("job %s failed", name)
+            else:
+                self.app.logger.info("job %s done in %.1f s", name, time.monotonic() - started)
 
     def enqueue(self, name: str, args: dict[str, Any], delay: float | None = None) -> None:
         if name not in _JOBS:
@@ -209,7 +212,9 @@ jobs_cli = AppGroup("jobs", help="后台任务：运行任务进程，查看或�
 
 
 @jobs_cli.command("worker")
-@click.option("--workers", type=int, default=lambda: int(os.environ.get("JOBS_WORKERS") or 2), show_default="2")
+@click.option(
+    "--workers", type=int, default=lambda: int(os.environ.get("JOBS_WORKERS") or 2), show_default="2"
+)
 def worker_command(workers: int) -> None:
     """运行后台任务进程（导入、重建索引、邮件、每日汇总）；Ctrl+C 或 SIGTERM 停止。"""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
