@@ -46,7 +46,8 @@ BASE_URL = ""
 
 # E-mail (matchmaker/mail.py): notifications, daily digests and password-reset links. Set in
 # instance/config.py; without MAIL_SERVER (and BASE_URL, for the links) nothing is mailed and
-# notifications stay on the platform. Run `flask --app matchmaker send-digests` daily from cron.
+# notifications stay on the platform. Mail goes out from the job worker (`flask jobs worker`), the
+# digests in its daily run at DIGEST_HOUR.
 MAIL_SERVER = ""
 MAIL_PORT = 25
 MAIL_USE_SSL = False  # SMTPS (port 465)
