@@ -14,9 +14,11 @@ workers = int(os.environ.get("WORKERS") or 2 * multiprocessing.cpu_count() + 1)
 # answered in the API's JSON error shape, in Chinese (matchmaker/serving.py).
 worker_class = "matchmaker.core.serving.Worker"
 
-# A worker that has not answered for `timeout` seconds is killed. The app stops a request itself
-# after REQUEST_TIMEOUT (25 s by default, matchmaker/config.py) and answers a Chinese 503, so this
-# kill is the backstop for code stuck outside Python. Keep timeout > REQUEST_TIMEOUT.
+# A worker that has not answered for `timeout` seconds is killed. The app's long loops stop a
+# request themselves after REQUEST_TIMEOUT (25 s by default, matchmaker/deadline.py) and answer a
+# Chinese 503, so this kill is the backstop for whatever does not check (code stuck outside Python,
+# a slow query). Keep timeout > REQUEST_TIMEOUT. Background work runs in the job worker
+# (`flask jobs worker`), never in these processes.
 timeout = 30
 graceful_timeout = 30  # on restart, requests in flight may finish
 keepalive = 5

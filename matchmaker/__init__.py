@@ -13,11 +13,9 @@ from flask import Flask, Response
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from matchmaker import (
-    registry,  # noqa: F401 - every model's table and mapper, before the first query
-    search,
-)
-from matchmaker.core import clock
+import matchmaker.registry  # noqa: F401 - every model's table and mapper, before the first query
+from matchmaker import search
+from matchmaker.core import clock, jobs
 from matchmaker.core.backup import hold_instance
 from matchmaker.core.database import MIGRATIONS_DIR
 from matchmaker.core.extensions import csrf, db, limiter, login_manager, migrate
@@ -123,6 +121,7 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+    jobs.init_app(app)  # the job queue (core/jobs.py): imports, reindex, mail, digests
     search.init_app(app)  # this machine's index, fed from the journal (builds nothing here)
     from matchmaker.notifications import operations as notifications
 

@@ -1,5 +1,5 @@
 """Flask commands: init-db, create-user, create-token, demo-data, import-postings, import-resume,
-backup, restore, audit, send-digests, doctor, search."""
+backup, restore, audit, send-digests, doctor, search, jobs."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from matchmaker.accounts.models import OrgType, Role
 from matchmaker.core.exceptions import DomainError
 from matchmaker.core.extensions import db
+from matchmaker.core.jobs import jobs_cli
 from matchmaker.core.journal import record
 from matchmaker.postings.models import ImportBatch
 
@@ -336,18 +337,14 @@ def doctor_command() -> None:
 @click.command("send-digests")
 @with_appcontext
 def send_digests_command() -> None:
-    """每日运行一次（cron）：补发通知、提醒即将到期的信息、发送每日邮件汇总并重试失败的邮件。"""
-    from matchmaker.core import mail
+    """后台任务进程每天自动运行（DIGEST_HOUR）；也可手动运行：补发通知、提醒即将到期的信息、发送每日邮件汇总并重试失败的邮件。"""
     from matchmaker.notifications import operations as notifications
 
-    made = notifications.run(db.engine)
-    reminded = notifications.remind_expiring()
-    db.session.commit()
+    made, reminded, sent = notifications.daily()
     click.echo(f"新通知 {made} 条，到期提醒 {reminded} 条。")
-    if not mail.configured():
+    if sent is None:
         click.echo("未配置邮件（MAIL_SERVER、BASE_URL），通知只在平台内显示。")
         return
-    sent = notifications.send_digests()
     click.echo(f"已发送每日汇总邮件 {sent} 封。")
 
 
@@ -409,5 +406,6 @@ def register(app: Flask) -> None:
         send_digests_command,
         doctor_command,
         search_group,
+        jobs_cli,
     ):
         app.cli.add_command(command)

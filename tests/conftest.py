@@ -26,7 +26,6 @@ from matchmaker.accounts import operations as accounts
 from matchmaker.accounts.models import Organization, OrgStatus, OrgType, User
 from matchmaker.core import clock
 from matchmaker.core.extensions import db, limiter
-from matchmaker.notifications import operations as notifications
 from matchmaker.pairings.models import DeclineReason, PairingState
 from matchmaker.postings import operations as postings
 from matchmaker.postings.models import Posting, PostingKind, PostingStatus
@@ -171,6 +170,9 @@ def app_config(db_path: Path, **overrides: Any) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",  # hashing cost is not under test; speed is
         "HOLD_INSTANCE_LOCK": False,  # hundreds of apps per run; the restore tests switch it on
+        # Jobs (imports, reindex, mail) run when asked, before the request answers: a test sees
+        # "the job ran" at once. test_jobs.py runs a real worker on the SQLite queue instead.
+        "JOBS_IMMEDIATE": True,
         **overrides,
     }
 
@@ -282,26 +284,19 @@ class _WorkerApp:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
         search.init_app(app)  # a store on the test's own index folder
-        notifications.init_app(app)  # and a courier of its own
         limiter.enabled, limiter._storage, limiter._limiter = self.limits
         with app.app_context():
             limiter.reset()
         return app
 
     def settle(self) -> None:
-        """After a test: background work it started has finished, no connection is left open."""
-        for thread in threading.enumerate():
-            if thread is not threading.current_thread() and thread.name.startswith(BACKGROUND):
-                thread.join(timeout=30)
+        """After a test: no connection is left open (its jobs ran when asked: JOBS_IMMEDIATE)."""
         for engine in db._app_engines[self.app].values():
             engine.dispose()
 
     def close(self) -> None:
         self.settle()
         drop_database(self.path)
-
-
-BACKGROUND = ("mail", "search-reindex", "import-")  # threads the app starts that outlive a request
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from matchmaker import create_app
 from matchmaker.accounts import operations as accounts
 from matchmaker.accounts.models import OrgType, User
-from matchmaker.core import clock
+from matchmaker.core import clock, jobs
 from matchmaker.core.extensions import db
 from matchmaker.notifications import operations as notifications
 from matchmaker.notifications.models import ConsumerCursor, EmailMode, Notification
@@ -274,8 +274,6 @@ def test_immediate_mail_and_a_failing_server(mail_app: Flask, smtp: tuple[Inbox,
     other.pairing(university, second)
     with broken.app_context():
         notifications.run(db.engine)  # whatever an after-commit run had to leave to the next one
-        for sender in [t for t in threading.enumerate() if t.name == "mail"]:
-            sender.join(10)  # the after-commit senders' tries end (a claimed mail is in flight)
         notifications.deliver_immediate()  # the server is down: it raises nothing, sends nothing
         waiting = db.session.scalars(
             select(Notification).where(Notification.emailed_at.is_(None), Notification.kind == "interest")
@@ -366,17 +364,20 @@ def test_a_notice_is_not_left_for_tomorrow_when_the_consumer_is_busy(
     assert [n.kind for n in notes(app, sides["enterprise"])] == ["proposal", "interest"]
 
 
-def test_a_burst_of_catch_ups_costs_one_thread_and_one_connection(
-    app: Flask, make: Factory, sides: dict
+def test_a_burst_of_catch_ups_costs_the_web_process_nothing_and_the_worker_its_threads(
+    db_path: Path, make: Factory, sides: dict
 ) -> None:
-    """While another process holds the cursor, every commit asks for a catch-up; they must fold into
-    one background sender, not one waiting thread (and pooled connection) each: CI once saw such a
-    pile empty the pool, and the search index's drain fail for want of a connection."""
-    make.pairing(sides["university"], sides["need"])
+    """While another process holds the cursor, every commit asks for a catch-up; they are jobs on
+    the queue, not one waiting thread (and pooled connection) each in the web process: CI once saw
+    such a pile empty the pool, and the search index's drain fail for want of a connection. The
+    real worker (one thread here) then makes the notice."""
+    queued = create_app(app_config(db_path, JOBS_IMMEDIATE=False, NOTIFY_AFTER_COMMIT=False))
+    Factory(queued).pairing(sides["university"], sides["need"])  # its notice is left to the jobs
+    assert [n.kind for n in notes(queued, sides["enterprise"])] == ["proposal"]
     taken, release = threading.Event(), threading.Event()
 
     def hold_the_cursor() -> None:
-        with app.app_context(), db.engine.connect() as connection:
+        with queued.app_context(), db.engine.connect() as connection:
             connection.execute(
                 update(ConsumerCursor)
                 .where(ConsumerCursor.name == notifications.NAME)
@@ -389,16 +390,23 @@ def test_a_burst_of_catch_ups_costs_one_thread_and_one_connection(
     holder = threading.Thread(target=hold_the_cursor, daemon=True)
     holder.start()
     assert taken.wait(5)
-    with app.app_context():
-        senders = {notifications.deliver_in_background(app, catch_up=True) for _ in range(20)}
-        time.sleep(0.3)  # the sender is now waiting for the cursor
+    with queued.app_context():
+        for _ in range(20):
+            notifications.deliver_in_background(catch_up=True)
         busy = db.engine.pool.checkedout()
+        assert jobs.queue().pending() >= 20
     release.set()
     holder.join(10)
-    assert len(senders) == 1
-    assert busy <= 2  # the holder's and the one sender's
-    senders.pop().join(10)
-    assert [n.kind for n in notes(app, sides["enterprise"])] == ["proposal", "interest"]
+    assert busy <= 1  # the holder's only
+    worker = jobs.consumer(queued, workers=1)
+    worker.start()
+    try:
+        assert jobs.wait_until_idle(queued, timeout=30)
+    finally:
+        worker.stop(graceful=True)
+    assert [n.kind for n in notes(queued, sides["enterprise"])] == ["proposal", "interest"]
+    with queued.app_context():
+        db.engine.dispose()
 
 
 def test_notifications_are_made_once_even_if_the_consumer_runs_again(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -16,7 +15,7 @@ from matchmaker.accounts import operations as accounts
 from matchmaker.accounts.models import Organization, OrgType, User
 from matchmaker.admin import audit
 from matchmaker.admin.forms import BureauUserForm, TermForm
-from matchmaker.core import clock
+from matchmaker.core import clock, jobs
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
 from matchmaker.core.web import attach_field_error, int_arg, paginate, redirect_back, send_xlsx
@@ -215,21 +214,9 @@ def reindex() -> Response:
     if search.status().state == "rebuilding":
         flash("索引已在重建中，请等待完成。", "info")
         return redirect(url_for("admin.search_index"))
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                search.rebuild()
-            except search.IndexBusy:
-                pass  # someone else is rebuilding; theirs will do
-            except Exception:
-                app.logger.exception("search reindex failed")
-
-    worker = threading.Thread(target=run, name="search-reindex", daemon=True)
-    worker.start()
+    search.rebuild_in_background()
     deadline = time.monotonic() + 3  # so the page we send them to already shows the rebuild
-    while worker.is_alive() and time.monotonic() < deadline and not search.is_rebuilding():
+    while jobs.queue().pending() and time.monotonic() < deadline and not search.is_rebuilding():
         time.sleep(0.05)
     flash("已开始重建索引。重建期间搜索和推荐照常使用原来的索引，完成后自动切换。", "success")
     return redirect(url_for("admin.search_index"))

@@ -46,7 +46,8 @@ BASE_URL = ""
 
 # E-mail (matchmaker/mail.py): notifications, daily digests and password-reset links. Set in
 # instance/config.py; without MAIL_SERVER (and BASE_URL, for the links) nothing is mailed and
-# notifications stay on the platform. Run `flask --app matchmaker send-digests` daily from cron.
+# notifications stay on the platform. Mail goes out from the job worker (`flask jobs worker`), the
+# digests in its daily run at DIGEST_HOUR.
 MAIL_SERVER = ""
 MAIL_PORT = 25
 MAIL_USE_SSL = False  # SMTPS (port 465)
@@ -82,8 +83,9 @@ JOURNAL_RETENTION_DAYS = 3650
 # CLI, mail digests), whatever zone the server runs in (matchmaker/clock.py).
 TIMEZONE = "Asia/Shanghai"
 
-# Seconds a web request may run before it is stopped with a 503; keep it below gunicorn's
-# ``timeout`` (deploy/gunicorn.conf.py, 30 s) so the client gets an answer, not a cut connection.
+# Seconds a web request may run before its long loops stop it with a 503 at their next check
+# (matchmaker/deadline.py); keep it below gunicorn's ``timeout`` (deploy/gunicorn.conf.py, 30 s),
+# which kills whatever does not stop, so the client gets an answer, not a cut connection.
 REQUEST_TIMEOUT = 25
 
 POSTINGS_PER_PAGE = 20
@@ -94,6 +96,19 @@ DASHBOARD_PUBLIC = False
 
 # A pairing with no activity for this many days counts as stalled on the bureau's funnel.
 PAIRING_STALL_DAYS = 14
+
+# The job queue (matchmaker/core/jobs.py; the worker is `flask jobs worker`, started by
+# scripts/start and deploy/matchmaker-worker.service). By default a SQLite file under instance/
+# (JOBS_FILE: empty means instance/jobs.sqlite3); with REDIS_URL (e.g. redis://localhost:6379/0),
+# or a redis:// RATELIMIT_STORAGE_URI, a Redis queue named JOBS_QUEUE (empty: matchmaker:<host>,
+# one per machine, as imports and the search index are per machine). JOBS_IMMEDIATE runs each job
+# at once in the process that asks for it (the tests), with no worker.
+REDIS_URL = ""
+JOBS_FILE = ""
+JOBS_QUEUE = ""
+JOBS_IMMEDIATE = False
+# The worker's daily run (expiry reminders, digests, mail retries) at this hour, site time.
+DIGEST_HOUR = 7
 
 # Confirmed imports with more valid rows than this run in the background with a progress page.
 IMPORT_INLINE_ROWS = 500

@@ -1,43 +1,50 @@
-"""A time limit on every web request, set below gunicorn's own worker timeout.
+"""A time limit on every web request, checked where the work is long, below gunicorn's own kill.
 
 gunicorn kills a worker that has not answered within its ``timeout``; the client then gets a cut
-connection (or the proxy's HTML error page) and the worker's other work is lost. Raising
-``RequestTimedOut`` a few seconds earlier, inside the request, lets errors.py answer a Chinese
-503 (JSON under /api/) and roll the transaction back. It needs SIGALRM, so it applies where
-requests run on a process's main thread (gunicorn's sync workers, the test client); the threaded
-development server goes without.
+connection (or the proxy's HTML error page) and the worker's other work is lost. Each request
+therefore carries a ``Deadline`` (``flask.g.deadline``, REQUEST_TIMEOUT seconds from its start),
+and the long loops (ranking proposals, exports, building spreadsheets...) call ``check()`` between
+steps: past the deadline it raises ``RequestTimedOut`` at that safe point, errors.py answers a
+Chinese 503 (JSON under /api/) and the transaction is rolled back. Nothing is raised from a
+signal in the middle of arbitrary code; what does not stop by itself (code stuck outside Python)
+is left to gunicorn's timeout, the backstop. Outside a request (CLI, jobs) ``check()`` does nothing.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
-from types import FrameType
+import time
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 
 
 class RequestTimedOut(Exception):
     """The request ran past REQUEST_TIMEOUT seconds and was stopped (mapped to 503)."""
 
 
-def _expired(_signum: int, _frame: FrameType | None) -> None:
-    raise RequestTimedOut()
+class Deadline:
+    """When the current request must stop (``None``: never)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds if seconds > 0 else None
+
+    @property
+    def passed(self) -> bool:
+        return self.ends is not None and time.monotonic() >= self.ends
+
+    def check(self) -> None:
+        if self.passed:
+            raise RequestTimedOut()
 
 
-def _on_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+def check() -> None:
+    """Raise RequestTimedOut if the current request is past its deadline (a safe point to stop)."""
+    if has_request_context():
+        deadline = g.get("deadline")
+        if deadline is not None:
+            deadline.check()
 
 
 def register(app: Flask) -> None:
     @app.before_request
     def start_clock() -> None:
-        seconds = float(current_app.config.get("REQUEST_TIMEOUT") or 0)
-        if seconds > 0 and _on_main_thread():
-            signal.signal(signal.SIGALRM, _expired)
-            signal.setitimer(signal.ITIMER_REAL, seconds)
-
-    @app.teardown_request
-    def stop_clock(_error: BaseException | None) -> None:
-        if _on_main_thread():
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        g.deadline = Deadline(float(current_app.config.get("REQUEST_TIMEOUT") or 0))

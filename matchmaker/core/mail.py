@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-import threading
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from flask import current_app
+
+from matchmaker.core import jobs
 
 
 class MailError(Exception):
@@ -30,17 +31,17 @@ def configured() -> bool:
 
 
 def send_later(to: str, subject: str, body: str) -> None:
-    """Send off the request (the page answers at once, and just as fast when nothing is sent)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    """Send off the request, on the job worker (the page answers at once, and just as fast when
+    nothing is sent)."""
+    jobs.enqueue("mail.send", to=to, subject=subject, body=body)
 
-    def work() -> None:
-        with app.app_context():
-            try:
-                send(to, subject, body)
-            except MailError as error:
-                app.logger.warning("mail to %s failed: %s", to, error)
 
-    threading.Thread(target=work, name="mail", daemon=True).start()
+@jobs.task("mail.send")
+def _send_job(to: str, subject: str, body: str) -> None:
+    try:
+        send(to, subject, body)
+    except MailError as error:
+        current_app.logger.warning("mail to %s failed: %s", to, error)
 
 
 def send(to: str, subject: str, body: str) -> None:

@@ -16,6 +16,8 @@ import openpyxl
 from openpyxl.cell import Cell
 from openpyxl.styles import Font
 
+from matchmaker.core import deadline
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -57,6 +59,8 @@ def workbook_of(
             set_text_safe(cell, header)
             cell.font = Font(bold=True, color="B42318" if header in highlighted else "000000")
         for r, row in enumerate(rows, start=2):
+            if r % 100 == 0:
+                deadline.check()  # a long export stops cleanly past the request's time (deadline.py)
             for col, value in enumerate(row, start=1):
                 set_text_safe(sheet.cell(row=r, column=col), value)
         for column in sheet.columns:

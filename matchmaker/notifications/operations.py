@@ -5,12 +5,12 @@ After a commit that wrote journal entries, this process reads the journal past t
 notify twice) and turns each entry that concerns someone into notifications that say what happened
 and link to it — in the same transaction that moves the cursor, so a crash loses or repeats none.
 The user's request never waits on it and never fails because of it; e-mail is sent afterwards,
-off the request, and a failing mail server only delays mail (``send-digests`` retries).
+off the request, by the job worker (core/jobs.py), and a failing mail server only delays mail
+(the daily run, a periodic job of the worker or ``send-digests``, retries).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker import policy, search
 from matchmaker.accounts.models import Organization, OrgStatus, OrgType, Role, User
-from matchmaker.core import clock, config, mail
+from matchmaker.core import clock, config, jobs, mail
 from matchmaker.core.consumers import Cursor, unread
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import WRITTEN, JournalEntry
@@ -34,7 +34,7 @@ from matchmaker.postings.models import Posting, PostingStatus
 from matchmaker.postings.queries import SHOWN_MIN_STRENGTH  # a pair pages show counts as proposed
 
 NAME = "notifications"
-COURIER = "notifications.courier"
+DAILY = "daily-digests"  # a row in consumer_cursors: the day the daily run last ran (any machine)
 CLAIM_WAIT_MS = 200  # right after a user's commit: how long to wait for another run to finish
 STRONG = 60  # a new posting matching one's own this well is worth a notification
 MAIL_WINDOW = timedelta(days=7)  # older notifications are never mailed (e.g. when SMTP is set up later)
@@ -637,20 +637,20 @@ HANDLERS: dict[str, Make] = {
 # --- the consumer -------------------------------------------------------------------------
 
 
-def _claim(session: Session, *, wait: bool = False) -> ConsumerCursor | None:
+def _claim(session: Session, *, wait: bool = False, name: str = NAME) -> ConsumerCursor | None:
     """This consumer's cursor row, locked for this transaction; None if another process has it
     (unless told to wait for it)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(ConsumerCursor).values(name=NAME, state={}, updated_at=utcnow()).on_conflict_do_nothing()
+        insert(ConsumerCursor).values(name=name, state={}, updated_at=utcnow()).on_conflict_do_nothing()
     )
     if dialect == "postgresql":
         return session.scalar(
-            select(ConsumerCursor).where(ConsumerCursor.name == NAME).with_for_update(skip_locked=not wait)
+            select(ConsumerCursor).where(ConsumerCursor.name == name).with_for_update(skip_locked=not wait)
         )
-    session.execute(update(ConsumerCursor).where(ConsumerCursor.name == NAME).values(updated_at=utcnow()))
-    return session.get(ConsumerCursor, NAME)  # the UPDATE took SQLite's write lock
+    session.execute(update(ConsumerCursor).where(ConsumerCursor.name == name).values(updated_at=utcnow()))
+    return session.get(ConsumerCursor, name)  # the UPDATE took SQLite's write lock
 
 
 def run(bind: Engine, *, patient: bool = False) -> int:
@@ -719,16 +719,14 @@ def _after_commit(session: Session) -> None:
     if made is None:
         # Someone else had the cursor (a mail being claimed, another worker's run) and may have read
         # the journal before this change was committed: catch up off the request, waiting our turn,
-        # rather than leave the notice to the next change or to tomorrow's send-digests.
-        deliver_in_background(app, catch_up=True)
+        # rather than leave the notice to the next change or to tomorrow's daily run.
+        deliver_in_background(catch_up=True)
     elif made and mail.configured():
-        deliver_in_background(app)
+        deliver_in_background()
 
 
 def init_app(app: Flask) -> None:
-    """Run the consumer after each commit that journaled something (registered once); give the app
-    its background sender."""
-    app.extensions[COURIER] = Courier(app)
+    """Run the consumer after each commit that journaled something (registered once)."""
     if not getattr(init_app, "registered", False):
         event.listen(Session, "after_commit", _after_commit)
         init_app.registered = True  # type: ignore[attr-defined]
@@ -802,51 +800,52 @@ def deliver_immediate(now: datetime | None = None) -> int:
     return sent
 
 
-class Courier:
-    """This process's one background sender. Requests that arrive while it works are folded into
-    its next round, so a burst of commits (or a cursor held by another machine) costs one thread
-    and one pooled connection, never one each: CI once saw a pile of waiting catch-ups empty the
-    pool, and the search index's own after-commit drain fail for want of a connection."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self._lock = threading.Lock()
-        self._catch_up = self._deliver = False
-        self._thread: threading.Thread | None = None
-
-    def request(self, *, catch_up: bool = False) -> threading.Thread:
-        with self._lock:
-            self._catch_up |= catch_up
-            self._deliver = True
-            if self._thread is None or not self._thread.is_alive():  # none, or one that died
-                self._thread = threading.Thread(target=self._work, name="mail", daemon=True)
-                self._thread.start()
-            return self._thread
-
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                catch_up, deliver = self._catch_up, self._deliver
-                self._catch_up = self._deliver = False
-                if not deliver:
-                    self._thread = None
-                    return
-            with self.app.app_context():
-                try:
-                    if catch_up:
-                        run(db.engine, patient=True)
-                except Exception:
-                    self.app.logger.exception("notifications deferred")
-                try:
-                    deliver_immediate()
-                except Exception:
-                    self.app.logger.exception("immediate mail failed")
+def deliver_in_background(*, catch_up: bool = False) -> None:
+    """Mail what is due, on the job worker; first, if asked, make the notifications a contended
+    after-commit run had to leave. A burst of commits queues a burst of small jobs, run one after
+    another by the worker's few threads: connections in use stay bounded by those threads."""
+    jobs.enqueue("notifications.deliver", catch_up=catch_up)
 
 
-def deliver_in_background(app: Flask, *, catch_up: bool = False) -> threading.Thread:
-    """Mail what is due off the request; first, if asked, make the notifications a contended
-    after-commit run had to leave. Returns the thread doing it (shared with earlier requests)."""
-    return app.extensions[COURIER].request(catch_up=catch_up)
+@jobs.task("notifications.deliver")
+def _deliver_job(catch_up: bool = False) -> None:
+    try:
+        if catch_up:
+            run(db.engine, patient=True)
+    except Exception:
+        current_app.logger.exception("notifications deferred")
+    deliver_immediate()
+
+
+def daily(now: datetime | None = None) -> tuple[int, int, int | None]:
+    """The daily run: notifications a run left, expiry reminders, digests and mail retries;
+    returns (notifications made, reminders, digests sent — None without mail)."""
+    made = run(db.engine)
+    reminded = remind_expiring()
+    db.session.commit()
+    if not mail.configured():
+        return made, reminded, None
+    return made, reminded, send_digests(now)
+
+
+def _due_daily(now: datetime) -> bool:
+    """Once a day at DIGEST_HOUR, site time (``now`` is the worker's clock, in UTC)."""
+    local = clock.local(now)
+    return local.hour == int(current_app.config.get("DIGEST_HOUR", 7)) and local.minute == 0
+
+
+@jobs.periodic("notifications.daily", when=_due_daily)
+def _daily_job() -> None:
+    """The worker's daily run; on several machines (each with its worker) one of them does it."""
+    today = clock.today().isoformat()
+    with Session(db.engine) as session:
+        row = _claim(session, wait=True, name=DAILY)
+        if row is None or (row.state or {}).get("day") == today:
+            return
+        row.state = {"day": today}
+        session.commit()
+    made, reminded, sent = daily()
+    current_app.logger.info("daily run: %s notifications, %s reminders, %s digests", made, reminded, sent)
 
 
 def send_digests(now: datetime | None = None) -> int:

@@ -16,6 +16,7 @@ imports Whoosh. Internals (engine, indexing, matching, queries, grams, analysis)
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,6 +26,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from matchmaker.core import jobs
 from matchmaker.core.exceptions import DomainError
 from matchmaker.search import indexing, matching, queries
 from matchmaker.search.analysis import Span, matched_spans
@@ -155,6 +157,18 @@ def check() -> CheckReport:
 
 def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
     return indexing.rebuild(_store(), _engine(), progress)
+
+
+def rebuild_in_background() -> None:
+    """Rebuild on the job worker (of this machine: the index is this machine's); search keeps
+    working on the old index until the swap."""
+    jobs.enqueue("search.rebuild")
+
+
+@jobs.task("search.rebuild")
+def _rebuild_job() -> None:
+    with contextlib.suppress(IndexBusy):  # someone else is rebuilding; theirs will do
+        rebuild()
 
 
 def ensure_built() -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
+from matchmaker.core import deadline
 from matchmaker.postings.models import PostingKind
 from matchmaker.search.analysis import is_evidence, segment, stop_words
 from matchmaker.search.engine import IndexStore
@@ -78,6 +79,7 @@ def candidates(store: IndexStore, posting: Any) -> list[Candidate]:
     )
     found: list[Candidate] = []
     for hit in ranked:
+        deadline.check()  # a safe point to stop a request past its time (deadline.py)
         doc = searcher.stored_fields(hit.docnum)
         theirs = _evidence(_weighted_words(" ".join([doc["title"], doc["keywords"], doc["body"]])), searcher)
         shared = ours.keys() & theirs.keys()
@@ -107,6 +109,7 @@ def strengths(store: IndexStore, pairs: list[tuple[Any, Any]]) -> list[int]:
 
     def evidence(posting: Any) -> dict[str, float]:
         if posting.id not in known:
+            deadline.check()
             known[posting.id] = _evidence(_weighted_words(posting_text(posting)), searcher)
         return known[posting.id]
 

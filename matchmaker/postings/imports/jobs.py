@@ -1,25 +1,26 @@
 """Large confirmed imports run in the background, as jobs that survive a dying worker.
 
 Checking and saving 20,000 rows and indexing them takes longer than a request may run. The
-confirmation therefore queues an ImportBatch (the staged file stays on disk) and answers at once
-with a progress page; a thread of the same process runs the job: it checks the file again, then
-imports the valid rows CHUNK at a time, each chunk committed together with the batch's progress
-(rows imported, last file row, heartbeat) and indexed right after its commit. If the worker dies,
-the job's heartbeat goes stale and the next look at the import pages (or `flask import-resume`)
-resumes it after the last committed row: nothing is lost and nothing is imported twice.
+confirmation therefore queues an ImportBatch (the staged file stays on disk), puts the job on
+the job queue (core/jobs.py) and answers at once with a progress page; the job worker runs it: it
+checks the file again, then imports the valid rows CHUNK at a time, each chunk committed together
+with the batch's progress (rows imported, last file row, heartbeat) and indexed right after its
+commit. If the worker dies, the job's heartbeat goes stale; the worker, when it starts again, and
+the next look at the import pages (or `flask import-resume`) put it back on the queue, and it
+resumes after the last committed row: nothing is lost and nothing is imported twice.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import or_, select, update
 
 from matchmaker import policy
 from matchmaker.accounts.models import User
+from matchmaker.core import jobs
 from matchmaker.core.exceptions import DomainError
 from matchmaker.core.extensions import db
 from matchmaker.core.models import utcnow
@@ -94,16 +95,19 @@ def run(batch_id: int, folder: Path, *, chunk: int = CHUNK) -> None:
             db.session.commit()
 
 
-def start(app: Flask, batch_id: int, folder: Path) -> threading.Thread:
-    """Run the job in a thread of this process (with its own app context and session)."""
+def folder() -> Path:
+    """Where confirmed files wait for their job (on this machine: the job runs on its worker)."""
+    return Path(current_app.instance_path) / "imports"
 
-    def work() -> None:
-        with app.app_context():
-            run(batch_id, folder)
 
-    thread = threading.Thread(target=work, name=f"import-{batch_id}", daemon=True)
-    thread.start()
-    return thread
+def start(batch_id: int) -> None:
+    """Put the job on the queue (call after the commit that made the batch)."""
+    jobs.enqueue("imports.run", batch_id=batch_id)
+
+
+@jobs.task("imports.run")
+def _run_job(batch_id: int) -> None:
+    run(batch_id, folder())
 
 
 def unfinished() -> list[ImportBatch]:
@@ -115,11 +119,37 @@ def unfinished() -> list[ImportBatch]:
     )
 
 
-def resume_stale(app: Flask, folder: Path) -> list[threading.Thread]:
-    """Restart jobs whose worker has gone silent (claim() lets only one process have each)."""
+def resume_stale() -> list[int]:
+    """Put back on the queue the jobs whose worker has gone silent, or that no worker took within
+    STALE; each is marked queued again with a fresh heartbeat, so it is put back once per STALE
+    however often the pages are looked at (claim() lets only one worker have it)."""
     now = utcnow()
-    return [
-        start(app, batch.id, folder)
-        for batch in unfinished()
-        if batch.heartbeat_at is None or now - batch.heartbeat_at > STALE
-    ]
+    requeued = []
+    stale = [b for b in unfinished() if b.heartbeat_at is None or now - b.heartbeat_at > STALE]
+    if not stale:  # the usual case: a read only, never waiting on a worker's write
+        return []
+    for batch in stale:
+        taken = db.session.execute(
+            update(ImportBatch)
+            .where(
+                ImportBatch.id == batch.id,
+                ImportBatch.status.in_(("queued", "running")),
+                or_(ImportBatch.heartbeat_at.is_(None), ImportBatch.heartbeat_at < now - STALE),
+            )
+            .values(status="queued", heartbeat_at=now)
+        )
+        if taken.rowcount:
+            requeued.append(batch.id)
+    db.session.commit()
+    for batch_id in requeued:
+        start(batch_id)
+    return requeued
+
+
+@jobs.task("imports.resume", at_worker_start=True)
+def _resume_at_worker_start() -> None:
+    """A worker that starts takes over what a dead one left: stale jobs now, the others (queued,
+    or running with a heartbeat still fresh) again once they could have gone stale."""
+    resume_stale()
+    for batch in unfinished():
+        jobs.enqueue_in(STALE.total_seconds() + 5, "imports.run", batch_id=batch.id)

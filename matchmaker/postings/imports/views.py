@@ -41,11 +41,11 @@ class ConfirmForm(BaseForm):
 
 
 def _folder() -> Path:
-    return Path(current_app.instance_path) / "imports"
+    return jobs.folder()
 
 
 def _render_upload(form: UploadForm, status: int = 200) -> tuple[str, int]:
-    jobs.resume_stale(current_app._get_current_object(), _folder())  # type: ignore[attr-defined]
+    jobs.resume_stale()
     batches = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(20)).all()
     return render_template("admin/imports.html", form=form, batches=batches, vocabularies=TAXONOMIES), status
 
@@ -107,7 +107,7 @@ def confirm_import() -> Response:
     if len(report.valid) > current_app.config["IMPORT_INLINE_ROWS"]:
         batch = jobs.queue(report, token=token, filename=name, actor=current_user)
         db.session.commit()
-        jobs.start(current_app._get_current_object(), batch.id, _folder())  # type: ignore[attr-defined]
+        jobs.start(batch.id)
         flash(f"已开始导入 {batch.rows_valid} 行，可在本页查看进度；期间可以离开本页。", "success")
         return redirect(url_for("admin.import_batch", batch_id=batch.id))
     batch = rows.import_rows(report, actor=current_user, filename=name)
@@ -126,6 +126,6 @@ def confirm_import() -> Response:
 @requires("import.run")
 def import_batch(batch_id: int) -> str:
     """Progress of one import (refreshes itself while a background job runs)."""
-    jobs.resume_stale(current_app._get_current_object(), _folder())  # type: ignore[attr-defined]
+    jobs.resume_stale()
     batch = db.get_or_404(ImportBatch, batch_id)
     return render_template("admin/import_batch.html", batch=batch, vocabularies=TAXONOMIES)
