@@ -152,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.api.blueprint import bp as api_bp
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.calls.views import bp as calls_bp
+    from matchmaker.core import apidoc
     from matchmaker.events.views import bp as events_bp
     from matchmaker.lists.views import bp as lists_bp
     from matchmaker.main.views import bp as main_bp
@@ -161,7 +162,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.postings.views import bp as postings_bp
     from matchmaker.profiles.views import bp as profiles_bp
     from matchmaker.review.views import bp as review_bp
-    from matchmaker.web import BoundedIntConverter, PostingKindConverter
+    from matchmaker.web import MAX_ID, BoundedIntConverter, PostingKindConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["kind"] = PostingKindConverter
@@ -179,9 +180,13 @@ def register_blueprints(app: Flask) -> None:
         lists_bp,
         review_bp,
         admin_bp,
-        api_bp,
     ):
         app.register_blueprint(blueprint)
+    # The API through flask-smorest, which also writes its routes into the generated document.
+    apidoc.init_app(app)
+    apidoc.register(
+        app, api_bp, [(BoundedIntConverter, {"type": "integer", "minimum": 1, "maximum": MAX_ID})]
+    )
     csrf.exempt(api_bp)  # token-authenticated only: see matchmaker/api/auth.py
 
 

@@ -13,12 +13,12 @@ from werkzeug.wrappers import Response
 
 from matchmaker import policy
 from matchmaker.agreements import counting
+from matchmaker.agreements.plan_schemas import PlanSummarySchema
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
 from matchmaker.api.pipeline import body_of, field_error, paging
-from matchmaker.api.plans import plan_summary
 from matchmaker.api.serialize import organization
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db, limiter
@@ -370,7 +370,7 @@ def list_indicators() -> Response:
     return jsonify(
         {
             "period": choice.span.key,
-            "plan": plan_summary(choice.plan) if choice.plan else None,
+            "plan": PlanSummarySchema().dump(choice.plan) if choice.plan else None,
             "indicators": [
                 {
                     "code": f.indicator.code,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from matchmaker.api.inputs import MAX_KEYWORD_LENGTH, MAX_MATCHES, MAX_PER_PAGE, term_names
-from matchmaker.api.openapi_plans import plan_paths, plan_schemas
 from matchmaker.models import (
     AgreementStatus,
     AgreementType,
@@ -956,7 +955,6 @@ def spec() -> dict[str, Any]:
             **_call_paths(),
             **_profile_paths(towns, term_names(EnterpriseTier)),
             **_event_paths(),
-            **plan_paths(INDICATOR_CODES, term_names(EnterpriseTier, active_only=False), COMMON_ERRORS),
             "/vocabularies": {
                 "get": {
                     "operationId": "getVocabularies",
@@ -1000,7 +998,6 @@ def spec() -> dict[str, Any]:
                 **_call_schemas(),
                 **_profile_schemas(),
                 **_event_schemas(),
-                **plan_schemas(INDICATOR_CODES),
             },
         },
     }

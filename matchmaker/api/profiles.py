@@ -13,12 +13,12 @@ from werkzeug.wrappers import Response
 
 from matchmaker import clock, policy
 from matchmaker.agreements import counting
+from matchmaker.agreements.plan_schemas import PlanSummarySchema
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
 from matchmaker.api.pipeline import body_of, field_error
-from matchmaker.api.plans import plan_summary
 from matchmaker.api.serialize import organization
 from matchmaker.exceptions import FieldError
 from matchmaker.extensions import db, limiter
@@ -120,7 +120,7 @@ def _pool_json(town: Town | None, plan: Plan | None) -> Response:
     return jsonify(
         {
             "period": plan.tier_period if plan else str(clock.today().year),
-            "plan": plan_summary(plan) if plan else None,
+            "plan": PlanSummarySchema().dump(plan) if plan else None,
             "town": town.name if town else None,
             "tiers": [
                 {

@@ -14,6 +14,7 @@ from matchmaker.api import inputs, openapi, serialize
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
+from matchmaker.core import apidoc
 from matchmaker.exceptions import InvalidTransition
 from matchmaker.extensions import db, limiter
 from matchmaker.models import (
@@ -36,13 +37,13 @@ from matchmaker.web import get_posting_or_404
 @bp.get("/openapi.json")
 @policy.enforces(policy.PUBLIC)
 def openapi_json() -> Response:
-    return jsonify(openapi.spec())
+    return jsonify(apidoc.document(openapi.spec()))
 
 
 @bp.get("/docs")
 @policy.enforces(policy.PUBLIC)
 def docs() -> str:
-    description = openapi.spec()
+    description = apidoc.document(openapi.spec())
     return render_template("api/docs.html", spec=description, operations=openapi.operations(description))
 
 

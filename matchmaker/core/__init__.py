@@ -1,0 +1,1 @@
+"""Shared plumbing that knows no capability (the API schema machinery)."""
