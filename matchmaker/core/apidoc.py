@@ -379,16 +379,17 @@ def document(handwritten: dict[str, Any], prefix: str = "/api/v1") -> dict[str, 
         if not path.startswith(prefix):
             continue
         operations = {}
+        shared = item.get("parameters", [])  # the path's own (plan_id…): per operation, as by hand
         for method, operation in item.items():
             if method == "parameters" or not any(
                 code.startswith("2") for code in operation.get("responses", {})
             ):
                 continue
             operation.pop("tags", None)
+            if shared:
+                operation["parameters"] = [*shared, *operation.get("parameters", [])]
             operations[method] = operation
         if operations:
-            if "parameters" in item:
-                operations = {"parameters": item["parameters"], **operations}
             paths[path.removeprefix(prefix) or "/"] = operations
     merged = deepcopy(handwritten)
     merged["paths"] = {**paths, **merged["paths"]}
