@@ -130,6 +130,8 @@ def encodable(value: str) -> bool:
 
 
 class String(fields.String):
+    default_error_messages = {"unencodable": UNENCODABLE}  # noqa: RUF012 (marshmallow's API)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
             raise self.make_error("invalid")
@@ -236,18 +238,30 @@ class AbortWith(Exception):
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages → ``{"targets[0].value": ["…"]}``."""
-    if isinstance(messages, list):
-        return {prefix or "_body": [str(m) for m in messages]}
+    """marshmallow's nested messages → the API's: keyed by the body's member, or ``member[n]`` for
+    an item of a list, deeper members named in the message (``{"targets[0]": ["value 类型不正确。"]}``)."""
     out: dict[str, list[str]] = {}
-    for key, value in messages.items():
-        if isinstance(key, int):
-            name = f"{prefix}[{key}]"
-        elif key == marshmallow.schema.SCHEMA:
-            name = prefix or "_body"
-        else:
-            name = f"{prefix}.{str(key)[:50]}" if prefix else str(key)[:50]
-        out.update(_flatten(value, name))
+
+    def add(key: str, where: str, found: Any) -> None:
+        if isinstance(found, dict):
+            for name, inner in found.items():
+                if isinstance(name, int):
+                    add(f"{key}[{name}]" if not where else key, f"{where}[{name}]" if where else "", inner)
+                elif name == marshmallow.schema.SCHEMA:
+                    add(key, where, inner)
+                else:
+                    add(key, f"{where}.{name}" if where else str(name)[:50], inner)
+            return
+        for message in found:
+            message = str(message)
+            if key and message == NOT_AN_OBJECT:
+                message = "应为 JSON 对象。"
+            out.setdefault(key or "_body", []).append(f"{where} {message}" if where else message)
+
+    for name, found in messages.items() if isinstance(messages, dict) else [("", messages)]:
+        if name == marshmallow.schema.SCHEMA:
+            name = ""
+        add(prefix + str(name)[:50], "", found)
     return out
 
 
