@@ -9,7 +9,6 @@ from typing import Any
 from marshmallow import fields, pre_dump
 
 from matchmaker.agreements import counting
-from matchmaker.api import inputs
 from matchmaker.core.apidoc import (
     Boolean,
     Integer,
@@ -25,6 +24,7 @@ from matchmaker.core.apidoc import (
     String,
     vocabulary,
 )
+from matchmaker.extensions import db
 from matchmaker.models import AgreementType, EnterpriseTier, Plan, PlanStatus
 from matchmaker.models.plans import FIRST_YEAR, LAST_YEAR
 from matchmaker.services.plans import BUREAUS_LENGTH, DOC_NUMBER_LENGTH, MAX_TARGET, NAME_LENGTH
@@ -34,7 +34,9 @@ MAX_TARGETS = 200  # per request: far more than a plan has (indicators × years 
 PERIOD_PATTERN = r"^[0-9]{4}(-[0-9]{4})?$"
 
 INDICATORS = vocabulary("indicators", lambda: [i.code for i in counting.indicators()])
-TIERS = vocabulary("tiers", lambda: inputs.term_names(EnterpriseTier, active_only=False))
+TIERS = vocabulary(
+    "tiers", lambda: [t.name for t in db.session.scalars(EnterpriseTier.ordered(active_only=False))]
+)
 
 
 # --- input ------------------------------------------------------------------------------------
