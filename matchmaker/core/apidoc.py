@@ -9,7 +9,7 @@ This module is plumbing only: it knows nothing of postings, plans or any other c
   not a JSON object, has members the resource does not take or members of the wrong JSON type (and
   for every query-string problem); 422 for everything else (required, limits, choices), with
   ``errors`` per field: ``{"status": 422, "message": "提交的内容未通过校验。", "errors": {...}}``.
-- ``document(app, handwritten)`` is the served document: generated paths and components for the
+- ``document(handwritten)`` is the served document: generated paths and components for the
   converted resources, the hand-written ones for the rest (the TRANSITION below).
 """
 
@@ -30,6 +30,7 @@ __all__ = [
     "Blueprint",
     "Boolean",
     "Integer",
+    "ItemCount",
     "Length",
     "List",
     "Nested",
@@ -267,6 +268,13 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 class Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 422
+    # The schema's own rule (Schema: RAISE) for query strings too: a misspelt parameter is an
+    # error, not silently a different query.
+    DEFAULT_UNKNOWN_BY_LOCATION = {  # noqa: RUF012 (webargs' API)
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": None,
+        "querystring": None,
+    }
 
     def load_json(self, req: Any, schema: marshmallow.Schema) -> Any:
         try:
