@@ -417,5 +417,7 @@ def document(handwritten: dict[str, Any], prefix: str = "/api/v1") -> dict[str, 
     merged["paths"] = {**paths, **merged["paths"]}
     schemas = merged.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in generated.get("components", {}).get("schemas", {}).items():
+        if name in schemas and name != "Error":  # the one both write, alike
+            raise LookupError(f"component {name!r} is both generated and hand-written: delete the latter")
         schemas.setdefault(name, schema)
     return merged
