@@ -38,6 +38,7 @@ BAD_BODY = "请求体不是 JSON 对象，或含不支持的字段、类型不�
 NOT_READER = "看板未公开，调用者不是主管部门。"
 NOT_STAFF = "调用者不是主管部门。"
 NO_PLAN = "计划不存在。"
+PLAN_ID = [{"in": "path", "name": "plan_id", "description": "计划编号。"}]  # its schema: the URL's converter
 
 
 def _may_read() -> None:
@@ -179,7 +180,7 @@ def create_plan(body: dict[str, Any]) -> Plan:
     return plan
 
 
-@bp.get("/plans/<int:plan_id>")
+@bp.get("/plans/<int:plan_id>", parameters=PLAN_ID)
 @bp.response(200, PlanSchema, description="计划。")
 @bp.doc(
     operationId="getPlan",
@@ -193,7 +194,7 @@ def get_plan(plan_id: int) -> Plan:
     return _plan_or_404(plan_id)
 
 
-@bp.patch("/plans/<int:plan_id>")
+@bp.patch("/plans/<int:plan_id>", parameters=PLAN_ID)
 @bp.response(200, PlanSchema, description="修改后的计划。")
 @bp.doc(
     operationId="updatePlan",
@@ -227,7 +228,7 @@ def patch_plan(body: dict[str, Any], plan_id: int) -> Plan:
     return plan
 
 
-@bp.get("/plans/<int:plan_id>/targets")
+@bp.get("/plans/<int:plan_id>/targets", parameters=PLAN_ID)
 @bp.response(200, PlanTargetsSchema, description="目标。")
 @bp.doc(
     operationId="getPlanTargets",
@@ -241,7 +242,7 @@ def get_plan_targets(plan_id: int) -> Plan:
     return _plan_or_404(plan_id)
 
 
-@bp.patch("/plans/<int:plan_id>/targets")
+@bp.patch("/plans/<int:plan_id>/targets", parameters=PLAN_ID)
 @bp.response(200, PlanTargetsSchema, description="设定后的目标。")
 @bp.doc(
     operationId="setPlanTargets",
