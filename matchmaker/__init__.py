@@ -153,7 +153,8 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.api.blueprint import bp as api_bp
     from matchmaker.calls import api as _api_calls  # noqa: F401 - adds its routes to the API
     from matchmaker.calls.views import bp as calls_bp
-    from matchmaker.core.web import BoundedIntConverter
+    from matchmaker.core import apidoc
+    from matchmaker.core.web import MAX_ID, BoundedIntConverter
     from matchmaker.events import api as _api_events  # noqa: F401 - adds its routes to the API
     from matchmaker.events.views import bp as events_bp
     from matchmaker.main.views import bp as main_bp
@@ -185,9 +186,13 @@ def register_blueprints(app: Flask) -> None:
         lists_bp,
         review_bp,
         admin_bp,
-        api_bp,
     ):
         app.register_blueprint(blueprint)
+    # The API through flask-smorest, which also writes its routes into the generated document.
+    apidoc.init_app(app)
+    apidoc.register(
+        app, api_bp, [(BoundedIntConverter, {"type": "integer", "minimum": 1, "maximum": MAX_ID})]
+    )
     csrf.exempt(api_bp)  # token-authenticated only: see matchmaker/api/auth.py
 
 

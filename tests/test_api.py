@@ -389,7 +389,14 @@ def limited(tmp_path: Any, template_db: Any) -> Any:
     from tests.conftest import clone_database
 
     path = clone_database(template_db, tmp_path / "limited.sqlite3")
-    app = create_app(app_config(path, API_RATE_LIMIT="3 per minute", API_WRITE_RATE_LIMIT="2 per minute"))
+    # RATELIMIT_ENABLED said outright: Flask-Limiter keeps the last app's setting on its one
+    # (module-wide) Limiter as the default, so an app made earlier in this worker with limits off
+    # (tests/test_api_schema.py) would otherwise switch them off here too.
+    app = create_app(
+        app_config(
+            path, API_RATE_LIMIT="3 per minute", API_WRITE_RATE_LIMIT="2 per minute", RATELIMIT_ENABLED=True
+        )
+    )
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -188,6 +188,49 @@ def test_the_api_refuses_bad_plans_in_chinese(client: FlaskClient, make: Factory
     assert "年份重叠" in overlapping.get_json()["errors"]["start_year"][0]
 
 
+def test_the_api_answers_a_body_its_schema_refuses_as_it_always_did(
+    client: FlaskClient, make: Factory, world: dict
+) -> None:
+    """The error bodies external platforms parse: 400 for a body of the wrong shape (not an object,
+    unknown members, wrong JSON types), 422 for content, each problem in Chinese under its member."""
+    staff = bearer(make, world["bureau"])
+    body = {"name": NEXT, "start_year": 2027, "end_year": 2029}
+
+    def post(payload: object) -> tuple[int, dict]:
+        response = client.post("/api/v1/plans", json=payload, headers=staff)
+        return response.status_code, response.get_json()
+
+    assert post([body]) == (400, {"status": 400, "message": "请求体须为 JSON 对象。"})
+    assert post({**body, "colour": "red"}) == (
+        400,
+        {"status": 400, "message": "请求有误，请检查参数。", "errors": {"colour": ["不支持的字段。"]}},
+    )
+    assert post({**body, "demo": 1})[1]["errors"] == {"demo": ["类型不正确。"]}
+    assert post({"name": NEXT}) == (
+        422,
+        {
+            "status": 422,
+            "message": "提交的内容未通过校验。",
+            "errors": {"start_year": ["必填。"], "end_year": ["必填。"]},
+        },
+    )
+    status, answer = post(
+        {**body, "targets": [{"indicator": "tech_transfer", "period": "2027", "value": -1}]}
+    )
+    assert status == 422 and list(answer["errors"]) == ["targets[0]"]
+    assert answer["errors"]["targets[0]"][0].startswith("value ")
+    assert post({**body, "name": "短"})[0] == 422
+    text = client.post("/api/v1/plans", data="name=x", headers=staff)
+    assert text.status_code == 400 and text.get_json()["message"] == "请求体须为 JSON 对象。"
+    # Who may not create plans hears so before anything about the body.
+    assert (
+        client.post(
+            "/api/v1/plans", json={"colour": "red"}, headers=bearer(make, world["enterprise"])
+        ).status_code
+        == 403
+    )
+
+
 def test_a_target_edit_is_journaled_with_the_plan(
     app: Flask, client: FlaskClient, make: Factory, world: dict
 ) -> None:

@@ -24,7 +24,7 @@ from matchmaker.agreements.models import (
     Plan,
     Registration,
 )
-from matchmaker.agreements.plans_api import plan_summary
+from matchmaker.agreements.plan_schemas import PlanSummarySchema
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
@@ -370,7 +370,7 @@ def list_indicators() -> Response:
     return jsonify(
         {
             "period": choice.span.key,
-            "plan": plan_summary(choice.plan) if choice.plan else None,
+            "plan": PlanSummarySchema().dump(choice.plan) if choice.plan else None,
             "indicators": [
                 {
                     "code": f.indicator.code,

@@ -5,66 +5,41 @@ staff. Same services and journal as the web pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from flask import current_app, jsonify, request
-from werkzeug.wrappers import Response
+from flask import current_app, request
 
 from matchmaker import policy
 from matchmaker.agreements import counting
 from matchmaker.agreements import plans as service
 from matchmaker.agreements.models import Indicator, Plan, PlanStatus
+from matchmaker.agreements.plan_schemas import (
+    PlanCreateSchema,
+    PlanListSchema,
+    PlanPatchSchema,
+    PlanSchema,
+    PlanTargetsSchema,
+    TargetsInputSchema,
+)
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
+from matchmaker.core.apidoc import responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
-from matchmaker.pairings.api import body_of, field_error
+from matchmaker.pairings.api import field_error
 from matchmaker.taxonomy.models import EnterpriseTier
 
-MAX_TARGETS = 200  # per request: far more than a plan has (indicators × years + tiers)
-
-
-def plan_summary(plan: Plan) -> dict[str, Any]:
-    """A plan without its targets: what lists and other resources embed."""
-    return {
-        "id": plan.id,
-        "name": plan.name,
-        "doc_number": plan.doc_number,
-        "start_year": plan.start_year,
-        "end_year": plan.end_year,
-        "period": plan.period,
-        "bureaus": plan.bureaus,
-        "status": plan.status.value,
-        "status_label": plan.status.label,
-        "demo": plan.demo,
-    }
-
-
-def targets_json(plan: Plan) -> dict[str, Any]:
-    return {
-        "targets": [
-            {"indicator": t.indicator_code, "period": t.period, "value": t.value}
-            for t in sorted(plan.targets, key=lambda t: (t.indicator_code, len(t.period), t.period))
-        ],
-        "tier_targets": [
-            {"tier": t.tier.name, "period": t.period, "value": t.value}
-            for t in sorted(plan.tier_targets, key=lambda t: t.tier.position)
-        ],
-    }
-
-
-def plan_json(plan: Plan) -> dict[str, Any]:
-    """A plan with its counting rules and targets."""
-    return {
-        **plan_summary(plan),
-        "rules": [
-            {"indicator": r.indicator_code, "agreement_type": r.agreement_type.value, "iur_only": r.iur_only}
-            for r in plan.rules
-        ],
-        **targets_json(plan),
-    }
+READERS = "主管部门（开启公开看板时所有令牌）可以查看"
+NO_PARAMS = "带了不支持的参数。"
+BAD_BODY = "请求体不是 JSON 对象，或含不支持的字段、类型不对。"
+NOT_READER = "看板未公开，调用者不是主管部门。"
+NOT_STAFF = "调用者不是主管部门。"
+NO_PLAN = "计划不存在。"
+PLAN_ID = [{"in": "path", "name": "plan_id", "description": "计划编号。"}]  # its schema: the URL's converter
 
 
 def _may_read() -> None:
@@ -80,65 +55,65 @@ def _plan_or_404(plan_id: int) -> Plan:
     return plan
 
 
+def _allowed_first(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The plan's 404 and the caller's 403 come before the body is read (as they did before the
+    schemas parsed it): goes above ``@bp.arguments``."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if "plan_id" in kwargs:
+                _plan_or_404(kwargs["plan_id"])
+            policy.require(api_user(), action)
+            inputs.reject_unknown_params(request.args, frozenset())
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
 @bp.get("/plans")
+@bp.response(200, PlanListSchema, description="计划列表。")
+@bp.doc(
+    operationId="listPlans",
+    summary="培育计划列表",
+    description="全部计划，开始年份最新的在前；in_force 为今天（站点时区）执行中的计划编号，"
+    f"没有计划覆盖今天时为 null。{READERS}。",
+    responses=responds({400: NO_PARAMS, 403: NOT_READER}),
+)
 @policy.enforces("dashboard.view")
-def list_plans() -> Response:
+def list_plans() -> dict[str, Any]:
     """Every plan, the latest first; ``in_force`` names the plan in force today (or null)."""
     _may_read()
     inputs.reject_unknown_params(request.args, frozenset())
     today = counting.plan_in_force()
-    return jsonify(
-        {"items": [plan_summary(p) for p in counting.plans()], "in_force": today.id if today else None}
-    )
+    return {"items": counting.plans(), "in_force": today.id if today else None}
 
 
 def _targets_of(
     body: dict[str, Any], periods: list[str] | None, problems: inputs.Problems
 ) -> list[tuple[Any, ...]]:
-    """[(Indicator | EnterpriseTier, period, value)] from the body's ``targets``/``tier_targets``,
-    each item checked (value: an integer 0–100000, or null to remove it)."""
+    """[(Indicator | EnterpriseTier, period, value)] from the body's ``targets``/``tier_targets``
+    (their shape already checked by the schema), each indicator, period and tier looked up."""
     found: list[tuple[Any, ...]] = []
-    for key in ("targets", "tier_targets"):
-        items = body.get(key) or []
-        if len(items) > MAX_TARGETS:
-            problems.add(key, f"最多{MAX_TARGETS}项。")
-            continue
-        for n, item in enumerate(items):
-            where = f"{key}[{n}]"
-            names = {"indicator", "period", "value"} if key == "targets" else {"tier", "value"}
-            if not isinstance(item, dict) or set(item) - names or "value" not in item:
-                problems.add(where, "应为对象：" + "、".join(sorted(names)) + "（value 必填，可为 null）。")
-                continue
-            value = item["value"]
-            if value is not None and (
-                not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= service.MAX_TARGET
-            ):
-                problems.add(where, f"value 应为0到{service.MAX_TARGET}之间的整数，或 null（删除目标）。")
-                continue
-            if key == "targets":
-                code, period = item.get("indicator"), item.get("period")
-                indicator = (
-                    db.session.get(Indicator, code) if isinstance(code, str) and len(code) <= 30 else None
-                )
-                if indicator is None:
-                    problems.add(
-                        where, "indicator 可选：" + "、".join(i.code for i in counting.indicators()) + "。"
-                    )
-                elif periods is not None and period not in periods:
-                    problems.add(where, "period 可选：" + "、".join(periods) + "。")
-                else:
-                    found.append((indicator, period, value))
-            else:
-                name = item.get("tier")
-                tier = (
-                    inputs.find_term(EnterpriseTier, name, active_only=False)
-                    if isinstance(name, str)
-                    else None
-                )
-                if tier is None:
-                    problems.add(where, "tier 可选：" + "、".join(inputs.term_names(EnterpriseTier)) + "。")
-                else:
-                    found.append((tier, None, value))
+    for n, item in enumerate(body.get("targets") or []):
+        where, code, period = f"targets[{n}]", item["indicator"], item["period"]
+        indicator = db.session.get(Indicator, code) if len(code) <= 30 else None
+        if indicator is None:
+            problems.add(where, "indicator 可选：" + "、".join(i.code for i in counting.indicators()) + "。")
+        elif periods is not None and period not in periods:
+            problems.add(where, "period 可选：" + "、".join(periods) + "。")
+        else:
+            found.append((indicator, period, item["value"]))
+    for n, item in enumerate(body.get("tier_targets") or []):
+        tier = inputs.find_term(EnterpriseTier, item["tier"], active_only=False)
+        if tier is None:
+            problems.add(
+                f"tier_targets[{n}]", "tier 可选：" + "、".join(inputs.term_names(EnterpriseTier)) + "。"
+            )
+        else:
+            found.append((tier, None, item["value"]))
     return found
 
 
@@ -151,28 +126,27 @@ def _apply_targets(plan: Plan, found: list[tuple[Any, ...]]) -> None:
 
 
 @bp.post("/plans")
+@bp.response(201, PlanSchema, description="新建的计划。")
+@bp.doc(
+    operationId="createPlan",
+    summary="新建计划（主管部门）",
+    description="新计划执行中；计数规则和梯度培育目标复制自 copy_from（默认：开始年份更早的最近一个计划），"
+    "copy 为 false 时不复制。可同时设定 targets 和 tier_targets。每项修改都记入操作记录。",
+    responses=responds(
+        {
+            400: BAD_BODY,
+            403: NOT_STAFF,
+            422: "内容未通过校验（年份、名称、已有相同期间的执行中计划、目标期间等），errors 中说明。",
+        }
+    ),
+)
 @policy.enforces("plans.edit")
 @limiter.limit(write_limit, override_defaults=False)
-def create_plan() -> tuple[Response, int]:
+@_allowed_first("plans.edit")
+@bp.arguments(PlanCreateSchema)
+def create_plan(body: dict[str, Any]) -> Plan:
     """A new plan in force; ``copy_from`` (default: the previous plan) gives its counting rules
     and tier targets to start with; ``targets`` and ``tier_targets`` may be set at once."""
-    policy.require(api_user(), "plans.edit")
-    inputs.reject_unknown_params(request.args, frozenset())
-    body = body_of(
-        {
-            "name": str,
-            "doc_number": str,
-            "start_year": int,
-            "end_year": int,
-            "bureaus": str,
-            "demo": bool,
-            "copy_from": int,
-            "copy": bool,
-            "targets": list,
-            "tier_targets": list,
-        },
-        ("name", "start_year", "end_year"),
-    )
     problems = inputs.Problems()
     source = None
     if body.get("copy_from") is not None:
@@ -204,29 +178,40 @@ def create_plan() -> tuple[Response, int]:
         db.session.rollback()
         raise field_error(error) from None
     db.session.commit()
-    return jsonify(plan_json(plan)), 201
+    return plan
 
 
-@bp.get("/plans/<int:plan_id>")
+@bp.get("/plans/<int:plan_id>", parameters=PLAN_ID)
+@bp.response(200, PlanSchema, description="计划。")
+@bp.doc(
+    operationId="getPlan",
+    summary="一个计划",
+    description=f"计划信息、计数规则和全部目标。{READERS}。",
+    responses=responds({400: NO_PARAMS, 403: NOT_READER, 404: NO_PLAN}),
+)
 @policy.enforces("dashboard.view")
-def get_plan(plan_id: int) -> Response:
+def get_plan(plan_id: int) -> Plan:
     inputs.reject_unknown_params(request.args, frozenset())
-    return jsonify(plan_json(_plan_or_404(plan_id)))
+    return _plan_or_404(plan_id)
 
 
-@bp.patch("/plans/<int:plan_id>")
+@bp.patch("/plans/<int:plan_id>", parameters=PLAN_ID)
+@bp.response(200, PlanSchema, description="修改后的计划。")
+@bp.doc(
+    operationId="updatePlan",
+    summary="修改计划或结束计划（主管部门）",
+    description="只改给出的字段（名称、文号、责任部门）；status 为 closed 时结束计划（仍可查看）。"
+    "计划的起止年份不能修改（目标按年份设定）。",
+    responses=responds({400: BAD_BODY, 403: NOT_STAFF, 404: NO_PLAN, 422: "内容未通过校验，errors 中说明。"}),
+)
 @policy.enforces("dashboard.view", "plans.edit")
 @limiter.limit(write_limit, override_defaults=False)
-def patch_plan(plan_id: int) -> Response:
-    """Name, 文号, 责任部门 (null: unchanged), or ``status: "closed"`` to close it. The years are
-    fixed: the plan's targets are keyed by them."""
+@_allowed_first("plans.edit")
+@bp.arguments(PlanPatchSchema)
+def patch_plan(body: dict[str, Any], plan_id: int) -> Plan:
+    """Name, 文号, 责任部门 (absent: unchanged), or ``status: "closed"`` to close it. The years
+    are fixed: the plan's targets are keyed by them."""
     plan = _plan_or_404(plan_id)
-    policy.require(api_user(), "plans.edit")
-    inputs.reject_unknown_params(request.args, frozenset())
-    body = body_of({"name": str, "doc_number": str, "bureaus": str, "status": str})
-    status = body.get("status")
-    if status is not None and status != PlanStatus.CLOSED.value:
-        raise ApiError(422, errors={"status": ["只能改为 closed（结束计划）。"]})
     try:
         service.update_plan(
             plan,
@@ -238,29 +223,43 @@ def patch_plan(plan_id: int) -> Response:
     except FieldError as error:
         db.session.rollback()
         raise field_error(error) from None
-    if status == PlanStatus.CLOSED.value and plan.in_force:
+    if body.get("status") == PlanStatus.CLOSED.value and plan.in_force:
         service.close_plan(plan, actor=api_user())
     db.session.commit()
-    return jsonify(plan_json(plan))
+    return plan
 
 
-@bp.get("/plans/<int:plan_id>/targets")
+@bp.get("/plans/<int:plan_id>/targets", parameters=PLAN_ID)
+@bp.response(200, PlanTargetsSchema, description="目标。")
+@bp.doc(
+    operationId="getPlanTargets",
+    summary="计划的目标",
+    description=f"各指标按年度和计划期的目标，以及梯度培育目标；periods 为可设定目标的期间。{READERS}。",
+    responses=responds({400: NO_PARAMS, 403: NOT_READER, 404: NO_PLAN}),
+)
 @policy.enforces("dashboard.view")
-def get_plan_targets(plan_id: int) -> Response:
+def get_plan_targets(plan_id: int) -> Plan:
     inputs.reject_unknown_params(request.args, frozenset())
-    plan = _plan_or_404(plan_id)
-    return jsonify({"plan_id": plan.id, "periods": plan.periods, **targets_json(plan)})
+    return _plan_or_404(plan_id)
 
 
-@bp.patch("/plans/<int:plan_id>/targets")
+@bp.patch("/plans/<int:plan_id>/targets", parameters=PLAN_ID)
+@bp.response(200, PlanTargetsSchema, description="设定后的目标。")
+@bp.doc(
+    operationId="setPlanTargets",
+    summary="设定计划的目标（主管部门）",
+    description="设定给出的目标（value 为 null 删除），其余不变；每项修改都记入操作记录。",
+    responses=responds(
+        {400: BAD_BODY, 403: NOT_STAFF, 404: NO_PLAN, 422: "指标、期间、梯度或目标数有误，errors 中说明。"}
+    ),
+)
 @policy.enforces("dashboard.view", "indicators.edit")
 @limiter.limit(write_limit, override_defaults=False)
-def patch_plan_targets(plan_id: int) -> Response:
+@_allowed_first("indicators.edit")
+@bp.arguments(TargetsInputSchema)
+def patch_plan_targets(body: dict[str, Any], plan_id: int) -> Plan:
     """Set some targets (value null removes one); the others stay. Each change is journaled."""
     plan = _plan_or_404(plan_id)
-    policy.require(api_user(), "indicators.edit")
-    inputs.reject_unknown_params(request.args, frozenset())
-    body = body_of({"targets": list, "tier_targets": list})
     problems = inputs.Problems()
     found = _targets_of(body, plan.periods, problems)
     problems.raise_if_any(422)
@@ -270,4 +269,4 @@ def patch_plan_targets(plan_id: int) -> Response:
         db.session.rollback()
         raise field_error(error) from None
     db.session.commit()
-    return jsonify({"plan_id": plan.id, "periods": plan.periods, **targets_json(plan)})
+    return plan

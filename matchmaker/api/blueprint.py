@@ -1,12 +1,14 @@
 """The API v1 blueprint: token authentication before every request and one shared rate limit.
 Its routes live in views.py (postings, vocabularies, the description) and pipeline.py
-(pairings, notifications)."""
+(pairings, notifications). A flask-smorest Blueprint: converted resources (plans.py) declare
+their schemas with @bp.arguments / @bp.response (docs/API-SCHEMAS.md)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import current_app
 
 from matchmaker.api.auth import authenticate
+from matchmaker.core.apidoc import Blueprint
 from matchmaker.core.extensions import limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -17,7 +17,6 @@ from matchmaker.agreements.models import (
     PartyType,
     Registration,
 )
-from matchmaker.agreements.openapi_plans import plan_paths, plan_schemas
 from matchmaker.api.inputs import MAX_KEYWORD_LENGTH, MAX_MATCHES, MAX_PER_PAGE, term_names
 from matchmaker.core.rules import MAX_KEYWORDS, PHONE_PATTERN
 from matchmaker.core.web import MAX_ID, MAX_PAGE
@@ -952,7 +951,6 @@ def spec() -> dict[str, Any]:
             **_call_paths(),
             **_profile_paths(towns, term_names(EnterpriseTier)),
             **_event_paths(),
-            **plan_paths(INDICATOR_CODES, term_names(EnterpriseTier, active_only=False), COMMON_ERRORS),
             "/vocabularies": {
                 "get": {
                     "operationId": "getVocabularies",
@@ -996,7 +994,6 @@ def spec() -> dict[str, Any]:
                 **_call_schemas(),
                 **_profile_schemas(),
                 **_event_schemas(),
-                **plan_schemas(INDICATOR_CODES),
             },
         },
     }

@@ -15,6 +15,7 @@ from matchmaker.api import inputs, openapi, serialize
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
+from matchmaker.core import apidoc
 from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.core.extensions import db, limiter
 from matchmaker.postings import operations as service
@@ -35,13 +36,13 @@ from matchmaker.taxonomy.models import TechField, Town
 @bp.get("/openapi.json")
 @policy.enforces(policy.PUBLIC)
 def openapi_json() -> Response:
-    return jsonify(openapi.spec())
+    return jsonify(apidoc.document(openapi.spec()))
 
 
 @bp.get("/docs")
 @policy.enforces(policy.PUBLIC)
 def docs() -> str:
-    description = openapi.spec()
+    description = apidoc.document(openapi.spec())
     return render_template("api/docs.html", spec=description, operations=openapi.operations(description))
 
 

@@ -16,7 +16,7 @@ from matchmaker.accounts.models import Organization
 from matchmaker.agreements import counting
 from matchmaker.agreements import plans as plan_service
 from matchmaker.agreements.models import Plan
-from matchmaker.agreements.plans_api import plan_summary
+from matchmaker.agreements.plan_schemas import PlanSummarySchema
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
@@ -124,7 +124,7 @@ def _pool_json(town: Town | None, plan: Plan | None) -> Response:
     return jsonify(
         {
             "period": plan.tier_period if plan else str(clock.today().year),
-            "plan": plan_summary(plan) if plan else None,
+            "plan": PlanSummarySchema().dump(plan) if plan else None,
             "town": town.name if town else None,
             "tiers": [
                 {
