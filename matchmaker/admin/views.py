@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 
 from matchmaker import search
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import Organization, OrgType, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgType
 from matchmaker.admin import audit
 from matchmaker.admin.forms import BureauUserForm, TermForm
 from matchmaker.core import clock

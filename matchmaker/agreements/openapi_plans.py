@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from matchmaker.agreements.models import AgreementType, PlanStatus
+from matchmaker.agreements.values import AgreementType, PlanStatus
 from matchmaker.core.web import MAX_ID
 
 PLAN_ID = {

@@ -25,14 +25,8 @@ from matchmaker.agreements.forms import (
     TargetForm,
     UploadForm,
 )
-from matchmaker.agreements.models import (
-    Agreement,
-    AgreementFile,
-    AgreementStatus,
-    AgreementType,
-    Indicator,
-    Plan,
-)
+from matchmaker.agreements.models import Agreement, AgreementFile, Indicator, Plan
+from matchmaker.agreements.values import AgreementStatus, AgreementType
 from matchmaker.core import clock, uploads
 from matchmaker.core.exceptions import FieldError, InvalidTransition
 from matchmaker.core.extensions import db

@@ -37,9 +37,10 @@ from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
 from matchmaker.core.forms import options
 from matchmaker.core.web import attach_field_error, paginate
-from matchmaker.pairings.models import PairingState
+from matchmaker.pairings.values import PairingState
 from matchmaker.policy import requires
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from matchmaker.accounts.models import Organization, OrgStatus, OrgType
+from matchmaker.accounts.models import Organization
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.core.extensions import db
 from matchmaker.core.forms import BaseForm, MultiCheckboxField, optional_int, options
 from matchmaker.events.models import EventKind, MeetingOutcome

@@ -30,7 +30,8 @@ from matchmaker.events.forms import (
 )
 from matchmaker.events.models import Event, EventKind, EventStatus, Meeting, MeetingOutcome
 from matchmaker.policy import requires
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingStatus
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 

@@ -8,15 +8,18 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from matchmaker import policy
-from matchmaker.accounts.models import Organization, OrgStatus
+from matchmaker.accounts.models import Organization
 from matchmaker.accounts.operations import count_pending_organizations
+from matchmaker.accounts.values import OrgStatus
 from matchmaker.agreements import counting
-from matchmaker.agreements.models import Agreement, AgreementStatus
+from matchmaker.agreements.models import Agreement
+from matchmaker.agreements.values import AgreementStatus
 from matchmaker.core.extensions import db
 from matchmaker.events import operations as events
 from matchmaker.postings import queries
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
 from matchmaker.postings.operations import count_by_status
+from matchmaker.postings.values import PostingKind, PostingStatus
 
 bp = Blueprint("main", __name__)
 

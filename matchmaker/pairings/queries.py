@@ -12,7 +12,8 @@ from matchmaker import policy
 from matchmaker.agreements.models import Agreement
 from matchmaker.core.extensions import db
 from matchmaker.pairings.models import Pairing
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus
 
 
 def ours_on(postings: Iterable[Posting], viewer: Any) -> dict[int, Pairing]:

@@ -29,10 +29,12 @@ from matchmaker.pairings.forms import (
     MessageForm,
     NudgeForm,
 )
-from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.policy import requires
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.postings.models import Posting
 from matchmaker.postings.urls import get_posting_or_404
+from matchmaker.postings.values import PostingStatus
 
 bp = Blueprint("pairings", __name__, url_prefix="/pairings")
 

@@ -26,16 +26,16 @@ from matchmaker.core.forms import (
     rule,
 )
 from matchmaker.pairings.models import Pairing
-from matchmaker.postings.models import (
+from matchmaker.postings.models import Posting
+from matchmaker.postings.operations import MAX_KEYWORDS, PostingDetails, split_keywords
+from matchmaker.postings.values import (
     CloseReason,
     CooperationMode,
     IPStatus,
     Maturity,
-    Posting,
     PostingKind,
     Visibility,
 )
-from matchmaker.postings.operations import MAX_KEYWORDS, PostingDetails, split_keywords
 from matchmaker.taxonomy.forms import get_term, term_choices
 from matchmaker.taxonomy.models import TechField, Town
 

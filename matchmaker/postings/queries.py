@@ -13,7 +13,8 @@ from matchmaker.accounts.models import User
 from matchmaker.core.extensions import db
 from matchmaker.core.web import ListPage, page_of
 from matchmaker.pairings import feedback
-from matchmaker.postings.models import CooperationMode, Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import CooperationMode, PostingKind, PostingStatus
 from matchmaker.search import Found
 
 # Pages hide weaker pairs: a list of poor matches teaches users to ignore it. Set below the weakest

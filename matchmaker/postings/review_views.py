@@ -12,13 +12,15 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import Organization, OrgStatus
+from matchmaker.accounts.models import Organization
+from matchmaker.accounts.values import OrgStatus
 from matchmaker.core.extensions import db
 from matchmaker.core.web import paginate
 from matchmaker.policy import requires
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.postings.models import Posting
 from matchmaker.postings.review_forms import ApproveForm, RefuseForm
+from matchmaker.postings.values import PostingStatus
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 

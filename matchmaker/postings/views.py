@@ -17,14 +17,9 @@ from matchmaker.policy import requires
 from matchmaker.postings import operations as service
 from matchmaker.postings import queries
 from matchmaker.postings.forms import CloseForm, PostingForm
-from matchmaker.postings.models import (
-    CloseReason,
-    CooperationMode,
-    Posting,
-    PostingKind,
-    PostingStatus,
-)
+from matchmaker.postings.models import Posting
 from matchmaker.postings.urls import get_posting_or_404
+from matchmaker.postings.values import CloseReason, CooperationMode, PostingKind, PostingStatus
 from matchmaker.search import SearchUnavailable
 from matchmaker.taxonomy.forms import term_pairs
 from matchmaker.taxonomy.models import TechField, Town
