@@ -12,6 +12,7 @@ people acting at once end in one state.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -31,7 +32,8 @@ from matchmaker.agreements.values import (
 from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import Journaled, record
-from matchmaker.core.models import UTCDateTime, enum_column, utcnow
+from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
+from matchmaker.core.states import StateMachine
 from matchmaker.taxonomy.models import TechField
 
 if TYPE_CHECKING:
@@ -60,10 +62,11 @@ COUNTED_LABELS = {
 COUNTED_FIELDS = frozenset(COUNTED_LABELS)
 
 
-class Agreement(Journaled, db.Model):
+class Agreement(StateMachine, Journaled, db.Model):
     __tablename__ = "agreements"
 
     journal_type: ClassVar[str] = "agreement"
+    REFUSAL: ClassVar[str] = "“{state}”的协议不能{verb}。"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[AgreementType] = mapped_column(enum_column(AgreementType), index=True)
@@ -206,20 +209,27 @@ class Agreement(Journaled, db.Model):
         self.deleted_at, self.delete_reason = utcnow(), reason.strip()
         record("agreement.deleted", self, actor=by, note=self.delete_reason)
 
-    def _require(self, allowed: tuple[AgreementStatus, ...], verb: str) -> None:
+    def _require(self, allowed: Collection[ChoiceEnum], verb: str) -> None:
         if self.is_deleted:
             raise InvalidTransition("该协议已删除。")
-        if self.status not in allowed:
-            raise InvalidTransition(f"“{self.status.label}”的协议不能{verb}。")
+        super()._require(allowed, verb)
 
     def _move(
-        self, to: AgreementStatus, action: str, by: User, note: str | None = None, *, force: bool = False
+        self,
+        to: ChoiceEnum,
+        action: str,
+        by: User | None,
+        note: str | None = None,
+        *,
+        force: bool = False,
+        **changes: Any,
     ) -> None:
         """``force``: journal the step even when the status stays (a 待对方确认 record edited)."""
         if self.status is to and not force:
             return
-        record(action, self, actor=by, changes={"status": [self.status, to]}, note=note)
-        self.status = to
+        super()._move(to, action, by, note, **changes)
+
+    def _moved(self) -> None:
         self.updated_at = utcnow()
 
 

@@ -20,6 +20,7 @@ from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import UTCDateTime, enum_column, utcnow
+from matchmaker.core.states import StateMachine
 from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.postings.models import Posting
 
@@ -31,7 +32,7 @@ ADVANCES: dict[PairingState, tuple[tuple[PairingState, ...], str]] = {
 }
 
 
-class Pairing(Journaled, db.Model):
+class Pairing(StateMachine, Journaled, db.Model):
     """An interest of ``initiator_org`` in ``target`` (a posting of ``target_org``), optionally
     answered by one of the initiator's own postings, and where the conversation has got to."""
 
@@ -44,6 +45,8 @@ class Pairing(Journaled, db.Model):
     )
 
     journal_type: ClassVar[str] = "pairing"
+    STATE: ClassVar[str] = "state"
+    REFUSAL: ClassVar[str] = "“{state}”状态的对接不能{verb}。"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
@@ -148,13 +151,7 @@ class Pairing(Journaled, db.Model):
     def touch(self) -> None:
         self.last_activity_at = utcnow()
 
-    def _require(self, allowed: tuple[PairingState, ...], verb: str) -> None:
-        if self.state not in allowed:
-            raise InvalidTransition(f"“{self.state.label}”状态的对接不能{verb}。")
-
-    def _move(self, to: PairingState, action: str, by: User, note: str | None = None) -> None:
-        record(action, self, actor=by, changes={"state": [self.state, to]}, note=note)
-        self.state = to
+    def _moved(self) -> None:
         self.touch()
 
 

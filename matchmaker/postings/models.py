@@ -15,6 +15,7 @@ from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import TimestampMixin, UTCDateTime, enum_column, utcnow
+from matchmaker.core.states import StateMachine
 from matchmaker.postings.values import (
     CloseReason,
     CooperationMode,
@@ -34,7 +35,7 @@ from sqlalchemy import UniqueConstraint
 EDITABLE = (PostingStatus.DRAFT, PostingStatus.RETURNED)
 
 
-class Posting(Journaled, TimestampMixin, db.Model):
+class Posting(StateMachine, Journaled, TimestampMixin, db.Model):
     """One need, offer or outcome an organisation puts on the platform."""
 
     __tablename__ = "postings"
@@ -78,6 +79,7 @@ class Posting(Journaled, TimestampMixin, db.Model):
     tech_field: Mapped[TechField | None] = relationship()
     town: Mapped[Town | None] = relationship()
     journal_type: ClassVar[str] = "posting"
+    REFUSAL: ClassVar[str] = "“{state}”状态的信息不能{verb}。"
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("status", PostingStatus.DRAFT)  # a new posting is a draft even before a flush
@@ -180,17 +182,6 @@ class Posting(Journaled, TimestampMixin, db.Model):
         new = max(self.valid_until, clock.today()) + timedelta(days=days)
         record("posting.renewed", self, actor=by, changes={"valid_until": [self.valid_until, new]})
         self.valid_until = new
-
-    def _require(self, allowed: tuple[PostingStatus, ...], verb: str) -> None:
-        if self.status not in allowed:
-            raise InvalidTransition(f"“{self.status.label}”状态的信息不能{verb}。")
-
-    def _move(
-        self, to: PostingStatus, action: str, by: User, reason: str | None = None, **changes: Any
-    ) -> None:
-        """The one writer of ``status``: the change and its journal entry, together."""
-        record(action, self, actor=by, changes={"status": [self.status, to], **changes}, note=reason)
-        self.status = to
 
 
 # ------------------------------------------------------------------------------------------------
