@@ -7,6 +7,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from flask import Flask, Response
@@ -125,7 +126,22 @@ def register_extensions(app: Flask) -> None:
     search.init_app(app)  # this machine's index, fed from the journal (builds nothing here)
     from matchmaker.notifications import operations as notifications
 
+    register_notices()
     notifications.init_app(app)  # notifications, the journal's other consumer
+
+
+def register_notices() -> tuple[ModuleType, ...]:
+    """Each capability's notification rules: importing its notices.py registers them with
+    notifications.rules, so the consumer knows all of them before the first commit. Every notices
+    module is listed here (tests/test_notifications.py fails when one is missing)."""
+    from matchmaker.accounts import notices as accounts
+    from matchmaker.agreements import notices as agreements
+    from matchmaker.calls import notices as calls
+    from matchmaker.events import notices as events
+    from matchmaker.pairings import notices as pairings
+    from matchmaker.postings import notices as postings
+
+    return (accounts, agreements, calls, events, pairings, postings)
 
 
 def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
