@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
 from matchmaker.taxonomy.models import EnterpriseTier, Town
@@ -60,7 +60,7 @@ class OrgStatus(ChoiceEnum):
     REJECTED = "rejected", "未通过认证"
 
 
-class Organization(Journaled, TimestampMixin, db.Model):
+class Organization(Journaled, TimestampMixin, Base):
     """An enterprise, university, institute or bureau; users act on its behalf."""
 
     __tablename__ = "organizations"
@@ -132,7 +132,7 @@ class Organization(Journaled, TimestampMixin, db.Model):
         self.status_reason = reason.strip() if reason and reason.strip() else None
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Base):
     """A person who logs in and acts for one organisation."""
 
     __tablename__ = "users"
@@ -219,7 +219,7 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class LoginSession(db.Model):
+class LoginSession(Base):
     """One login on one device: created at login, ended by logout or by the account's owner."""
 
     __tablename__ = "login_sessions"
@@ -297,7 +297,7 @@ class LoginSession(db.Model):
         return self.END_LABELS.get(self.end_reason or "", "")
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Base):
     """One failed login, counted against the e-mail tried and against the address it came from.
 
     Kept in the database because that is what every worker and every web machine of an
@@ -313,7 +313,7 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Base):
     """A single-use link to set a new password, sent by e-mail; only its digest is stored."""
 
     __tablename__ = "password_resets"
@@ -349,7 +349,7 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(Base):
     """One named token; it acts as its user, with that user's role and permissions."""
 
     __tablename__ = "api_tokens"

@@ -56,7 +56,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def entries(filters: Filters) -> Select[tuple[JournalEntry]]:
+def entries(filters: Filters) -> Select[JournalEntry]:
     """The matching entries, newest first."""
     stmt = select(JournalEntry).options(selectinload(JournalEntry.actor).selectinload(User.organization))
     if filters.person:
@@ -101,7 +101,7 @@ def describe_changes(entry: JournalEntry) -> str:
 COLUMNS = ["编号", "时间", "操作", "对象", "对象编号", "操作人", "所属单位", "网络地址", "变更", "说明"]
 
 
-def rows(stmt: Select[tuple[JournalEntry]], *, limit: int = EXPORT_LIMIT) -> Iterator[list[Any]]:
+def rows(stmt: Select[JournalEntry], *, limit: int = EXPORT_LIMIT) -> Iterator[list[Any]]:
     for entry in db.session.scalars(stmt.limit(limit)):
         actor = entry.actor
         yield [

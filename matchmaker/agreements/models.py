@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.accounts.models import Organization, OrgType, User
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
 from matchmaker.taxonomy.models import TechField
@@ -123,7 +123,7 @@ class PartySide(ChoiceEnum):
     SELLER = "seller", "乙方（受托方、让与方、供方）"
 
 
-class Agreement(Journaled, db.Model):
+class Agreement(Journaled, Base):
     __tablename__ = "agreements"
 
     journal_type: ClassVar[str] = "agreement"
@@ -286,7 +286,7 @@ class Agreement(Journaled, db.Model):
         self.updated_at = utcnow()
 
 
-class AgreementParty(db.Model):
+class AgreementParty(Base):
     """One party to an agreement: a platform organisation, or any other by name and code."""
 
     __tablename__ = "agreement_parties"
@@ -304,7 +304,7 @@ class AgreementParty(db.Model):
     organization: Mapped[Organization | None] = relationship()
 
 
-class AgreementFile(db.Model):
+class AgreementFile(Base):
     """Evidence (the signed contract, a registration certificate): stored under a generated name in
     instance/uploads/agreements/ (backed up with the database), never under static/; the original
     file name is kept for download."""
@@ -324,7 +324,7 @@ class AgreementFile(db.Model):
     agreement: Mapped[Agreement] = relationship(back_populates="files")
 
 
-class Indicator(db.Model):
+class Indicator(Base):
     """One of the plans' indicators (DOMAIN.md §1); codes are part of the public API. What counts
     toward it and its targets belong to a plan (``Plan.rules``, ``Plan.targets``)."""
 
@@ -337,7 +337,7 @@ class Indicator(db.Model):
     journal_type: ClassVar[str] = "indicator"
 
 
-class CountingRule(db.Model):
+class CountingRule(Base):
     """Under ``plan``, an agreement of ``agreement_type`` counts toward ``indicator`` — if
     ``iur_only``, only when it is between an enterprise and a university or institute."""
 
@@ -362,7 +362,7 @@ class CountingRule(db.Model):
         return self.agreement_type.label + ("（企业与高校院所之间）" if self.iur_only else "")
 
 
-class Target(db.Model):
+class Target(Base):
     """A plan's target of an indicator for a year ("2025") or the plan's period ("2023-2025")."""
 
     __tablename__ = "targets"
@@ -395,7 +395,7 @@ class PlanStatus(ChoiceEnum):
     CLOSED = "closed", "已结束"
 
 
-class Plan(Journaled, db.Model):
+class Plan(Journaled, Base):
     """One plan: its years, who is responsible, and (through its rows) targets and counting rules."""
 
     __tablename__ = "plans"

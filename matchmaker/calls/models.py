@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matchmaker.accounts.models import Organization, User
 from matchmaker.core import clock
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base, db
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
 from matchmaker.pairings.models import Pairing
@@ -50,7 +50,7 @@ call_needs = Table(
 )
 
 
-class ChallengeCall(Journaled, db.Model):
+class ChallengeCall(Journaled, Base):
     """A call for proposals on an enterprise's key problem, with a budget and a deadline."""
 
     __tablename__ = "challenge_calls"
@@ -151,7 +151,7 @@ class ChallengeCall(Journaled, db.Model):
         self.updated_at = utcnow()
 
 
-class CallCriterion(db.Model):
+class CallCriterion(Base):
     """One evaluation criterion of a call, with its weight (the weights of a call add up to 100)."""
 
     __tablename__ = "call_criteria"
@@ -165,7 +165,7 @@ class CallCriterion(db.Model):
     call: Mapped[ChallengeCall] = relationship(back_populates="criteria")
 
 
-class CallProposal(db.Model):
+class CallProposal(Base):
     """A university's or institute's 方案 for a call: visible to its authors, the calling enterprise
     and bureau staff only."""
 
@@ -213,7 +213,7 @@ class CallProposal(db.Model):
         self.updated_at = utcnow()
 
 
-class CallProposalFile(db.Model):
+class CallProposalFile(Base):
     """An attachment of a proposal, checked like an agreement's evidence file."""
 
     __tablename__ = "call_proposal_files"
@@ -231,7 +231,7 @@ class CallProposalFile(db.Model):
     proposal: Mapped[CallProposal] = relationship(back_populates="files")
 
 
-class ProposalScore(db.Model):
+class ProposalScore(Base):
     """One reviewer's score (0–100) of one proposal on one criterion."""
 
     __tablename__ = "call_proposal_scores"

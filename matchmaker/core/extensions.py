@@ -22,7 +22,14 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    """Declarative base with a naming convention so Alembic can name (and drop) constraints."""
+    """The declarative base every model subclasses, with a naming convention so Alembic can name (and
+    drop) constraints.
+
+    Models subclass this class, not ``db.Model``: a type checker cannot follow a base class that
+    is an instance attribute, and Flask-SQLAlchemy builds ``db.Model`` from this class's own
+    metadata and registry, so both are the same mapping (every model declares its
+    ``__tablename__``; ``Model.query`` is not used — queries go through ``db.session``).
+    """
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

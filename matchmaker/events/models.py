@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matchmaker.accounts.models import Organization, User
 from matchmaker.core import clock
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base, db
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
 from matchmaker.pairings.models import Pairing
@@ -75,7 +75,7 @@ registration_postings = Table(
 )
 
 
-class Event(Journaled, db.Model):
+class Event(Journaled, Base):
     """A visit, supply-chain meeting, results launch or online session organised by bureau staff."""
 
     __tablename__ = "events"
@@ -174,7 +174,7 @@ class Event(Journaled, db.Model):
         self.updated_at = utcnow()
 
 
-class EventInvitation(db.Model):
+class EventInvitation(Base):
     """Staff invited an organisation, usually because its postings match the event's host."""
 
     __tablename__ = "event_invitations"
@@ -194,7 +194,7 @@ class EventInvitation(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class EventRegistration(db.Model):
+class EventRegistration(Base):
     """An organisation takes part: the postings it brings and the slots it cannot meet in."""
 
     __tablename__ = "event_registrations"
@@ -222,7 +222,7 @@ class EventRegistration(db.Model):
         return self.cancelled_at is None
 
 
-class MeetingRequest(db.Model):
+class MeetingRequest(Base):
     """A participant asks to meet another one at the event (requested meetings are placed first)."""
 
     __tablename__ = "event_meeting_requests"
@@ -242,7 +242,7 @@ class MeetingRequest(db.Model):
     to_org: Mapped[Organization] = relationship(foreign_keys=[to_org_id])
 
 
-class Meeting(db.Model):
+class Meeting(Base):
     """A 1:1 meeting of the schedule: two organisations, a slot and a table, and what came of it."""
 
     __tablename__ = "event_meetings"

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.accounts.models import User
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, utcnow
 
 
@@ -23,7 +23,7 @@ class EmailMode(ChoiceEnum):
     NEVER = "never", "不发送邮件，只在平台内查看"
 
 
-class Notification(db.Model):
+class Notification(Base):
     """Something a user should know, said in full ("…对您的「…」表达了合作意向"), with where to go."""
 
     __tablename__ = "notifications"
@@ -73,7 +73,7 @@ class Notification(db.Model):
             self.read_at = utcnow()
 
 
-class ConsumerCursor(db.Model):
+class ConsumerCursor(Base):
     """Where a consumer shared by all machines has read the journal up to (consumers.Cursor)."""
 
     __tablename__ = "consumer_cursors"

@@ -75,7 +75,7 @@ class Filters:
         return {k: v for k, v in values.items() if v}
 
 
-def filtered(filters: Filters) -> Select[tuple[Pairing]]:
+def filtered(filters: Filters) -> Select[Pairing]:
     """Pairings within the filters (town: of the enterprise taking part; field: of the posting
     interest was shown in; university: the university or institute taking part)."""
     target = aliased(Posting)
@@ -136,7 +136,7 @@ def stage_clause(stage: str) -> Any:
     }.get(stage, Pairing.id.isnot(None))
 
 
-def pairings(filters: Filters, stage: str) -> Select[tuple[Pairing]]:
+def pairings(filters: Filters, stage: str) -> Select[Pairing]:
     """The pairings behind one number of the funnel, latest activity first."""
     return (
         filtered(filters)

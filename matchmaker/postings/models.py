@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matchmaker.accounts.models import Organization, Role, User
 from matchmaker.core import clock
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
 from matchmaker.taxonomy.models import TechField, Town
@@ -129,7 +129,7 @@ class CloseReason(ChoiceEnum):
 EDITABLE = (PostingStatus.DRAFT, PostingStatus.RETURNED)
 
 
-class Posting(Journaled, TimestampMixin, db.Model):
+class Posting(Journaled, TimestampMixin, Base):
     """One need, offer or outcome an organisation puts on the platform."""
 
     __tablename__ = "postings"
@@ -308,7 +308,7 @@ class ListKind(ChoiceEnum):
         }[self]
 
 
-class PublishedList(db.Model):
+class PublishedList(Base):
     """A list as it was published: its rows are copied, so later edits never change it."""
 
     __tablename__ = "published_lists"
@@ -361,7 +361,7 @@ class PublishedList(db.Model):
 # worker that dies mid-way leaves a job that resumes exactly where it stopped.
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Base):
     """One confirmed import of a spreadsheet of postings."""
 
     __tablename__ = "import_batches"

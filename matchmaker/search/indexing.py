@@ -158,7 +158,7 @@ def _drain_locked(store: IndexStore, bind: Engine) -> tuple[int, int]:
     return done, read
 
 
-def published() -> Select[tuple[Posting]]:
+def published() -> Select[Posting]:
     """Every posting that belongs in the index, in id order."""
     return select(Posting).where(Posting.status == PostingStatus.PUBLISHED).order_by(Posting.id)
 

@@ -7,7 +7,7 @@ from typing import ClassVar, Self
 from sqlalchemy import Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 
 
 class TaxonomyMixin:
@@ -26,7 +26,7 @@ class TaxonomyMixin:
         return self.name
 
     @classmethod
-    def ordered(cls, *, active_only: bool = True) -> Select[tuple[Self]]:
+    def ordered(cls, *, active_only: bool = True) -> Select[Self]:
         """Terms in display order; retired ones only when asked for."""
         stmt = select(cls).order_by(cls.position, cls.id)
         if active_only:
@@ -34,7 +34,7 @@ class TaxonomyMixin:
         return stmt
 
 
-class TechField(TaxonomyMixin, db.Model):
+class TechField(TaxonomyMixin, Base):
     """技术领域 as used in national technology-contract statistics."""
 
     __tablename__ = "tech_fields"
@@ -42,7 +42,7 @@ class TechField(TaxonomyMixin, db.Model):
     slug = "tech-fields"
 
 
-class Town(TaxonomyMixin, db.Model):
+class Town(TaxonomyMixin, Base):
     """镇区 of Baoying County."""
 
     __tablename__ = "towns"
@@ -50,7 +50,7 @@ class Town(TaxonomyMixin, db.Model):
     slug = "towns"
 
 
-class EnterpriseTier(TaxonomyMixin, db.Model):
+class EnterpriseTier(TaxonomyMixin, Base):
     """梯度: where an enterprise stands in the 专精特新 cultivation ladder."""
 
     __tablename__ = "enterprise_tiers"
