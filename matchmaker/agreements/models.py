@@ -177,7 +177,7 @@ class Agreement(Journaled, Base):
         back_populates="agreement", order_by="AgreementFile.id", cascade="all, delete-orphan"
     )
 
-    __mapper_args__: ClassVar = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- declarative reads it; not a ClassVar to mypy
 
     def __str__(self) -> str:
         return self.title

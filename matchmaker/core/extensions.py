@@ -3,13 +3,15 @@
 The bottom floor: this module imports nothing of ours, so anything may import it.
 """
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask import current_app, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -32,6 +34,9 @@ class Base(DeclarativeBase):
     """
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:  # every model declares __tablename__, so each maps a Table (not any FromClause)
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)

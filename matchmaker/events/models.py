@@ -121,7 +121,7 @@ class Event(Journaled, Base):
         back_populates="event", order_by="(Meeting.slot, Meeting.table)", cascade="all, delete-orphan"
     )
 
-    __mapper_args__: ClassVar = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- declarative reads it; not a ClassVar to mypy
 
     def __str__(self) -> str:
         return self.title

@@ -687,7 +687,7 @@ def _consume(session: Session, *, patient: bool) -> int | None:
         return None
     made = 0
     cursor = Cursor.from_json(row.state or {})  # the migration starts it at the journal's end
-    for changes in unread(session.get_bind(), cursor):
+    for changes in unread(session.get_bind().engine, cursor):
         wanted = [c.id for c in changes if c.action in HANDLERS]
         if wanted:
             for entry in session.scalars(
@@ -712,7 +712,7 @@ def _after_commit(session: Session) -> None:
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        made = consume(session.get_bind())
+        made = consume(session.get_bind().engine)
     except Exception:  # the user's change is committed; the journal keeps it for the next run
         app.logger.exception("notifications deferred")
         made = None

@@ -119,7 +119,7 @@ class Pairing(Journaled, Base):
         back_populates="pairing", order_by="PairingMessage.id", cascade="all, delete-orphan"
     )
 
-    __mapper_args__: ClassVar = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- declarative reads it; not a ClassVar to mypy
 
     def __str__(self) -> str:
         return f"{self.initiator_org.name} → {self.target.title}"
