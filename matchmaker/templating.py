@@ -180,7 +180,7 @@ def invalid_forms(context: Context) -> list[Form]:
     for value in context.get_all().values():
         # Not form.errors: it is cached, and a view may attach a service's refusal after reading it.
         if isinstance(value, Form) and (value.form_errors or problems(value)):
-            value.summarised_at_top = True
+            value.summarised_at_top = True  # type: ignore[attr-defined]  # a mark forms.html reads
             found.setdefault(id(value), value)
     return list(found.values())
 

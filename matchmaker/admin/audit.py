@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from matchmaker.accounts.models import Organization, User
 from matchmaker.core import clock
+from matchmaker.core.database import execute_dml
 from matchmaker.core.exceptions import DomainError
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import LABELS, OBJECT_LABELS, JournalEntry
@@ -129,7 +130,7 @@ def retention_days() -> int:
 def prune(now: datetime | None = None) -> int:
     """Delete entries older than the retention period; returns how many."""
     cutoff = (now or clock.now()) - timedelta(days=retention_days())
-    result = db.session.execute(delete(JournalEntry).where(JournalEntry.at < cutoff))
+    result = execute_dml(delete(JournalEntry).where(JournalEntry.at < cutoff))
     return result.rowcount or 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import Engine, event, select, update
@@ -24,6 +25,7 @@ from matchmaker import policy, search
 from matchmaker.accounts.models import Organization, OrgStatus, OrgType, Role, User
 from matchmaker.core import clock, config, mail
 from matchmaker.core.consumers import Cursor, unread
+from matchmaker.core.database import execute_dml
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import WRITTEN, JournalEntry
 from matchmaker.core.models import utcnow
@@ -105,7 +107,7 @@ def _about_pairing(session: Session, entry: JournalEntry) -> list[Notification]:
             link,
         )
     if action == "pairing.introduced":
-        told = _each(
+        notified = _each(
             _users(session, pairing.target_org_id),
             entry,
             "interest",
@@ -113,7 +115,7 @@ def _about_pairing(session: Session, entry: JournalEntry) -> list[Notification]:
             pairing.message[:300],
             link,
         )
-        return told + _each(
+        return notified + _each(
             _users(session, pairing.initiator_org_id),
             entry,
             "interest",
@@ -158,8 +160,8 @@ def _about_pairing(session: Session, entry: JournalEntry) -> list[Notification]:
         return _each(told, entry, "message", f"{sender}在对接{title_of}中发来消息", entry.note, link)
     if action in ("pairing.negotiating", "pairing.signed", "pairing.failed"):
         state = PairingState(entry.changes["state"][1]).label if entry.changes else pairing.state.label
-        told = [o for o in pairing.party_org_ids() if o != actor_org]
-        users = [u for org in told for u in _users(session, org)]
+        others = [o for o in pairing.party_org_ids() if o != actor_org]
+        users = [u for org in others for u in _users(session, org)]
         return _each(users, entry, "progress", f"对接{title_of}进展：{state}", entry.note, link)
     if action == "pairing.nudged":
         users = [u for org in pairing.party_org_ids() for u in _users(session, org)]
@@ -262,7 +264,7 @@ def _about_event(session: Session, entry: JournalEntry) -> list[Notification]:
     name = f"「{event.title}」"
     changes = entry.changes or {}
 
-    def new(key: str) -> object:
+    def new(key: str) -> Any:  # a value of the entry's JSON changes
         return (changes.get(key) or [None, None])[1]
 
     def participants() -> list[User]:
@@ -297,7 +299,7 @@ def _about_event(session: Session, entry: JournalEntry) -> list[Notification]:
         )
     if action in ("event.meeting_moved", "event.meeting_removed", "event.meeting_added"):
         orgs = new("orgs") or []
-        users = [u for org in orgs for u in _users(session, org)]  # type: ignore[attr-defined]
+        users = [u for org in orgs for u in _users(session, org)]
         return _each(users, entry, "event", f"{name}的洽谈日程有调整", entry.note, link)
     if action == "event.cancelled":
         return _each(participants(), entry, "event", f"{name}已取消", entry.note, link)
@@ -741,7 +743,7 @@ def _claim_mail(notification_id: int, attempts: int) -> bool:
     """Take one notification for sending: marked as mailed before the send, so that no other
     thread or machine can take it while it is in flight (a failed send hands it back). At most once
     beats twice: a process killed mid-send leaves it marked."""
-    taken = db.session.execute(
+    taken = execute_dml(
         update(Notification)
         .where(
             Notification.id == notification_id,
@@ -909,8 +911,9 @@ def remind_expiring(today: date | None = None, days: int = 14) -> int:
         )
     ).all()
     for posting in postings:
+        assert posting.valid_until is not None  # the query's condition
         key = f"expiring:{posting.id}:{posting.valid_until.isoformat()}"
-        for user in _users(db.session, posting.organization_id):
+        for user in _users(db.session(), posting.organization_id):
             already = db.session.scalar(
                 select(Notification.id).where(
                     Notification.user_id == user.id,
@@ -946,7 +949,7 @@ def unread_count(user: User) -> int:
 
 
 def mark_all_read(user: User) -> int:
-    result = db.session.execute(
+    result = execute_dml(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())

@@ -170,7 +170,11 @@ def build(filters: Filters) -> Report:
         base = report.counts[before]
         report.conversions.append((before, after, report.counts[after] / base if base else None))
     answered = db.session.scalars(filtered(filters).where(Pairing.answered_at.isnot(None))).all()
-    hours = [((p.answered_at - p.created_at).total_seconds() / 3600, p) for p in answered]
+    hours = [
+        ((p.answered_at - p.created_at).total_seconds() / 3600, p)
+        for p in answered
+        if p.answered_at is not None
+    ]
     if hours:
         report.median_answer_hours = statistics.median(h for h, _ in hours)
         slowest = max(hours, key=lambda item: item[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from sqlalchemy import Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +21,10 @@ class TaxonomyMixin:
     name: Mapped[str] = mapped_column(String(50), unique=True)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+
+    if TYPE_CHECKING:  # the declarative constructor of the models that mix this in
+
+        def __init__(self, **kw: Any) -> None: ...
 
     def __str__(self) -> str:
         return self.name

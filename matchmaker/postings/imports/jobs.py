@@ -20,6 +20,7 @@ from sqlalchemy import or_, select, update
 
 from matchmaker import policy
 from matchmaker.accounts.models import User
+from matchmaker.core.database import execute_dml
 from matchmaker.core.exceptions import DomainError
 from matchmaker.core.extensions import db
 from matchmaker.core.models import utcnow
@@ -51,7 +52,7 @@ def queue(report: rows.Report, *, token: str, filename: str, actor: User) -> Imp
 def claim(batch_id: int) -> bool:
     """Take the job for this process, if it is queued or its worker has gone silent."""
     now = utcnow()
-    taken = db.session.execute(
+    taken = execute_dml(
         update(ImportBatch)
         .where(
             ImportBatch.id == batch_id,
