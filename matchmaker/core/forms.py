@@ -7,7 +7,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, Form, FormField, SelectChoice, SelectMultipleField, StringField, widgets
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: new in WTForms 3.3; types-WTForms is 3.2
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.validators import Regexp, ValidationError
 
 from matchmaker.core import rules
