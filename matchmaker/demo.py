@@ -1140,9 +1140,9 @@ def load_demo_data() -> DemoReport:
     if report.postings:  # a living pipeline, only beside the demo postings written just now
         for pairing in PAIRINGS:
             report.pairings += _create_pairing(pairing, users, bureau)
-        users.setdefault("kjj", users.get("gxj"))  # type: ignore[arg-type]
-        for spec in AGREEMENTS:
-            report.agreements += _create_agreement(spec, users, bureau)
+        users.setdefault("kjj", bureau)
+        for deal in AGREEMENTS:
+            report.agreements += _create_agreement(deal, users, bureau)
     _create_profiles(users, bureau, report)
     if report.postings:
         report.calls = int(_create_call(users, bureau))

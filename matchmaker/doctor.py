@@ -96,7 +96,8 @@ def _instance(app: Flask) -> Finding:
 
 
 def _migrations(app: Flask) -> Finding:
-    script = ScriptDirectory.from_config(Migrate(app, db, directory=str(MIGRATIONS_DIR)).get_config())
+    config = Migrate(app, db, directory=str(MIGRATIONS_DIR)).get_config()
+    script = ScriptDirectory.from_config(config)  # type: ignore[arg-type]  # types-Flask-Migrate: alembic's Config at run time
     heads = set(script.get_heads())
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())

@@ -106,12 +106,17 @@ def format_timestamp(value: float | None) -> str:
 
 
 def url_with(**changes: Any) -> str:
-    """The current URL with some query arguments replaced (for pagination and filters)."""
+    """The current URL with some query arguments replaced (for pagination and filters).
+
+    A query argument never overrides the path's own values nor reaches url_for's options
+    (``_external``, ``_method``…): ``?kind=x`` on a list's second page was a 500."""
     args = request.args.to_dict()
     args.update({k: v for k, v in changes.items() if v is not None})
     for key in [k for k, v in changes.items() if v is None]:
         args.pop(key, None)
-    return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args)
+    values: dict[str, Any] = dict(request.view_args or {})
+    values |= {k: v for k, v in args.items() if k not in values and not k.startswith("_")}
+    return url_for(request.endpoint or "main.index", **values)
 
 
 def unread_notifications() -> int:
@@ -175,7 +180,7 @@ def invalid_forms(context: Context) -> list[Form]:
     for value in context.get_all().values():
         # Not form.errors: it is cached, and a view may attach a service's refusal after reading it.
         if isinstance(value, Form) and (value.form_errors or problems(value)):
-            value.summarised_at_top = True
+            value.summarised_at_top = True  # type: ignore[attr-defined]  # a mark forms.html reads
             found.setdefault(id(value), value)
     return list(found.values())
 

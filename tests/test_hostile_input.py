@@ -325,6 +325,24 @@ def test_two_messages_at_the_same_moment_in_one_thread_are_both_kept(
     assert "第0条消息" in thread and "第1条消息" in thread and "刚刚被其他人修改" not in thread
 
 
+# --- query arguments named like the path's values or url_for's options ---------------------
+
+
+@pytest.mark.parametrize("query", ["kind=x", "_method=POST", "_external=1", "_anchor=x", "_scheme=x"])
+def test_a_query_argument_named_like_a_path_value_or_a_url_option_stays_out_of_the_page_links(
+    client: FlaskClient, app: Flask, make: Factory, query: str
+) -> None:
+    """A list's page links keep the query string; ``?kind=`` (the path's own value) was a 500 on a
+    second page, ``?_method=`` too, and ``?_external=``/``?_anchor=`` changed every link."""
+    owner = make.user()
+    for title in ("精密轴承磨削工艺", "伺服电机控制算法"):
+        make.posting(owner, title=title)
+    app.config["POSTINGS_PER_PAGE"] = 1
+    response = client.get(f"/postings/rd-need/?{query}")
+    assert response.status_code == 200
+    assert '<a href="/postings/rd-need/?page=2" rel="next">' in response.get_data(as_text=True)
+
+
 # --- URLs longer than the app reads ---------------------------------------------------------
 
 

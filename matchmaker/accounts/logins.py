@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from matchmaker.accounts.models import LoginFailure, User
 from matchmaker.accounts.operations import find_user_by_email
 from matchmaker.accounts.passwords import check_nobody
+from matchmaker.core.database import execute_dml
 from matchmaker.core.exceptions import DomainError
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import record
@@ -135,5 +136,5 @@ def authenticate(email: str, password: str, *, address: str | None) -> User:
 def forget_old_failures(now: datetime | None = None) -> int:
     """Drop failures older than a day (they no longer count); run now and then."""
     cutoff = (now or utcnow()) - timedelta(days=1)
-    result = db.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))
+    result = execute_dml(delete(LoginFailure).where(LoginFailure.at < cutoff))
     return result.rowcount or 0

@@ -15,13 +15,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.accounts.values import OrgStatus, OrgType, Role
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import TimestampMixin, UTCDateTime, enum_column, utcnow
 from matchmaker.taxonomy.models import EnterpriseTier, Town
 
 
-class Organization(Journaled, TimestampMixin, db.Model):
+class Organization(Journaled, TimestampMixin, Base):
     """An enterprise, university, institute or bureau; users act on its behalf."""
 
     __tablename__ = "organizations"
@@ -93,7 +93,7 @@ class Organization(Journaled, TimestampMixin, db.Model):
         self.status_reason = reason.strip() if reason and reason.strip() else None
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Base):
     """A person who logs in and acts for one organisation."""
 
     __tablename__ = "users"
@@ -180,7 +180,7 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class LoginSession(db.Model):
+class LoginSession(Base):
     """One login on one device: created at login, ended by logout or by the account's owner."""
 
     __tablename__ = "login_sessions"
@@ -258,7 +258,7 @@ class LoginSession(db.Model):
         return self.END_LABELS.get(self.end_reason or "", "")
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Base):
     """One failed login, counted against the e-mail tried and against the address it came from.
 
     Kept in the database because that is what every worker and every web machine of an
@@ -274,7 +274,7 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Base):
     """A single-use link to set a new password, sent by e-mail; only its digest is stored."""
 
     __tablename__ = "password_resets"
@@ -310,7 +310,7 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(Base):
     """One named token; it acts as its user, with that user's role and permissions."""
 
     __tablename__ = "api_tokens"

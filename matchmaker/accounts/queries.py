@@ -22,7 +22,7 @@ def user_or_404(user_id: int) -> User:
     return db.get_or_404(User, user_id)
 
 
-def organizations_in(status: OrgStatus) -> Select[tuple[Organization]]:
+def organizations_in(status: OrgStatus) -> Select[Organization]:
     """Organisations in a verification state, oldest first (first come, first reviewed)."""
     return (
         select(Organization)

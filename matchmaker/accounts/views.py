@@ -82,9 +82,9 @@ def register() -> str | Response:
         try:
             accounts.register(
                 _details(form, org_type),
-                email=form.email.data,
-                password=form.password.data,
-                name=form.contact_name.data,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                name=form.contact_name.data or "",
                 phone=form.contact_phone.data,
             )
         except accounts.EmailTaken:
@@ -114,7 +114,9 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = logins.authenticate(form.email.data, form.password.data, address=request.remote_addr)
+            user = logins.authenticate(
+                form.email.data or "", form.password.data or "", address=request.remote_addr
+            )
         except logins.LoginRefused as refused:
             db.session.commit()  # the failure counts even though the login does not happen
             form.form_errors.append(refused.message)
@@ -144,13 +146,13 @@ def change_password() -> str | Response:
     policy.require(current_user, "account.manage", current_user)
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        user: User = current_user._get_current_object()
         remember = bool(user.login_session and user.login_session.remember)
         try:
             accounts.change_password(
                 user,
-                form.current_password.data,
-                form.new_password.data,
+                form.current_password.data or "",
+                form.new_password.data or "",
                 revoke_tokens=form.revoke_tokens.data,
             )
         except FieldError as error:
@@ -178,7 +180,7 @@ def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         if mail.configured():
-            found = accounts.begin_password_reset(form.email.data)
+            found = accounts.begin_password_reset(form.email.data or "")
             db.session.commit()
             if found is not None:
                 user, key = found
@@ -203,7 +205,7 @@ def reset_password(key: str) -> str | tuple[str, int] | Response:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.complete_password_reset(key, form.new_password.data)
+            accounts.complete_password_reset(key, form.new_password.data or "")
         except FieldError as error:
             db.session.rollback()
             attach_field_error(form, error)
@@ -295,7 +297,7 @@ def account() -> str | Response:
     if form.validate_on_submit():
         try:
             _, secret = tokens.issue_token(
-                current_user, form.name.data, days=int(form.days.data or 0), actor=current_user
+                current_user, form.name.data or "", days=int(form.days.data or 0), actor=current_user
             )
         except FieldError as error:
             db.session.rollback()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from matchmaker.accounts.models import Organization, User
 from matchmaker.core import clock
+from matchmaker.core.database import execute_dml
 from matchmaker.core.exceptions import DomainError
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import LABELS, OBJECT_LABELS, JournalEntry
@@ -56,7 +57,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def entries(filters: Filters) -> Select[tuple[JournalEntry]]:
+def entries(filters: Filters) -> Select[JournalEntry]:
     """The matching entries, newest first."""
     stmt = select(JournalEntry).options(selectinload(JournalEntry.actor).selectinload(User.organization))
     if filters.person:
@@ -101,7 +102,7 @@ def describe_changes(entry: JournalEntry) -> str:
 COLUMNS = ["编号", "时间", "操作", "对象", "对象编号", "操作人", "所属单位", "网络地址", "变更", "说明"]
 
 
-def rows(stmt: Select[tuple[JournalEntry]], *, limit: int = EXPORT_LIMIT) -> Iterator[list[Any]]:
+def rows(stmt: Select[JournalEntry], *, limit: int = EXPORT_LIMIT) -> Iterator[list[Any]]:
     for entry in db.session.scalars(stmt.limit(limit)):
         actor = entry.actor
         yield [
@@ -129,7 +130,7 @@ def retention_days() -> int:
 def prune(now: datetime | None = None) -> int:
     """Delete entries older than the retention period; returns how many."""
     cutoff = (now or clock.now()) - timedelta(days=retention_days())
-    result = db.session.execute(delete(JournalEntry).where(JournalEntry.at < cutoff))
+    result = execute_dml(delete(JournalEntry).where(JournalEntry.at < cutoff))
     return result.rowcount or 0
 
 

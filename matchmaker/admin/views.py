@@ -53,13 +53,13 @@ def add_term(slug: str) -> tuple[str, int] | Response:
     form = TermForm()
     if form.validate_on_submit():
         try:
-            taxonomy.add_term(model, form.name.data, form.position.data, actor=current_user)
+            taxonomy.add_term(model, form.name.data or "", form.position.data, actor=current_user)
         except FieldError as error:
             db.session.rollback()
             attach_field_error(form, error)
         else:
             db.session.commit()
-            flash(f"已添加{model.label}：{form.name.data.strip()}", "success")
+            flash(f"已添加{model.label}：{(form.name.data or '').strip()}", "success")
             return redirect(url_for("admin.terms", slug=slug))
     return _render_terms(model, form, 422)
 
@@ -73,7 +73,7 @@ def edit_term(slug: str, term_id: int) -> str | tuple[str, int] | Response:
     if form.validate_on_submit():
         try:
             taxonomy.update_term(
-                term, form.name.data, form.position.data or 0, form.active.data, actor=current_user
+                term, form.name.data or "", form.position.data or 0, form.active.data, actor=current_user
             )
         except FieldError as error:
             db.session.rollback()
@@ -94,11 +94,11 @@ def users() -> str | tuple[str, int] | Response:
         form.org_name.data = current_user.organization.name
     if form.validate_on_submit():
         try:
-            org = accounts.ensure_organization(form.org_name.data, OrgType.BUREAU, actor=current_user)
+            org = accounts.ensure_organization(form.org_name.data or "", OrgType.BUREAU, actor=current_user)
             accounts.create_user(
-                form.email.data,
-                form.password.data,
-                form.name.data,
+                form.email.data or "",
+                form.password.data or "",
+                form.name.data or "",
                 org,
                 phone=form.phone.data,
                 actor=current_user,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 
 from matchmaker.accounts.models import Organization
@@ -349,7 +349,7 @@ FUNNEL_LABELS = {
 }
 
 
-def _published_in(span: Span):
+def _published_in(span: Span) -> ColumnElement[bool]:
     return (
         Posting.published_at.isnot(None)
         & (Posting.published_at >= clock.start_of(span.start))

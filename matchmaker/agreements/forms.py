@@ -132,6 +132,7 @@ class AgreementForm(BaseForm):
             for row in self.parties
             if not row.form.is_blank
         ]
+        assert self.signed_on.data is not None  # validated (DataRequired)
         return AgreementDetails(
             type=kind,
             title=self.title.data or "",

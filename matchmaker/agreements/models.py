@@ -30,7 +30,7 @@ from matchmaker.agreements.values import (
     Registration,
 )
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
 from matchmaker.core.states import StateMachine
@@ -62,7 +62,7 @@ COUNTED_LABELS = {
 COUNTED_FIELDS = frozenset(COUNTED_LABELS)
 
 
-class Agreement(StateMachine, Journaled, db.Model):
+class Agreement(StateMachine, Journaled, Base):
     __tablename__ = "agreements"
 
     journal_type: ClassVar[str] = "agreement"
@@ -117,7 +117,7 @@ class Agreement(StateMachine, Journaled, db.Model):
         back_populates="agreement", order_by="AgreementFile.id", cascade="all, delete-orphan"
     )
 
-    __mapper_args__: ClassVar = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- declarative reads it; not a ClassVar to mypy
 
     def __str__(self) -> str:
         return self.title
@@ -233,7 +233,7 @@ class Agreement(StateMachine, Journaled, db.Model):
         self.updated_at = utcnow()
 
 
-class AgreementParty(db.Model):
+class AgreementParty(Base):
     """One party to an agreement: a platform organisation, or any other by name and code."""
 
     __tablename__ = "agreement_parties"
@@ -251,7 +251,7 @@ class AgreementParty(db.Model):
     organization: Mapped[Organization | None] = relationship()
 
 
-class AgreementFile(db.Model):
+class AgreementFile(Base):
     """Evidence (the signed contract, a registration certificate): stored under a generated name in
     instance/uploads/agreements/ (backed up with the database), never under static/; the original
     file name is kept for download."""
@@ -271,7 +271,7 @@ class AgreementFile(db.Model):
     agreement: Mapped[Agreement] = relationship(back_populates="files")
 
 
-class Indicator(db.Model):
+class Indicator(Base):
     """One of the plans' indicators (DOMAIN.md §1); codes are part of the public API. What counts
     toward it and its targets belong to a plan (``Plan.rules``, ``Plan.targets``)."""
 
@@ -284,7 +284,7 @@ class Indicator(db.Model):
     journal_type: ClassVar[str] = "indicator"
 
 
-class CountingRule(db.Model):
+class CountingRule(Base):
     """Under ``plan``, an agreement of ``agreement_type`` counts toward ``indicator`` — if
     ``iur_only``, only when it is between an enterprise and a university or institute."""
 
@@ -309,7 +309,7 @@ class CountingRule(db.Model):
         return self.agreement_type.label + ("（企业与高校院所之间）" if self.iur_only else "")
 
 
-class Target(db.Model):
+class Target(Base):
     """A plan's target of an indicator for a year ("2025") or the plan's period ("2023-2025")."""
 
     __tablename__ = "targets"
@@ -335,7 +335,7 @@ class Target(db.Model):
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-class Plan(Journaled, db.Model):
+class Plan(Journaled, Base):
     """One plan: its years, who is responsible, and (through its rows) targets and counting rules."""
 
     __tablename__ = "plans"

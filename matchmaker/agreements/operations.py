@@ -266,11 +266,11 @@ def _link_parties(
       labelled 高校 would make a contract between two enterprises count as 产学研."""
     sides = {pairing.initiator_org_id, pairing.target_org_id} if pairing is not None else set()
     known: dict[str, Organization] = {}
-    for party in agreement.parties if agreement is not None else ():
-        if party.organization is not None:
-            known[f"name:{party.name}"] = party.organization
-            if party.credit_code:
-                known[f"code:{party.credit_code}"] = party.organization
+    for stored in agreement.parties if agreement is not None else ():
+        if stored.organization is not None:
+            known[f"name:{stored.name}"] = stored.organization
+            if stored.credit_code:
+                known[f"code:{stored.credit_code}"] = stored.organization
     for party in details.parties:
         code = (
             creditcode.normalize(party.credit_code) if party.credit_code and party.credit_code.strip() else ""

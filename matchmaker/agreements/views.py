@@ -338,7 +338,7 @@ def delete(agreement_id: int) -> Response:
     if not form.validate_on_submit():
         flash("删除协议必须写明理由。", "error")
         return redirect(url_for("agreements.detail", agreement_id=agreement_id))
-    service.delete_agreement(agreement, form.reason.data, actor=current_user)
+    service.delete_agreement(agreement, form.reason.data or "", actor=current_user)
     db.session.commit()
     flash("协议已删除，不再计入统计；删除记录保存在操作记录中。", "success")
     return redirect(url_for("agreements.index"))

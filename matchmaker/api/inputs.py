@@ -183,8 +183,9 @@ def posting_kind(payload: Any) -> PostingKind:
     """The ``kind`` of a new posting's JSON body (400 for a body that is not an object)."""
     if not isinstance(payload, dict):
         raise ApiError(400, "请求体须为 JSON 对象（Content-Type: application/json）。")
+    code: Any = payload.get("kind")  # a JSON value: anything but a known code is a ValueError
     try:
-        return PostingKind(payload.get("kind"))
+        return PostingKind(code)
     except ValueError:
         raise ApiError(422, errors={"kind": [f"请填写有效的类型，可选：{KIND_CODES}。"]}) from None
 

@@ -499,7 +499,7 @@ def _agreement_paths() -> dict[str, Any]:
 
 def _agreement_schemas(fields: list[str]) -> dict[str, Any]:
     date = {"type": "string", "format": "date"}
-    party = {
+    party: dict[str, Any] = {
         "type": "object",
         "required": ["side", "name", "party_type"],
         "additionalProperties": False,

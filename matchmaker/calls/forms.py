@@ -137,7 +137,7 @@ class ScoreForm(BaseForm):
         data = [entry.data for entry in self.scores]
         if len(data) != len(criteria) or any(v is None for v in data):
             return None
-        return {c.id: v for c, v in zip(criteria, data, strict=True)}
+        return {c.id: v for c, v in zip(criteria, data, strict=True) if v is not None}
 
 
 class AwardForm(BaseForm):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matchmaker.accounts.models import Organization, User
 from matchmaker.core import clock
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base, db
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
 from matchmaker.core.states import StateMachine
@@ -51,7 +51,7 @@ call_needs = Table(
 )
 
 
-class ChallengeCall(StateMachine, Journaled, db.Model):
+class ChallengeCall(StateMachine, Journaled, Base):
     """A call for proposals on an enterprise's key problem, with a budget and a deadline."""
 
     __tablename__ = "challenge_calls"
@@ -89,7 +89,7 @@ class ChallengeCall(StateMachine, Journaled, db.Model):
         back_populates="call", order_by="CallProposal.id", cascade="all, delete-orphan"
     )
 
-    __mapper_args__: ClassVar = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- declarative reads it; not a ClassVar to mypy
 
     def __str__(self) -> str:
         return self.title
@@ -149,7 +149,7 @@ class ChallengeCall(StateMachine, Journaled, db.Model):
         self.updated_at = utcnow()
 
 
-class CallCriterion(db.Model):
+class CallCriterion(Base):
     """One evaluation criterion of a call, with its weight (the weights of a call add up to 100)."""
 
     __tablename__ = "call_criteria"
@@ -163,7 +163,7 @@ class CallCriterion(db.Model):
     call: Mapped[ChallengeCall] = relationship(back_populates="criteria")
 
 
-class CallProposal(db.Model):
+class CallProposal(Base):
     """A university's or institute's 方案 for a call: visible to its authors, the calling enterprise
     and bureau staff only."""
 
@@ -199,7 +199,7 @@ class CallProposal(db.Model):
         back_populates="proposal", order_by="ProposalScore.id", cascade="all, delete-orphan"
     )
 
-    __mapper_args__: ClassVar = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- declarative reads it; not a ClassVar to mypy
 
     def withdraw(self, by: User) -> None:
         if self.status is not ProposalStatus.SUBMITTED or not self.call.accepting:
@@ -211,7 +211,7 @@ class CallProposal(db.Model):
         self.updated_at = utcnow()
 
 
-class CallProposalFile(db.Model):
+class CallProposalFile(Base):
     """An attachment of a proposal, checked like an agreement's evidence file."""
 
     __tablename__ = "call_proposal_files"
@@ -229,7 +229,7 @@ class CallProposalFile(db.Model):
     proposal: Mapped[CallProposal] = relationship(back_populates="files")
 
 
-class ProposalScore(db.Model):
+class ProposalScore(Base):
     """One reviewer's score (0–100) of one proposal on one criterion."""
 
     __tablename__ = "call_proposal_scores"

@@ -263,6 +263,7 @@ def submit_proposal(call: ChallengeCall, details: ProposalDetails, *, actor: Use
     # A withdrawn proposal is submitted again in its own row (one per organisation), rewritten.
     proposal.author = actor
     proposal.approach, proposal.team = details.approach.strip(), details.team.strip()
+    assert details.price is not None  # check() refuses a missing price
     proposal.schedule, proposal.price = details.schedule.strip(), details.price
     proposal.status, proposal.submitted_at, proposal.updated_at = ProposalStatus.SUBMITTED, utcnow(), utcnow()
     record(
@@ -288,6 +289,7 @@ def update_proposal(proposal: CallProposal, details: ProposalDetails, *, actor: 
     details.check()
     before = {k: getattr(proposal, k) for k in ("approach", "team", "schedule", "price")}
     proposal.approach, proposal.team = details.approach.strip(), details.team.strip()
+    assert details.price is not None  # check() refuses a missing price
     proposal.schedule, proposal.price = details.schedule.strip(), details.price
     changes = {k: [v, getattr(proposal, k)] for k, v in before.items() if getattr(proposal, k) != v}
     if changes:

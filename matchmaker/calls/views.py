@@ -200,7 +200,7 @@ def cancel(call_id: int) -> Response:
     if not form.validate_on_submit():
         flash("撤销榜单必须写明原因。", "error")
         return _back(call_id)
-    service.cancel_call(call, form.reason.data, actor=current_user)
+    service.cancel_call(call, form.reason.data or "", actor=current_user)
     db.session.commit()
     flash("榜单已撤销，已提交方案的单位会收到通知。", "success")
     return _back(call_id)
@@ -253,7 +253,7 @@ def award(call_id: int) -> Response:
     if proposal is None or proposal.call_id != call.id:
         flash("请从本榜单的方案中选择。", "error")
         return _back(call_id)
-    service.award(call, proposal, form.reason.data, actor=current_user)
+    service.award(call, proposal, form.reason.data or "", actor=current_user)
     db.session.commit()
     flash(f"揭榜完成：{proposal.organization.name}入选，各揭榜单位已收到结果和理由。", "success")
     return _back(call_id)

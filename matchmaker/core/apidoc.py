@@ -326,7 +326,7 @@ class Blueprint(flask_smorest.Blueprint):
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
             view = inner(func)
-            view._apidoc["arguments"].pop("responses", None)  # type: ignore[attr-defined]
+            view._apidoc["arguments"].pop("responses", None)
             return view
 
         return decorator

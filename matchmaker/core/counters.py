@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 
 
-class Counter(db.Model):
+class Counter(Base):
     """The last number handed out under ``name``; see database.next_number."""
 
     __tablename__ = "counters"

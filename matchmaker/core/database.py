@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Executable, select, update
+from sqlalchemy import CursorResult, Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.sql.dml import UpdateBase
 
 from matchmaker.core.counters import Counter
 from matchmaker.core.exceptions import Duplicate
@@ -39,6 +40,15 @@ def write_if_free(statement: Executable, params: Any = None) -> bool:
     except OperationalError:
         return False
     return True
+
+
+def execute_dml(statement: UpdateBase) -> CursorResult[Any]:
+    """Run an UPDATE or DELETE in the request's session, for its ``rowcount``.
+
+    Session.execute is typed as returning a plain Result (it cannot promise a cursor for every
+    statement), but an UPDATE or DELETE without RETURNING gives a CursorResult: the cast
+    SQLAlchemy's typing notes recommend, made in one place."""
+    return cast(CursorResult[Any], db.session.execute(statement))
 
 
 def flush_once(message: str) -> None:

@@ -3,13 +3,15 @@
 The bottom floor: this module imports nothing of ours, so anything may import it.
 """
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask import current_app, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -22,9 +24,19 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    """Declarative base with a naming convention so Alembic can name (and drop) constraints."""
+    """The declarative base every model subclasses, with a naming convention so Alembic can name (and
+    drop) constraints.
+
+    Models subclass this class, not ``db.Model``: a type checker cannot follow a base class that
+    is an instance attribute, and Flask-SQLAlchemy builds ``db.Model`` from this class's own
+    metadata and registry, so both are the same mapping (every model declares its
+    ``__tablename__``; ``Model.query`` is not used — queries go through ``db.session``).
+    """
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:  # every model declares __tablename__, so each maps a Table (not any FromClause)
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)

@@ -162,7 +162,7 @@ def init_app(app: Flask) -> None:
 
 def queue(app: Flask | None = None) -> Queue:
     target = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    return target.extensions[EXTENSION]  # type: ignore[no-any-return]
+    return target.extensions[EXTENSION]
 
 
 def enqueue(name: str, **args: Any) -> None:

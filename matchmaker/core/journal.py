@@ -20,7 +20,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, bindparam, event, 
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base, db
 from matchmaker.core.models import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ OBJECT_LABELS = {
 }
 
 
-class JournalEntry(db.Model):
+class JournalEntry(Base):
     """One change. Never updated or deleted, except by retention (``flask audit prune``)."""
 
     __tablename__ = "journal"

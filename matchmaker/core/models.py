@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Self, overload
 
 from sqlalchemy import DateTime
 from sqlalchemy import Enum as SAEnum
@@ -54,13 +54,27 @@ class ChoiceEnum(enum.StrEnum):
     the label is what users read.
     """
 
-    label: str
+    _label: str
 
-    def __new__(cls, value: str, label: str) -> Self:
+    # Two ways in, both typed: a member's definition (``RD_NEED = "rd_need", "研发需求"``) passes the
+    # code and the label; ``PostingKind("rd_need")`` afterwards is Enum's lookup of the member by
+    # its code (Enum swaps this __new__ for its lookup once the members exist).
+    @overload
+    def __new__(cls, value: str) -> Self: ...
+    @overload
+    def __new__(cls, value: str, label: str) -> Self: ...
+    def __new__(cls, value: str, label: str | None = None) -> Self:
+        if label is None:
+            raise TypeError(f"{cls.__name__} member {value!r} needs a Chinese label")
         obj = str.__new__(cls, value)
         obj._value_ = value
-        obj.label = label
+        obj._label = label
         return obj
+
+    @property
+    def label(self) -> str:
+        """What users read (中文)."""
+        return self._label
 
     def __str__(self) -> str:
         return self.value

@@ -50,7 +50,8 @@ def workbook_of(
 ) -> bytes:
     """An .xlsx with one sheet per (title, headers, rows), each with a bold header row."""
     book = openpyxl.Workbook()
-    book.remove(book.active)
+    for blank in book.worksheets:  # the empty sheet a new workbook starts with
+        book.remove(blank)
     highlighted = set(highlight)
     for title, headers, rows in sheets:
         sheet = book.create_sheet(title[:31])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, redirect, request, send_file, url_for
@@ -16,7 +16,7 @@ from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
 
 
-def is_safe_path(target: str | None) -> bool:
+def is_safe_path(target: str | None) -> TypeGuard[str]:
     """Only local absolute paths: no scheme, no host, no '//' or backslash tricks."""
     if not target:
         return False

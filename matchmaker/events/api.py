@@ -636,7 +636,7 @@ def record_outcome(event_id: int, meeting_id: int) -> Response:
     try:
         pairing = service.record_outcome(
             meeting, result, actor=user, note=body.get("note"), postings=postings
-        )  # type: ignore[arg-type]
+        )
     except FieldError as error:
         db.session.rollback()
         raise field_error(error, {"postings": "posting_ids"}) from None

@@ -67,6 +67,7 @@ class EventForm(BaseForm):
     def details(self) -> EventDetails:
         fields = {t.id: t for t in db.session.scalars(select(TechField))}
         towns = {t.id: t for t in db.session.scalars(select(Town))}
+        assert self.held_on.data is not None and self.registration_deadline.data is not None  # validated
         return EventDetails(
             title=self.title.data or "",
             kind=EventKind(self.kind.data),

@@ -153,7 +153,7 @@ def pair_strengths(event: Event, *, of: int | None = None) -> dict[frozenset[int
     return dict(strengths)
 
 
-def wanted_meetings(event: Event) -> list[scheduling.Wanted]:
+def wanted_meetings(event: Event) -> list[scheduling.Wanted[Party]]:
     """Requested meetings (with their strength), then proposed ones: participant pairs whose
     postings match at least as well as pages show (SHOWN_MIN_STRENGTH), strongest first, as many
     per participant as it has free slots left."""

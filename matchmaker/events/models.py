@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matchmaker.accounts.models import Organization, User
 from matchmaker.core import clock
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base, db
 from matchmaker.core.journal import Journaled
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
 from matchmaker.core.states import StateMachine
@@ -76,7 +76,7 @@ registration_postings = Table(
 )
 
 
-class Event(StateMachine, Journaled, db.Model):
+class Event(StateMachine, Journaled, Base):
     """A visit, supply-chain meeting, results launch or online session organised by bureau staff."""
 
     __tablename__ = "events"
@@ -123,7 +123,7 @@ class Event(StateMachine, Journaled, db.Model):
         back_populates="event", order_by="(Meeting.slot, Meeting.table)", cascade="all, delete-orphan"
     )
 
-    __mapper_args__: ClassVar = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- declarative reads it; not a ClassVar to mypy
 
     def __str__(self) -> str:
         return self.title
@@ -172,7 +172,7 @@ class Event(StateMachine, Journaled, db.Model):
         self.updated_at = utcnow()
 
 
-class EventInvitation(db.Model):
+class EventInvitation(Base):
     """Staff invited an organisation, usually because its postings match the event's host."""
 
     __tablename__ = "event_invitations"
@@ -192,7 +192,7 @@ class EventInvitation(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class EventRegistration(db.Model):
+class EventRegistration(Base):
     """An organisation takes part: the postings it brings and the slots it cannot meet in."""
 
     __tablename__ = "event_registrations"
@@ -220,7 +220,7 @@ class EventRegistration(db.Model):
         return self.cancelled_at is None
 
 
-class MeetingRequest(db.Model):
+class MeetingRequest(Base):
     """A participant asks to meet another one at the event (requested meetings are placed first)."""
 
     __tablename__ = "event_meeting_requests"
@@ -240,7 +240,7 @@ class MeetingRequest(db.Model):
     to_org: Mapped[Organization] = relationship(foreign_keys=[to_org_id])
 
 
-class Meeting(db.Model):
+class Meeting(Base):
     """A 1:1 meeting of the schedule: two organisations, a slot and a table, and what came of it."""
 
     __tablename__ = "event_meetings"

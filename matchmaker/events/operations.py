@@ -499,7 +499,7 @@ def all_requests(event: Event) -> list[MeetingRequest]:
 class BuildResult:
     placed: int
     requested_placed: int
-    unplaced: list[scheduling.Wanted]
+    unplaced: list[scheduling.Wanted[Party]]
 
 
 def _parties(event: Event) -> dict[int, Party]:
@@ -508,7 +508,7 @@ def _parties(event: Event) -> dict[int, Party]:
     }
 
 
-def build_schedule(event: Event, wanted: Iterable[scheduling.Wanted], *, actor: User) -> BuildResult:
+def build_schedule(event: Event, wanted: Iterable[scheduling.Wanted[Party]], *, actor: User) -> BuildResult:
     """Rebuild the schedule from the wanted meetings (requests and proposals, events/matching.py):
     meetings moved by hand stay where they are, the rest are placed afresh."""
     policy.require(actor, "event.manage", event)
@@ -571,7 +571,7 @@ def build_schedule(event: Event, wanted: Iterable[scheduling.Wanted], *, actor: 
     return result
 
 
-def _schedule_of(event: Event) -> tuple[scheduling.Schedule, dict[frozenset[Party], Meeting]]:
+def _schedule_of(event: Event) -> tuple[scheduling.Schedule[Party], dict[frozenset[Party], Meeting]]:
     parties = _parties(event)
     schedule = scheduling.Schedule(
         event.slot_count,

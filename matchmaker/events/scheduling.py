@@ -20,13 +20,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-Participant = Hashable
+# Whoever meets: any hashable value (the events capability uses its Party; tests, strings).
+Participant = TypeVar("Participant", bound=Hashable)
 PACK = 1
 
 
 @dataclass(frozen=True)
-class Wanted:
+class Wanted(Generic[Participant]):
     """A meeting someone would like: ``requested`` when a participant asked for it, otherwise a
     proposal from the matching; ``strength`` is the pair's 0–100 match strength."""
 
@@ -41,7 +43,7 @@ class Wanted:
 
 
 @dataclass(frozen=True)
-class Placed:
+class Placed(Generic[Participant]):
     """A meeting in the schedule: slot and table are 0-based indices."""
 
     a: Participant
@@ -61,14 +63,14 @@ class Conflict(ValueError):
 
 
 @dataclass
-class Schedule:
+class Schedule(Generic[Participant]):
     """Slots × tables and who meets whom there. Every change goes through ``place``/``remove``,
     which keep the invariants; ``move`` is the staff's hand edit and refuses conflicts."""
 
     slots: int
     tables: int
     breaks: dict[Participant, set[int]] = field(default_factory=dict)
-    meetings: dict[frozenset[Participant], Placed] = field(default_factory=dict)
+    meetings: dict[frozenset[Participant], Placed[Participant]] = field(default_factory=dict)
     # What staff see for each slot (its time, "09:20–09:40"), so a refusal names it as the grid does.
     slot_names: Sequence[str] = ()
     _busy: defaultdict[Participant, dict[int, frozenset[Participant]]] = field(
@@ -93,11 +95,11 @@ class Schedule:
     def fits(self, a: Participant, b: Participant, slot: int) -> bool:
         return 0 <= slot < self.slots and self.free(a, slot) and self.free(b, slot) and self.has_table(slot)
 
-    def of(self, who: Participant) -> list[Placed]:
+    def of(self, who: Participant) -> list[Placed[Participant]]:
         """One participant's meetings, in time order (their printed timetable)."""
         return sorted((self.meetings[p] for p in self._busy[who].values()), key=lambda m: m.slot)
 
-    def at_table(self, table: int) -> list[Placed]:
+    def at_table(self, table: int) -> list[Placed[Participant]]:
         """One table's meetings, in time order (the sheet left on the table)."""
         return sorted((m for m in self.meetings.values() if m.table == table), key=lambda m: m.slot)
 
@@ -112,7 +114,7 @@ class Schedule:
         requested: bool = False,
         fixed: bool = False,
         table: int | None = None,
-    ) -> Placed:
+    ) -> Placed[Participant]:
         """Put a meeting into ``slot`` — at ``table`` if given (a meeting fixed by hand keeps its
         table), else at a free one."""
         why = self.why_not(a, b, slot)
@@ -128,13 +130,13 @@ class Schedule:
         self._at[slot][table] = meeting.pair
         return meeting
 
-    def remove(self, pair: frozenset[Participant]) -> Placed:
+    def remove(self, pair: frozenset[Participant]) -> Placed[Participant]:
         meeting = self.meetings.pop(pair)
         del self._busy[meeting.a][meeting.slot], self._busy[meeting.b][meeting.slot]
         del self._at[meeting.slot][meeting.table]
         return meeting
 
-    def move(self, pair: frozenset[Participant], slot: int) -> Placed:
+    def move(self, pair: frozenset[Participant], slot: int) -> Placed[Participant]:
         """Staff move a meeting to another slot by hand; it is then fixed there. A conflict is
         refused and the meeting stays where it was."""
         old = self.remove(pair)
@@ -173,10 +175,10 @@ class Schedule:
         return next(t for t in range(self.tables) if t not in taken)
 
 
-def _order(wanted: Iterable[Wanted]) -> list[Wanted]:
+def _order(wanted: Iterable[Wanted[Participant]]) -> list[Wanted[Participant]]:
     """Asked-for first, then stronger, and among equals the most constrained (participants with
     the most wanted meetings) first; one entry per pair (asked-for and strongest wins)."""
-    best: dict[frozenset[Participant], Wanted] = {}
+    best: dict[frozenset[Participant], Wanted[Participant]] = {}
     for w in wanted:
         if w.a == w.b:
             continue
@@ -191,14 +193,14 @@ def _order(wanted: Iterable[Wanted]) -> list[Wanted]:
 
 
 def _slots_by_load(
-    schedule: Schedule, a: Participant, b: Participant, *, spread: bool = False
+    schedule: Schedule[Participant], a: Participant, b: Participant, *, spread: bool = False
 ) -> Sequence[int]:
     """Free slots for a and b: the earliest first, or with ``spread`` the emptiest first."""
     free = [s for s in range(schedule.slots) if schedule.fits(a, b, s)]
     return sorted(free, key=lambda s: (len(schedule._at[s]), s)) if spread else free
 
 
-def _make_room(schedule: Schedule, w: Wanted) -> bool:
+def _make_room(schedule: Schedule[Participant], w: Wanted[Participant]) -> bool:
     """Place ``w`` by moving one non-fixed meeting of one of its participants (or one meeting
     holding the last table) to another slot that fits it. True when placed."""
     free = _slots_by_load(schedule, w.a, w.b)  # earlier repairs may have made room already
@@ -234,14 +236,14 @@ def _make_room(schedule: Schedule, w: Wanted) -> bool:
 
 
 def build(
-    wanted: Iterable[Wanted],
+    wanted: Iterable[Wanted[Participant]],
     *,
     slots: int,
     tables: int,
     breaks: dict[Participant, set[int]] | None = None,
-    fixed: Iterable[Placed] = (),
+    fixed: Iterable[Placed[Participant]] = (),
     slot_names: Sequence[str] = (),
-) -> tuple[Schedule, list[Wanted]]:
+) -> tuple[Schedule[Participant], list[Wanted[Participant]]]:
     """The schedule and the wanted meetings it could not place (asked-for first).
 
     Greedy orders are a gamble on any one event, so a few are tried — priority (asked-for, then
@@ -264,7 +266,7 @@ def build(
     tries = [(ordered, True), (ordered, False), (by_constraint, False), (given, False)]
     results = [_run(order, spread, slots, tables, breaks or {}, fixed, slot_names) for order, spread in tries]
 
-    def merit(result: tuple[Schedule, list[Wanted]]) -> tuple[int, int, int]:
+    def merit(result: tuple[Schedule[Participant], list[Wanted[Participant]]]) -> tuple[int, int, int]:
         placed = result[0].meetings.values()
         strength = {w.pair: w.strength for w in ordered}
         return sum(m.requested for m in placed), len(placed), sum(strength.get(m.pair, 0) for m in placed)
@@ -272,7 +274,9 @@ def build(
     return max(results, key=merit)  # the first of equals: the priority order
 
 
-def _order_kept(wanted: list[Wanted], ordered: list[Wanted]) -> list[Wanted]:
+def _order_kept(
+    wanted: list[Wanted[Participant]], ordered: list[Wanted[Participant]]
+) -> list[Wanted[Participant]]:
     """The deduplicated meetings in the order given, asked-for first."""
     chosen = {w.pair: w for w in ordered}
     seen: set[frozenset[Participant]] = set()
@@ -285,20 +289,20 @@ def _order_kept(wanted: list[Wanted], ordered: list[Wanted]) -> list[Wanted]:
 
 
 def _run(
-    ordered: list[Wanted],
+    ordered: list[Wanted[Participant]],
     spread: bool,
     slots: int,
     tables: int,
     breaks: dict[Participant, set[int]],
-    fixed: list[Placed],
+    fixed: list[Placed[Participant]],
     slot_names: Sequence[str] = (),
-) -> tuple[Schedule, list[Wanted]]:
+) -> tuple[Schedule[Participant], list[Wanted[Participant]]]:
     schedule = Schedule(slots, tables, {k: set(v) for k, v in breaks.items()}, slot_names=slot_names)
     for m in fixed:
         schedule.place(m.a, m.b, m.slot, requested=m.requested, fixed=True, table=m.table)
-    unplaced: list[Wanted] = []
+    unplaced: list[Wanted[Participant]] = []
     for phase in (True, False):  # asked-for meetings are placed and repaired before any proposal
-        left: list[Wanted] = []
+        left: list[Wanted[Participant]] = []
         for w in (w for w in ordered if w.requested is phase and w.pair not in schedule.meetings):
             free = _slots_by_load(schedule, w.a, w.b, spread=spread)
             if free:
@@ -310,8 +314,12 @@ def _run(
 
 
 def first_fit(
-    wanted: Iterable[Wanted], *, slots: int, tables: int, breaks: dict[Participant, set[int]] | None = None
-) -> Schedule:
+    wanted: Iterable[Wanted[Participant]],
+    *,
+    slots: int,
+    tables: int,
+    breaks: dict[Participant, set[int]] | None = None,
+) -> Schedule[Participant]:
     """The baseline: meetings in the order given, each in the first slot that fits."""
     schedule = Schedule(slots, tables, {k: set(v) for k, v in (breaks or {}).items()})
     for w in wanted:

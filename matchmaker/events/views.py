@@ -127,7 +127,7 @@ def detail(event_id: int) -> str:
     suggested: list[tuple[Organization, int]] = []
     request_form = None
     asked: set[int] = set()
-    if mine is not None and event.status is EventStatus.OPEN:
+    if mine is not None and org_id is not None and event.status is EventStatus.OPEN:
         asked = {r.to_org_id for r in service.requests_from(event, org_id)}
         request_form = MeetingRequestForm()
         request_form.other.choices = options(
@@ -177,7 +177,7 @@ def cancel(event_id: int) -> Response:
     if not form.validate_on_submit():
         flash("取消活动必须写明原因，报名单位会收到通知。", "error")
         return redirect(url_for("events.detail", event_id=event.id))
-    service.cancel_event(event, form.reason.data, actor=current_user)
+    service.cancel_event(event, form.reason.data or "", actor=current_user)
     db.session.commit()
     flash("活动已取消，已通知报名单位。", "success")
     return redirect(url_for("events.detail", event_id=event.id))

@@ -13,7 +13,7 @@ config = context.config
 if current_app.extensions.get("quiet_migrations"):
     for name in ("alembic", "flask_migrate"):
         logging.getLogger(name).setLevel(logging.WARNING)
-else:
+elif config.config_file_name is not None:
     fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
 

@@ -11,11 +11,11 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.accounts.models import User
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 from matchmaker.core.models import UTCDateTime, utcnow
 
 
-class Notification(db.Model):
+class Notification(Base):
     """Something a user should know, said in full ("…对您的「…」表达了合作意向"), with where to go."""
 
     __tablename__ = "notifications"
@@ -65,7 +65,7 @@ class Notification(db.Model):
             self.read_at = utcnow()
 
 
-class ConsumerCursor(db.Model):
+class ConsumerCursor(Base):
     """Where a consumer shared by all machines has read the journal up to (consumers.Cursor)."""
 
     __tablename__ = "consumer_cursors"

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from matchmaker.accounts.models import User
 from matchmaker.core import clock, config, jobs, mail
 from matchmaker.core.consumers import Cursor, unread
+from matchmaker.core.database import execute_dml
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import WRITTEN, JournalEntry
 from matchmaker.core.models import utcnow
@@ -93,7 +94,7 @@ def _consume(session: Session, *, patient: bool) -> int | None:
     made = 0
     answered = rules.actions()  # what each capability's notices.py registered
     cursor = Cursor.from_json(row.state or {})  # the migration starts it at the journal's end
-    for changes in unread(session.get_bind(), cursor):
+    for changes in unread(session.get_bind().engine, cursor):
         wanted = [c.id for c in changes if c.action in answered]
         if wanted:
             for entry in session.scalars(
@@ -118,7 +119,7 @@ def _after_commit(session: Session) -> None:
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        made = consume(session.get_bind())
+        made = consume(session.get_bind().engine)
     except Exception:  # the user's change is committed; the journal keeps it for the next run
         app.logger.exception("notifications deferred")
         made = None
@@ -145,7 +146,7 @@ def _claim_mail(notification_id: int, attempts: int) -> bool:
     """Take one notification for sending: marked as mailed before the send, so that no other
     thread or machine can take it while it is in flight (a failed send hands it back). At most once
     beats twice: a process killed mid-send leaves it marked."""
-    taken = db.session.execute(
+    taken = execute_dml(
         update(Notification)
         .where(
             Notification.id == notification_id,
@@ -313,7 +314,7 @@ def unread_count(user: User) -> int:
 
 
 def mark_all_read(user: User) -> int:
-    result = db.session.execute(
+    result = execute_dml(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())

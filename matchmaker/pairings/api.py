@@ -33,7 +33,7 @@ ADVANCE_TO = ("contacted", "negotiating", "signed", "failed")
 # --- input ---------------------------------------------------------------------------------
 
 
-def body_of(allowed: dict[str, type], required: tuple[str, ...] = ()) -> dict[str, Any]:
+def body_of(allowed: dict[str, type[Any]], required: tuple[str, ...] = ()) -> dict[str, Any]:
     """The request's JSON object: 400 for a body of the wrong shape (not an object, unknown
     members, wrong JSON types), 422 for a required member missing."""
     payload = inputs.json_body()

@@ -101,7 +101,8 @@ def demotions(posting: Posting, candidate_ids: Iterable[int]) -> dict[int, Demot
     ).all()
     by_candidate: dict[int, list[tuple[DeclineReason, Posting]]] = defaultdict(list)
     for candidate_id, reason, decliner in rows:
-        by_candidate[candidate_id].append((reason, decliner))
+        if candidate_id is not None and reason is not None:  # always: the query's conditions
+            by_candidate[candidate_id].append((reason, decliner))
     found: dict[int, Demotion] = {}
     similar: dict[int, bool] = {}
     for candidate_id, declines in by_candidate.items():

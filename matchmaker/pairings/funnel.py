@@ -77,7 +77,7 @@ class Filters:
         return {k: v for k, v in values.items() if v}
 
 
-def filtered(filters: Filters) -> Select[tuple[Pairing]]:
+def filtered(filters: Filters) -> Select[Pairing]:
     """Pairings within the filters (town: of the enterprise taking part; field: of the posting
     interest was shown in; university: the university or institute taking part)."""
     target = aliased(Posting)
@@ -138,7 +138,7 @@ def stage_clause(stage: str) -> Any:
     }.get(stage, Pairing.id.isnot(None))
 
 
-def pairings(filters: Filters, stage: str) -> Select[tuple[Pairing]]:
+def pairings(filters: Filters, stage: str) -> Select[Pairing]:
     """The pairings behind one number of the funnel, latest activity first."""
     return (
         filtered(filters)
@@ -172,7 +172,11 @@ def build(filters: Filters) -> Report:
         base = report.counts[before]
         report.conversions.append((before, after, report.counts[after] / base if base else None))
     answered = db.session.scalars(filtered(filters).where(Pairing.answered_at.isnot(None))).all()
-    hours = [((p.answered_at - p.created_at).total_seconds() / 3600, p) for p in answered]
+    hours = [
+        ((p.answered_at - p.created_at).total_seconds() / 3600, p)
+        for p in answered
+        if p.answered_at is not None
+    ]
     if hours:
         report.median_answer_hours = statistics.median(h for h, _ in hours)
         slowest = max(hours, key=lambda item: item[0])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from matchmaker.accounts.models import Organization, User
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import UTCDateTime, enum_column, utcnow
 from matchmaker.core.states import StateMachine
@@ -32,7 +32,7 @@ ADVANCES: dict[PairingState, tuple[tuple[PairingState, ...], str]] = {
 }
 
 
-class Pairing(StateMachine, Journaled, db.Model):
+class Pairing(StateMachine, Journaled, Base):
     """An interest of ``initiator_org`` in ``target`` (a posting of ``target_org``), optionally
     answered by one of the initiator's own postings, and where the conversation has got to."""
 
@@ -86,7 +86,7 @@ class Pairing(StateMachine, Journaled, db.Model):
         back_populates="pairing", order_by="PairingMessage.id", cascade="all, delete-orphan"
     )
 
-    __mapper_args__: ClassVar = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- declarative reads it; not a ClassVar to mypy
 
     def __str__(self) -> str:
         return f"{self.initiator_org.name} → {self.target.title}"
@@ -155,7 +155,7 @@ class Pairing(StateMachine, Journaled, db.Model):
         self.touch()
 
 
-class PairingMessage(db.Model):
+class PairingMessage(Base):
     """One plain-text message of a pairing's conversation (escaped wherever it is shown)."""
 
     __tablename__ = "pairing_messages"
@@ -173,7 +173,7 @@ class PairingMessage(db.Model):
     author: Mapped[User] = relationship()
 
 
-class PairingRead(db.Model):
+class PairingRead(Base):
     """How far a user has read a pairing's messages (for 已读 and unread counts)."""
 
     __tablename__ = "pairing_reads"
@@ -184,7 +184,7 @@ class PairingRead(db.Model):
     read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ProposalMark(db.Model):
+class ProposalMark(Base):
     """A posting that has been proposed a counterpart (or proposed to one): the funnel's second
     stage. Written by the notifications consumer when a posting is published — for it and for the
     counterparts proposed — so the dashboard never recomputes proposals."""

@@ -33,7 +33,9 @@ def ours_on(postings: Iterable[Posting], viewer: Any) -> dict[int, Pairing]:
         )
         .order_by(Pairing.id)
     ):
-        found.setdefault(pairing.target_id if pairing.target_id in ids else pairing.own_posting_id, pairing)
+        about = pairing.target_id if pairing.target_id in ids else pairing.own_posting_id
+        if about is not None:  # always: the query matched one of the two
+            found.setdefault(about, pairing)
     return found
 
 

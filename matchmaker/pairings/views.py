@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms is 3.2
 
 from matchmaker import policy, search
 from matchmaker.core.exceptions import FieldError, InvalidTransition
@@ -73,7 +73,7 @@ def create(posting_id: int) -> str | tuple[str, int] | Response:
         try:
             pairing = service.express_interest(
                 target,
-                form.message.data,
+                form.message.data or "",
                 actor=current_user,
                 own_posting=own,
                 share_confidential=form.share_confidential.data,
@@ -261,7 +261,11 @@ def invite(pairing_id: int) -> Any:
         return _render(pairing, 422, invite_form=form)
     try:
         user, password = service.invite_organization(
-            pairing, name=form.name.data, email=form.email.data, phone=form.phone.data, actor=current_user
+            pairing,
+            name=form.name.data or "",
+            email=form.email.data or "",
+            phone=form.phone.data,
+            actor=current_user,
         )
     except FieldError as error:
         db.session.rollback()
@@ -304,11 +308,10 @@ def introduce() -> str | tuple[str, int] | Response:
         missing = [name for name, p in postings.items() if p is None]
         for name in missing:
             getattr(form, name).errors = [*getattr(form, name).errors, "没有这条信息。"]
-        if not missing:
+        other = postings["other"]
+        if target is not None and other is not None:  # nothing missing
             try:
-                pairing = service.introduce(
-                    postings["target"], postings["other"], form.message.data, actor=current_user
-                )
+                pairing = service.introduce(target, other, form.message.data or "", actor=current_user)
             except FieldError as error:
                 db.session.rollback()
                 attach_field_error(form, error)

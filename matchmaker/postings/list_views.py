@@ -137,7 +137,7 @@ def withdraw(list_id: int) -> str | tuple[str, int] | Response:
         return render_template(
             "lists/detail.html", plist=plist, columns=SHOWN_COLUMNS, contacts=True, withdraw_form=form
         ), 422
-    service.withdraw_list(plist, form.reason.data, actor=current_user)
+    service.withdraw_list(plist, form.reason.data or "", actor=current_user)
     db.session.commit()
     flash(f"已撤回{plist.title}（{plist.number}）。", "success")
     return redirect(url_for("lists.detail", list_id=plist.id))

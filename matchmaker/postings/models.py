@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matchmaker.accounts.models import Organization, User
 from matchmaker.core import clock
 from matchmaker.core.exceptions import InvalidTransition
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import TimestampMixin, UTCDateTime, enum_column, utcnow
 from matchmaker.core.states import StateMachine
@@ -35,7 +35,7 @@ from sqlalchemy import UniqueConstraint
 EDITABLE = (PostingStatus.DRAFT, PostingStatus.RETURNED)
 
 
-class Posting(StateMachine, Journaled, TimestampMixin, db.Model):
+class Posting(StateMachine, Journaled, TimestampMixin, Base):
     """One need, offer or outcome an organisation puts on the platform."""
 
     __tablename__ = "postings"
@@ -188,7 +188,7 @@ class Posting(StateMachine, Journaled, TimestampMixin, db.Model):
 # Published lists (研发攻关需求清单, 创新成果清单, 供需清单): dated, numbered, frozen snapshots.
 
 
-class PublishedList(db.Model):
+class PublishedList(Base):
     """A list as it was published: its rows are copied, so later edits never change it."""
 
     __tablename__ = "published_lists"
@@ -241,7 +241,7 @@ class PublishedList(db.Model):
 # worker that dies mid-way leaves a job that resumes exactly where it stopped.
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Base):
     """One confirmed import of a spreadsheet of postings."""
 
     __tablename__ = "import_batches"

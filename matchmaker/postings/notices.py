@@ -112,8 +112,10 @@ def remind_expiring(today: date | None = None, days: int = 14) -> int:
         )
     ).all()
     for posting in postings:
-        key = f"expiring:{posting.id}:{posting.valid_until.isoformat()}"
-        for user in users(db.session, posting.organization_id):
+        assert posting.valid_until is not None  # the query asked for one
+        until = posting.valid_until.isoformat()
+        key = f"expiring:{posting.id}:{until}"
+        for user in users(db.session(), posting.organization_id):
             already = db.session.scalar(
                 select(Notification.id).where(
                     Notification.user_id == user.id,
@@ -127,7 +129,7 @@ def remind_expiring(today: date | None = None, days: int = 14) -> int:
                         user_id=user.id,
                         kind="expiring",
                         dedupe_key=key,
-                        title=f"您的「{posting.title}」将于 {posting.valid_until.isoformat()} 到期",
+                        title=f"您的「{posting.title}」将于 {until} 到期",
                         body="到期后将不再出现在列表和推荐中。如仍有需要，可在信息页面一键延长有效期。",
                         link=site_path("postings.detail", posting_id=posting.id),
                     )

@@ -67,8 +67,8 @@ class PostingDetails:
             ("confidential_detail", "保密信息"),
         ):
             found[name] = rules.length_problem(name, label, getattr(self, name))
-        found = {name: message for name, message in found.items() if message}
-        return rules.single_line_problems(self, SINGLE_LINE) | found
+        problems = {name: message for name, message in found.items() if message}
+        return rules.single_line_problems(self, SINGLE_LINE) | problems
 
     def check(self) -> None:
         """Raise the first problem as a FieldError tied to its field."""

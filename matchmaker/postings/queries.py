@@ -46,7 +46,7 @@ def escape_like(text: str) -> str:
 
 def browse(
     kind: PostingKind, filters: BrowseFilters, user: User | AnonymousUserMixin | None
-) -> Select[tuple[Posting]]:
+) -> Select[Posting]:
     """Published, unexpired postings of ``kind`` the user may read, newest first."""
     stmt = _filtered(kind, filters, policy.listed_postings(user))
     return stmt.options(
@@ -64,9 +64,7 @@ def hidden_from_visitors(
     return db.session.scalar(stmt) or 0
 
 
-def _filtered(
-    kind: PostingKind, filters: BrowseFilters, allowed: ColumnElement[bool]
-) -> Select[tuple[Posting]]:
+def _filtered(kind: PostingKind, filters: BrowseFilters, allowed: ColumnElement[bool]) -> Select[Posting]:
     stmt = select(Posting).where(Posting.kind == kind, allowed)
     if filters.tech_field_id:
         stmt = stmt.where(Posting.tech_field_id == filters.tech_field_id)
@@ -84,7 +82,7 @@ def _filtered(
 
 def owned_by(
     user: User, *, status: PostingStatus | None = None, kind: PostingKind | None = None
-) -> Select[tuple[Posting]]:
+) -> Select[Posting]:
     """The user's organisation's postings, most recently changed first."""
     stmt = (
         select(Posting)
@@ -98,9 +96,7 @@ def owned_by(
     return stmt
 
 
-def latest(
-    kind: PostingKind, user: User | AnonymousUserMixin | None, limit: int = 5
-) -> Select[tuple[Posting]]:
+def latest(kind: PostingKind, user: User | AnonymousUserMixin | None, limit: int = 5) -> Select[Posting]:
     return browse(kind, BrowseFilters(), user).limit(limit)
 
 
@@ -216,7 +212,7 @@ def by_ids(ids: Iterable[int]) -> list[Posting]:
     return list(db.session.scalars(select(Posting).where(Posting.id.in_(list(ids))).order_by(Posting.id)))
 
 
-def awaiting_review() -> Select[tuple[Posting]]:
+def awaiting_review() -> Select[Posting]:
     """Postings submitted for review, oldest first: first come, first reviewed."""
     return (
         select(Posting)

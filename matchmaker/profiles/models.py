@@ -16,7 +16,7 @@ from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.accounts.models import Organization, User
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
 from matchmaker.taxonomy.models import EnterpriseTier
 
@@ -35,7 +35,7 @@ class MeasureKind(ChoiceEnum):
         return "%" if self is MeasureKind.RD_INTENSITY else "件"
 
 
-class TierChange(db.Model):
+class TierChange(Base):
     """An enterprise reached (or left, ``tier_id`` None) a tier on a date."""
 
     __tablename__ = "tier_changes"
@@ -56,7 +56,7 @@ class TierChange(db.Model):
     recorded_by: Mapped[User | None] = relationship()
 
 
-class Measure(db.Model):
+class Measure(Base):
     """One reading of an indicator for an enterprise, as of a date, entered by bureau staff."""
 
     __tablename__ = "org_measures"
@@ -77,7 +77,7 @@ class Measure(db.Model):
     recorded_by: Mapped[User | None] = relationship()
 
 
-class TierTarget(db.Model):
+class TierTarget(Base):
     """A plan's target number of enterprises in a tier by the end of a period ("2025")."""
 
     __tablename__ = "tier_targets"

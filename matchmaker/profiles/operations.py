@@ -258,7 +258,7 @@ class PoolRow:
         return max(self.target - self.count, 0) if self.target is not None else None
 
 
-def pool_enterprises() -> Select[tuple[Organization]]:
+def pool_enterprises() -> Select[Organization]:
     """The enterprises the pool counts: every enterprise except rejected registrations."""
     return select(Organization).where(
         Organization.type == OrgType.ENTERPRISE, Organization.status != OrgStatus.REJECTED

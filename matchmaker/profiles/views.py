@@ -17,7 +17,7 @@ from matchmaker.agreements import queries as agreement_queries
 from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
-from matchmaker.core.spreadsheets import workbook_of
+from matchmaker.core.spreadsheets import Sheet, workbook_of
 from matchmaker.core.web import attach_field_error, int_arg, send_xlsx
 from matchmaker.policy import requires
 from matchmaker.profiles import operations as service
@@ -200,7 +200,7 @@ def pool_export() -> Response:
         found = latest.get((org.id, kind))
         return (float(found.value), found.as_of.isoformat()) if found else (None, None)
 
-    sheets = [
+    sheets: list[Sheet] = [
         (
             "培育库",
             [

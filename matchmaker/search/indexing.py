@@ -86,13 +86,13 @@ def after_commit(session: Session) -> None:
     if session.info.pop(TOUCHED, None) and has_app_context() and "search" in current_app.extensions:
         store: IndexStore = current_app.extensions["search"]
         try:
-            make_ready(store, session.get_bind())
+            make_ready(store, session.get_bind().engine)
             # Wait a moment for another process's round rather than leave our entry to it: one
             # that was about to stop (nothing new in its last look) would leave it for the next
             # commit or search. Rounds take a fraction of a second; a rebuild takes minutes and
             # applies the journal after its swap, so then nobody waits.
             rebuilding = store.read_status().get("state") == "running"
-            drain(store, session.get_bind(), wait=0.0 if rebuilding else AFTER_COMMIT_WAIT)
+            drain(store, session.get_bind().engine, wait=0.0 if rebuilding else AFTER_COMMIT_WAIT)
         except Exception:  # the change is committed; the journal keeps it for the next drain
             current_app.logger.exception("search index update deferred")
 
@@ -159,7 +159,7 @@ def _drain_locked(store: IndexStore, bind: Engine) -> tuple[int, int]:
     return done, read
 
 
-def published() -> Select[tuple[Posting]]:
+def published() -> Select[Posting]:
     """Every posting that belongs in the index, in id order."""
     return select(Posting).where(Posting.status == PostingStatus.PUBLISHED).order_by(Posting.id)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from sqlalchemy import Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matchmaker.core.extensions import db
+from matchmaker.core.extensions import Base
 
 
 class TaxonomyMixin:
@@ -22,11 +22,15 @@ class TaxonomyMixin:
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 
+    if TYPE_CHECKING:  # the declarative constructor of the models that mix this in
+
+        def __init__(self, **kw: Any) -> None: ...
+
     def __str__(self) -> str:
         return self.name
 
     @classmethod
-    def ordered(cls, *, active_only: bool = True) -> Select[tuple[Self]]:
+    def ordered(cls, *, active_only: bool = True) -> Select[Self]:
         """Terms in display order; retired ones only when asked for."""
         stmt = select(cls).order_by(cls.position, cls.id)
         if active_only:
@@ -34,7 +38,7 @@ class TaxonomyMixin:
         return stmt
 
 
-class TechField(TaxonomyMixin, db.Model):
+class TechField(TaxonomyMixin, Base):
     """技术领域 as used in national technology-contract statistics."""
 
     __tablename__ = "tech_fields"
@@ -42,7 +46,7 @@ class TechField(TaxonomyMixin, db.Model):
     slug = "tech-fields"
 
 
-class Town(TaxonomyMixin, db.Model):
+class Town(TaxonomyMixin, Base):
     """镇区 of Baoying County."""
 
     __tablename__ = "towns"
@@ -50,7 +54,7 @@ class Town(TaxonomyMixin, db.Model):
     slug = "towns"
 
 
-class EnterpriseTier(TaxonomyMixin, db.Model):
+class EnterpriseTier(TaxonomyMixin, Base):
     """梯度: where an enterprise stands in the 专精特新 cultivation ladder."""
 
     __tablename__ = "enterprise_tiers"

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select, update
 from matchmaker import policy
 from matchmaker.accounts.models import User
 from matchmaker.core import jobs
+from matchmaker.core.database import execute_dml
 from matchmaker.core.exceptions import DomainError
 from matchmaker.core.extensions import db
 from matchmaker.core.models import utcnow
@@ -52,7 +53,7 @@ def queue(report: rows.Report, *, token: str, filename: str, actor: User) -> Imp
 def claim(batch_id: int) -> bool:
     """Take the job for this process, if it is queued or its worker has gone silent."""
     now = utcnow()
-    taken = db.session.execute(
+    taken = execute_dml(
         update(ImportBatch)
         .where(
             ImportBatch.id == batch_id,
@@ -129,7 +130,7 @@ def resume_stale() -> list[int]:
     if not stale:  # the usual case: a read only, never waiting on a worker's write
         return []
     for batch in stale:
-        taken = db.session.execute(
+        taken = execute_dml(
             update(ImportBatch)
             .where(
                 ImportBatch.id == batch.id,

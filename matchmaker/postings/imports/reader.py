@@ -116,7 +116,7 @@ def _read_xlsx(data: bytes) -> Table:
 
 
 def _note_formulas(
-    pairs: Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]], found: set[tuple[int, int]]
+    pairs: Iterable[tuple[tuple[Any, ...], ...]], found: set[tuple[int, int]]
 ) -> Iterator[list[Any]]:
     """The computed values row by row, noting (row, column) where the raw cell is a formula."""
     for number, (computed, raw) in enumerate(pairs, start=1):

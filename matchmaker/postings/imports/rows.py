@@ -21,7 +21,7 @@ from matchmaker.postings.imports.reader import MAX_CELL, Table
 from matchmaker.postings.models import ImportBatch, Posting
 from matchmaker.postings.operations import PostingDetails
 from matchmaker.postings.values import CooperationMode, IPStatus, Maturity, PostingKind, PostingStatus
-from matchmaker.taxonomy.models import TechField, Town
+from matchmaker.taxonomy.models import TaxonomyMixin, TechField, Town
 
 COLUMNS = {  # header → field; the order is the template's
     "类型": "kind",
@@ -130,7 +130,7 @@ class Lookups:
 
     orgs: dict[str, Organization]  # by name
     credit_holders: dict[str, str]  # normalised credit code → organisation name
-    terms: dict[type[TechField] | type[Town], dict[str, Any]]  # active terms by name
+    terms: dict[type[TaxonomyMixin], dict[str, Any]]  # active terms by name
     open_titles: dict[tuple[int, PostingKind, str], int]  # (org id, kind, title) → posting id
 
     @classmethod
@@ -144,12 +144,13 @@ class Lookups:
                 )
             )
         }
+        vocabularies: tuple[type[TaxonomyMixin], ...] = (TechField, Town)
         return cls(
             orgs={o.name: o for o in orgs},
             credit_holders={o.credit_code: o.name for o in orgs if o.credit_code},
             terms={
                 model: {t.name: t for t in db.session.scalars(select(model).where(model.active.is_(True)))}
-                for model in (TechField, Town)
+                for model in vocabularies
             },
             open_titles=open_titles,
         )
