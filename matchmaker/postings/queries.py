@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from matchmaker import policy, search
 from matchmaker.accounts.models import User
 from matchmaker.core.extensions import db
-from matchmaker.core.web import ListPage, page_of
+from matchmaker.core.web import MAX_ID, ListPage, page_of
 from matchmaker.pairings import feedback
 from matchmaker.postings.models import CooperationMode, Posting, PostingKind, PostingStatus
 from matchmaker.search import Found
@@ -203,3 +203,9 @@ def proposals(
         Proposal(allowed[c.posting_id], c.strength, list(c.words), posting, lowered.get(c.posting_id))
         for c in window[:limit]
     ]
+
+
+def posting(posting_id: int) -> Posting | None:
+    """The posting with this id, or None (also for an id no row can have); the caller checks who
+    may see it."""
+    return db.session.get(Posting, posting_id) if 0 < posting_id <= MAX_ID else None
