@@ -262,7 +262,9 @@ def register(body: dict[str, Any], event_id: int) -> tuple[Any, int]:
 def create_meeting_request(body: dict[str, Any], event_id: int) -> Any:
     event = _event_or_404(event_id)
     try:
-        made = service.request_meeting(event, body["organization_id"], actor=api_user(), note=body.get("note"))
+        made = service.request_meeting(
+            event, body["organization_id"], actor=api_user(), note=body.get("note")
+        )
     except FieldError as error:
         raise _field_error(error, {"other": "organization_id"}) from None
     db.session.commit()

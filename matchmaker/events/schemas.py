@@ -27,8 +27,8 @@ from matchmaker.core.apidoc import (
     String,
 )
 from matchmaker.core.web import MAX_ID, MAX_PAGE
-from matchmaker.events import outcomes
 from matchmaker.events import operations as service
+from matchmaker.events import outcomes
 from matchmaker.events.models import Event, EventKind, EventStatus, Meeting, MeetingOutcome
 from matchmaker.taxonomy import queries as taxonomy
 
