@@ -161,7 +161,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.notifications.views import bp as notifications_bp
     from matchmaker.pairings import api as _api_pairings  # noqa: F401 - adds its routes to the API
     from matchmaker.pairings.views import bp as pairings_bp
-    from matchmaker.postings.imports import views as _admin_imports  # noqa: F401 - adds its routes to admin
+    from matchmaker.postings.imports.views import bp as imports_bp
     from matchmaker.postings.list_views import bp as lists_bp
     from matchmaker.postings.match_views import bp as matches_bp
     from matchmaker.postings.review_views import bp as review_bp
@@ -186,6 +186,7 @@ def register_blueprints(app: Flask) -> None:
         lists_bp,
         review_bp,
         admin_bp,
+        imports_bp,
     ):
         app.register_blueprint(blueprint)
     # The API through flask-smorest, which also writes its routes into the generated document.

@@ -18,18 +18,13 @@ from sqlalchemy import func, select
 
 from matchmaker.accounts import creditcode
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgStatus, OrgType
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.agreements import operations as service
-from matchmaker.agreements.models import (
-    Agreement,
-    AgreementFile,
-    AgreementStatus,
-    PartySide,
-    PartyType,
-)
+from matchmaker.agreements.models import Agreement, AgreementFile
+from matchmaker.agreements.values import AgreementStatus, PartySide, PartyType
 from matchmaker.core.exceptions import FieldError, InvalidTransition
 from matchmaker.core.extensions import db
-from matchmaker.postings.models import PostingKind, PostingStatus
+from matchmaker.postings.values import PostingKind, PostingStatus
 from tests.conftest import Factory
 from tests.test_agreements import PDF, details_of, indicator_counts
 from tests.test_auth import registration
@@ -643,7 +638,8 @@ def test_a_renamed_party_stays_linked_and_is_asked_again(
 
 def test_an_agreement_from_a_pairing_is_between_its_two_sides(app: Flask, make: Factory, world: dict) -> None:
     """Otherwise any contract, with anyone, would mark a pairing 已签约."""
-    from matchmaker.pairings.models import Pairing, PairingState
+    from matchmaker.pairings.models import Pairing
+    from matchmaker.pairings.values import PairingState
 
     need = make.posting(world["enterprise"], PostingKind.RD_NEED, PostingStatus.PUBLISHED, **NEED)
     pairing_id = make.pairing(world["university"], need, PairingState.CONTACTED)

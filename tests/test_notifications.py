@@ -22,15 +22,18 @@ from sqlalchemy.orm import Session
 
 from matchmaker import create_app
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType, User
+from matchmaker.accounts.models import User
+from matchmaker.accounts.values import OrgType
 from matchmaker.core import clock, jobs
 from matchmaker.core.extensions import db
 from matchmaker.notifications import operations as notifications
-from matchmaker.notifications.models import ConsumerCursor, EmailMode, Notification
+from matchmaker.notifications.models import ConsumerCursor, Notification
+from matchmaker.notifications.values import EmailMode
 from matchmaker.pairings import operations as pairings
-from matchmaker.pairings.models import PairingState
+from matchmaker.pairings.values import PairingState
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Factory, app_config
 from tests.test_pairings import NEED, OUTCOME, login
 

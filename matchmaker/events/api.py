@@ -23,6 +23,7 @@ from matchmaker.core import clock
 from matchmaker.core.apidoc import Schema, responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
+from matchmaker.core.web import MAX_ID
 from matchmaker.events import matching
 from matchmaker.events import operations as service
 from matchmaker.events.models import Event, EventStatus, Meeting
@@ -217,7 +218,7 @@ def register(body: dict[str, Any], event_id: int) -> tuple[Any, int]:
     """Register the caller's organisation (201), or change its registration (200)."""
     user = api_user()
     event = _event_or_404(event_id)
-    chosen = [postings.posting(i) for i in body.get("posting_ids") or []]
+    chosen = [postings.posting(i) if i <= MAX_ID else None for i in body.get("posting_ids") or []]
     if any(p is None for p in chosen):
         raise ApiError(422, errors={"posting_ids": ["只能选择本单位已发布的信息。"]})
     details: dict[str, Any] = {

@@ -21,17 +21,21 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from matchmaker import policy, search
-from matchmaker.accounts.models import Organization, OrgStatus, OrgType, Role, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgStatus, OrgType, Role
 from matchmaker.core import clock, config, jobs, mail
 from matchmaker.core.consumers import Cursor, unread
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import WRITTEN, JournalEntry
 from matchmaker.core.models import utcnow
 from matchmaker.core.web import absolute, site_path
-from matchmaker.notifications.models import ConsumerCursor, EmailMode, Notification
-from matchmaker.pairings.models import Pairing, PairingState, ProposalMark
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.notifications.models import ConsumerCursor, Notification
+from matchmaker.notifications.values import EmailMode
+from matchmaker.pairings.models import Pairing, ProposalMark
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.models import Posting
 from matchmaker.postings.queries import SHOWN_MIN_STRENGTH  # a pair pages show counts as proposed
+from matchmaker.postings.values import PostingStatus
 
 NAME = "notifications"
 DAILY = "daily-digests"  # a row in consumer_cursors: the day the daily run last ran (any machine)
@@ -432,8 +436,9 @@ def _about_agreement(session: Session, entry: JournalEntry) -> list[Notification
     it (never to the one who took the step): awaiting one's confirmation, confirmed, verified,
     returned with the reason, sent back for confirmation after a change to what is counted. Staff
     who watch the queue are told when one awaits verification."""
-    from matchmaker.agreements.models import Agreement, AgreementStatus
+    from matchmaker.agreements.models import Agreement
     from matchmaker.agreements.operations import confirmers
+    from matchmaker.agreements.values import AgreementStatus
 
     agreement = session.get(Agreement, entry.object_id)
     if agreement is None or agreement.is_deleted:

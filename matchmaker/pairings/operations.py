@@ -17,14 +17,10 @@ from matchmaker.core.exceptions import FieldError, InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import record
 from matchmaker.core.models import utcnow
-from matchmaker.pairings.models import (
-    DeclineReason,
-    Pairing,
-    PairingMessage,
-    PairingRead,
-    PairingState,
-)
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.pairings.models import Pairing, PairingMessage, PairingRead
+from matchmaker.pairings.values import DeclineReason, PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingStatus
 
 MAX_MESSAGE = 2000
 MAX_INTEREST = 1000
