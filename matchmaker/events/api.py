@@ -296,8 +296,9 @@ def build_schedule(event_id: int) -> Any:
 # --- managing events (bureau staff) ------------------------------------------------------------
 
 
-def _host_problems(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """The body's values as ``service.EventDetails``' members: host_id looked up."""
+def _values_of(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The parsed body as ``service.EventDetails``' members (the schema names them so), with
+    ``host_id`` looked up as ``host``; and the host's problem, if any."""
     values = {name: value for name, value in body.items() if name != "host_id"}
     problems: dict[str, list[str]] = {}
     if "host_id" in body:
@@ -311,7 +312,7 @@ def _host_problems(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list
 def _details(body: dict[str, Any], base: service.EventDetails | None) -> service.EventDetails:
     """The body over ``base`` (PATCH) or the defaults (POST); the host and the service's rules
     reported at once (422)."""
-    values, problems = _host_problems(body)
+    values, problems = _values_of(body)
     if problems:
         raise ApiError(422, errors=problems)
     details = replace(base, **values) if base is not None else service.EventDetails(**values)
