@@ -178,6 +178,10 @@ class Schema(marshmallow.Schema):
         messages = field_obj.error_messages
         for key in messages.keys() & FIELD_MESSAGES.keys():
             messages[key] = FIELD_MESSAGES[key]
+        if isinstance(field_obj, fields.List):  # a list's items: List(Integer()) answers in Chinese too
+            inner = field_obj.inner.error_messages
+            for key in inner.keys() & FIELD_MESSAGES.keys():
+                inner[key] = FIELD_MESSAGES[key]
         if isinstance(field_obj, fields.Nested | fields.List):
             messages["type"] = messages["invalid"] = WRONG_TYPE
 

@@ -1,43 +1,68 @@
 """JSON API v1 for events (对接活动): reading events, their figures and schedules; registering,
 asking for a meeting and (bureau staff) building the schedule — the same services and policy as
 the web pages, with the API's error rules (400 shape, 403 role, 404 not found, 409 state, 422
-content)."""
+content). What each route takes and answers is declared in events/schemas.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from functools import wraps
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import current_app, request, url_for
 from sqlalchemy import select
-from werkzeug.wrappers import Response
 
 from matchmaker import policy, search
-from matchmaker.accounts.models import Organization
+from matchmaker.accounts import queries as accounts
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
 from matchmaker.core import clock
+from matchmaker.core.apidoc import Schema, responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
-from matchmaker.events import matching, outcomes
+from matchmaker.core.web import MAX_ID
+from matchmaker.events import matching
 from matchmaker.events import operations as service
-from matchmaker.events.models import (
-    Event,
-    EventKind,
-    EventRegistration,
-    EventStatus,
-    Meeting,
-    MeetingOutcome,
+from matchmaker.events.models import Event, EventStatus, Meeting
+from matchmaker.events.schemas import (
+    CancelInputSchema,
+    EventDetailSchema,
+    EventDetailView,
+    EventInputSchema,
+    EventPageSchema,
+    EventPatchSchema,
+    EventQuerySchema,
+    InvitationsSchema,
+    InvitedSchema,
+    InviteInputSchema,
+    MeetingInputSchema,
+    MeetingListSchema,
+    MeetingMoveSchema,
+    MeetingRequestInputSchema,
+    MeetingRequestSchema,
+    MeetingSchema,
+    MeetingView,
+    OutcomeInputSchema,
+    RegistrationInputSchema,
+    RegistrationSchema,
+    ScheduleResultSchema,
 )
-from matchmaker.pairings.api import body_of, field_error, paging
-from matchmaker.postings.models import Posting
-from matchmaker.taxonomy.models import TechField, Town
+from matchmaker.postings import queries as postings
 
-EVENT_PARAMS = frozenset({"kind", "when", "page", "per_page"})
-WHEN = ("upcoming", "past")
+EVENT_ID = [{"in": "path", "name": "event_id", "description": "活动编号。"}]  # schema: the URL's converter
+MEETING_ID = [*EVENT_ID, {"in": "path", "name": "meeting_id", "description": "洽谈编号。"}]
+NO_PARAMS = "带了不支持的参数。"
+BAD_BODY = "请求体不是 JSON 对象，或含不支持的字段、类型不对。"
+NOT_EMPTY = "请求体不是空的 JSON 对象。"
+NOT_STAFF = "调用者不是主管部门。"
+NO_EVENT = "活动不存在。"
+NO_MEETING = "活动或洽谈不存在。"
+CLOSED = "活动已举办或已取消。"
+INVALID = "内容未通过校验，errors 中说明。"
+UNAVAILABLE = "推荐暂时不可用（索引故障，已记录）。"
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -47,84 +72,72 @@ def _event_or_404(event_id: int) -> Event:
     return event
 
 
-def event_json(event: Event, *, full: bool = False) -> dict[str, Any]:
-    user = api_user()
-    data: dict[str, Any] = {
-        "id": event.id,
-        "title": event.title,
-        "kind": event.kind.value,
-        "status": event.status.value,
-        "registration_open": event.registration_open,
-        "held_on": event.held_on.isoformat(),
-        "registration_deadline": event.registration_deadline.isoformat(),
-        "place": event.place,
-        "link": event.link,
-        "organisers": event.organisers,
-        "host": {"id": event.host_org.id, "name": event.host_org.name} if event.host_org else None,
-        "capacity": event.capacity,
-        "registered": len(event.active_registrations),
-        "fields": [t.name for t in event.tech_fields],
-        "towns": [t.name for t in event.towns],
-        "url": url_for("events.detail", event_id=event.id),
-    }
-    if full:
-        data["description"] = event.description
-        data["slots"] = [event.slot_label(s) for s in range(event.slot_count)]
-        data["tables"] = event.tables
-        data["figures"] = outcomes.figures(event).__dict__
-        data["participants"] = (
-            [{"id": r.organization.id, "name": r.organization.name} for r in event.active_registrations]
-            if policy.may(user, "event.see_participants", event)
-            else None
-        )
-        mine = service.registration_of(event, user.organization_id)
-        data["my_registration"] = registration_json(mine) if mine is not None and mine.is_active else None
-    return data
+def _meeting_or_404(event: Event, meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.event_id != event.id:
+        raise ApiError(404, "洽谈不存在。")
+    return meeting
 
 
-def registration_json(r: EventRegistration) -> dict[str, Any]:
-    return {
-        "organization": {"id": r.organization.id, "name": r.organization.name},
-        "posting_ids": [p.id for p in r.postings],
-        "breaks": list(r.breaks or []),
-        "attendees": r.attendees,
-        "note": r.note,
-    }
+def _allowed_first(
+    action: str | None = None, *, open_for: str | None = None, held: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The event's 404, the caller's 403, the meeting's 404 and the event's state (409) come before
+    the body is read, as they did before the schemas parsed it: goes above ``@bp.arguments``."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            event = _event_or_404(kwargs["event_id"]) if "event_id" in kwargs else None
+            if action is not None:
+                policy.require(api_user(), action, event)
+            if event is not None and "meeting_id" in kwargs:
+                _meeting_or_404(event, kwargs["meeting_id"])
+            if event is not None and open_for is not None:
+                service.ensure_open(event, open_for)
+            if event is not None and held:
+                service.ensure_held(event)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
-def meeting_json(m: Meeting) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "slot": m.slot,
-        "time": m.event.slot_label(m.slot),
-        "table": m.table + 1,
-        "a": {"id": m.a_org.id, "name": m.a_org.name},
-        "b": {"id": m.b_org.id, "name": m.b_org.name},
-        "requested": m.requested,
-        "fixed": m.fixed,
-        "strength": m.strength,
-        "outcome": m.outcome.value,
-        "pairing_id": m.pairing_id,
-    }
+def _no_params() -> None:
+    inputs.reject_unknown_params(request.args, frozenset())
+
+
+def _empty_body() -> None:
+    """A body is optional; one that is there is an empty JSON object."""
+    if request.get_data():
+        bp.ARGUMENTS_PARSER.parse(Schema(), request, location="json")
+
+
+def _field_error(error: FieldError, names: dict[str, str] | None = None) -> ApiError:
+    db.session.rollback()
+    return ApiError(422, errors={(names or {}).get(error.field, error.field): [error.message]})
+
+
+def _detail(event: Event) -> EventDetailView:
+    return EventDetailView(event, api_user())
 
 
 @bp.get("/events")
+@bp.response(200, EventPageSchema, description="一页活动。")
+@bp.doc(
+    operationId="listEvents",
+    summary="列出对接活动",
+    description="所有活动（高校院所专题拜访、产业链配套对接会、成果发布会、线上对接），按活动日期倒序。",
+    responses=responds({400: "参数有误。"}),
+)
 @policy.enforces("event.view")
-def list_events() -> Response:
-    page, per_page, problems = paging(request.args, EVENT_PARAMS)
-    kind = None
-    if "kind" in request.args:
-        try:
-            kind = EventKind(request.args["kind"])
-        except ValueError:
-            problems.add("kind", "可选：" + "、".join(k.value for k in EventKind) + "。")
-    when = request.args.get("when")
-    if when is not None and when not in WHEN:
-        problems.add("when", "可选：upcoming（即将举办）、past（已结束）。")
-    problems.raise_if_any(400)
+@bp.arguments(EventQuerySchema, location="query")
+def list_events(query: dict[str, Any]) -> dict[str, Any]:
+    page, per_page, when = query["page"], query["per_page"], query.get("when")
     stmt = select(Event)
-    if kind is not None:
-        stmt = stmt.where(Event.kind == kind)
+    if query.get("kind") is not None:
+        stmt = stmt.where(Event.kind == query["kind"])
     if when == "upcoming":
         stmt = stmt.where(Event.held_on >= clock.today(), Event.status == EventStatus.OPEN)
     elif when == "past":
@@ -132,28 +145,41 @@ def list_events() -> Response:
     result = db.paginate(
         stmt.order_by(Event.held_on.desc(), Event.id.desc()), page=page, per_page=per_page, error_out=False
     )
-    return jsonify(
-        {
-            "items": [event_json(e) for e in result.items if policy.may(api_user(), "event.view", e)],
-            "page": page,
-            "per_page": per_page,
-            "total": result.total or 0,
-        }
-    )
+    return {
+        "items": [e for e in result.items if policy.may(api_user(), "event.view", e)],
+        "page": page,
+        "per_page": per_page,
+        "total": result.total or 0,
+    }
 
 
-@bp.get("/events/<int:event_id>")
+@bp.get("/events/<int:event_id>", parameters=EVENT_ID)
+@bp.response(200, EventDetailSchema, description="活动详情。")
+@bp.doc(
+    operationId="getEvent",
+    summary="查看一个活动",
+    description="活动详情、洽谈时段、成效数字（邀请、报名、洽谈、形成对接、登记和核验的协议）、"
+    "参会单位名单和调用者本单位的报名。",
+    responses=responds({400: NO_PARAMS, 404: NO_EVENT}),
+)
 @policy.enforces("event.view", "event.see_participants")
-def get_event(event_id: int) -> Response:
-    inputs.reject_unknown_params(request.args, frozenset())
-    return jsonify(event_json(_event_or_404(event_id), full=True))
+def get_event(event_id: int) -> EventDetailView:
+    _no_params()
+    return _detail(_event_or_404(event_id))
 
 
-@bp.get("/events/<int:event_id>/meetings")
+@bp.get("/events/<int:event_id>/meetings", parameters=EVENT_ID)
+@bp.response(200, MeetingListSchema, description="洽谈列表。")
+@bp.doc(
+    operationId="listMeetings",
+    summary="洽谈日程",
+    description="主管部门：全部一对一洽谈；参会单位：本单位的洽谈。时段 slot 从 0 开始，桌号从 1 开始。",
+    responses=responds({400: NO_PARAMS, 403: "调用者不是参会单位或主管部门。", 404: NO_EVENT}),
+)
 @policy.enforces("event.view", "event.manage", "registration.view")
-def list_meetings(event_id: int) -> Response:
+def list_meetings(event_id: int) -> dict[str, Any]:
     """The whole schedule for bureau staff; a participant's own meetings for its users."""
-    inputs.reject_unknown_params(request.args, frozenset())
+    _no_params()
     user = api_user()
     event = _event_or_404(event_id)
     if policy.may(user, "event.manage", event):
@@ -163,117 +189,137 @@ def list_meetings(event_id: int) -> Response:
         if mine is None or not policy.may(user, "registration.view", mine):
             raise ApiError(403, "只有参会单位和主管部门可以查看洽谈日程。")
         meetings = [m for m in event.meetings if m.involves(user.organization_id)]
-    return jsonify({"items": [meeting_json(m) for m in sorted(meetings, key=lambda m: (m.slot, m.table))]})
+    return {"items": sorted(meetings, key=lambda m: (m.slot, m.table))}
 
 
-@bp.post("/events/<int:event_id>/registration")
+@bp.post("/events/<int:event_id>/registration", parameters=EVENT_ID)
+@bp.response(201, RegistrationSchema, description="已报名。")
+@bp.alt_response(200, schema=RegistrationSchema, description="已修改报名。")
+@bp.doc(
+    operationId="registerForEvent",
+    summary="报名参加或修改报名",
+    description="已认证的企业、高校院所报名（201），已报名的修改报名（200）：带来的本单位已发布信息"
+    "（最多 5 条）、不能洽谈的时段（从 0 开始）。报名截止、名额已满或活动已结束时为 409。",
+    responses=responds(
+        {
+            400: BAD_BODY,
+            403: "调用者不能报名（主管部门、单位未认证）。",
+            404: NO_EVENT,
+            409: "报名已截止、名额已满或活动已结束。",
+            422: INVALID,
+        }
+    ),
+)
 @policy.enforces("event.view", "event.register", "registration.edit")
 @limiter.limit(write_limit, override_defaults=False)
-def register(event_id: int) -> tuple[Response, int]:
+@_allowed_first()
+@bp.arguments(RegistrationInputSchema)
+def register(body: dict[str, Any], event_id: int) -> tuple[Any, int]:
     """Register the caller's organisation (201), or change its registration (200)."""
     user = api_user()
     event = _event_or_404(event_id)
-    body = body_of({"posting_ids": list, "breaks": list, "attendees": str, "note": str})
-    ids, breaks = body.get("posting_ids") or [], body.get("breaks") or []
-    problems = inputs.Problems()
-    if not inputs.are_ids(ids):
-        problems.add("posting_ids", "应为信息编号的列表。")
-    if not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 1000 for s in breaks):
-        problems.add("breaks", "应为时段序号（从 0 开始）的列表。")
-    problems.raise_if_any(400)
-    postings = [db.session.get(Posting, i) for i in ids]
-    if any(p is None for p in postings):
+    chosen = [postings.posting(i) if i <= MAX_ID else None for i in body.get("posting_ids") or []]
+    if any(p is None for p in chosen):
         raise ApiError(422, errors={"posting_ids": ["只能选择本单位已发布的信息。"]})
+    details: dict[str, Any] = {
+        "postings": chosen,
+        "breaks": body.get("breaks") or [],
+        "attendees": body.get("attendees"),
+        "note": body.get("note"),
+    }
     existing = service.registration_of(event, user.organization_id)
     try:
         if existing is not None and existing.is_active:
-            service.update_registration(
-                existing,
-                actor=user,
-                postings=postings,  # type: ignore[arg-type]
-                breaks=breaks,
-                attendees=body.get("attendees"),
-                note=body.get("note"),
-            )
+            service.update_registration(existing, actor=user, **details)
             registration, status = existing, 200
         else:
-            registration = service.register(
-                event,
-                actor=user,
-                postings=postings,  # type: ignore[arg-type]
-                breaks=breaks,
-                attendees=body.get("attendees"),
-                note=body.get("note"),
-            )
-            status = 201
+            registration, status = service.register(event, actor=user, **details), 201
     except FieldError as error:
-        db.session.rollback()
-        raise field_error(error, {"postings": "posting_ids"}) from None
+        raise _field_error(error, {"postings": "posting_ids"}) from None
     db.session.commit()
-    return jsonify(registration_json(registration)), status
+    return registration, status
 
 
-@bp.post("/events/<int:event_id>/meeting-requests")
+@bp.post("/events/<int:event_id>/meeting-requests", parameters=EVENT_ID)
+@bp.response(201, MeetingRequestSchema, description="已约见。")
+@bp.doc(
+    operationId="requestMeeting",
+    summary="约见参会单位",
+    description="已报名的参会单位约见另一家参会单位；排期时约见的洽谈优先安排。",
+    responses=responds(
+        {
+            400: BAD_BODY,
+            403: "调用者本单位未报名本活动。",
+            404: NO_EVENT,
+            409: "活动已结束或报名已取消。",
+            422: "对方不是本活动的参会单位，或已约见过。",
+        }
+    ),
+)
 @policy.enforces("event.view", "registration.edit")
 @limiter.limit(write_limit, override_defaults=False)
-def create_meeting_request(event_id: int) -> tuple[Response, int]:
-    user = api_user()
+@_allowed_first()
+@bp.arguments(MeetingRequestInputSchema)
+def create_meeting_request(body: dict[str, Any], event_id: int) -> Any:
     event = _event_or_404(event_id)
-    body = body_of({"organization_id": int, "note": str}, ("organization_id",))
     try:
-        made = service.request_meeting(event, body["organization_id"], actor=user, note=body.get("note"))
+        made = service.request_meeting(
+            event, body["organization_id"], actor=api_user(), note=body.get("note")
+        )
     except FieldError as error:
-        db.session.rollback()
-        raise field_error(error, {"other": "organization_id"}) from None
+        raise _field_error(error, {"other": "organization_id"}) from None
     db.session.commit()
-    return jsonify({"id": made.id, "from": made.from_org_id, "to": made.to_org_id, "note": made.note}), 201
+    return made
 
 
-@bp.post("/events/<int:event_id>/schedule")
+@bp.post("/events/<int:event_id>/schedule", parameters=EVENT_ID)
+@bp.response(200, ScheduleResultSchema, description="排期结果。")
+@bp.doc(
+    operationId="buildSchedule",
+    summary="自动排期（主管部门）",
+    description="先安排约见，再按匹配度安排推荐的洽谈；同一单位不同时出现在两处、不排在其休息时段，"
+    "人工调整过的洽谈保持不动。请求体可省略。",
+    responses=responds({400: NOT_EMPTY, 403: NOT_STAFF, 404: NO_EVENT, 409: CLOSED, 503: UNAVAILABLE}),
+)
 @policy.enforces("event.view", "event.manage")
 @limiter.limit(write_limit, override_defaults=False)
-def build_schedule(event_id: int) -> Response:
+@_allowed_first("event.manage")
+def build_schedule(event_id: int) -> Any:
     """Bureau staff (re)build the schedule: requested meetings first, then the matching's."""
-    user = api_user()
+    _empty_body()
     event = _event_or_404(event_id)
-    policy.require(user, "event.manage", event)
-    if request.get_data():
-        body_of({})
-    result = service.build_schedule(event, matching.wanted_meetings(event), actor=user)
+    result = service.build_schedule(event, matching.wanted_meetings(event), actor=api_user())
     db.session.commit()
-    return jsonify(
-        {
-            "placed": result.placed,
-            "requested_placed": result.requested_placed,
-            "unplaced": [
-                {"a": w.a.id, "b": w.b.id, "requested": w.requested, "strength": w.strength}
-                for w in result.unplaced
-            ],
-        }
-    )
+    return result
 
 
 # --- managing events (bureau staff) ------------------------------------------------------------
 
-EVENT_FIELDS: dict[str, type] = {
-    "title": str,
-    "kind": str,
-    "held_on": str,
-    "registration_deadline": str,
-    "organisers": str,
-    "place": str,
-    "link": str,
-    "description": str,
-    "capacity": object,  # numbers are checked by the service's rules, with their own messages
-    "host_id": int,
-    "fields": list,
-    "towns": list,
-    "first_slot": str,
-    "slot_minutes": object,
-    "slot_count": object,
-    "tables": object,
-}
-EVENT_REQUIRED = ("title", "kind", "held_on", "registration_deadline", "organisers")
+
+def _values_of(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The parsed body as ``service.EventDetails``' members (the schema names them so), with
+    ``host_id`` looked up as ``host``; and the host's problem, if any."""
+    values = {name: value for name, value in body.items() if name != "host_id"}
+    problems: dict[str, list[str]] = {}
+    if "host_id" in body:
+        host = accounts.organization(body["host_id"]) if body["host_id"] is not None else None
+        if body["host_id"] is not None and (host is None or not host.is_verified):
+            problems["host_id"] = ["承办单位应为已认证的企业或高校院所。"]
+        values["host"] = host
+    return values, problems
+
+
+def _details(body: dict[str, Any], base: service.EventDetails | None) -> service.EventDetails:
+    """The body over ``base`` (PATCH) or the defaults (POST); the host and the service's rules
+    reported at once (422)."""
+    values, problems = _values_of(body)
+    if problems:
+        raise ApiError(422, errors=problems)
+    details = replace(base, **values) if base is not None else service.EventDetails(**values)
+    if found := details.problems():
+        names = {"host": "host_id", "tech_fields": "fields"}
+        raise ApiError(422, errors={names.get(k, k): [v] for k, v in found.items()})
+    return details
 
 
 def _details_of(event: Event) -> service.EventDetails:
@@ -297,143 +343,103 @@ def _details_of(event: Event) -> service.EventDetails:
     )
 
 
-def _event_details(body: dict[str, Any], base: service.EventDetails | None) -> service.EventDetails:
-    """The body's members over ``base`` (PATCH) or the defaults (POST); every member that cannot be
-    read is reported at once (422), before the service's own rules run."""
-    shape, problems = inputs.Problems(), inputs.Problems()
-    values: dict[str, Any] = {}
-    for name in ("title", "organisers", "place", "link", "description", "first_slot"):
-        if name in body:
-            values[name] = body[name]
-    if "kind" in body:
-        try:
-            values["kind"] = EventKind(body["kind"])
-        except ValueError:
-            problems.add("kind", "可选：" + "、".join(f"{k.value}（{k.label}）" for k in EventKind) + "。")
-    for name in ("held_on", "registration_deadline"):
-        if name in body:
-            try:
-                values[name] = date.fromisoformat(body[name] or "")
-            except ValueError:
-                problems.add(name, "请填写日期，写成 2026-05-20 的形式。")
-    for name in ("capacity", "slot_minutes", "slot_count", "tables"):
-        if name not in body:
-            continue
-        value = body[name]
-        if value is None and name == "capacity":
-            values[name] = None  # 不限名额
-        elif not isinstance(value, int) or isinstance(value, bool):
-            shape.add(name, "类型不正确。")
-        elif abs(value) > 10**6:
-            problems.add(name, "数值超出范围。")
-        else:
-            values[name] = value
-    if "host_id" in body:
-        host = db.session.get(Organization, body["host_id"]) if body["host_id"] is not None else None
-        if body["host_id"] is not None and (host is None or not host.is_verified):
-            problems.add("host_id", "承办单位应为已认证的企业或高校院所。")
-        values["host"] = host
-    for name, model, key in (("fields", TechField, "tech_fields"), ("towns", Town, "towns")):
-        if name not in body:
-            continue
-        if not all(isinstance(n, str) for n in body[name] or []):
-            shape.add(name, "应为名称的列表。")
-            continue
-        terms: dict[int, Any] = {}  # by id: a name given twice (or with spaces) is one term
-        for term_name in body[name] or []:
-            term = inputs.find_term(model, term_name, active_only=True)
-            if term is None:
-                problems.add(name, f"“{term_name[:50]}”不在可选项中。")
-            else:
-                terms[term.id] = term
-        values[key] = list(terms.values())
-    shape.raise_if_any(400)
-    problems.raise_if_any(422)
-    if base is not None:
-        return replace(base, **values)
-    return service.EventDetails(**values)
-
-
-def _checked(details: service.EventDetails) -> None:
-    if found := details.problems():
-        names = {"host": "host_id", "tech_fields": "fields"}
-        raise ApiError(422, errors={names.get(k, k): [v] for k, v in found.items()})
-
-
 @bp.post("/events")
+@bp.response(201, EventDetailSchema, description="已创建。")
+@bp.doc(
+    operationId="createEvent",
+    summary="创建活动（主管部门）",
+    description="高校院所专题拜访须给出拜访的高校（host_id）；线上对接须给出会议链接，其他须给出地点。"
+    "技术领域、镇区按名称。未给出的洽谈设置取默认：09:00 起、每场 20 分钟、8 个时段、10 张桌。",
+    responses=responds({400: BAD_BODY, 403: NOT_STAFF, 422: INVALID}),
+)
 @policy.enforces("event.create", "event.see_participants")
 @limiter.limit(write_limit, override_defaults=False)
-def create_event() -> tuple[Response, int, dict[str, str]]:
-    user = api_user()
-    policy.require(user, "event.create")
-    details = _event_details(body_of(EVENT_FIELDS, EVENT_REQUIRED), None)
-    _checked(details)
-    event = service.create_event(details, actor=user)
+@_allowed_first("event.create")
+@bp.arguments(EventInputSchema)
+def create_event(body: dict[str, Any]) -> tuple[EventDetailView, int, dict[str, str]]:
+    event = service.create_event(_details(body, None), actor=api_user())
     db.session.commit()
-    return (
-        jsonify(event_json(event, full=True)),
-        201,
-        {"Location": url_for("api.get_event", event_id=event.id)},
-    )
+    return _detail(event), 201, {"Location": url_for("api.get_event", event_id=event.id)}
 
 
-@bp.patch("/events/<int:event_id>")
+@bp.patch("/events/<int:event_id>", parameters=EVENT_ID)
+@bp.response(200, EventDetailSchema, description="修改后的活动。")
+@bp.doc(
+    operationId="updateEvent",
+    summary="修改活动（主管部门）",
+    description="只改给出的字段。名额不能少于已报名数；缩小时段或桌数后放不下的洽谈会被取消并通知双方。",
+    responses=responds(
+        {400: BAD_BODY, 403: NOT_STAFF, 404: NO_EVENT, 409: "活动已举办或已取消。", 422: INVALID}
+    ),
+)
 @policy.enforces("event.view", "event.edit", "event.see_participants")
 @limiter.limit(write_limit, override_defaults=False)
-def update_event(event_id: int) -> Response:
+@_allowed_first("event.edit", open_for="修改")
+@bp.arguments(EventPatchSchema)
+def update_event(body: dict[str, Any], event_id: int) -> EventDetailView:
     """Change some of an open event's details; the others stay as they are."""
-    user = api_user()
     event = _event_or_404(event_id)
-    policy.require(user, "event.edit", event)
-    service.ensure_open(event, "修改")
-    details = _event_details(body_of(EVENT_FIELDS), _details_of(event))
-    _checked(details)
+    details = _details(body, _details_of(event))
     try:
-        service.update_event(event, details, actor=user)
+        service.update_event(event, details, actor=api_user())
     except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     db.session.commit()
-    return jsonify(event_json(event, full=True))
+    return _detail(event)
 
 
-@bp.post("/events/<int:event_id>/held")
+@bp.post("/events/<int:event_id>/held", parameters=EVENT_ID)
+@bp.response(200, EventDetailSchema, description="活动详情。")
+@bp.doc(
+    operationId="markEventHeld",
+    summary="标记活动已举办（主管部门）",
+    description="之后可记录每场洽谈的结果。请求体可省略。",
+    responses=responds({400: NOT_EMPTY, 403: NOT_STAFF, 404: NO_EVENT, 409: CLOSED}),
+)
 @policy.enforces("event.view", "event.manage", "event.see_participants")
 @limiter.limit(write_limit, override_defaults=False)
-def mark_held(event_id: int) -> Response:
-    user = api_user()
+@_allowed_first("event.manage")
+def mark_held(event_id: int) -> EventDetailView:
+    _empty_body()
     event = _event_or_404(event_id)
-    policy.require(user, "event.manage", event)
-    if request.get_data():
-        body_of({})
-    service.mark_held(event, actor=user)
+    service.mark_held(event, actor=api_user())
     db.session.commit()
-    return jsonify(event_json(event, full=True))
+    return _detail(event)
 
 
-@bp.post("/events/<int:event_id>/cancel")
+@bp.post("/events/<int:event_id>/cancel", parameters=EVENT_ID)
+@bp.response(200, EventDetailSchema, description="活动详情。")
+@bp.doc(
+    operationId="cancelEvent",
+    summary="取消活动（主管部门）",
+    description="须写明原因，报名单位会收到通知。",
+    responses=responds({400: BAD_BODY, 403: NOT_STAFF, 404: NO_EVENT, 409: CLOSED, 422: "没有写明原因。"}),
+)
 @policy.enforces("event.view", "event.manage", "event.see_participants")
 @limiter.limit(write_limit, override_defaults=False)
-def cancel_event(event_id: int) -> Response:
+@_allowed_first("event.manage", open_for="取消")
+@bp.arguments(CancelInputSchema)
+def cancel_event(body: dict[str, Any], event_id: int) -> EventDetailView:
     """Cancel with a reason; the registered organisations are told."""
-    user = api_user()
     event = _event_or_404(event_id)
-    policy.require(user, "event.manage", event)
-    service.ensure_open(event, "取消")
-    body = body_of({"reason": str}, ("reason",))
-    reason = body["reason"].strip()
-    if not 2 <= len(reason) <= 500:
-        raise ApiError(422, errors={"reason": ["请写明取消原因（2到500个字），报名单位会收到通知。"]})
-    service.cancel_event(event, reason, actor=user)
+    service.cancel_event(event, body["reason"].strip(), actor=api_user())
     db.session.commit()
-    return jsonify(event_json(event, full=True))
+    return _detail(event)
 
 
-@bp.get("/events/<int:event_id>/invitations")
+@bp.get("/events/<int:event_id>/invitations", parameters=EVENT_ID)
+@bp.response(200, InvitationsSchema, description="推荐和已邀请。")
+@bp.doc(
+    operationId="listInvitations",
+    summary="按匹配邀请：推荐名单和已邀请的单位（主管部门）",
+    description="有承办单位时，为其已发布信息匹配到的信息的发布单位，附匹配度和共同词；"
+    "没有时，为在活动领域、镇区发布信息的单位。",
+    responses=responds({400: NO_PARAMS, 403: NOT_STAFF, 404: NO_EVENT, 503: UNAVAILABLE}),
+)
 @policy.enforces("event.view", "event.invite")
-def list_invitations(event_id: int) -> Response:
+def list_invitations(event_id: int) -> dict[str, Any]:
     """Whom the matching suggests inviting, with the evidence, and who has been invited."""
-    inputs.reject_unknown_params(request.args, frozenset())
+    _no_params()
     user = api_user()
     event = _event_or_404(event_id)
     policy.require(user, "event.invite", event)
@@ -441,49 +447,35 @@ def list_invitations(event_id: int) -> Response:
         candidates = matching.invitation_candidates(event, user)
     except search.SearchUnavailable:
         raise ApiError(503, "推荐暂时不可用，请稍后再试。") from None
-    return jsonify(
+    return {"candidates": candidates, "invited": service.invitations(event)}
+
+
+@bp.post("/events/<int:event_id>/invitations", parameters=EVENT_ID)
+@bp.response(200, InvitedSchema, description="本次新邀请的单位。")
+@bp.doc(
+    operationId="inviteToEvent",
+    summary="邀请单位参加（主管部门）",
+    description="被邀请单位的用户收到通知；已邀请或已报名的单位不重复邀请。",
+    responses=responds(
         {
-            "candidates": [
-                {
-                    "organization": {"id": c.organization.id, "name": c.organization.name},
-                    "strength": c.strength,
-                    "reason": c.reason,
-                    "matched_terms": c.words[:10],
-                    "their_posting_id": c.theirs.id if c.theirs else None,
-                    "host_posting_id": c.ours.id if c.ours else None,
-                    "invited": c.invited,
-                    "registered": c.registered,
-                }
-                for c in candidates
-            ],
-            "invited": [
-                {
-                    "organization": {"id": i.organization.id, "name": i.organization.name},
-                    "strength": i.strength,
-                    "reason": i.reason,
-                    "invited_at": i.created_at.isoformat(),
-                }
-                for i in service.invitations(event)
-            ],
+            400: BAD_BODY,
+            403: NOT_STAFF,
+            404: NO_EVENT,
+            409: CLOSED,
+            422: "单位不存在，或不是已认证的企业、高校院所。",
         }
-    )
-
-
-@bp.post("/events/<int:event_id>/invitations")
+    ),
+)
 @policy.enforces("event.view", "event.invite")
 @limiter.limit(write_limit, override_defaults=False)
-def invite(event_id: int) -> Response:
+@_allowed_first("event.invite", open_for="再邀请")
+@bp.arguments(InviteInputSchema)
+def invite(body: dict[str, Any], event_id: int) -> dict[str, Any]:
     """Invite organisations (their users are notified), with the matching's evidence where it
     proposed them; those invited or registered already are left as they are."""
     user = api_user()
     event = _event_or_404(event_id)
-    policy.require(user, "event.invite", event)
-    service.ensure_open(event, "再邀请")
-    body = body_of({"organization_ids": list}, ("organization_ids",))
-    ids = body["organization_ids"]
-    if not inputs.are_ids(ids) or len(ids) > 200:
-        raise ApiError(400, errors={"organization_ids": ["应为单位编号的列表（最多200个）。"]})
-    orgs = [db.session.get(Organization, i) for i in dict.fromkeys(ids)]
+    orgs = [accounts.organization(i) for i in dict.fromkeys(body["organization_ids"])]
     if any(org is None for org in orgs):
         raise ApiError(422, errors={"organization_ids": ["单位不存在。"]})
     try:
@@ -504,19 +496,25 @@ def invite(event_id: int) -> Response:
             if made is not None:
                 invited.append(org.id)  # type: ignore[union-attr]
     except FieldError as error:
-        db.session.rollback()
-        raise ApiError(422, errors={"organization_ids": [error.message]}) from None
+        raise _field_error(error, {error.field: "organization_ids"}) from None
     db.session.commit()
-    return jsonify({"invited": invited})
+    return {"invited": invited}
 
 
 # --- registration and the schedule, continued ------------------------------------------------
 
 
-@bp.delete("/events/<int:event_id>/registration")
+@bp.delete("/events/<int:event_id>/registration", parameters=EVENT_ID)
+@bp.response(204, description="已取消报名。")
+@bp.doc(
+    operationId="cancelRegistration",
+    summary="取消报名",
+    description="本单位的洽谈随之取消，对方收到通知。",
+    responses=responds({404: "活动不存在，或本单位没有报名。", 409: "活动已结束。"}),
+)
 @policy.enforces("event.view", "registration.edit")
 @limiter.limit(write_limit, override_defaults=False)
-def unregister(event_id: int) -> tuple[str, int]:
+def unregister(event_id: int) -> Any:
     user = api_user()
     event = _event_or_404(event_id)
     existing = service.registration_of(event, user.organization_id)
@@ -524,14 +522,7 @@ def unregister(event_id: int) -> tuple[str, int]:
         raise ApiError(404, "贵单位没有报名本活动。")
     service.cancel_registration(existing, actor=user)
     db.session.commit()
-    return "", 204
-
-
-def _meeting_or_404(event: Event, meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.event_id != event.id:
-        raise ApiError(404, "洽谈不存在。")
-    return meeting
+    return current_app.response_class(status=204)
 
 
 def _slot(event: Event, value: int) -> int:
@@ -540,105 +531,125 @@ def _slot(event: Event, value: int) -> int:
     return value
 
 
-@bp.post("/events/<int:event_id>/meetings")
+MEETING_CONFLICT = "冲突（一方已有洽谈、在休息或没有空桌），errors 中说明；未作任何改动。"
+
+
+@bp.post("/events/<int:event_id>/meetings", parameters=EVENT_ID)
+@bp.response(201, MeetingSchema, description="新增的洽谈。")
+@bp.doc(
+    operationId="addMeeting",
+    summary="人工新增一场洽谈（主管部门）",
+    description="为两家参会单位在某一时段安排洽谈（自动选空桌），重新排期时保留在此。",
+    responses=responds(
+        {
+            400: BAD_BODY,
+            403: NOT_STAFF,
+            404: NO_EVENT,
+            409: CLOSED,
+            422: "不是两家参会单位，或冲突（一方已有洽谈、在休息或没有空桌），errors 中说明。",
+        }
+    ),
+)
 @policy.enforces("event.view", "event.manage")
 @limiter.limit(write_limit, override_defaults=False)
-def add_meeting(event_id: int) -> tuple[Response, int]:
+@_allowed_first("event.manage", open_for="调整日程")
+@bp.arguments(MeetingInputSchema)
+def add_meeting(body: dict[str, Any], event_id: int) -> Meeting:
     """Staff add a meeting by hand at a time slot (a free table is chosen); it stays there."""
-    user = api_user()
     event = _event_or_404(event_id)
-    policy.require(user, "event.manage", event)
-    service.ensure_open(event, "调整日程")
-    body = body_of({"a_id": int, "b_id": int, "slot": object}, ("a_id", "b_id", "slot"))
-    if not isinstance(body["slot"], int) or isinstance(body["slot"], bool):
-        raise ApiError(400, errors={"slot": ["应为时段序号（从 0 开始）。"]})
     if body["a_id"] == body["b_id"]:
         raise ApiError(422, errors={"b_id": ["请选择两家不同的参会单位。"]})
     try:
         meeting = service.add_meeting(
-            event, body["a_id"], body["b_id"], _slot(event, body["slot"]), actor=user
+            event, body["a_id"], body["b_id"], _slot(event, body["slot"]), actor=api_user()
         )
     except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     db.session.commit()
-    return jsonify(meeting_json(meeting)), 201
+    return meeting
 
 
-@bp.patch("/events/<int:event_id>/meetings/<int:meeting_id>")
+@bp.patch("/events/<int:event_id>/meetings/<int:meeting_id>", parameters=MEETING_ID)
+@bp.response(200, MeetingSchema, description="调整后的洽谈。")
+@bp.doc(
+    operationId="moveMeeting",
+    summary="调整洽谈时段（主管部门）",
+    description="移到另一时段的空桌，重新排期时保留在此。",
+    responses=responds({400: BAD_BODY, 403: NOT_STAFF, 404: NO_MEETING, 409: CLOSED, 422: MEETING_CONFLICT}),
+)
 @policy.enforces("event.view", "event.manage")
 @limiter.limit(write_limit, override_defaults=False)
-def move_meeting(event_id: int, meeting_id: int) -> Response:
+@_allowed_first("event.manage", open_for="调整日程")
+@bp.arguments(MeetingMoveSchema)
+def move_meeting(body: dict[str, Any], event_id: int, meeting_id: int) -> Meeting:
     """Move a meeting to another slot; a conflict (someone busy or on a break, no free table) is a
     422 with the reason and changes nothing."""
-    user = api_user()
     event = _event_or_404(event_id)
-    policy.require(user, "event.manage", event)
     meeting = _meeting_or_404(event, meeting_id)
-    service.ensure_open(event, "调整日程")
-    body = body_of({"slot": object}, ("slot",))
-    if not isinstance(body["slot"], int) or isinstance(body["slot"], bool):
-        raise ApiError(400, errors={"slot": ["应为时段序号（从 0 开始）。"]})
     try:
-        service.move_meeting(meeting, _slot(event, body["slot"]), actor=user)
+        service.move_meeting(meeting, _slot(event, body["slot"]), actor=api_user())
     except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     db.session.commit()
-    return jsonify(meeting_json(meeting))
+    return meeting
 
 
-@bp.delete("/events/<int:event_id>/meetings/<int:meeting_id>")
+@bp.delete("/events/<int:event_id>/meetings/<int:meeting_id>", parameters=MEETING_ID)
+@bp.response(204, description="已取消。")
+@bp.doc(
+    operationId="removeMeeting",
+    summary="取消一场洽谈（主管部门）",
+    description="双方收到通知。",
+    responses=responds({403: NOT_STAFF, 404: NO_MEETING, 409: CLOSED}),
+)
 @policy.enforces("event.view", "event.manage")
 @limiter.limit(write_limit, override_defaults=False)
-def remove_meeting(event_id: int, meeting_id: int) -> tuple[str, int]:
+def remove_meeting(event_id: int, meeting_id: int) -> Any:
     user = api_user()
     event = _event_or_404(event_id)
     policy.require(user, "event.manage", event)
     service.remove_meeting(_meeting_or_404(event, meeting_id), actor=user)
     db.session.commit()
-    return "", 204
+    return current_app.response_class(status=204)
 
 
-@bp.post("/events/<int:event_id>/meetings/<int:meeting_id>/outcome")
+@bp.post("/events/<int:event_id>/meetings/<int:meeting_id>/outcome", parameters=MEETING_ID)
+@bp.response(200, MeetingSchema, description="记录后的洽谈（pairing_id：形成的对接）。")
+@bp.doc(
+    operationId="recordMeetingOutcome",
+    summary="记录洽谈结果（主管部门，活动举办后）",
+    description="held 已洽谈、missed 未到场、paired 形成对接。paired 须给出 posting_ids："
+    "[对接的需求或产品, 对方回应它的信息]，对接进入对接流程（已接受），或回应双方之间未答复的意向。",
+    responses=responds(
+        {
+            400: BAD_BODY,
+            403: NOT_STAFF,
+            404: NO_MEETING,
+            409: "活动尚未标记为已举办，或这场洽谈已形成对接。",
+            422: "结果或对接依据有误，errors 中说明。",
+        }
+    ),
+)
 @policy.enforces("event.view", "event.manage", "pairing.introduce")
 @limiter.limit(write_limit, override_defaults=False)
-def record_outcome(event_id: int, meeting_id: int) -> Response:
+@_allowed_first("event.manage", held=True)
+@bp.arguments(OutcomeInputSchema)
+def record_outcome(body: dict[str, Any], event_id: int, meeting_id: int) -> MeetingView:
     """After the event: held, missed or paired. ``paired`` needs ``posting_ids`` — the need or
     offer it is about and the other side's posting answering it — and starts a pairing (已接受)
     in the pipeline, or answers the open interest between them."""
-    user = api_user()
-    event = _event_or_404(event_id)
-    policy.require(user, "event.manage", event)
-    meeting = _meeting_or_404(event, meeting_id)
-    service.ensure_held(event)
-    body = body_of({"outcome": str, "note": str, "posting_ids": list}, ("outcome",))
-    chosen = [o for o in MeetingOutcome if o is not MeetingOutcome.PENDING]
-    try:
-        result = MeetingOutcome(body["outcome"])
-    except ValueError:
-        result = None
-    if result not in chosen:
-        raise ApiError(
-            422, errors={"outcome": ["可选：" + "、".join(f"{o.value}（{o.label}）" for o in chosen) + "。"]}
-        )
-    postings = None
-    ids = body.get("posting_ids")
-    if ids is not None:
-        if len(ids) != 2 or not inputs.are_ids(ids):
-            raise ApiError(
-                400, errors={"posting_ids": ["应为两条信息的编号：[对接的需求或产品, 对方的信息]。"]}
-            )
+    meeting = _meeting_or_404(_event_or_404(event_id), meeting_id)
+    chosen = None
+    if (ids := body.get("posting_ids")) is not None:
         basis = {(t.id, o.id): (t, o) for t, o in service.postings_for_pairing(meeting)}
-        postings = basis.get((ids[0], ids[1]))
-        if postings is None:
+        chosen = basis.get((ids[0], ids[1]))
+        if chosen is None:
             raise ApiError(422, errors={"posting_ids": ["对接依据须是洽谈双方各自的一条信息，需求在前。"]})
     try:
         pairing = service.record_outcome(
-            meeting, result, actor=user, note=body.get("note"), postings=postings
+            meeting, body["outcome"], actor=api_user(), note=body.get("note"), postings=chosen
         )
     except FieldError as error:
-        db.session.rollback()
-        raise field_error(error, {"postings": "posting_ids"}) from None
+        raise _field_error(error, {"postings": "posting_ids"}) from None
     db.session.commit()
-    return jsonify({**meeting_json(meeting), "pairing_id": pairing.id if pairing else meeting.pairing_id})
+    return MeetingView(meeting, pairing.id if pairing else None)

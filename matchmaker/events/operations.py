@@ -49,8 +49,20 @@ MAX_TABLES = 200
 MAX_CAPACITY = 2000
 MAX_POSTINGS = 5  # postings one participant brings
 MAX_REQUESTS = 20  # meetings one participant asks for
+# The limits of an event's texts and its registrations' (the API's schemas declare them too)
+TITLE_LENGTH = (4, 120)
+ORGANISERS_LENGTH = 200
+PLACE_LENGTH = 200
+LINK_LENGTH = 300
+DESCRIPTION_LENGTH = 5000
+SLOT_MINUTES = (5, 120)
+ATTENDEES_LENGTH = 200
+NOTE_LENGTH = 1000  # a registration's note, a meeting outcome's
+REQUEST_NOTE_LENGTH = 500  # a meeting request's
+CAPACITY_MESSAGE = f"名额应在1到{MAX_CAPACITY}之间；不限名额请留空。"
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"  # ASCII digits only
 # match() anchors the start; \Z, unlike $, also refuses a trailing line break
-TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d\Z")
+TIME = re.compile(TIME_PATTERN.removesuffix("$") + r"\Z")
 
 
 @dataclass(frozen=True)
@@ -89,30 +101,31 @@ class EventDetails:
         """Field → the Chinese message of the first rule it breaks."""
         found: dict[str, str] = {}
         title = (self.title or "").strip()
-        if not 4 <= len(title) <= 120:
-            found["title"] = f"活动名称应为4到120个字（现有{len(title)}个字）。"
+        low, high = TITLE_LENGTH
+        if not low <= len(title) <= high:
+            found["title"] = f"活动名称应为{low}到{high}个字（现有{len(title)}个字）。"
         if self.registration_deadline > self.held_on:
             found["registration_deadline"] = "报名截止日期不能晚于活动日期。"
-        if not (self.organisers or "").strip() or len(self.organisers.strip()) > 200:
-            found["organisers"] = "请填写主办单位（最多200个字）。"
+        if not (self.organisers or "").strip() or len(self.organisers.strip()) > ORGANISERS_LENGTH:
+            found["organisers"] = f"请填写主办单位（最多{ORGANISERS_LENGTH}个字）。"
         place, link = (self.place or "").strip(), (self.link or "").strip()
         if self.kind is EventKind.ONLINE:
-            if not re.match(r"https?://\S+\Z", link) or len(link) > 300:
+            if not re.match(r"https?://\S+\Z", link) or len(link) > LINK_LENGTH:
                 found["link"] = "线上对接请填写以 http:// 或 https:// 开头的会议链接。"
-        elif not place or len(place) > 200:
-            found["place"] = "请填写活动地点（最多200个字）。"
-        if len(self.description or "") > 5000:
-            found["description"] = "活动介绍最多5000个字。"
+        elif not place or len(place) > PLACE_LENGTH:
+            found["place"] = f"请填写活动地点（最多{PLACE_LENGTH}个字）。"
+        if len(self.description or "") > DESCRIPTION_LENGTH:
+            found["description"] = f"活动介绍最多{DESCRIPTION_LENGTH}个字。"
         if self.capacity is not None and not 1 <= self.capacity <= MAX_CAPACITY:
-            found["capacity"] = f"名额应在1到{MAX_CAPACITY}之间；不限名额请留空。"
+            found["capacity"] = CAPACITY_MESSAGE
         if self.kind is EventKind.VISIT and (self.host is None or self.host.role is not Role.UNIVERSITY):
             found["host"] = "高校院所专题拜访请选择拜访的高校或科研院所。"
         if self.host is not None and self.host.role is Role.BUREAU:
             found["host"] = "承办单位应为企业或高校院所。"
         if not TIME.match(self.first_slot or ""):
             found["first_slot"] = "开始时间请写成 09:00 的形式。"
-        if not 5 <= self.slot_minutes <= 120:
-            found["slot_minutes"] = "每场洽谈应为5到120分钟。"
+        if not SLOT_MINUTES[0] <= self.slot_minutes <= SLOT_MINUTES[1]:
+            found["slot_minutes"] = "每场洽谈应为{}到{}分钟。".format(*SLOT_MINUTES)
         if not 1 <= self.slot_count <= MAX_SLOTS:
             found["slot_count"] = f"洽谈时段应为1到{MAX_SLOTS}个。"
         if not 1 <= self.tables <= MAX_TABLES:
@@ -338,7 +351,7 @@ def register(
         raise InvalidTransition(f"本次活动{event.capacity}个名额已满。")
     chosen = _check_postings(event, org_id, postings)
     slots = _check_breaks(event, breaks)
-    attendees, note = _short(attendees, "attendees", 200), _short(note, "note", 1000)
+    attendees, note = _short(attendees, "attendees", ATTENDEES_LENGTH), _short(note, "note", NOTE_LENGTH)
     registration = existing or EventRegistration(event_id=event.id, organization_id=org_id)
     registration.user_id, registration.cancelled_at = actor.id, None
     registration.postings, registration.breaks = chosen, slots
@@ -380,8 +393,8 @@ def update_registration(
         )
     registration.postings, registration.breaks = chosen, slots
     registration.attendees, registration.note = (
-        _short(attendees, "attendees", 200),
-        _short(note, "note", 1000),
+        _short(attendees, "attendees", ATTENDEES_LENGTH),
+        _short(note, "note", NOTE_LENGTH),
     )
     record(
         "event.registration_updated",
@@ -464,7 +477,7 @@ def request_meeting(
         from_org_id=actor.organization_id,
         to_org_id=other_org_id,
         created_by_id=actor.id,
-        note=_short(note, "note", 500),
+        note=_short(note, "note", REQUEST_NOTE_LENGTH),
     )
     _insert(request, "other", f"已约见过{theirs.organization.name}。")
     record(
@@ -698,7 +711,7 @@ def record_outcome(
     ensure_held(event)
     if meeting.pairing_id is not None and outcome is not MeetingOutcome.PAIRED:
         raise InvalidTransition("这场洽谈已形成对接，结果不能再改。")
-    note = _short(note, "note", 1000)
+    note = _short(note, "note", NOTE_LENGTH)
     pairing = meeting.pairing
     if outcome is MeetingOutcome.PAIRED and pairing is None:
         if postings is None:
