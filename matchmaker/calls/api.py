@@ -24,8 +24,8 @@ from matchmaker.calls import candidates as call_candidates
 from matchmaker.calls import operations as service
 from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall
 from matchmaker.calls.schemas import (
-    AwardInputSchema,
     Awarded,
+    AwardInputSchema,
     CallCandidatesSchema,
     CallInputSchema,
     CallInvitedSchema,
@@ -144,7 +144,10 @@ def list_calls(query: dict[str, Any]) -> dict[str, Any]:
     operationId="getCall",
     summary="查看一个榜单",
     responses=responds(
-        {400: NO_PARAMS, 404: "榜单不存在，或调用者无权查看（待审批、已撤销的榜单只对发榜企业和主管部门可见）。"}
+        {
+            400: NO_PARAMS,
+            404: "榜单不存在，或调用者无权查看（待审批、已撤销的榜单只对发榜企业和主管部门可见）。",
+        }
     ),
 )
 @policy.enforces("call.view")
@@ -383,7 +386,11 @@ def _may_create() -> None:
     description="由一条或多条同一企业已发布的研发需求发榜。主管部门发布的榜单立即征集方案；"
     "企业用本单位的需求发榜，经主管部门批准后公开。criteria 省略时为四项常用评审标准（权重合计100）。",
     responses=responds(
-        {400: BAD_BODY, 403: "调用者不能发榜（高校院所、单位未认证）。", 422: "内容未通过校验，errors 中说明。"}
+        {
+            400: BAD_BODY,
+            403: "调用者不能发榜（高校院所、单位未认证）。",
+            422: "内容未通过校验，errors 中说明。",
+        }
     ),
 )
 @policy.enforces("call.create")
@@ -445,7 +452,12 @@ def cancel_call(body: dict[str, Any], call_id: int) -> ChallengeCall:
     description="研发成果与榜单需求匹配的高校院所，附匹配的成果、匹配度和共同词，以及是否已邀请；"
     "榜单不再征集方案时为空。",
     responses=responds(
-        {400: NO_PARAMS, 403: "调用者不是主管部门。", 404: NO_CALL, 503: "推荐暂时不可用（索引故障，已记录）。"}
+        {
+            400: NO_PARAMS,
+            403: "调用者不是主管部门。",
+            404: NO_CALL,
+            503: "推荐暂时不可用（索引故障，已记录）。",
+        }
     ),
 )
 @policy.enforces("call.view", "call.invite")

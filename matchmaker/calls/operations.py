@@ -42,7 +42,12 @@ NOT_YET = "揭榜{deadline}截止后才能评分：截止前揭榜单位还可�
 MAX_CRITERIA = 6
 MAX_NEEDS = 20  # R&D needs one call is published from
 # Lengths of a call's and a proposal's texts, (fewest, most) characters once stripped.
-CALL_TEXT_LENGTHS = {"title": (4, 120), "problem": (10, 5000), "deliverables": (4, 5000), "eligibility": (2, 1000)}
+CALL_TEXT_LENGTHS = {
+    "title": (4, 120),
+    "problem": (10, 5000),
+    "deliverables": (4, 5000),
+    "eligibility": (2, 1000),
+}
 PROPOSAL_TEXT_LENGTHS = {"approach": (20, 5000), "team": (4, 5000), "schedule": (4, 5000)}
 CRITERION_NAME_LENGTH = (1, 60)
 WEIGHT_RANGE = (1, 100)

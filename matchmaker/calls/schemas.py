@@ -36,7 +36,9 @@ def _statuses() -> fields.Enum:
         CallStatus,
         by_value=fields.String,
         error_messages={"unknown": "可选：" + "、".join(s.value for s in CallStatus) + "。"},
-        metadata={"description": "pending=待审批；open=揭榜中（含截止后评审中）；awarded=已揭榜；cancelled=已撤销。"},
+        metadata={
+            "description": "pending=待审批；open=揭榜中（含截止后评审中）；awarded=已揭榜；cancelled=已撤销。"
+        },
     )
 
 
@@ -217,7 +219,9 @@ class ProposalSchema(Output):
             "揭榜单位只在揭榜后、且只对本单位的方案得到此字段。"
         },
     )
-    reviewers = Integer(metadata={"description": "评审人数。只给评审方（发榜企业、主管部门），从不给揭榜单位。"})
+    reviewers = Integer(
+        metadata={"description": "评审人数。只给评审方（发榜企业、主管部门），从不给揭榜单位。"}
+    )
     pairing_id = Integer(allow_none=True)
     files = List(Nested(FileSchema))
 

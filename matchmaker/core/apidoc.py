@@ -30,9 +30,9 @@ from webargs.flaskparser import FlaskParser
 __all__ = [
     "Blueprint",
     "Boolean",
+    "Day",
     "Integer",
     "ItemCount",
-    "Day",
     "Length",
     "List",
     "Nested",
