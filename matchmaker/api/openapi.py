@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from matchmaker.accounts.models import OrgStatus, OrgType
 from matchmaker.agreements.models import (
     AgreementStatus,
     AgreementType,
@@ -31,8 +30,7 @@ from matchmaker.postings.models import (
     PostingStatus,
     Visibility,
 )
-from matchmaker.profiles.models import MeasureKind
-from matchmaker.taxonomy.models import EnterpriseTier, TechField, Town
+from matchmaker.taxonomy.models import TechField, Town
 
 VERSION = "1.0.0"
 INDICATOR_CODES = [
@@ -948,7 +946,6 @@ def spec() -> dict[str, Any]:
             },
             **_pipeline_paths(),
             **_agreement_paths(),
-            **_profile_paths(towns, term_names(EnterpriseTier)),
             **_event_paths(),
             "/vocabularies": {
                 "get": {
@@ -990,7 +987,6 @@ def spec() -> dict[str, Any]:
                 **_schemas(active_fields, active_towns),
                 **_pipeline_schemas(),
                 **_agreement_schemas(fields),
-                **_profile_schemas(),
                 **_event_schemas(),
             },
         },
@@ -1182,245 +1178,6 @@ def operations(description: dict[str, Any]) -> list[tuple[str, str, dict[str, An
         for path, item in description["paths"].items()
         for method, operation in item.items()
     ]
-
-
-ORGANIZATION_ID = _integer_param("organization_id", "path", "单位编号。", MAX_ID)
-
-
-def _profile_paths(towns: list[str], tiers: list[str]) -> dict[str, Any]:
-    """一企一册 and the cultivation pool (matchmaker/api/profiles.py)."""
-    return {
-        "/organizations/{organization_id}/profile": {
-            "get": {
-                "operationId": "getProfile",
-                "summary": "一企一册：单位档案",
-                "description": "基本信息、梯度及其认定历史，对所有已登录用户公开（已认证单位）；"
-                "研发投入强度、Ⅰ类知识产权等指标（indicators）和对接、协议、活动、揭榜记录的编号"
-                "只对本单位和主管部门给出，其他调用者为 null。",
-                "parameters": [ORGANIZATION_ID],
-                "responses": {
-                    "200": _ok("单位档案。", "Profile"),
-                    "400": _error("带了不支持的参数。"),
-                    "404": _error("单位不存在，或调用者无权查看其档案（未认证单位仅本单位和主管部门）。"),
-                    **COMMON_ERRORS,
-                },
-            }
-        },
-        "/pool": {
-            "get": {
-                "operationId": "getPool",
-                "summary": "梯度培育库",
-                "description": "按企业当前梯度统计企业数，对照计划期末（period 年）的梯度目标给出差距；"
-                "默认为今天执行中的计划，没有计划覆盖今天时 plan 为 null、没有目标。"
-                "每个数字附带其企业名单（count 等于 organizations 的个数）。仅主管部门。",
-                "parameters": [
-                    {
-                        "name": "plan",
-                        "in": "query",
-                        "description": "计划编号（见 /plans）。",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                    },
-                    {
-                        "name": "town",
-                        "in": "query",
-                        "description": "只统计该镇区的企业（镇区名称）。",
-                        "schema": {"type": "string", "enum": towns},
-                    },
-                ],
-                "responses": {
-                    "200": _ok("培育库。", "Pool"),
-                    "400": _error("参数有误。"),
-                    "403": _error("调用者不是主管部门。"),
-                    **COMMON_ERRORS,
-                },
-            }
-        },
-        "/pool/targets": {
-            "post": {
-                "operationId": "setTierTarget",
-                "summary": "设定梯度目标（主管部门）",
-                "description": "某一梯度在计划期末的企业数目标（plan_id 缺省为今天执行中的计划）；"
-                "value 为 null 时删除目标。返回设定后的培育库（该计划的）。",
-                "requestBody": _body(
-                    {
-                        "type": "object",
-                        "required": ["tier"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "tier": {"type": "string", "enum": tiers},
-                            "value": {"type": "integer", "minimum": 0, "maximum": 100000, "nullable": True},
-                            "plan_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                        },
-                    }
-                ),
-                "responses": {
-                    "200": _ok("培育库。", "Pool"),
-                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对，或没有这个计划。"),
-                    "403": _error("调用者不是主管部门。"),
-                    "409": _error("没有执行中的计划，且未给出 plan_id。"),
-                    "422": _error("没有这个梯度，或目标超出范围。"),
-                    **COMMON_ERRORS,
-                },
-            }
-        },
-        "/organizations/{organization_id}/tier-changes": {
-            "post": {
-                "operationId": "changeTier",
-                "summary": "记录梯度认定（主管部门）",
-                "description": "企业在某日被认定为某一梯度（tier 为梯度名称；null 表示出库），note 可写文号。"
-                "当前梯度取日期最新的一次认定：补录较早的认定只进入历史。返回记录后的档案。",
-                "parameters": [ORGANIZATION_ID],
-                "requestBody": _body(
-                    {
-                        "type": "object",
-                        "required": ["effective_on"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "tier": {"type": "string", "enum": [*tiers, None], "nullable": True},
-                            "effective_on": {
-                                "type": "string",
-                                "format": "date",
-                                "description": "不晚于今天。",
-                            },
-                            "note": {"type": "string", "maxLength": 200},
-                        },
-                    }
-                ),
-                "responses": {
-                    "201": _ok("单位档案。", "Profile"),
-                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
-                    "403": _error("调用者不是主管部门。"),
-                    "404": _error("单位不存在。"),
-                    "422": _error("内容未通过校验（不是企业、日期晚于今天等），errors 中说明。"),
-                    **COMMON_ERRORS,
-                },
-            }
-        },
-        "/organizations/{organization_id}/measures": {
-            "post": {
-                "operationId": "recordMeasure",
-                "summary": "录入指标（主管部门）",
-                "description": "企业的研发投入强度（rd_intensity，%）或Ⅰ类知识产权数量（class1_ip，件）截至某日的数值；"
-                "同一指标同一日期再次录入即更正。返回录入后的档案。",
-                "parameters": [ORGANIZATION_ID],
-                "requestBody": _body(
-                    {
-                        "type": "object",
-                        "required": ["kind", "value", "as_of"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "kind": _codes(MeasureKind),
-                            "value": {"type": "number", "minimum": 0, "maximum": 100000},
-                            "as_of": {"type": "string", "format": "date", "description": "不晚于今天。"},
-                            "note": {"type": "string", "maxLength": 500},
-                        },
-                    }
-                ),
-                "responses": {
-                    "201": _ok("单位档案。", "Profile"),
-                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
-                    "403": _error("调用者不是主管部门。"),
-                    "404": _error("单位不存在。"),
-                    "422": _error("数值或日期有误，errors 中说明。"),
-                    **COMMON_ERRORS,
-                },
-            }
-        },
-    }
-
-
-def _profile_schemas() -> dict[str, Any]:
-    ids = {"type": "array", "items": {"type": "integer"}, "nullable": True}
-    nullable_name = {"type": "string", "nullable": True}
-    reading = {
-        "type": "object",
-        "required": ["value", "as_of"],
-        "properties": {
-            "value": {"type": "number"},
-            "as_of": {"type": "string", "format": "date"},
-            "note": {"type": "string", "nullable": True},
-        },
-    }
-    indicator = {
-        "type": "object",
-        "required": ["name", "unit", "latest", "history"],
-        "properties": {
-            "name": {"type": "string"},
-            "unit": {"type": "string"},
-            "latest": {**reading, "nullable": True},
-            "history": {"type": "array", "items": reading},
-        },
-    }
-    return {
-        "Profile": {
-            "type": "object",
-            "required": ["id", "name", "type", "status", "tier", "tier_history", "indicators", "posting_ids"],
-            "properties": {
-                "id": {"type": "integer"},
-                "name": {"type": "string"},
-                "type": _codes(OrgType),
-                "status": _codes(OrgStatus),
-                "credit_code": {"type": "string", "nullable": True},
-                "town": {"type": "string", "nullable": True},
-                "tier": {"type": "string", "nullable": True, "description": "当前梯度。"},
-                "tier_history": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["tier", "effective_on"],
-                        "properties": {
-                            "tier": {**nullable_name, "description": "null 为移出培育库。"},
-                            "effective_on": {"type": "string", "format": "date"},
-                            "note": {"type": "string", "nullable": True},
-                        },
-                    },
-                },
-                "indicators": {
-                    "type": "object",
-                    "nullable": True,
-                    "description": "rd_intensity=研发投入强度（%）；class1_ip=Ⅰ类知识产权（件）。",
-                    "properties": {kind.value: indicator for kind in MeasureKind},
-                },
-                "posting_ids": {"type": "array", "items": {"type": "integer"}},
-                "pairing_ids": ids,
-                "agreement_ids": ids,
-                "event_ids": ids,
-                "call_ids": ids,
-                "call_proposal_ids": ids,
-                "url": {"type": "string"},
-            },
-        },
-        "Pool": {
-            "type": "object",
-            "required": ["period", "town", "tiers"],
-            "properties": {
-                "period": {"type": "string", "description": "目标所在的年份（计划的最后一年）。"},
-                "plan": {
-                    "allOf": [{"$ref": "#/components/schemas/PlanSummary"}],
-                    "nullable": True,
-                    "description": "目标所属的计划；没有计划时为 null。",
-                },
-                "town": {"type": "string", "nullable": True},
-                "tiers": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["tier", "target", "count", "gap", "organizations"],
-                        "properties": {
-                            "tier": {**nullable_name, "description": "null 为未评定梯度的企业。"},
-                            "target": {"type": "integer", "nullable": True},
-                            "count": {"type": "integer"},
-                            "gap": {"type": "integer", "nullable": True},
-                            "organizations": {
-                                "type": "array",
-                                "items": {"$ref": "#/components/schemas/Organization"},
-                            },
-                        },
-                    },
-                },
-            },
-        },
-    }
 
 
 EVENT_ID = _integer_param("event_id", "path", "活动编号。", MAX_ID)

@@ -15,7 +15,7 @@ from flask import request, url_for
 from sqlalchemy import select
 
 from matchmaker import policy, search
-from matchmaker.accounts.models import Organization
+from matchmaker.accounts import queries as accounts
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
@@ -45,8 +45,7 @@ from matchmaker.calls.schemas import (
 from matchmaker.core.apidoc import responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
-from matchmaker.pairings.api import field_error
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings import queries as postings
 
 CALL_ID = [{"in": "path", "name": "call_id", "description": "榜单编号。"}]  # its schema: the URL's converter
 PROPOSAL_ID = [*CALL_ID, {"in": "path", "name": "proposal_id", "description": "方案编号。"}]
@@ -59,6 +58,11 @@ STEP = {
     404: "榜单或方案不存在，或调用者无权查看。",
     422: "内容未通过校验，errors 中说明。",
 }
+
+
+def _field_error(error: FieldError, names: dict[str, str] | None = None) -> ApiError:
+    """A service's refusal as the API's 422, keyed by the body's member (``names`` renames)."""
+    return ApiError(422, errors={(names or {}).get(error.field, error.field): [error.message]})
 
 
 def _call_or_404(call_id: int) -> ChallengeCall:
@@ -212,7 +216,7 @@ def create_proposal(body: dict[str, Any], call_id: int) -> tuple[Seen, int, dict
         proposal = service.submit_proposal(call, details, actor=user)
     except FieldError as error:
         db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     db.session.commit()
     return Seen(proposal, user), 201, {"Location": url_for("api.list_proposals", call_id=call.id)}
 
@@ -299,7 +303,7 @@ def score_proposal(body: dict[str, Any], call_id: int, proposal_id: int) -> Seen
         service.score(proposal, scores, actor=user)
     except FieldError as error:
         db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     db.session.commit()
     return Seen(proposal, user)
 
@@ -344,12 +348,7 @@ def _call_details(body: dict[str, Any], user: Any) -> service.CallDetails:
     # The needs the web form offers: published R&D needs, the caller's own unless bureau staff. Any
     # other id gets the same answer, whether it is missing, a draft or someone else's hidden need.
     wanted = list(dict.fromkeys(body["need_ids"]))
-    stmt = select(Posting).where(
-        Posting.id.in_(wanted), Posting.kind == PostingKind.RD_NEED, Posting.status == PostingStatus.PUBLISHED
-    )
-    if not policy.is_bureau(user):
-        stmt = stmt.where(Posting.organization_id == user.organization_id)
-    by_id = {n.id: n for n in db.session.scalars(stmt)}
+    by_id = postings.published_rd_needs(wanted, None if policy.is_bureau(user) else user.organization_id)
     needs = [by_id[i] for i in wanted if i in by_id]
     if len(needs) < len(wanted):
         problems.add(
@@ -405,7 +404,7 @@ def create_call(body: dict[str, Any]) -> tuple[ChallengeCall, int, dict[str, str
         call = service.create_call(details, actor=user)
     except FieldError as error:
         db.session.rollback()
-        raise field_error(error, {"needs": "need_ids"}) from None
+        raise _field_error(error, {"needs": "need_ids"}) from None
     db.session.commit()
     return call, 201, {"Location": url_for("api.get_call", call_id=call.id)}
 
@@ -509,14 +508,14 @@ def list_call_candidates(call_id: int) -> dict[str, Any]:
 def invite_to_call(body: dict[str, Any], call_id: int) -> dict[str, Any]:
     """Invite a university or institute to propose; its users are notified."""
     call = _call_or_404(call_id)
-    org = db.session.get(Organization, body["organization_id"])
+    org = accounts.organization(body["organization_id"])
     if org is None:
         raise ApiError(422, errors={"organization_id": ["单位不存在。"]})
     try:
         service.invite(call, org, actor=api_user())  # once: inviting again changes nothing
     except FieldError as error:
         db.session.rollback()
-        raise field_error(error, {"organization": "organization_id"}) from None
+        raise _field_error(error, {"organization": "organization_id"}) from None
     db.session.commit()
     return {"invited": sorted(service.invited(call))}
 

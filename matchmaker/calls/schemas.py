@@ -9,6 +9,8 @@ from typing import Any
 from marshmallow import fields
 
 from matchmaker import policy
+from matchmaker.accounts.schemas import OrganizationRefSchema
+from matchmaker.api.inputs import MAX_PER_PAGE
 from matchmaker.calls import operations as service
 from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall, ProposalStatus
 from matchmaker.core.apidoc import (
@@ -27,8 +29,6 @@ from matchmaker.core.apidoc import (
 )
 from matchmaker.core.rules import MAX_BUDGET
 from matchmaker.core.web import MAX_ID, MAX_PAGE, public_url
-
-MAX_PER_PAGE = 100  # api/inputs.py's
 
 
 def _statuses() -> fields.Enum:
@@ -124,13 +124,6 @@ class EmptySchema(Schema):
 
 
 # --- output -----------------------------------------------------------------------------------
-
-
-class OrganizationRefSchema(Output):
-    """An organisation as other resources name it (the hand-written document's Organization)."""
-
-    id = Integer(required=True)
-    name = String(required=True)
 
 
 class CriterionSchema(Output):
