@@ -435,9 +435,7 @@ def cancel_call(body: dict[str, Any], call_id: int) -> ChallengeCall:
     call = _call_or_404(call_id)
     low, high = service.CANCEL_REASON_LENGTH
     if not low <= len(body["reason"].strip()) <= high:
-        raise ApiError(
-            422, errors={"reason": [f"请写明撤销原因（{low}到{high}个字），已提交方案的单位会收到通知。"]}
-        )
+        raise ApiError(422, errors={"reason": [service.CANCEL_REASON_PROBLEM.format(min=low, max=high)]})
     service.cancel_call(call, body["reason"], actor=api_user())
     db.session.commit()
     return call

@@ -56,6 +56,7 @@ SCORE_PROBLEM = "每项得分应为0到100之间的整数。"
 BUDGET_PROBLEM = f"榜额应大于0、不超过{MAX_BUDGET:,.0f}万元（单位为万元）。"
 PRICE_PROBLEM = f"报价应在0到{MAX_BUDGET:,.0f}万元之间（单位为万元）。"
 CANCEL_REASON_LENGTH = (2, 500)
+CANCEL_REASON_PROBLEM = "请写明撤销原因（{min}到{max}个字），已提交方案的单位会收到通知。"
 AWARD_REASON_LENGTH = 2000  # the API's (the web form keeps 1000)
 # The evaluation criteria a new call starts from (weights add up to 100).
 DEFAULT_CRITERIA = [

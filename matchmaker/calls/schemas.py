@@ -98,7 +98,9 @@ ProposalPatchSchema = type("ProposalPatchSchema", (Schema,), _proposal_inputs(Fa
 
 
 class CancelInputSchema(Schema):
-    reason = _text(service.CANCEL_REASON_LENGTH, required=True)
+    reason = String(
+        required=True, validate=Length(*service.CANCEL_REASON_LENGTH, error=service.CANCEL_REASON_PROBLEM)
+    )
 
 
 class InvitationInputSchema(Schema):
