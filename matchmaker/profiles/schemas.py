@@ -10,8 +10,8 @@ from typing import Any
 from marshmallow import fields
 
 from matchmaker import policy
-from matchmaker.accounts.models import OrgStatus, OrgType
 from matchmaker.accounts.schemas import OrganizationRefSchema
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.agreements.plan_schemas import PlanSummarySchema
 from matchmaker.agreements.plans import MAX_TARGET
 from matchmaker.core.apidoc import (
