@@ -43,6 +43,24 @@ CLOSED = "揭榜已于{deadline}截止，不能再提交、修改或撤回方案
 # Scores are given on proposals that can no longer change: the deadline day ends at midnight, site time.
 NOT_YET = "揭榜{deadline}截止后才能评分：截止前揭榜单位还可以修改方案。"
 MAX_CRITERIA = 6
+MAX_NEEDS = 20  # R&D needs one call is published from
+# Lengths of a call's and a proposal's texts, (fewest, most) characters once stripped.
+CALL_TEXT_LENGTHS = {
+    "title": (4, 120),
+    "problem": (10, 5000),
+    "deliverables": (4, 5000),
+    "eligibility": (2, 1000),
+}
+PROPOSAL_TEXT_LENGTHS = {"approach": (20, 5000), "team": (4, 5000), "schedule": (4, 5000)}
+CRITERION_NAME_LENGTH = (1, 60)
+WEIGHT_RANGE = (1, 100)
+SCORE_RANGE = (0, 100)
+SCORE_PROBLEM = "每项得分应为0到100之间的整数。"
+BUDGET_PROBLEM = f"榜额应大于0、不超过{MAX_BUDGET:,.0f}万元（单位为万元）。"
+PRICE_PROBLEM = f"报价应在0到{MAX_BUDGET:,.0f}万元之间（单位为万元）。"
+CANCEL_REASON_LENGTH = (2, 500)
+CANCEL_REASON_PROBLEM = "请写明撤销原因（{min}到{max}个字），已提交方案的单位会收到通知。"
+AWARD_REASON_LENGTH = 2000  # the API's (the web form keeps 1000)
 # The evaluation criteria a new call starts from (weights add up to 100).
 DEFAULT_CRITERIA = [
     ("技术方案先进性与可行性", 40),
@@ -68,19 +86,14 @@ class CallDetails:
     def problems(self) -> dict[str, str]:
         """Field → the Chinese message of the first rule it breaks."""
         found: dict[str, str] = {}
-        for name, low, high in (
-            ("title", 4, 120),
-            ("problem", 10, 5000),
-            ("deliverables", 4, 5000),
-            ("eligibility", 2, 1000),
-        ):
+        for name, (low, high) in CALL_TEXT_LENGTHS.items():
             text = (getattr(self, name) or "").strip()
             if not low <= len(text) <= high:
                 found[name] = f"应为{low}到{high}个字（现有{len(text)}个字）。"
         if self.budget is None:
             found["budget"] = "请填写榜额（万元）。"
         elif not self.budget.is_finite() or not 0 < self.budget <= MAX_BUDGET:
-            found["budget"] = f"榜额应大于0、不超过{MAX_BUDGET:,.0f}万元（单位为万元）。"
+            found["budget"] = BUDGET_PROBLEM
         today = clock.today()
         if self.deadline is None:
             found["deadline"] = "请填写截止日期（格式 2025-06-30）。"
@@ -107,13 +120,13 @@ class CallDetails:
         if not self.criteria:
             return "请填写评审标准及权重。"
         names = [name.strip() for name, _ in self.criteria]
-        if any(not 1 <= len(n) <= 60 for n in names):
-            return "每项评审标准都要有名称（最多60个字）。"
+        if any(not CRITERION_NAME_LENGTH[0] <= len(n) <= CRITERION_NAME_LENGTH[1] for n in names):
+            return f"每项评审标准都要有名称（最多{CRITERION_NAME_LENGTH[1]}个字）。"
         if len(names) > MAX_CRITERIA:
             return f"评审标准最多{MAX_CRITERIA}项。"
         if len(set(names)) < len(names):
             return "评审标准不能重名。"
-        if any(not 1 <= w <= 100 for _, w in self.criteria):
+        if any(not WEIGHT_RANGE[0] <= w <= WEIGHT_RANGE[1] for _, w in self.criteria):
             return "每项权重应为1到100之间的整数。"
         total = sum(w for _, w in self.criteria)
         if total != 100:
@@ -135,14 +148,14 @@ class ProposalDetails:
 
     def problems(self) -> dict[str, str]:
         found: dict[str, str] = {}
-        for name, low in (("approach", 20), ("team", 4), ("schedule", 4)):
+        for name, (low, high) in PROPOSAL_TEXT_LENGTHS.items():
             text = (getattr(self, name) or "").strip()
-            if not low <= len(text) <= 5000:
-                found[name] = f"应为{low}到5000个字（现有{len(text)}个字）。"
+            if not low <= len(text) <= high:
+                found[name] = f"应为{low}到{high}个字（现有{len(text)}个字）。"
         if self.price is None:
             found["price"] = "请填写报价（万元）。"
         elif not self.price.is_finite() or not 0 <= self.price <= MAX_BUDGET:
-            found["price"] = f"报价应在0到{MAX_BUDGET:,.0f}万元之间（单位为万元）。"
+            found["price"] = PRICE_PROBLEM
         return found
 
     def check(self) -> None:
@@ -353,8 +366,8 @@ def score(proposal: CallProposal, scores: dict[int, int], *, actor: User) -> Non
     criteria = {c.id: c for c in call.criteria}
     if set(scores) != set(criteria):
         raise FieldError("scores", "请为每一项评审标准打分。")
-    if any(not isinstance(v, int) or not 0 <= v <= 100 for v in scores.values()):
-        raise FieldError("scores", "每项得分应为0到100之间的整数。")
+    if any(not isinstance(v, int) or not SCORE_RANGE[0] <= v <= SCORE_RANGE[1] for v in scores.values()):
+        raise FieldError("scores", SCORE_PROBLEM)
     mine = {s.criterion_id: s for s in proposal.scores if s.reviewer_id == actor.id}
     for criterion_id, value in scores.items():
         if criterion_id in mine:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from copy import deepcopy
+from datetime import date
 from typing import Any
 
 import flask_smorest
@@ -29,11 +30,13 @@ from webargs.flaskparser import FlaskParser
 __all__ = [
     "Blueprint",
     "Boolean",
+    "Day",
     "Integer",
     "ItemCount",
     "Length",
     "List",
     "Nested",
+    "Number",
     "OneOf",
     "Output",
     "Range",
@@ -160,6 +163,33 @@ class Boolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+class Number(fields.Float):
+    """A JSON number (integer or not): not "4.5", not true. Answers dump as JSON numbers."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return value
+
+
+class Day(String):
+    """A date written YYYY-MM-DD (``format: date``), given to the view as text: a JSON string that is
+    no such date is refused with ``message`` (422), one that is no string at all as the wrong type."""
+
+    def __init__(self, message: str = "日期应写成 2026-06-30 的形式。", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metadata = {"format": "date", **self.metadata}
+        self.day_message = message
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(self.day_message) from None
+        return text
 
 
 List = fields.List

@@ -28,7 +28,7 @@ from matchmaker.events import matching
 from matchmaker.events import operations as service
 from matchmaker.events.models import Event, EventStatus, Meeting
 from matchmaker.events.schemas import (
-    CancelInputSchema,
+    EventCancelInputSchema,
     EventDetailSchema,
     EventDetailView,
     EventInputSchema,
@@ -418,7 +418,7 @@ def mark_held(event_id: int) -> EventDetailView:
 @policy.enforces("event.view", "event.manage", "event.see_participants")
 @limiter.limit(write_limit, override_defaults=False)
 @_allowed_first("event.manage", open_for="取消")
-@bp.arguments(CancelInputSchema)
+@bp.arguments(EventCancelInputSchema)
 def cancel_event(body: dict[str, Any], event_id: int) -> EventDetailView:
     """Cancel with a reason; the registered organisations are told."""
     event = _event_or_404(event_id)

@@ -206,7 +206,7 @@ class MeetingMoveSchema(Schema):
     slot = _slot(required=True)
 
 
-class CancelInputSchema(Schema):
+class EventCancelInputSchema(Schema):
     reason = String(
         required=True,
         validate=_Trimmed(*REASON_LENGTH, error="请写明取消原因（{min}到{max}个字），报名单位会收到通知。"),
@@ -420,7 +420,7 @@ class ScheduleResultSchema(Output):
     unplaced = List(Nested(UnplacedSchema), required=True)
 
 
-class CandidateSchema(Output):
+class EventCandidateSchema(Output):
     organization = Nested(EventOrganizationSchema, required=True)
     strength = Integer(required=True, allow_none=True)
     reason = String(required=True)
@@ -452,7 +452,7 @@ class InvitationSchema(Output):
 
 
 class InvitationsSchema(Output):
-    candidates = List(Nested(CandidateSchema), required=True)
+    candidates = List(Nested(EventCandidateSchema), required=True)
     invited = List(Nested(InvitationSchema), required=True)
 
 

@@ -278,3 +278,14 @@ def needs_for_calls(organization_id: int | None, limit: int = 500) -> list[Posti
         stmt = stmt.where(Posting.organization_id == organization_id)
     stmt = stmt.options(selectinload(Posting.organization)).order_by(Posting.id.desc()).limit(limit)
     return list(db.session.scalars(stmt))
+
+
+def published_rd_needs(ids: list[int], organization_id: int | None = None) -> dict[int, Posting]:
+    """Id → the published R&D needs among ``ids`` (only ``organization_id``'s when given): what a
+    call may be published from."""
+    stmt = select(Posting).where(
+        Posting.id.in_(ids), Posting.kind == PostingKind.RD_NEED, Posting.status == PostingStatus.PUBLISHED
+    )
+    if organization_id is not None:
+        stmt = stmt.where(Posting.organization_id == organization_id)
+    return {n.id: n for n in db.session.scalars(stmt)}

@@ -1,155 +1,158 @@
 """JSON API v1 for 一企一册 and the cultivation pool: the same services and policy as the web pages
 (a profile's indicators and records only for its own users and bureau staff; the pool for bureau
 staff, who alone record tiers, indicator readings and the tiers' targets), with the API's error
-rules (400 unknown parameters or a body of the wrong shape, 403 role, 404 not visible, 422 content)."""
+rules (400 unknown parameters or a body of the wrong shape, 403 role, 404 not visible, 422 content).
+What each route takes and answers is declared in profiles/schemas.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from functools import wraps
+from typing import TYPE_CHECKING, Any
 
-from flask import jsonify, request
-from werkzeug.wrappers import Response
+from flask import request
 
 from matchmaker import policy
-from matchmaker.accounts.models import Organization
+from matchmaker.accounts import queries as accounts
 from matchmaker.agreements import counting
 from matchmaker.agreements import plans as plan_service
-from matchmaker.agreements.models import Plan
-from matchmaker.agreements.plan_schemas import PlanSummarySchema
+from matchmaker.agreements import queries as agreements
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
-from matchmaker.api.serialize import organization
 from matchmaker.core import clock
+from matchmaker.core.apidoc import responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
-from matchmaker.core.web import MAX_ID, public_url
-from matchmaker.pairings.api import body_of, field_error
 from matchmaker.profiles import operations as service
-from matchmaker.profiles.models import Measure, MeasureKind
-from matchmaker.taxonomy.models import EnterpriseTier, Town
+from matchmaker.profiles.schemas import (
+    MeasureInputSchema,
+    PoolQuerySchema,
+    PoolSchema,
+    PoolTargetInputSchema,
+    Profile,
+    ProfileSchema,
+    TierChangeInputSchema,
+)
+from matchmaker.taxonomy import queries as taxonomy
+
+if TYPE_CHECKING:
+    from matchmaker.accounts.models import Organization
+    from matchmaker.agreements.models import Plan
+    from matchmaker.taxonomy.models import Town
+
+ORGANIZATION_ID = [{"in": "path", "name": "organization_id", "description": "单位编号。"}]
+BAD_BODY = "请求体不是 JSON 对象，或含不支持的字段、类型不对。"
+NOT_STAFF = "调用者不是主管部门。"
+NO_PROFILE = "单位不存在，或您无权查看其档案。"
 
 
-def _reading(m: Measure) -> dict[str, Any]:
-    return {"value": float(m.value), "as_of": m.as_of.isoformat(), "note": m.note}
+def _field_error(error: FieldError) -> ApiError:
+    """A service's refusal as the API's 422, keyed by the body's member."""
+    return ApiError(422, errors={error.field: [error.message]})
 
 
-def profile_json(org: Organization, viewer: Any) -> dict[str, Any]:
-    """Basic data for every member who may see the profile; indicators and records (null
-    otherwise) for its own users and bureau staff, as on the web page."""
-    records = service.records(org, viewer)
-    full = policy.may(viewer, "profile.see_records", org)
-    indicators = None
-    if policy.may(viewer, "profile.see_indicators", org):
-        readings = service.readings(org)
-        indicators = {
-            kind.value: {
-                "name": kind.label,
-                "unit": kind.unit,
-                "latest": _reading(readings[kind][0]) if readings[kind] else None,
-                "history": [_reading(m) for m in readings[kind]],
-            }
-            for kind in MeasureKind
+def _profile_or_404(organization_id: int) -> Organization:
+    org = accounts.organization(organization_id)
+    if org is None or not policy.may(api_user(), "profile.view", org):
+        raise ApiError(404, NO_PROFILE)
+    return org
+
+
+@bp.get("/organizations/<int:organization_id>/profile", parameters=ORGANIZATION_ID)
+@bp.response(200, ProfileSchema, description="单位档案。")
+@bp.doc(
+    operationId="getProfile",
+    summary="一企一册：单位档案",
+    description="基本信息、梯度及其认定历史，对所有已登录用户公开（已认证单位）；"
+    "研发投入强度、Ⅰ类知识产权等指标（indicators）和对接、协议、活动、揭榜记录的编号"
+    "只对本单位和主管部门给出，其他调用者为 null。",
+    responses=responds(
+        {
+            400: "带了不支持的参数。",
+            404: "单位不存在，或调用者无权查看其档案（未认证单位仅本单位和主管部门）。",
         }
-    return {
-        "id": org.id,
-        "name": org.name,
-        "type": org.type.value,
-        "status": org.status.value,
-        "credit_code": org.credit_code,
-        "town": org.town.name if org.town else None,
-        "tier": org.tier.name if org.tier else None,
-        "tier_history": [
-            {
-                "tier": h.tier.name if h.tier else None,
-                "effective_on": h.effective_on.isoformat(),
-                "note": h.note,
-            }
-            for h in service.tier_history(org)
-        ],
-        "indicators": indicators,
-        "posting_ids": [p.id for p in records.postings],
-        "pairing_ids": [p.id for p in records.pairings] if full else None,
-        "agreement_ids": [a.id for a in records.agreements] if full else None,
-        "event_ids": [r.event_id for r in records.registrations] if full else None,
-        "call_ids": [c.id for c in records.calls] if full else None,
-        "call_proposal_ids": [p.id for p in records.proposals] if full else None,
-        "url": public_url("profiles.detail", org_id=org.id),
-    }
-
-
-@bp.get("/organizations/<int:organization_id>/profile")
+    ),
+)
 @policy.enforces("profile.view", "profile.see_records", "profile.see_indicators")
-def get_profile(organization_id: int) -> Response:
+def get_profile(organization_id: int) -> Profile:
     inputs.reject_unknown_params(request.args, frozenset())
-    user = api_user()
-    org = db.session.get(Organization, organization_id)
-    if org is None or not policy.may(user, "profile.view", org):
-        raise ApiError(404, "单位不存在，或您无权查看其档案。")
-    return jsonify(profile_json(org, user))
+    return Profile(_profile_or_404(organization_id), api_user())
 
 
 @bp.get("/pool")
+@bp.response(200, PoolSchema, description="培育库。")
+@bp.doc(
+    operationId="getPool",
+    summary="梯度培育库",
+    description="按企业当前梯度统计企业数，对照计划期末（period 年）的梯度目标给出差距；"
+    "默认为今天执行中的计划，没有计划覆盖今天时 plan 为 null、没有目标。"
+    "每个数字附带其企业名单（count 等于 organizations 的个数）。仅主管部门。",
+    responses=responds({400: "参数有误。", 403: NOT_STAFF}),
+)
 @policy.enforces("pool.view")
-def get_pool() -> Response:
+@bp.arguments(PoolQuerySchema, location="query")
+def get_pool(query: dict[str, Any]) -> dict[str, Any]:
     """The cultivation pool by tier (optionally in one 镇区), each figure with the enterprises behind it."""
     policy.require(api_user(), "pool.view")
-    inputs.reject_unknown_params(request.args, frozenset({"town", "plan"}))
     town = None
-    if "town" in request.args:
-        town = inputs.find_term(Town, request.args["town"], active_only=False)
+    if query.get("town") is not None:
+        town = taxonomy.town(query["town"], active_only=False)
         if town is None:
             raise ApiError(400, errors={"town": ["没有这个镇区。"]})
     plan = counting.plan_in_force()
-    if "plan" in request.args:
-        plan = _plan_arg(request.args["plan"])
-    return _pool_json(town, plan)
+    if query.get("plan") is not None:
+        plan = _plan(query["plan"], 400)
+    return _pool(town, plan)
 
 
-def _plan_arg(value: Any) -> Plan:
-    plan_id = value if isinstance(value, int) and not isinstance(value, bool) else None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
-        plan_id = int(value)
-    plan = db.session.get(Plan, plan_id) if plan_id and 0 < plan_id <= MAX_ID else None
+def _plan(plan_id: int, status: int) -> Plan:
+    plan = agreements.plan(plan_id)
     if plan is None:
-        raise ApiError(400, errors={"plan": ["没有这个计划。"]})
+        raise ApiError(status, errors={"plan": ["没有这个计划。"]})
     return plan
 
 
-def _pool_json(town: Town | None, plan: Plan | None) -> Response:
+def _pool(town: Town | None, plan: Plan | None) -> dict[str, Any]:
     """The pool against ``plan``'s tier targets (all null without a plan: no plan covers today)."""
-    rows = service.pool(town, plan)
-    return jsonify(
-        {
-            "period": plan.tier_period if plan else str(clock.today().year),
-            "plan": PlanSummarySchema().dump(plan) if plan else None,
-            "town": town.name if town else None,
-            "tiers": [
-                {
-                    "tier": row.tier.name if row.tier else None,
-                    "target": row.target,
-                    "count": row.count,
-                    "gap": row.gap,
-                    "organizations": [organization(o) for o in service.pool_members(row.tier, town)],
-                }
-                for row in rows
-            ],
-        }
-    )
+    return {
+        "period": plan.tier_period if plan else str(clock.today().year),
+        "plan": plan,
+        "town": town.name if town else None,
+        "tiers": [
+            {
+                "tier": row.tier.name if row.tier else None,
+                "target": row.target,
+                "count": row.count,
+                "gap": row.gap,
+                "organizations": service.pool_members(row.tier, town),
+            }
+            for row in service.pool(town, plan)
+        ],
+    }
 
 
 # --- what bureau staff record -------------------------------------------------------------------
 
 
 def _staff_profile(organization_id: int) -> Organization:
-    user = api_user()
-    org = db.session.get(Organization, organization_id)
-    if org is None or not policy.may(user, "profile.view", org):
-        raise ApiError(404, "单位不存在，或您无权查看其档案。")
-    policy.require(user, "profile.edit", org)
+    org = _profile_or_404(organization_id)
+    policy.require(api_user(), "profile.edit", org)
     return org
+
+
+def _staff_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The organisation's 404 and the caller's 403 come before the body is read (as they did before
+    the schemas parsed it): goes above ``@bp.arguments``."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        _staff_profile(kwargs["organization_id"])
+        return view(*args, **kwargs)
+
+    return checked
 
 
 def _day(body: dict[str, Any], name: str, problems: inputs.Problems) -> date | None:
@@ -160,85 +163,113 @@ def _day(body: dict[str, Any], name: str, problems: inputs.Problems) -> date | N
         return None
 
 
-@bp.post("/organizations/<int:organization_id>/tier-changes")
+STAFF_ERRORS = {400: BAD_BODY, 403: NOT_STAFF, 404: "单位不存在。"}
+
+
+@bp.post("/organizations/<int:organization_id>/tier-changes", parameters=ORGANIZATION_ID)
+@bp.response(201, ProfileSchema, description="单位档案。")
+@bp.doc(
+    operationId="changeTier",
+    summary="记录梯度认定（主管部门）",
+    description="企业在某日被认定为某一梯度（tier 为梯度名称；null 表示出库），note 可写文号。"
+    "当前梯度取日期最新的一次认定：补录较早的认定只进入历史。返回记录后的档案。",
+    responses=responds({**STAFF_ERRORS, 422: "内容未通过校验（不是企业、日期晚于今天等），errors 中说明。"}),
+)
 @policy.enforces("profile.view", "profile.edit", "profile.see_records", "profile.see_indicators")
 @limiter.limit(write_limit, override_defaults=False)
-def change_tier(organization_id: int) -> tuple[Response, int]:
+@_staff_first
+@bp.arguments(TierChangeInputSchema)
+def change_tier(body: dict[str, Any], organization_id: int) -> tuple[Profile, int]:
     """An enterprise reached a 梯度 (by name; null: left the pool) on a date (认定, with its 文号)."""
     org = _staff_profile(organization_id)
-    body = body_of({"tier": str, "effective_on": str, "note": str}, ("effective_on",))
     problems = inputs.Problems()
     tier = None
     if body.get("tier") is not None:
-        tier = inputs.find_term(EnterpriseTier, body["tier"], active_only=True)
+        tier = taxonomy.tier(body["tier"], active_only=True)
         if tier is None:
-            problems.add(
-                "tier", "可选：" + "、".join(inputs.term_names(EnterpriseTier)) + "，或 null（出库）。"
-            )
+            problems.add("tier", "可选：" + "、".join(taxonomy.tier_names()) + "，或 null（出库）。")
     day = _day(body, "effective_on", problems)
-    if len(body.get("note") or "") > 200:
-        problems.add("note", "说明最多200个字。")
     problems.raise_if_any(422)
     try:
         service.change_tier(org, tier, day, body.get("note"), actor=api_user())
     except FieldError as error:
         db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     db.session.commit()
-    return jsonify(profile_json(org, api_user())), 201
+    return Profile(org, api_user()), 201
 
 
-@bp.post("/organizations/<int:organization_id>/measures")
+@bp.post("/organizations/<int:organization_id>/measures", parameters=ORGANIZATION_ID)
+@bp.response(201, ProfileSchema, description="单位档案。")
+@bp.doc(
+    operationId="recordMeasure",
+    summary="录入指标（主管部门）",
+    description="企业的研发投入强度（rd_intensity，%）或Ⅰ类知识产权数量（class1_ip，件）截至某日的数值；"
+    "同一指标同一日期再次录入即更正。返回录入后的档案。",
+    responses=responds({**STAFF_ERRORS, 422: "数值或日期有误，errors 中说明。"}),
+)
 @policy.enforces("profile.view", "profile.edit", "profile.see_records", "profile.see_indicators")
 @limiter.limit(write_limit, override_defaults=False)
-def record_measure(organization_id: int) -> tuple[Response, int]:
+@_staff_first
+@bp.arguments(MeasureInputSchema)
+def record_measure(body: dict[str, Any], organization_id: int) -> tuple[Profile, int]:
     """An indicator reading as of a date; a second one for the same day corrects the first."""
     org = _staff_profile(organization_id)
-    body = body_of(
-        {"kind": str, "value": (int, float), "as_of": str, "note": str},  # type: ignore[dict-item]
-        ("kind", "value", "as_of"),
-    )
     problems = inputs.Problems()
-    try:
-        kind = MeasureKind(body["kind"])
-    except ValueError:
-        kind = None
-        problems.add("kind", "可选：" + "、".join(f"{k.value}（{k.label}）" for k in MeasureKind) + "。")
     day = _day(body, "as_of", problems)
-    if len(body.get("note") or "") > 500:
-        problems.add("note", "说明最多500个字。")
     problems.raise_if_any(422)
     try:
-        service.record_measure(org, kind, body["value"], day, body.get("note"), actor=api_user())  # type: ignore[arg-type]
+        service.record_measure(org, body["kind"], body["value"], day, body.get("note"), actor=api_user())
     except FieldError as error:
         db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     db.session.commit()
-    return jsonify(profile_json(org, api_user())), 201
+    return Profile(org, api_user()), 201
+
+
+def _targets_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        policy.require(api_user(), "pool.targets")
+        inputs.reject_unknown_params(request.args, frozenset())
+        return view(*args, **kwargs)
+
+    return checked
 
 
 @bp.post("/pool/targets")
+@bp.response(200, PoolSchema, description="培育库。")
+@bp.doc(
+    operationId="setTierTarget",
+    summary="设定梯度目标（主管部门）",
+    description="某一梯度在计划期末的企业数目标（plan_id 缺省为今天执行中的计划）；"
+    "value 为 null 时删除目标。返回设定后的培育库（该计划的）。",
+    responses=responds(
+        {
+            400: "请求体不是 JSON 对象，或含不支持的字段、类型不对，或没有这个计划。",
+            403: NOT_STAFF,
+            409: "没有执行中的计划，且未给出 plan_id。",
+            422: "没有这个梯度，或目标超出范围。",
+        }
+    ),
+)
 @policy.enforces("pool.targets")
 @limiter.limit(write_limit, override_defaults=False)
-def set_tier_target() -> Response:
+@_targets_first
+@bp.arguments(PoolTargetInputSchema)
+def set_tier_target(body: dict[str, Any]) -> dict[str, Any]:
     """A tier's target for the last year of a plan (``plan_id``, default the plan in force today;
     null removes it); answers the pool as it then is."""
-    policy.require(api_user(), "pool.targets")
-    inputs.reject_unknown_params(request.args, frozenset())
-    body = body_of({"tier": str, "value": object, "plan_id": int}, ("tier",))
-    value = body.get("value")
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise ApiError(400, errors={"value": ["应为整数，或 null（删除目标）。"]})
-    plan = _plan_arg(body["plan_id"]) if body.get("plan_id") is not None else counting.plan_in_force()
-    tier = inputs.find_term(EnterpriseTier, body["tier"], active_only=False)
+    plan = _plan(body["plan_id"], 400) if body.get("plan_id") is not None else counting.plan_in_force()
+    tier = taxonomy.tier(body["tier"], active_only=False)
     if tier is None:
-        raise ApiError(422, errors={"tier": ["可选：" + "、".join(inputs.term_names(EnterpriseTier)) + "。"]})
+        raise ApiError(422, errors={"tier": ["可选：" + "、".join(taxonomy.tier_names()) + "。"]})
     if plan is None:
         raise ApiError(409, "没有执行中的计划：请先新建计划（POST /api/v1/plans），或用 plan_id 指定计划。")
     try:
-        plan_service.set_tier_target(plan, tier, value, actor=api_user())
+        plan_service.set_tier_target(plan, tier, body.get("value"), actor=api_user())
     except FieldError as error:
         db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     db.session.commit()
-    return _pool_json(None, plan)
+    return _pool(None, plan)

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from matchmaker.core.forms import BaseForm, optional_int, options
 from matchmaker.profiles.models import MeasureKind
+from matchmaker.profiles.operations import MEASURE_NOTE_LENGTH, TIER_NOTE_LENGTH
 from matchmaker.taxonomy.forms import term_pairs
 from matchmaker.taxonomy.models import EnterpriseTier
 
@@ -27,7 +28,7 @@ class TierForm(BaseForm):
         "认定日期", validators=[DataRequired(DATE_MESSAGE)], description="认定文件上的日期，不晚于今天。"
     )
     note = StringField(
-        "说明", validators=[Optional(), Length(max=200)], description="如认定文件文号（选填）。"
+        "说明", validators=[Optional(), Length(max=TIER_NOTE_LENGTH)], description="如认定文件文号（选填）。"
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -44,7 +45,9 @@ class MeasureForm(BaseForm):
         description="研发投入强度填百分数（0—100）；Ⅰ类知识产权填件数（整数）。",
     )
     as_of = DateField("截至日期", validators=[DataRequired(DATE_MESSAGE)], description="不晚于今天。")
-    note = TextAreaField("说明", validators=[Optional(), Length(max=500)], description="如数据来源（选填）。")
+    note = TextAreaField(
+        "说明", validators=[Optional(), Length(max=MEASURE_NOTE_LENGTH)], description="如数据来源（选填）。"
+    )
 
 
 class TierTargetForm(BaseForm):

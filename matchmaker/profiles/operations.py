@@ -29,6 +29,8 @@ from matchmaker.profiles.models import Measure, MeasureKind, TierChange
 from matchmaker.taxonomy.models import EnterpriseTier, Town
 
 MAX_IP = 100000
+TIER_NOTE_LENGTH = 200  # the forms' and the API's
+MEASURE_NOTE_LENGTH = 500
 
 
 # --- writes -----------------------------------------------------------------------------------

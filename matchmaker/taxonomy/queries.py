@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from matchmaker.core.extensions import db
-from matchmaker.taxonomy.models import TaxonomyMixin, TechField, Town
+from matchmaker.taxonomy.models import EnterpriseTier, TaxonomyMixin, TechField, Town
 
 
 def _named(model: type[TaxonomyMixin], name: str, active_only: bool) -> TaxonomyMixin | None:
@@ -24,3 +24,18 @@ def tech_field(name: str, *, active_only: bool = True) -> TechField | None:
 def town(name: str, *, active_only: bool = True) -> Town | None:
     """The 镇区 called ``name`` (spaces around it ignored)."""
     return _named(Town, name, active_only)  # type: ignore[return-value]
+
+
+def tier(name: str, *, active_only: bool = True) -> EnterpriseTier | None:
+    """The enterprise 梯度 called ``name`` (spaces around it ignored)."""
+    return _named(EnterpriseTier, name, active_only)  # type: ignore[return-value]
+
+
+def tier_names(*, active_only: bool = True) -> list[str]:
+    """The 梯度 in their order."""
+    return [t.name for t in db.session.scalars(EnterpriseTier.ordered(active_only=active_only))]
+
+
+def town_names(*, active_only: bool = True) -> list[str]:
+    """The 镇区 in their order."""
+    return [t.name for t in db.session.scalars(Town.ordered(active_only=active_only))]
