@@ -266,6 +266,9 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+OPTIONAL_BODY = "_optional_body"  # set on the schema of a body the operation may be called without
+
+
 class Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 422
     # The schema's own rule (Schema: RAISE) for query strings too: a misspelt parameter is an
@@ -277,6 +280,8 @@ class Parser(FlaskParser):
     }
 
     def load_json(self, req: Any, schema: marshmallow.Schema) -> Any:
+        if getattr(schema, OPTIONAL_BODY, False) and not req.get_data():
+            return marshmallow.missing  # an optional body left out: read as {}
         try:
             payload = req.get_json(silent=True)
         except RecursionError:
@@ -321,8 +326,13 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = Parser()
 
-    def arguments(self, schema: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        inner = super().arguments(schema, **kwargs)
+    def arguments(
+        self, schema: Any, *, required: bool = True, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        if not required:  # ``required=False``: a request without a body is one with {}
+            schema = schema() if isinstance(schema, type) else schema
+            setattr(schema, OPTIONAL_BODY, True)
+        inner = super().arguments(schema, required=required, **kwargs)
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
             view = inner(func)

@@ -88,3 +88,8 @@ def published_for_introduction() -> list[Posting]:
         .options(selectinload(Posting.organization))
     )
     return sorted(postings, key=lambda p: (order[p.kind], p.title, p.id))
+
+
+def pairing(pairing_id: int) -> Pairing | None:
+    """The pairing with this id, or None; the caller checks who may see it."""
+    return db.session.get(Pairing, pairing_id)

@@ -1,0 +1,31 @@
+"""Read side of the taxonomies for the other capabilities' pages and API routes (which do not
+import taxonomy's models): read-only lookups by name."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from matchmaker.core.extensions import db
+from matchmaker.taxonomy.models import TaxonomyMixin, TechField, Town
+
+
+def _named(model: type[TaxonomyMixin], name: str, active_only: bool) -> TaxonomyMixin | None:
+    stmt = select(model).where(model.name == name.strip())
+    if active_only:
+        stmt = stmt.where(model.active.is_(True))
+    return db.session.scalar(stmt)
+
+
+def tech_field(name: str, *, active_only: bool = True) -> TechField | None:
+    """The 技术领域 called ``name`` (spaces around it ignored)."""
+    return _named(TechField, name, active_only)  # type: ignore[return-value]
+
+
+def town(name: str, *, active_only: bool = True) -> Town | None:
+    """The 镇区 called ``name`` (spaces around it ignored)."""
+    return _named(Town, name, active_only)  # type: ignore[return-value]
+
+
+def tech_field_names(*, active_only: bool = True) -> list[str]:
+    """The 技术领域' names in their order (with the retired ones unless ``active_only``)."""
+    return [t.name for t in db.session.scalars(TechField.ordered(active_only=active_only))]
