@@ -315,6 +315,11 @@ class Parser(FlaskParser):
             for key, found in errors.items()
             if re.fullmatch(r"[^.\[]+", key) and BAD_REQUEST_MESSAGES.intersection(found)
         }
+        # Text no database stores is the body's fault wherever it is (a party's name, a list's
+        # item): 400, named by the body's member, as the hand-written API answered.
+        for key, found in errors.items():
+            if any(message.endswith(UNENCODABLE) for message in found):
+                bad.setdefault(re.split(r"[.\[]", key, maxsplit=1)[0], [UNENCODABLE])
         if bad:
             raise AbortWith(400, errors=bad)
         raise AbortWith(error_status_code or 422, errors=errors)
