@@ -13,11 +13,13 @@ from flask import Flask
 
 from matchmaker import create_app
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType, User
+from matchmaker.accounts.models import User
+from matchmaker.accounts.values import OrgType
 from matchmaker.cli import init_db
 from matchmaker.core.extensions import db
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 
 
 @contextmanager

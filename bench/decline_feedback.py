@@ -19,14 +19,17 @@ from sqlalchemy import delete, select
 from bench.common import Timer, bench_app, make_user, outcome_title
 from bench.match_quality import load, scores
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType, User
+from matchmaker.accounts.models import User
+from matchmaker.accounts.values import OrgType
 from matchmaker.core.extensions import db
 from matchmaker.pairings import feedback
 from matchmaker.pairings import operations as pairings
-from matchmaker.pairings.models import DeclineReason, Pairing
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import DeclineReason
 from matchmaker.postings import operations as postings
 from matchmaker.postings import queries as posting_queries
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 
 UNIVERSITIES = 50  # outcomes are spread over this many organisations (one interest per org and need)
 

@@ -19,12 +19,14 @@ from datetime import date, timedelta
 from bench.common import Timer, bench_app, make_user, outcome_title, publish_many
 from bench.match_quality import load
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType, User
+from matchmaker.accounts.models import User
+from matchmaker.accounts.values import OrgType
 from matchmaker.core.extensions import db
 from matchmaker.events import matching
 from matchmaker.events import operations as service
 from matchmaker.events.models import Event, EventKind
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 
 PER_PARTICIPANT = 2  # postings each participant brings
 REQUESTS = 5  # meetings each enterprise asks for

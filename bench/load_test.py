@@ -58,14 +58,16 @@ from bench.common import percentile
 from matchmaker import create_app, search
 from matchmaker.accounts import creditcode, tokens
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.agreements.models import Agreement
 from matchmaker.cli import init_db
 from matchmaker.core.extensions import db
 from matchmaker.pairings import operations as pairings
-from matchmaker.pairings.models import Pairing, PairingMessage, PairingState
+from matchmaker.pairings.models import Pairing, PairingMessage
+from matchmaker.pairings.values import PairingState
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "load-password-2026"

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from bench.common import Timer, bench_app, make_user, outcome_title, percentile, publish_many
 from bench.references import BM25, REFERENCES, folds
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.core.extensions import db
 from matchmaker.postings import operations as postings
 from matchmaker.postings import queries as posting_queries
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 from matchmaker.search import grams
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"

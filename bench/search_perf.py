@@ -23,10 +23,12 @@ from sqlalchemy import insert, select
 
 from bench.common import Timer, bench_app, make_user, percentile
 from matchmaker import search
-from matchmaker.accounts.models import Organization, OrgStatus, OrgType
+from matchmaker.accounts.models import Organization
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.core.extensions import db
 from matchmaker.postings import queries as postings_queries
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus
 from matchmaker.search import grams
 from matchmaker.taxonomy.models import TechField, Town
 

@@ -7,6 +7,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from flask import Flask, Response
@@ -125,7 +126,22 @@ def register_extensions(app: Flask) -> None:
     search.init_app(app)  # this machine's index, fed from the journal (builds nothing here)
     from matchmaker.notifications import operations as notifications
 
+    register_notices()
     notifications.init_app(app)  # notifications, the journal's other consumer
+
+
+def register_notices() -> tuple[ModuleType, ...]:
+    """Each capability's notification rules: importing its notices.py registers them with
+    notifications.rules, so the consumer knows all of them before the first commit. Every notices
+    module is listed here (tests/test_notifications.py fails when one is missing)."""
+    from matchmaker.accounts import notices as accounts
+    from matchmaker.agreements import notices as agreements
+    from matchmaker.calls import notices as calls
+    from matchmaker.events import notices as events
+    from matchmaker.pairings import notices as pairings
+    from matchmaker.postings import notices as postings
+
+    return (accounts, agreements, calls, events, pairings, postings)
 
 
 def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
@@ -161,7 +177,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.notifications.views import bp as notifications_bp
     from matchmaker.pairings import api as _api_pairings  # noqa: F401 - adds its routes to the API
     from matchmaker.pairings.views import bp as pairings_bp
-    from matchmaker.postings.imports import views as _admin_imports  # noqa: F401 - adds its routes to admin
+    from matchmaker.postings.imports.views import bp as imports_bp
     from matchmaker.postings.list_views import bp as lists_bp
     from matchmaker.postings.match_views import bp as matches_bp
     from matchmaker.postings.review_views import bp as review_bp
@@ -186,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
         lists_bp,
         review_bp,
         admin_bp,
+        imports_bp,
     ):
         app.register_blueprint(blueprint)
     # The API through flask-smorest, which also writes its routes into the generated document.

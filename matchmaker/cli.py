@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from matchmaker.accounts.models import OrgType, Role
+from matchmaker.accounts.values import OrgType, Role
 from matchmaker.core.exceptions import DomainError
 from matchmaker.core.extensions import db
 from matchmaker.core.jobs import jobs_cli

@@ -11,31 +11,22 @@ from sqlalchemy import select
 
 from matchmaker.accounts import creditcode
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import Organization, OrgType, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgType
 from matchmaker.agreements import counting
 from matchmaker.agreements import operations as agreements
 from matchmaker.agreements import plans as plan_service
-from matchmaker.agreements.models import (
-    AgreementType,
-    Indicator,
-    PartySide,
-    PartyType,
-    Registration,
-)
+from matchmaker.agreements.models import Indicator
+from matchmaker.agreements.values import AgreementType, PartySide, PartyType, Registration
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import record
 from matchmaker.pairings import operations as pairings
-from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import (
-    CloseReason,
-    IPStatus,
-    Maturity,
-    Posting,
-    PostingKind,
-    Visibility,
-)
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import CloseReason, IPStatus, Maturity, PostingKind, Visibility
 from matchmaker.taxonomy.models import EnterpriseTier, TechField, Town
 
 DEMO_PASSWORD = "demo12345"
@@ -1031,7 +1022,7 @@ def _create_events(users: dict[str, User], bureau: User) -> int:
     from matchmaker.events import scheduling
     from matchmaker.events.models import EventKind, MeetingOutcome
     from matchmaker.pairings import operations as pairings
-    from matchmaker.pairings.models import PairingState
+    from matchmaker.pairings.values import PairingState
 
     host, today = users.get("daxue"), clock.today()
     if host is None or not host.organization.is_verified:

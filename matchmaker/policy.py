@@ -16,14 +16,17 @@ from flask import abort, g, has_request_context
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
-from matchmaker.accounts.models import Role
-from matchmaker.agreements.models import Agreement, AgreementParty, AgreementStatus
+from matchmaker.accounts.values import Role
+from matchmaker.agreements.models import Agreement, AgreementParty
+from matchmaker.agreements.values import AgreementStatus
 from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall
 from matchmaker.core import clock
 from matchmaker.core.exceptions import PermissionDenied
 from matchmaker.core.extensions import db
-from matchmaker.pairings.models import Pairing, PairingState
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus, Visibility
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus, Visibility
 
 Rule = Callable[[Any, Any], bool]
 

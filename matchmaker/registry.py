@@ -2,31 +2,24 @@
 before the first query and before Alembic compares the schema. Code imports a model from its
 capability (``matchmaker.postings.models``), never from here."""
 
-from matchmaker.accounts.models import (
-    ApiToken,
-    LoginFailure,
-    LoginSession,
-    Organization,
-    OrgStatus,
-    OrgType,
-    PasswordReset,
-    Role,
-    User,
-)
+from matchmaker.accounts.models import ApiToken, LoginFailure, LoginSession, Organization, PasswordReset, User
+from matchmaker.accounts.values import OrgStatus, OrgType, Role
 from matchmaker.agreements.models import (
     Agreement,
     AgreementFile,
     AgreementParty,
-    AgreementStatus,
-    AgreementType,
     CountingRule,
     Indicator,
+    Plan,
+    Target,
+)
+from matchmaker.agreements.values import (
+    AgreementStatus,
+    AgreementType,
     PartySide,
     PartyType,
-    Plan,
     PlanStatus,
     Registration,
-    Target,
 )
 from matchmaker.calls.models import (
     CallCriterion,
@@ -49,26 +42,19 @@ from matchmaker.events.models import (
     MeetingOutcome,
     MeetingRequest,
 )
-from matchmaker.notifications.models import ConsumerCursor, EmailMode, Notification
-from matchmaker.pairings.models import (
-    DeclineReason,
-    Pairing,
-    PairingMessage,
-    PairingRead,
-    PairingState,
-    ProposalMark,
-)
-from matchmaker.postings.models import (
+from matchmaker.notifications.models import ConsumerCursor, Notification
+from matchmaker.notifications.values import EmailMode
+from matchmaker.pairings.models import Pairing, PairingMessage, PairingRead, ProposalMark
+from matchmaker.pairings.values import DeclineReason, PairingState
+from matchmaker.postings.models import ImportBatch, Posting, PublishedList
+from matchmaker.postings.values import (
     CloseReason,
     CooperationMode,
-    ImportBatch,
     IPStatus,
     ListKind,
     Maturity,
-    Posting,
     PostingKind,
     PostingStatus,
-    PublishedList,
     Visibility,
 )
 from matchmaker.profiles.models import Measure, MeasureKind, TierChange, TierTarget

@@ -14,12 +14,12 @@ from jinja2.runtime import Context
 from wtforms import Form
 
 from matchmaker import policy
-from matchmaker.accounts.models import OrgStatus, OrgType, Role
+from matchmaker.accounts.values import OrgStatus, OrgType, Role
 from matchmaker.core import clock
 from matchmaker.core.forms import problems
 from matchmaker.pairings import queries as pairing_queries
-from matchmaker.pairings.models import DeclineReason, PairingState
-from matchmaker.postings.models import CloseReason, PostingKind, PostingStatus, Visibility
+from matchmaker.pairings.values import DeclineReason, PairingState
+from matchmaker.postings.values import CloseReason, PostingKind, PostingStatus, Visibility
 from matchmaker.search.evidence import passage
 
 

@@ -23,12 +23,14 @@ from sqlalchemy import event, select
 
 from matchmaker import create_app, search, sqlite_pragmas
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import Organization, OrgStatus, OrgType, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.core import clock
 from matchmaker.core.extensions import db, limiter
-from matchmaker.pairings.models import DeclineReason, PairingState
+from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus
 from matchmaker.taxonomy.models import TechField, Town
 
 PASSWORD = "lotus-pond-2026"
@@ -498,7 +500,7 @@ class Factory:
 
         from matchmaker.accounts import creditcode
         from matchmaker.agreements import operations as agreements
-        from matchmaker.agreements.models import AgreementType
+        from matchmaker.agreements.values import AgreementType
 
         parties = agreements.parties_of_pairing(pairing)
         for party in parties:
@@ -537,13 +539,8 @@ class Factory:
 
         from matchmaker.accounts import creditcode
         from matchmaker.agreements import operations as agreements
-        from matchmaker.agreements.models import (
-            Agreement,
-            AgreementType,
-            PartySide,
-            PartyType,
-            Registration,
-        )
+        from matchmaker.agreements.models import Agreement
+        from matchmaker.agreements.values import AgreementType, PartySide, PartyType, Registration
         from matchmaker.pairings.models import Pairing
 
         with self.app.app_context():

@@ -6,7 +6,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.accounts.models import OrgType, User
+from matchmaker.accounts.models import User
+from matchmaker.accounts.values import OrgType
 from matchmaker.core.extensions import db
 from matchmaker.taxonomy.models import Town
 from tests.conftest import Auth, Factory

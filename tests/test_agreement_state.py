@@ -18,18 +18,13 @@ from sqlalchemy import func, select
 
 from matchmaker.accounts import creditcode
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgStatus, OrgType
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.agreements import operations as service
-from matchmaker.agreements.models import (
-    Agreement,
-    AgreementFile,
-    AgreementStatus,
-    PartySide,
-    PartyType,
-)
+from matchmaker.agreements.models import Agreement, AgreementFile
+from matchmaker.agreements.values import AgreementStatus, PartySide, PartyType
 from matchmaker.core.exceptions import FieldError, InvalidTransition
 from matchmaker.core.extensions import db
-from matchmaker.postings.models import PostingKind, PostingStatus
+from matchmaker.postings.values import PostingKind, PostingStatus
 from tests.conftest import Factory
 from tests.test_agreements import PDF, details_of, indicator_counts
 from tests.test_auth import registration
@@ -475,6 +470,63 @@ def test_each_step_tells_the_parties_and_the_recorder_but_not_the_actor(
     assert last(enterprise) == last(university) == f"{name}已通过主管部门核验，计入统计"
 
 
+def test_a_correction_after_the_bureau_and_a_deletion_tell_the_other_side(
+    app: Flask, client: FlaskClient, make: Factory, world: dict
+) -> None:
+    """Steps that used to tell nobody: a verified agreement corrected (it leaves the count until
+    verified again), a returned one corrected (back to the other side to confirm), and a deletion
+    (with its reason; out of the count if it was counted). Each notice leads to a page that works."""
+    enterprise, university, bureau = world["enterprise"], world["university"], world["bureau"]
+
+    def last(email: str) -> Any:
+        found = [n for n in notes(app, email) if n.kind == "agreement"]
+        return found[-1] if found else None
+
+    def retitle(agreement_id: int, title: str) -> None:
+        with app.app_context():
+            a = db.session.get(Agreement, agreement_id)
+            details = details_of(a)
+            details.title = title
+            service.update_agreement(a, details, actor=user(enterprise))
+            db.session.commit()
+
+    verified = make.agreement(enterprise, iur(world), status="verified")
+    retitle(verified, "技术开发合同（更正名称）")
+    told = last(university)
+    assert (
+        told.title
+        == "协议「技术开发合同（更正名称）」有修改，等待主管部门重新核验（已退出统计，核验后再计入）"
+    )
+    assert last(enterprise) is None or "有修改" not in last(enterprise).title  # not the one who edited
+    assert last(world["enterprise_colleague"]).title == told.title
+
+    returned = make.agreement(enterprise, iur(world), status="returned")
+    retitle(returned, "技术服务合同（已补正）")
+    assert last(university).title == "协议「技术服务合同（已补正）」有修改，请贵单位确认"
+
+    recorded = make.agreement(enterprise, iur(world), status="recorded")
+    with app.app_context():
+        service.delete_agreement(db.session.get(Agreement, recorded), "重复登记", actor=user(enterprise))
+        db.session.commit()
+    with app.app_context():
+        recorder = user(enterprise).organization.name
+    gone = last(university)
+    assert gone.title == f"协议「{_title(app, recorded)}」已被{recorder}删除"
+    assert gone.body == "理由：重复登记"
+
+    with app.app_context():
+        service.verify_agreement(db.session.get(Agreement, verified), actor=user(bureau))
+        service.delete_agreement(db.session.get(Agreement, verified), "合同已解除", actor=user(bureau))
+        db.session.commit()
+    for email in (enterprise, university):
+        assert last(email).title == "协议「技术开发合同（更正名称）」已被主管部门删除，已退出统计"
+    login(client, university)
+    response = client.post(f"/notifications/{last(university).id}/open")
+    assert response.status_code == 302
+    assert "合同已解除" in page(client, response.location)
+    assert indicator_counts(app, YEAR)["iur_agreements"] == 0
+
+
 def test_organisations_are_told_of_their_verification(app: Flask, make: Factory) -> None:
     applicant = make.user(status=OrgStatus.PENDING)
     refused = make.user(status=OrgStatus.PENDING)
@@ -643,7 +695,8 @@ def test_a_renamed_party_stays_linked_and_is_asked_again(
 
 def test_an_agreement_from_a_pairing_is_between_its_two_sides(app: Flask, make: Factory, world: dict) -> None:
     """Otherwise any contract, with anyone, would mark a pairing 已签约."""
-    from matchmaker.pairings.models import Pairing, PairingState
+    from matchmaker.pairings.models import Pairing
+    from matchmaker.pairings.values import PairingState
 
     need = make.posting(world["enterprise"], PostingKind.RD_NEED, PostingStatus.PUBLISHED, **NEED)
     pairing_id = make.pairing(world["university"], need, PairingState.CONTACTED)

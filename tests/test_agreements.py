@@ -17,23 +17,18 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.agreements import counting, ledger
 from matchmaker.agreements import operations as service
-from matchmaker.agreements.models import (
-    Agreement,
-    AgreementStatus,
-    AgreementType,
-    Indicator,
-    PartySide,
-    PartyType,
-)
+from matchmaker.agreements.models import Agreement, Indicator
+from matchmaker.agreements.values import AgreementStatus, AgreementType, PartySide, PartyType
 from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError, InvalidTransition, PermissionDenied
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry
-from matchmaker.pairings.models import Pairing, PairingState
-from matchmaker.postings.models import PostingKind
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Factory, sqlite_only
 from tests.test_pairings import NEED, OUTCOME, login, page
 

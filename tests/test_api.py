@@ -11,10 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from matchmaker.accounts.models import OrgStatus, OrgType, User
+from matchmaker.accounts.models import User
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
-from matchmaker.postings.models import Posting, PostingStatus, Visibility
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingStatus, Visibility
 from tests.conftest import Factory, app_config
 from tests.test_matching import GOOD as OUTCOME
 from tests.test_matching import NEED, RD, RO, SN

@@ -9,9 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from matchmaker.accounts import creditcode
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.core import clock
-from matchmaker.postings.models import PostingKind
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME
 

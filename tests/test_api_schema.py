@@ -16,10 +16,10 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from matchmaker import create_app
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
-from matchmaker.postings.models import PostingKind, PostingStatus
+from matchmaker.postings.values import PostingKind, PostingStatus
 from tests.conftest import Factory, app_config, clone_database
 
 

@@ -9,7 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.accounts.models import Organization, OrgStatus, OrgType, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.core.extensions import db
 from matchmaker.taxonomy.models import Town
 from tests.conftest import PASSWORD, Auth, Factory

@@ -13,12 +13,14 @@ from sqlalchemy import select
 
 from matchmaker import policy
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.core.extensions import db
 from matchmaker.notifications.models import Notification
-from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
 from matchmaker.postings.imports import reader, rows
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME, login, page
 

@@ -9,11 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
-from matchmaker.pairings.models import PairingState
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus, Visibility
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus, Visibility
 from matchmaker.taxonomy.models import TechField, Town
 from tests.conftest import Auth, Factory
 

@@ -14,14 +14,15 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall, ProposalStatus
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry
 from matchmaker.notifications.models import Notification
-from matchmaker.pairings.models import Pairing, PairingState
-from matchmaker.postings.models import PostingKind
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME, login, page
 
@@ -323,7 +324,7 @@ def test_a_file_that_is_not_a_pdf_or_image_is_refused(
 def test_only_verified_universities_propose(
     app: Flask, client: FlaskClient, make: Factory, world: dict
 ) -> None:
-    from matchmaker.accounts.models import OrgStatus
+    from matchmaker.accounts.values import OrgStatus
 
     call_id = make.call(world["bureau"], [world["need"]])
     for email in (

@@ -9,14 +9,18 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from matchmaker import create_app
-from matchmaker.accounts.models import Organization, OrgStatus, OrgType, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.agreements import counting
-from matchmaker.agreements.models import Agreement, AgreementStatus
+from matchmaker.agreements.models import Agreement
+from matchmaker.agreements.values import AgreementStatus
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
 from matchmaker.notifications.models import Notification
-from matchmaker.pairings.models import Pairing, PairingMessage, PairingState
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.pairings.models import Pairing, PairingMessage
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingStatus
 from matchmaker.taxonomy.models import TechField, Town
 from tests.conftest import app_config, new_database
 

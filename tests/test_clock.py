@@ -19,11 +19,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.accounts.models import Organization, OrgType
+from matchmaker.accounts.models import Organization
+from matchmaker.accounts.values import OrgType
 from matchmaker.calls.models import CallProposal, ChallengeCall
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Factory, app_config
 from tests.test_calls import PROPOSAL
 from tests.test_pairings import NEED, login, page

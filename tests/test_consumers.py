@@ -17,7 +17,8 @@ from matchmaker.core.database import MIGRATIONS_DIR
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Factory, app_config, sqlite_only
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from tests.conftest import Factory
 from tests.test_e2e_browser import DESKTOP, PHONE, live, login, page  # noqa: F401 (fixtures)
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from matchmaker import create_app
 from matchmaker.core.extensions import db
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 from tests.conftest import PASSWORD, Factory, app_config, sqlite_only
 
 pytestmark = sqlite_only  # SQLite lock behaviour (PostgreSQL waits on row locks instead)

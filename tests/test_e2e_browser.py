@@ -178,8 +178,8 @@ def test_a_proposal_becomes_a_conversation(page, live: tuple[str, Factory], tmp_
     accepts → they exchange a message → both see it, and each other's contacts."""
 
     from matchmaker.accounts.creditcode import check_digit
-    from matchmaker.accounts.models import OrgType
-    from matchmaker.postings.models import PostingKind
+    from matchmaker.accounts.values import OrgType
+    from matchmaker.postings.values import PostingKind
 
     base, make = live
     enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
@@ -300,8 +300,8 @@ def test_an_event_from_creation_to_a_printed_schedule(page, live: tuple[str, Fac
     prints (as PDF) without the site's navigation."""
     from datetime import timedelta
 
-    from matchmaker.accounts.models import OrgType
-    from matchmaker.postings.models import PostingKind
+    from matchmaker.accounts.values import OrgType
+    from matchmaker.postings.values import PostingKind
 
     base, make = live
     bureau, enterprise, university = make.bureau(), make.user(), make.user(org_type=OrgType.UNIVERSITY)
@@ -503,8 +503,8 @@ def test_the_agreement_form_and_the_api_docs_fit_a_phone(
 def test_screenshots_of_the_main_pages_on_desktop_and_phone(
     page, live: tuple[str, Factory], tmp_path: Path
 ) -> None:
-    from matchmaker.accounts.models import OrgType
-    from matchmaker.postings.models import PostingKind, PostingStatus
+    from matchmaker.accounts.values import OrgType
+    from matchmaker.postings.values import PostingKind, PostingStatus
 
     base, make = live
     owner, university, bureau = make.user(), make.user(org_type=OrgType.UNIVERSITY), make.bureau()

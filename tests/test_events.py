@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import Organization, OrgType, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgType
 from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError, InvalidTransition
 from matchmaker.core.extensions import db
@@ -33,8 +34,10 @@ from matchmaker.events.models import (
 )
 from matchmaker.notifications.models import Notification
 from matchmaker.pairings import operations as pairings
-from matchmaker.pairings.models import Pairing, PairingState
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 from matchmaker.taxonomy.models import TechField
 from tests.conftest import Factory
 from tests.test_pairings import NEED, OUTCOME, login, page
@@ -261,7 +264,7 @@ def test_registering_with_postings_and_breaks(client: FlaskClient, app: Flask, w
 def test_registration_is_refused_after_the_deadline_when_full_and_to_unverified(
     app: Flask, world: dict, make: Factory
 ) -> None:
-    from matchmaker.accounts.models import OrgStatus
+    from matchmaker.accounts.values import OrgStatus
 
     closed = new_event(app, world["bureau"], held_on=TODAY, registration_deadline=TODAY - timedelta(days=1))
     with pytest.raises(InvalidTransition, match="截止报名"):
@@ -283,7 +286,7 @@ def test_registration_is_refused_after_the_deadline_when_full_and_to_unverified(
 def test_a_pending_organisation_is_told_why_it_cannot_register_yet(
     client: FlaskClient, app: Flask, world: dict, make: Factory
 ) -> None:
-    from matchmaker.accounts.models import OrgStatus
+    from matchmaker.accounts.values import OrgStatus
 
     event_id = new_event(app, world["bureau"])
     login(client, make.user(status=OrgStatus.PENDING))

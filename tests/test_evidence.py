@@ -10,8 +10,8 @@ import unicodedata
 import pytest
 from flask.testing import FlaskClient
 
-from matchmaker.accounts.models import OrgType
-from matchmaker.postings.models import PostingKind
+from matchmaker.accounts.values import OrgType
+from matchmaker.postings.values import PostingKind
 from matchmaker.search import spans
 from matchmaker.search.evidence import passage
 from tests.conftest import Factory

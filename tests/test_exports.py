@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from matchmaker.core.extensions import db
 from matchmaker.core.spreadsheets import workbook
 from matchmaker.postings import lists
-from matchmaker.postings.models import ListKind, PostingKind
+from matchmaker.postings.values import ListKind, PostingKind
 from tests.conftest import Auth, Factory
 
 HOSTILE = [

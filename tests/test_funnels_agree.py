@@ -13,14 +13,16 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType, User
+from matchmaker.accounts.models import User
+from matchmaker.accounts.values import OrgType
 from matchmaker.agreements import counting
 from matchmaker.agreements import operations as agreement_service
 from matchmaker.agreements.models import Agreement
 from matchmaker.core.extensions import db
 from matchmaker.pairings import funnel
-from matchmaker.pairings.models import Pairing, PairingState
-from matchmaker.postings.models import PostingKind
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Factory
 from tests.test_pairings import login, page
 

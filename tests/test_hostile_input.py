@@ -68,8 +68,8 @@ def test_every_details_class_refuses_line_breaks_in_its_one_line_fields(app: Fla
     """The services' door (API, imports, CLI): the same rule as the forms'."""
     from datetime import timedelta
 
-    from matchmaker.agreements.models import AgreementType
     from matchmaker.agreements.operations import AgreementDetails
+    from matchmaker.agreements.values import AgreementType
     from matchmaker.calls.operations import CallDetails
     from matchmaker.core import clock
     from matchmaker.events.models import EventKind
@@ -115,7 +115,7 @@ def served_name(response: Any) -> str:
 def test_agreement_evidence_is_served_under_its_detected_type(
     app: Flask, client: FlaskClient, make: Factory, uploaded: str, content: bytes, served: str
 ) -> None:
-    from matchmaker.accounts.models import OrgType
+    from matchmaker.accounts.values import OrgType
     from matchmaker.agreements.models import Agreement
 
     enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
@@ -139,9 +139,9 @@ def test_a_name_stored_before_the_cleaning_is_served_clean(
     """Call proposal attachments too, and rows written before names were cleaned."""
     from sqlalchemy import update
 
-    from matchmaker.accounts.models import OrgType
+    from matchmaker.accounts.values import OrgType
     from matchmaker.calls.models import CallProposalFile
-    from matchmaker.postings.models import PostingKind
+    from matchmaker.postings.values import PostingKind
     from tests.test_pairings import NEED
 
     enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
@@ -197,8 +197,8 @@ def at_the_same_moment(monkeypatch: pytest.MonkeyPatch, module: Any, check: str,
 
 @pytest.fixture
 def two_colleagues_and_a_need(make: Factory) -> dict[str, Any]:
-    from matchmaker.accounts.models import OrgType
-    from matchmaker.postings.models import PostingKind
+    from matchmaker.accounts.values import OrgType
+    from matchmaker.postings.values import PostingKind
     from tests.test_pairings import NEED
 
     enterprise, university = make.user(), make.user(org_type=OrgType.UNIVERSITY)
@@ -297,7 +297,8 @@ def test_two_messages_at_the_same_moment_in_one_thread_are_both_kept(
     app: Flask, make: Factory, two_colleagues_and_a_need: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from matchmaker.pairings import operations as pairings
-    from matchmaker.pairings.models import PairingMessage, PairingState
+    from matchmaker.pairings.models import PairingMessage
+    from matchmaker.pairings.values import PairingState
 
     w = two_colleagues_and_a_need
     pairing_id = make.pairing(w["university"], w["need"], PairingState.CONTACTED)

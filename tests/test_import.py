@@ -13,10 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
-from matchmaker.accounts.models import Organization, OrgStatus, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgStatus
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
-from matchmaker.postings.models import ImportBatch, Posting, PostingStatus
+from matchmaker.postings.models import ImportBatch, Posting
+from matchmaker.postings.values import PostingStatus
 from tests.conftest import Factory, database_uri
 
 HEADERS = [

@@ -16,10 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.accounts.models import OrgStatus, OrgType
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry
-from matchmaker.postings.models import PostingKind, PostingStatus
+from matchmaker.postings.values import PostingKind, PostingStatus
 from matchmaker.taxonomy.models import Town
 from tests.conftest import PASSWORD, Auth, Factory
 

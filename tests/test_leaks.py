@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from matchmaker import create_app
-from matchmaker.pairings.models import PairingState
-from matchmaker.postings.models import PostingKind
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Auth, Factory, app_config
 
 

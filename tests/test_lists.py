@@ -10,16 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from matchmaker.accounts.models import OrgType, User
+from matchmaker.accounts.models import User
+from matchmaker.accounts.values import OrgType
 from matchmaker.core.extensions import db
 from matchmaker.postings.imports.rows import COLUMNS
-from matchmaker.postings.models import (
-    Posting,
-    PostingKind,
-    PostingStatus,
-    PublishedList,
-    Visibility,
-)
+from matchmaker.postings.models import Posting, PublishedList
+from matchmaker.postings.values import PostingKind, PostingStatus, Visibility
 from matchmaker.taxonomy.models import Town
 from tests.conftest import Auth, Factory, clone_database
 
@@ -145,7 +141,7 @@ def test_concurrent_publishers_never_share_a_number(app: Flask, make: Factory) -
     import threading
 
     from matchmaker.postings import lists
-    from matchmaker.postings.models import ListKind
+    from matchmaker.postings.values import ListKind
 
     make.posting(make.user(), PostingKind.RD_NEED)
     with app.app_context():

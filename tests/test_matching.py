@@ -11,11 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
 from matchmaker.postings import queries
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus, Visibility
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus, Visibility
 from matchmaker.search import matching
 from matchmaker.search.evidence import passage
 from tests.conftest import Auth, Factory

@@ -13,12 +13,14 @@ from flask_migrate import check, upgrade
 from sqlalchemy import func, inspect, select, table
 
 from matchmaker import create_app
-from matchmaker.accounts.models import Organization, OrgType, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgType
 from matchmaker.core.database import MIGRATIONS_DIR
 from matchmaker.core.extensions import db
 from matchmaker.demo import BUREAU_EMAIL, DEMO_PASSWORD
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus
 from tests import releases
 from tests.conftest import app_config, drop_database, new_database
 

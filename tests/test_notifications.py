@@ -22,15 +22,18 @@ from sqlalchemy.orm import Session
 
 from matchmaker import create_app
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType, User
+from matchmaker.accounts.models import User
+from matchmaker.accounts.values import OrgType
 from matchmaker.core import clock, jobs
 from matchmaker.core.extensions import db
 from matchmaker.notifications import operations as notifications
-from matchmaker.notifications.models import ConsumerCursor, EmailMode, Notification
+from matchmaker.notifications.models import ConsumerCursor, Notification
+from matchmaker.notifications.values import EmailMode
 from matchmaker.pairings import operations as pairings
-from matchmaker.pairings.models import PairingState
+from matchmaker.pairings.values import PairingState
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Factory, app_config
 from tests.test_pairings import NEED, OUTCOME, login
 
@@ -484,3 +487,74 @@ def test_a_title_with_a_line_break_never_stops_the_mail(
     assert {m["To"] for m in inbox.messages[len(mails) :]} == {calm}
     waiting = [n for n in notes(mail_app, hostile) if n.kind == "interest" and n.emailed_at is None]
     assert len(waiting) == 1 and waiting[0].mail_attempts == 1  # handed back, tried again next run
+
+
+# What each capability's notices.py answers. A journaled object type that once told someone and
+# has no rule registered any more would silently tell nobody: this is the list that says so.
+TOLD = {
+    "agreement": {
+        "agreement.recorded",
+        "agreement.edited",
+        "agreement.confirmed",
+        "agreement.verified",
+        "agreement.returned",
+        "agreement.reconfirm",
+        "agreement.reopened",
+        "agreement.deleted",
+    },
+    "organization": {
+        "organization.verified",
+        "organization.rejected",
+        "organization.registered",
+        "organization.resubmitted",
+        "organization.updated",
+    },
+    "user": {"user.locked", "user.password_changed", "user.password_reset"},
+    "posting": {"posting.submitted", "posting.published", "posting.returned"},
+    "call": {"call.proposed", "call.approved", "call.invited", "call.cancelled", "call.awarded"},
+    "proposal": {"proposal.submitted"},
+    "pairing": {
+        "pairing.created",
+        "pairing.introduced",
+        "pairing.accepted",
+        "pairing.declined",
+        "pairing.message",
+        "pairing.negotiating",
+        "pairing.signed",
+        "pairing.failed",
+        "pairing.nudged",
+    },
+    "event": {
+        "event.invited",
+        "event.meeting_requested",
+        "event.scheduled",
+        "event.meeting_moved",
+        "event.meeting_removed",
+        "event.meeting_added",
+        "event.cancelled",
+        "event.updated",
+    },
+}
+
+
+def test_every_capabilitys_rules_are_registered_when_the_app_starts(app: Flask) -> None:
+    """The factory imports every <capability>/notices.py, each registers its rules, and every
+    journaled object type that tells someone has its rules (none forgotten, none left to a module
+    nobody imports)."""
+    from matchmaker import register_notices
+    from matchmaker.notifications import rules
+
+    package = Path(__file__).resolve().parents[1] / "matchmaker"
+    on_disk = {f"matchmaker.{p.parent.name}.notices" for p in package.glob("*/notices.py")}
+    listed = {m.__name__ for m in register_notices()}
+    assert listed == on_disk  # a new notices.py is listed in the factory
+    answered = rules.actions()
+    for module in listed:  # and registers something
+        assert any(r.__module__ == module for a in answered for r in rules.rules_for(a)), module
+    by_type: dict[str, set[str]] = {}
+    for action in answered:
+        by_type.setdefault(action.split(".")[0], set()).add(action)
+    missing = {t: actions - by_type.get(t, set()) for t, actions in TOLD.items()}
+    assert not any(missing.values()), f"journaled actions that tell nobody any more: {missing}"
+    with pytest.raises(ValueError, match="unknown journal action"):
+        rules.register("agreement.signd", rules.rules_for("agreement.recorded")[0])

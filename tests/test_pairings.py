@@ -14,14 +14,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgStatus, OrgType, User
+from matchmaker.accounts.models import User
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError, InvalidTransition, PermissionDenied
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry
 from matchmaker.pairings import operations as pairings
-from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
-from matchmaker.postings.models import CloseReason, Posting, PostingKind, PostingStatus, Visibility
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import DeclineReason, PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import CloseReason, PostingKind, PostingStatus, Visibility
 from tests.conftest import PASSWORD, Factory
 
 RD, RO = PostingKind.RD_NEED, PostingKind.RESEARCH_OUTCOME
@@ -174,7 +177,7 @@ def record_from(pairing: Pairing, user: User) -> None:
     """Record an agreement from ``pairing`` as the web's 登记协议 prefills it."""
     from matchmaker.accounts import creditcode
     from matchmaker.agreements import operations as agreements
-    from matchmaker.agreements.models import AgreementType
+    from matchmaker.agreements.values import AgreementType
 
     parties = agreements.parties_of_pairing(pairing)
     for party in parties:

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from matchmaker import create_app, policy
-from matchmaker.accounts.models import OrgStatus, OrgType
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
-from matchmaker.postings.models import PostingKind, PostingStatus
+from matchmaker.postings.values import PostingKind, PostingStatus
 from tests.conftest import Auth, Factory, app_config, clone_database, close_connections, drop_database
 
 ROLES = ("anon", "owner", "enterprise", "university", "bureau")
@@ -62,7 +62,8 @@ def build_world(app: Flask, make: Factory) -> World:
     from matchmaker.accounts.models import LoginSession
     from matchmaker.notifications.models import Notification
     from matchmaker.postings import lists
-    from matchmaker.postings.models import ImportBatch, ListKind
+    from matchmaker.postings.models import ImportBatch
+    from matchmaker.postings.values import ListKind
 
     owner = make.user()
     emails = {

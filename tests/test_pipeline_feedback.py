@@ -10,12 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.core.extensions import db
 from matchmaker.core.models import utcnow
 from matchmaker.pairings import funnel
-from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
-from matchmaker.postings.models import PostingKind
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import DeclineReason, PairingState
+from matchmaker.postings.values import PostingKind
 from tests.conftest import Factory
 from tests.test_matching import GOOD, NEED, WEAK, proposals
 from tests.test_pairings import login, page

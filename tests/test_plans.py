@@ -13,9 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.agreements import plans
-from matchmaker.agreements.models import Plan, PlanStatus
+from matchmaker.agreements.models import Plan
+from matchmaker.agreements.values import PlanStatus
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry
@@ -391,7 +392,8 @@ def test_closing_a_plan(app: Flask, client: FlaskClient, make: Factory, world: d
 
 def test_a_closed_plan_keeps_its_targets_and_rules(app: Flask, make: Factory, world: dict) -> None:
     """The record the county was judged by does not change after the plan is closed."""
-    from matchmaker.agreements.models import AgreementType, Indicator
+    from matchmaker.agreements.models import Indicator
+    from matchmaker.agreements.values import AgreementType
     from matchmaker.core.exceptions import InvalidTransition
 
     with app.app_context():

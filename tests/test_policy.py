@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from matchmaker import policy
-from matchmaker.accounts.models import Role
-from matchmaker.agreements.models import AgreementStatus
+from matchmaker.accounts.values import Role
+from matchmaker.agreements.values import AgreementStatus
 from matchmaker.calls.models import CallStatus
 from matchmaker.core.exceptions import PermissionDenied
-from matchmaker.pairings.models import PairingState
-from matchmaker.postings.models import PostingKind, PostingStatus, Visibility
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.values import PostingKind, PostingStatus, Visibility
 
 # Organisations: 1 and 2 verified enterprises, 3 an unverified one, 4 a verified university,
 # 5 an unverified university, 9 a bureau.

@@ -7,9 +7,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matchmaker.accounts.models import OrgStatus, OrgType
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.core.extensions import db
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus
 from matchmaker.taxonomy.models import TechField
 from tests.conftest import Auth, Factory
 
@@ -260,7 +261,7 @@ def test_a_new_posting_keeps_its_choices_as_enums_in_the_session(app: Flask, mak
     from matchmaker.accounts import operations as accounts
     from matchmaker.accounts.models import User
     from matchmaker.postings import operations as postings
-    from matchmaker.postings.models import Visibility
+    from matchmaker.postings.values import Visibility
 
     owner_email, university_email = make.user(), make.user(org_type=OrgType.UNIVERSITY)
     make.posting(owner_email)  # creates the factory's reviewer

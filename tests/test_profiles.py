@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from matchmaker import create_app
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import Organization, OrgType
+from matchmaker.accounts.models import Organization
+from matchmaker.accounts.values import OrgType
 from matchmaker.agreements import plans
 from matchmaker.agreements.models import Plan
 from matchmaker.core import clock
@@ -28,8 +29,8 @@ from matchmaker.core.database import MIGRATIONS_DIR
 from matchmaker.core.exceptions import PermissionDenied
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry
-from matchmaker.pairings.models import PairingState
-from matchmaker.postings.models import PostingKind
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.values import PostingKind
 from matchmaker.profiles import operations as service
 from matchmaker.profiles.models import Measure, MeasureKind, TierChange, TierTarget
 from matchmaker.taxonomy.models import EnterpriseTier, Town

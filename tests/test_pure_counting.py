@@ -10,23 +10,15 @@ from typing import Any
 
 import pytest
 
-from matchmaker.accounts.models import Organization, OrgType
+from matchmaker.accounts.models import Organization
+from matchmaker.accounts.values import OrgType
 from matchmaker.agreements import counting
 from matchmaker.agreements.counting import Figure, Span
-from matchmaker.agreements.models import (
-    Agreement,
-    AgreementParty,
-    AgreementStatus,
-    AgreementType,
-    CountingRule,
-    Indicator,
-    PartySide,
-    PartyType,
-    Plan,
-    Target,
-)
+from matchmaker.agreements.models import Agreement, AgreementParty, CountingRule, Indicator, Plan, Target
+from matchmaker.agreements.values import AgreementStatus, AgreementType, PartySide, PartyType
 from matchmaker.pairings.models import Pairing
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 from matchmaker.taxonomy.models import EnterpriseTier, TechField, Town
 
 T = AgreementType

@@ -13,16 +13,18 @@ from typing import Any
 import pytest
 
 from matchmaker.accounts import creditcode
-from matchmaker.accounts.models import Organization, OrgType
-from matchmaker.agreements.models import AgreementType, PartySide, PartyType, Registration
+from matchmaker.accounts.models import Organization
+from matchmaker.accounts.values import OrgType
 from matchmaker.agreements.operations import AgreementDetails, PartyDetails
+from matchmaker.agreements.values import AgreementType, PartySide, PartyType, Registration
 from matchmaker.calls.operations import DEFAULT_CRITERIA, CallDetails, ProposalDetails
 from matchmaker.core import clock, rules
 from matchmaker.core.exceptions import FieldError
 from matchmaker.events.models import EventKind
 from matchmaker.events.operations import EventDetails
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
 from matchmaker.postings.operations import PostingDetails
+from matchmaker.postings.values import PostingKind, PostingStatus
 
 TODAY = clock.today()
 

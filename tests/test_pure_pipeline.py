@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from matchmaker.pairings import feedback, funnel
 from matchmaker.pairings.feedback import Demotion, Feedback
-from matchmaker.pairings.models import DeclineReason
+from matchmaker.pairings.values import DeclineReason
 from matchmaker.postings.models import Posting
 
 # --- lowering a repeatedly declined posting --------------------------------------------------

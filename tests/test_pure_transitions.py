@@ -19,14 +19,18 @@ import matchmaker.calls.models as call_models
 import matchmaker.events.models as event_models
 import matchmaker.pairings.models as pairing_models
 import matchmaker.postings.models as posting_models
-from matchmaker.accounts.models import Organization, OrgStatus, OrgType
-from matchmaker.agreements.models import Agreement, AgreementStatus, AgreementType
+from matchmaker.accounts.models import Organization
+from matchmaker.accounts.values import OrgStatus, OrgType
+from matchmaker.agreements.models import Agreement
+from matchmaker.agreements.values import AgreementStatus, AgreementType
 from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall, ProposalStatus
-from matchmaker.core import clock
+from matchmaker.core import clock, states
 from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.events.models import Event, EventKind, EventStatus
-from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
-from matchmaker.postings.models import CloseReason, Posting, PostingKind, PostingStatus
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import DeclineReason, PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import CloseReason, PostingKind, PostingStatus
 
 # Days well away from today, whichever zone "today" is taken in (the models ask clock.today()).
 PAST = clock.today() - timedelta(days=3)
@@ -48,8 +52,9 @@ def journal(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict | None, str
         event_models,
         pairing_models,
         posting_models,
+        states,  # the state-machine base writes every step's entry
     ):
-        monkeypatch.setattr(module, "record", record)
+        monkeypatch.setattr(module, "record", record, raising=module is states)
     return entries
 
 

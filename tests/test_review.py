@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from matchmaker.accounts.models import OrgStatus
-from matchmaker.postings.models import PostingKind, PostingStatus
+from matchmaker.accounts.values import OrgStatus
+from matchmaker.postings.values import PostingKind, PostingStatus
 from tests.conftest import Auth, Factory
 
 

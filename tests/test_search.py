@@ -13,12 +13,13 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
 from matchmaker import create_app
-from matchmaker.accounts.models import OrgType
+from matchmaker.accounts.values import OrgType
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry
 from matchmaker.core.models import utcnow
 from matchmaker.postings import operations as service
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus, Visibility
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus, Visibility
 from matchmaker.search import indexing
 from tests.conftest import Auth, Factory, app_config
 

@@ -11,7 +11,8 @@ from matchmaker import create_app
 from matchmaker.accounts import operations as accounts
 from matchmaker.core.extensions import db
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 from matchmaker.search import indexing
 from tests.conftest import Factory, app_config
 

@@ -14,10 +14,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from matchmaker.accounts import creditcode
-from matchmaker.accounts.models import OrgType
 from matchmaker.accounts.passwords import AcceptablePassword
+from matchmaker.accounts.values import OrgType
 from matchmaker.core.forms import PHONE, BaseForm, optional_int, options
-from matchmaker.notifications.models import EmailMode
+from matchmaker.notifications.values import EmailMode
 from matchmaker.taxonomy.forms import term_choices
 from matchmaker.taxonomy.models import EnterpriseTier, Town
 

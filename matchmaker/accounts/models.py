@@ -13,51 +13,12 @@ from sqlalchemy import Exists, ForeignKey, Index, String, Text, exists
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from matchmaker.accounts.values import OrgStatus, OrgType, Role
 from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import Journaled, record
-from matchmaker.core.models import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from matchmaker.core.models import TimestampMixin, UTCDateTime, enum_column, utcnow
 from matchmaker.taxonomy.models import EnterpriseTier, Town
-
-
-class Role(ChoiceEnum):
-    """What a user may do, derived from the type of the user's organisation."""
-
-    ENTERPRISE = "enterprise", "企业"
-    UNIVERSITY = "university", "高校院所"
-    BUREAU = "bureau", "主管部门"
-
-
-class OrgType(ChoiceEnum):
-    """Organisation types of DOMAIN.md §6."""
-
-    ENTERPRISE = "enterprise", "企业"
-    UNIVERSITY = "university", "高等院校"
-    INSTITUTE = "institute", "科研院所"
-    NEW_RD = "new_rd", "新型研发机构"
-    BUREAU = "bureau", "主管部门"
-
-    @property
-    def role(self) -> Role:
-        """The role every user of such an organisation has."""
-        if self is OrgType.ENTERPRISE:
-            return Role.ENTERPRISE
-        if self is OrgType.BUREAU:
-            return Role.BUREAU
-        return Role.UNIVERSITY
-
-    @classmethod
-    def self_registrable(cls) -> list[OrgType]:
-        """Bureau organisations are never created by self-registration."""
-        return [t for t in cls if t is not OrgType.BUREAU]
-
-
-class OrgStatus(ChoiceEnum):
-    """Verification state of an organisation."""
-
-    PENDING = "pending", "待认证"
-    VERIFIED = "verified", "已认证"
-    REJECTED = "rejected", "未通过认证"
 
 
 class Organization(Journaled, TimestampMixin, db.Model):

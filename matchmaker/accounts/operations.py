@@ -12,20 +12,13 @@ from werkzeug.security import generate_password_hash
 
 from matchmaker import policy
 from matchmaker.accounts import creditcode, passwords, sessions
-from matchmaker.accounts.models import (
-    ApiToken,
-    Organization,
-    OrgStatus,
-    OrgType,
-    PasswordReset,
-    User,
-    key_digest,
-)
+from matchmaker.accounts.models import ApiToken, Organization, PasswordReset, User, key_digest
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import diff, record
 from matchmaker.core.models import utcnow
-from matchmaker.notifications.models import EmailMode
+from matchmaker.notifications.values import EmailMode
 from matchmaker.taxonomy.models import EnterpriseTier, Town
 
 

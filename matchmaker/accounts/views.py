@@ -20,12 +20,13 @@ from matchmaker.accounts.forms import (
     RegistrationForm,
     ResetPasswordForm,
 )
-from matchmaker.accounts.models import ApiToken, OrgType, User
+from matchmaker.accounts.models import ApiToken, User
+from matchmaker.accounts.values import OrgType
 from matchmaker.core import mail
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.core.web import attach_field_error, public_url, redirect_next
-from matchmaker.notifications.models import EmailMode
+from matchmaker.notifications.values import EmailMode
 from matchmaker.policy import requires
 from matchmaker.taxonomy.forms import get_term
 from matchmaker.taxonomy.models import EnterpriseTier, Town

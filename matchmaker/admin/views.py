@@ -7,12 +7,12 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from matchmaker import search
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import Organization, OrgType, User
+from matchmaker.accounts import queries as account_queries
+from matchmaker.accounts.values import OrgType
 from matchmaker.admin import audit
 from matchmaker.admin.forms import BureauUserForm, TermForm
 from matchmaker.core import clock, jobs
@@ -110,9 +110,7 @@ def users() -> str | tuple[str, int] | Response:
             db.session.commit()
             flash(f"已创建主管部门账号：{form.email.data}", "success")
             return redirect(url_for("admin.users"))
-    staff = db.session.scalars(
-        select(User).join(User.organization).where(Organization.type == OrgType.BUREAU).order_by(User.id)
-    ).all()
+    staff = account_queries.bureau_staff()
     status = 422 if form.is_submitted() else 200
     return render_template("admin/users.html", form=form, staff=staff, vocabularies=TAXONOMIES), status
 
@@ -121,7 +119,7 @@ def users() -> str | tuple[str, int] | Response:
 @requires("user.disable")
 def disable_user(user_id: int) -> Response:
     """Stop an account at once: its logins end and its API tokens stop working."""
-    user = db.get_or_404(User, user_id)
+    user = account_queries.user_or_404(user_id)
     accounts.set_active(user, False, actor=current_user)
     db.session.commit()
     flash(f"已停用账号 {user.email}：该账号的所有登录已退出，API 令牌已失效。", "success")
@@ -131,7 +129,7 @@ def disable_user(user_id: int) -> Response:
 @bp.post("/users/<int:user_id>/enable")
 @requires("user.disable")
 def enable_user(user_id: int) -> Response:
-    user = db.get_or_404(User, user_id)
+    user = account_queries.user_or_404(user_id)
     accounts.set_active(user, True, actor=current_user)
     db.session.commit()
     flash(f"已重新启用账号 {user.email}。", "success")
@@ -143,7 +141,7 @@ def enable_user(user_id: int) -> Response:
 def one_time_password(user_id: int) -> str:
     """For a user who forgot the password where no mail is sent: shown once, here, to tell by
     phone; the user must choose a new one at the next login."""
-    user = db.get_or_404(User, user_id)
+    user = account_queries.user_or_404(user_id)
     password = accounts.issue_one_time_password(user, actor=current_user)
     db.session.commit()
     return render_template("admin/one_time_password.html", user=user, password=password)

@@ -15,7 +15,7 @@ from matchmaker import policy
 from matchmaker.accounts import operations as accounts
 from matchmaker.agreements import counting
 from matchmaker.agreements import operations as service
-from matchmaker.agreements.models import Agreement, Plan, Registration
+from matchmaker.agreements.models import Agreement, Plan
 from matchmaker.agreements.schemas import (
     BAD_PERIOD,
     BAD_SPAN,
@@ -32,15 +32,15 @@ from matchmaker.agreements.schemas import (
     VerifyInputSchema,
     editable,
 )
+from matchmaker.agreements.values import Registration
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError
+from matchmaker.api.errors import ApiError, field_error
 from matchmaker.core.apidoc import responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.pairings import queries as pairings
-from matchmaker.pairings.api import field_error
 from matchmaker.taxonomy import queries as taxonomy
 
 AGREEMENT_ID = [{"in": "path", "name": "agreement_id", "description": "协议编号。"}]  # its schema: the URL's

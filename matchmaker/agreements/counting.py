@@ -30,18 +30,17 @@ from matchmaker.agreements.models import (
     LAST_YEAR,
     Agreement,
     AgreementParty,
-    AgreementStatus,
     CountingRule,
     Indicator,
-    PartyType,
     Plan,
-    PlanStatus,
 )
+from matchmaker.agreements.values import AgreementStatus, PartyType, PlanStatus
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
 from matchmaker.pairings import funnel as pairing_funnel
 from matchmaker.pairings.models import Pairing, ProposalMark
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingStatus
 
 
 @dataclass(frozen=True)

@@ -21,19 +21,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from matchmaker.agreements import operations as service
-from matchmaker.agreements.models import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    AgreementType,
-    PartySide,
-    PartyType,
-    Registration,
-)
+from matchmaker.agreements.models import FIRST_YEAR, LAST_YEAR
 from matchmaker.agreements.operations import AgreementDetails, PartyDetails
 from matchmaker.agreements.plans import PlanDetails
+from matchmaker.agreements.values import AgreementType, PartySide, PartyType, Registration
 from matchmaker.core.extensions import db
-from matchmaker.core.forms import BaseForm, optional_int, options
-from matchmaker.postings.forms import finite_number
+from matchmaker.core.forms import BaseForm, finite_number, optional_int, options
 from matchmaker.taxonomy.forms import term_choices
 from matchmaker.taxonomy.models import TechField
 

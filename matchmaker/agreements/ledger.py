@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from matchmaker.agreements.models import Agreement, PartySide
+from matchmaker.agreements.models import Agreement
+from matchmaker.agreements.values import PartySide
 from matchmaker.core import clock
 from matchmaker.core.spreadsheets import workbook
 

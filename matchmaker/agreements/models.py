@@ -12,6 +12,7 @@ people acting at once end in one state.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,11 +20,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaker.accounts.models import Organization, OrgType, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.agreements.values import (
+    AgreementStatus,
+    AgreementType,
+    PartySide,
+    PartyType,
+    PlanStatus,
+    Registration,
+)
 from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
+from matchmaker.core.states import StateMachine
 from matchmaker.taxonomy.models import TechField
 
 if TYPE_CHECKING:
@@ -35,36 +45,6 @@ from sqlalchemy import CheckConstraint
 if TYPE_CHECKING:
     from matchmaker.accounts.models import User
     from matchmaker.profiles.models import TierTarget
-
-
-class AgreementType(ChoiceEnum):
-    """合同类别 (DOMAIN.md §5); codes are part of the public API."""
-
-    TECH_DEV_COMMISSIONED = "tech_dev_commissioned", "技术开发（委托）"
-    TECH_DEV_COOPERATIVE = "tech_dev_cooperative", "技术开发（合作）"
-    TECH_TRANSFER = "tech_transfer", "技术转让"
-    TECH_LICENSE = "tech_license", "技术许可"
-    TECH_CONSULTING = "tech_consulting", "技术咨询"
-    TECH_SERVICE = "tech_service", "技术服务"
-    IUR = "iur_agreement", "产学研合作协议"
-    SUPPLY = "supply_agreement", "产品配套协议"
-    NEW_PRODUCT = "new_product", "新产品新技术推广应用"
-    INNOVATION_PLAN = "innovation_plan", "企业重点技术创新计划"
-
-    @property
-    def is_technology_contract(self) -> bool:
-        """The six kinds a 技术合同登记 can register."""
-        return self in TECHNOLOGY_CONTRACTS
-
-
-TECHNOLOGY_CONTRACTS = (
-    AgreementType.TECH_DEV_COMMISSIONED,
-    AgreementType.TECH_DEV_COOPERATIVE,
-    AgreementType.TECH_TRANSFER,
-    AgreementType.TECH_LICENSE,
-    AgreementType.TECH_CONSULTING,
-    AgreementType.TECH_SERVICE,
-)
 
 
 # What an agreement is counted on: changing any of these after the other side confirmed sends it
@@ -82,51 +62,11 @@ COUNTED_LABELS = {
 COUNTED_FIELDS = frozenset(COUNTED_LABELS)
 
 
-class AgreementStatus(ChoiceEnum):
-    RECORDED = "recorded", "待对方确认"
-    CONFIRMED = "confirmed", "待主管部门核验"
-    VERIFIED = "verified", "已核验"
-    RETURNED = "returned", "已退回"
-
-
-class Registration(ChoiceEnum):
-    """技术合同登记状态."""
-
-    NOT_APPLIED = "not_applied", "未申请"
-    APPLIED = "applied", "已申请"
-    REGISTERED = "registered", "已登记"
-    REFUSED = "refused", "未予登记"
-
-
-class PartyType(ChoiceEnum):
-    ENTERPRISE = "enterprise", "企业"
-    UNIVERSITY = "university", "高等院校"
-    INSTITUTE = "institute", "科研机构"
-    OTHER = "other", "其他"
-
-    @classmethod
-    def of(cls, org_type: OrgType) -> PartyType:
-        return {
-            OrgType.ENTERPRISE: cls.ENTERPRISE,
-            OrgType.UNIVERSITY: cls.UNIVERSITY,
-            OrgType.INSTITUTE: cls.INSTITUTE,
-            OrgType.NEW_RD: cls.INSTITUTE,
-        }.get(org_type, cls.OTHER)
-
-    @property
-    def is_academic(self) -> bool:
-        return self in (PartyType.UNIVERSITY, PartyType.INSTITUTE)
-
-
-class PartySide(ChoiceEnum):
-    BUYER = "buyer", "甲方（委托方、受让方、需方）"
-    SELLER = "seller", "乙方（受托方、让与方、供方）"
-
-
-class Agreement(Journaled, db.Model):
+class Agreement(StateMachine, Journaled, db.Model):
     __tablename__ = "agreements"
 
     journal_type: ClassVar[str] = "agreement"
+    REFUSAL: ClassVar[str] = "“{state}”的协议不能{verb}。"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[AgreementType] = mapped_column(enum_column(AgreementType), index=True)
@@ -269,20 +209,27 @@ class Agreement(Journaled, db.Model):
         self.deleted_at, self.delete_reason = utcnow(), reason.strip()
         record("agreement.deleted", self, actor=by, note=self.delete_reason)
 
-    def _require(self, allowed: tuple[AgreementStatus, ...], verb: str) -> None:
+    def _require(self, allowed: Collection[ChoiceEnum], verb: str) -> None:
         if self.is_deleted:
             raise InvalidTransition("该协议已删除。")
-        if self.status not in allowed:
-            raise InvalidTransition(f"“{self.status.label}”的协议不能{verb}。")
+        super()._require(allowed, verb)
 
     def _move(
-        self, to: AgreementStatus, action: str, by: User, note: str | None = None, *, force: bool = False
+        self,
+        to: ChoiceEnum,
+        action: str,
+        by: User | None,
+        note: str | None = None,
+        *,
+        force: bool = False,
+        **changes: Any,
     ) -> None:
         """``force``: journal the step even when the status stays (a 待对方确认 record edited)."""
         if self.status is to and not force:
             return
-        record(action, self, actor=by, changes={"status": [self.status, to]}, note=note)
-        self.status = to
+        super()._move(to, action, by, note, **changes)
+
+    def _moved(self) -> None:
         self.updated_at = utcnow()
 
 
@@ -386,13 +333,6 @@ class Target(db.Model):
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
-class PlanStatus(ChoiceEnum):
-    """A plan is in force until bureau staff close it (it ended, or the next one replaced it)."""
-
-    IN_FORCE = "in_force", "执行中"
-    CLOSED = "closed", "已结束"
 
 
 class Plan(Journaled, db.Model):

@@ -14,17 +14,10 @@ from sqlalchemy.orm import Session
 
 from matchmaker import policy
 from matchmaker.accounts import creditcode
-from matchmaker.accounts.models import Organization, OrgStatus, OrgType, User
-from matchmaker.agreements.models import (
-    Agreement,
-    AgreementFile,
-    AgreementParty,
-    AgreementStatus,
-    AgreementType,
-    PartySide,
-    PartyType,
-    Registration,
-)
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgStatus, OrgType
+from matchmaker.agreements.models import Agreement, AgreementFile, AgreementParty
+from matchmaker.agreements.values import AgreementStatus, AgreementType, PartySide, PartyType, Registration
 from matchmaker.core import clock, rules, uploads
 from matchmaker.core.database import next_number
 from matchmaker.core.exceptions import FieldError, InvalidTransition
@@ -32,7 +25,8 @@ from matchmaker.core.extensions import db
 from matchmaker.core.journal import record
 from matchmaker.core.rules import MAX_BUDGET
 from matchmaker.pairings import operations as pairing_service
-from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
 from matchmaker.taxonomy.models import TechField
 
 MAX_FILE_BYTES = uploads.MAX_FILE_BYTES

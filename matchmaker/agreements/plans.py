@@ -13,16 +13,8 @@ from sqlalchemy import func, select
 
 from matchmaker import policy
 from matchmaker.accounts.models import User
-from matchmaker.agreements.models import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    AgreementType,
-    CountingRule,
-    Indicator,
-    Plan,
-    PlanStatus,
-    Target,
-)
+from matchmaker.agreements.models import FIRST_YEAR, LAST_YEAR, CountingRule, Indicator, Plan, Target
+from matchmaker.agreements.values import AgreementType, PlanStatus
 from matchmaker.core.exceptions import FieldError, InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry, record

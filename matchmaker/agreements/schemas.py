@@ -13,15 +13,9 @@ from marshmallow import ValidationError, fields, missing
 
 from matchmaker.accounts.schemas import OrganizationSchema
 from matchmaker.agreements import operations as service
-from matchmaker.agreements.models import (
-    Agreement,
-    AgreementStatus,
-    AgreementType,
-    PartySide,
-    PartyType,
-    Registration,
-)
+from matchmaker.agreements.models import Agreement
 from matchmaker.agreements.plan_schemas import INDICATORS, PlanSummarySchema
+from matchmaker.agreements.values import AgreementStatus, AgreementType, PartySide, PartyType, Registration
 from matchmaker.api.inputs import MAX_PER_PAGE
 from matchmaker.core.apidoc import (
     Boolean,

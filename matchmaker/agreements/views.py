@@ -3,7 +3,7 @@ the dashboard with its drill-downs and exports, and the indicators' targets and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from matchmaker import policy, search
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import Organization
 from matchmaker.agreements import charts, counting, ledger
 from matchmaker.agreements import operations as service
 from matchmaker.agreements import plans as plan_service
@@ -25,23 +24,21 @@ from matchmaker.agreements.forms import (
     TargetForm,
     UploadForm,
 )
-from matchmaker.agreements.models import (
-    Agreement,
-    AgreementFile,
-    AgreementStatus,
-    AgreementType,
-    Indicator,
-    Plan,
-)
+from matchmaker.agreements.models import Agreement, AgreementFile, Indicator, Plan
+from matchmaker.agreements.values import AgreementStatus, AgreementType
 from matchmaker.core import clock, uploads
 from matchmaker.core.exceptions import FieldError, InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.spreadsheets import workbook_of
 from matchmaker.core.web import attach_field_error, int_arg, paginate, send_xlsx
 from matchmaker.events import outcomes as event_outcomes
-from matchmaker.pairings.models import Pairing
+from matchmaker.pairings import queries as pairing_queries
 from matchmaker.policy import requires
-from matchmaker.postings.models import Posting
+from matchmaker.postings import queries as posting_queries
+
+if TYPE_CHECKING:
+    from matchmaker.accounts.models import Organization
+    from matchmaker.pairings.models import Pairing
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 
@@ -113,7 +110,7 @@ def create() -> str | tuple[str, int] | Response:
     """Record an agreement, from a pairing in 洽谈中 (prefilled) or reached off the platform."""
     pairing = None
     if pairing_id := int_arg("pairing"):
-        pairing = db.get_or_404(Pairing, pairing_id)
+        pairing = pairing_queries.pairing_or_404(pairing_id)
         if not policy.may(current_user, "pairing.view", pairing):
             abort(404)
     form = AgreementForm()
@@ -464,11 +461,11 @@ def _drill(choice: counting.Choice) -> tuple[str, list[Any], str]:
     what = request.args.get("what", "agreements")
     if what in ("published", "proposed"):
         ids = counting.funnel_ids(span)[what]
-        postings = list(db.session.scalars(select(Posting).where(Posting.id.in_(ids)).order_by(Posting.id)))
+        postings = posting_queries.by_ids(ids)
         return "postings", postings, counting.FUNNEL_LABELS[what]
     if what in ("interested", "contacted", "signed"):
         ids = counting.funnel_ids(span)[what]
-        pairings = list(db.session.scalars(select(Pairing).where(Pairing.id.in_(ids)).order_by(Pairing.id)))
+        pairings = pairing_queries.by_ids(ids)
         return "pairings", pairings, counting.FUNNEL_LABELS[what]
     counted = counting.distinct(span)
     title = "已核验的协议（同一合同只计一次）"

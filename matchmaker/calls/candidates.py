@@ -9,7 +9,7 @@ from typing import Any
 from matchmaker.accounts.models import Organization
 from matchmaker.calls.models import ChallengeCall
 from matchmaker.postings import queries as posting_queries
-from matchmaker.postings.models import PostingKind
+from matchmaker.postings.values import PostingKind
 
 PER_NEED = 5
 

@@ -3,7 +3,7 @@ selection, and the small step forms."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_wtf.file import FileField
 from wtforms import (
@@ -21,9 +21,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from matchmaker.calls.operations import MAX_CRITERIA, CallDetails, ProposalDetails
-from matchmaker.core.forms import BaseForm, MultiCheckboxField, options
-from matchmaker.postings.forms import finite_number
-from matchmaker.postings.models import Posting
+from matchmaker.core.forms import BaseForm, MultiCheckboxField, finite_number, options
+
+if TYPE_CHECKING:
+    from matchmaker.postings.models import Posting
 
 
 class CriterionForm(Form):

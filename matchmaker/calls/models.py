@@ -22,6 +22,7 @@ from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import Journaled, record
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
+from matchmaker.core.states import StateMachine
 from matchmaker.pairings.models import Pairing
 from matchmaker.postings.models import Posting
 
@@ -50,12 +51,13 @@ call_needs = Table(
 )
 
 
-class ChallengeCall(Journaled, db.Model):
+class ChallengeCall(StateMachine, Journaled, db.Model):
     """A call for proposals on an enterprise's key problem, with a budget and a deadline."""
 
     __tablename__ = "challenge_calls"
 
     journal_type: ClassVar[str] = "call"
+    REFUSAL: ClassVar[str] = "“{state}”的榜单不能{verb}。"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120))
@@ -119,8 +121,7 @@ class ChallengeCall(Journaled, db.Model):
         self._move(CallStatus.OPEN, "call.approved", by)
 
     def cancel(self, by: User, reason: str) -> None:
-        if self.status not in (CallStatus.PENDING, CallStatus.OPEN):
-            raise InvalidTransition(f"“{self.status.label}”的榜单不能撤销。")
+        self._require((CallStatus.PENDING, CallStatus.OPEN), "撤销")
         if not reason or not reason.strip():
             raise InvalidTransition("撤销榜单必须写明原因，已提交方案的单位会收到通知。")
         self.cancel_reason = reason.strip()
@@ -128,8 +129,7 @@ class ChallengeCall(Journaled, db.Model):
 
     def award(self, by: User, proposal: CallProposal, reason: str) -> None:
         """揭榜: the selected proposal, with the reason; every other proposal is not selected."""
-        if self.status is not CallStatus.OPEN:
-            raise InvalidTransition(f"“{self.status.label}”的榜单不能揭榜。")
+        self._require((CallStatus.OPEN,), "揭榜")
         if self.accepting:
             raise InvalidTransition("揭榜截止后才能评选。")
         if proposal.call_id != self.id or proposal.status is not ProposalStatus.SUBMITTED:
@@ -145,9 +145,7 @@ class ChallengeCall(Journaled, db.Model):
             CallStatus.AWARDED, "call.awarded", by, f"{proposal.organization.name}：{self.selection_reason}"
         )
 
-    def _move(self, to: CallStatus, action: str, by: User, note: str | None = None) -> None:
-        record(action, self, actor=by, changes={"status": [self.status, to]}, note=note)
-        self.status = to
+    def _moved(self) -> None:
         self.updated_at = utcnow()
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from matchmaker import policy
-from matchmaker.accounts.models import Organization, Role, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import Role
 from matchmaker.calls.models import (
     CallCriterion,
     CallProposal,
@@ -31,8 +32,10 @@ from matchmaker.core.journal import JournalEntry, record
 from matchmaker.core.models import utcnow
 from matchmaker.core.rules import MAX_BUDGET
 from matchmaker.pairings import operations as pairing_service
-from matchmaker.pairings.models import Pairing, PairingState
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus
 
 MAX_FILES = 5
 MAX_DEADLINE_DAYS = 366

@@ -3,7 +3,7 @@ proposals with their attachments, scoring, the selection, and inviting a fitting
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matchmaker import policy, search
-from matchmaker.accounts.models import Organization
+from matchmaker.accounts import queries as account_queries
 from matchmaker.calls import candidates as call_candidates
 from matchmaker.calls import operations as service
 from matchmaker.calls.forms import (
@@ -37,9 +37,12 @@ from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
 from matchmaker.core.forms import options
 from matchmaker.core.web import attach_field_error, paginate
-from matchmaker.pairings.models import PairingState
+from matchmaker.pairings.values import PairingState
 from matchmaker.policy import requires
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings import queries as posting_queries
+
+if TYPE_CHECKING:
+    from matchmaker.postings.models import Posting
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 
@@ -100,13 +103,8 @@ def index() -> str:
 
 def _choosable_needs() -> list[Posting]:
     """Published R&D needs a call may be issued on: the enterprise's own, or (bureau) any."""
-    stmt = select(Posting).where(
-        Posting.kind == PostingKind.RD_NEED, Posting.status == PostingStatus.PUBLISHED
-    )
-    if not policy.is_bureau(current_user):
-        stmt = stmt.where(Posting.organization_id == current_user.organization_id)
-    stmt = stmt.options(selectinload(Posting.organization)).order_by(Posting.id.desc()).limit(500)
-    return list(db.session.scalars(stmt))
+    own = None if policy.is_bureau(current_user) else current_user.organization_id
+    return posting_queries.needs_for_calls(own)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -216,7 +214,7 @@ def invite(call_id: int) -> Response:
     form = InviteForm()
     org_id = form.organization.data if form.validate_on_submit() else None
     org = (
-        db.session.get(Organization, int(org_id))
+        account_queries.organization(int(org_id))
         if org_id and org_id.isascii() and org_id.isdigit() and len(org_id) < 10
         else None
     )

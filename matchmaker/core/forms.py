@@ -7,8 +7,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, Form, FormField, SelectChoice, SelectMultipleField, StringField, widgets
-from wtforms.validators import Regexp, ValidationError
+from wtforms import (
+    DecimalField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.validators import Regexp, StopValidation, ValidationError
 
 from matchmaker.core import rules
 
@@ -61,6 +71,12 @@ def options(pairs: Iterable[tuple[Any, str]], placeholder: str | None = None) ->
     """WTForms select options from (value, label) pairs, after an optional empty placeholder."""
     head = [SelectChoice("", placeholder)] if placeholder is not None else []
     return head + [SelectChoice(value, label) for value, label in pairs]
+
+
+def finite_number(form: BaseForm, field: DecimalField) -> None:
+    """'NaN' and 'Infinity' parse as Decimals but are not amounts (and break range checks)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation("请填写有效的金额数字。")
 
 
 def optional_int(value: Any) -> int | None:

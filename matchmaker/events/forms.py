@@ -8,22 +8,13 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from matchmaker.accounts.models import Organization, OrgStatus, OrgType
+from matchmaker.accounts import queries as account_queries
 from matchmaker.core.extensions import db
 from matchmaker.core.forms import BaseForm, MultiCheckboxField, optional_int, options
 from matchmaker.events.models import EventKind, MeetingOutcome
 from matchmaker.events.operations import MAX_CAPACITY, MAX_SLOTS, MAX_TABLES, EventDetails
 from matchmaker.taxonomy.forms import term_pairs
 from matchmaker.taxonomy.models import TechField, Town
-
-
-def _host_choices() -> list[tuple[int, str]]:
-    stmt = (
-        select(Organization.id, Organization.name)
-        .where(Organization.status == OrgStatus.VERIFIED, Organization.type != OrgType.BUREAU)
-        .order_by(Organization.type, Organization.name)
-    )
-    return [(row.id, row.name) for row in db.session.execute(stmt)]
 
 
 class EventForm(BaseForm):
@@ -69,7 +60,7 @@ class EventForm(BaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.host.choices = options(_host_choices(), "（无）")
+        self.host.choices = options(account_queries.member_choices(), "（无）")
         self.tech_fields.choices = options(term_pairs(TechField))
         self.towns.choices = options(term_pairs(Town))
 
@@ -86,7 +77,7 @@ class EventForm(BaseForm):
             link=self.link.data,
             description=self.description.data,
             capacity=self.capacity.data,
-            host=db.session.get(Organization, self.host.data) if self.host.data else None,
+            host=account_queries.organization(self.host.data) if self.host.data else None,
             tech_fields=[fields[i] for i in self.tech_fields.data or [] if i in fields],
             towns=[towns[i] for i in self.towns.data or [] if i in towns],
             first_slot=(self.first_slot.data or "").strip(),

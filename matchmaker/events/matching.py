@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from matchmaker import search
-from matchmaker.accounts.models import Organization, OrgStatus, Role
+from matchmaker.accounts.models import Organization
+from matchmaker.accounts.values import OrgStatus, Role
 from matchmaker.core.extensions import db
 from matchmaker.events import scheduling
 from matchmaker.events.models import Event, Meeting
@@ -25,8 +26,9 @@ from matchmaker.events.operations import (
     invitations,
     postings_for_pairing,
 )
-from matchmaker.postings.models import Posting, PostingStatus, Visibility
+from matchmaker.postings.models import Posting
 from matchmaker.postings.queries import SHOWN_MIN_STRENGTH, proposals
+from matchmaker.postings.values import PostingStatus, Visibility
 
 INVITE_LIMIT = 30
 PER_POSTING = 20

@@ -18,8 +18,9 @@ from matchmaker.accounts.models import Organization, User
 from matchmaker.core import clock
 from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.core.extensions import db
-from matchmaker.core.journal import Journaled, record
+from matchmaker.core.journal import Journaled
 from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
+from matchmaker.core.states import StateMachine
 from matchmaker.pairings.models import Pairing
 from matchmaker.postings.models import Posting
 from matchmaker.taxonomy.models import TechField, Town
@@ -75,12 +76,13 @@ registration_postings = Table(
 )
 
 
-class Event(Journaled, db.Model):
+class Event(StateMachine, Journaled, db.Model):
     """A visit, supply-chain meeting, results launch or online session organised by bureau staff."""
 
     __tablename__ = "events"
 
     journal_type: ClassVar[str] = "event"
+    REFUSAL: ClassVar[str] = "“{state}”的活动不能{verb}。"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120))
@@ -154,23 +156,19 @@ class Event(Journaled, db.Model):
 
     def mark_held(self, by: User) -> None:
         """The event took place: staff record its outcomes from now on."""
-        if self.status is not EventStatus.OPEN:
-            raise InvalidTransition(f"“{self.status.label}”的活动不能标记为已举办。")
+        self._require((EventStatus.OPEN,), "标记为已举办")
         if self.held_on > clock.today():
             raise InvalidTransition("活动日期未到，不能标记为已举办。")
         self._move(EventStatus.HELD, "event.held", by)
 
     def cancel(self, by: User, reason: str) -> None:
-        if self.status is not EventStatus.OPEN:
-            raise InvalidTransition(f"“{self.status.label}”的活动不能取消。")
+        self._require((EventStatus.OPEN,), "取消")
         if not reason or not reason.strip():
             raise InvalidTransition("取消活动必须写明原因，报名单位会收到通知。")
         self.cancel_reason = reason.strip()
         self._move(EventStatus.CANCELLED, "event.cancelled", by, self.cancel_reason)
 
-    def _move(self, to: EventStatus, action: str, by: User, note: str | None = None) -> None:
-        record(action, self, actor=by, changes={"status": [self.status, to]}, note=note)
-        self.status = to
+    def _moved(self) -> None:
         self.updated_at = utcnow()
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from matchmaker import policy
-from matchmaker.accounts.models import Organization, Role, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import Role
 from matchmaker.core import clock, rules
 from matchmaker.core.database import next_number
 from matchmaker.core.exceptions import FieldError, InvalidTransition
@@ -36,8 +37,10 @@ from matchmaker.events.models import (
     MeetingRequest,
 )
 from matchmaker.pairings import operations as pairings
-from matchmaker.pairings.models import Pairing, PairingState
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingStatus
 from matchmaker.taxonomy.models import TechField, Town
 
 MAX_SLOTS = 48

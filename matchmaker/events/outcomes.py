@@ -9,7 +9,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from matchmaker.agreements.models import Agreement, AgreementStatus
+from matchmaker.agreements.models import Agreement
+from matchmaker.agreements.values import AgreementStatus
 from matchmaker.core.extensions import db
 from matchmaker.events.models import Event, EventStatus, MeetingOutcome
 from matchmaker.events.operations import invitations

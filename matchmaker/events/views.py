@@ -4,13 +4,15 @@ per participant and per table, .xlsx) and the outcomes recorded after the event.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from matchmaker import policy, search
-from matchmaker.accounts.models import Organization
+from matchmaker.accounts import queries as account_queries
 from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
@@ -30,7 +32,11 @@ from matchmaker.events.forms import (
 )
 from matchmaker.events.models import Event, EventKind, EventStatus, Meeting, MeetingOutcome
 from matchmaker.policy import requires
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.postings import queries as posting_queries
+
+if TYPE_CHECKING:
+    from matchmaker.accounts.models import Organization
+    from matchmaker.postings.models import Posting
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -199,7 +205,7 @@ def invitations(event_id: int) -> str | Response:
             return redirect(url_for("events.invitations", event_id=event.id))
         invited = 0
         for org_id in sorted(chosen):
-            org = db.session.get(Organization, org_id)
+            org = account_queries.organization(org_id)
             if org is None:
                 continue
             candidate = by_id.get(org_id)
@@ -223,16 +229,7 @@ def invitations(event_id: int) -> str | Response:
 
 
 def _own_postings() -> list[Posting]:
-    return list(
-        db.session.scalars(
-            select(Posting)
-            .where(
-                Posting.organization_id == current_user.organization_id,
-                Posting.status == PostingStatus.PUBLISHED,
-            )
-            .order_by(Posting.id.desc())
-        )
-    )
+    return posting_queries.published_of(current_user.organization_id)
 
 
 @bp.route("/<int:event_id>/register", methods=["GET", "POST"])

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from matchmaker import policy
-from matchmaker.accounts.models import Organization, OrgStatus
+from matchmaker.accounts import queries as account_queries
 from matchmaker.accounts.operations import count_pending_organizations
+from matchmaker.accounts.values import OrgStatus
 from matchmaker.agreements import counting
-from matchmaker.agreements.models import Agreement, AgreementStatus
+from matchmaker.agreements import queries as agreement_queries
 from matchmaker.core.extensions import db
 from matchmaker.events import operations as events
 from matchmaker.postings import queries
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
 from matchmaker.postings.operations import count_by_status
+from matchmaker.postings.values import PostingKind, PostingStatus
 
 bp = Blueprint("main", __name__)
 
@@ -40,47 +40,20 @@ def index() -> str:
 @login_required
 def home() -> str:
     if policy.may(current_user, "posting.review"):  # bureau staff: the review queues and the plan
-        pending_postings = db.session.scalars(
-            select(Posting)
-            .where(Posting.status == PostingStatus.PENDING)
-            .order_by(Posting.submitted_at, Posting.id)
-            .limit(10)
-        ).all()
-        pending_orgs = db.session.scalars(
-            select(Organization)
-            .where(Organization.status == OrgStatus.PENDING)
-            .order_by(Organization.created_at, Organization.id)
-            .limit(10)
-        ).all()
-        published_by_kind = dict(
-            db.session.execute(
-                select(Posting.kind, func.count())
-                .where(Posting.status == PostingStatus.PUBLISHED)
-                .group_by(Posting.kind)
-            ).all()
-        )
+        pending_postings = db.session.scalars(queries.awaiting_review().limit(10)).all()
+        pending_orgs = db.session.scalars(account_queries.organizations_in(OrgStatus.PENDING).limit(10)).all()
         return render_template(
             "main/home_bureau.html",
             pending_postings=pending_postings,
             pending_orgs=pending_orgs,
             pending_posting_count=count_by_status(PostingStatus.PENDING),
             pending_org_count=count_pending_organizations(),
-            published_by_kind=published_by_kind,
+            published_by_kind=queries.published_by_kind(),
             figures=counting.figures(counting.default_span()),
-            awaiting_verification=db.session.scalar(
-                select(func.count())
-                .select_from(Agreement)
-                .where(Agreement.status == AgreementStatus.CONFIRMED, Agreement.deleted_at.is_(None))
-            ),
+            awaiting_verification=agreement_queries.count_awaiting_verification(),
         )
     policy.require(current_user, "postings.own")  # enterprises and universities: their own postings
-    counts = dict(
-        db.session.execute(
-            select(Posting.status, func.count())
-            .where(Posting.organization_id == current_user.organization_id)
-            .group_by(Posting.status)
-        ).all()
-    )
+    counts = queries.status_counts(current_user.organization_id)
     recent = db.session.scalars(queries.owned_by(current_user).limit(10)).all()
     return render_template(
         "main/home_member.html",

@@ -1,2 +1,2 @@
-"""Notifications: the journal consumer that turns changes into notices, mail (immediate and
-digests), the notification pages."""
+"""Notifications: the journal consumer that runs each capability's notification rules (its
+notices.py, registered in rules.py), mail (immediate and digests), the notification pages."""

@@ -12,15 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.accounts.models import User
 from matchmaker.core.extensions import db
-from matchmaker.core.models import ChoiceEnum, UTCDateTime, utcnow
-
-
-class EmailMode(ChoiceEnum):
-    """How a user wants notifications by e-mail (when the site can send mail at all)."""
-
-    IMMEDIATE = "immediate", "每条通知立即发送邮件"
-    DAILY = "daily", "每天汇总发送一封邮件"
-    NEVER = "never", "不发送邮件，只在平台内查看"
+from matchmaker.core.models import UTCDateTime, utcnow
 
 
 class Notification(db.Model):

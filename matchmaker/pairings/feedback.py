@@ -22,7 +22,8 @@ from sqlalchemy import or_, select
 
 from matchmaker import search
 from matchmaker.core.extensions import db
-from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.postings.models import Posting
 
 DEMOTING = (DeclineReason.TOO_EARLY, DeclineReason.COST, DeclineReason.APPROACH, DeclineReason.UNCLEAR)

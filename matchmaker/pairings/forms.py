@@ -6,8 +6,8 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from matchmaker.core.forms import PHONE, BaseForm, optional_int, options
-from matchmaker.pairings.models import DeclineReason, PairingState
 from matchmaker.pairings.operations import MAX_INTEREST, MAX_MESSAGE
+from matchmaker.pairings.values import DeclineReason, PairingState
 
 
 class InterestForm(BaseForm):

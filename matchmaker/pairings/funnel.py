@@ -15,12 +15,14 @@ from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.datastructures import MultiDict
 
-from matchmaker.accounts.models import Organization, OrgType
+from matchmaker.accounts.models import Organization
+from matchmaker.accounts.values import OrgType
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry
 from matchmaker.core.models import utcnow
-from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
 from matchmaker.postings.models import Posting
 from matchmaker.taxonomy.models import TechField, Town
 

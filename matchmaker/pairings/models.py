@@ -19,45 +19,10 @@ from matchmaker.accounts.models import Organization, User
 from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import Journaled, record
-from matchmaker.core.models import ChoiceEnum, UTCDateTime, enum_column, utcnow
+from matchmaker.core.models import UTCDateTime, enum_column, utcnow
+from matchmaker.core.states import StateMachine
+from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.postings.models import Posting
-
-
-class PairingState(ChoiceEnum):
-    """Where a pairing stands; codes are part of the public API."""
-
-    INTERESTED = "interested", "有意向"
-    CONTACTED = "contacted", "已对接"
-    NEGOTIATING = "negotiating", "洽谈中"
-    SIGNED = "signed", "已签约"
-    FAILED = "failed", "未成功"
-    DECLINED = "declined", "已婉拒"
-
-    @property
-    def is_open(self) -> bool:
-        return self in (PairingState.INTERESTED, PairingState.CONTACTED, PairingState.NEGOTIATING)
-
-    @property
-    def is_accepted(self) -> bool:
-        """The answering side said yes: contacts are shared from here on."""
-        return self in (
-            PairingState.CONTACTED,
-            PairingState.NEGOTIATING,
-            PairingState.SIGNED,
-            PairingState.FAILED,
-        )
-
-
-class DeclineReason(ChoiceEnum):
-    """Why an interest was declined (DOMAIN.md §4); codes are part of the public API."""
-
-    TOO_EARLY = "too_early", "阶段太早"
-    COST = "cost", "成本不合适"
-    APPROACH = "approach", "技术路线不符"
-    UNCLEAR = "unclear", "描述不清"
-    HAS_PARTNER = "has_partner", "已有合作方"
-    OTHER = "other", "其他"
-
 
 # Steps after acceptance, by target state: from which states, and what the journal calls it.
 ADVANCES: dict[PairingState, tuple[tuple[PairingState, ...], str]] = {
@@ -67,7 +32,7 @@ ADVANCES: dict[PairingState, tuple[tuple[PairingState, ...], str]] = {
 }
 
 
-class Pairing(Journaled, db.Model):
+class Pairing(StateMachine, Journaled, db.Model):
     """An interest of ``initiator_org`` in ``target`` (a posting of ``target_org``), optionally
     answered by one of the initiator's own postings, and where the conversation has got to."""
 
@@ -80,6 +45,8 @@ class Pairing(Journaled, db.Model):
     )
 
     journal_type: ClassVar[str] = "pairing"
+    STATE: ClassVar[str] = "state"
+    REFUSAL: ClassVar[str] = "“{state}”状态的对接不能{verb}。"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
@@ -184,13 +151,7 @@ class Pairing(Journaled, db.Model):
     def touch(self) -> None:
         self.last_activity_at = utcnow()
 
-    def _require(self, allowed: tuple[PairingState, ...], verb: str) -> None:
-        if self.state not in allowed:
-            raise InvalidTransition(f"“{self.state.label}”状态的对接不能{verb}。")
-
-    def _move(self, to: PairingState, action: str, by: User, note: str | None = None) -> None:
-        record(action, self, actor=by, changes={"state": [self.state, to]}, note=note)
-        self.state = to
+    def _moved(self) -> None:
         self.touch()
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from matchmaker import policy
@@ -17,14 +19,10 @@ from matchmaker.core.exceptions import FieldError, InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import record
 from matchmaker.core.models import utcnow
-from matchmaker.pairings.models import (
-    DeclineReason,
-    Pairing,
-    PairingMessage,
-    PairingRead,
-    PairingState,
-)
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.pairings.models import Pairing, PairingMessage, PairingRead, ProposalMark
+from matchmaker.pairings.values import DeclineReason, PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingStatus
 
 MAX_MESSAGE = 2000
 MAX_INTEREST = 1000
@@ -236,3 +234,18 @@ def invite_organization(
     password = accounts.issue_one_time_password(user, actor=actor)
     db.session.flush()
     return user, password
+
+
+def mark_proposed(session: Session, posting_ids: list[int]) -> None:
+    """These postings have been proposed a counterpart or proposed to one (the funnel's second
+    stage, 获得推荐), from now on unless they already were. Written by the postings' notification
+    rule when a posting is published, in the consumer's transaction."""
+    if not posting_ids:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    session.execute(
+        dialect.insert(ProposalMark)
+        .values([{"posting_id": pid, "first_at": now} for pid in posting_ids])
+        .on_conflict_do_nothing()
+    )

@@ -12,7 +12,8 @@ from matchmaker import policy
 from matchmaker.agreements.models import Agreement
 from matchmaker.core.extensions import db
 from matchmaker.pairings.models import Pairing
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus
 
 
 def ours_on(postings: Iterable[Posting], viewer: Any) -> dict[int, Pairing]:
@@ -91,5 +92,13 @@ def published_for_introduction() -> list[Posting]:
 
 
 def pairing(pairing_id: int) -> Pairing | None:
-    """The pairing with this id, or None; the caller checks who may see it."""
+    """A pairing by id (the caller decides who may see it)."""
     return db.session.get(Pairing, pairing_id)
+
+
+def pairing_or_404(pairing_id: int) -> Pairing:
+    return db.get_or_404(Pairing, pairing_id)
+
+
+def by_ids(ids: Iterable[int]) -> list[Pairing]:
+    return list(db.session.scalars(select(Pairing).where(Pairing.id.in_(list(ids))).order_by(Pairing.id)))

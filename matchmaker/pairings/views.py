@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -29,10 +29,14 @@ from matchmaker.pairings.forms import (
     MessageForm,
     NudgeForm,
 )
-from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.policy import requires
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.postings import queries as posting_queries
 from matchmaker.postings.urls import get_posting_or_404
+
+if TYPE_CHECKING:
+    from matchmaker.postings.models import Posting
 
 bp = Blueprint("pairings", __name__, url_prefix="/pairings")
 
@@ -46,15 +50,7 @@ def get_pairing_or_404(pairing_id: int) -> Pairing:
 
 
 def _own_choices(target: Posting) -> list[SelectChoice]:
-    mine = db.session.scalars(
-        select(Posting)
-        .where(
-            policy.own_postings(current_user),
-            Posting.status == PostingStatus.PUBLISHED,
-            Posting.kind.in_(target.kind.complements),
-        )
-        .order_by(Posting.published_at.desc())
-    ).all()
+    mine = posting_queries.own_answers(current_user, target)
     return options(((p.id, f"{p.kind.label}：{p.title}") for p in mine), "（不附）")
 
 
@@ -73,7 +69,7 @@ def create(posting_id: int) -> str | tuple[str, int] | Response:
     if not form.is_submitted():
         form.own_posting.data = request.args.get("own", type=int)
     if form.validate_on_submit():
-        own = db.session.get(Posting, form.own_posting.data) if form.own_posting.data else None
+        own = posting_queries.posting(form.own_posting.data) if form.own_posting.data else None
         try:
             pairing = service.express_interest(
                 target,
@@ -289,7 +285,7 @@ def introduce() -> str | tuple[str, int] | Response:
         form.target.data = request.args.get("target", type=int)
         form.other.data = request.args.get("other", type=int)
     postings = {
-        name: db.session.get(Posting, getattr(form, name).data) if getattr(form, name).data else None
+        name: posting_queries.posting(getattr(form, name).data) if getattr(form, name).data else None
         for name in ("target", "other")
     }
     published = queries.published_for_introduction()

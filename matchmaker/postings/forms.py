@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from wtforms import (
     DateField,
@@ -13,31 +14,34 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from matchmaker.core import rules
 from matchmaker.core.forms import (
     PHONE,
     BaseForm,
     MultiCheckboxField,
+    finite_number,
     optional_choice,
     optional_int,
     options,
     rule,
 )
-from matchmaker.pairings.models import Pairing
-from matchmaker.postings.models import (
+from matchmaker.postings.models import Posting
+from matchmaker.postings.operations import MAX_KEYWORDS, PostingDetails, split_keywords
+from matchmaker.postings.values import (
     CloseReason,
     CooperationMode,
     IPStatus,
     Maturity,
-    Posting,
     PostingKind,
     Visibility,
 )
-from matchmaker.postings.operations import MAX_KEYWORDS, PostingDetails, split_keywords
 from matchmaker.taxonomy.forms import get_term, term_choices
 from matchmaker.taxonomy.models import TechField, Town
+
+if TYPE_CHECKING:
+    from matchmaker.pairings.models import Pairing
 
 TITLE_HINTS = {
     PostingKind.RD_NEED: "一句话说明要解决的技术问题，如“锂电池隔膜涂覆均匀性提升”",
@@ -51,12 +55,6 @@ DESCRIPTION_HINTS = {
     PostingKind.SUPPLY_OFFER: "产品或能力、主要参数、产能、已服务的客户或行业、资质认证。",
     PostingKind.RESEARCH_OUTCOME: "技术原理、主要性能指标、创新点、应用领域、所需转化条件。",
 }
-
-
-def finite_number(form: BaseForm, field: DecimalField) -> None:
-    """'NaN' and 'Infinity' parse as Decimals but are not amounts (and break range checks)."""
-    if field.data is not None and not field.data.is_finite():
-        raise StopValidation("请填写有效的金额数字。")
 
 
 class PostingForm(BaseForm):

@@ -16,7 +16,8 @@ from matchmaker.core.forms import BaseForm, optional_int, options
 from matchmaker.core.web import send_xlsx
 from matchmaker.policy import requires
 from matchmaker.postings import lists as service
-from matchmaker.postings.models import ListKind, PublishedList
+from matchmaker.postings.models import PublishedList
+from matchmaker.postings.values import ListKind
 from matchmaker.taxonomy.forms import get_term, term_choices
 from matchmaker.taxonomy.models import TechField, Town
 

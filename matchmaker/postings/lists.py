@@ -16,7 +16,8 @@ from matchmaker.core.extensions import db
 from matchmaker.core.journal import record
 from matchmaker.core.spreadsheets import workbook
 from matchmaker.postings.imports.rows import COLUMNS
-from matchmaker.postings.models import ListKind, Posting, PostingKind, PublishedList, Visibility
+from matchmaker.postings.models import Posting, PublishedList
+from matchmaker.postings.values import ListKind, PostingKind, Visibility
 from matchmaker.taxonomy.models import TechField, Town
 
 CONTACT_COLUMNS = ("联系人", "联系电话")

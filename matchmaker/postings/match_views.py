@@ -15,7 +15,8 @@ from matchmaker.core.extensions import db
 from matchmaker.core.web import MAX_PAGE, int_arg
 from matchmaker.policy import requires
 from matchmaker.postings import queries as posting_queries
-from matchmaker.postings.models import Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind, PostingStatus
 from matchmaker.search.evidence import passage
 from matchmaker.taxonomy.forms import term_pairs
 from matchmaker.taxonomy.models import TechField, Town

@@ -9,127 +9,33 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaker.accounts.models import Organization, Role, User
+from matchmaker.accounts.models import Organization, User
 from matchmaker.core import clock
 from matchmaker.core.exceptions import InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import Journaled, record
-from matchmaker.core.models import ChoiceEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from matchmaker.core.models import TimestampMixin, UTCDateTime, enum_column, utcnow
+from matchmaker.core.states import StateMachine
+from matchmaker.postings.values import (
+    CloseReason,
+    CooperationMode,
+    IPStatus,
+    ListKind,
+    Maturity,
+    PostingKind,
+    PostingStatus,
+    Visibility,
+)
 from matchmaker.taxonomy.models import TechField, Town
 
 if TYPE_CHECKING:
     pass
 from sqlalchemy import UniqueConstraint
 
-
-class PostingKind(ChoiceEnum):
-    """The four kinds of posting; codes are part of the public interface."""
-
-    RD_NEED = "rd_need", "研发需求"
-    SUPPLY_NEED = "supply_need", "配套需求"
-    SUPPLY_OFFER = "supply_offer", "配套供给"
-    RESEARCH_OUTCOME = "research_outcome", "科技成果"
-
-    @property
-    def poster_role(self) -> Role:
-        """Research outcomes come from universities/institutes, everything else from enterprises."""
-        return Role.UNIVERSITY if self is PostingKind.RESEARCH_OUTCOME else Role.ENTERPRISE
-
-    @property
-    def is_need(self) -> bool:
-        return self in (PostingKind.RD_NEED, PostingKind.SUPPLY_NEED)
-
-    @property
-    def complements(self) -> tuple[PostingKind, ...]:
-        """The kinds that answer this one (DOMAIN.md §3): 研发需求 ↔ 科技成果 / 配套供给,
-        配套需求 ↔ 配套供给."""
-        return {
-            PostingKind.RD_NEED: (PostingKind.RESEARCH_OUTCOME, PostingKind.SUPPLY_OFFER),
-            PostingKind.RESEARCH_OUTCOME: (PostingKind.RD_NEED,),
-            PostingKind.SUPPLY_NEED: (PostingKind.SUPPLY_OFFER,),
-            PostingKind.SUPPLY_OFFER: (PostingKind.SUPPLY_NEED, PostingKind.RD_NEED),
-        }[self]
-
-    @property
-    def slug(self) -> str:
-        """URL form of the code: rd-need."""
-        return self.value.replace("_", "-")
-
-    @classmethod
-    def from_slug(cls, slug: str) -> PostingKind | None:
-        try:
-            return cls(slug.replace("-", "_"))
-        except ValueError:
-            return None
-
-    @classmethod
-    def for_role(cls, role: Role) -> list[PostingKind]:
-        return [k for k in cls if k.poster_role is role]
-
-
-class PostingStatus(ChoiceEnum):
-    """Lifecycle: 草稿 → 待审核 → 已发布 / 退回修改 → 已关闭."""
-
-    DRAFT = "draft", "草稿"
-    PENDING = "pending", "待审核"
-    RETURNED = "returned", "退回修改"
-    PUBLISHED = "published", "已发布"
-    CLOSED = "closed", "已关闭"
-
-
-class Visibility(ChoiceEnum):
-    """Who may read a published posting."""
-
-    PUBLIC = "public", "公开"
-    MEMBERS = "members", "仅登录用户"
-    BUREAU = "bureau", "仅主管部门（由主管部门居间对接）"
-
-
-class CooperationMode(ChoiceEnum):
-    """合作方式 of DOMAIN.md §3."""
-
-    TRANSFER = "transfer", "技术转让"
-    LICENSE = "license", "技术许可"
-    JOINT_DEV = "joint_dev", "合作开发"
-    COMMISSIONED_DEV = "commissioned_dev", "委托开发"
-    EQUITY = "equity", "作价入股"
-    CONSULTING = "consulting", "技术咨询"
-    SERVICE = "service", "技术服务"
-    JOINT_PLATFORM = "joint_platform", "共建研发平台"
-
-
-class Maturity(ChoiceEnum):
-    """成熟度 (stages rather than TRL numbers: what county users actually say)."""
-
-    RESEARCH = "research", "研发阶段"
-    LAB = "lab", "实验室"
-    SMALL_PILOT = "small_pilot", "小试"
-    PILOT = "pilot", "中试"
-    PRODUCTION = "production", "可量产"
-
-
-class IPStatus(ChoiceEnum):
-    """知识产权 status."""
-
-    NONE = "none", "无"
-    APPLIED = "applied", "申请中"
-    GRANTED = "granted", "已授权"
-    SECRET = "secret", "技术秘密"
-
-
-class CloseReason(ChoiceEnum):
-    """Why a posting was taken off the platform for good."""
-
-    SOLVED_ON_PLATFORM = "solved_on_platform", "通过平台解决"
-    SOLVED_ELSEWHERE = "solved_elsewhere", "平台外解决"
-    ABANDONED = "abandoned", "放弃"
-    REPHRASED = "rephrased", "重新表述"
-
-
 EDITABLE = (PostingStatus.DRAFT, PostingStatus.RETURNED)
 
 
-class Posting(Journaled, TimestampMixin, db.Model):
+class Posting(StateMachine, Journaled, TimestampMixin, db.Model):
     """One need, offer or outcome an organisation puts on the platform."""
 
     __tablename__ = "postings"
@@ -173,6 +79,7 @@ class Posting(Journaled, TimestampMixin, db.Model):
     tech_field: Mapped[TechField | None] = relationship()
     town: Mapped[Town | None] = relationship()
     journal_type: ClassVar[str] = "posting"
+    REFUSAL: ClassVar[str] = "“{state}”状态的信息不能{verb}。"
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("status", PostingStatus.DRAFT)  # a new posting is a draft even before a flush
@@ -276,36 +183,9 @@ class Posting(Journaled, TimestampMixin, db.Model):
         record("posting.renewed", self, actor=by, changes={"valid_until": [self.valid_until, new]})
         self.valid_until = new
 
-    def _require(self, allowed: tuple[PostingStatus, ...], verb: str) -> None:
-        if self.status not in allowed:
-            raise InvalidTransition(f"“{self.status.label}”状态的信息不能{verb}。")
-
-    def _move(
-        self, to: PostingStatus, action: str, by: User, reason: str | None = None, **changes: Any
-    ) -> None:
-        """The one writer of ``status``: the change and its journal entry, together."""
-        record(action, self, actor=by, changes={"status": [self.status, to], **changes}, note=reason)
-        self.status = to
-
 
 # ------------------------------------------------------------------------------------------------
 # Published lists (研发攻关需求清单, 创新成果清单, 供需清单): dated, numbered, frozen snapshots.
-
-
-class ListKind(ChoiceEnum):
-    """The three lists the plan tells the bureaus to publish; each is numbered on its own."""
-
-    RD_NEEDS = "rd_needs", "专精特新企业研发攻关需求清单"
-    OUTCOMES = "outcomes", "高校院所创新成果清单"
-    SUPPLY = "supply", "产品配套供需信息清单"
-
-    @property
-    def posting_kinds(self) -> tuple[PostingKind, ...]:
-        return {
-            ListKind.RD_NEEDS: (PostingKind.RD_NEED,),
-            ListKind.OUTCOMES: (PostingKind.RESEARCH_OUTCOME,),
-            ListKind.SUPPLY: (PostingKind.SUPPLY_NEED, PostingKind.SUPPLY_OFFER),
-        }[self]
 
 
 class PublishedList(db.Model):

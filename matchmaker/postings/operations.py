@@ -17,16 +17,10 @@ from matchmaker.core.exceptions import FieldError, InvalidTransition
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import diff, record
 from matchmaker.core.rules import MAX_KEYWORDS, split_keywords
-from matchmaker.pairings.models import Pairing, PairingState
-from matchmaker.postings.models import (
-    CloseReason,
-    IPStatus,
-    Maturity,
-    Posting,
-    PostingKind,
-    PostingStatus,
-    Visibility,
-)
+from matchmaker.pairings.models import Pairing
+from matchmaker.pairings.values import PairingState
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import CloseReason, IPStatus, Maturity, PostingKind, PostingStatus, Visibility
 from matchmaker.taxonomy.models import TechField, Town
 
 __all__ = ["MAX_KEYWORDS", "PostingDetails", "split_keywords"]

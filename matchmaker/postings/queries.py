@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_login import AnonymousUserMixin
@@ -13,7 +14,8 @@ from matchmaker.accounts.models import User
 from matchmaker.core.extensions import db
 from matchmaker.core.web import ListPage, page_of
 from matchmaker.pairings import feedback
-from matchmaker.postings.models import CooperationMode, Posting, PostingKind, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import CooperationMode, PostingKind, PostingStatus
 from matchmaker.search import Found
 
 # Pages hide weaker pairs: a list of poor matches teaches users to ignore it. Set below the weakest
@@ -203,3 +205,80 @@ def proposals(
         Proposal(allowed[c.posting_id], c.strength, list(c.words), posting, lowered.get(c.posting_id))
         for c in window[:limit]
     ]
+
+
+def posting(posting_id: int) -> Posting | None:
+    """A posting by id, whatever its state (the caller decides who may see it)."""
+    return db.session.get(Posting, posting_id)
+
+
+def by_ids(ids: Iterable[int]) -> list[Posting]:
+    return list(db.session.scalars(select(Posting).where(Posting.id.in_(list(ids))).order_by(Posting.id)))
+
+
+def awaiting_review() -> Select[tuple[Posting]]:
+    """Postings submitted for review, oldest first: first come, first reviewed."""
+    return (
+        select(Posting)
+        .where(Posting.status == PostingStatus.PENDING)
+        .options(selectinload(Posting.organization))
+        .order_by(Posting.submitted_at, Posting.id)
+    )
+
+
+def published_by_kind() -> dict[PostingKind, int]:
+    """How many postings of each kind are published now (kinds with none left out)."""
+    rows = db.session.execute(
+        select(Posting.kind, func.count())
+        .where(Posting.status == PostingStatus.PUBLISHED)
+        .group_by(Posting.kind)
+    )
+    return {kind: count for kind, count in rows}
+
+
+def status_counts(organization_id: int) -> dict[PostingStatus, int]:
+    """How many of an organisation's postings are in each state (states with none left out)."""
+    rows = db.session.execute(
+        select(Posting.status, func.count())
+        .where(Posting.organization_id == organization_id)
+        .group_by(Posting.status)
+    )
+    return {status: count for status, count in rows}
+
+
+def published_of(organization_id: int) -> list[Posting]:
+    """An organisation's published postings, newest first."""
+    return list(
+        db.session.scalars(
+            select(Posting)
+            .where(Posting.organization_id == organization_id, Posting.status == PostingStatus.PUBLISHED)
+            .order_by(Posting.id.desc())
+        )
+    )
+
+
+def own_answers(user: User, target: Posting) -> list[Posting]:
+    """The user's organisation's published postings of a kind that answers ``target``, newest first."""
+    return list(
+        db.session.scalars(
+            select(Posting)
+            .where(
+                policy.own_postings(user),
+                Posting.status == PostingStatus.PUBLISHED,
+                Posting.kind.in_(target.kind.complements),
+            )
+            .order_by(Posting.published_at.desc())
+        )
+    )
+
+
+def needs_for_calls(organization_id: int | None, limit: int = 500) -> list[Posting]:
+    """Published R&D needs a challenge call may be issued on: one organisation's (None: any),
+    newest first."""
+    stmt = select(Posting).where(
+        Posting.kind == PostingKind.RD_NEED, Posting.status == PostingStatus.PUBLISHED
+    )
+    if organization_id is not None:
+        stmt = stmt.where(Posting.organization_id == organization_id)
+    stmt = stmt.options(selectinload(Posting.organization)).order_by(Posting.id.desc()).limit(limit)
+    return list(db.session.scalars(stmt))

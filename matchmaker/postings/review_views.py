@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matchmaker.accounts import operations as accounts
-from matchmaker.accounts.models import Organization, OrgStatus
+from matchmaker.accounts import queries as account_queries
+from matchmaker.accounts.values import OrgStatus
 from matchmaker.core.extensions import db
 from matchmaker.core.web import paginate
 from matchmaker.policy import requires
 from matchmaker.postings import operations as postings
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.postings import queries
+from matchmaker.postings.models import Posting
 from matchmaker.postings.review_forms import ApproveForm, RefuseForm
+
+if TYPE_CHECKING:
+    from matchmaker.accounts.models import Organization
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -56,13 +59,7 @@ def _organization_page(org: Organization) -> Render:
 @bp.get("/postings")
 @requires("posting.review")
 def posting_queue() -> str:
-    stmt = (
-        select(Posting)
-        .where(Posting.status == PostingStatus.PENDING)
-        .options(selectinload(Posting.organization))
-        .order_by(Posting.submitted_at, Posting.id)  # oldest first: first come, first reviewed
-    )
-    return render_template("review/posting_queue.html", page=paginate(stmt))
+    return render_template("review/posting_queue.html", page=paginate(queries.awaiting_review()))
 
 
 @bp.get("/postings/<int:posting_id>")
@@ -103,18 +100,14 @@ def return_posting(posting_id: int) -> Page | Response:
 @requires("organization.verify")
 def organization_queue() -> str:
     status = OrgStatus.from_label(request.args.get("status", "")) or OrgStatus.PENDING
-    stmt = (
-        select(Organization)
-        .where(Organization.status == status)
-        .order_by(Organization.created_at, Organization.id)
-    )
-    return render_template("review/organization_queue.html", page=paginate(stmt), status=status)
+    page = paginate(account_queries.organizations_in(status))
+    return render_template("review/organization_queue.html", page=page, status=status)
 
 
 @bp.get("/organizations/<int:org_id>")
 @requires("organization.verify")
 def organization(org_id: int) -> str:
-    return _organization_page(db.get_or_404(Organization, org_id))(
+    return _organization_page(account_queries.organization_or_404(org_id))(
         approve_form=ApproveForm(), refuse_form=RefuseForm()
     )
 
@@ -122,7 +115,7 @@ def organization(org_id: int) -> str:
 @bp.post("/organizations/<int:org_id>/verify")
 @requires("organization.verify")
 def verify(org_id: int) -> Page | Response:
-    org = db.get_or_404(Organization, org_id)
+    org = account_queries.organization_or_404(org_id)
     return _decide(
         ApproveForm,
         _organization_page(org),
@@ -135,7 +128,7 @@ def verify(org_id: int) -> Page | Response:
 @bp.post("/organizations/<int:org_id>/reject")
 @requires("organization.verify")
 def reject(org_id: int) -> Page | Response:
-    org = db.get_or_404(Organization, org_id)
+    org = account_queries.organization_or_404(org_id)
     return _decide(
         RefuseForm,
         _organization_page(org),

@@ -11,7 +11,8 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from matchmaker import policy
 from matchmaker.core.extensions import db
-from matchmaker.postings.models import Posting, PostingKind
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingKind
 
 
 def get_posting_or_404(posting_id: int, *, action: str | None = None, viewer: Any = None) -> Posting:

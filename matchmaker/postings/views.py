@@ -12,19 +12,13 @@ from matchmaker.core.extensions import db
 from matchmaker.core.web import int_arg, paginate
 from matchmaker.pairings import feedback
 from matchmaker.pairings import queries as pairing_queries
-from matchmaker.pairings.models import Pairing
 from matchmaker.policy import requires
 from matchmaker.postings import operations as service
 from matchmaker.postings import queries
 from matchmaker.postings.forms import CloseForm, PostingForm
-from matchmaker.postings.models import (
-    CloseReason,
-    CooperationMode,
-    Posting,
-    PostingKind,
-    PostingStatus,
-)
+from matchmaker.postings.models import Posting
 from matchmaker.postings.urls import get_posting_or_404
+from matchmaker.postings.values import CloseReason, CooperationMode, PostingKind, PostingStatus
 from matchmaker.search import SearchUnavailable
 from matchmaker.taxonomy.forms import term_pairs
 from matchmaker.taxonomy.models import TechField, Town
@@ -195,7 +189,7 @@ def close(posting_id: int) -> str | Response:
         return redirect(url_for("postings.detail", posting_id=posting.id))
     reason = CloseReason.from_label(form.reason.data)
     assert reason is not None  # guaranteed by CloseForm.validate_reason
-    solved_by = db.session.get(Pairing, form.pairing.data) if form.pairing.data else None
+    solved_by = pairing_queries.pairing(form.pairing.data) if form.pairing.data else None
     try:
         service.close_posting(posting, reason, form.note.data, actor=current_user, solved_by=solved_by)
     except FieldError as error:

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 
 from matchmaker import policy
-from matchmaker.accounts.models import Organization, OrgStatus, OrgType, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.agreements.models import Agreement, AgreementParty, Plan
 from matchmaker.calls.models import CallProposal, ChallengeCall
 from matchmaker.core import clock

@@ -3,17 +3,17 @@ indicator forms, the pool by tier against the plan's targets, its drill-downs, e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker import policy
-from matchmaker.accounts.models import Organization
+from matchmaker.accounts import queries as account_queries
 from matchmaker.agreements import counting
 from matchmaker.agreements import plans as plan_service
-from matchmaker.agreements.models import Plan
+from matchmaker.agreements import queries as agreement_queries
 from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
@@ -26,12 +26,16 @@ from matchmaker.profiles.models import MeasureKind
 from matchmaker.taxonomy.forms import term_pairs
 from matchmaker.taxonomy.models import EnterpriseTier, Town
 
+if TYPE_CHECKING:
+    from matchmaker.accounts.models import Organization
+    from matchmaker.agreements.models import Plan
+
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
 
 def get_profile_or_404(org_id: int) -> Organization:
     """The organisation if the viewer may see its profile (404 otherwise: don't reveal it)."""
-    org = db.get_or_404(Organization, org_id)
+    org = account_queries.organization_or_404(org_id)
     if not policy.may(current_user, "profile.view", org):
         abort(404)
     return org
@@ -86,7 +90,7 @@ def change_tier(org_id: int) -> Any:
             except FieldError as error:
                 db.session.rollback()
                 attach_field_error(form, error)
-                org = db.get_or_404(Organization, org_id)
+                org = account_queries.organization_or_404(org_id)
             else:
                 db.session.commit()
                 flash(f"已记录：{org.name}的梯度为“{tier.name if tier else '无'}”。", "success")
@@ -111,7 +115,7 @@ def record_measure(org_id: int) -> Any:
         except FieldError as error:
             db.session.rollback()
             attach_field_error(form, error)
-            org = db.get_or_404(Organization, org_id)
+            org = account_queries.organization_or_404(org_id)
         else:
             db.session.commit()
             flash(f"已录入{kind.label}。", "success")
@@ -140,7 +144,7 @@ def _plan() -> Plan | None:
     """The plan asked for (?plan=id), else the one in force today (None: no plan covers today)."""
     plan_id = int_arg("plan")
     if plan_id:
-        return db.get_or_404(Plan, plan_id)
+        return agreement_queries.plan_or_404(plan_id)
     return counting.plan_in_force()
 
 
@@ -243,7 +247,7 @@ def targets() -> Response:
     form = TierTargetForm()
     plan_value = request.form.get("plan", "")
     plan_id = int(plan_value) if plan_value.isascii() and plan_value.isdigit() and len(plan_value) < 10 else 0
-    plan = db.session.get(Plan, plan_id) if plan_id else counting.plan_in_force()
+    plan = agreement_queries.plan(plan_id) if plan_id else counting.plan_in_force()
     tier = db.session.get(EnterpriseTier, form.tier.data) if form.validate_on_submit() else None
     if plan is None:
         flash("目标未保存：没有执行中的计划，请先新建计划。", "error")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingStatus
 
 
 def is_indexed(posting: Posting) -> bool:

@@ -35,7 +35,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from matchmaker.postings.models import PostingKind
+from matchmaker.postings.values import PostingKind
 
 UNIT = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")  # a CJK character, or a Latin/digit word
 STRETCH = re.compile(r"[\u3400-\u9fffa-z0-9]+")  # no pair across punctuation or spaces

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, UOWTransaction
 from matchmaker.core.consumers import Cursor, FileCursor, newest_id, unread
 from matchmaker.core.journal import UNRESOLVED, WRITTEN, JournalEntry, origin
 from matchmaker.core.models import utcnow
-from matchmaker.postings.models import Posting, PostingStatus
+from matchmaker.postings.models import Posting
+from matchmaker.postings.values import PostingStatus
 from matchmaker.search.documents import document_for, is_indexed, stamp
 from matchmaker.search.engine import IndexBusy, IndexStore
 

@@ -21,7 +21,7 @@ from typing import Any
 from whoosh.searching import Searcher
 
 from matchmaker.core import deadline
-from matchmaker.postings.models import PostingKind
+from matchmaker.postings.values import PostingKind
 from matchmaker.search.analysis import is_evidence, segment, stop_words
 from matchmaker.search.engine import IndexStore
 from matchmaker.search.grams import CharacterView

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from whoosh.query import And, Or, Phrase, Query, Term
 
-from matchmaker.postings.models import PostingKind
+from matchmaker.postings.values import PostingKind
 from matchmaker.search.analysis import normalize, query_terms
 from matchmaker.search.engine import IndexStore, run_query
 

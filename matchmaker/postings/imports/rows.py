@@ -12,21 +12,15 @@ from sqlalchemy import select
 
 from matchmaker import policy
 from matchmaker.accounts import creditcode
-from matchmaker.accounts.models import Organization, OrgType, Role, User
+from matchmaker.accounts.models import Organization, User
+from matchmaker.accounts.values import OrgType, Role
 from matchmaker.core import rules
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import record
 from matchmaker.postings.imports.reader import MAX_CELL, Table
-from matchmaker.postings.models import (
-    CooperationMode,
-    ImportBatch,
-    IPStatus,
-    Maturity,
-    Posting,
-    PostingKind,
-    PostingStatus,
-)
+from matchmaker.postings.models import ImportBatch, Posting
 from matchmaker.postings.operations import PostingDetails
+from matchmaker.postings.values import CooperationMode, IPStatus, Maturity, PostingKind, PostingStatus
 from matchmaker.taxonomy.models import TechField, Town
 
 COLUMNS = {  # header → field; the order is the template's

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
-from matchmaker.admin.views import bp
 from matchmaker.core.exceptions import DomainError
 from matchmaker.core.extensions import db
 from matchmaker.core.forms import BaseForm
@@ -21,6 +20,10 @@ from matchmaker.postings.imports import jobs, reader, rows, staging
 from matchmaker.postings.imports.template import template_xlsx
 from matchmaker.postings.models import ImportBatch
 from matchmaker.taxonomy.models import TAXONOMIES
+
+# Its own blueprint under the admin pages' prefix: the URLs are the admin section's, the routes this
+# capability's (the factory registers it; the admin web layer is not imported).
+bp = Blueprint("imports", __name__, url_prefix="/admin")
 
 PREVIEW_ROWS = 200  # rows with problems are listed first; passing rows only up to this many
 
@@ -97,19 +100,19 @@ def confirm_import() -> Response:
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash("页面已过期，请重新上传。", "error")
-        return redirect(url_for("admin.imports"))
+        return redirect(url_for("imports.imports"))
     token = form.token.data or request.form.get("token", "")
     data, name = staging.load(_folder(), token)
     report = rows.check(reader.read_table(data, name))
     if not report.valid:
         flash("没有可导入的行。", "warning")
-        return redirect(url_for("admin.imports"))
+        return redirect(url_for("imports.imports"))
     if len(report.valid) > current_app.config["IMPORT_INLINE_ROWS"]:
         batch = jobs.queue(report, token=token, filename=name, actor=current_user)
         db.session.commit()
         jobs.start(batch.id)
         flash(f"已开始导入 {batch.rows_valid} 行，可在本页查看进度；期间可以离开本页。", "success")
-        return redirect(url_for("admin.import_batch", batch_id=batch.id))
+        return redirect(url_for("imports.import_batch", batch_id=batch.id))
     batch = rows.import_rows(report, actor=current_user, filename=name)
     db.session.commit()
     staging.discard(_folder(), token)
@@ -119,7 +122,7 @@ def confirm_import() -> Response:
         + (f"，跳过 {skipped} 行有问题的行。" if skipped else "。"),
         "success",
     )
-    return redirect(url_for("admin.imports"))
+    return redirect(url_for("imports.imports"))
 
 
 @bp.get("/imports/<int:batch_id>")
