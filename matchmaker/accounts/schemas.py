@@ -1,13 +1,12 @@
-"""How the API names an organisation inside other resources (a call's enterprise, a proposal's
-author, the pool's members): its id and name."""
+"""The API's view of accounts, declared once for every resource that names an organisation."""
 
 from __future__ import annotations
 
 from matchmaker.core.apidoc import Integer, Output, String
 
 
-class OrganizationRefSchema(Output):
-    """Component ``OrganizationRef``: the hand-written document's ``Organization`` while that exists."""
+class OrganizationSchema(Output):
+    """An organisation as other resources name it: its id and name."""
 
     id = Integer(required=True)
     name = String(required=True)

@@ -248,6 +248,10 @@ class Figure:
         return len(self.agreements)
 
     @property
+    def agreement_ids(self) -> list[int]:
+        return sorted(a.id for a in self.agreements)
+
+    @property
     def share(self) -> float | None:
         return min(self.count / self.target, 1.0) if self.target else None
 

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from matchmaker.agreements import operations as service
 from matchmaker.agreements.models import FIRST_YEAR, LAST_YEAR
 from matchmaker.agreements.operations import AgreementDetails, PartyDetails
 from matchmaker.agreements.plans import PlanDetails
@@ -29,14 +30,14 @@ from matchmaker.core.forms import BaseForm, finite_number, optional_int, options
 from matchmaker.taxonomy.forms import term_choices
 from matchmaker.taxonomy.models import TechField
 
-MAX_PARTIES = 6
+MAX_PARTIES = service.MAX_PARTIES
 
 
 class PartyForm(Form):
     """One party; a row left empty is no party."""
 
     side = SelectField("身份", choices=options(PartySide.choices()), default=PartySide.BUYER.value)
-    name = StringField("单位名称", validators=[Optional(), Length(max=100)])
+    name = StringField("单位名称", validators=[Optional(), Length(max=service.PARTY_NAME_LENGTH)])
     credit_code = StringField("统一社会信用代码", validators=[Optional(), Length(max=18)])
     party_type = SelectField(
         "单位类型", choices=options(PartyType.choices()), default=PartyType.ENTERPRISE.value
@@ -54,7 +55,9 @@ class AgreementForm(BaseForm):
         validators=[DataRequired("请选择合同类别。")],
     )
     equity = BooleanField("作价入股（以技术作价入股，按技术转让登记）")
-    title = StringField("协议名称", validators=[DataRequired("请填写协议名称。"), Length(max=120)])
+    title = StringField(
+        "协议名称", validators=[DataRequired("请填写协议名称。"), Length(max=service.TITLE_LENGTH[1])]
+    )
     signed_on = DateField("签订日期", validators=[DataRequired("请填写签订日期（格式 2025-06-30）。")])
     valid_from = DateField("有效期自", validators=[Optional()])
     valid_until = DateField("有效期至", validators=[Optional()])
@@ -73,16 +76,18 @@ class AgreementForm(BaseForm):
     tech_field = SelectField("技术领域", coerce=optional_int, validate_choice=False)
     ip_involved = TextAreaField(
         "涉及的知识产权",
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), Length(max=service.TEXT_LENGTHS["ip_involved"])],
         description="如专利号、软件著作权登记号，或“无”。",
     )
     registration = SelectField(
         "技术合同登记", choices=options(Registration.choices()), default=Registration.NOT_APPLIED.value
     )
     registration_number = StringField(
-        "登记编号", validators=[Optional(), Length(max=40)], description="已登记时填写。"
+        "登记编号",
+        validators=[Optional(), Length(max=service.REGISTRATION_NUMBER_LENGTH)],
+        description="已登记时填写。",
     )
-    notes = TextAreaField("备注", validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField("备注", validators=[Optional(), Length(max=service.TEXT_LENGTHS["notes"])])
     parties = FieldList(FormField(PartyForm), "协议各方", min_entries=MAX_PARTIES, max_entries=MAX_PARTIES)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -152,12 +157,14 @@ class AgreementForm(BaseForm):
 
 
 class NoteForm(BaseForm):
-    note = TextAreaField("说明", validators=[Optional(), Length(max=1000)])
+    note = TextAreaField("说明", validators=[Optional(), Length(max=service.REASON_LENGTH)])
     version = HiddenField()  # the version the page showed: nothing is confirmed or verified unseen
 
 
 class ReasonForm(BaseForm):
-    reason = TextAreaField("理由", validators=[DataRequired("请写明理由。"), Length(max=1000)])
+    reason = TextAreaField(
+        "理由", validators=[DataRequired("请写明理由。"), Length(max=service.REASON_LENGTH)]
+    )
 
 
 class UploadForm(BaseForm):

@@ -32,6 +32,13 @@ from matchmaker.taxonomy.models import TechField
 MAX_FILE_BYTES = uploads.MAX_FILE_BYTES
 MAX_FILES = 10
 EARLIEST = date(2000, 1, 1)
+# The limits of an agreement's content (the form, the API's schema and problems() below).
+TITLE_LENGTH = (4, 120)
+PARTY_NAME_LENGTH = 100
+MAX_PARTIES = 6
+REGISTRATION_NUMBER_LENGTH = 40
+TEXT_LENGTHS = {"ip_involved": 1000, "notes": 2000}
+REASON_LENGTH = 1000  # a return's reason, a verification's note (the form)
 
 
 @dataclass
@@ -66,8 +73,9 @@ class AgreementDetails:
         """Field → the Chinese message of the first rule it breaks."""
         found: dict[str, str] = {}
         title = self.title.strip()
-        if not 4 <= len(title) <= 120:
-            found["title"] = f"协议名称应为4到120个字（现有{len(title)}个字）。"
+        low, high = TITLE_LENGTH
+        if not low <= len(title) <= high:
+            found["title"] = f"协议名称应为{low}到{high}个字（现有{len(title)}个字）。"
         if self.signed_on > clock.today():
             found["signed_on"] = "签订日期不能晚于今天：请在签订后再登记。"
         elif self.signed_on < EARLIEST:
@@ -93,9 +101,9 @@ class AgreementDetails:
             found["registration_number"] = "已登记的合同请填写登记编号。"
         elif number and self.registration is not Registration.REGISTERED:
             found["registration_number"] = "只有“已登记”的合同才有登记编号。"
-        elif len(number) > 40:
-            found["registration_number"] = "登记编号最多40个字符。"
-        for name, limit in (("ip_involved", 1000), ("notes", 2000)):
+        elif len(number) > REGISTRATION_NUMBER_LENGTH:
+            found["registration_number"] = f"登记编号最多{REGISTRATION_NUMBER_LENGTH}个字符。"
+        for name, limit in TEXT_LENGTHS.items():
             if len(getattr(self, name) or "") > limit:
                 found[name] = f"最多{limit}个字。"
         if problem := self.party_problem():
@@ -115,8 +123,8 @@ class AgreementDetails:
         ):
             return "请至少填写甲方、乙方各一方。"
         names = [p.name.strip() for p in parties]
-        if any(not n or len(n) > 100 for n in names):
-            return "每一方都要填写单位名称（最多100个字）。"
+        if any(not n or len(n) > PARTY_NAME_LENGTH for n in names):
+            return f"每一方都要填写单位名称（最多{PARTY_NAME_LENGTH}个字）。"
         if len(set(names)) < len(names):
             return "同一单位不能重复填写。"
         for party in parties:

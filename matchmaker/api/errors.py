@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
+from matchmaker.core.exceptions import FieldError
+
 MESSAGES = {
     400: "请求有误，请检查参数。",
     401: "需要有效的访问令牌：请在请求头中加入 Authorization: Bearer <令牌>。",
@@ -63,3 +65,10 @@ def json_error(
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value
     return response
+
+
+def field_error(error: FieldError, names: Mapping[str, str] | None = None) -> ApiError:
+    """A service's FieldError as the API's 422, keyed by the body's member (``names`` maps the
+    service's field names to the body's where they differ)."""
+    key = (names or {}).get(error.field, error.field)
+    return ApiError(422, errors={key: [error.message]})

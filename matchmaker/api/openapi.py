@@ -9,13 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from matchmaker.agreements.models import (
-    AgreementStatus,
-    AgreementType,
-    PartySide,
-    PartyType,
-    Registration,
-)
 from matchmaker.api.inputs import MAX_KEYWORD_LENGTH, MAX_MATCHES, MAX_PER_PAGE, term_names
 from matchmaker.core.rules import MAX_KEYWORDS, PHONE_PATTERN
 from matchmaker.core.web import MAX_ID, MAX_PAGE
@@ -32,12 +25,6 @@ from matchmaker.postings.models import (
 from matchmaker.taxonomy.models import TechField, Town
 
 VERSION = "1.0.0"
-INDICATOR_CODES = [
-    "iur_agreements",
-    "tech_transfer",
-    "new_products",
-    "innovation_plans",
-]  # the plan's (migration 0011)
 
 
 def _codes(enum: Any, *, nullable: bool = False) -> dict[str, Any]:
@@ -295,350 +282,6 @@ def _pipeline_paths() -> dict[str, Any]:
                     **COMMON_ERRORS,
                 },
             }
-        },
-    }
-
-
-AGREEMENT_ID = _integer_param("agreement_id", "path", "协议编号。", MAX_ID)
-SPAN = {"type": "string", "pattern": r"^\d{4}(-\d{4})?$"}
-
-
-def _agreement_step(
-    operation_id: str, summary: str, description: str, body: dict[str, Any] | None
-) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "operationId": operation_id,
-        "summary": summary,
-        "description": description,
-        "parameters": [AGREEMENT_ID],
-        "responses": {
-            "200": _ok("这一步之后的协议。", "Agreement"),
-            "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
-            "403": _error("调用者不能走这一步。"),
-            "404": _error("协议不存在，或调用者无权查看。"),
-            "409": _error("当前状态下不能走这一步（如尚未经对方确认就核验），或刚刚已被他人处理。"),
-            "422": _error("内容未通过校验。"),
-            **COMMON_ERRORS,
-        },
-    }
-    if body is not None:
-        operation["requestBody"] = body
-    return operation
-
-
-def _agreement_paths() -> dict[str, Any]:
-    """Agreements (what the plan counts) and the indicators they are counted against."""
-    return {
-        "/agreements": {
-            "get": {
-                "operationId": "listAgreements",
-                "summary": "列出协议",
-                "description": "调用者本单位参与或登记的协议（主管部门：全部），不含已删除的，按签订日期倒序。"
-                "带 indicator 时只列计入该指标的（已核验、同一合同只计一次），year 缺省为今天执行中的计划的计划期（没有时为今年）。",
-                "parameters": [
-                    {
-                        "name": "year",
-                        "in": "query",
-                        "description": "签订年份（2025）或期间（2023-2025）。",
-                        "schema": SPAN,
-                    },
-                    {
-                        "name": "status",
-                        "in": "query",
-                        "description": "状态。",
-                        "schema": _codes(AgreementStatus),
-                    },
-                    {
-                        "name": "indicator",
-                        "in": "query",
-                        "description": "指标代码。",
-                        "schema": {"type": "string", "enum": INDICATOR_CODES},
-                    },
-                    *PAGING,
-                ],
-                "responses": {
-                    "200": _ok("一页协议。", "AgreementPage"),
-                    "400": _error("参数有误。"),
-                    **COMMON_ERRORS,
-                },
-            },
-            "post": {
-                "operationId": "createAgreement",
-                "summary": "登记协议",
-                "description": "企业、高校院所（单位须已认证，且是协议一方）或主管部门登记一份协议；"
-                "由另一方确认、主管部门核验后计入指标。带 pairing_id 时关联对接（洽谈中的对接随之改为已签约）。"
-                "同一登记编号不能登记两次。",
-                "requestBody": _body({"$ref": "#/components/schemas/AgreementInput"}),
-                "responses": {
-                    "201": _ok("已登记；Location 头为协议地址。", "Agreement"),
-                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
-                    "403": _error("调用者不能登记协议（单位未认证等）。"),
-                    "409": _error("关联的对接不在洽谈中或已签约状态。"),
-                    "422": _error("内容未通过校验，errors 中逐字段说明；未保存任何内容。"),
-                    **COMMON_ERRORS,
-                },
-            },
-        },
-        "/agreements/{agreement_id}": {
-            "get": {
-                "operationId": "getAgreement",
-                "summary": "查看一份协议",
-                "parameters": [AGREEMENT_ID],
-                "responses": {
-                    "200": _ok("协议详情。", "Agreement"),
-                    "400": _error("带了不支持的参数。"),
-                    "404": _error("协议不存在，或调用者不是协议各方、登记单位或主管部门。"),
-                    **COMMON_ERRORS,
-                },
-            },
-            "patch": {
-                "operationId": "updateAgreement",
-                "summary": "修改协议",
-                "description": "登记单位或主管部门修改协议，与网页上的“修改”同一规则：给出的字段替换原值（null 清空可选字段）。"
-                "对方确认后修改类别、签订日期、金额、登记编号或协议各方，协议回到“待对方确认”（已核验的也退出统计），"
-                "须对方重新确认、主管部门重新核验；登记单位不能把自己从协议各方中移除；已删除的协议不能修改。"
-                "带 version 时，若协议在读取后已被修改则拒绝（409）。",
-                "parameters": [AGREEMENT_ID],
-                "requestBody": _body({"$ref": "#/components/schemas/AgreementPatch"}),
-                "responses": {
-                    "200": _ok("修改后的协议。", "Agreement"),
-                    "400": _error("请求体不是 JSON 对象，或含不支持的字段、类型不对。"),
-                    "403": _error("调用者不是登记单位或主管部门。"),
-                    "404": _error("协议不存在，或调用者无权查看。"),
-                    "409": _error("协议已删除，或在读取后已被修改。"),
-                    "422": _error("内容未通过校验，errors 中逐字段说明；未保存任何内容。"),
-                    **COMMON_ERRORS,
-                },
-            },
-        },
-        "/agreements/{agreement_id}/confirm": {
-            "post": _agreement_step(
-                "confirmAgreement",
-                "确认协议",
-                "协议另一方确认签订了这份协议。请求体可省略；带上读取时的 version，协议在此之后有修改则 409。",
-                _body(
-                    {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {"version": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
-                    },
-                    required=False,
-                ),
-            )
-        },
-        "/agreements/{agreement_id}/verify": {
-            "post": _agreement_step(
-                "verifyAgreement",
-                "核验协议",
-                "主管部门核验后协议计入指标。须已经另一方确认（另一方不在平台上时可直接核验）。请求体可省略；"
-                "带上读取时的 version，协议在此之后有修改则 409。",
-                _body(
-                    {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {
-                            "note": {"type": "string"},
-                            "version": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                        },
-                    },
-                    required=False,
-                ),
-            )
-        },
-        "/agreements/{agreement_id}/return": {
-            "post": _agreement_step(
-                "returnAgreement",
-                "退回协议",
-                "主管部门退回补正，须写明理由。",
-                _body(
-                    {
-                        "type": "object",
-                        "required": ["reason"],
-                        "additionalProperties": False,
-                        "properties": {"reason": {"type": "string", "maxLength": 1000}},
-                    }
-                ),
-            )
-        },
-        "/indicators": {
-            "get": {
-                "operationId": "listIndicators",
-                "summary": "计划指标完成情况",
-                "description": "每个指标的目标和计入的协议：只计已核验的协议，每份在签订年份计一次，同一合同重复登记只计一次；"
-                "count 等于 agreement_ids 的个数。目标和计数规则取覆盖所问期间的计划（plan）；"
-                "不带参数时为今天（站点时区）执行中的计划的整个计划期，没有计划覆盖今天时为今年、没有目标（plan 为 null）。"
-                "仅主管部门（开启公开看板时所有令牌）。",
-                "parameters": [
-                    {
-                        "name": "plan",
-                        "in": "query",
-                        "description": "计划编号（见 /plans）：不带 year、period 时为该计划的整个计划期。",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                    },
-                    {
-                        "name": "year",
-                        "in": "query",
-                        "description": "年份，如 2025。",
-                        "schema": {"type": "string", "pattern": r"^\d{4}$"},
-                    },
-                    {"name": "period", "in": "query", "description": "期间，如 2023-2025。", "schema": SPAN},
-                ],
-                "responses": {
-                    "200": _ok("各指标。", "Indicators"),
-                    "400": _error("参数有误。"),
-                    "403": _error("看板未公开，调用者不是主管部门。"),
-                    **COMMON_ERRORS,
-                },
-            }
-        },
-    }
-
-
-def _agreement_schemas(fields: list[str]) -> dict[str, Any]:
-    date = {"type": "string", "format": "date"}
-    party: dict[str, Any] = {
-        "type": "object",
-        "required": ["side", "name", "party_type"],
-        "additionalProperties": False,
-        "properties": {
-            "side": _codes(PartySide),
-            "name": {"type": "string", "maxLength": 100},
-            "credit_code": {
-                "type": "string",
-                "nullable": True,
-                "description": "统一社会信用代码（企业必填）。",
-            },
-            "party_type": _codes(PartyType),
-        },
-    }
-    agreement_properties: dict[str, Any] = {
-        "id": {"type": "integer"},
-        "type": _codes(AgreementType),
-        "equity": {"type": "boolean", "description": "作价入股（按技术转让登记）。"},
-        "title": {"type": "string"},
-        "status": _codes(AgreementStatus),
-        "deleted": {"type": "boolean"},
-        "signed_on": date,
-        "valid_from": {**date, "nullable": True},
-        "valid_until": {**date, "nullable": True},
-        "contract_amount": {"type": "number", "nullable": True, "description": "合同成交额（万元）。"},
-        "tech_amount": {"type": "number", "nullable": True, "description": "技术交易额（万元）。"},
-        "field": {"type": "string", "nullable": True},
-        "ip_involved": {"type": "string", "nullable": True},
-        "registration": _codes(Registration),
-        "registration_number": {"type": "string", "nullable": True},
-        "notes": {"type": "string", "nullable": True},
-        "pairing_id": {"type": "integer", "nullable": True},
-        "parties": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["side", "name", "party_type"],
-                "properties": {
-                    **party["properties"],
-                    "organization": {"$ref": "#/components/schemas/Organization", "nullable": True},
-                },
-            },
-        },
-        "recorded_by": {"$ref": "#/components/schemas/Organization"},
-        "return_reason": {"type": "string", "nullable": True},
-        "version": {
-            "type": "integer",
-            "description": "每次修改或状态变化加一；PATCH 可带上以防覆盖他人的修改。",
-        },
-        "confirmed_at": {"type": "string", "format": "date-time", "nullable": True},
-        "verified_at": {"type": "string", "format": "date-time", "nullable": True},
-        "url": {"type": "string"},
-    }
-    agreement_input: dict[str, Any] = {
-        "type": "object",
-        "required": ["type", "title", "signed_on", "parties"],
-        "additionalProperties": False,
-        "properties": {
-            "type": _codes(AgreementType),
-            "title": {"type": "string", "minLength": 4, "maxLength": 120},
-            "signed_on": {**date, "description": "签订日期，不晚于今天。"},
-            "parties": {"type": "array", "minItems": 1, "maxItems": 6, "items": party},
-            "equity": {"type": "boolean", "default": False},
-            "valid_from": {**date, "nullable": True},
-            "valid_until": {**date, "nullable": True},
-            "contract_amount": {"type": "number", "minimum": 0, "maximum": 1000000, "nullable": True},
-            "tech_amount": {
-                "type": "number",
-                "minimum": 0,
-                "maximum": 1000000,
-                "nullable": True,
-                "description": "不大于合同成交额。",
-            },
-            "field": {"type": "string", "enum": [*fields, None], "nullable": True},
-            "ip_involved": {"type": "string", "maxLength": 1000, "nullable": True},
-            "registration": {**_codes(Registration), "default": Registration.NOT_APPLIED.value},
-            "registration_number": {
-                "type": "string",
-                "maxLength": 40,
-                "nullable": True,
-                "description": "已登记时必填。",
-            },
-            "notes": {"type": "string", "maxLength": 2000, "nullable": True},
-            "pairing_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "nullable": True},
-        },
-    }
-    return {
-        "Agreement": {
-            "type": "object",
-            "required": ["id", "type", "title", "status", "signed_on", "parties", "registration"],
-            "properties": agreement_properties,
-        },
-        "AgreementPage": {
-            "type": "object",
-            "required": ["items", "page", "per_page", "total"],
-            "properties": {
-                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Agreement"}},
-                "page": {"type": "integer"},
-                "per_page": {"type": "integer"},
-                "total": {"type": "integer"},
-            },
-        },
-        "AgreementInput": agreement_input,
-        "AgreementPatch": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                **{
-                    k: v
-                    for k, v in agreement_input["properties"].items()
-                    if k not in ("pairing_id", "equity", "registration")
-                },
-                "equity": {"type": "boolean"},
-                "registration": _codes(Registration),
-                "version": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-            },
-        },
-        "Indicators": {
-            "type": "object",
-            "required": ["period", "indicators"],
-            "properties": {
-                "period": {"type": "string"},
-                "plan": {
-                    "allOf": [{"$ref": "#/components/schemas/PlanSummary"}],
-                    "nullable": True,
-                    "description": "目标所属的计划；没有计划覆盖所问期间时为 null。",
-                },
-                "indicators": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["code", "name", "target", "count", "agreement_ids"],
-                        "properties": {
-                            "code": {"type": "string", "enum": INDICATOR_CODES},
-                            "name": {"type": "string"},
-                            "target": {"type": "integer", "nullable": True},
-                            "count": {"type": "integer"},
-                            "agreement_ids": {"type": "array", "items": {"type": "integer"}},
-                        },
-                    },
-                },
-            },
         },
     }
 
@@ -944,7 +587,6 @@ def spec() -> dict[str, Any]:
                 }
             },
             **_pipeline_paths(),
-            **_agreement_paths(),
             "/vocabularies": {
                 "get": {
                     "operationId": "getVocabularies",
@@ -984,7 +626,6 @@ def spec() -> dict[str, Any]:
             "schemas": {
                 **_schemas(active_fields, active_towns),
                 **_pipeline_schemas(),
-                **_agreement_schemas(fields),
             },
         },
     }
@@ -992,11 +633,6 @@ def spec() -> dict[str, Any]:
 
 def _schemas(fields: list[str], towns: list[str]) -> dict[str, Any]:
     date_time = {"type": "string", "format": "date-time"}
-    organization = {
-        "type": "object",
-        "required": ["id", "name"],
-        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
-    }
     summary_properties = {
         "id": {"type": "integer"},
         "kind": _codes(PostingKind),
@@ -1017,7 +653,6 @@ def _schemas(fields: list[str], towns: list[str]) -> dict[str, Any]:
                 },
             },
         },
-        "Organization": organization,
         "PostingSummary": {
             "type": "object",
             "required": list(summary_properties),

@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import fields
 
 from matchmaker import policy
-from matchmaker.accounts.schemas import OrganizationRefSchema
+from matchmaker.accounts.schemas import OrganizationSchema
 from matchmaker.api.inputs import MAX_PER_PAGE
 from matchmaker.calls import operations as service
 from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall, ProposalStatus
@@ -145,7 +145,7 @@ class CallSchema(Output):
     budget = Number(required=True, metadata={"description": "榜额（万元）。"})
     deadline = fields.Date(required=True)
     eligibility = String()
-    enterprise = Nested(OrganizationRefSchema, required=True)
+    enterprise = Nested(OrganizationSchema, required=True)
     need_ids = fields.Method("_need_ids", metadata={"type": "array", "items": {"type": "integer"}})
     criteria = List(Nested(CriterionSchema), required=True)
     selection_reason = String(allow_none=True)
@@ -200,7 +200,7 @@ class Seen:
 class ProposalSchema(Output):
     id = Integer(required=True)
     call_id = Integer(required=True)
-    organization = Nested(OrganizationRefSchema, required=True)
+    organization = Nested(OrganizationSchema, required=True)
     status = fields.Enum(ProposalStatus, by_value=fields.String, required=True)
     approach = String()
     team = String()
@@ -233,7 +233,7 @@ class OutcomeSchema(Output):
 
 
 class CallCandidateSchema(Output):
-    organization = Nested(OrganizationRefSchema, required=True)
+    organization = Nested(OrganizationSchema, required=True)
     invited = Boolean(required=True)
     outcomes = List(Nested(OutcomeSchema), required=True)
 

@@ -10,7 +10,7 @@ from typing import Any
 from marshmallow import fields
 
 from matchmaker import policy
-from matchmaker.accounts.schemas import OrganizationRefSchema
+from matchmaker.accounts.schemas import OrganizationSchema
 from matchmaker.accounts.values import OrgStatus, OrgType
 from matchmaker.agreements.plan_schemas import PlanSummarySchema
 from matchmaker.agreements.plans import MAX_TARGET
@@ -32,7 +32,7 @@ from matchmaker.profiles.models import MeasureKind
 from matchmaker.taxonomy import queries as taxonomy
 
 TIERS = vocabulary("profiles.tiers", lambda: taxonomy.tier_names())
-TIERS_OR_NONE = vocabulary("profiles.tiers_or_none", lambda: [*taxonomy.tier_names(), None])  # type: ignore[list-item]
+TIERS_OR_NONE = vocabulary("profiles.tiers_or_none", lambda: [*taxonomy.tier_names(), None])
 TOWNS = vocabulary("profiles.towns", lambda: taxonomy.town_names(active_only=False))
 NOT_LATER = "不晚于今天。"
 
@@ -186,7 +186,7 @@ class PoolTierSchema(Output):
     target = Integer(required=True, allow_none=True)
     count = Integer(required=True)
     gap = Integer(required=True, allow_none=True)
-    organizations = List(Nested(OrganizationRefSchema), required=True)
+    organizations = List(Nested(OrganizationSchema), required=True)
 
 
 class PoolSchema(Output):

@@ -39,3 +39,8 @@ def tier_names(*, active_only: bool = True) -> list[str]:
 def town_names(*, active_only: bool = True) -> list[str]:
     """The 镇区 in their order."""
     return [t.name for t in db.session.scalars(Town.ordered(active_only=active_only))]
+
+
+def tech_field_names(*, active_only: bool = True) -> list[str]:
+    """The 技术领域' names in their order (with the retired ones unless ``active_only``)."""
+    return [t.name for t in db.session.scalars(TechField.ordered(active_only=active_only))]
