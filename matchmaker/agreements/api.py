@@ -29,11 +29,11 @@ from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
+from matchmaker.api.inputs import body_of, field_error, paging
 from matchmaker.api.serialize import organization
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.core.web import MAX_ID, public_url
-from matchmaker.pairings.api import body_of, field_error, paging
 from matchmaker.pairings.models import Pairing
 from matchmaker.taxonomy.models import TechField
 

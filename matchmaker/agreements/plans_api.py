@@ -27,10 +27,10 @@ from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
+from matchmaker.api.inputs import field_error
 from matchmaker.core.apidoc import responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
-from matchmaker.pairings.api import field_error
 from matchmaker.taxonomy.models import EnterpriseTier
 
 READERS = "主管部门（开启公开看板时所有令牌）可以查看"

@@ -18,6 +18,7 @@ from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
+from matchmaker.api.inputs import body_of, field_error, paging
 from matchmaker.api.serialize import organization
 from matchmaker.calls import candidates as call_candidates
 from matchmaker.calls import operations as service
@@ -25,7 +26,6 @@ from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.core.web import public_url
-from matchmaker.pairings.api import body_of, field_error, paging
 from matchmaker.postings.models import Posting, PostingKind, PostingStatus
 
 CALL_PARAMS = frozenset({"status", "page", "per_page"})

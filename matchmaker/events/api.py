@@ -19,6 +19,7 @@ from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
+from matchmaker.api.inputs import body_of, field_error, paging
 from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
@@ -32,7 +33,6 @@ from matchmaker.events.models import (
     Meeting,
     MeetingOutcome,
 )
-from matchmaker.pairings.api import body_of, field_error, paging
 from matchmaker.postings.models import Posting
 from matchmaker.taxonomy.models import TechField, Town
 

@@ -21,12 +21,12 @@ from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
+from matchmaker.api.inputs import body_of, field_error
 from matchmaker.api.serialize import organization
 from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.core.web import MAX_ID, public_url
-from matchmaker.pairings.api import body_of, field_error
 from matchmaker.profiles import operations as service
 from matchmaker.profiles.models import Measure, MeasureKind
 from matchmaker.taxonomy.models import EnterpriseTier, Town
