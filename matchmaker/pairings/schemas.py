@@ -12,13 +12,13 @@ from matchmaker.accounts.schemas import OrganizationSchema
 from matchmaker.api.inputs import page_fields
 from matchmaker.core.apidoc import (
     Boolean,
+    Id,
     Integer,
     Length,
     List,
     Nested,
     OneOf,
     Output,
-    Range,
     Schema,
     String,
 )
@@ -40,8 +40,8 @@ def _codes(enum: Any) -> str:
     return "；".join(f"{m.value}={m.label}" for m in enum)
 
 
-def _id(**kwargs: Any) -> Integer:
-    return Integer(validate=Range(1, MAX_ID), **kwargs)
+def _id(**kwargs: Any) -> Id:
+    return Id(MAX_ID, **kwargs)
 
 
 # --- query strings ----------------------------------------------------------------------------

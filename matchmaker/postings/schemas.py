@@ -242,10 +242,8 @@ class PostingSchema(PostingSummarySchema):
     industry_chain = String(allow_none=True)
     budget = fields.Float(allow_none=True, metadata={"description": "预算或意向价格（万元），空为面议。"})
     valid_until = fields.Date(allow_none=True)
-    cooperation_modes = List(
-        fields.Enum(
-            CooperationMode, by_value=fields.String, metadata={"description": _codes(CooperationMode)}
-        )
+    cooperation_modes = List(  # stored as their codes
+        String(metadata={"enum": [m.value for m in CooperationMode], "description": _codes(CooperationMode)})
     )
     maturity = _nullable_enum(Maturity)
     ip_status = _nullable_enum(IPStatus)
