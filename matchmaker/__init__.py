@@ -174,9 +174,12 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.events import api as _api_events  # noqa: F401 - adds its routes to the API
     from matchmaker.events.views import bp as events_bp
     from matchmaker.main.views import bp as main_bp
+    from matchmaker.notifications import api as _api_notifications  # noqa: F401 - adds its routes to the API
     from matchmaker.notifications.views import bp as notifications_bp
     from matchmaker.pairings import api as _api_pairings  # noqa: F401 - adds its routes to the API
     from matchmaker.pairings.views import bp as pairings_bp
+    from matchmaker.postings import api as _api_postings  # noqa: F401 - adds its routes to the API
+    from matchmaker.postings.imports import views as _admin_imports  # noqa: F401 - adds its routes to admin
     from matchmaker.postings.imports.views import bp as imports_bp
     from matchmaker.postings.list_views import bp as lists_bp
     from matchmaker.postings.match_views import bp as matches_bp
@@ -185,6 +188,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.postings.views import bp as postings_bp
     from matchmaker.profiles import api as _api_profiles  # noqa: F401 - adds its routes to the API
     from matchmaker.profiles.views import bp as profiles_bp
+    from matchmaker.taxonomy import api as _api_taxonomy  # noqa: F401 - adds its routes to the API
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["kind"] = PostingKindConverter

@@ -1,7 +1,7 @@
 """The API v1 blueprint: token authentication before every request and one shared rate limit.
-Its routes live in views.py (postings, vocabularies, the description) and pipeline.py
-(pairings, notifications). A flask-smorest Blueprint: converted resources (plans.py) declare
-their schemas with @bp.arguments / @bp.response (docs/API-SCHEMAS.md)."""
+Its routes live in each capability's api.py (postings, pairings, notifications, taxonomy's
+vocabularies…) and views.py here (the description). A flask-smorest Blueprint: converted resources
+declare their schemas with @bp.arguments / @bp.response (docs/API-SCHEMAS.md)."""
 
 from __future__ import annotations
 

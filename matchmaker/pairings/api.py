@@ -1,76 +1,52 @@
-"""JSON API v1 for the pipeline: pairings (interest, answers, progress, messages) and the caller's
-notifications. The same services and policy as the web pages; the same error rules as the rest of
-the API (400 bad request, 403 not allowed, 404 not visible, 409 wrong state or changed meanwhile,
-422 content that fails a rule, each with a Chinese message)."""
+"""JSON API v1 for the pipeline: pairings (interest, answers, progress, messages). The same services
+and policy as the web pages; the same error rules as the rest of the API (400 bad request, 403 not
+allowed, 404 not visible, 409 wrong state or changed meanwhile, 422 content that fails a rule, each
+with a Chinese message). What each call takes and answers: pairings/schemas.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import request, url_for
 from sqlalchemy import select
-from werkzeug.wrappers import Response
 
 from matchmaker import policy
-from matchmaker.api import inputs, serialize
+from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError
+from matchmaker.api.errors import ApiError, field_error
+from matchmaker.core.apidoc import responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
-from matchmaker.core.web import MAX_ID, MAX_PAGE
-from matchmaker.notifications.models import Notification
 from matchmaker.pairings import operations as service
-from matchmaker.pairings.models import DeclineReason, Pairing, PairingState
-from matchmaker.postings.models import Posting
+from matchmaker.pairings.models import Pairing, PairingState
+from matchmaker.pairings.schemas import (
+    AcceptInputSchema,
+    AdvanceInputSchema,
+    DeclineInputSchema,
+    MessageInputSchema,
+    PairingDetailSchema,
+    PairingInputSchema,
+    PairingMessageSchema,
+    PairingMessagesSchema,
+    PairingPageSchema,
+    PairingQuerySchema,
+    Seen,
+)
+from matchmaker.postings import queries as postings
 
-PAIRING_PARAMS = frozenset({"state", "role", "page", "per_page"})
-NOTIFICATION_PARAMS = frozenset({"unread", "page", "per_page"})
-ROLES = ("sent", "received")
-ADVANCE_TO = ("contacted", "negotiating", "signed", "failed")
-
-
-# --- input ---------------------------------------------------------------------------------
-
-
-def body_of(allowed: dict[str, type[Any]], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The request's JSON object: 400 for a body of the wrong shape (not an object, unknown
-    members, wrong JSON types), 422 for a required member missing."""
-    payload = inputs.json_body()
-    if not isinstance(payload, dict):
-        raise ApiError(400, "请求体须为 JSON 对象。")
-    problems = inputs.Problems()
-    for key in sorted(set(payload) - set(allowed)):
-        problems.add(str(key)[:50], "不支持的字段。")
-    for key, kind in allowed.items():
-        value = payload.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            problems.add(key, "类型不正确。")
-        elif not inputs.encodable(value):  # strings, and strings inside lists and objects
-            problems.add(key, "含有无法保存的字符。")
-        elif kind is int and not 0 < value <= MAX_ID:
-            problems.add(key, "编号无效。")
-    problems.raise_if_any(400)
-    for key in required:
-        if payload.get(key) is None or payload[key] == "":
-            problems.add(key, "必填。")
-    problems.raise_if_any(422)
-    return payload
-
-
-def field_error(error: FieldError, names: dict[str, str] | None = None) -> ApiError:
-    key = (names or {}).get(error.field, error.field)
-    return ApiError(422, errors={key: [error.message]})
-
-
-def paging(args: Any, allowed: frozenset[str]) -> tuple[int, int, inputs.Problems]:
-    inputs.reject_unknown_params(args, allowed)
-    problems = inputs.Problems()
-    page = inputs.int_param(args, "page", 1, MAX_PAGE, problems)
-    per_page = inputs.int_param(args, "per_page", 20, inputs.MAX_PER_PAGE, problems)
-    return page, per_page, problems
+PAIRING_ID = [{"in": "path", "name": "pairing_id", "description": "对接编号。"}]
+BAD_BODY = "请求体不是 JSON 对象，或含不支持的字段、类型不对。"
+NOT_VISIBLE = "对接不存在，或调用者无权查看。"
+STEP_ERRORS = {
+    400: BAD_BODY,
+    403: "调用者不能走这一步（如回应自己发出的意向）。",
+    404: NOT_VISIBLE,
+    409: "当前状态下不能走这一步，或对方/同事刚刚已经操作过。",
+    422: "内容未通过校验，errors 中说明。",
+}
 
 
 def _pairing_or_404(pairing_id: int) -> Pairing:
@@ -80,30 +56,73 @@ def _pairing_or_404(pairing_id: int) -> Pairing:
     return pairing
 
 
-def _answer(pairing: Pairing) -> Response:
+def _visible_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The pairing's 404 comes before the body is read (as before the schemas parsed it): goes
+    above ``@bp.arguments``."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        _pairing_or_404(kwargs["pairing_id"])
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _own_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Who may list pairings (bureau staff: all; others: their organisation's) is checked before
+    the query string is read: goes above ``@bp.arguments``."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        user = api_user()
+        if not policy.may(user, "pipeline.view"):
+            policy.require(user, "pairings.own")
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _answer(pairing: Pairing) -> Seen:
     db.session.commit()
-    return jsonify(serialize.pairing(pairing, api_user(), full=True))
+    return Seen(pairing, api_user())
+
+
+def _field_error(error: FieldError, names: dict[str, str] | None = None) -> ApiError:
+    db.session.rollback()
+    return field_error(error, names)
 
 
 # --- pairings -------------------------------------------------------------------------------
 
 
 @bp.post("/pairings")
+@bp.response(201, PairingDetailSchema, description="已发送；Location 头为新对接的地址。")
+@bp.doc(
+    operationId="createPairing",
+    summary="表达合作意向",
+    description="对调用者可见的、其他单位已发布且未过期的信息表达合作意向，可附上本单位一条已发布的信息"
+    "（如“我们的成果 X 能解决贵司的需求”）。调用者单位须已通过认证；同一单位对同一条信息只能表达一次。"
+    "对方接受前，双方都看不到对方的联系方式。",
+    responses=responds(
+        {
+            400: BAD_BODY,
+            403: "调用者不能对这条信息表达意向（本单位的信息、主管部门账号、单位未认证、信息未发布或已过期）。",
+            422: "内容未通过校验（信息不存在、附带的不是本单位已发布的信息、已表达过意向、留言为空或过长）。",
+        }
+    ),
+)
 @policy.enforces("posting.view", "posting.express_interest", "pairing.see_contacts")
 @limiter.limit(write_limit, override_defaults=False)
-def create_pairing() -> tuple[Response, int, dict[str, str]]:
+@bp.arguments(PairingInputSchema)
+def create_pairing(body: dict[str, Any]) -> tuple[Seen, int, dict[str, str]]:
     """Express interest in a posting, optionally attaching one of the caller's own."""
     user = api_user()
-    body = body_of(
-        {"target_posting_id": int, "own_posting_id": int, "message": str, "share_confidential": bool},
-        ("target_posting_id", "message"),
-    )
-    target = db.session.get(Posting, body["target_posting_id"])
+    target = postings.by_id(body["target_posting_id"])
     if target is None or not policy.may(user, "posting.view", target):
         raise ApiError(422, errors={"target_posting_id": ["没有这条信息，或您无权查看。"]})
     own = None
     if body.get("own_posting_id") is not None:
-        own = db.session.get(Posting, body["own_posting_id"])
+        own = postings.by_id(body["own_posting_id"])
         if own is None:
             raise ApiError(422, errors={"own_posting_id": ["只能附上本单位已发布的信息。"]})
     try:
@@ -115,102 +134,125 @@ def create_pairing() -> tuple[Response, int, dict[str, str]]:
             share_confidential=bool(body.get("share_confidential")),
         )
     except FieldError as error:
-        db.session.rollback()
-        raise field_error(error, {"own_posting": "own_posting_id"}) from None
+        raise _field_error(error, {"own_posting": "own_posting_id"}) from None
     db.session.commit()
-    location = url_for("api.get_pairing", pairing_id=pairing.id)
-    return jsonify(serialize.pairing(pairing, user, full=True)), 201, {"Location": location}
+    return Seen(pairing, user), 201, {"Location": url_for("api.get_pairing", pairing_id=pairing.id)}
 
 
 @bp.get("/pairings")
+@bp.response(200, PairingPageSchema, description="一页对接。")
+@bp.doc(
+    operationId="listPairings",
+    summary="列出对接",
+    description="调用者本单位发出和收到的对接（主管部门：全部），按最近动态倒序。",
+    responses=responds({400: "参数有误，errors 中逐项说明。"}),
+)
 @policy.enforces("pipeline.view", "pairings.own")
-def list_pairings() -> Response:
+@_own_first
+@bp.arguments(PairingQuerySchema, location="query")
+def list_pairings(query: dict[str, Any]) -> dict[str, Any]:
     """The caller's organisation's pairings (all of them for bureau staff), latest activity first."""
     user = api_user()
     pipeline = policy.may(user, "pipeline.view")  # bureau staff: every pairing
-    if not pipeline:
-        policy.require(user, "pairings.own")
-    page, per_page, problems = paging(request.args, PAIRING_PARAMS)
-    state = role = None
-    if "state" in request.args:
-        try:
-            state = PairingState(request.args["state"])
-        except ValueError:
-            problems.add("state", "状态无效，可选：" + "、".join(s.value for s in PairingState) + "。")
-    if "role" in request.args:
-        role = request.args["role"]
-        if role not in ROLES or pipeline:
-            problems.add("role", "可选：sent（本单位发出的）、received（本单位收到的）；主管部门不适用。")
-    problems.raise_if_any(400)
+    role = query.get("role")
+    if role is not None and pipeline:
+        raise ApiError(
+            400, errors={"role": ["可选：sent（本单位发出的）、received（本单位收到的）；主管部门不适用。"]}
+        )
     stmt = select(Pairing).where(policy.pairings_of(user))
-    if state is not None:
-        stmt = stmt.where(Pairing.state == state)
+    if query.get("state") is not None:
+        stmt = stmt.where(Pairing.state == query["state"])
     if role == "sent":
         stmt = stmt.where(Pairing.initiator_org_id == user.organization_id)
     elif role == "received":
         stmt = stmt.where(Pairing.target_org_id == user.organization_id)
     result = db.paginate(
         stmt.order_by(Pairing.last_activity_at.desc(), Pairing.id.desc()),
-        page=page,
-        per_page=per_page,
+        page=query["page"],
+        per_page=query["per_page"],
         error_out=False,
     )
-    return jsonify(
-        {
-            "items": [serialize.pairing(p, user) for p in result.items],
-            "page": page,
-            "per_page": per_page,
-            "total": result.total or 0,
-        }
-    )
+    return {
+        "items": [Seen(p, user) for p in result.items],
+        "page": query["page"],
+        "per_page": query["per_page"],
+        "total": result.total or 0,
+    }
 
 
-@bp.get("/pairings/<int:pairing_id>")
+@bp.get("/pairings/<int:pairing_id>", parameters=PAIRING_ID)
+@bp.response(200, PairingDetailSchema, description="对接详情。")
+@bp.doc(
+    operationId="getPairing",
+    summary="查看一次对接",
+    description="状态、双方、进展记录；对方接受后才有联系方式（contacts）和对方提供的保密信息。",
+    responses=responds({400: "带了不支持的参数。", 404: "对接不存在，或调用者不是对接双方或主管部门。"}),
+)
 @policy.enforces("pairing.view", "pairing.see_contacts")
-def get_pairing(pairing_id: int) -> Response:
+def get_pairing(pairing_id: int) -> Seen:
     inputs.reject_unknown_params(request.args, frozenset())
-    return jsonify(serialize.pairing(_pairing_or_404(pairing_id), api_user(), full=True))
+    return Seen(_pairing_or_404(pairing_id), api_user())
 
 
-@bp.post("/pairings/<int:pairing_id>/accept")
+@bp.post("/pairings/<int:pairing_id>/accept", parameters=PAIRING_ID)
+@bp.response(200, PairingDetailSchema, description="这一步之后的对接。")
+@bp.doc(
+    operationId="acceptPairing",
+    summary="接受合作意向",
+    description="只有收到意向的一方可以接受；接受后双方可以看到彼此的联系方式。"
+    "share_confidential=true 时同时向对方提供本信息的保密内容。请求体可省略。",
+    requestBody={"required": False, "content": {"application/json": {"schema": AcceptInputSchema}}},
+    responses=responds(STEP_ERRORS),
+)
 @policy.enforces("pairing.view", "pairing.answer", "pairing.see_contacts")
 @limiter.limit(write_limit, override_defaults=False)
-def accept_pairing(pairing_id: int) -> Response:
+def accept_pairing(pairing_id: int) -> Seen:
     pairing = _pairing_or_404(pairing_id)
-    body = body_of({"share_confidential": bool}, ()) if request.get_data() else {}
+    body: dict[str, Any] = {}
+    if request.get_data():  # the body may be left out
+        body = bp.ARGUMENTS_PARSER.parse(AcceptInputSchema(), request, location="json")
     service.accept(pairing, actor=api_user(), share_confidential=bool(body.get("share_confidential")))
     return _answer(pairing)
 
 
-@bp.post("/pairings/<int:pairing_id>/decline")
+@bp.post("/pairings/<int:pairing_id>/decline", parameters=PAIRING_ID)
+@bp.response(200, PairingDetailSchema, description="这一步之后的对接。")
+@bp.doc(
+    operationId="declinePairing",
+    summary="婉拒合作意向",
+    description="只有收到意向的一方可以婉拒，须给出原因；对方会看到原因。婉拒后这两方不会再被互相推荐。",
+    responses=responds(STEP_ERRORS),
+)
 @policy.enforces("pairing.view", "pairing.answer", "pairing.see_contacts")
 @limiter.limit(write_limit, override_defaults=False)
-def decline_pairing(pairing_id: int) -> Response:
+@_visible_first
+@bp.arguments(DeclineInputSchema)
+def decline_pairing(body: dict[str, Any], pairing_id: int) -> Seen:
     pairing = _pairing_or_404(pairing_id)
-    body = body_of({"reason": str, "note": str}, ("reason",))
     try:
-        reason = DeclineReason(body["reason"])
-    except ValueError:
-        raise ApiError(
-            422, errors={"reason": ["原因无效，可选：" + "、".join(r.value for r in DeclineReason) + "。"]}
-        ) from None
-    try:
-        service.decline(pairing, reason, body.get("note"), actor=api_user())
+        service.decline(pairing, body["reason"], body.get("note"), actor=api_user())
     except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     return _answer(pairing)
 
 
-@bp.post("/pairings/<int:pairing_id>/advance")
+@bp.post("/pairings/<int:pairing_id>/advance", parameters=PAIRING_ID)
+@bp.response(200, PairingDetailSchema, description="这一步之后的对接。")
+@bp.doc(
+    operationId="advancePairing",
+    summary="更新对接进展",
+    description="contacted=接受（同 accept，仅收到意向的一方）；negotiating=进入洽谈（从已对接）；"
+    "failed=未成功（从已对接或洽谈中，须写 reason）。signed 一律拒绝（409）：已签约只能通过登记协议"
+    "（POST /agreements 带 pairing_id）产生。对接双方和主管部门可以操作。",
+    responses=responds(STEP_ERRORS),
+)
 @policy.enforces("pairing.view", "pairing.answer", "pairing.advance", "pairing.see_contacts")
 @limiter.limit(write_limit, override_defaults=False)
-def advance_pairing(pairing_id: int) -> Response:
+@_visible_first
+@bp.arguments(AdvanceInputSchema)
+def advance_pairing(body: dict[str, Any], pairing_id: int) -> Seen:
     """contacted = accept (the receiving side); negotiating, signed, failed (with a reason)."""
     pairing = _pairing_or_404(pairing_id)
-    body = body_of({"to": str, "reason": str}, ("to",))
-    if body["to"] not in ADVANCE_TO:
-        raise ApiError(422, errors={"to": ["可选：" + "、".join(ADVANCE_TO) + "。"]})
     to = PairingState(body["to"])
     try:
         if to is PairingState.CONTACTED:
@@ -218,77 +260,54 @@ def advance_pairing(pairing_id: int) -> Response:
         else:
             service.advance(pairing, to, body.get("reason"), actor=api_user())
     except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     return _answer(pairing)
 
 
-@bp.get("/pairings/<int:pairing_id>/messages")
+@bp.get("/pairings/<int:pairing_id>/messages", parameters=PAIRING_ID)
+@bp.response(200, PairingMessagesSchema, description="全部消息。")
+@bp.doc(
+    operationId="listPairingMessages",
+    summary="对接中的消息",
+    description="按时间顺序；调用者是对接一方时，同时标为已读。",
+    responses=responds({400: "带了不支持的参数。", 404: NOT_VISIBLE}),
+)
 @policy.enforces("pairing.view", "pairing.message")
-def list_messages(pairing_id: int) -> Response:
+def list_messages(pairing_id: int) -> dict[str, Any]:
     inputs.reject_unknown_params(request.args, frozenset())
     pairing = _pairing_or_404(pairing_id)
     user = api_user()
     if policy.may(user, "pairing.message", pairing):
         service.mark_read(pairing, user)
         db.session.commit()
-    return jsonify(
-        {"pairing_id": pairing.id, "items": [serialize.pairing_message(m) for m in pairing.messages]}
-    )
+    return {"pairing_id": pairing.id, "items": pairing.messages}
 
 
-@bp.post("/pairings/<int:pairing_id>/messages")
+@bp.post("/pairings/<int:pairing_id>/messages", parameters=PAIRING_ID)
+@bp.response(201, PairingMessageSchema, description="已发送的消息。")
+@bp.doc(
+    operationId="postPairingMessage",
+    summary="发送消息",
+    description="纯文本，最多 2000 字；只有对接双方可以发送，对方婉拒后不能再发。",
+    responses=responds(
+        {
+            400: BAD_BODY,
+            403: "调用者不是对接双方。",
+            404: NOT_VISIBLE,
+            409: "对方已婉拒，不能再发消息。",
+            422: "消息为空或过长。",
+        }
+    ),
+)
 @policy.enforces("pairing.view", "pairing.message")
 @limiter.limit(write_limit, override_defaults=False)
-def post_message(pairing_id: int) -> tuple[Response, int]:
+@_visible_first
+@bp.arguments(MessageInputSchema)
+def post_message(body: dict[str, Any], pairing_id: int) -> Any:
     pairing = _pairing_or_404(pairing_id)
-    body = body_of({"text": str}, ("text",))
     try:
         message = service.post_message(pairing, body["text"], actor=api_user())
     except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
+        raise _field_error(error) from None
     db.session.commit()
-    return jsonify(serialize.pairing_message(message)), 201
-
-
-# --- notifications --------------------------------------------------------------------------
-
-
-@bp.get("/notifications")
-@policy.enforces("notifications.own")
-def list_notifications() -> Response:
-    user = api_user()
-    policy.require(user, "notifications.own")
-    page, per_page, problems = paging(request.args, NOTIFICATION_PARAMS)
-    unread_only = False
-    if "unread" in request.args:
-        if request.args["unread"] not in ("0", "1"):
-            problems.add("unread", "应为 1（只看未读）或 0。")
-        unread_only = request.args["unread"] == "1"
-    problems.raise_if_any(400)
-    stmt = select(Notification).where(Notification.user_id == user.id)
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    result = db.paginate(stmt.order_by(Notification.id.desc()), page=page, per_page=per_page, error_out=False)
-    return jsonify(
-        {
-            "items": [serialize.notification(n) for n in result.items],
-            "page": page,
-            "per_page": per_page,
-            "total": result.total or 0,
-        }
-    )
-
-
-@bp.post("/notifications/<int:notification_id>/read")
-@policy.enforces("notifications.own")
-def read_notification(notification_id: int) -> Response:
-    user = api_user()
-    policy.require(user, "notifications.own")
-    notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != user.id:
-        raise ApiError(404, "通知不存在。")
-    notification.mark_read()
-    db.session.commit()
-    return jsonify(serialize.notification(notification))
+    return message

@@ -96,6 +96,11 @@ def owned_by(
     return stmt
 
 
+def by_id(posting_id: int) -> Posting | None:
+    """The posting with this id, or None (whoever asks checks what the caller may see)."""
+    return db.session.get(Posting, posting_id)
+
+
 def latest(kind: PostingKind, user: User | AnonymousUserMixin | None, limit: int = 5) -> Select[Posting]:
     return browse(kind, BrowseFilters(), user).limit(limit)
 

@@ -3,6 +3,8 @@ import taxonomy's models): read-only lookups by name."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from matchmaker.core.extensions import db
@@ -44,3 +46,23 @@ def town_names(*, active_only: bool = True) -> list[str]:
 def tech_field_names(*, active_only: bool = True) -> list[str]:
     """The 技术领域' names in their order (with the retired ones unless ``active_only``)."""
     return [t.name for t in db.session.scalars(TechField.ordered(active_only=active_only))]
+
+
+# --- by the API's vocabulary keys ("field", "town") -------------------------------------------
+
+VOCABULARIES: dict[str, type[TaxonomyMixin]] = {"field": TechField, "town": Town}
+
+
+def label(vocabulary: str) -> str:
+    """What the vocabulary is called in the interface ("技术领域")."""
+    return VOCABULARIES[vocabulary].label
+
+
+def named(vocabulary: str, name: str, *, active_only: bool) -> Any:
+    """The term of ``vocabulary`` ("field" or "town") called ``name``, or None."""
+    return _named(VOCABULARIES[vocabulary], name, active_only)
+
+
+def names(vocabulary: str, *, active_only: bool = True) -> list[str]:
+    """The names of ``vocabulary``'s terms, in display order."""
+    return [t.name for t in db.session.scalars(VOCABULARIES[vocabulary].ordered(active_only=active_only))]
