@@ -30,7 +30,7 @@ from matchmaker.api.errors import ApiError, field_error
 from matchmaker.core.apidoc import responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
-from matchmaker.taxonomy.models import EnterpriseTier
+from matchmaker.taxonomy import queries as taxonomy
 
 READERS = "主管部门（开启公开看板时所有令牌）可以查看"
 NO_PARAMS = "带了不支持的参数。"
@@ -106,11 +106,9 @@ def _targets_of(
         else:
             found.append((indicator, period, item["value"]))
     for n, item in enumerate(body.get("tier_targets") or []):
-        tier = inputs.find_term(EnterpriseTier, item["tier"], active_only=False)
+        tier = taxonomy.tier(item["tier"], active_only=False)
         if tier is None:
-            problems.add(
-                f"tier_targets[{n}]", "tier 可选：" + "、".join(inputs.term_names(EnterpriseTier)) + "。"
-            )
+            problems.add(f"tier_targets[{n}]", "tier 可选：" + "、".join(taxonomy.tier_names()) + "。")
         else:
             found.append((tier, None, item["value"]))
     return found

@@ -9,8 +9,8 @@ This module is plumbing only: it knows nothing of postings, plans or any other c
   not a JSON object, has members the resource does not take or members of the wrong JSON type (and
   for every query-string problem); 422 for everything else (required, limits, choices), with
   ``errors`` per field: ``{"status": 422, "message": "提交的内容未通过校验。", "errors": {...}}``.
-- ``document(handwritten)`` is the served document: generated paths and components for the
-  converted resources, the hand-written ones for the rest (the TRANSITION below).
+- ``document(head)`` is the served document: the app's head (info, servers, security) with the
+  paths and components the resources' schemas generate.
 """
 
 from __future__ import annotations
@@ -455,14 +455,10 @@ def register(
     api.register_blueprint(blueprint)
 
 
-def document(handwritten: dict[str, Any], prefix: str = "/api/v1") -> dict[str, Any]:
-    """The served document: ``handwritten`` (today's dicts: info, servers, securitySchemes and
-    the resources not yet converted) with the generated paths and schemas of the converted ones.
-
-    TRANSITION: a generated operation is one whose view declares its answer (``@bp.response``);
-    the hand-written one wins where both describe a path. When the last resource is converted,
-    ``handwritten`` shrinks to info/servers/security and this merge goes.
-    """
+def document(head: dict[str, Any], prefix: str = "/api/v1") -> dict[str, Any]:
+    """The served document: ``head`` (what no schema says: info, servers, security and its
+    schemes) with every operation that declares an answer (``@bp.response``, or a 2xx in
+    ``@bp.doc(responses=...)``) and the components the schemas generate."""
     generated = _fill_vocabularies(deepcopy(current_app.extensions["apidoc"].spec.to_dict()))
     paths: dict[str, Any] = {}
     for path, item in generated.get("paths", {}).items():
@@ -481,11 +477,8 @@ def document(handwritten: dict[str, Any], prefix: str = "/api/v1") -> dict[str, 
             operations[method] = operation
         if operations:
             paths[path.removeprefix(prefix) or "/"] = operations
-    merged = deepcopy(handwritten)
-    merged["paths"] = {**paths, **merged["paths"]}
-    schemas = merged.setdefault("components", {}).setdefault("schemas", {})
-    for name, schema in generated.get("components", {}).get("schemas", {}).items():
-        if name in schemas and name != "Error":  # the one both write, alike
-            raise LookupError(f"component {name!r} is both generated and hand-written: delete the latter")
-        schemas.setdefault(name, schema)
-    return merged
+    served = deepcopy(head)
+    served["paths"] = paths
+    components = served.setdefault("components", {})
+    components["schemas"] = generated.get("components", {}).get("schemas", {})
+    return served
