@@ -4,8 +4,6 @@ What each takes and answers is declared once, in schemas.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -37,7 +35,7 @@ from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError, field_error
-from matchmaker.core.apidoc import responds
+from matchmaker.core.apidoc import before_body, responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.pairings import queries as pairings
@@ -61,22 +59,6 @@ def _agreement_or_404(agreement_id: int) -> Agreement:
     if agreement is None or not policy.may(api_user(), "agreement.view", agreement):
         raise ApiError(404, "协议不存在，或您无权查看。")
     return agreement
-
-
-def _first(check: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``check`` (the agreement's 404, the caller's 403, a deleted agreement's 409) comes before the
-    body or query string is read, as it did before the schemas parsed them: goes above
-    ``@bp.arguments``. It is given the URL's values."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            check(**kwargs)
-            return view(*args, **kwargs)
-
-        return checked
-
-    return decorate
 
 
 def _may_record() -> None:
@@ -170,7 +152,7 @@ def _details(values: dict[str, Any], problems: inputs.Problems) -> service.Agree
 )
 @policy.enforces("agreement.record", "pairing.view", "pairing.advance")
 @limiter.limit(write_limit, override_defaults=False)
-@_first(_may_record)
+@before_body(_may_record)
 @bp.arguments(AgreementInputSchema)
 def create_agreement(body: dict[str, Any]) -> tuple[Agreement, int, dict[str, str]]:
     user = api_user()
@@ -200,7 +182,7 @@ def create_agreement(body: dict[str, Any]) -> tuple[Agreement, int, dict[str, st
     responses=responds({400: "参数有误。"}),
 )
 @policy.enforces("agreements.ledger", "agreements.own")
-@_first(_may_list)
+@before_body(_may_list)
 @bp.arguments(AgreementQuerySchema, location="query")
 def list_agreements(query: dict[str, Any]) -> dict[str, Any]:
     user = api_user()
@@ -272,7 +254,7 @@ def get_agreement(agreement_id: int) -> Agreement:
 )
 @policy.enforces("agreement.view", "agreement.edit")
 @limiter.limit(write_limit, override_defaults=False)
-@_first(_may_edit)
+@before_body(_may_edit)
 @bp.arguments(AgreementPatchSchema)
 def update_agreement(body: dict[str, Any], agreement_id: int) -> Agreement:
     """What the web's 修改 does, under the same rules: the members given replace the record's (null
@@ -302,7 +284,7 @@ def update_agreement(body: dict[str, Any], agreement_id: int) -> Agreement:
 )
 @policy.enforces("agreement.view", "agreement.confirm")
 @limiter.limit(write_limit, override_defaults=False)
-@_first(_visible)
+@before_body(_visible)
 @bp.arguments(ConfirmInputSchema, required=False)
 def confirm_agreement(body: dict[str, Any], agreement_id: int) -> Agreement:
     agreement = _agreement_or_404(agreement_id)
@@ -322,7 +304,7 @@ def confirm_agreement(body: dict[str, Any], agreement_id: int) -> Agreement:
 )
 @policy.enforces("agreement.view", "agreement.verify")
 @limiter.limit(write_limit, override_defaults=False)
-@_first(_may_verify)
+@before_body(_may_verify)
 @bp.arguments(VerifyInputSchema, required=False)
 def verify_agreement(body: dict[str, Any], agreement_id: int) -> Agreement:
     agreement = _agreement_or_404(agreement_id)
@@ -341,7 +323,7 @@ def verify_agreement(body: dict[str, Any], agreement_id: int) -> Agreement:
 )
 @policy.enforces("agreement.view", "agreement.verify")
 @limiter.limit(write_limit, override_defaults=False)
-@_first(_may_verify)
+@before_body(_may_verify)
 @bp.arguments(ReturnInputSchema)
 def return_agreement(body: dict[str, Any], agreement_id: int) -> Agreement:
     agreement = _agreement_or_404(agreement_id)
@@ -362,7 +344,7 @@ def return_agreement(body: dict[str, Any], agreement_id: int) -> Agreement:
     responses=responds({400: "参数有误。", 403: "看板未公开，调用者不是主管部门。"}),
 )
 @policy.enforces("dashboard.view")
-@_first(_may_read_indicators)
+@before_body(_may_read_indicators)
 @bp.arguments(IndicatorQuerySchema, location="query")
 def list_indicators(query: dict[str, Any]) -> dict[str, Any]:
     """One object per indicator for a year (?year=2025), a period (?period=2023-2025) or a plan

@@ -6,7 +6,6 @@ staff. Same services and journal as the web pages."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import current_app, request
@@ -27,7 +26,7 @@ from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError, field_error
-from matchmaker.core.apidoc import responds
+from matchmaker.core.apidoc import before_body, responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.taxonomy import queries as taxonomy
@@ -58,18 +57,13 @@ def _allowed_first(action: str) -> Callable[[Callable[..., Any]], Callable[..., 
     """The plan's 404 and the caller's 403 come before the body is read (as they did before the
     schemas parsed it): goes above ``@bp.arguments``."""
 
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            if "plan_id" in kwargs:
-                _plan_or_404(kwargs["plan_id"])
-            policy.require(api_user(), action)
-            inputs.reject_unknown_params(request.args, frozenset())
-            return view(*args, **kwargs)
+    def check(plan_id: int | None = None) -> None:
+        if plan_id is not None:
+            _plan_or_404(plan_id)
+        policy.require(api_user(), action)
+        inputs.reject_unknown_params(request.args, frozenset())
 
-        return checked
-
-    return decorate
+    return before_body(check)
 
 
 @bp.get("/plans")

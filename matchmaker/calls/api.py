@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from flask import request, url_for
@@ -42,7 +41,7 @@ from matchmaker.calls.schemas import (
     ScoresInputSchema,
     Seen,
 )
-from matchmaker.core.apidoc import responds
+from matchmaker.core.apidoc import before_body, responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.postings import queries as postings
@@ -81,21 +80,6 @@ def _proposal_or_404(call: ChallengeCall, proposal_id: int) -> CallProposal:
     ):
         raise ApiError(404, "方案不存在，或您无权查看。")
     return proposal
-
-
-def _checked_first(check: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``check(**path)`` (404s, the caller's 403, a state's 409) comes before the body is read, as
-    it did before the schemas parsed it: goes above ``@bp.arguments``."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            check(**kwargs)
-            return view(*args, **kwargs)
-
-        return checked
-
-    return decorate
 
 
 def _may(action: str) -> Callable[..., None]:
@@ -202,7 +186,7 @@ def list_proposals(call_id: int) -> dict[str, Any]:
 )
 @policy.enforces("call.view", "call.propose")
 @limiter.limit(write_limit, override_defaults=False)
-@_checked_first(_may("call.propose"))
+@before_body(_may("call.propose"))
 @bp.arguments(ProposalInputSchema)
 def create_proposal(body: dict[str, Any], call_id: int) -> tuple[Seen, int, dict[str, str]]:
     user = api_user()
@@ -292,7 +276,7 @@ def _scorable(call_id: int, proposal_id: int) -> None:
 )
 @policy.enforces("call.view", "proposal.view", "proposal.score")
 @limiter.limit(write_limit, override_defaults=False)
-@_checked_first(_scorable)
+@before_body(_scorable)
 @bp.arguments(ScoresInputSchema)
 def score_proposal(body: dict[str, Any], call_id: int, proposal_id: int) -> Seen:
     """A reviewer's 0–100 on every criterion: ``{"scores": [{"criterion_id", "score"}, …]}``."""
@@ -321,7 +305,7 @@ def score_proposal(body: dict[str, Any], call_id: int, proposal_id: int) -> Seen
 )
 @policy.enforces("call.view", "call.award")
 @limiter.limit(write_limit, override_defaults=False)
-@_checked_first(_may("call.award"))
+@before_body(_may("call.award"))
 @bp.arguments(AwardInputSchema)
 def award_call(body: dict[str, Any], call_id: int) -> Awarded:
     """揭榜 after the deadline: ``{"proposal_id", "reason"}``; every proposer is notified and a pairing
@@ -394,7 +378,7 @@ def _may_create() -> None:
 )
 @policy.enforces("call.create")
 @limiter.limit(write_limit, override_defaults=False)
-@_checked_first(_may_create)
+@before_body(_may_create)
 @bp.arguments(CallInputSchema)
 def create_call(body: dict[str, Any]) -> tuple[ChallengeCall, int, dict[str, str]]:
     """Bureau staff publish a call at once (open); an enterprise's own call waits for approval."""
@@ -428,7 +412,7 @@ def _cancellable(call_id: int) -> None:
 )
 @policy.enforces("call.view", "call.cancel")
 @limiter.limit(write_limit, override_defaults=False)
-@_checked_first(_cancellable)
+@before_body(_cancellable)
 @bp.arguments(CallCancelInputSchema)
 def cancel_call(body: dict[str, Any], call_id: int) -> ChallengeCall:
     """Withdraw a pending or open call with a reason; the proposers are told."""
@@ -501,7 +485,7 @@ def list_call_candidates(call_id: int) -> dict[str, Any]:
 )
 @policy.enforces("call.view", "call.invite")
 @limiter.limit(write_limit, override_defaults=False)
-@_checked_first(_may("call.invite"))
+@before_body(_may("call.invite"))
 @bp.arguments(InvitationInputSchema)
 def invite_to_call(body: dict[str, Any], call_id: int) -> dict[str, Any]:
     """Invite a university or institute to propose; its users are notified."""
@@ -535,7 +519,7 @@ def _editable(call_id: int, proposal_id: int) -> None:
 )
 @policy.enforces("call.view", "proposal.view", "proposal.edit")
 @limiter.limit(write_limit, override_defaults=False)
-@_checked_first(_editable)
+@before_body(_editable)
 @bp.arguments(ProposalPatchSchema)
 def update_proposal(body: dict[str, Any], call_id: int, proposal_id: int) -> Seen:
     """Change some of one's proposal before the deadline; the rest stays as it is."""

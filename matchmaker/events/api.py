@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from functools import wraps
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -20,7 +19,7 @@ from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
 from matchmaker.core import clock
-from matchmaker.core.apidoc import Schema, responds
+from matchmaker.core.apidoc import Schema, before_body, responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.core.web import MAX_ID
@@ -85,23 +84,18 @@ def _allowed_first(
     """The event's 404, the caller's 403, the meeting's 404 and the event's state (409) come before
     the body is read, as they did before the schemas parsed it: goes above ``@bp.arguments``."""
 
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            event = _event_or_404(kwargs["event_id"]) if "event_id" in kwargs else None
-            if action is not None:
-                policy.require(api_user(), action, event)
-            if event is not None and "meeting_id" in kwargs:
-                _meeting_or_404(event, kwargs["meeting_id"])
-            if event is not None and open_for is not None:
-                service.ensure_open(event, open_for)
-            if event is not None and held:
-                service.ensure_held(event)
-            return view(*args, **kwargs)
+    def check(event_id: int | None = None, meeting_id: int | None = None) -> None:
+        event = _event_or_404(event_id) if event_id is not None else None
+        if action is not None:
+            policy.require(api_user(), action, event)
+        if event is not None and meeting_id is not None:
+            _meeting_or_404(event, meeting_id)
+        if event is not None and open_for is not None:
+            service.ensure_open(event, open_for)
+        if event is not None and held:
+            service.ensure_held(event)
 
-        return checked
-
-    return decorate
+    return before_body(check)
 
 
 def _no_params() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +10,7 @@ from matchmaker import policy
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp
 from matchmaker.api.errors import ApiError
-from matchmaker.core.apidoc import responds
+from matchmaker.core.apidoc import before_body, responds
 from matchmaker.core.extensions import db
 from matchmaker.notifications.models import Notification
 from matchmaker.notifications.schemas import (
@@ -22,15 +20,8 @@ from matchmaker.notifications.schemas import (
 )
 
 
-def _own_first(view: Callable[..., Any]) -> Callable[..., Any]:
-    """The caller's 403 comes before the query string is read: goes above ``@bp.arguments``."""
-
-    @wraps(view)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        policy.require(api_user(), "notifications.own")
-        return view(*args, **kwargs)
-
-    return checked
+def _own() -> None:
+    policy.require(api_user(), "notifications.own")
 
 
 NOTIFICATION_ID = [{"in": "path", "name": "notification_id", "description": "通知编号。"}]
@@ -45,7 +36,7 @@ NOTIFICATION_ID = [{"in": "path", "name": "notification_id", "description": "通
     responses=responds({400: "参数有误。"}),
 )
 @policy.enforces("notifications.own")
-@_own_first
+@before_body(_own)
 @bp.arguments(NotificationQuerySchema, location="query")
 def list_notifications(query: dict[str, Any]) -> dict[str, Any]:
     user = api_user()

@@ -5,8 +5,6 @@ with a Chinese message). What each call takes and answers: pairings/schemas.py."
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import request, url_for
@@ -17,7 +15,7 @@ from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError, field_error
-from matchmaker.core.apidoc import responds
+from matchmaker.core.apidoc import before_body, responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.pairings import operations as service
@@ -56,30 +54,15 @@ def _pairing_or_404(pairing_id: int) -> Pairing:
     return pairing
 
 
-def _visible_first(view: Callable[..., Any]) -> Callable[..., Any]:
-    """The pairing's 404 comes before the body is read (as before the schemas parsed it): goes
-    above ``@bp.arguments``."""
-
-    @wraps(view)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        _pairing_or_404(kwargs["pairing_id"])
-        return view(*args, **kwargs)
-
-    return checked
+def _visible(pairing_id: int) -> None:
+    _pairing_or_404(pairing_id)
 
 
-def _own_first(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Who may list pairings (bureau staff: all; others: their organisation's) is checked before
-    the query string is read: goes above ``@bp.arguments``."""
-
-    @wraps(view)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        user = api_user()
-        if not policy.may(user, "pipeline.view"):
-            policy.require(user, "pairings.own")
-        return view(*args, **kwargs)
-
-    return checked
+def _may_list() -> None:
+    """Bureau staff list every pairing; others their organisation's."""
+    user = api_user()
+    if not policy.may(user, "pipeline.view"):
+        policy.require(user, "pairings.own")
 
 
 def _answer(pairing: Pairing) -> Seen:
@@ -148,7 +131,7 @@ def create_pairing(body: dict[str, Any]) -> tuple[Seen, int, dict[str, str]]:
     responses=responds({400: "参数有误，errors 中逐项说明。"}),
 )
 @policy.enforces("pipeline.view", "pairings.own")
-@_own_first
+@before_body(_may_list)
 @bp.arguments(PairingQuerySchema, location="query")
 def list_pairings(query: dict[str, Any]) -> dict[str, Any]:
     """The caller's organisation's pairings (all of them for bureau staff), latest activity first."""
@@ -225,7 +208,7 @@ def accept_pairing(pairing_id: int) -> Seen:
 )
 @policy.enforces("pairing.view", "pairing.answer", "pairing.see_contacts")
 @limiter.limit(write_limit, override_defaults=False)
-@_visible_first
+@before_body(_visible)
 @bp.arguments(DeclineInputSchema)
 def decline_pairing(body: dict[str, Any], pairing_id: int) -> Seen:
     pairing = _pairing_or_404(pairing_id)
@@ -248,7 +231,7 @@ def decline_pairing(body: dict[str, Any], pairing_id: int) -> Seen:
 )
 @policy.enforces("pairing.view", "pairing.answer", "pairing.advance", "pairing.see_contacts")
 @limiter.limit(write_limit, override_defaults=False)
-@_visible_first
+@before_body(_visible)
 @bp.arguments(AdvanceInputSchema)
 def advance_pairing(body: dict[str, Any], pairing_id: int) -> Seen:
     """contacted = accept (the receiving side); negotiating, signed, failed (with a reason)."""
@@ -301,7 +284,7 @@ def list_messages(pairing_id: int) -> dict[str, Any]:
 )
 @policy.enforces("pairing.view", "pairing.message")
 @limiter.limit(write_limit, override_defaults=False)
-@_visible_first
+@before_body(_visible)
 @bp.arguments(MessageInputSchema)
 def post_message(body: dict[str, Any], pairing_id: int) -> Any:
     pairing = _pairing_or_404(pairing_id)

@@ -6,9 +6,7 @@ What each route takes and answers is declared in profiles/schemas.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from flask import request
@@ -23,7 +21,7 @@ from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
 from matchmaker.api.errors import ApiError
 from matchmaker.core import clock
-from matchmaker.core.apidoc import responds
+from matchmaker.core.apidoc import before_body, responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.profiles import operations as service
@@ -143,16 +141,9 @@ def _staff_profile(organization_id: int) -> Organization:
     return org
 
 
-def _staff_first(view: Callable[..., Any]) -> Callable[..., Any]:
-    """The organisation's 404 and the caller's 403 come before the body is read (as they did before
-    the schemas parsed it): goes above ``@bp.arguments``."""
-
-    @wraps(view)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        _staff_profile(kwargs["organization_id"])
-        return view(*args, **kwargs)
-
-    return checked
+def _staff_first(organization_id: int) -> None:
+    """The organisation's 404 and the caller's 403."""
+    _staff_profile(organization_id)
 
 
 def _day(body: dict[str, Any], name: str, problems: inputs.Problems) -> date | None:
@@ -177,7 +168,7 @@ STAFF_ERRORS = {400: BAD_BODY, 403: NOT_STAFF, 404: "单位不存在。"}
 )
 @policy.enforces("profile.view", "profile.edit", "profile.see_records", "profile.see_indicators")
 @limiter.limit(write_limit, override_defaults=False)
-@_staff_first
+@before_body(_staff_first)
 @bp.arguments(TierChangeInputSchema)
 def change_tier(body: dict[str, Any], organization_id: int) -> tuple[Profile, int]:
     """An enterprise reached a 梯度 (by name; null: left the pool) on a date (认定, with its 文号)."""
@@ -210,7 +201,7 @@ def change_tier(body: dict[str, Any], organization_id: int) -> tuple[Profile, in
 )
 @policy.enforces("profile.view", "profile.edit", "profile.see_records", "profile.see_indicators")
 @limiter.limit(write_limit, override_defaults=False)
-@_staff_first
+@before_body(_staff_first)
 @bp.arguments(MeasureInputSchema)
 def record_measure(body: dict[str, Any], organization_id: int) -> tuple[Profile, int]:
     """An indicator reading as of a date; a second one for the same day corrects the first."""
@@ -227,14 +218,9 @@ def record_measure(body: dict[str, Any], organization_id: int) -> tuple[Profile,
     return Profile(org, api_user()), 201
 
 
-def _targets_first(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        policy.require(api_user(), "pool.targets")
-        inputs.reject_unknown_params(request.args, frozenset())
-        return view(*args, **kwargs)
-
-    return checked
+def _targets_first() -> None:
+    policy.require(api_user(), "pool.targets")
+    inputs.reject_unknown_params(request.args, frozenset())
 
 
 @bp.post("/pool/targets")
@@ -255,7 +241,7 @@ def _targets_first(view: Callable[..., Any]) -> Callable[..., Any]:
 )
 @policy.enforces("pool.targets")
 @limiter.limit(write_limit, override_defaults=False)
-@_targets_first
+@before_body(_targets_first)
 @bp.arguments(PoolTargetInputSchema)
 def set_tier_target(body: dict[str, Any]) -> dict[str, Any]:
     """A tier's target for the last year of a plan (``plan_id``, default the plan in force today;
