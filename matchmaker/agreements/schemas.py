@@ -30,6 +30,7 @@ from matchmaker.core.apidoc import (
     Regexp,
     Schema,
     String,
+    or_null,
     vocabulary,
 )
 from matchmaker.core.exceptions import FieldError
@@ -101,12 +102,6 @@ def _id(**kwargs: Any) -> Integer:
 
 def _text(limit: int, **kwargs: Any) -> String:
     return String(allow_none=True, validate=Length(max=limit), **kwargs)
-
-
-def _nullable(schema: type[Output], **metadata: Any) -> fields.Nested:
-    """A member that is ``schema`` or null. (An answer's null needs no ``allow_none``; declared in
-    the metadata, it is documented ``allOf`` + ``nullable`` as before, not apispec's ``anyOf``.)"""
-    return Nested(schema, metadata={"nullable": True, **metadata})
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -202,7 +197,7 @@ class IndicatorQuerySchema(Schema):
 class PartySchema(Output, PartyInputSchema):
     """A party as recorded, with the organisation on the platform it is linked to."""
 
-    organization = _nullable(OrganizationSchema)
+    organization = or_null(OrganizationSchema)
 
 
 class AgreementSchema(Output):
@@ -254,7 +249,7 @@ class FigureSchema(Output):
 
 class IndicatorsSchema(Output):
     period = String(required=True)
-    plan = _nullable(PlanSummarySchema, description="目标所属的计划；没有计划覆盖所问期间时为 null。")
+    plan = or_null(PlanSummarySchema, description="目标所属的计划；没有计划覆盖所问期间时为 null。")
     indicators = List(Nested(FigureSchema), required=True)
 
 

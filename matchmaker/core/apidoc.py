@@ -37,6 +37,7 @@ __all__ = [
     "ItemCount",
     "Length",
     "List",
+    "or_null",
     "Nested",
     "Number",
     "OneOf",
@@ -213,6 +214,15 @@ class Day(String):
 
 List = fields.List
 Nested = fields.Nested
+
+
+def or_null(schema: Any, description: str | None = None, **kwargs: Any) -> fields.Nested:
+    """An object or null in an answer, documented ``allOf: [$ref], nullable: true`` as the saved
+    contract has it (apispec writes ``allow_none`` as an ``anyOf``; dumping is the same)."""
+    metadata: dict[str, Any] = {"nullable": True}
+    if description:
+        metadata["description"] = description
+    return Nested(schema, metadata=metadata, **kwargs)
 
 
 class Schema(marshmallow.Schema):

@@ -25,6 +25,7 @@ from matchmaker.core.apidoc import (
     Regexp,
     Schema,
     String,
+    or_null,
 )
 from matchmaker.core.web import MAX_ID, MAX_PAGE
 from matchmaker.events import operations as service
@@ -229,12 +230,6 @@ class OutcomeInputSchema(Schema):
 # --- output -----------------------------------------------------------------------------------
 
 
-def _or_null(schema: Any, **kwargs: Any) -> Nested:
-    """An object or null in an answer, documented ``allOf: [$ref], nullable: true`` (apispec writes
-    ``allow_none`` as an anyOf, which the saved contract does not have; dumping is the same)."""
-    return Nested(schema, metadata={"nullable": True}, **kwargs)
-
-
 class EventOrganizationSchema(Output):
     id = Integer(required=True)
     name = String(required=True)
@@ -314,7 +309,7 @@ class EventSchema(Output):
     place = String(allow_none=True)
     link = String(allow_none=True)
     organisers = String()
-    host = _or_null(EventOrganizationSchema, attribute="host_org")
+    host = or_null(EventOrganizationSchema, attribute="host_org")
     capacity = Integer(allow_none=True)
     registered = Integer(required=True)
     tech_fields = fields.Pluck(_Name, "name", many=True, data_key="fields")
@@ -346,7 +341,7 @@ class EventDetailSchema(EventSchema):
     tables = Integer()
     figures = Nested(FiguresSchema)
     participants = List(Nested(EventOrganizationSchema), allow_none=True)
-    my_registration = _or_null(RegistrationSchema)
+    my_registration = or_null(RegistrationSchema)
 
 
 class EventPageSchema(Output):

@@ -24,6 +24,7 @@ from matchmaker.core.apidoc import (
     Range,
     Schema,
     String,
+    or_null,
     vocabulary,
 )
 from matchmaker.core.web import MAX_ID, public_url
@@ -42,15 +43,6 @@ def _day(**kwargs: Any) -> String:
     kwargs.setdefault("metadata", {})
     kwargs["metadata"] = {"format": "date", **kwargs["metadata"]}
     return String(**kwargs)
-
-
-def _or_null(schema: Any, description: str | None = None, **kwargs: Any) -> Nested:
-    """An object or null in an answer, documented ``allOf: [$ref], nullable: true`` (apispec writes
-    ``allow_none`` as an anyOf, which the saved contract does not have; dumping is the same)."""
-    metadata: dict[str, Any] = {"nullable": True}
-    if description:
-        metadata["description"] = description
-    return Nested(schema, metadata=metadata, **kwargs)
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -102,7 +94,7 @@ class ReadingSchema(Output):
 class ProfileIndicatorSchema(Output):
     name = String(required=True, attribute="label")
     unit = String(required=True)
-    latest = _or_null(ReadingSchema, required=True)
+    latest = or_null(ReadingSchema, required=True)
     history = List(Nested(ReadingSchema), required=True)
 
 
@@ -130,7 +122,7 @@ class ProfileSchema(Output):
     town = String(allow_none=True)
     tier = String(required=True, allow_none=True, metadata={"description": "当前梯度。"})
     tier_history = List(Nested(TierChangeSchema), required=True)
-    indicators = _or_null(
+    indicators = or_null(
         ProfileIndicatorsSchema,
         required=True,
         description="rd_intensity=研发投入强度（%）；class1_ip=Ⅰ类知识产权（件）。",
@@ -191,6 +183,6 @@ class PoolTierSchema(Output):
 
 class PoolSchema(Output):
     period = String(required=True, metadata={"description": "目标所在的年份（计划的最后一年）。"})
-    plan = _or_null(PlanSummarySchema, description="目标所属的计划；没有计划时为 null。")
+    plan = or_null(PlanSummarySchema, description="目标所属的计划；没有计划时为 null。")
     town = String(required=True, allow_none=True)
     tiers = List(Nested(PoolTierSchema), required=True)
