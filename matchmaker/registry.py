@@ -49,6 +49,7 @@ from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.postings.models import ImportBatch, Posting, PublishedList
 from matchmaker.postings.values import (
     CloseReason,
+    Confirmation,
     CooperationMode,
     IPStatus,
     ListKind,
@@ -58,6 +59,8 @@ from matchmaker.postings.values import (
     Visibility,
 )
 from matchmaker.profiles.models import Measure, MeasureKind, TierChange, TierTarget
+from matchmaker.specialists.models import Assignment, Diagnosis, Specialist, Visit
+from matchmaker.specialists.values import Grade, SpecialistKind
 from matchmaker.taxonomy.models import TAXONOMIES, EnterpriseTier, TechField, Town
 
 __all__ = [
@@ -68,17 +71,20 @@ __all__ = [
     "AgreementStatus",
     "AgreementType",
     "ApiToken",
+    "Assignment",
     "CallCriterion",
     "CallProposal",
     "CallProposalFile",
     "CallStatus",
     "ChallengeCall",
     "CloseReason",
+    "Confirmation",
     "ConsumerCursor",
     "CooperationMode",
     "Counter",
     "CountingRule",
     "DeclineReason",
+    "Diagnosis",
     "EmailMode",
     "EnterpriseTier",
     "Event",
@@ -86,6 +92,7 @@ __all__ = [
     "EventKind",
     "EventRegistration",
     "EventStatus",
+    "Grade",
     "IPStatus",
     "ImportBatch",
     "Indicator",
@@ -121,6 +128,8 @@ __all__ = [
     "PublishedList",
     "Registration",
     "Role",
+    "Specialist",
+    "SpecialistKind",
     "Target",
     "TechField",
     "TierChange",
@@ -128,4 +137,5 @@ __all__ = [
     "Town",
     "User",
     "Visibility",
+    "Visit",
 ]

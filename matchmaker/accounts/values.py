@@ -11,6 +11,7 @@ class Role(ChoiceEnum):
     ENTERPRISE = "enterprise", "企业"
     UNIVERSITY = "university", "高校院所"
     BUREAU = "bureau", "主管部门"
+    AGENCY = "agency", "技术转移服务机构"  # brokers' organisations: no postings of their own
 
 
 class OrgType(ChoiceEnum):
@@ -21,6 +22,7 @@ class OrgType(ChoiceEnum):
     INSTITUTE = "institute", "科研院所"
     NEW_RD = "new_rd", "新型研发机构"
     BUREAU = "bureau", "主管部门"
+    AGENCY = "agency", "技术转移服务机构"
 
     @property
     def role(self) -> Role:
@@ -29,6 +31,8 @@ class OrgType(ChoiceEnum):
             return Role.ENTERPRISE
         if self is OrgType.BUREAU:
             return Role.BUREAU
+        if self is OrgType.AGENCY:
+            return Role.AGENCY
         return Role.UNIVERSITY
 
     @classmethod

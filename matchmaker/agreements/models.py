@@ -98,6 +98,12 @@ class Agreement(StateMachine, Journaled, Base):
     return_reason: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     delete_reason: Mapped[str | None] = mapped_column(Text)
+    # Who found the need (a specialist, from the need's visit) and who brokered this (the specialist who
+    # introduced it): derived from the records where they exist, set by bureau staff (with the note)
+    # where it happened off the platform. Results per specialist are counted from these.
+    found_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    brokered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    attribution_note: Mapped[str | None] = mapped_column(Text)
     # The same contract recorded twice (e.g. by 工信局 and by 科技局): parties, type, date, amount.
     dedupe_key: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -110,6 +116,8 @@ class Agreement(StateMachine, Journaled, Base):
     recorded_org: Mapped[Organization] = relationship(foreign_keys=[recorded_org_id])
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    found_by: Mapped[User | None] = relationship(foreign_keys=[found_by_id])
+    brokered_by: Mapped[User | None] = relationship(foreign_keys=[brokered_by_id])
     parties: Mapped[list[AgreementParty]] = relationship(
         back_populates="agreement", order_by="AgreementParty.position", cascade="all, delete-orphan"
     )

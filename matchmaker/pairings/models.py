@@ -69,6 +69,12 @@ class Pairing(StateMachine, Journaled, Base):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who found the need (a specialist, from the need's visit) and who brokered this (the specialist who
+    # introduced it): derived from the records where they exist, set by bureau staff (with the note)
+    # where it happened off the platform. Results per specialist are counted from these.
+    found_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    brokered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    attribution_note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
     # 居间对接: the receiving organisation has no active user account (every organisation an import
     # created), so nobody there can answer; bureau staff are told, and answer or invite it. Read
@@ -82,6 +88,8 @@ class Pairing(StateMachine, Journaled, Base):
     target_org: Mapped[Organization] = relationship(foreign_keys=[target_org_id])
     initiator_org: Mapped[Organization] = relationship(foreign_keys=[initiator_org_id])
     initiator: Mapped[User] = relationship(foreign_keys=[initiator_id])
+    found_by: Mapped[User | None] = relationship(foreign_keys=[found_by_id])
+    brokered_by: Mapped[User | None] = relationship(foreign_keys=[brokered_by_id])
     messages: Mapped[list[PairingMessage]] = relationship(
         back_populates="pairing", order_by="PairingMessage.id", cascade="all, delete-orphan"
     )

@@ -18,6 +18,7 @@ from matchmaker.core.models import TimestampMixin, UTCDateTime, enum_column, utc
 from matchmaker.core.states import StateMachine
 from matchmaker.postings.values import (
     CloseReason,
+    Confirmation,
     CooperationMode,
     IPStatus,
     ListKind,
@@ -69,12 +70,21 @@ class Posting(StateMachine, Journaled, TimestampMixin, Base):
     close_note: Mapped[str | None] = mapped_column(Text)
     # The pairing that solved it (lineage: need → pairing → agreement), when closed as solved on the platform.
     solved_by_id: Mapped[int | None] = mapped_column(ForeignKey("pairings.id", use_alter=True))
+    # Found by a specialist on a visit (specialists.models.Visit): the provenance kept to the agreement,
+    # and the enterprise's confirmation that must come before review.
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    found_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    confirmation: Mapped[Confirmation | None] = mapped_column(enum_column(Confirmation))
+    confirmation_note: Mapped[str | None] = mapped_column(Text)  # the refusal's or staff's reason
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization] = relationship()
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    found_by: Mapped[User | None] = relationship(foreign_keys=[found_by_id])
     import_batch: Mapped[ImportBatch | None] = relationship()
     tech_field: Mapped[TechField | None] = relationship()
     town: Mapped[Town | None] = relationship()

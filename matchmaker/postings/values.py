@@ -124,3 +124,13 @@ class ListKind(ChoiceEnum):
             ListKind.OUTCOMES: (PostingKind.RESEARCH_OUTCOME,),
             ListKind.SUPPLY: (PostingKind.SUPPLY_NEED, PostingKind.SUPPLY_OFFER),
         }[self]
+
+
+class Confirmation(ChoiceEnum):
+    """A need a specialist wrote on an enterprise's behalf (``Posting.visit_id``) waits for the
+    enterprise's confirmation before it may go to review; the enterprise's own postings have none."""
+
+    AWAITING = "awaiting", "待企业确认"
+    CONFIRMED = "confirmed", "企业已确认"
+    REFUSED = "refused", "企业已拒绝"
+    BY_STAFF = "by_staff", "主管部门代为确认"  # an enterprise without user accounts; reason recorded
