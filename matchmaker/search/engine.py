@@ -341,5 +341,5 @@ def with_views(writer: SegmentWriter, folder: Path) -> SegmentWriter:
         commit_toc(segments)
         viewfiles.retire(folder, segments)
 
-    writer._commit_toc = _commit_toc  # type: ignore[method-assign]
+    writer._commit_toc = _commit_toc  # Whoosh's writers (and MpWriter) all commit through it
     return writer

@@ -116,7 +116,10 @@ def load_view(index_dir: Path | str, segment_id: str) -> SegmentView:
         _, arrays = _map(view_path(index_dir, segment_id))
     except FileNotFoundError:
         raise ViewMissing(segment_id) from None
-    view = SegmentView(**arrays)
+    a = arrays
+    view = SegmentView(
+        a["ids"], a["kinds"], a["orgs"], a["terms"], a["starts"], a["rows"], a["ltf"], a["df"], a["counted"]
+    )
     view.norms = latest_norms(index_dir, segment_id)
     return view
 
