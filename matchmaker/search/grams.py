@@ -11,14 +11,14 @@ research outcomes do not use. Where enough of both are indexed, a need's pairs a
 weighted down by how much more often needs use them than outcomes do — learned from the postings
 on the platform, never from a list.
 
-How it stays current: Whoosh segments are immutable, so a segment's arrays are built from its
-stored documents the first time a searcher holds it and are dropped when merges retire it; every
-process's view follows its own index, which follows the journal, with nothing else to keep in
-step. Documents deleted after a segment's arrays were built are masked per query but still count
-in document frequencies until a merge drops them (those deleted before are not counted: two
-processes may differ by such a document or two, which moves scores, hardly rankings). A
-segment's vector norms depend on every segment's document frequencies; they are recomputed when
-the index has grown or shrunk by NORM_DRIFT since.
+How it stays current: Whoosh segments are immutable, so a segment's arrays are built once, by the
+process that writes the segment, and stored beside it (viewfiles.py) before the commit that makes
+it visible; every process maps them read-only and never builds them (a missing view is a damaged
+index: `flask search reindex`). Merges retire segments and their files. Documents deleted after a
+segment was written are masked per query from Whoosh's deletions but still count in document
+frequencies until a merge drops them. A segment's vector norms depend on every segment's document
+frequencies; the writer stores fresh ones when the index has grown or shrunk by NORM_DRIFT since
+they were computed.
 """
 
 from __future__ import annotations

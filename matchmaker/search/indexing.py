@@ -190,8 +190,11 @@ def rebuild_locked(
         total = s.scalar(select(func.count()).select_from(published().subquery())) or 0
         store.write_status(state="running", started=started, done=0, total=total, pid=os.getpid())
 
+        recorded = [0]
+
         def report(done: int) -> None:
-            if done % 500 == 0:
+            if done - recorded[0] >= 500:  # the parallel parts report every half second
+                recorded[0] = done
                 store.write_status(state="running", started=started, done=done, total=total, pid=os.getpid())
             if progress is not None:
                 progress(done, total)
