@@ -115,6 +115,7 @@ def test_a_parallel_rebuild_proposes_exactly_what_a_serial_one_does(
         expected = [
             (c.posting_id, c.strength, c.score) for c in search.propose(db.session.get(Posting, need))
         ]
+        box = search.find("热误差 补偿").ranked
     parallel = create_app(app_config(db_path, SEARCH_REBUILD_PARALLEL_FROM=1, SEARCH_REBUILD_PROCS=2))
     assert parallel.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
     assert parallel.test_cli_runner().invoke(args=["search", "check"]).exit_code == 0
@@ -122,5 +123,6 @@ def test_a_parallel_rebuild_proposes_exactly_what_a_serial_one_does(
         searcher = parallel.extensions["search"].searcher()
         assert len(searcher.leaf_searchers()) == 2  # one segment per process
         got = [(c.posting_id, c.strength, c.score) for c in search.propose(db.session.get(Posting, need))]
+        assert search.find("热误差 补偿").ranked == box and box  # the search box: same documents and scores
     assert [g[:2] for g in got] == [e[:2] for e in expected] and len(expected) >= 5
     assert all(abs(g[2] - e[2]) < 1e-12 for g, e in zip(got, expected, strict=True))
