@@ -75,7 +75,7 @@ def test_a_fresh_process_proposes_from_the_stored_view_without_writing_one(
         capture_output=True,
         text=True,
         check=True,
-        timeout=120,
+        timeout=900,  # a guard against a hang, not a speed limit (the machine may be busy)
     ).stdout
     there = [tuple(p) for p in json.loads(out.strip().splitlines()[-1])]
     assert there == here and here[0][0] != need  # the same proposals, gram keys and all

@@ -80,9 +80,9 @@ def _write(path: Path, arrays: dict[str, np.ndarray], **meta: Any) -> None:
         for array in arrays.values():
             data = np.ascontiguousarray(array).tobytes()
             handle.write(data.ljust(-(-len(data) // ALIGN) * ALIGN, b"\0"))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    os.replace(
+        tmp, path
+    )  # not fsynced, as Whoosh does not sync its segments: a crash is repaired by a reindex
 
 
 def _map(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
