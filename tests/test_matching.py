@@ -331,6 +331,7 @@ def test_two_indexes_whose_segments_share_an_id_keep_their_own_views(tmp_path) -
 
     from whoosh import index
 
+    from matchmaker.search.engine import with_views
     from matchmaker.search.grams import CharacterView
     from matchmaker.search.schema import make_schema
 
@@ -340,7 +341,7 @@ def test_two_indexes_whose_segments_share_an_id_keep_their_own_views(tmp_path) -
         random.seed(0)
         (tmp_path / folder).mkdir()
         ix = index.create_in(str(tmp_path / folder), make_schema())
-        with ix.writer() as writer:
+        with with_views(ix.writer(), tmp_path / folder) as writer:  # the index's writers store views
             for i in ids:
                 writer.add_document(
                     id=str(i),

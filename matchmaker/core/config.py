@@ -118,6 +118,10 @@ SEARCH_INDEX_DIR = ""
 SEARCH_WRITE_TIMEOUT = 5.0  # seconds to wait for Whoosh's own write lock before deferring to the outbox
 SEARCH_MAX_QUERY_CHARS = 100  # longer input is cut: user text can't slow the server down
 SEARCH_MAX_TERMS = 12
+# A full reindex writes segments side by side in this many processes (0: one per core) once there
+# are this many published postings (docs/PERFORMANCE.md, "The shared character view").
+SEARCH_REBUILD_PROCS = 0
+SEARCH_REBUILD_PARALLEL_FROM = 5000
 SEARCH_CANDIDATES = 2000  # hits ranked per query, every one reachable page by page; more are counted
 # 为我推荐 shows this many of an organisation's postings per page, each with its proposals.
 MATCHES_POSTINGS_PER_PAGE = 5

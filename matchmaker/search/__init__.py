@@ -74,7 +74,10 @@ def init_app(app: Flask) -> None:
     global _events_registered
     path = app.config.get("SEARCH_INDEX_DIR") or str(Path(app.instance_path) / "search")
     app.extensions["search"] = IndexStore(
-        Path(path), write_timeout=app.config.get("SEARCH_WRITE_TIMEOUT", 5.0)
+        Path(path),
+        write_timeout=app.config.get("SEARCH_WRITE_TIMEOUT", 5.0),
+        rebuild_procs=app.config.get("SEARCH_REBUILD_PROCS", 0),
+        parallel_from=app.config.get("SEARCH_REBUILD_PARALLEL_FROM", 5000),
     )
     if not _events_registered:
         event.listen(Session, "after_flush", indexing.after_flush)

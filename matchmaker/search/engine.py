@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import multiprocessing
 import os
 import shutil
 import threading
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.codec.base import Segment
 from whoosh.index import Index
 from whoosh.query import Or, Query, Term
 from whoosh.reading import ReaderClosed
@@ -28,6 +30,8 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Results, Searcher
 from whoosh.writing import SegmentWriter
 
+from matchmaker.search import viewfiles
+from matchmaker.search.grams import SegmentView
 from matchmaker.search.schema import SCHEMA_VERSION, make_schema
 
 # Saturate term frequency early; normalise the (long, variable) body by length more than the
@@ -57,9 +61,13 @@ class IndexBusy(Exception):
 class IndexStore:
     """One on-disk index (with its rebuild generations) and this process's handles on it."""
 
-    def __init__(self, path: Path, *, write_timeout: float = 5.0) -> None:
+    def __init__(
+        self, path: Path, *, write_timeout: float = 5.0, rebuild_procs: int = 0, parallel_from: int = 5000
+    ) -> None:
         self.path = path
         self.write_timeout = write_timeout
+        self.rebuild_procs = rebuild_procs  # processes of a rebuild; 0: one per core
+        self.parallel_from = parallel_from  # postings from which a rebuild writes segments in parallel
         self.path.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._indexes: dict[str, Index] = {}
@@ -86,10 +94,13 @@ class IndexStore:
         try:
             with self._index(name).searcher() as searcher:
                 searcher.doc_count()
+                segments = [leaf.reader().segment() for leaf, _ in searcher.leaf_searchers()]
         except Exception:  # any corruption
             with self._guard:
                 self._indexes.pop(name, None)
             return "unreadable"
+        if viewfiles.missing(self.path / name, [s.segment_id() for s in segments if s is not None]):
+            return "unreadable"  # written without its character view: rebuilt by `search reindex`
         return "ok"
 
     def is_usable(self) -> bool:
@@ -219,7 +230,7 @@ class IndexStore:
             raise FileNotFoundError("search index not built")
         updates = list(updates)
         stale = {str(i) for i in deletions} | {d["id"] for d in updates}
-        writer = self._index(name).writer(timeout=self.write_timeout)
+        writer = with_views(self._index(name).writer(timeout=self.write_timeout), self.path / name)
         try:
             if stale:  # one delete for all (update_document would open a reader per document)
                 writer.delete_by_query(Or([Term("id", i) for i in sorted(stale)]))
@@ -235,7 +246,7 @@ class IndexStore:
     ) -> str:
         """A complete new generation from ``documents``; returns its name (not yet live)."""
         name, ix = self.new_generation()
-        writer: SegmentWriter = ix.writer(limitmb=256)
+        writer: SegmentWriter = with_views(ix.writer(limitmb=256), self.path / name)
         try:
             for count, document in enumerate(documents, start=1):
                 writer.add_document(**document)
@@ -247,3 +258,111 @@ class IndexStore:
             shutil.rmtree(self.path / name, ignore_errors=True)
             raise
         return name
+
+    def build_parts(
+        self,
+        parts: list[Callable[[str], Segment]],
+        *,
+        procs: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> str:
+        """A complete new generation whose segments are written side by side, one per part, by
+        ``procs`` processes (spawned: the caller's threads and connections stay its own). Each
+        part is a picklable callable that writes one segment and its view into the generation's
+        folder (with ``write_segment``). Segments stand in the order of ``parts``; ``progress``
+        hears how many documents are written so far. Returns the generation's name (not yet live)."""
+        name, ix = self.new_generation()
+        folder = str(self.path / name)
+        try:
+            context = multiprocessing.get_context("spawn")
+            written = context.Value("q", 0)
+            with context.Pool(max(1, min(procs, len(parts))), _start_part, (written,)) as pool:
+                running = pool.map_async(_run_part, [(part, folder) for part in parts], chunksize=1)
+                while not running.ready():
+                    running.wait(0.5)
+                    if progress is not None:
+                        progress(int(written.value))
+                segments = running.get()
+            writer: SegmentWriter = with_views(ix.writer(), self.path / name)
+            try:
+                # As Whoosh's own MpWriter does with multisegment=True: the sub-writers' segments
+                # go into the TOC as they are, without merging them into one.
+                writer._close_segment()
+                writer._commit_toc(list(segments))
+                writer._finish()
+            except BaseException:
+                writer.cancel()
+                raise
+        except BaseException:
+            shutil.rmtree(self.path / name, ignore_errors=True)
+            raise
+        return name
+
+
+_WRITTEN: Any = None  # a part process's shared count of documents written (build_parts)
+
+
+def _start_part(written: Any) -> None:
+    global _WRITTEN
+    _WRITTEN = written
+
+
+def _run_part(job: tuple[Callable[[str], Segment], str]) -> Segment:
+    part, folder = job
+    return part(folder)
+
+
+def write_segment(folder: str, documents: Iterable[dict[str, Any]], *, limitmb: int = 256) -> Segment:
+    """Write ``documents`` as one new segment of the index in ``folder`` (not yet in its TOC: the
+    caller commits it with others, build_parts), and its character view beside it."""
+    ix = whoosh_index.open_dir(folder)
+    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)  # the parent holds the lock
+    per_document_reader = writer.per_document_reader
+    writer.per_document_reader = lambda: _Lengths(per_document_reader())  # read once, not per posting
+    stored: list[tuple[int, dict[str, Any]]] = []
+    for docnum, document in enumerate(documents):
+        writer.add_document(**document)
+        stored.append((docnum, {k: document[k] for k in ("id", "kind", "org", "title", "keywords", "body")}))
+        if _WRITTEN is not None and docnum % 100 == 99:
+            with _WRITTEN.get_lock():
+                _WRITTEN.value += 100
+    segment = writer._finalize_segment()
+    view = SegmentView.from_documents(len(stored), stored)
+    del stored
+    viewfiles.write_view(folder, segment.segment_id(), view)
+    return segment
+
+
+class _Lengths:
+    """A segment's per-document reader whose field lengths are read once per field: Whoosh asks
+    for a document's length for every one of its postings while it writes them (a tenth of a
+    rebuild's time), each time from the length column on disk."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._lengths: dict[tuple[str, int], list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._lengths.get((fieldname, default))
+        if lengths is None:
+            read = self._reader.doc_field_length
+            count = self._reader.doc_count_all()
+            lengths = self._lengths[fieldname, default] = [read(d, fieldname, default) for d in range(count)]
+        return lengths[docnum]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+def with_views(writer: SegmentWriter, folder: Path) -> SegmentWriter:
+    """``writer``, whose commit writes the character view of each new segment (and fresh norms)
+    before the TOC that makes it visible, and deletes those of retired segments after it."""
+    commit_toc = writer._commit_toc
+
+    def _commit_toc(segments: list[Segment]) -> None:
+        viewfiles.complete(folder, writer.storage, writer.schema, segments)
+        commit_toc(segments)
+        viewfiles.retire(folder, segments)
+
+    writer._commit_toc = _commit_toc  # Whoosh's writers (and MpWriter) all commit through it
+    return writer

@@ -11,24 +11,26 @@ research outcomes do not use. Where enough of both are indexed, a need's pairs a
 weighted down by how much more often needs use them than outcomes do — learned from the postings
 on the platform, never from a list.
 
-How it stays current: Whoosh segments are immutable, so a segment's arrays are built from its
-stored documents the first time a searcher holds it and are dropped when merges retire it; every
-process's view follows its own index, which follows the journal, with nothing else to keep in
-step. Documents deleted after a segment's arrays were built are masked per query but still count
-in document frequencies until a merge drops them (those deleted before are not counted: two
-processes may differ by such a document or two, which moves scores, hardly rankings). A
-segment's vector norms depend on every segment's document frequencies; they are recomputed when
-the index has grown or shrunk by NORM_DRIFT since.
+How it stays current: Whoosh segments are immutable, so a segment's arrays are built once, by the
+process that writes the segment, and stored beside it (viewfiles.py) before the commit that makes
+it visible; every process maps them read-only and never builds them (a missing view is a damaged
+index: `flask search reindex`). Merges retire segments and their files. Documents deleted after a
+segment was written are masked per query from Whoosh's deletions but still count in document
+frequencies until a merge drops them. A segment's vector norms depend on every segment's document
+frequencies; the writer stores fresh ones when the index has grown or shrunk by NORM_DRIFT since
+they were computed.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from itertools import pairwise
 
 import numpy as np
@@ -44,7 +46,10 @@ NORM_DRIFT = 0.05  # recompute a segment's norms once the index has changed by t
 FILLER = {PostingKind.RD_NEED.value: PostingKind.RESEARCH_OUTCOME.value}  # asking kind → answering kind
 FILLER_MIN = 30  # postings of each of the two kinds before the filler is learned from them
 FILLER_EPS = 0.01  # smooths the two shares (a pair in none of the outcomes is not infinitely filler)
+log = logging.getLogger(__name__)
 MAX_RETIRED = 16  # views of retired segments kept for searchers that still hold them
+HASHED = 1 << 62  # gram keys above this are hashes; below 2 ** 56, a gram's own bytes
+HASHED_BITS = HASHED - 1
 
 
 def grams(text: str) -> list[str]:
@@ -57,9 +62,32 @@ def grams(text: str) -> list[str]:
     return found
 
 
+def gram_hash(gram: str) -> int:
+    """A gram's 64-bit key, the same in every process (views are written by one process and read
+    by others): its UTF-8 bytes as a number when they fit in 7 (a CJK character or pair, a short
+    Latin word), else 62 bits of BLAKE2b above every such number."""
+    data = gram.encode()
+    if len(data) <= 7:
+        return int.from_bytes(data, "big")
+    return (int.from_bytes(blake2b(data, digest_size=8).digest(), "big") & HASHED_BITS) | HASHED
+
+
+class _Keys(dict[str, int]):
+    """gram → gram_hash, remembered: a build looks up the same few thousand grams millions of times."""
+
+    def __missing__(self, gram: str) -> int:
+        if len(self) > 2_000_000:
+            self.clear()
+        key = self[gram] = gram_hash(gram)
+        return key
+
+
+_KEYS = _Keys()
+
+
 def _hashed(counts: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Gram hashes (stable within this process, which is all a per-process view needs) and 1 + ln tf."""
-    hashes = np.fromiter(map(hash, counts), np.int64, len(counts))
+    """Gram keys (gram_hash) and 1 + ln tf."""
+    hashes = np.fromiter(map(_KEYS.__getitem__, counts), np.int64, len(counts))
     tf = np.fromiter(counts.values(), np.float32, len(counts))
     return hashes, 1 + np.log(tf)
 
@@ -83,12 +111,17 @@ class SegmentView:
 
     @classmethod
     def build(cls, reader: IndexReader) -> SegmentView:
-        size = reader.doc_count_all()
+        """The view of a segment from its stored documents (the writer's part: viewfiles.py)."""
+        return cls.from_documents(reader.doc_count_all(), reader.iter_docs())  # live documents only
+
+    @classmethod
+    def from_documents(cls, size: int, documents: Iterable[tuple[int, dict]]) -> SegmentView:
+        """The view of a segment of ``size`` documents from (docnum, stored fields) pairs."""
         ids, orgs = np.zeros(size, np.int64), np.zeros(size, np.int64)
         kinds = np.full(size, -1, np.int8)
         rows, hashes, weights = [], [], []
-        for docnum, stored in reader.iter_docs():  # live documents only
-            kind = KINDS.get(stored["kind"], -1)
+        for docnum, stored in documents:
+            kind = KINDS.get(stored.get("kind", ""), -1)
             if kind < 0:  # a kind this release does not know: never proposed, never counted
                 continue
             ids[docnum], orgs[docnum], kinds[docnum] = int(stored["id"]), int(stored["org"] or 0), kind
@@ -160,15 +193,19 @@ def _key(scope: str, reader: IndexReader) -> str | None:
 
 
 def _view(scope: str, reader: IndexReader) -> SegmentView:
+    """The segment's view as its writer stored it (viewfiles.py), mapped, never built here:
+    viewfiles.ViewMissing when it is not on disk."""
+    from matchmaker.search import viewfiles  # it builds on this module
+
     key = _key(scope, reader)
-    if key is None:  # an empty index: nothing worth keeping
-        return SegmentView.build(reader)
+    if key is None:  # an empty index: nothing to map
+        return SegmentView.from_documents(0, [])
     view = _VIEWS.get(key)
     if view is None:
-        with _BUILDING:  # two requests never build the same (possibly large) segment twice
+        with _BUILDING:
             view = _VIEWS.get(key)
             if view is None:
-                view = _VIEWS[key] = SegmentView.build(reader)
+                view = _VIEWS[key] = viewfiles.load_view(scope, reader.segment().segment_id())
     return view
 
 
@@ -190,6 +227,38 @@ def cached_bytes() -> int:
     )
 
 
+def _segment_id(reader: IndexReader) -> str | None:
+    segment = reader.segment()
+    return None if segment is None else str(segment.segment_id())
+
+
+def _drifted(known: tuple[int, np.ndarray] | None, size: int) -> bool:
+    return known is None or abs(known[0] - size) > NORM_DRIFT * max(known[0], 1)
+
+
+def _df(views: Sequence[SegmentView], hashes: np.ndarray) -> np.ndarray:
+    """Documents of each kind, over ``views``, holding each of ``hashes``: (len, kinds)."""
+    total = np.zeros((len(hashes), len(KINDS)), np.int64)
+    for view in views:
+        held, pos = view.find(hashes)
+        total[held] += view.df[pos]
+    return total
+
+
+def _idf(df: np.ndarray, size: int) -> np.ndarray:
+    return np.log((1 + size) / (1 + df.sum(axis=1))) + 1
+
+
+def segment_norms(view: SegmentView, views: Sequence[SegmentView], size: int) -> np.ndarray:
+    """‖document vector‖ by docnum of ``view``'s documents, with document frequencies over
+    ``views`` (every segment of the index) and an index of ``size`` documents."""
+    idf = np.repeat(_idf(_df(views, view.terms), size), np.diff(view.starts))
+    squares = np.bincount(view.rows, weights=(view.ltf * idf) ** 2, minlength=len(view.ids))
+    norms = np.sqrt(squares)
+    norms[norms == 0] = 1.0
+    return norms
+
+
 @dataclass(frozen=True)
 class Ranked:
     """A document the character view ranks: its posting id, global docnum and cosine (0–1)."""
@@ -203,33 +272,38 @@ class CharacterView:
     """The character view of one searcher's segments."""
 
     def __init__(self, searcher: Searcher, *, scope: str) -> None:
-        """``scope`` names the index (its directory): views are cached per index and segment."""
+        """``scope`` names the index (its directory, where its writer stored the views): views are
+        mapped once per process and segment."""
+        self.scope = scope
         self.parts = [(leaf.reader(), base) for leaf, base in searcher.leaf_searchers()]
         self.views = [_view(scope, reader) for reader, _ in self.parts]
+        self.segment_ids = [_segment_id(reader) for reader, _ in self.parts]
         _retire({k for k in (_key(scope, r) for r, _ in self.parts) if k is not None})
         self.counted = sum((v.counted for v in self.views), np.zeros(len(KINDS), np.int64))
         self.size = int(self.counted.sum())
 
     def df(self, hashes: np.ndarray) -> np.ndarray:
         """Documents of each kind, over all segments, holding each of ``hashes``: (len, kinds)."""
-        total = np.zeros((len(hashes), len(KINDS)), np.int64)
-        for view in self.views:
-            held, pos = view.find(hashes)
-            total[held] += view.df[pos]
-        return total
+        return _df(self.views, hashes)
 
     def idf(self, df: np.ndarray) -> np.ndarray:
-        return np.log((1 + self.size) / (1 + df.sum(axis=1))) + 1
+        return _idf(df, self.size)
 
-    def norms(self, view: SegmentView) -> np.ndarray:
-        """‖document vector‖ by docnum, recomputed once the index size has drifted."""
+    def norms(self, view: SegmentView, segment_id: str | None = None) -> np.ndarray:
+        """‖document vector‖ by docnum, as the index's writer stored them for about this index size
+        (viewfiles.complete keeps them within NORM_DRIFT of it); computed here only if the stored
+        ones are off (a searcher older than the last few commits), with a log line."""
         known = view.norms  # one reading: another thread may be replacing them
-        if known is None or abs(known[0] - self.size) > NORM_DRIFT * max(known[0], 1):
-            idf = np.repeat(self.idf(self.df(view.terms)), np.diff(view.starts))
-            squares = np.bincount(view.rows, weights=(view.ltf * idf) ** 2, minlength=len(view.ids))
-            norms = np.sqrt(squares)
-            norms[norms == 0] = 1.0
-            known = view.norms = (self.size, norms)
+        if _drifted(known, self.size) and segment_id is not None and self.scope is not None:
+            from matchmaker.search import viewfiles
+
+            known = viewfiles.latest_norms(self.scope, segment_id, near=self.size)
+            if not _drifted(known, self.size):
+                view.norms = known
+        if known is None or _drifted(known, self.size):
+            if segment_id is not None:
+                log.warning("character view: norms of segment %s computed in this process", segment_id)
+            known = view.norms = (self.size, segment_norms(view, self.views, self.size))
         return known[1]
 
     def filler(self, asking: str, df: np.ndarray) -> np.ndarray | None:
@@ -263,11 +337,11 @@ class CharacterView:
         query_norm = float(np.sqrt((weight**2).sum())) or 1.0
         codes = [KINDS[k] for k in answering if k in KINDS]
         found: list[tuple[float, int, int]] = []
-        for (reader, base), view in zip(self.parts, self.views, strict=True):
+        for (reader, base), view, sid in zip(self.parts, self.views, self.segment_ids, strict=True):
             held, pos = view.find(hashes)
             if not len(pos):
                 continue
-            scores = view.entries(pos, (weight * idf)[held]) / self.norms(view) / query_norm
+            scores = view.entries(pos, (weight * idf)[held]) / self.norms(view, sid) / query_norm
             allowed = np.isin(view.kinds, codes) & (view.orgs != besides_org) & view.live_mask(reader)
             scores[~allowed] = 0.0
             best = np.flatnonzero(scores > 0)

@@ -15,10 +15,11 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Engine, Select, func, insert, inspect, select
+from sqlalchemy import Engine, Select, create_engine, func, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from matchmaker.core.consumers import Cursor, FileCursor, newest_id, unread
@@ -27,7 +28,7 @@ from matchmaker.core.models import utcnow
 from matchmaker.postings.models import Posting
 from matchmaker.postings.values import PostingStatus
 from matchmaker.search.documents import document_for, is_indexed, stamp
-from matchmaker.search.engine import IndexBusy, IndexStore
+from matchmaker.search.engine import IndexBusy, IndexStore, write_segment
 
 TOUCHED = "matchmaker.search.touched"  # this transaction journaled a posting: drain after commit
 JOURNALED = "matchmaker.search.journaled"  # postings (objects) with an entry in this transaction
@@ -189,15 +190,23 @@ def rebuild_locked(
         total = s.scalar(select(func.count()).select_from(published().subquery())) or 0
         store.write_status(state="running", started=started, done=0, total=total, pid=os.getpid())
 
+        recorded = [0]
+
         def report(done: int) -> None:
-            if done % 500 == 0:
+            if done - recorded[0] >= 500:  # the parallel parts report every half second
+                recorded[0] = done
                 store.write_status(state="running", started=started, done=done, total=total, pid=os.getpid())
             if progress is not None:
                 progress(done, total)
 
-        postings = s.scalars(published().execution_options(yield_per=BATCH))
         try:
-            name = store.build((document_for(p) for p in postings), report)
+            procs = store.rebuild_procs or os.cpu_count() or 1
+            if procs > 1 and total >= store.parallel_from and not _in_memory(bind):
+                ids = list(s.scalars(select(Posting.id).where(Posting.status == PostingStatus.PUBLISHED)))
+                name = store.build_parts(_parts(bind, sorted(ids), procs), procs=procs, progress=report)
+            else:
+                postings = s.scalars(published().execution_options(yield_per=BATCH))
+                name = store.build((document_for(p) for p in postings), report)
         except BaseException:
             store.write_status(state="failed", started=started, finished=time.time(), total=total)
             raise
@@ -205,6 +214,37 @@ def rebuild_locked(
         cursor_store(store).save(cursor)
     store.write_status(state="done", started=started, finished=time.time(), done=total, total=total)
     return total
+
+
+PART_SIZE = 50_000  # postings per segment of a parallel rebuild, at most (a part's memory)
+
+
+def _in_memory(bind: Engine) -> bool:
+    """A database other processes can't open (SQLite in memory): rebuilt in this process."""
+    return bind.url.get_backend_name() == "sqlite" and bind.url.database in (None, "", ":memory:")
+
+
+def _parts(bind: Engine, ids: list[int], procs: int) -> list[Callable[[str], Any]]:
+    """Contiguous id ranges of about equal size, at least one per process, each a segment."""
+    count = max(procs, -(-len(ids) // PART_SIZE))
+    size = -(-len(ids) // count)
+    url = bind.url.render_as_string(hide_password=False)
+    return [
+        partial(index_range, url, ids[start], ids[min(start + size, len(ids)) - 1])
+        for start in range(0, len(ids), size)
+    ]
+
+
+def index_range(url: str, first: int, last: int, folder: str) -> Any:
+    """In a rebuild's part process: one segment of the postings first..last (ids), read in
+    batches from the database at ``url``, with its character view."""
+    engine = create_engine(url)
+    try:
+        with Session(engine) as s:
+            query = published().where(Posting.id.between(first, last)).execution_options(yield_per=BATCH)
+            return write_segment(folder, (document_for(p) for p in s.scalars(query)))
+    finally:
+        engine.dispose()
 
 
 @dataclass

@@ -7,7 +7,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from matchmaker.search.analysis import word_analyzer
 
 # Bump when the schema or the analysis changes: the index is then rebuilt on start-up.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: the character view is stored beside each segment (viewfiles.py)
 
 
 def make_schema() -> Schema:
