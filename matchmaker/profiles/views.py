@@ -18,7 +18,7 @@ from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
 from matchmaker.core.spreadsheets import Sheet, workbook_of
-from matchmaker.core.web import attach_field_error, int_arg, send_xlsx
+from matchmaker.core.web import attach_field_error, int_arg, paginate, send_xlsx
 from matchmaker.policy import requires
 from matchmaker.profiles import operations as service
 from matchmaker.profiles.forms import MeasureForm, TierForm, TierTargetForm
@@ -174,14 +174,14 @@ def pool_list() -> str:
     """The enterprises behind one figure of the pool."""
     tier, key = _tier_arg()
     town = _town()
-    members = service.pool_members(tier, town)
+    members = paginate(service.pool_members_query(tier, town))
     return render_template(
         "profiles/pool_list.html",
         tier=tier,
         key=key,
         town=town,
-        members=members,
-        latest=service.latest_readings([o.id for o in members]),
+        page=members,
+        latest=service.latest_readings([o.id for o in members.items]),
         kinds=list(MeasureKind),
     )
 
