@@ -363,21 +363,23 @@ def median_days(agreements: list[Agreement]) -> float | None:
 def counted_clause(span: Span) -> ColumnElement[bool]:
     """An agreement that counts in ``span``: verified, not deleted, signed within it, and the
     earliest such record of its contract. (A 登记编号 is unique, so two records of one contract
-    share the dedupe key: ``groups`` above joins them by either, which comes to the same.)"""
-    earlier = aliased(Agreement)
+    share the dedupe key: ``groups`` above joins them by either, which comes to the same.) The
+    earliest records are one grouped subquery, not a lookup per record."""
+    record = aliased(Agreement)
+    earliest = (
+        select(func.min(record.id))
+        .where(
+            record.status == AgreementStatus.VERIFIED,
+            record.deleted_at.is_(None),
+            record.signed_on >= span.start,
+            record.signed_on <= span.end,
+        )
+        .group_by(record.dedupe_key)
+    )
     return and_(
-        Agreement.status == AgreementStatus.VERIFIED,
-        Agreement.deleted_at.is_(None),
         Agreement.signed_on >= span.start,
         Agreement.signed_on <= span.end,
-        ~exists().where(
-            earlier.dedupe_key == Agreement.dedupe_key,
-            earlier.id < Agreement.id,
-            earlier.status == AgreementStatus.VERIFIED,
-            earlier.deleted_at.is_(None),
-            earlier.signed_on >= span.start,
-            earlier.signed_on <= span.end,
-        ),
+        Agreement.id.in_(earliest),
     )
 
 
@@ -393,13 +395,17 @@ def iur_clause() -> ColumnElement[bool]:
 
 
 def rules_clause(rules: Iterable[CountingRule]) -> ColumnElement[bool]:
-    """Matches any of ``rules`` (``counts_toward``)."""
-    matches = [
-        and_(Agreement.type == r.agreement_type, iur_clause())
-        if r.iur_only
-        else Agreement.type == r.agreement_type
-        for r in rules
-    ]
+    """Matches any of ``rules`` (``counts_toward``): the types any agreement of counts, or the
+    types that count between an enterprise and a university or institute and is such (the party
+    lookups only for those types)."""
+    rules = list(rules)
+    anyhow = sorted({r.agreement_type for r in rules if not r.iur_only})
+    if_iur = sorted({r.agreement_type for r in rules if r.iur_only} - set(anyhow))
+    matches: list[ColumnElement[bool]] = []
+    if anyhow:
+        matches.append(Agreement.type.in_(anyhow))
+    if if_iur:
+        matches.append(and_(Agreement.type.in_(if_iur), iur_clause()))
     return or_(*matches) if matches else false()
 
 

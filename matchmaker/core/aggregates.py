@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,27 +40,59 @@ def register_sqlite_functions(connection: sqlite3.Connection) -> None:
     connection.create_function("mm_local_date", 2, _local_date_text, deterministic=True)
 
 
-class local_date(FunctionElement[Any]):
-    """``local_date(moment)``: the date of a stored moment in the site's zone (clock.zone())."""
+@cache
+def _fixed_offset(zone: str) -> str | None:
+    """``zone``'s offset as an SQLite date modifier ("+480 minutes") when it has had one offset all
+    year round since 2000 (Asia/Shanghai), else None."""
+    tz = ZoneInfo(zone)
+    offsets = {tz.utcoffset(datetime(y, m, 1)) for y in range(2000, 2101) for m in (1, 4, 7, 10)}
+    if len(offsets) != 1:
+        return None
+    (offset,) = offsets
+    assert offset is not None
+    return f"{int(offset.total_seconds() // 60):+d} minutes"
 
+
+def local_date(moment: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The date of a stored moment in the site's zone (clock.zone()). On SQLite, for a zone with
+    one offset (moments from 2000 on), a date modifier; for any other zone the registered
+    ``mm_local_date``."""
+    zone = clock.zone_name()
+    fixed = _fixed_offset(zone)
+    if fixed is not None:
+        return _shifted_date(moment, literal(zone), literal(fixed))
+    return _zoned_date(moment, literal(zone))
+
+
+class _zoned_date(FunctionElement[Any]):
     type = Date()
     inherit_cache = True
-    name = "local_date"
-
-    def __init__(self, moment: ColumnElement[Any]) -> None:
-        super().__init__(moment, literal(clock.zone_name()))
+    name = "zoned_date"
 
 
-@compiles(local_date, "postgresql")
-def _local_date_pg(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
-    moment, zone = list(element.clauses)
+class _shifted_date(FunctionElement[Any]):
+    type = Date()
+    inherit_cache = True
+    name = "shifted_date"
+
+
+@compiles(_zoned_date, "postgresql")
+@compiles(_shifted_date, "postgresql")
+def _local_date_pg(element: Any, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, zone = list(element.clauses)[:2]
     return f"CAST(timezone({compiler.process(zone, **kw)}, {compiler.process(moment, **kw)}) AS DATE)"
 
 
-@compiles(local_date)
-def _local_date_sqlite(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(_zoned_date)
+def _zoned_date_sqlite(element: _zoned_date, compiler: SQLCompiler, **kw: Any) -> str:
     moment, zone = list(element.clauses)
     return f"mm_local_date({compiler.process(moment, **kw)}, {compiler.process(zone, **kw)})"
+
+
+@compiles(_shifted_date)
+def _shifted_date_sqlite(element: _shifted_date, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, _, modifier = list(element.clauses)
+    return f"date({compiler.process(moment, **kw)}, {compiler.process(modifier, **kw)})"
 
 
 class days_between(FunctionElement[Any]):

@@ -75,13 +75,14 @@ def held_events(year_start: date | None = None, year_end: date | None = None) ->
     if not events:
         return []
     chosen = stmt.with_only_columns(Event.id).scalar_subquery()
-    invited = dict(
-        db.session.execute(
+    invited: dict[int, int] = {
+        event_id: n
+        for event_id, n in db.session.execute(
             select(EventInvitation.event_id, func.count())
             .where(EventInvitation.event_id.in_(chosen))
             .group_by(EventInvitation.event_id)
-        ).tuples()
-    )
+        )
+    }
     led_to: dict[int, tuple[int, int]] = {}
     recorded = (
         select(

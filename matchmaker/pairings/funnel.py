@@ -80,10 +80,12 @@ class Filters:
 def filtered(filters: Filters) -> Select[Pairing]:
     """Pairings within the filters (town: of the enterprise taking part; field: of the posting
     interest was shown in; university: the university or institute taking part)."""
-    target = aliased(Posting)
-    stmt = select(Pairing).join(target, Pairing.target_id == target.id)
-    if filters.tech_field_id:
-        stmt = stmt.where(target.tech_field_id == filters.tech_field_id)
+    stmt = select(Pairing)
+    if filters.tech_field_id:  # (every pairing has its target: the join is for the field alone)
+        target = aliased(Posting)
+        stmt = stmt.join(target, Pairing.target_id == target.id).where(
+            target.tech_field_id == filters.tech_field_id
+        )
     if filters.town_id:
         enterprises = select(Organization.id).where(
             Organization.type == OrgType.ENTERPRISE, Organization.town_id == filters.town_id
