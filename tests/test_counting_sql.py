@@ -172,7 +172,7 @@ def in_the_database(span: counting.Span) -> dict[str, Any]:
         result[f.indicator.code] = (
             f.agreement_ids,
             counting.cumulative(f.months, span),
-            {dim: counting.breakdown_of(f, dim) for dim in counting.DIMENSIONS},
+            counting.breakdowns_of(f),
         )
     return result
 

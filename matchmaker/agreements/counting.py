@@ -33,6 +33,7 @@ from sqlalchemy import (
     extract,
     false,
     func,
+    literal,
     null,
     or_,
     select,
@@ -360,12 +361,21 @@ def median_days(agreements: list[Agreement]) -> float | None:
 # drill-down pages through. Identical on SQLite and PostgreSQL (core/aggregates.py).
 
 
+# Aliases made once: an alias's columns are adapted on first use, which costs more than the
+# statements that use them.
+_RECORD = aliased(Agreement, name="record")
+_ENTERPRISE_PARTY = aliased(AgreementParty, name="enterprise_party")
+_ACADEMIC_PARTY = aliased(AgreementParty, name="academic_party")
+_TARGET = aliased(Posting, name="target")
+_OWN = aliased(Posting, name="own")
+
+
 def counted_clause(span: Span) -> ColumnElement[bool]:
     """An agreement that counts in ``span``: verified, not deleted, signed within it, and the
     earliest such record of its contract. (A 登记编号 is unique, so two records of one contract
     share the dedupe key: ``groups`` above joins them by either, which comes to the same.) The
     earliest records are one grouped subquery, not a lookup per record."""
-    record = aliased(Agreement)
+    record = _RECORD
     earliest = (
         select(func.min(record.id))
         .where(
@@ -384,7 +394,7 @@ def counted_clause(span: Span) -> ColumnElement[bool]:
 
 
 def _has_party(*kinds: PartyType) -> ColumnElement[bool]:
-    party = aliased(AgreementParty)
+    party = _ENTERPRISE_PARTY if kinds == (PartyType.ENTERPRISE,) else _ACADEMIC_PARTY
     return exists().where(party.agreement_id == Agreement.id, party.party_type.in_(kinds))
 
 
@@ -551,24 +561,25 @@ def counted_as(agreement: Agreement) -> Agreement | None:
 # --- breakdowns in the database ---------------------------------------------------------------
 
 
-def _valued(dimension: str) -> tuple[Select[Any], Any, str]:
-    """For a dimension with several values per agreement: the agreements joined to their values
-    (a select to add columns to), the value column, and the name of "no value"."""
+def _valued(dimension: str, agreement_id: Any = Agreement.id) -> tuple[Select[Any], Any, str]:
+    """For a dimension with several values per agreement: the agreements (``agreement_id``, a
+    column of Agreement or of a selection of their ids) joined to their values (a select to add
+    columns to), the value column, and the name of "no value"."""
     if dimension == "academic":
         academic = [k for k in PartyType if k.is_academic]
-        stmt = select(Agreement.id).join(
+        stmt = select(agreement_id).join(
             AgreementParty,
-            and_(AgreementParty.agreement_id == Agreement.id, AgreementParty.party_type.in_(academic)),
+            and_(AgreementParty.agreement_id == agreement_id, AgreementParty.party_type.in_(academic)),
         )
         return stmt, AgreementParty.name, NO_ACADEMIC
     named: Any = Town if dimension == "town" else EnterpriseTier
     key = Organization.town_id if dimension == "town" else Organization.tier_id
     stmt = (
-        select(Agreement.id)
+        select(agreement_id)
         .join(
             AgreementParty,
             and_(
-                AgreementParty.agreement_id == Agreement.id,
+                AgreementParty.agreement_id == agreement_id,
                 AgreementParty.party_type == PartyType.ENTERPRISE,
             ),
         )
@@ -578,33 +589,50 @@ def _valued(dimension: str) -> tuple[Select[Any], Any, str]:
     return stmt, named.name, UNKNOWN
 
 
-def breakdown_of(figure: Figure, dimension: str) -> list[tuple[str, int]]:
-    """``breakdown`` of the agreements ``figure`` counts, in one grouped statement."""
-    where = and_(counted_clause(figure.span), figure.clause)
-    counted: dict[str, int] = defaultdict(int)
-    if dimension == "field":
-        stmt = (
-            select(TechField.name, func.count())
-            .select_from(Agreement)
-            .outerjoin(TechField, TechField.id == Agreement.tech_field_id)
-            .where(where)
-            .group_by(TechField.name)
-        )
-        for name, n in db.session.execute(stmt):
-            counted[name if name is not None else UNKNOWN] += n
-        return _most_first(counted)
-    joined, value, none = _valued(dimension)
-    agreements = func.count(distinct_(Agreement.id))
-    by_value = joined.with_only_columns(value.label("v"), agreements.label("n")).where(where).group_by(value)
-    anything = joined.with_only_columns(null().label("v"), agreements.label("n")).where(where)
-    with_value = 0
-    for name, n in db.session.execute(union_all(by_value, anything)):
-        if name is None:
-            with_value = n
+def breakdowns_of(figure: Figure, dimensions: Iterable[str] = DIMENSIONS) -> dict[str, list[tuple[str, int]]]:
+    """``breakdown`` of the agreements ``figure`` counts by each of ``dimensions``, in one
+    statement: the agreements selected once (a materialised CTE), then per dimension the count per
+    value and how many have any value (the rest have none: 未注明)."""
+    dimensions = list(dimensions)
+    focus = (
+        select(Agreement.id.label("id"), Agreement.tech_field_id.label("field"))
+        .where(counted_clause(figure.span), figure.clause)
+        .cte("focus")
+        .prefix_with("MATERIALIZED")
+    )
+    parts: list[Any] = []
+    for dimension in dimensions:
+        label = literal(dimension).label("d")
+        if dimension == "field":
+            parts.append(
+                select(label, TechField.name.label("v"), func.count().label("n"))
+                .select_from(focus)
+                .outerjoin(TechField, TechField.id == focus.c.field)
+                .group_by(TechField.name)
+            )
+            continue
+        joined, value, _ = _valued(dimension, focus.c.id)
+        agreements = func.count(distinct_(focus.c.id)).label("n")
+        parts.append(joined.with_only_columns(label, value.label("v"), agreements).group_by(value))
+        parts.append(joined.with_only_columns(label, null().label("v"), agreements))
+    counted: dict[str, dict[str, int]] = {d: defaultdict(int) for d in dimensions}
+    with_value: dict[str, int] = defaultdict(int)
+    for dimension, name, n in db.session.execute(union_all(*parts)) if parts else []:
+        if dimension == "field":
+            counted[dimension][name if name is not None else UNKNOWN] += n
+        elif name is None:
+            with_value[dimension] = n
         else:
-            counted[name] += n
-    counted[none] += figure.count - with_value
-    return _most_first(counted)
+            counted[dimension][name] += n
+    for dimension in dimensions:
+        if dimension != "field":
+            counted[dimension][_valued(dimension)[2]] += figure.count - with_value[dimension]
+    return {d: _most_first(counted[d]) for d in dimensions}
+
+
+def breakdown_of(figure: Figure, dimension: str) -> list[tuple[str, int]]:
+    """``breakdown`` of the agreements ``figure`` counts by one dimension."""
+    return breakdowns_of(figure, [dimension])[dimension]
 
 
 def dimension_clause(dimension: str, value: str) -> ColumnElement[bool]:
@@ -682,7 +710,7 @@ def funnel_ids(span: Span) -> dict[str, list[int]]:
 def _days_from_need() -> tuple[Select[Any], ColumnElement[Any]]:
     """The counted agreements joined to the need their pairing answers (``need_of``), and the days
     from the need's publication (site date) to the signing, never below 0 (``days_to_agreement``)."""
-    target, own = aliased(Posting), aliased(Posting)
+    target, own = _TARGET, _OWN
     needs = [k for k in PostingKind if k.is_need]
     published = case(
         (target.kind.in_(needs), target.published_at),

@@ -439,7 +439,7 @@ def dashboard() -> str | Response:
         figures=figures,
         focus=focus,
         progress=charts.progress(figures, span, clock.today()),
-        breakdowns={dim: counting.breakdown_of(focus, dim) for dim in counting.DIMENSIONS} if focus else {},
+        breakdowns=counting.breakdowns_of(focus) if focus else {},
         dimensions=counting.DIMENSIONS,
         tally=tally,
         funnel=counting.funnel(span) if insider else {},
@@ -532,12 +532,13 @@ def dashboard_xlsx() -> Response:
         )
     ]
     for f in figures:
+        breakdowns = counting.breakdowns_of(f)
         for dim, (label, _) in counting.DIMENSIONS.items():
             sheets.append(
                 (
                     f"{f.indicator.name}-{label}",
                     [label, "协议数"],
-                    [[value, n] for value, n in counting.breakdown_of(f, dim)],
+                    [[value, n] for value, n in breakdowns[dim]],
                 )
             )
     funnel = counting.funnel(span)

@@ -77,12 +77,15 @@ class Filters:
         return {k: v for k, v in values.items() if v}
 
 
+_TARGET = aliased(Posting, name="target")  # made once: an alias's first use costs
+
+
 def filtered(filters: Filters) -> Select[Pairing]:
     """Pairings within the filters (town: of the enterprise taking part; field: of the posting
     interest was shown in; university: the university or institute taking part)."""
     stmt = select(Pairing)
     if filters.tech_field_id:  # (every pairing has its target: the join is for the field alone)
-        target = aliased(Posting)
+        target = _TARGET
         stmt = stmt.join(target, Pairing.target_id == target.id).where(
             target.tech_field_id == filters.tech_field_id
         )

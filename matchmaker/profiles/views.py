@@ -140,12 +140,12 @@ def _tier_arg() -> tuple[EnterpriseTier | None, str]:
     return tier, key
 
 
-def _plan() -> Plan | None:
+def _plan(every: list[Plan] | None = None) -> Plan | None:
     """The plan asked for (?plan=id), else the one in force today (None: no plan covers today)."""
     plan_id = int_arg("plan")
     if plan_id:
         return agreement_queries.plan_or_404(plan_id)
-    return counting.plan_in_force()
+    return counting.plan_in_force(every=every)
 
 
 @bp.get("/pool")
@@ -154,14 +154,15 @@ def _plan() -> Plan | None:
 def pool() -> str:
     """培育库: enterprises by tier against the plan's targets, filterable by 镇区."""
     town = _town()
-    plan = _plan()
+    every = counting.plans()
+    plan = _plan(every)
     return render_template(
         "profiles/pool.html",
         rows=service.pool(town, plan),
         town=town,
         towns=term_pairs(Town),
         plan=plan,
-        plans=counting.plans(),
+        plans=every,
         today=clock.today(),
         may_edit=policy.may(current_user, "pool.targets"),
         may_plan=policy.may(current_user, "plans.edit"),
