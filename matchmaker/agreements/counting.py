@@ -677,9 +677,10 @@ def funnel(span: Span) -> dict[str, int]:
     → accepted (已对接) → signed, i.e. with an agreement recorded (已签约): how many at each stage,
     in two statements. The pairings are counted exactly as 对接漏斗 counts them for the same dates."""
     published, proposed = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((_proposed(), 1), else_=0)), 0)).where(
-            _published_in(span)
-        )
+        select(func.count(), func.count(ProposalMark.posting_id))
+        .select_from(Posting)
+        .outerjoin(ProposalMark, ProposalMark.posting_id == Posting.id)
+        .where(_published_in(span))
     ).one()
     stages = pairing_funnel.counts(pairing_funnel.Filters(since=span.start, until=span.end), PAIRING_STAGES)
     return {"published": int(published), "proposed": int(proposed), **stages}
