@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import matchmaker.registry  # noqa: F401 - every model's table and mapper, before the first query
 from matchmaker import search
 from matchmaker.core import clock, jobs
+from matchmaker.core.aggregates import register_sqlite_functions
 from matchmaker.core.backup import hold_instance
 from matchmaker.core.database import MIGRATIONS_DIR
 from matchmaker.core.extensions import csrf, db, limiter, login_manager, migrate
@@ -154,6 +155,7 @@ def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        register_sqlite_functions(dbapi_connection)  # what core/aggregates.py's expressions call
 
     return on_connect
 

@@ -713,6 +713,7 @@ DIALECT_FILES = {
     "test_plans.py",  # plans, their migration and counting per plan
     "test_agreement_state.py",  # the agreement lock under concurrent uploads, the count's states
     "test_funnels_agree.py",  # the two funnels' SQL agree
+    "test_counting_sql.py",  # figures as aggregate queries, statements per page constant
     "test_clock.py",  # "today" in SQL filters with the process in another zone
 }
 DIALECT_TESTS = {

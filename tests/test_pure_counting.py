@@ -305,9 +305,7 @@ def test_a_plans_target_for_a_year_or_its_period() -> None:
     [(0, 10, 0.0), (3, 10, 0.3), (10, 10, 1.0), (15, 10, 1.0), (3, None, None), (3, 0, None)],
 )
 def test_the_share_of_a_target_is_capped_at_full(count: int, target: int | None, share: float | None) -> None:
-    figure = Figure(
-        Indicator(code="x", name="x"), Span(2025, 2025), target, [agreement(i) for i in range(count)]
-    )
+    figure = Figure(Indicator(code="x", name="x"), Span(2025, 2025), target, count)
     assert figure.count == count and figure.share == share
 
 
@@ -375,7 +373,13 @@ def test_the_charts_stop_at_the_current_month_and_pace_towards_the_target() -> N
     from matchmaker.agreements import charts
 
     records = [agreement(i, signed_on=d) for i, d in enumerate([date(2025, 1, 31), date(2025, 3, 9)])]
-    figure = Figure(Indicator(code="iur_agreements", name="产学研合作协议"), Span(2025, 2025), 12, records)
+    figure = Figure(
+        Indicator(code="iur_agreements", name="产学研合作协议"),
+        Span(2025, 2025),
+        12,
+        len(records),
+        months=counting.per_month(records),
+    )
     progress = charts.progress([figure], Span(2025, 2025), today=date(2025, 4, 15))
     assert progress.series[0].cumulative == [1, 1, 2, 2] + [None] * 8  # no flat line into the future
     assert progress.series[0].pace == [float(m) for m in range(1, 13)]

@@ -206,8 +206,8 @@ def list_agreements(query: dict[str, Any]) -> dict[str, Any]:
     items = list(db.session.scalars(stmt.order_by(Agreement.signed_on.desc(), Agreement.id.desc())))
     if indicator is not None:  # what counts toward it: verified, once per contract
         choice = counting.choose(span=span)
-        figure = counting.figure(indicator.code, choice.span, choice.rules)
-        counted = {a.id for a in figure.agreements} if figure else set()
+        figure = counting.figure(indicator.code, choice.span, choice.rules, with_ids=True)
+        counted = set(figure.agreement_ids) if figure else set()
         items = [a for a in items if a.id in counted]
     page, per_page = query["page"], query["per_page"]
     return {
@@ -369,5 +369,5 @@ def list_indicators(query: dict[str, Any]) -> dict[str, Any]:
     return {
         "period": choice.span.key,
         "plan": choice.plan,
-        "indicators": counting.figures(choice.span, plan=choice.rules),
+        "indicators": counting.figures(choice.span, choice.rules, with_ids=True),
     }

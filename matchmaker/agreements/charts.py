@@ -72,7 +72,7 @@ def progress(figures: list[counting.Figure], span: counting.Span, today: date) -
     current = (today.year, today.month)
     series = []
     for f in figures:
-        counts = counting.monthly(f.agreements, span)
+        counts = counting.cumulative(f.months, span)
         cumulative: list[int | None] = [
             c if m <= current else None for m, c in zip(months, counts, strict=True)
         ]

@@ -20,9 +20,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy import distinct as distinct_
+from sqlalchemy.orm import aliased, selectinload
 
 from matchmaker.accounts.models import Organization
 from matchmaker.agreements.models import (
@@ -36,11 +54,13 @@ from matchmaker.agreements.models import (
 )
 from matchmaker.agreements.values import AgreementStatus, PartyType, PlanStatus
 from matchmaker.core import clock
+from matchmaker.core.aggregates import days_between, local_date, median_and_count
 from matchmaker.core.extensions import db
 from matchmaker.pairings import funnel as pairing_funnel
 from matchmaker.pairings.models import Pairing, ProposalMark
 from matchmaker.postings.models import Posting
-from matchmaker.postings.values import PostingStatus
+from matchmaker.postings.values import PostingKind, PostingStatus
+from matchmaker.taxonomy.models import EnterpriseTier, TechField, Town
 
 
 @dataclass(frozen=True)
@@ -88,6 +108,7 @@ class Span:
 
 
 # --- plans ------------------------------------------------------------------------------------
+# ``every``: the plans already read (``plans()``), so one page asks for them once.
 
 
 def plans() -> list[Plan]:
@@ -110,23 +131,23 @@ def _preferred(candidates: list[Plan]) -> Plan | None:
     return ranked[-1] if ranked else None
 
 
-def plan_in_force(day: date | None = None) -> Plan | None:
+def plan_in_force(day: date | None = None, every: list[Plan] | None = None) -> Plan | None:
     """The plan in force on ``day`` (the site's today): covering its year and not closed."""
     year = (day or clock.today()).year
-    return _preferred([p for p in plans() if p.in_force and p.covers(year)])
+    return _preferred([p for p in (plans() if every is None else every) if p.in_force and p.covers(year)])
 
 
-def plan_for(span: Span) -> Plan | None:
+def plan_for(span: Span, every: list[Plan] | None = None) -> Plan | None:
     """The plan whose period holds all of ``span`` (the one whose targets it is measured against)."""
-    return _preferred([p for p in plans() if span.within(p)])
+    return _preferred([p for p in (plans() if every is None else every) if span.within(p)])
 
 
-def rules_plan(span: Span) -> Plan | None:
+def rules_plan(span: Span, every: list[Plan] | None = None) -> Plan | None:
     """The plan whose counting rules count ``span``: the one covering it, else the latest plan
     that began before it (the rules last decided on), else the earliest plan."""
-    every = plans()
+    every = plans() if every is None else every
     return (
-        plan_for(span)
+        plan_for(span, every)
         or _preferred([p for p in every if p.start_year <= span.first])
         or (every[-1] if every else None)
     )
@@ -142,25 +163,38 @@ class Choice:
     rules: Plan | None
 
 
-def choose(plan: Plan | None = None, span: Span | None = None, day: date | None = None) -> Choice:
+def choose(
+    plan: Plan | None = None,
+    span: Span | None = None,
+    day: date | None = None,
+    every: list[Plan] | None = None,
+) -> Choice:
     """A plan and/or a span as asked (either may be missing): the plan alone means its whole
     period; nothing means the plan in force on ``day`` (the site's today), else today's year."""
+    every = plans() if every is None else every
     if span is None:
-        span = Span.of(plan) if plan is not None else default_span(day)
+        span = Span.of(plan) if plan is not None else default_span(day, every)
     if plan is None or not span.within(plan):
-        plan = plan_for(span)
-    return Choice(span, plan, plan or rules_plan(span))
+        plan = plan_for(span, every)
+    return Choice(span, plan, plan or rules_plan(span, every))
 
 
-def default_span(day: date | None = None) -> Span:
+def default_span(day: date | None = None, every: list[Plan] | None = None) -> Span:
     """What a page or the API answers for when asked nothing: the plan in force today, else
     today's year."""
     day = day or clock.today()
-    plan = plan_in_force(day)
+    plan = plan_in_force(day, every)
     return Span.of(plan) if plan else Span(day.year, day.year)
 
 
+# --- the definition, in memory ----------------------------------------------------------------
+# How a set of agreement records counts, on records already loaded: the reference the database's
+# computation below must agree with (tests/test_counting_sql.py checks both on generated records),
+# and what an agreement's own page uses.
+
+
 def _verified(span: Span) -> list[Agreement]:
+    """The verified, not deleted records signed within ``span`` (every record, duplicates too)."""
     return list(
         db.session.scalars(
             select(Agreement)
@@ -207,53 +241,12 @@ def groups(agreements: Iterable[Agreement]) -> list[list[Agreement]]:
     return list(grouped.values())
 
 
-def distinct(span: Span) -> list[Agreement]:
-    """One record per contract: the verified agreements signed within ``span``."""
-    return [group[0] for group in groups(_verified(span))]
-
-
-def counted_as(agreement: Agreement) -> Agreement | None:
-    """The record that counts for ``agreement``'s contract (itself, or an earlier record of the
-    same contract), or None when it does not count (unverified, deleted)."""
-    if agreement.status is not AgreementStatus.VERIFIED or agreement.is_deleted:
-        return None
-    year = Span(agreement.signed_on.year, agreement.signed_on.year)
-    for group in groups(_verified(year)):
-        if any(a.id == agreement.id for a in group):
-            return group[0]
-    return None
-
-
 def indicators() -> list[Indicator]:
     return list(db.session.scalars(select(Indicator).order_by(Indicator.position)))
 
 
 def counts_toward(rules: Iterable[CountingRule], agreement: Agreement) -> bool:
     return any(rule.matches(agreement) for rule in rules)
-
-
-@dataclass
-class Figure:
-    """One indicator for a span: its target (from the plan covering the span) and the agreements
-    it counts (by the rules of ``plan``)."""
-
-    indicator: Indicator
-    span: Span
-    target: int | None
-    agreements: list[Agreement] = field(default_factory=list)
-    plan: Plan | None = None
-
-    @property
-    def count(self) -> int:
-        return len(self.agreements)
-
-    @property
-    def agreement_ids(self) -> list[int]:
-        return sorted(a.id for a in self.agreements)
-
-    @property
-    def share(self) -> float | None:
-        return min(self.count / self.target, 1.0) if self.target else None
 
 
 def indicators_of(agreement: Agreement) -> list[Indicator]:
@@ -268,27 +261,8 @@ def indicators_of(agreement: Agreement) -> list[Indicator]:
     ]
 
 
-def figures(span: Span, counted: list[Agreement] | None = None, plan: Plan | None = None) -> list[Figure]:
-    """Each indicator for ``span``: counted by the rules of ``plan`` (by default the plan for the
-    span, see ``rules_plan``), against its target when the plan covers the span."""
-    counted = distinct(span) if counted is None else counted
-    plan = plan or rules_plan(span)
-    covered = plan is not None and span.within(plan)
-    result = []
-    for ind in indicators():
-        rules = plan.rules_for(ind.code) if plan else []
-        target = plan.target_for(ind.code, span.key) if plan and covered else None
-        result.append(Figure(ind, span, target, [a for a in counted if counts_toward(rules, a)], plan))
-    return result
-
-
-def figure(code: str, span: Span, plan: Plan | None = None) -> Figure | None:
-    return next((f for f in figures(span, plan=plan) if f.indicator.code == code), None)
-
-
-# --- breakdowns -----------------------------------------------------------------------------
-
 UNKNOWN = "未注明"
+NO_ACADEMIC = "（无高校院所参与）"
 
 
 def _enterprise_orgs(a: Agreement) -> list[Organization]:
@@ -300,10 +274,14 @@ DIMENSIONS: dict[str, tuple[str, Callable[[Agreement], list[str]]]] = {
     "field": ("技术领域", lambda a: [a.tech_field.name] if a.tech_field else [UNKNOWN]),
     "academic": (
         "高校院所",
-        lambda a: sorted({p.name for p in a.parties if p.party_type.is_academic}) or ["（无高校院所参与）"],
+        lambda a: sorted({p.name for p in a.parties if p.party_type.is_academic}) or [NO_ACADEMIC],
     ),
     "tier": ("企业梯度", lambda a: sorted({o.tier.name for o in _enterprise_orgs(a) if o.tier}) or [UNKNOWN]),
 }
+
+
+def _most_first(counted: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(((k, n) for k, n in counted.items() if n), key=lambda item: (-item[1], item[0]))
 
 
 def breakdown(agreements: list[Agreement], dimension: str) -> list[tuple[str, int]]:
@@ -314,7 +292,7 @@ def breakdown(agreements: list[Agreement], dimension: str) -> list[tuple[str, in
     for a in agreements:
         for value in values(a):
             counted[value] += 1
-    return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+    return _most_first(counted)
 
 
 def having(agreements: list[Agreement], dimension: str, value: str) -> list[Agreement]:
@@ -329,69 +307,26 @@ def amounts(agreements: list[Agreement]) -> tuple[Decimal, Decimal]:
     )
 
 
-def monthly(agreements: list[Agreement], span: Span) -> list[int]:
-    """Cumulative count at the end of each month of ``span``."""
-    per_month: dict[tuple[int, int], int] = defaultdict(int)
+def per_month(agreements: Iterable[Agreement]) -> dict[tuple[int, int], int]:
+    """How many were signed in each (year, month)."""
+    counted: dict[tuple[int, int], int] = defaultdict(int)
     for a in agreements:
-        per_month[(a.signed_on.year, a.signed_on.month)] += 1
+        counted[(a.signed_on.year, a.signed_on.month)] += 1
+    return dict(counted)
+
+
+def cumulative(months: dict[tuple[int, int], int], span: Span) -> list[int]:
+    """Cumulative count at the end of each month of ``span``, from counts per month."""
     total, series = 0, []
     for month in span.months():
-        total += per_month[month]
+        total += months.get(month, 0)
         series.append(total)
     return series
 
 
-# --- the pipeline that leads to agreements --------------------------------------------------
-
-# The pairings' stages are the bureau's 对接漏斗's (pairings/funnel.py): one vocabulary, one
-# computation, so the two pages agree on every number.
-FUNNEL = ("published", "proposed", "interested", "contacted", "signed")
-FUNNEL_LABELS = {
-    "published": "发布的信息",
-    "proposed": "获得推荐",
-    **{stage: pairing_funnel.STAGE_LABELS[stage] for stage in ("interested", "contacted", "signed")},
-}
-
-
-def _published_in(span: Span) -> ColumnElement[bool]:
-    return (
-        Posting.published_at.isnot(None)
-        & (Posting.published_at >= clock.start_of(span.start))
-        & (Posting.published_at < clock.start_of(span.end + timedelta(days=1)))
-    )
-
-
-def funnel_ids(span: Span) -> dict[str, list[int]]:
-    """Postings published in ``span`` → those proposed a counterpart → pairings begun in it (有意向)
-    → accepted (已对接) → signed, i.e. with an agreement recorded (已签约); ids per stage. The
-    pairings are counted exactly as 对接漏斗 counts them for the same dates."""
-    published = list(
-        db.session.scalars(
-            select(Posting.id)
-            .where(_published_in(span), Posting.status != PostingStatus.DRAFT)
-            .order_by(Posting.id)
-        )
-    )
-    proposed = list(
-        db.session.scalars(
-            select(ProposalMark.posting_id)
-            .where(ProposalMark.posting_id.in_(published))
-            .order_by(ProposalMark.posting_id)
-        )
-    )
-    filters = pairing_funnel.Filters(since=span.start, until=span.end)
-    stages = {
-        stage: list(
-            db.session.scalars(
-                pairing_funnel.filtered(filters)
-                .where(pairing_funnel.stage_clause(stage))
-                .with_only_columns(Pairing.id)
-                .order_by(Pairing.id)
-            )
-        )
-        for stage in ("interested", "contacted", "signed")
-    }
-    return {"published": published, "proposed": proposed, **stages}
+def monthly(agreements: list[Agreement], span: Span) -> list[int]:
+    """Cumulative count at the end of each month of ``span``."""
+    return cumulative(per_month(agreements), span)
 
 
 def need_of(agreement: Agreement) -> Posting | None:
@@ -418,3 +353,390 @@ def days_to_agreement(agreements: list[Agreement]) -> list[tuple[Agreement, int]
 def median_days(agreements: list[Agreement]) -> float | None:
     days = [d for _, d in days_to_agreement(agreements)]
     return statistics.median(days) if days else None
+
+
+# --- the same, in the database ------------------------------------------------------------------
+# What the pages show, as aggregate queries: a fixed number of statements whatever the number of
+# agreements, postings or pairings, and the records behind each figure as one bounded statement a
+# drill-down pages through. Identical on SQLite and PostgreSQL (core/aggregates.py).
+
+
+# Aliases made once: an alias's columns are adapted on first use, which costs more than the
+# statements that use them.
+_RECORD = aliased(Agreement, name="record")
+_ENTERPRISE_PARTY = aliased(AgreementParty, name="enterprise_party")
+_ACADEMIC_PARTY = aliased(AgreementParty, name="academic_party")
+_TARGET = aliased(Posting, name="target")
+_OWN = aliased(Posting, name="own")
+
+
+def counted_clause(span: Span) -> ColumnElement[bool]:
+    """An agreement that counts in ``span``: verified, not deleted, signed within it, and the
+    earliest such record of its contract. (A 登记编号 is unique, so two records of one contract
+    share the dedupe key: ``groups`` above joins them by either, which comes to the same.) The
+    earliest records are one grouped subquery, not a lookup per record."""
+    record = _RECORD
+    earliest = (
+        select(func.min(record.id))
+        .where(
+            record.status == AgreementStatus.VERIFIED,
+            record.deleted_at.is_(None),
+            record.signed_on >= span.start,
+            record.signed_on <= span.end,
+        )
+        .group_by(record.dedupe_key)
+    )
+    return and_(
+        Agreement.signed_on >= span.start,
+        Agreement.signed_on <= span.end,
+        Agreement.id.in_(earliest),
+    )
+
+
+def _has_party(*kinds: PartyType) -> ColumnElement[bool]:
+    party = _ENTERPRISE_PARTY if kinds == (PartyType.ENTERPRISE,) else _ACADEMIC_PARTY
+    return exists().where(party.agreement_id == Agreement.id, party.party_type.in_(kinds))
+
+
+def iur_clause() -> ColumnElement[bool]:
+    """Between an enterprise and a university or institute (``Agreement.is_iur``)."""
+    academic = [k for k in PartyType if k.is_academic]
+    return and_(_has_party(PartyType.ENTERPRISE), _has_party(*academic))
+
+
+def rules_clause(rules: Iterable[CountingRule]) -> ColumnElement[bool]:
+    """Matches any of ``rules`` (``counts_toward``): the types any agreement of counts, or the
+    types that count between an enterprise and a university or institute and is such (the party
+    lookups only for those types)."""
+    rules = list(rules)
+    anyhow = sorted({r.agreement_type for r in rules if not r.iur_only})
+    if_iur = sorted({r.agreement_type for r in rules if r.iur_only} - set(anyhow))
+    matches: list[ColumnElement[bool]] = []
+    if anyhow:
+        matches.append(Agreement.type.in_(anyhow))
+    if if_iur:
+        matches.append(and_(Agreement.type.in_(if_iur), iur_clause()))
+    return or_(*matches) if matches else false()
+
+
+@dataclass
+class Figure:
+    """One indicator for a span: its target (from the plan covering the span), how many agreements
+    it counts (by the rules of ``plan``) and when they were signed."""
+
+    indicator: Indicator
+    span: Span
+    target: int | None
+    count: int = 0
+    plan: Plan | None = None
+    months: dict[tuple[int, int], int] = field(default_factory=dict)
+    agreement_ids: list[int] = field(default_factory=list)  # filled when asked (the API)
+
+    @property
+    def share(self) -> float | None:
+        return min(self.count / self.target, 1.0) if self.target else None
+
+    @property
+    def rules(self) -> list[CountingRule]:
+        return self.plan.rules_for(self.indicator.code) if self.plan else []
+
+    @property
+    def clause(self) -> ColumnElement[bool]:
+        """The agreements counted toward it (with ``counted_clause(span)``)."""
+        return rules_clause(self.rules)
+
+
+@dataclass
+class Tally:
+    """The counted agreements of a span: how many, from pairings, their amounts, and each
+    indicator's figure."""
+
+    span: Span
+    total: int
+    from_pairings: int
+    contract: Decimal
+    tech: Decimal
+    figures: list[Figure]
+
+
+def _cents(column: Any) -> ColumnElement[Any]:
+    """An amount in 万元 as whole cents, so sums are exact on both engines."""
+    return func.coalesce(func.sum(cast(func.round(column * 100), BigInteger)), 0)
+
+
+def tally(span: Span, plan: Plan | None = None, *, with_ids: bool = False) -> Tally:
+    """Every figure of ``span`` counted by the rules of ``plan`` (by default the plan for the span,
+    see ``rules_plan``), against its target when the plan covers the span: one grouped statement
+    (one more for the agreements' ids, ``with_ids``)."""
+    plan = plan or rules_plan(span)
+    covered = plan is not None and span.within(plan)
+    result = [
+        Figure(ind, span, plan.target_for(ind.code, span.key) if plan and covered else None, plan=plan)
+        for ind in indicators()
+    ]
+    year, month = extract("year", Agreement.signed_on), extract("month", Agreement.signed_on)
+    flags = [f.clause for f in result]
+    stmt = (
+        select(
+            year,
+            month,
+            func.count(),
+            func.count(Agreement.pairing_id),
+            _cents(Agreement.contract_amount),
+            _cents(Agreement.tech_amount),
+            *(func.coalesce(func.sum(case((flag, 1), else_=0)), 0) for flag in flags),
+        )
+        .where(counted_clause(span))
+        .group_by(year, month)
+    )
+    total = from_pairings = contract = tech = 0
+    for row in db.session.execute(stmt):
+        when = (int(row[0]), int(row[1]))
+        total += row[2]
+        from_pairings += row[3]
+        contract += int(row[4])
+        tech += int(row[5])
+        for f, n in zip(result, row[6:], strict=True):
+            if n:
+                f.months[when] = int(n)
+                f.count += int(n)
+    if with_ids and result:
+        rows = db.session.execute(
+            select(Agreement.id, *flags).where(counted_clause(span)).order_by(Agreement.id)
+        )
+        for row in rows:
+            for f, matched in zip(result, row[1:], strict=True):
+                if matched:
+                    f.agreement_ids.append(row[0])
+    cent = Decimal("0.01")
+    return Tally(span, total, from_pairings, Decimal(contract) * cent, Decimal(tech) * cent, result)
+
+
+def figures(span: Span, plan: Plan | None = None, *, with_ids: bool = False) -> list[Figure]:
+    """Each indicator for ``span`` (see ``tally``)."""
+    return tally(span, plan, with_ids=with_ids).figures
+
+
+def figure(code: str, span: Span, plan: Plan | None = None, *, with_ids: bool = False) -> Figure | None:
+    return next((f for f in figures(span, plan, with_ids=with_ids) if f.indicator.code == code), None)
+
+
+def distinct(span: Span) -> list[Agreement]:
+    """One record per contract: the verified agreements signed within ``span`` (every one: the
+    workbook's ledger; pages use ``counted_clause`` and page through it)."""
+    return list(
+        db.session.scalars(
+            select(Agreement)
+            .where(counted_clause(span))
+            .options(selectinload(Agreement.parties), *_ledger_loads())
+            .order_by(Agreement.id)
+        )
+    )
+
+
+def _ledger_loads() -> list[Any]:
+    return [
+        selectinload(Agreement.tech_field),
+        selectinload(Agreement.recorded_org),
+        selectinload(Agreement.recorded_by),
+        selectinload(Agreement.confirmed_by),
+        selectinload(Agreement.verified_by),
+    ]
+
+
+def counted_as(agreement: Agreement) -> Agreement | None:
+    """The record that counts for ``agreement``'s contract (itself, or an earlier record of the
+    same contract), or None when it does not count (unverified, deleted)."""
+    if agreement.status is not AgreementStatus.VERIFIED or agreement.is_deleted:
+        return None
+    year = Span(agreement.signed_on.year, agreement.signed_on.year)
+    return db.session.scalars(
+        select(Agreement)
+        .where(counted_clause(year), Agreement.dedupe_key == agreement.dedupe_key)
+        .order_by(Agreement.id)
+        .limit(1)
+    ).first()
+
+
+# --- breakdowns in the database ---------------------------------------------------------------
+
+
+def _valued(dimension: str, agreement_id: Any = Agreement.id) -> tuple[Select[Any], Any, str]:
+    """For a dimension with several values per agreement: the agreements (``agreement_id``, a
+    column of Agreement or of a selection of their ids) joined to their values (a select to add
+    columns to), the value column, and the name of "no value"."""
+    if dimension == "academic":
+        academic = [k for k in PartyType if k.is_academic]
+        stmt = select(agreement_id).join(
+            AgreementParty,
+            and_(AgreementParty.agreement_id == agreement_id, AgreementParty.party_type.in_(academic)),
+        )
+        return stmt, AgreementParty.name, NO_ACADEMIC
+    named: Any = Town if dimension == "town" else EnterpriseTier
+    key = Organization.town_id if dimension == "town" else Organization.tier_id
+    stmt = (
+        select(agreement_id)
+        .join(
+            AgreementParty,
+            and_(
+                AgreementParty.agreement_id == agreement_id,
+                AgreementParty.party_type == PartyType.ENTERPRISE,
+            ),
+        )
+        .join(Organization, Organization.id == AgreementParty.organization_id)
+        .join(named, named.id == key)
+    )
+    return stmt, named.name, UNKNOWN
+
+
+def breakdowns_of(figure: Figure, dimensions: Iterable[str] = DIMENSIONS) -> dict[str, list[tuple[str, int]]]:
+    """``breakdown`` of the agreements ``figure`` counts by each of ``dimensions``, in one
+    statement: the agreements selected once (a materialised CTE), then per dimension the count per
+    value and how many have any value (the rest have none: 未注明)."""
+    dimensions = list(dimensions)
+    focus = (
+        select(Agreement.id.label("id"), Agreement.tech_field_id.label("field"))
+        .where(counted_clause(figure.span), figure.clause)
+        .cte("focus")
+        .prefix_with("MATERIALIZED")
+    )
+    parts: list[Any] = []
+    for dimension in dimensions:
+        label = literal(dimension).label("d")
+        if dimension == "field":
+            parts.append(
+                select(label, TechField.name.label("v"), func.count().label("n"))
+                .select_from(focus)
+                .outerjoin(TechField, TechField.id == focus.c.field)
+                .group_by(TechField.name)
+            )
+            continue
+        joined, value, _ = _valued(dimension, focus.c.id)
+        agreements = func.count(distinct_(focus.c.id)).label("n")
+        parts.append(joined.with_only_columns(label, value.label("v"), agreements).group_by(value))
+        parts.append(joined.with_only_columns(label, null().label("v"), agreements))
+    counted: dict[str, dict[str, int]] = {d: defaultdict(int) for d in dimensions}
+    with_value: dict[str, int] = defaultdict(int)
+    for dimension, name, n in db.session.execute(union_all(*parts)) if parts else []:
+        if dimension == "field":
+            counted[dimension][name if name is not None else UNKNOWN] += n
+        elif name is None:
+            with_value[dimension] = n
+        else:
+            counted[dimension][name] += n
+    for dimension in dimensions:
+        if dimension != "field":
+            counted[dimension][_valued(dimension)[2]] += figure.count - with_value[dimension]
+    return {d: _most_first(counted[d]) for d in dimensions}
+
+
+def breakdown_of(figure: Figure, dimension: str) -> list[tuple[str, int]]:
+    """``breakdown`` of the agreements ``figure`` counts by one dimension."""
+    return breakdowns_of(figure, [dimension])[dimension]
+
+
+def dimension_clause(dimension: str, value: str) -> ColumnElement[bool]:
+    """The agreements ``having`` a value of a dimension (a breakdown's drill-down)."""
+    if dimension == "field":
+        named = Agreement.tech_field_id.in_(select(TechField.id).where(TechField.name == value))
+        return or_(named, Agreement.tech_field_id.is_(None)) if value == UNKNOWN else named
+    joined, column, none = _valued(dimension)
+    ids = joined.with_only_columns(Agreement.id)
+    named = Agreement.id.in_(ids.where(column == value))
+    return or_(named, Agreement.id.not_in(ids)) if value == none else named
+
+
+# --- the pipeline that leads to agreements --------------------------------------------------
+
+# The pairings' stages are the bureau's 对接漏斗's (pairings/funnel.py): one vocabulary, one
+# computation, so the two pages agree on every number.
+FUNNEL = ("published", "proposed", "interested", "contacted", "signed")
+FUNNEL_LABELS = {
+    "published": "发布的信息",
+    "proposed": "获得推荐",
+    **{stage: pairing_funnel.STAGE_LABELS[stage] for stage in ("interested", "contacted", "signed")},
+}
+PAIRING_STAGES = ("interested", "contacted", "signed")
+
+
+def _published_in(span: Span) -> ColumnElement[bool]:
+    return (
+        Posting.published_at.isnot(None)
+        & (Posting.published_at >= clock.start_of(span.start))
+        & (Posting.published_at < clock.start_of(span.end + timedelta(days=1)))
+        & (Posting.status != PostingStatus.DRAFT)
+    )
+
+
+def _proposed() -> ColumnElement[bool]:
+    return exists().where(ProposalMark.posting_id == Posting.id)
+
+
+def funnel(span: Span) -> dict[str, int]:
+    """Postings published in ``span`` → those proposed a counterpart → pairings begun in it (有意向)
+    → accepted (已对接) → signed, i.e. with an agreement recorded (已签约): how many at each stage,
+    in two statements. The pairings are counted exactly as 对接漏斗 counts them for the same dates."""
+    published, proposed = db.session.execute(
+        select(func.count(), func.count(ProposalMark.posting_id))
+        .select_from(Posting)
+        .outerjoin(ProposalMark, ProposalMark.posting_id == Posting.id)
+        .where(_published_in(span))
+    ).one()
+    stages = pairing_funnel.counts(pairing_funnel.Filters(since=span.start, until=span.end), PAIRING_STAGES)
+    return {"published": int(published), "proposed": int(proposed), **stages}
+
+
+def funnel_postings(span: Span, stage: str) -> Select[Posting]:
+    """The postings behind the funnel's first two numbers (a drill-down pages through them)."""
+    stmt = select(Posting).where(_published_in(span))
+    if stage == "proposed":
+        stmt = stmt.where(_proposed())
+    return stmt.options(selectinload(Posting.organization)).order_by(Posting.id)
+
+
+def funnel_pairings(span: Span, stage: str) -> Select[Pairing]:
+    """The pairings behind one of the funnel's pairing numbers, as 对接漏斗 lists them."""
+    return pairing_funnel.pairings(pairing_funnel.Filters(since=span.start, until=span.end), stage)
+
+
+def funnel_ids(span: Span) -> dict[str, list[int]]:
+    """The ids behind each number of ``funnel`` (for checks: pages page through the statements)."""
+    ids = {stage: funnel_postings(span, stage).with_only_columns(Posting.id) for stage in FUNNEL[:2]}
+    ids.update(
+        {stage: funnel_pairings(span, stage).with_only_columns(Pairing.id) for stage in PAIRING_STAGES}
+    )
+    return {stage: sorted(db.session.scalars(stmt)) for stage, stmt in ids.items()}
+
+
+def _days_from_need() -> tuple[Select[Any], ColumnElement[Any]]:
+    """The counted agreements joined to the need their pairing answers (``need_of``), and the days
+    from the need's publication (site date) to the signing, never below 0 (``days_to_agreement``)."""
+    target, own = _TARGET, _OWN
+    needs = [k for k in PostingKind if k.is_need]
+    published = case(
+        (target.kind.in_(needs), target.published_at),
+        (own.kind.in_(needs), own.published_at),
+        else_=null(),
+    )
+    days = days_between(Agreement.signed_on, local_date(published))
+    stmt = (
+        select(Agreement.id)
+        .join(Pairing, Pairing.id == Agreement.pairing_id)
+        .join(target, target.id == Pairing.target_id)
+        .outerjoin(own, own.id == Pairing.own_posting_id)
+        .where(published.isnot(None))
+    )
+    return stmt, case((days < 0, 0), else_=days)
+
+
+def median_days_of(span: Span) -> tuple[float | None, int]:
+    """The median days from a need's publication to its agreement over the agreements counted in
+    ``span`` that answer a need, and how many there are: one statement."""
+    joined, days = _days_from_need()
+    return median_and_count(joined.with_only_columns(days).where(counted_clause(span)))
+
+
+def from_need_clause() -> ColumnElement[bool]:
+    """The agreements that answer a published need (the median's drill-down)."""
+    joined, _ = _days_from_need()
+    return Agreement.id.in_(joined)

@@ -23,10 +23,11 @@ from matchmaker.policy import requires
 @requires("plans.edit")
 def plans() -> str:
     """Every plan, the latest first, with the one in force today marked."""
+    every = counting.plans()
     return render_template(
         "agreements/plans.html",
-        plans=counting.plans(),
-        in_force=counting.plan_in_force(),
+        plans=every,
+        in_force=counting.plan_in_force(every=every),
         today=clock.today(),
     )
 

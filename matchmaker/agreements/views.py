@@ -34,7 +34,6 @@ from matchmaker.core.web import attach_field_error, int_arg, paginate, send_xlsx
 from matchmaker.events import outcomes as event_outcomes
 from matchmaker.pairings import queries as pairing_queries
 from matchmaker.policy import requires
-from matchmaker.postings import queries as posting_queries
 
 if TYPE_CHECKING:
     from matchmaker.accounts.models import Organization
@@ -404,105 +403,103 @@ def _may_see_dashboard() -> bool:
     return policy.may(current_user, "dashboard.view") or bool(current_app.config["DASHBOARD_PUBLIC"])
 
 
-def _choice() -> counting.Choice:
+def _choice(every: list[Plan] | None = None) -> counting.Choice:
     """The plan (?plan=id) and/or the year or period (?year=2026, ?year=2023-2025) asked about;
     by default the plan in force today. Unknown values count as not given."""
     plan_id = int_arg("plan")
     plan = db.session.get(Plan, plan_id) if plan_id else None
-    return counting.choose(plan, counting.Span.parse(request.args.get("year")))
+    return counting.choose(plan, counting.Span.parse(request.args.get("year")), every=every)
 
 
 @bp.get("/dashboard")
 @policy.enforces("dashboard.view")
 def dashboard() -> str | Response:
-    """The plan's indicators against their targets, for a year or the plan period."""
+    """The plan's indicators against their targets, for a year or the plan period: every figure an
+    aggregate query, so the page costs the same whatever the number of records."""
     if not _may_see_dashboard():
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
-    choice = _choice()
+    every = counting.plans()
+    choice = _choice(every)
     span = choice.span
-    counted = counting.distinct(span)
-    figures = counting.figures(span, counted, choice.rules)
+    tally = counting.tally(span, choice.rules)
+    figures = tally.figures
     chosen = request.args.get("indicator") or "iur_agreements"
     focus = next((f for f in figures if f.indicator.code == chosen), figures[0] if figures else None)
-    funnel = counting.funnel_ids(span)
-    contract, tech = counting.amounts(counted)
+    insider = policy.may(current_user, "dashboard.view")
+    median_days, with_need = counting.median_days_of(span) if insider else (None, 0)
     return render_template(
         "agreements/dashboard.html",
         span=span,
         choice=choice,
-        plans=counting.plans(),
+        plans=every,
         years=choice.plan.years if choice.plan else [span.first],
         may_plan=policy.may(current_user, "plans.edit"),
         figures=figures,
         focus=focus,
         progress=charts.progress(figures, span, clock.today()),
-        breakdowns={dim: counting.breakdown(focus.agreements, dim) for dim in counting.DIMENSIONS}
-        if focus
-        else {},
+        breakdowns=counting.breakdowns_of(focus) if focus else {},
         dimensions=counting.DIMENSIONS,
-        counted=counted,
-        contract_total=contract,
-        tech_total=tech,
-        funnel=funnel,
+        tally=tally,
+        funnel=counting.funnel(span) if insider else {},
         funnel_labels=counting.FUNNEL_LABELS,
-        from_pairings=[a for a in counted if a.pairing_id is not None],
-        median_days=counting.median_days(counted),
-        with_need=len(counting.days_to_agreement(counted)),
-        insider=policy.may(current_user, "dashboard.view"),
-        events=event_outcomes.held_events(span.start, span.end),
+        median_days=median_days,
+        with_need=with_need,
+        insider=insider,
+        events=event_outcomes.held_events(span.start, span.end) if insider else [],
     )
 
 
-def _drill(choice: counting.Choice) -> tuple[str, list[Any], str]:
-    """The records behind one number of the dashboard: (what they are, records, a title)."""
+def _drill(choice: counting.Choice) -> tuple[str, Any, str]:
+    """The records behind one number of the dashboard: (what they are, the statement selecting
+    them, a title)."""
     span = choice.span
     what = request.args.get("what", "agreements")
     if what in ("published", "proposed"):
-        ids = counting.funnel_ids(span)[what]
-        postings = posting_queries.by_ids(ids)
-        return "postings", postings, counting.FUNNEL_LABELS[what]
-    if what in ("interested", "contacted", "signed"):
-        ids = counting.funnel_ids(span)[what]
-        pairings = pairing_queries.by_ids(ids)
-        return "pairings", pairings, counting.FUNNEL_LABELS[what]
-    counted = counting.distinct(span)
+        return "postings", counting.funnel_postings(span, what), counting.FUNNEL_LABELS[what]
+    if what in counting.PAIRING_STAGES:
+        return "pairings", counting.funnel_pairings(span, what), counting.FUNNEL_LABELS[what]
+    where = [counting.counted_clause(span)]
     title = "已核验的协议（同一合同只计一次）"
     if code := request.args.get("indicator"):
-        figures = counting.figures(span, counted, choice.rules)
-        figure = next((f for f in figures if f.indicator.code == code), None)
+        figure = next((f for f in counting.figures(span, choice.rules) if f.indicator.code == code), None)
         if figure is None:
             abort(404)
-        counted, title = figure.agreements, figure.indicator.name
+        where.append(figure.clause)
+        title = figure.indicator.name
     if what == "from_pairing":
-        counted, title = [a for a in counted if a.pairing_id], title + " · 来自平台对接"
+        where.append(Agreement.pairing_id.isnot(None))
+        title += " · 来自平台对接"
     if what == "from_need":
-        counted, title = [a for a, _ in counting.days_to_agreement(counted)], title + " · 来自需求"
+        where.append(counting.from_need_clause())
+        title += " · 来自需求"
     dimension, value = request.args.get("by"), request.args.get("value")
     if dimension in counting.DIMENSIONS and value is not None:
-        counted = counting.having(counted, dimension, value)
+        where.append(counting.dimension_clause(dimension, value))
         title += f" · {counting.DIMENSIONS[dimension][0]}：{value}"
-    return "agreements", counted, title
+    stmt = select(Agreement).where(*where).options(selectinload(Agreement.parties)).order_by(Agreement.id)
+    return "agreements", stmt, title
 
 
 @bp.get("/dashboard/list")
 @policy.enforces("dashboard.view")
 def dashboard_list() -> str | Response:
+    """The records behind one number of the dashboard, a page at a time."""
     if not _may_see_dashboard():
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
     choice = _choice()
     span = choice.span
-    kind, records, title = _drill(choice)
     insider = policy.may(current_user, "dashboard.view")
-    if kind != "agreements" and not insider:
+    if request.args.get("what", "agreements") in counting.FUNNEL and not insider:
         abort(403)  # the public dashboard shows agreements only
+    kind, stmt, title = _drill(choice)
     return render_template(
         "agreements/drill.html",
         kind=kind,
-        records=records,
+        page=paginate(stmt),
         title=title,
         span=span,
         plan=choice.plan,
@@ -515,8 +512,8 @@ def dashboard_list() -> str | Response:
 def dashboard_xlsx() -> Response:
     choice = _choice()
     span = choice.span
-    counted = counting.distinct(span)
-    figures = counting.figures(span, counted, choice.rules)
+    tally = counting.tally(span, choice.rules, with_ids=True)
+    figures = tally.figures
     sheets: list[Any] = [
         (
             "指标",
@@ -528,30 +525,32 @@ def dashboard_xlsx() -> Response:
                     f.target,
                     f.count,
                     f"{f.count / f.target:.0%}" if f.target else None,
-                    "、".join(f"#{a.id}" for a in f.agreements),
+                    "、".join(f"#{i}" for i in f.agreement_ids),
                 ]
                 for f in figures
             ],
         )
     ]
     for f in figures:
+        breakdowns = counting.breakdowns_of(f)
         for dim, (label, _) in counting.DIMENSIONS.items():
             sheets.append(
                 (
                     f"{f.indicator.name}-{label}",
                     [label, "协议数"],
-                    [[value, n] for value, n in counting.breakdown(f.agreements, dim)],
+                    [[value, n] for value, n in breakdowns[dim]],
                 )
             )
-    funnel = counting.funnel_ids(span)
+    funnel = counting.funnel(span)
+    sheets.append(("对接漏斗", ["环节", "数量"], [[counting.FUNNEL_LABELS[k], n] for k, n in funnel.items()]))
     sheets.append(
-        ("对接漏斗", ["环节", "数量"], [[counting.FUNNEL_LABELS[k], len(v)] for k, v in funnel.items()])
+        (
+            "金额",
+            ["项目", "万元"],
+            [["合同成交额合计", float(tally.contract)], ["技术交易额合计", float(tally.tech)]],
+        )
     )
-    contract, tech = counting.amounts(counted)
-    sheets.append(
-        ("金额", ["项目", "万元"], [["合同成交额合计", float(contract)], ["技术交易额合计", float(tech)]])
-    )
-    sheets.append(("协议台账", ledger.HEADERS, [ledger.row(a) for a in counted]))
+    sheets.append(("协议台账", ledger.HEADERS, [ledger.row(a) for a in counting.distinct(span)]))
     return send_xlsx(workbook_of(sheets), f"计划进展-{span.key}.xlsx")
 
 

@@ -29,10 +29,15 @@ def known_zone(name: object) -> bool:
     return True
 
 
+def zone_name() -> str:
+    """The IANA name of the site's time zone (the app's TIMEZONE; the default outside an app)."""
+    name = current_app.config.get("TIMEZONE", DEFAULT_TIMEZONE) if has_app_context() else DEFAULT_TIMEZONE
+    return str(name or DEFAULT_TIMEZONE)
+
+
 def zone() -> tzinfo:
     """The site's time zone (the app's TIMEZONE; the default outside an app)."""
-    name = current_app.config.get("TIMEZONE", DEFAULT_TIMEZONE) if has_app_context() else DEFAULT_TIMEZONE
-    return _zone(name or DEFAULT_TIMEZONE)
+    return _zone(zone_name())
 
 
 def now() -> datetime:

@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case, distinct, func, select
+from sqlalchemy.orm import selectinload
 
 from matchmaker.agreements.models import Agreement
 from matchmaker.agreements.values import AgreementStatus
 from matchmaker.core.extensions import db
-from matchmaker.events.models import Event, EventStatus, MeetingOutcome
+from matchmaker.events.models import Event, EventInvitation, EventStatus, Meeting, MeetingOutcome
 from matchmaker.events.operations import invitations
 
 
@@ -57,15 +58,66 @@ def figures(event: Event) -> Figures:
 
 def held_events(year_start: date | None = None, year_end: date | None = None) -> list[tuple[Event, Figures]]:
     """Every event that took place (optionally within a date span), newest first, with its figures:
-    the plan dashboard's 对接活动成效 table."""
-    stmt = (
-        select(Event).where(Event.status == EventStatus.HELD).order_by(Event.held_on.desc(), Event.id.desc())
-    )
+    the plan dashboard's 对接活动成效 table. Four statements however many events (each event's own
+    page uses ``figures``; the two agree)."""
+    stmt = select(Event).where(Event.status == EventStatus.HELD)
     if year_start is not None:
         stmt = stmt.where(Event.held_on >= year_start)
     if year_end is not None:
         stmt = stmt.where(Event.held_on <= year_end)
-    return [(event, figures(event)) for event in db.session.scalars(stmt)]
+    events = list(
+        db.session.scalars(
+            stmt.options(selectinload(Event.registrations), selectinload(Event.meetings)).order_by(
+                Event.held_on.desc(), Event.id.desc()
+            )
+        )
+    )
+    if not events:
+        return []
+    chosen = stmt.with_only_columns(Event.id).scalar_subquery()
+    invited: dict[int, int] = {
+        event_id: n
+        for event_id, n in db.session.execute(
+            select(EventInvitation.event_id, func.count())
+            .where(EventInvitation.event_id.in_(chosen))
+            .group_by(EventInvitation.event_id)
+        )
+    }
+    led_to: dict[int, tuple[int, int]] = {}
+    recorded = (
+        select(
+            Meeting.event_id,
+            func.count(distinct(Agreement.id)),
+            func.count(distinct(case((Agreement.status == AgreementStatus.VERIFIED, Agreement.id)))),
+        )
+        .join(Event, Event.id == Meeting.event_id)
+        .join(Agreement, Agreement.pairing_id == Meeting.pairing_id)
+        .where(
+            Meeting.event_id.in_(chosen),
+            Agreement.deleted_at.is_(None),
+            Agreement.signed_on >= Event.held_on,  # what the event led to, not what came before
+        )
+        .group_by(Meeting.event_id)
+    )
+    for event_id, agreements, verified in db.session.execute(recorded):
+        led_to[event_id] = (agreements, verified)
+    return [
+        (event, _figures(event, invited.get(event.id, 0), *led_to.get(event.id, (0, 0)))) for event in events
+    ]
+
+
+def _figures(event: Event, invited: int, agreements: int, verified: int) -> Figures:
+    pairing_ids = {m.pairing_id for m in event.meetings if m.pairing_id is not None}
+    return Figures(
+        invited=invited,
+        registered=len(event.active_registrations),
+        meetings=len(event.meetings),
+        requested=sum(m.requested for m in event.meetings),
+        held=sum(m.outcome in (MeetingOutcome.HELD, MeetingOutcome.PAIRED) for m in event.meetings),
+        pairings=len(pairing_ids),
+        agreements=agreements,
+        verified=verified,
+    )
 
 
 def schedule_rows(event: Event) -> Iterable[list[object]]:

@@ -4,20 +4,20 @@ pairings themselves and linking to the list behind it."""
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.datastructures import MultiDict
 
 from matchmaker.accounts.models import Organization
 from matchmaker.accounts.values import OrgType
 from matchmaker.core import clock
+from matchmaker.core.aggregates import hours_between, median_and_count
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import JournalEntry
 from matchmaker.core.models import utcnow
@@ -77,13 +77,18 @@ class Filters:
         return {k: v for k, v in values.items() if v}
 
 
+_TARGET = aliased(Posting, name="target")  # made once: an alias's first use costs
+
+
 def filtered(filters: Filters) -> Select[Pairing]:
     """Pairings within the filters (town: of the enterprise taking part; field: of the posting
     interest was shown in; university: the university or institute taking part)."""
-    target = aliased(Posting)
-    stmt = select(Pairing).join(target, Pairing.target_id == target.id)
-    if filters.tech_field_id:
-        stmt = stmt.where(target.tech_field_id == filters.tech_field_id)
+    stmt = select(Pairing)
+    if filters.tech_field_id:  # (every pairing has its target: the join is for the field alone)
+        target = _TARGET
+        stmt = stmt.join(target, Pairing.target_id == target.id).where(
+            target.tech_field_id == filters.tech_field_id
+        )
     if filters.town_id:
         enterprises = select(Organization.id).where(
             Organization.type == OrgType.ENTERPRISE, Organization.town_id == filters.town_id
@@ -145,6 +150,7 @@ def pairings(filters: Filters, stage: str) -> Select[Pairing]:
         .where(stage_clause(stage))
         .options(
             selectinload(Pairing.target),
+            selectinload(Pairing.own_posting),
             selectinload(Pairing.initiator_org),
             selectinload(Pairing.target_org),
         )
@@ -163,28 +169,38 @@ class Report:
     stall_days: int = 14
 
 
+def counts(filters: Filters, stages: tuple[str, ...]) -> dict[str, int]:
+    """How many pairings within the filters reached each of ``stages``: one statement."""
+    sums = [func.coalesce(func.sum(case((stage_clause(stage), 1), else_=0)), 0) for stage in stages]
+    row = db.session.execute(filtered(filters).with_only_columns(*sums)).one()
+    return {stage: int(n) for stage, n in zip(stages, row, strict=True)}
+
+
 def build(filters: Filters) -> Report:
+    """Every figure of the page in a fixed number of statements, whatever the number of pairings:
+    the counts in one, the median answer time in one (core/aggregates.py), the slowest answer, the
+    longest wait and the stalled pairings each a bounded query."""
     report = Report(stall_days=int(current_app.config["PAIRING_STALL_DAYS"]))
-    for stage in (*STAGES, "declined", "failed", "unanswered", "stalled", "brokered"):
-        subquery = filtered(filters).where(stage_clause(stage)).with_only_columns(Pairing.id).subquery()
-        report.counts[stage] = db.session.scalar(select(db.func.count()).select_from(subquery)) or 0
+    report.counts = counts(filters, (*STAGES, "declined", "failed", "unanswered", "stalled", "brokered"))
     for before, after in pairwise(STAGES):
         base = report.counts[before]
         report.conversions.append((before, after, report.counts[after] / base if base else None))
-    answered = db.session.scalars(filtered(filters).where(Pairing.answered_at.isnot(None))).all()
-    hours = [
-        ((p.answered_at - p.created_at).total_seconds() / 3600, p)
-        for p in answered
-        if p.answered_at is not None
-    ]
-    if hours:
-        report.median_answer_hours = statistics.median(h for h, _ in hours)
-        slowest = max(hours, key=lambda item: item[0])
-        report.slowest_answer = (slowest[1], slowest[0])
+    hours = hours_between(Pairing.answered_at, Pairing.created_at)
+    answered = filtered(filters).where(Pairing.answered_at.isnot(None))
+    report.median_answer_hours, _ = median_and_count(answered.with_only_columns(hours))
+    slowest = db.session.execute(
+        answered.with_only_columns(Pairing.id, hours).order_by(hours.desc(), Pairing.id).limit(1)
+    ).first()
+    if slowest is not None:
+        pairing = db.session.scalars(
+            select(Pairing).where(Pairing.id == slowest[0]).options(selectinload(Pairing.target))
+        ).one()
+        report.slowest_answer = (pairing, float(slowest[1]))
     waiting = db.session.scalars(
         filtered(filters)
         .where(Pairing.state == PairingState.INTERESTED)
-        .order_by(Pairing.created_at)
+        .options(selectinload(Pairing.target))
+        .order_by(Pairing.created_at, Pairing.id)
         .limit(1)
     ).first()
     if waiting is not None:

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from matchmaker import policy
 from matchmaker.accounts.models import Organization, User
@@ -277,19 +278,32 @@ def pool(town: Town | None = None, plan: Plan | None = None) -> list[PoolRow]:
     targets are ``plan``'s for its last year (none without a plan)."""
     targets = {t.tier_id: t.value for t in plan.tier_targets if t.period == plan.tier_period} if plan else {}
     tiers = list(reversed(list(db.session.scalars(EnterpriseTier.ordered(active_only=False)))))
+    counted = pool_enterprises().with_only_columns(Organization.tier_id, func.count(Organization.id))
+    if town is not None:
+        counted = counted.where(Organization.town_id == town.id)
+    per_tier = {tier_id: n for tier_id, n in db.session.execute(counted.group_by(Organization.tier_id))}
     rows = []
     for tier in [*tiers, None]:
-        count_stmt = _in(pool_enterprises(), tier, town).with_only_columns(func.count(Organization.id))
-        count = db.session.scalar(count_stmt) or 0
+        count = per_tier.get(tier.id if tier else None, 0)
         if tier is not None and not tier.active and not count and tier.id not in targets:
             continue  # a retired tier nobody is in any more
         rows.append(PoolRow(tier, targets.get(tier.id) if tier else None, count))
     return rows
 
 
+def pool_members_query(tier: EnterpriseTier | None, town: Town | None = None) -> Select[Organization]:
+    """The enterprises behind one figure of ``pool`` (same filters, so the two always agree), by
+    name: what its drill-down pages through."""
+    return (
+        _in(pool_enterprises(), tier, town)
+        .options(selectinload(Organization.town))
+        .order_by(Organization.name, Organization.id)
+    )
+
+
 def pool_members(tier: EnterpriseTier | None, town: Town | None = None) -> list[Organization]:
-    """The enterprises behind one figure of ``pool`` (same filters, so the two always agree)."""
-    return list(db.session.scalars(_in(pool_enterprises(), tier, town).order_by(Organization.name)))
+    """Every enterprise behind one figure of ``pool`` (the workbook)."""
+    return list(db.session.scalars(pool_members_query(tier, town)))
 
 
 def latest_readings(org_ids: list[int]) -> dict[tuple[int, MeasureKind], Measure]:

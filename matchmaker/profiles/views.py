@@ -18,7 +18,7 @@ from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
 from matchmaker.core.spreadsheets import Sheet, workbook_of
-from matchmaker.core.web import attach_field_error, int_arg, send_xlsx
+from matchmaker.core.web import attach_field_error, int_arg, paginate, send_xlsx
 from matchmaker.policy import requires
 from matchmaker.profiles import operations as service
 from matchmaker.profiles.forms import MeasureForm, TierForm, TierTargetForm
@@ -140,12 +140,12 @@ def _tier_arg() -> tuple[EnterpriseTier | None, str]:
     return tier, key
 
 
-def _plan() -> Plan | None:
+def _plan(every: list[Plan] | None = None) -> Plan | None:
     """The plan asked for (?plan=id), else the one in force today (None: no plan covers today)."""
     plan_id = int_arg("plan")
     if plan_id:
         return agreement_queries.plan_or_404(plan_id)
-    return counting.plan_in_force()
+    return counting.plan_in_force(every=every)
 
 
 @bp.get("/pool")
@@ -154,14 +154,15 @@ def _plan() -> Plan | None:
 def pool() -> str:
     """培育库: enterprises by tier against the plan's targets, filterable by 镇区."""
     town = _town()
-    plan = _plan()
+    every = counting.plans()
+    plan = _plan(every)
     return render_template(
         "profiles/pool.html",
         rows=service.pool(town, plan),
         town=town,
         towns=term_pairs(Town),
         plan=plan,
-        plans=counting.plans(),
+        plans=every,
         today=clock.today(),
         may_edit=policy.may(current_user, "pool.targets"),
         may_plan=policy.may(current_user, "plans.edit"),
@@ -174,14 +175,14 @@ def pool_list() -> str:
     """The enterprises behind one figure of the pool."""
     tier, key = _tier_arg()
     town = _town()
-    members = service.pool_members(tier, town)
+    members = paginate(service.pool_members_query(tier, town))
     return render_template(
         "profiles/pool_list.html",
         tier=tier,
         key=key,
         town=town,
-        members=members,
-        latest=service.latest_readings([o.id for o in members]),
+        page=members,
+        latest=service.latest_readings([o.id for o in members.items]),
         kinds=list(MeasureKind),
     )
 
