@@ -149,6 +149,10 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
             (url_for("pairings.mine"), "我的对接"),
             (url_for("agreements.index"), "我的协议"),
         ]
+    if member and policy.is_specialist(current_user):
+        pairing.insert(0, (url_for("specialists.workbench"), "专员工作台"))
+    if own and current_user.role is Role.ENTERPRISE:
+        pairing.append((url_for("specialists.mine"), "走访与代填需求"))
     pairing += [(url_for("calls.index"), "揭榜挂帅"), (url_for("events.index"), "对接活动")]
     figures: list[tuple[str, str]] = []
     admin: list[tuple[str, str]] = []
@@ -164,6 +168,7 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
         admin = [
             (url_for("review.posting_queue"), "信息审核"),
             (url_for("review.organization_queue"), "单位认证"),
+            (url_for("specialists.index"), "专员与走访"),
             (url_for("admin.terms", slug="tech-fields"), "系统设置"),
             (url_for("admin.search_index"), "搜索索引"),
         ]
