@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from flask import abort, g, has_request_context
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from matchmaker.accounts.values import Role
 from matchmaker.agreements.models import Agreement, AgreementParty
@@ -52,9 +52,12 @@ def owns(actor: Any, obj: Any) -> bool:
 
 
 def specialist_of(actor: Any) -> Specialist | None:
-    """The actor's current appointment as 服务专员, 科技镇长团成员 or 技术经纪人 (None: not one)."""
+    """The actor's current appointment as 服务专员, 科技镇长团成员 or 技术经纪人 (None: not one).
+    A plain actor (the policy table's) says it itself as ``appointment``."""
     if not is_member(actor):
         return None
+    if hasattr(actor, "appointment"):
+        return actor.appointment
     return db.session.scalar(
         select(Specialist).where(Specialist.user_id == actor.id, Specialist.ended_at.is_(None))
     )
@@ -64,7 +67,7 @@ def is_specialist(actor: Any) -> bool:
     return specialist_of(actor) is not None
 
 
-def served_organizations(actor: Any) -> Any:
+def served_organizations(actor: Any) -> Select[Any]:
     """SELECT of the organisation ids the actor currently serves as a specialist (open
     assignments of a current appointment); empty for everyone else."""
     user_id = actor.id if is_member(actor) else None
@@ -76,9 +79,12 @@ def served_organizations(actor: Any) -> Any:
 
 
 def serves(actor: Any, org_id: int | None) -> bool:
-    """The actor is a specialist currently assigned to the organisation ``org_id``."""
+    """The actor is a specialist currently assigned to the organisation ``org_id``. A plain actor
+    (the policy table's) lists them itself as ``served_org_ids``."""
     if not is_member(actor) or org_id is None:
         return False
+    if hasattr(actor, "served_org_ids"):
+        return org_id in actor.served_org_ids
     stmt = served_organizations(actor).where(Assignment.organization_id == org_id).limit(1)
     return db.session.scalar(stmt) is not None
 
@@ -96,7 +102,7 @@ def _view_posting(actor: Any, posting: Posting) -> bool:
     if owns(actor, posting) or is_bureau(actor):
         return True
     if posting.status is not PostingStatus.PUBLISHED:
-        return posting.visit_id is not None and serves(actor, posting.organization_id)
+        return getattr(posting, "visit_id", None) is not None and serves(actor, posting.organization_id)
     if posting.visibility is Visibility.PUBLIC:
         return True
     return posting.visibility is Visibility.MEMBERS and is_member(actor)
@@ -203,7 +209,7 @@ RULES: dict[str, Rule] = {
     "list.see_contacts": lambda a, _: is_bureau(a),
     # pairings (意向 → 对接 → 洽谈 → 签约)
     "pairing.view": lambda a, p: (
-        _in_pairing(a, p) or is_bureau(a) or (is_member(a) and p.brokered_by_id == a.id)
+        _in_pairing(a, p) or is_bureau(a) or (is_member(a) and getattr(p, "brokered_by_id", None) == a.id)
     ),
     "pairing.answer": _answers,
     "pairing.advance": lambda a, p: _in_pairing(a, p) or is_bureau(a),

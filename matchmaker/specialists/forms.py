@@ -62,7 +62,7 @@ class EndForm(BaseForm):
 class NeedFields(BaseForm):
     """One need found on a visit (all optional on the visit form: a visit may find none)."""
 
-    need_kind = SelectField("需求类别", choices=NEED_KINDS, default=PostingKind.RD_NEED.value)
+    need_kind = SelectField("需求类别", choices=options(NEED_KINDS), default=PostingKind.RD_NEED.value)
     need_title = StringField("需求标题", validators=[Optional(), Length(max=100)])
     need_description = TextAreaField(
         "需求描述",
