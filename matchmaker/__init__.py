@@ -189,6 +189,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.postings.views import bp as postings_bp
     from matchmaker.profiles import api as _api_profiles  # noqa: F401 - adds its routes to the API
     from matchmaker.profiles.views import bp as profiles_bp
+    from matchmaker.specialists import api as _api_specialists  # noqa: F401 - adds its routes to the API
     from matchmaker.specialists.views import bp as specialists_bp
     from matchmaker.taxonomy import api as _api_taxonomy  # noqa: F401 - adds its routes to the API
 

@@ -311,6 +311,7 @@ RULES: dict[str, Rule] = {
     "visit.record": lambda a, org: org is not None and serves(a, org.id),
     "visit.view": _view_visit,
     "visits.own": lambda a, _: is_member(a) and a.role is Role.ENTERPRISE,  # 走访记录与待确认需求
+    "visits.list": lambda a, _: is_member(a),  # each sees the visits "visit.view" lets it (visits_of)
     "posting.confirm": lambda a, p: (
         is_member(a) and a.role is Role.ENTERPRISE and owns(a, p) and p.confirmation is not None
     ),

@@ -393,6 +393,8 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("visit.view",                "anon",        visit(),                                             False),
     ("visits.own",                "ent",         NONE,                                                True),
     ("visits.own",                "uni",         NONE,                                                False),
+    ("visits.list",               "uni",         NONE,                                                True),
+    ("visits.list",               "anon",        NONE,                                                False),
     ("posting.confirm",           "ent",         found(),                                             True),
     ("posting.confirm",           "ent2",        found(),                                             False),
     ("posting.confirm",           "spec",        found(),                                             False),
