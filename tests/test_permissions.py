@@ -530,8 +530,28 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("patch", "/api/v1/events/{event}/meetings/{meeting}",  (401, 403, 403, 403, 200)),
     ("delete", "/api/v1/events/{event}/meetings/{meeting}", (401, 403, 403, 403, 204)),
     ("post", "/api/v1/events/{event}/meetings/{meeting}/outcome", (401, 403, 403, 403, 409)),  # not held yet
+    ("get",  "/api/v1/specialists",         (401, 403, 403, 403, 200)),
+    ("post", "/api/v1/specialists",         (401, 403, 403, 403, 422)),  # no such user
+    ("post", "/api/v1/specialists/{specialist}/assignments", (401, 403, 403, 403, 422)),  # assigned already
+    ("post", "/api/v1/specialist-assignments/{assignment}/end", (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/visits",              (401, 200, 200, 200, 200)),  # each sees what it may
+    ("get",  "/api/v1/visits/{visit}",      (401, 200, 404, 404, 200)),
+    ("post", "/api/v1/visits",              (401, 403, 403, 403, 403)),  # none of them is a specialist
+    ("post", "/api/v1/postings/{found}/confirm",     (401, 200, 404, 404, 403)),
+    ("post", "/api/v1/postings/{found}/refuse",      (401, 200, 404, 404, 403)),
+    ("post", "/api/v1/postings/{found}/confirm-for", (401, 403, 404, 404, 409)),  # it has users
+    ("get",  "/api/v1/postings/{found}/diagnoses",   (401, 200, 404, 404, 200)),
+    ("post", "/api/v1/postings/{published}/diagnoses", (401, 403, 403, 403, 403)),
 ]
 API_BODIES = {
+    "/api/v1/specialists": {"user_id": 999999, "kind": "service"},
+    "/api/v1/specialists/{specialist}/assignments": {"organization_id": "{owner_org}"},
+    "/api/v1/specialist-assignments/{assignment}/end": {},
+    "/api/v1/visits": {"organization_id": "{owner_org}", "visited_on": "2025-01-01", "met": "王总", "notes": "走访记录。"},
+    "/api/v1/postings/{found}/confirm": {},
+    "/api/v1/postings/{found}/refuse": {"reason": "不是我们的需求。"},
+    "/api/v1/postings/{found}/confirm-for": {"reason": "电话核实，同意发布。"},
+    "/api/v1/postings/{published}/diagnoses": {"grade": "ready"},
     "/api/v1/calls/{call}/approve": {},
     "/api/v1/calls/{call}/proposals/{proposal}/withdraw": {},
     "/api/v1/calls/{call}/proposals/{proposal}/scores": {"scores": []},

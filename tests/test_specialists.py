@@ -525,3 +525,115 @@ def test_an_agency_registers_and_is_verified_but_posts_nothing(client: FlaskClie
     assert client.get("/postings/new/research-outcome").status_code == 403
     client.post("/auth/logout")
     assert "技术转移服务机构" in page(client, "/auth/register")
+
+
+# --- the API ------------------------------------------------------------------------------------------
+
+
+def bearer(make: Factory, email: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make.token(email)}"}
+
+
+def test_the_api_records_a_visit_and_the_enterprise_confirms_and_others_see_nothing(
+    app: Flask, client: FlaskClient, world: World, make: Factory
+) -> None:
+    broker = bearer(make, world.specialist)
+    created = client.post(
+        "/api/v1/visits",
+        json={
+            "organization_id": world.enterprise_org,
+            "visited_on": clock.today().isoformat(),
+            "met": "王总（总经理）",
+            "notes": NOTES,
+            "needs": [{"kind": "rd_need", "title": NEED, "description": NEED_TEXT}],
+        },
+        headers=broker,
+    )
+    assert created.status_code == 201, created.get_json()
+    visit = created.get_json()
+    pid = visit["needs"][0]["id"]
+    assert visit["notes"] == NOTES and visit["needs"][0]["confirmation"] == "awaiting"
+    # a visit to an enterprise it does not serve, a date in the future: refused in Chinese
+    other = client.post(
+        "/api/v1/visits",
+        json={
+            "organization_id": world.other_org,
+            "visited_on": "2025-01-01",
+            "met": "李总",
+            "notes": "记录。",
+        },
+        headers=broker,
+    )
+    assert other.status_code == 403 and "分配给您服务" in other.get_json()["message"]
+    future = client.post(
+        "/api/v1/visits",
+        json={
+            "organization_id": world.enterprise_org,
+            "visited_on": (clock.today() + timedelta(days=3)).isoformat(),
+            "met": "王总",
+            "notes": "记录。",
+        },
+        headers=broker,
+    )
+    assert future.status_code == 422 and "晚于今天" in str(future.get_json()["errors"])
+
+    # others: 404 on the visit and the need, nothing in their lists
+    for email in (world.other, world.idle, world.university):
+        headers = bearer(make, email)
+        assert client.get(f"/api/v1/visits/{visit['id']}", headers=headers).status_code == 404
+        assert client.get(f"/api/v1/postings/{pid}", headers=headers).status_code == 404
+        listed = client.get("/api/v1/visits", headers=headers).get_json()["items"]
+        assert all(v["id"] != visit["id"] for v in listed) and NOTES not in str(listed)
+        assert client.post(f"/api/v1/postings/{pid}/confirm", json={}, headers=headers).status_code == 404
+    # the enterprise sees it and confirms
+    own = bearer(make, world.enterprise)
+    assert [v["id"] for v in client.get("/api/v1/visits", headers=own).get_json()["items"]] == [visit["id"]]
+    confirmed = client.post(f"/api/v1/postings/{pid}/confirm", json={}, headers=own)
+    assert confirmed.status_code == 200 and confirmed.get_json()["status"] == "pending"
+    assert client.post(f"/api/v1/postings/{pid}/confirm", json={}, headers=own).status_code == 409
+
+    # a diagnosis: the note for the specialist and staff only
+    diagnosed = client.post(
+        f"/api/v1/postings/{pid}/diagnoses",
+        json={"grade": "needs_work", "missing": "缺少热伸长的实测曲线。", "note": "企业配合度高。"},
+        headers=broker,
+    )
+    assert diagnosed.status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/postings/{pid}/diagnoses", json={"grade": "needs_work"}, headers=broker
+        ).status_code
+        == 422
+    )
+    seen = client.get(f"/api/v1/postings/{pid}/diagnoses", headers=own).get_json()["items"]
+    assert seen[0]["missing"] == "缺少热伸长的实测曲线。" and seen[0]["note"] is None
+    staff = client.get(f"/api/v1/postings/{pid}/diagnoses", headers=bearer(make, world.bureau)).get_json()[
+        "items"
+    ]
+    assert staff[0]["note"] == "企业配合度高。"
+
+
+def test_the_api_appoints_and_assigns_with_the_warning(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    app.config["SPECIALIST_MAX_ENTERPRISES"] = 1
+    staff = bearer(make, make.bureau())
+    person = make.user(org_type=OrgType.UNIVERSITY)
+    appointed = client.post(
+        "/api/v1/specialists",
+        json={"user_id": make.user_id(person), "kind": "mayor_team", "team": "第十六批科技镇长团宝应分团"},
+        headers=staff,
+    )
+    assert appointed.status_code == 201
+    sid = appointed.get_json()["id"]
+    first = client.post(
+        f"/api/v1/specialists/{sid}/assignments", json={"organization_id": make.org()}, headers=staff
+    )
+    second = client.post(
+        f"/api/v1/specialists/{sid}/assignments", json={"organization_id": make.org()}, headers=staff
+    )
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["warning"] is None and "超过" in second.get_json()["warning"]
+    listed = client.get("/api/v1/specialists", headers=staff).get_json()
+    assert listed["max_enterprises"] == 1 and len(listed["items"][0]["organization_ids"]) == 2
+    assert client.get("/api/v1/specialists", headers=bearer(make, person)).status_code == 403
