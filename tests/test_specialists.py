@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select, update
 
 from matchmaker.accounts import operations as accounts
@@ -637,3 +637,22 @@ def test_the_api_appoints_and_assigns_with_the_warning(
     listed = client.get("/api/v1/specialists", headers=staff).get_json()
     assert listed["max_enterprises"] == 1 and len(listed["items"][0]["organization_ids"]) == 2
     assert client.get("/api/v1/specialists", headers=bearer(make, person)).status_code == 403
+
+
+def test_the_demo_data_has_two_specialists_visits_a_confirmed_and_a_refused_draft(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    assert "走访记录 2 条" in result.output
+    with app.app_context():
+        kinds = {s.kind for s in db.session.scalars(select(Specialist))}
+        assert kinds == {SpecialistKind.BROKER, SpecialistKind.MAYOR_TEAM}
+        found = db.session.scalars(select(Posting).where(Posting.visit_id.isnot(None))).all()
+        assert {p.confirmation for p in found} == {Confirmation.CONFIRMED, Confirmation.REFUSED}
+        confirmed = next(p for p in found if p.confirmation is Confirmation.CONFIRMED)
+        assert confirmed.status is PostingStatus.PENDING  # waiting in the review queue
+    client = app.test_client()
+    client.post("/auth/login", data={"email": "jsjl@demo-kczx.cn", "password": "demo12345"})
+    bench = client.get("/specialists/workbench").get_data(as_text=True)
+    assert "扬州精工数控机械有限公司" in bench and "专员工作台" in bench
