@@ -190,6 +190,13 @@ def invalid_forms(context: Context) -> list[Form]:
     return list(found.values())
 
 
+def _current_diagnosis(posting: Any) -> Any:
+    """A need's current grade (specialists' diagnosis), for its page: None when never graded."""
+    from matchmaker.specialists import operations as specialists
+
+    return specialists.current_diagnosis(posting) if posting.kind.is_need else None
+
+
 def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
@@ -219,4 +226,5 @@ def register(app: Flask) -> None:
         form_problems=problems,
         our_pairings=lambda postings: pairing_queries.ours_on(postings, current_user),
         may=lambda action, obj=None: policy.may(current_user, action, obj),
+        current_diagnosis=_current_diagnosis,
     )

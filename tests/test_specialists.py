@@ -436,6 +436,15 @@ def test_a_diagnosis_says_what_is_missing_to_the_enterprise(
             )
         ).all()
         assert any("缺少翘曲量的实测数据" in (b or "") and "技术力量薄弱" not in (b or "") for b in body)
+    # on the need's page: the enterprise reads the grade and what is missing, staff the note too
+    login(client, world.enterprise)
+    own = page(client, f"/postings/{need}")
+    assert "专员诊断" in own and "缺少翘曲量的实测数据" in own and "技术力量薄弱" not in own
+    login(client, world.bureau)
+    assert "技术力量薄弱" in page(client, f"/postings/{need}")
+    login(client, world.university)
+    assert "专员诊断" not in page(client, f"/postings/{need}")
+    login(client, world.specialist)
     # the unassigned specialist and another enterprise's need: refused
     other_need = make.posting(world.other, PostingKind.RD_NEED)
     assert (
