@@ -141,8 +141,9 @@ def register_notices() -> tuple[ModuleType, ...]:
     from matchmaker.events import notices as events
     from matchmaker.pairings import notices as pairings
     from matchmaker.postings import notices as postings
+    from matchmaker.specialists import notices as specialists
 
-    return (accounts, agreements, calls, events, pairings, postings)
+    return (accounts, agreements, calls, events, pairings, postings, specialists)
 
 
 def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
@@ -190,6 +191,8 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.postings.views import bp as postings_bp
     from matchmaker.profiles import api as _api_profiles  # noqa: F401 - adds its routes to the API
     from matchmaker.profiles.views import bp as profiles_bp
+    from matchmaker.specialists import api as _api_specialists  # noqa: F401 - adds its routes to the API
+    from matchmaker.specialists.views import bp as specialists_bp
     from matchmaker.taxonomy import api as _api_taxonomy  # noqa: F401 - adds its routes to the API
 
     app.url_map.converters["int"] = BoundedIntConverter
@@ -204,6 +207,7 @@ def register_blueprints(app: Flask) -> None:
         calls_bp,
         events_bp,
         profiles_bp,
+        specialists_bp,
         notifications_bp,
         lists_bp,
         review_bp,

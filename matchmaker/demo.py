@@ -26,7 +26,7 @@ from matchmaker.pairings.models import Pairing
 from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.postings import operations as postings
 from matchmaker.postings.models import Posting
-from matchmaker.postings.values import CloseReason, IPStatus, Maturity, PostingKind, Visibility
+from matchmaker.postings.values import CloseReason, IPStatus, Maturity, PostingKind, PostingStatus, Visibility
 from matchmaker.taxonomy.models import EnterpriseTier, TechField, Town
 
 DEMO_PASSWORD = "demo12345"
@@ -109,6 +109,16 @@ ORGS = [
         "13805250005",
         verified=False,
         description="光伏支架与组件安装（新注册，待认证）。",
+    ),
+    DemoOrg(
+        "zhongxin",
+        "扬州科创技术转移服务中心",
+        OrgType.AGENCY,
+        None,
+        "jsjl@demo-kczx.cn",
+        "马经纪人",
+        "13905250009",
+        description="技术转移服务机构 · 技术经纪人",
     ),
     DemoOrg(
         "daxue",
@@ -725,6 +735,7 @@ class DemoReport:
     agreements: int = 0
     calls: int = 0
     events: int = 0
+    visits: int = 0
     plan: str | None = None  # the demo plan created for today's years
 
     @property
@@ -1147,8 +1158,78 @@ def load_demo_data() -> DemoReport:
     if report.postings:
         report.calls = int(_create_call(users, bureau))
         report.events = _create_events(users, bureau)
+        report.visits = _create_visits(users, bureau)
     report.plan = _create_plan(bureau)
     return report
+
+
+def _create_visits(users: dict[str, User], bureau: User) -> int:
+    """Two specialists — a 技术经纪人 of the demo 技术转移服务机构 and a 科技镇长团 member from the
+    university — each serving two enterprises, with a visit each: one need confirmed by its
+    enterprise (now in review), one refused with the reason; a diagnosis on a published need."""
+    from matchmaker.specialists import operations as specialists
+    from matchmaker.specialists.values import Grade, SpecialistKind
+
+    needed = ("zhongxin", "daxue", "jixie", "shipin", "cailiao", "dianqi")
+    if any(key not in users for key in needed):
+        return 0
+    broker = specialists.appoint(
+        users["zhongxin"], SpecialistKind.BROKER, "扬州科创技术经纪人团队", actor=bureau
+    )
+    mayor = specialists.appoint(
+        users["daxue"], SpecialistKind.MAYOR_TEAM, "第十六批科技镇长团宝应分团", actor=bureau
+    )
+    for specialist, keys in ((broker, ("jixie", "cailiao")), (mayor, ("shipin", "dianqi"))):
+        for key in keys:
+            specialists.assign(specialist, users[key].organization, actor=bureau)
+    visits = [
+        (
+            "zhongxin",
+            "jixie",
+            "孙主任（生产技术部）",
+            "企业五轴加工中心换刀频繁，刀具磨损靠经验判断，废品率约3%；希望引入在线监测。已约定下月再访。",
+            "五轴加工中心刀具磨损在线监测",
+            "五轴加工中心加工钛合金件时刀具磨损快，需要基于主轴电流和振动信号的刀具磨损在线监测与预警，"
+            "目标将废品率从3%降到1%以下。",
+        ),
+        (
+            "daxue",
+            "shipin",
+            "周厂长",
+            "了解藕粉生产线情况，企业提到速溶性不稳定；另询问了荷叶提取物的合作意向。",
+            "速溶藕粉结块问题攻关",
+            "速溶藕粉冲调时易结块、溶解慢，希望改进造粒与干燥工艺，提高冲调性能并保持藕香风味。",
+        ),
+    ]
+    made = []
+    for specialist_key, enterprise_key, met, notes, title, description in visits:
+        need = specialists.FoundNeed(
+            PostingKind.RD_NEED, postings.PostingDetails(title=title, description=description)
+        )
+        visit = specialists.record_visit(
+            users[enterprise_key].organization,
+            clock.today() - timedelta(days=10),
+            met,
+            notes,
+            [need],
+            actor=users[specialist_key],
+        )
+        made.append(visit.postings[0])
+    specialists.confirm(made[0], actor=users["jixie"])
+    specialists.refuse(made[1], "该问题已通过设备改造解决，暂不需要对外发布。", actor=users["shipin"])
+    published = db.session.scalars(
+        select(Posting)
+        .where(
+            Posting.organization_id == users["cailiao"].organization_id,
+            Posting.status == PostingStatus.PUBLISHED,
+        )
+        .order_by(Posting.id)
+    ).first()
+    if published is not None and published.kind.is_need:
+        specialists.diagnose(
+            published, Grade.READY, note="需求明确，指标清楚，可直接对接。", actor=users["zhongxin"]
+        )
+    return len(made)
 
 
 # The plan after 2023–2025 is the county's to decide; the demo's stands in for it, marked 演示, so

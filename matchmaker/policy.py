@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from flask import abort, g, has_request_context
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from matchmaker.accounts.values import Role
 from matchmaker.agreements.models import Agreement, AgreementParty
@@ -27,6 +27,7 @@ from matchmaker.pairings.models import Pairing
 from matchmaker.pairings.values import PairingState
 from matchmaker.postings.models import Posting
 from matchmaker.postings.values import PostingKind, PostingStatus, Visibility
+from matchmaker.specialists.models import Assignment, Specialist, Visit
 
 Rule = Callable[[Any, Any], bool]
 
@@ -50,12 +51,58 @@ def owns(actor: Any, obj: Any) -> bool:
     return is_member(actor) and getattr(obj, "organization_id", None) == actor.organization_id
 
 
+def specialist_of(actor: Any) -> Specialist | None:
+    """The actor's current appointment as 服务专员, 科技镇长团成员 or 技术经纪人 (None: not one).
+    A plain actor (the policy table's) says it itself as ``appointment``."""
+    if not is_member(actor):
+        return None
+    if hasattr(actor, "appointment"):
+        return actor.appointment
+    return db.session.scalar(
+        select(Specialist).where(Specialist.user_id == actor.id, Specialist.ended_at.is_(None))
+    )
+
+
+def is_specialist(actor: Any) -> bool:
+    return specialist_of(actor) is not None
+
+
+def served_organizations(actor: Any) -> Select[Any]:
+    """SELECT of the organisation ids the actor currently serves as a specialist (open
+    assignments of a current appointment); empty for everyone else."""
+    user_id = actor.id if is_member(actor) else None
+    return (
+        select(Assignment.organization_id)
+        .join(Specialist, Specialist.id == Assignment.specialist_id)
+        .where(Specialist.user_id == user_id, Specialist.ended_at.is_(None), Assignment.ended_at.is_(None))
+    )
+
+
+def serves(actor: Any, org_id: int | None) -> bool:
+    """The actor is a specialist currently assigned to the organisation ``org_id``. A plain actor
+    (the policy table's) lists them itself as ``served_org_ids``."""
+    if not is_member(actor) or org_id is None:
+        return False
+    if hasattr(actor, "served_org_ids"):
+        return org_id in actor.served_org_ids
+    stmt = served_organizations(actor).where(Assignment.organization_id == org_id).limit(1)
+    return db.session.scalar(stmt) is not None
+
+
+def _view_visit(actor: Any, visit: Any) -> bool:
+    """A visit's notes are for the visited enterprise, the specialists serving it and bureau staff."""
+    return visit is not None and (
+        is_bureau(actor) or owns(actor, visit) or serves(actor, visit.organization_id)
+    )
+
+
 def _view_posting(actor: Any, posting: Posting) -> bool:
-    """Owners and bureau staff see every state; others only published postings they may read."""
+    """Owners and bureau staff see every state; the specialists serving the enterprise see the
+    needs found on visits before they are published; others only published postings they may read."""
     if owns(actor, posting) or is_bureau(actor):
         return True
     if posting.status is not PostingStatus.PUBLISHED:
-        return False
+        return getattr(posting, "visit_id", None) is not None and serves(actor, posting.organization_id)
     if posting.visibility is Visibility.PUBLIC:
         return True
     return posting.visibility is Visibility.MEMBERS and is_member(actor)
@@ -161,12 +208,16 @@ RULES: dict[str, Rule] = {
     # A published list is a snapshot of many postings: its contact columns are for bureau staff.
     "list.see_contacts": lambda a, _: is_bureau(a),
     # pairings (意向 → 对接 → 洽谈 → 签约)
-    "pairing.view": lambda a, p: _in_pairing(a, p) or is_bureau(a),
+    "pairing.view": lambda a, p: (
+        _in_pairing(a, p) or is_bureau(a) or (is_member(a) and getattr(p, "brokered_by_id", None) == a.id)
+    ),
     "pairing.answer": _answers,
     "pairing.advance": lambda a, p: _in_pairing(a, p) or is_bureau(a),
     # bureau staff speak in a 居间对接 pairing for the organisation that has no account
     "pairing.message": lambda a, p: _in_pairing(a, p) or (is_bureau(a) and _brokered(p)),
     "pairing.introduce": lambda a, _: is_bureau(a),
+    # a specialist introduces pairings for the enterprises it serves (``obj``: one of the two postings)
+    "pairing.broker": lambda a, p: p is not None and serves(a, p.organization_id),
     "pairing.nudge": lambda a, _: is_bureau(a),
     "pairing.see_contacts": lambda a, p: (_in_pairing(a, p) and p.state.is_accepted) or is_bureau(a),
     "pairings.own": lambda a, _: is_party(a),
@@ -251,6 +302,23 @@ RULES: dict[str, Rule] = {
     "profile.edit": lambda a, _: is_bureau(a),
     "pool.view": lambda a, _: is_bureau(a),
     "pool.targets": lambda a, _: is_bureau(a),
+    # specialists (服务专员, 科技镇长团成员, 技术经纪人): bureau staff appoint them and assign
+    # enterprises; a specialist records visits to, drafts needs for, grades the needs of and
+    # brokers pairings for the enterprises it serves; visit notes and unconfirmed drafts are for
+    # the enterprise, the specialists serving it and bureau staff (docs/SECURITY.md).
+    "specialist.manage": lambda a, _: is_bureau(a),
+    "specialist.workbench": lambda a, _: is_specialist(a),
+    "visit.record": lambda a, org: org is not None and serves(a, org.id),
+    "visit.view": _view_visit,
+    "visits.own": lambda a, _: is_member(a) and a.role is Role.ENTERPRISE,  # 走访记录与待确认需求
+    "visits.list": lambda a, _: is_member(a),  # each sees the visits "visit.view" lets it (visits_of)
+    "posting.confirm": lambda a, p: (
+        is_member(a) and a.role is Role.ENTERPRISE and owns(a, p) and p.confirmation is not None
+    ),
+    "posting.confirm_for": lambda a, p: is_bureau(a) and p is not None and p.confirmation is not None,
+    "diagnosis.record": lambda a, p: p is not None and p.kind.is_need and serves(a, p.organization_id),
+    # the grade and what is missing are shown to the enterprise too; the note is not
+    "diagnosis.see_note": lambda a, p: is_bureau(a) or (p is not None and serves(a, p.organization_id)),
 }
 
 MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
@@ -310,6 +378,15 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
     "profile.see_records": "单位的对接、协议、活动和揭榜记录仅本单位和主管部门可以查看。",
     "profile.edit": "企业梯度和指标由主管部门工作人员录入。",
     "pool.view": "培育库仅限主管部门工作人员查看。",
+    "specialist.workbench": "工作台仅限服务专员、科技镇长团成员和技术经纪人使用。",
+    "visit.record": "只能为分配给您服务的企业记录走访。",
+    "visit.view": "走访记录仅被走访企业、为其服务的专员和主管部门可以查看。",
+    "visits.own": "企业用户才有“走访与待确认需求”。",
+    "posting.confirm": "只有需求所属企业的用户可以确认或拒绝代填的需求。",
+    "posting.confirm_for": "只有主管部门可以代企业确认。",
+    "diagnosis.record": "只能为分配给您服务的企业的需求作诊断。",
+    "diagnosis.see_note": "诊断备注仅服务专员和主管部门可以查看。",
+    "pairing.broker": "只能为分配给您服务的企业牵线。",
 }
 BUREAU_ONLY = "此操作仅限主管部门工作人员。"
 
@@ -395,13 +472,46 @@ def own_postings(actor: Any) -> ColumnElement[bool]:
 
 
 def pairings_of(actor: Any) -> ColumnElement[bool]:
-    """The SQL twin of "pairing.view": the actor's organisation's pairings, or all for the bureau."""
+    """The SQL twin of "pairing.view": the actor's organisation's pairings and those the actor
+    brokered, or all for the bureau."""
     if is_bureau(actor):
         return Pairing.id.isnot(None)
     if not is_member(actor):
         return false()
     return or_(
-        Pairing.initiator_org_id == actor.organization_id, Pairing.target_org_id == actor.organization_id
+        Pairing.initiator_org_id == actor.organization_id,
+        Pairing.target_org_id == actor.organization_id,
+        Pairing.brokered_by_id == actor.id,
+    )
+
+
+def visits_of(actor: Any) -> ColumnElement[bool]:
+    """The SQL twin of "visit.view": visits to the actor's organisation and to the enterprises it
+    serves as a specialist (all for bureau staff)."""
+    if is_bureau(actor):
+        return Visit.id.isnot(None)
+    if not is_member(actor):
+        return false()
+    return or_(
+        Visit.organization_id == actor.organization_id,
+        Visit.organization_id.in_(served_organizations(actor)),
+    )
+
+
+def found_needs_of(actor: Any) -> ColumnElement[bool]:
+    """The SQL twin of "posting.view" for needs found on visits, whatever their state: the actor's
+    organisation's and those of the enterprises it serves (all for bureau staff)."""
+    found = Posting.visit_id.isnot(None)
+    if is_bureau(actor):
+        return found
+    if not is_member(actor):
+        return false()
+    return and_(
+        found,
+        or_(
+            Posting.organization_id == actor.organization_id,
+            Posting.organization_id.in_(served_organizations(actor)),
+        ),
     )
 
 

@@ -149,6 +149,10 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
             (url_for("pairings.mine"), "我的对接"),
             (url_for("agreements.index"), "我的协议"),
         ]
+    if member and policy.is_specialist(current_user):
+        pairing.insert(0, (url_for("specialists.workbench"), "专员工作台"))
+    if own and current_user.role is Role.ENTERPRISE:
+        pairing.append((url_for("specialists.mine"), "走访与代填需求"))
     pairing += [(url_for("calls.index"), "揭榜挂帅"), (url_for("events.index"), "对接活动")]
     figures: list[tuple[str, str]] = []
     admin: list[tuple[str, str]] = []
@@ -164,6 +168,7 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
         admin = [
             (url_for("review.posting_queue"), "信息审核"),
             (url_for("review.organization_queue"), "单位认证"),
+            (url_for("specialists.index"), "专员与走访"),
             (url_for("admin.terms", slug="tech-fields"), "系统设置"),
             (url_for("admin.search_index"), "搜索索引"),
         ]
@@ -183,6 +188,13 @@ def invalid_forms(context: Context) -> list[Form]:
             value.summarised_at_top = True  # type: ignore[attr-defined]  # a mark forms.html reads
             found.setdefault(id(value), value)
     return list(found.values())
+
+
+def _current_diagnosis(posting: Any) -> Any:
+    """A need's current grade (specialists' diagnosis), for its page: None when never graded."""
+    from matchmaker.specialists import operations as specialists
+
+    return specialists.current_diagnosis(posting) if posting.kind.is_need else None
 
 
 def register(app: Flask) -> None:
@@ -214,4 +226,5 @@ def register(app: Flask) -> None:
         form_problems=problems,
         our_pairings=lambda postings: pairing_queries.ours_on(postings, current_user),
         may=lambda action, obj=None: policy.may(current_user, action, obj),
+        current_diagnosis=_current_diagnosis,
     )

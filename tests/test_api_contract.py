@@ -29,6 +29,20 @@ JUSTIFIED: dict[str, str] = {
     "GET /organizations/{organization_id}/profile.responses.200.properties.type.enum": "new type agency",
     "POST /organizations/{organization_id}/measures.responses.201.properties.type.enum": "new type agency",
     "POST /organizations/{organization_id}/tier-changes.responses.201.properties.type.enum": "new type agency",
+    # Issue 24 (specialists): notices about specialists' work are a new notification kind
+    # ("specialist", 专员服务); clients that list the kinds must accept one more value.
+    "GET /notifications.responses.200.properties.items.items.properties.kind.enum": "new kind specialist",
+    "POST /notifications/{notification_id}/read.responses.200.properties.kind.enum": "new kind specialist",
+    # Issue 24 (specialists): new operations, nothing existing changed.
+    "GET /specialists*": "new operation",
+    "POST /specialists*": "new operations (appoint, assign)",
+    "POST /specialist-assignments/{assignment_id}/end*": "new operation",
+    "GET /visits*": "new operations",
+    "POST /visits*": "new operation",
+    "POST /postings/{posting_id}/confirm*": "new operations (confirm, confirm-for)",
+    "POST /postings/{posting_id}/refuse*": "new operation",
+    "GET /postings/{posting_id}/diagnoses*": "new operation",
+    "POST /postings/{posting_id}/diagnoses*": "new operation",
 }
 
 KEPT = (

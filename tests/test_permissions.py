@@ -55,6 +55,10 @@ class World:
     owner_org: int
     university_org: int
     plan: int  # the 2023–2025 plan the migration seeds
+    specialist: int  # a 技术经纪人 (of a 技术转移服务机构, not one of the roles) serving the owner
+    assignment: int  # that assignment
+    visit: int  # its visit to the owner, with notes
+    found: int  # the need found there, awaiting the owner's confirmation
 
 
 def build_world(app: Flask, make: Factory) -> World:
@@ -164,7 +168,39 @@ def build_world(app: Flask, make: Factory) -> World:
         owner_org=make.org_of(owner),
         university_org=make.org_of(emails["university"]),
         plan=_first_plan(app),
+        **_specialist(app, make, emails["bureau"], make.org_of(owner)),
     )
+
+
+def _specialist(app: Flask, make: Factory, bureau_email: str, org_id: int) -> dict[str, int]:
+    """A broker serving the owner, with a visit and a need found there (awaiting confirmation)."""
+    from matchmaker.accounts import operations as accounts
+    from matchmaker.accounts.models import Organization
+    from matchmaker.postings.operations import PostingDetails
+    from matchmaker.specialists import operations as specialists
+    from matchmaker.specialists.values import SpecialistKind
+
+    broker_email = make.user(org_type=OrgType.AGENCY)
+    with app.app_context():
+        staff = accounts.find_user_by_email(bureau_email)
+        broker = accounts.find_user_by_email(broker_email)
+        org = db.session.get(Organization, org_id)
+        specialist = specialists.appoint(broker, SpecialistKind.BROKER, actor=staff)
+        assignment = specialists.assign(specialist, org, actor=staff).assignment
+        need = specialists.FoundNeed(
+            PostingKind.RD_NEED,
+            PostingDetails(
+                title="走访发现的需求", description="走访时发现的研发需求，描述足够具体，超过二十个字。"
+            ),
+        )
+        visit = specialists.record_visit(org, clock.today(), "王总", "走访记录正文。", [need], actor=broker)
+        db.session.commit()
+        return {
+            "specialist": specialist.id,
+            "assignment": assignment.id,
+            "visit": visit.id,
+            "found": visit.postings[0].id,
+        }
 
 
 def _first_plan(app: Flask) -> int:
@@ -313,9 +349,32 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/profiles/pool/list?tier=none",      (L,   403, 403, 403, 200)),
     ("/profiles/pool.xlsx",                (L,   403, 403, 403, 200)),
     ("/profiles/pool?plan={plan}",         (L,   403, 403, 403, 200)),
+    ("/specialists/",                      (L,   403, 403, 403, 200)),
+    ("/specialists/{specialist}",          (L,   403, 403, 403, 200)),
+    ("/specialists/999999",                (L,   403, 403, 403, 404)),
+    ("/specialists/workbench",             (L,   403, 403, 403, 403)),  # none of them is a specialist
+    ("/specialists/broker",                (L,   403, 403, 403, 403)),
+    ("/specialists/enterprises/{owner_org}/visits/new", (L, 403, 403, 403, 403)),
+    ("/specialists/visits/{visit}",        (L,   200, 404, 404, 200)),  # notes: the enterprise, its specialist, staff
+    ("/specialists/needs/{found}",         (L,   200, 404, 404, 200)),  # the draft awaiting confirmation
+    ("/specialists/needs/{published}",     (L,   404, 404, 404, 404)),  # not found on a visit
+    ("/specialists/needs/{found}/diagnose", (L,  403, 403, 403, 403)),
+    ("/specialists/mine",                  (L,   200, 200, 403, 403)),
+    ("/postings/{found}",                  (404, 200, 404, 404, 200)),
 ]
 
 POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
+    ("/specialists/appoint",               (L,   403, 403, 403, 422)),  # nobody chosen
+    ("/specialists/{specialist}/assign",   (L,   403, 403, 403, 422)),  # no enterprise chosen
+    ("/specialists/{specialist}/end",      (L,   403, 403, 403, 302)),
+    ("/specialists/assignments/{assignment}/end", (L, 403, 403, 403, 302)),
+    ("/specialists/enterprises/{owner_org}/visits/new", (L, 403, 403, 403, 403)),
+    ("/specialists/visits/{visit}/needs",  (L,   403, 404, 404, 403)),
+    ("/specialists/needs/{found}/diagnose", (L,  403, 403, 403, 403)),
+    ("/specialists/broker",                (L,   403, 403, 403, 403)),
+    ("/specialists/needs/{found}/confirm", (L,   302, 404, 404, 403)),
+    ("/specialists/needs/{found}/refuse",  (L,   302, 404, 404, 403)),
+    ("/specialists/needs/{found}/confirm-for", (L, 403, 404, 404, 302)),  # it has users: said, nothing done
     ("/postings/{draft}/submit",           (L,   302, 404, 404, 403)),
     ("/postings/{pending}/withdraw",       (L,   302, 404, 404, 403)),
     ("/postings/{published}/withdraw",     (L,   302, 403, 403, 403)),
@@ -471,8 +530,28 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("patch", "/api/v1/events/{event}/meetings/{meeting}",  (401, 403, 403, 403, 200)),
     ("delete", "/api/v1/events/{event}/meetings/{meeting}", (401, 403, 403, 403, 204)),
     ("post", "/api/v1/events/{event}/meetings/{meeting}/outcome", (401, 403, 403, 403, 409)),  # not held yet
+    ("get",  "/api/v1/specialists",         (401, 403, 403, 403, 200)),
+    ("post", "/api/v1/specialists",         (401, 403, 403, 403, 422)),  # no such user
+    ("post", "/api/v1/specialists/{specialist}/assignments", (401, 403, 403, 403, 422)),  # assigned already
+    ("post", "/api/v1/specialist-assignments/{assignment}/end", (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/visits",              (401, 200, 200, 200, 200)),  # each sees what it may
+    ("get",  "/api/v1/visits/{visit}",      (401, 200, 404, 404, 200)),
+    ("post", "/api/v1/visits",              (401, 403, 403, 403, 403)),  # none of them is a specialist
+    ("post", "/api/v1/postings/{found}/confirm",     (401, 200, 404, 404, 403)),
+    ("post", "/api/v1/postings/{found}/refuse",      (401, 200, 404, 404, 403)),
+    ("post", "/api/v1/postings/{found}/confirm-for", (401, 403, 404, 404, 409)),  # it has users
+    ("get",  "/api/v1/postings/{found}/diagnoses",   (401, 200, 404, 404, 200)),
+    ("post", "/api/v1/postings/{published}/diagnoses", (401, 403, 403, 403, 403)),
 ]
 API_BODIES = {
+    "/api/v1/specialists": {"user_id": 999999, "kind": "service"},
+    "/api/v1/specialists/{specialist}/assignments": {"organization_id": "{owner_org}"},
+    "/api/v1/specialist-assignments/{assignment}/end": {},
+    "/api/v1/visits": {"organization_id": "{owner_org}", "visited_on": "2025-01-01", "met": "王总", "notes": "走访记录。"},
+    "/api/v1/postings/{found}/confirm": {},
+    "/api/v1/postings/{found}/refuse": {"reason": "不是我们的需求。"},
+    "/api/v1/postings/{found}/confirm-for": {"reason": "电话核实，同意发布。"},
+    "/api/v1/postings/{published}/diagnoses": {"grade": "ready"},
     "/api/v1/calls/{call}/approve": {},
     "/api/v1/calls/{call}/proposals/{proposal}/withdraw": {},
     "/api/v1/calls/{call}/proposals/{proposal}/scores": {"scores": []},

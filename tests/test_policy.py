@@ -19,20 +19,30 @@ from matchmaker.agreements.values import AgreementStatus
 from matchmaker.calls.models import CallStatus
 from matchmaker.core.exceptions import PermissionDenied
 from matchmaker.pairings.values import PairingState
-from matchmaker.postings.values import PostingKind, PostingStatus, Visibility
+from matchmaker.postings.values import Confirmation, PostingKind, PostingStatus, Visibility
 
 # Organisations: 1 and 2 verified enterprises, 3 an unverified one, 4 a verified university,
 # 5 an unverified university, 9 a bureau.
-ENT, ENT2, ENT_PENDING, UNI, UNI_PENDING, BUREAU = 1, 2, 3, 4, 5, 9
+ENT, ENT2, ENT_PENDING, UNI, UNI_PENDING, AGENCY, BUREAU = 1, 2, 3, 4, 5, 7, 9
 
 
-def user(org: int, role: Role, *, verified: bool = True, uid: int | None = None) -> Obj:
+def user(
+    org: int,
+    role: Role,
+    *,
+    verified: bool = True,
+    uid: int | None = None,
+    serves: frozenset[int] | None = None,
+) -> Obj:
+    """``serves``: the actor is a specialist (服务专员…) assigned to these organisations."""
     return Obj(
         is_authenticated=True,
         id=uid or org * 10,
         role=role,
         organization_id=org,
         organization=Obj(id=org, is_verified=verified),
+        appointment=Obj(kind="service") if serves is not None else None,
+        served_org_ids=serves or frozenset(),
     )
 
 
@@ -44,6 +54,9 @@ ACTORS: dict[str, Any] = {
     "uni": user(UNI, Role.UNIVERSITY),
     "uni_pending": user(UNI_PENDING, Role.UNIVERSITY, verified=False),
     "bureau": user(BUREAU, Role.BUREAU),
+    # specialists from a 技术转移服务机构 (7): one serving ENT, one serving nobody
+    "spec": user(AGENCY, Role.AGENCY, uid=71, serves=frozenset({ENT})),
+    "spec_idle": user(AGENCY, Role.AGENCY, uid=72, serves=frozenset()),
 }
 
 
@@ -53,8 +66,34 @@ def posting(
     visibility: Visibility = Visibility.PUBLIC,
     *,
     expired: bool = False,
+    kind: PostingKind = PostingKind.RD_NEED,
 ) -> Obj:
-    return Obj(organization_id=org, status=status, visibility=visibility, is_expired=expired)
+    return Obj(
+        organization_id=org,
+        status=status,
+        visibility=visibility,
+        is_expired=expired,
+        kind=kind,
+        visit_id=None,
+        confirmation=None,
+    )
+
+
+def found(org: int = ENT, *, kind: PostingKind = PostingKind.RD_NEED) -> Obj:
+    """A need a specialist wrote on a visit, awaiting the enterprise's confirmation (a draft)."""
+    return Obj(
+        organization_id=org,
+        status=PostingStatus.DRAFT,
+        visibility=Visibility.PUBLIC,
+        is_expired=False,
+        kind=kind,
+        visit_id=5,
+        confirmation=Confirmation.AWAITING,
+    )
+
+
+def visit(org: int = ENT) -> Obj:
+    return Obj(organization_id=org)
 
 
 def pairing(
@@ -63,14 +102,17 @@ def pairing(
     target: int = ENT,
     *,
     brokered: bool = False,
+    broker: int | None = None,
 ) -> Obj:
-    """``brokered``: the target organisation has no user account (居间对接)."""
+    """``brokered``: the target organisation has no user account (居间对接); ``broker``: the
+    specialist user who introduced it."""
     return Obj(
         state=state,
         initiator_org_id=initiator,
         target_org_id=target,
         is_party=lambda org: org in (initiator, target),
         brokered=brokered,
+        brokered_by_id=broker,
     )
 
 
@@ -323,6 +365,52 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("pool.view",                 "ent",         NONE,                                                False),
     ("pool.targets",              "bureau",      NONE,                                                True),
     ("pool.targets",              "uni",         NONE,                                                False),
+    # specialists: visit notes and unconfirmed drafts for the enterprise, the specialists serving it, staff
+    ("posting.view",              "spec",        found(),                                             True),
+    ("posting.view",              "spec_idle",   found(),                                             False),
+    ("posting.view",              "ent2",        found(),                                             False),
+    ("posting.view",              "spec",        posting(status=PostingStatus.DRAFT),                 False),  # its own draft
+    ("pairing.view",              "spec",        pairing(target=ENT2, broker=71),                     True),
+    ("pairing.view",              "spec_idle",   pairing(target=ENT2, broker=71),                     False),
+    ("pairing.broker",            "spec",        posting(),                                           True),
+    ("pairing.broker",            "spec",        posting(org=ENT2),                                   False),
+    ("pairing.broker",            "bureau",      posting(),                                           False),  # staff: pairing.introduce
+    ("specialist.manage",         "bureau",      NONE,                                                True),
+    ("specialist.manage",         "spec",        NONE,                                                False),
+    ("specialist.workbench",      "spec_idle",   NONE,                                                True),
+    ("specialist.workbench",      "ent",         NONE,                                                False),
+    ("specialist.workbench",      "anon",        NONE,                                                False),
+    ("visit.record",              "spec",        org(ENT),                                            True),
+    ("visit.record",              "spec_idle",   org(ENT),                                            False),
+    ("visit.record",              "bureau",      org(ENT),                                            False),
+    ("visit.record",              "ent",         org(ENT),                                            False),
+    ("visit.view",                "ent",         visit(),                                             True),
+    ("visit.view",                "spec",        visit(),                                             True),
+    ("visit.view",                "bureau",      visit(),                                             True),
+    ("visit.view",                "ent2",        visit(),                                             False),
+    ("visit.view",                "spec_idle",   visit(),                                             False),
+    ("visit.view",                "uni",         visit(),                                             False),
+    ("visit.view",                "anon",        visit(),                                             False),
+    ("visits.own",                "ent",         NONE,                                                True),
+    ("visits.own",                "uni",         NONE,                                                False),
+    ("visits.list",               "uni",         NONE,                                                True),
+    ("visits.list",               "anon",        NONE,                                                False),
+    ("posting.confirm",           "ent",         found(),                                             True),
+    ("posting.confirm",           "ent2",        found(),                                             False),
+    ("posting.confirm",           "spec",        found(),                                             False),
+    ("posting.confirm",           "bureau",      found(),                                             False),
+    ("posting.confirm",           "ent",         posting(),                                           False),  # its own posting
+    ("posting.confirm_for",       "bureau",      found(),                                             True),
+    ("posting.confirm_for",       "ent",         found(),                                             False),
+    ("posting.confirm_for",       "bureau",      posting(),                                           False),
+    ("diagnosis.record",          "spec",        found(),                                             True),
+    ("diagnosis.record",          "spec",        posting(),                                           True),  # a published need too
+    ("diagnosis.record",          "spec_idle",   found(),                                             False),
+    ("diagnosis.record",          "spec",        posting(kind=PostingKind.SUPPLY_OFFER),              False),
+    ("diagnosis.record",          "bureau",      found(),                                             False),
+    ("diagnosis.see_note",        "spec",        found(),                                             True),
+    ("diagnosis.see_note",        "bureau",      found(),                                             True),
+    ("diagnosis.see_note",        "ent",         found(),                                             False),
 ]
 # fmt: on
 # Rules that allow everyone by design: no actor to refuse.

@@ -97,6 +97,10 @@ DASHBOARD_PUBLIC = False
 # A pairing with no activity for this many days counts as stalled on the bureau's funnel.
 PAIRING_STALL_DAYS = 14
 
+# A specialist (服务专员) serves at most this many enterprises by the province's rule: assigning
+# more is allowed, with a warning to the bureau staff who do it.
+SPECIALIST_MAX_ENTERPRISES = 5
+
 # The job queue (matchmaker/core/jobs.py; the worker is `flask jobs worker`, started by
 # scripts/start and deploy/matchmaker-worker.service). By default a SQLite file under instance/
 # (JOBS_FILE: empty means instance/jobs.sqlite3); with REDIS_URL (e.g. redis://localhost:6379/0),

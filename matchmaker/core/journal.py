@@ -131,6 +131,17 @@ LABELS: dict[str, str] = {
     "plan.created": "新建计划",
     "plan.updated": "修改计划信息",
     "plan.closed": "结束计划",
+    "specialist.appointed": "聘任专员",
+    "specialist.updated": "修改专员信息",
+    "specialist.ended": "结束专员聘任",
+    "assignment.created": "分配服务企业",
+    "assignment.ended": "结束服务分配",
+    "visit.recorded": "记录走访",
+    "posting.found": "走访发现需求，待企业确认",
+    "posting.confirmed": "企业确认代填的需求",
+    "posting.refused": "企业拒绝代填的需求",
+    "posting.confirmed_by_staff": "主管部门代企业确认",
+    "diagnosis.recorded": "需求诊断",
 }
 OBJECT_LABELS = {
     "posting": "信息",
@@ -148,6 +159,10 @@ OBJECT_LABELS = {
     "event": "活动",
     "call": "榜单",
     "proposal": "揭榜方案",
+    "specialist": "专员",
+    "assignment": "服务分配",
+    "visit": "走访记录",
+    "diagnosis": "需求诊断",
 }
 
 

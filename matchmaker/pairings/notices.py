@@ -56,11 +56,12 @@ def about_pairing(session: Session, entry: JournalEntry) -> list[Notification]:
             link,
         )
     if action == "pairing.introduced":
+        who = "主管部门" if pairing.by_bureau else f"{pairing.initiator.name}（专员）"
         told = each(
             users(session, pairing.target_org_id),
             entry,
             "interest",
-            f"主管部门为您的{title_of}推荐了{pairing.initiator_org.name}",
+            f"{who}为您的{title_of}推荐了{pairing.initiator_org.name}",
             pairing.message[:300],
             link,
         )
@@ -68,7 +69,7 @@ def about_pairing(session: Session, entry: JournalEntry) -> list[Notification]:
             users(session, pairing.initiator_org_id),
             entry,
             "interest",
-            f"主管部门把贵单位推荐给了{pairing.target_org.name}的{title_of}",
+            f"{who}把贵单位推荐给了{pairing.target_org.name}的{title_of}",
             pairing.message[:300],
             link,
         )

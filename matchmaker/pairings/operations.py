@@ -88,8 +88,12 @@ def express_interest(
 
 def introduce(target: Posting, other: Posting, message: str, *, actor: User) -> Pairing:
     """Bureau staff introduce ``other``'s organisation to ``target`` (marked as their doing) — the
-    only way to reach a posting visible to the bureau alone. The owner of ``target`` answers."""
-    policy.require(actor, "pairing.introduce")
+    only way to reach a posting visible to the bureau alone. The owner of ``target`` answers. A
+    specialist introduces for an enterprise it serves (either side): the pairing records it as
+    its broker (``brokered_by_id``), whoever employs it."""
+    brokers = policy.may(actor, "pairing.broker", target) or policy.may(actor, "pairing.broker", other)
+    if not brokers:
+        policy.require(actor, "pairing.introduce")
     text = _text(message, "message", MAX_INTEREST, required=True)
     if target.organization_id == other.organization_id:
         raise FieldError("other", "不能为同一单位的两条信息牵线。")
@@ -104,7 +108,8 @@ def introduce(target: Posting, other: Posting, message: str, *, actor: User) -> 
         initiator_org_id=other.organization_id,
         initiator=actor,
         own_posting=other,
-        by_bureau=True,
+        by_bureau=policy.is_bureau(actor),
+        brokered_by_id=actor.id if brokers else None,
         message=text,
     )
     db.session.add(pairing)

@@ -129,9 +129,18 @@ class Posting(StateMachine, Journaled, TimestampMixin, Base):
 
     # --- transitions (the only places that assign status) --------------------------------
 
+    def _require_confirmed(self) -> None:
+        """A need a specialist wrote on the enterprise's behalf goes nowhere until the enterprise
+        (or, for one without users, bureau staff) has confirmed it — whatever the door."""
+        if self.confirmation is Confirmation.AWAITING:
+            raise InvalidTransition("这条需求由专员走访时代填，须经企业确认后才能提交审核或发布。")
+        if self.confirmation is Confirmation.REFUSED:
+            raise InvalidTransition("企业已拒绝这条代填的需求，不能提交审核或发布。")
+
     def submit(self, by: User) -> None:
         """Owner sends a draft or returned posting to the bureau for review."""
         self._require(EDITABLE, "提交审核")
+        self._require_confirmed()
         if not self.organization.is_verified:
             raise InvalidTransition("贵单位尚未通过主管部门认证，暂时只能保存草稿，认证通过后即可提交发布。")
         self.submitted_at = utcnow()
@@ -140,6 +149,7 @@ class Posting(StateMachine, Journaled, TimestampMixin, Base):
     def publish_imported(self, by: User) -> None:
         """Bureau staff import a list they collected and checked themselves: published at once."""
         self._require((PostingStatus.DRAFT,), "导入发布")
+        self._require_confirmed()
         now = utcnow()
         self.submitted_at = self.published_at = now
         self._move(PostingStatus.PUBLISHED, "posting.imported", by, "主管部门导入")
@@ -152,6 +162,7 @@ class Posting(StateMachine, Journaled, TimestampMixin, Base):
     def publish(self, by: User, note: str | None = None) -> None:
         """Reviewer approves a submitted posting."""
         self._require((PostingStatus.PENDING,), "发布")
+        self._require_confirmed()
         self.published_at = utcnow()
         self.return_reason = None
         self._move(PostingStatus.PUBLISHED, "posting.published", by, note)
