@@ -408,7 +408,10 @@ def characters(text: str) -> list[str]:
     return [text[i : i + 2] for i in range(len(text) - 1)]
 
 
-def supply(shares: tuple[float, ...], sample: int, bonuses: tuple[float, ...] = ()) -> Direction:
+def supply(
+    shares: tuple[float, ...], sample: int, bonuses: tuple[float, ...] = (), bonus_share: float | None = None
+) -> Direction:
+    bonus_share = matching.SPECIFIC_SHARE if bonus_share is None else bonus_share
     offers, needs = load(SUPPLY / "offers.jsonl"), load(SUPPLY / "needs_dev.jsonl")
     parts = folds(len(needs))
     d = Direction([{n["gold"], *n["also_ok"]} for n in needs], parts)
@@ -439,8 +442,12 @@ def supply(shares: tuple[float, ...], sample: int, bonuses: tuple[float, ...] = 
             )
             for bonus in bonuses:
                 for i in part:
-                    bonused.setdefault(bonus, {})[i] = with_bonus(
-                        bonus, lambda i=i: ask(app, PostingKind.SUPPLY_NEED, supply_item(needs[i]), asking, key)[0]
+                    bonused.setdefault(bonus, {})[i] = with_share(
+                        bonus_share,
+                        lambda i=i, bonus=bonus: with_bonus(
+                            bonus,
+                            lambda: ask(app, PostingKind.SUPPLY_NEED, supply_item(needs[i]), asking, key)[0],
+                        ),
                     )
             for value in shares:
                 for i in part:
@@ -548,12 +555,15 @@ def main() -> int:
         "--sample", type=int, default=20, help="needs per fold asked with their answers withdrawn"
     )
     parser.add_argument("--bonuses", type=float, nargs="*", default=[0.0, 0.05, 0.1])
+    parser.add_argument(
+        "--bonus-share", type=float, help="the specificity threshold the bonuses are tried at"
+    )
     parser.add_argument("--shares", type=float, nargs="*", default=list(SHARES))
     args = parser.parse_args()
     shares = tuple(args.shares)
     directions: dict[str, Direction] = {}
     if args.only in (None, "supply"):
-        directions["supply need → offer"] = supply(shares, args.sample, tuple(args.bonuses))
+        directions["supply need → offer"] = supply(shares, args.sample, tuple(args.bonuses), args.bonus_share)
     if args.only in (None, "rd"):
         forward, backward = rd(shares, args.sample)
         directions["need → outcome"] = forward

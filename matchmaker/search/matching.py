@@ -43,7 +43,7 @@ LONG_TERM = 3  # characters of a specific word that carries a proposal on its ow
 
 STRONG_PAIR = 0.35  # share of each side's evidence in common that reads as 100 (docs/SEARCH.md)
 CHIPS = 8
-SPEC_BONUS = 0.05  # added to the cosine for each agreeing specification (chosen by cross-validation)
+SPEC_BONUS = 0.1  # added to the cosine for each agreeing specification (chosen by cross-validation)
 SPEC_WEIGHT = 0.05  # what an agreeing specification adds to the shared share (5 % reads as 14)
 
 
@@ -191,11 +191,11 @@ def candidates(store: IndexStore, posting: Any) -> list[Candidate]:
         verdict = judge.pair(kind.value, ours, text, doc["kind"], theirs, their_text)
         if verdict is None:
             continue  # similar characters, but nothing a user would accept as evidence
+        score = hit.score + SPEC_BONUS * len(verdict.specs)
         found.append(
-            Candidate(
-                hit.posting_id, hit.score, verdict.strength, verdict.words, verdict.carrying, verdict.specs
-            )
+            Candidate(hit.posting_id, score, verdict.strength, verdict.words, verdict.carrying, verdict.specs)
         )
+    found.sort(key=lambda c: -c.score)  # stable: the view's order among equals
     return found
 
 

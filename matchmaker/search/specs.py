@@ -10,7 +10,9 @@ page. A capacity clearly below what a need asks for (less than half of it a mont
 rules the pair out. Everything else says nothing either way. Trade knowledge used here is general
 and documented: 1 丝 (also 道) = 0.01 mm in Chinese machining; 万 = 10⁴, 千 = 10³; a year is 12
 months and a month 30 days; a certificate is a code with a standards body's prefix (ISO, IATF,
-IEC, UL, GB …) or one of the marks 3C/CCC, CE, RoHS, REACH.
+IEC, UL, GB …) or one of the marks 3C/CCC, CE, RoHS, REACH; wrought aluminium grades are four
+digits (5052, 6061-T6) next to 铝, stainless grades three (304, 316L) after SUS or before 不锈钢,
+alloy steels two digits and element symbols (40Cr, 42CrMo, GB/T 3077).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ NUMERALS = {
     "半": 0.5,
 }
 NUM = r"(\d+(?:\.\d+)?|[一二两三四五六七八九十半]{1,3})"
-TOLERANCE = re.compile(r"(?:±|\+/-|正负|公差)\s*" + NUM + r"\s*(mm|毫米|μm|um|微米|丝|道|c)?")
+TOLERANCE = re.compile(r"(?:±|\+/-|正负|公差)\s*" + NUM + r"\s*(mm|毫米|μm|um|微米|丝|道|°c?|c|%|度)?")
 BOUND = re.compile(
     r"(?:≤|<=|小于|不大于|不超过)\s*(0\.\d+)\s*(?:mm|毫米)"
 )  # 变形≤0.02mm: a deviation's bound
@@ -58,10 +60,13 @@ ALLOY = re.compile(
 BLEND = re.compile(
     r"(?<![a-z])([a-z]{2,4})\s*[+/]\s*([a-z]{2,4})(?![a-z])"
 )  # polymer blends: pc+abs = pc/abs
+ALUMINIUM = re.compile(
+    r"(?<![\d.])[1-8]\d{3}(?![\d.]|\s*(?:[吨件个套台元万千米平方年月日天片支根克]|kg|t\b|m))"
+)  # a wrought aluminium grade, when 铝 stands near
 SUS = re.compile(r"(?<![a-z0-9])(?:sus|ss)\s?(\d{3}l?)(?![a-z0-9])")
 MARKS = re.compile(r"(?<![a-z0-9])(3c|ccc|ce|rohs|reach)(?![a-z0-9])")
 CERT_PREFIX = ("iso", "iatf", "iec", "ul", "gb", "en", "ts", "ohsas", "api", "asme", "gjb", "as", "sa", "qc")
-NOT_CODES = re.compile(r"^(?:[a-z]{1,2}\d{1,2}|mm\d+|m\d+|h\d+)$")  # short unit-like strings: m3, h5, kg2
+NOT_CODES = re.compile(r"^(?:m|mm|cm|km|kg)\d$")  # units with an exponent: m2, m3
 PIECES = {"件", "套", "个", "只", "pcs", "片", "支", "根", "面", "台"}
 MASS = {"吨": 1000.0, "t": 1000.0, "公斤": 1.0, "kg": 1.0}
 PER_MONTH = {"月": 1.0, "每月": 1.0, "年": 1 / 12, "每年": 1 / 12, "日": 30.0, "天": 30.0, "每天": 30.0}
@@ -121,7 +126,7 @@ def extract(text: str) -> Specs:
             value *= 0.01
         elif unit in ("μm", "um", "微米"):
             value /= 1000
-        elif unit == "c":  # ±2℃ is a temperature, not a tolerance
+        elif unit in ("c", "°c", "°", "%", "度"):  # ±2℃, ±5% are no dimensional tolerance
             continue
         if 0 < value < 5:
             tolerances.append(round(value, 4))
@@ -169,6 +174,9 @@ def extract(text: str) -> Specs:
         codes.add(m.group(1))
     for m in BLEND.finditer(t):
         codes.add(m.group(1) + "+" + m.group(2))
+    for m in ALUMINIUM.finditer(t):
+        if "铝" in t[max(0, m.start() - 12) : m.end() + 4]:
+            codes.add(m.group(0))
     for m in SUS.finditer(t):
         codes.add(m.group(1))
     for m in MARKS.finditer(t):
