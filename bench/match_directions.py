@@ -51,14 +51,39 @@ def load(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+FLOOR = [posting_queries.SHOWN_MIN_STRENGTH]  # the strength pages hide pairs below (varied by report_floors)
+
+
 @dataclass
 class Shown:
-    """One asking posting's page: the proposals' keys best first, and how many distinct specific
-    terms and agreeing specifications each stands on."""
+    """One asking posting's proposals (up to 40, strength >= SHOWN_MIN_STRENGTH): their keys best
+    first, their strengths, and how many distinct specific terms and agreeing specifications each
+    stands on. ``keys`` and ``terms`` are the page: the first 10 at or above FLOOR."""
 
-    keys: list[str]
-    terms: list[int]
+    every: list[str]
+    counts: list[int]
     specs: list[int] = field(default_factory=list)
+    strengths: list[int] = field(default_factory=list)
+
+    def _page(self) -> list[int]:
+        return [i for i, s in enumerate(self.strengths) if s >= FLOOR[0]][:10]
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.every[i] for i in self._page()]
+
+    @property
+    def terms(self) -> list[int]:
+        return [self.counts[i] for i in self._page()]
+
+
+def _shown(found: list[Any], key_of: dict[int, str]) -> Shown:
+    return Shown(
+        [key_of.get(p.posting.id, "?") for p in found],
+        [len({w.lower() for w in p.carrying} | {s.lower() for s in p.specs}) for p in found],
+        [len(p.specs) for p in found],
+        [p.strength for p in found],
+    )
 
 
 def ask(
@@ -70,13 +95,9 @@ def ask(
     posting = postings.create_posting(kind, postings.PostingDetails(**item), actor=actor)
     with app.test_request_context(), Timer() as t:
         found = posting_queries.proposals(
-            posting, viewer or actor, limit=10, min_strength=posting_queries.SHOWN_MIN_STRENGTH
+            posting, viewer or actor, limit=40, min_strength=posting_queries.SHOWN_MIN_STRENGTH
         )
-    shown = Shown(
-        [key_of.get(p.posting.id, "?") for p in found],
-        [len({w.lower() for w in p.carrying} | {s.lower() for s in p.specs}) for p in found],
-        [len(p.specs) for p in found],
-    )
+    shown = _shown(found, key_of)
     db.session.rollback()
     return shown, t.seconds * 1000
 
@@ -86,13 +107,9 @@ def shown_of(app: Any, posting_id: int, viewer: Any, key_of: dict[int, str]) -> 
     with app.test_request_context():
         posting = db.session.get(Posting, posting_id)
         found = posting_queries.proposals(
-            posting, db.session.merge(viewer), limit=10, min_strength=posting_queries.SHOWN_MIN_STRENGTH
+            posting, db.session.merge(viewer), limit=40, min_strength=posting_queries.SHOWN_MIN_STRENGTH
         )
-        return Shown(
-            [key_of.get(p.posting.id, "?") for p in found],
-            [len({w.lower() for w in p.carrying} | {s.lower() for s in p.specs}) for p in found],
-            [len(p.specs) for p in found],
-        )
+        return _shown(found, key_of)
 
 
 def with_share(value: float, work: Callable[[], Any]) -> Any:
@@ -228,6 +245,33 @@ def report_direction(name: str, d: Direction, shares: tuple[float, ...], *, spli
         )
 
 
+FLOORS = (8, 12, 16, 20, 25, 30)
+
+
+def report_floors(directions: dict[str, Direction], value: float) -> None:
+    """What pages would show if they hid pairs below each strength (threshold ``value``)."""
+    print(f"\n#### the pages' strength floor (share ≤ {value:g})\n")
+    print(
+        "| direction | floor | MRR@10 | Hit@10 | fold Hit@10 min–max | single-term share | no-partner rate | shown per page |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for label, d in directions.items():
+        if value not in d.pages:
+            continue
+        for floor in FLOORS:
+            FLOOR[0] = floor
+            everyone = [i for part in d.parts for i in part]
+            mrr, hit10, single, no_partner = d.measures(value, everyone)
+            folds_hit = [d.measures(value, part)[1] for part in d.parts]
+            shown = sum(len(p.keys) for p in d.pages[value].values()) / len(d.correct)
+            rate = f"{no_partner:.3f}" if d.empty.get(value) else "–"
+            print(
+                f"| {label} | {floor} | {mrr:.3f} | {hit10:.3f} | {min(folds_hit):.3f}–{max(folds_hit):.3f} | "
+                f"{single:.3f} | {rate} | {shown:.1f} |"
+            )
+    FLOOR[0] = posting_queries.SHOWN_MIN_STRENGTH
+
+
 def cross_validated(name: str, directions: dict[str, Direction], shares: tuple[float, ...]) -> None:
     """Each fold scored with the value chosen on the other folds."""
     first = next(iter(directions.values()))
@@ -297,7 +341,7 @@ def rd(shares: tuple[float, ...], sample: int) -> tuple[Direction, Direction]:
                         value, lambda i=i: ask(app, PostingKind.RD_NEED, need_item(needs[i]), asking, paper)
                     )
                     forward.pages[value][i] = shown
-                    if value == matching.SPECIFIC_SHARE:
+                    if value == shares[-1]:
                         forward.latencies.append(ms)
             for i in part[:sample]:
                 gold = outcome_of[needs[i]["paper_id"]]
@@ -362,11 +406,8 @@ def report_rd(
     print("|---|" + "---|" * len(parts))
     for name, ranks in references:
         print(by_fold(name, ranks, parts))
-    print(
-        by_fold(
-            f"matchmaker, share ≤ {matching.SPECIFIC_SHARE:g}", forward.ranks(matching.SPECIFIC_SHARE), parts
-        )
-    )
+    for value in shares:
+        print(by_fold(f"matchmaker, share ≤ {value:g}", forward.ranks(value), parts))
     print(
         f"\nlatency over {len(forward.latencies)} asks: p50 {percentile(forward.latencies, 0.5):.0f} ms, "
         f"p95 {percentile(forward.latencies, 0.95):.0f} ms"
@@ -456,7 +497,7 @@ def supply(
                         lambda i=i: ask(app, PostingKind.SUPPLY_NEED, supply_item(needs[i]), asking, key),
                     )
                     d.pages[value][i] = shown
-                    if value == matching.SPECIFIC_SHARE:
+                    if value == shares[-1]:
                         d.latencies.append(ms)
             for i in part[:sample]:
                 answers = [offer_of[o] for o in d.correct[i]]
@@ -556,11 +597,25 @@ def main() -> int:
     )
     parser.add_argument("--bonuses", type=float, nargs="*", default=[0.0, 0.05, 0.1])
     parser.add_argument(
+        "--long-term", type=int, help="characters of a specific word that carries a pair alone"
+    )
+    parser.add_argument(
+        "--rare-share", type=float, help="share of postings under which one word carries a pair"
+    )
+    parser.add_argument(
         "--bonus-share", type=float, help="the specificity threshold the bonuses are tried at"
     )
     parser.add_argument("--shares", type=float, nargs="*", default=list(SHARES))
     args = parser.parse_args()
     shares = tuple(args.shares)
+    if args.long_term is not None:
+        matching.LONG_TERM = args.long_term
+    if args.rare_share is not None:
+        matching.RARE_SHARE = args.rare_share
+    if args.long_term is not None:
+        matching.LONG_TERM = args.long_term
+    if args.rare_share is not None:
+        matching.RARE_SHARE = args.rare_share
     directions: dict[str, Direction] = {}
     if args.only in (None, "supply"):
         directions["supply need → offer"] = supply(shares, args.sample, tuple(args.bonuses), args.bonus_share)
@@ -569,6 +624,8 @@ def main() -> int:
         directions["need → outcome"] = forward
         directions["outcome → need"] = backward
     cross_validated("all directions", directions, shares)
+    for value in shares:
+        report_floors(directions, value)
     return 0
 
 

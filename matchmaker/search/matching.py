@@ -34,7 +34,7 @@ CANDIDATES = 40
 # What makes a shared word *specific*, learned from the postings (docs/SEARCH.md, "Evidence"): at
 # most this share of the postings of either kind of the pair use it. Chosen by cross-validation
 # (bench/match_directions.py, docs/PERFORMANCE.md).
-SPECIFIC_SHARE = 0.02  # (or FEW postings, where that is more)
+SPECIFIC_SHARE = 0.2  # (or FEW postings, where that is more)
 LEARNED_MIN = 30  # postings of each kind of a pair before specificity is learned from them
 FEW = 2  # postings of a kind that may use a specific word however small the platform
 RARE_SHARE = 0.01  # a two-character word this rare on both sides carries a proposal alone
