@@ -43,7 +43,7 @@ from matchmaker.search import matching
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 SUPPLY = EVAL / "supply"
 OLD = 120
-SHARES = (0.005, 0.01, 0.02, 0.05, 1.0)
+SHARES = (0.1, 0.2, 1.0)
 
 
 def load(path: Path) -> list[dict]:
@@ -593,12 +593,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=["rd", "supply"])
     parser.add_argument(
-        "--sample", type=int, default=20, help="needs per fold asked with their answers withdrawn"
+        "--sample", type=int, default=15, help="needs per fold asked with their answers withdrawn"
     )
-    parser.add_argument("--bonuses", type=float, nargs="*", default=[0.0, 0.05, 0.1])
-    parser.add_argument(
-        "--long-term", type=int, help="characters of a specific word that carries a pair alone"
-    )
+    parser.add_argument("--bonuses", type=float, nargs="*", default=[0.0, 0.1])
     parser.add_argument(
         "--rare-share", type=float, help="share of postings under which one word carries a pair"
     )
@@ -608,12 +605,8 @@ def main() -> int:
     parser.add_argument("--shares", type=float, nargs="*", default=list(SHARES))
     args = parser.parse_args()
     shares = tuple(args.shares)
-    if args.long_term is not None:
-        matching.LONG_TERM = args.long_term
     if args.rare_share is not None:
         matching.RARE_SHARE = args.rare_share
-    if args.long_term is not None:
-        matching.LONG_TERM = args.long_term
     if args.rare_share is not None:
         matching.RARE_SHARE = args.rare_share
     directions: dict[str, Direction] = {}

@@ -2,9 +2,9 @@
 
 The character view (grams.py) ranks; SQL then applies visibility, so what a user is shown is what
 they may read (the caller's part). A candidate is kept only when the pair is *convincing*: at
-least two specific shared terms, or one specific word of three characters or more, where a word is
-specific when few postings of either kind of the pair use it (learned from the postings; before
-enough are indexed, the generic.txt prior stands in), and an agreeing specification (specs.py)
+least two specific shared terms, or one rare one, where a word is specific when few postings of
+either kind of the pair use it (learned from the postings; before enough are indexed, the
+generic.txt prior stands in), and an agreeing specification (specs.py)
 counts as a term; a clearly conflicting one (capacity) rules the pair out. Generic words add to a
 pair's strength and chips but never carry it. The strength is a property of the pair, the same
 whichever side looks. Method and figures: docs/SEARCH.md and docs/PERFORMANCE.md.
@@ -37,8 +37,7 @@ CANDIDATES = 40
 SPECIFIC_SHARE = 0.2  # (or FEW postings, where that is more)
 LEARNED_MIN = 30  # postings of each kind of a pair before specificity is learned from them
 FEW = 2  # postings of a kind that may use a specific word however small the platform
-RARE_SHARE = 0.01  # a two-character word this rare on both sides carries a proposal alone
-LONG_TERM = 3  # characters of a specific word that carries a proposal on its own
+RARE_SHARE = 0.01  # a word this rare on both sides carries a proposal alone
 
 
 STRONG_PAIR = 0.35  # share of each side's evidence in common that reads as 100 (docs/SEARCH.md)
@@ -158,9 +157,10 @@ class Judge:
 
 
 def convincing(carrying: list[str], agreed: tuple[str, ...], rare: bool = False) -> bool:
-    """At least two specific terms (a specification that agrees is one), or one specific word of
-    LONG_TERM characters or more, or one *rare* word (RARE_SHARE), shown with its passage."""
-    return len(carrying) + len(agreed) >= 2 or any(len(w) >= LONG_TERM for w in carrying) or rare
+    """At least two specific terms (a specification that agrees is one), or one *rare* word
+    (RARE_SHARE), shown with its passage. (One specific word of three or more characters was also
+    tried as enough: it doubled the share of proposals standing on one term, docs/PERFORMANCE.md.)"""
+    return len(carrying) + len(agreed) >= 2 or rare
 
 
 def candidates(store: IndexStore, posting: Any) -> list[Candidate]:
