@@ -77,6 +77,7 @@ def _weighted_words(text: str) -> dict[str, float]:
 
 
 NEEDS = {PostingKind.RD_NEED.value, PostingKind.SUPPLY_NEED.value}  # the asking side of a pair
+NO_AGREEMENT = specs.Agreement((), None)
 
 
 class Judge:
@@ -142,7 +143,8 @@ class Judge:
         not convincing or a specification rules it out. The same whichever side is ``a``."""
         shared = ours.keys() & theirs.keys()
         asked, offered = (our_text, their_text) if a in NEEDS or b not in NEEDS else (their_text, our_text)
-        agreement = specs.compare(specs.extract(asked), specs.extract(offered))
+        stated = specs.extract(asked)  # a need that states nothing needs no reading of the offer
+        agreement = specs.compare(stated, specs.extract(offered)) if stated else NO_AGREEMENT
         if agreement.conflict:
             return None
         ordered = sorted(shared, key=lambda t: (-(ours[t] * theirs[t]), t))
