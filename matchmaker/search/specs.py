@@ -112,6 +112,7 @@ class Specs:
             or self.capacity
             or self.codes
             or self.certificates
+            or self.standard_numbers
         )
 
 
