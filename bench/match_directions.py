@@ -51,6 +51,7 @@ def load(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+MIN = [posting_queries.SHOWN_MIN_STRENGTH]  # the strength proposals() is asked for (0 with --raw)
 FLOOR = [posting_queries.SHOWN_MIN_STRENGTH]  # the strength pages hide pairs below (varied by report_floors)
 
 
@@ -64,6 +65,7 @@ class Shown:
     counts: list[int]
     specs: list[int] = field(default_factory=list)
     strengths: list[int] = field(default_factory=list)
+    raw: list[list[Any]] = field(default_factory=list)  # --raw: every candidate, as RAW_FIELDS
 
     def _page(self) -> list[int]:
         return [i for i, s in enumerate(self.strengths) if s >= FLOOR[0]][:10]
@@ -77,13 +79,61 @@ class Shown:
         return [self.counts[i] for i in self._page()]
 
 
+RAW_FIELDS = ("key", "score", "strength", "terms", "specs", "rare", "carrying", "share", "position")
+STASH: list[list[Any]] = []  # --raw: the candidates of the last proposals() call
+POSITIONS: dict[int, int] = {}  # --raw: each of them, where the view ranked it
+
+
 def _shown(found: list[Any], key_of: dict[int, str]) -> Shown:
-    return Shown(
+    shown = Shown(
         [key_of.get(p.posting.id, "?") for p in found],
         [len({w.lower() for w in p.carrying} | {s.lower() for s in p.specs}) for p in found],
         [len(p.specs) for p in found],
         [p.strength for p in found],
     )
+    if STASH:
+        listed = {p.posting.id for p in found}
+        shown.raw = [
+            [
+                key_of.get(c.posting_id, "?"),
+                round(c.score, 5),
+                c.strength,
+                len({w.lower() for w in c.carrying} | {x.lower() for x in c.specs}),
+                len(c.specs),
+                c.rare,
+                list(c.carrying),
+                round(c.share, 5),
+                POSITIONS.get(c.posting_id, -1),
+            ]
+            for c in STASH[-1]
+            if c.posting_id in listed
+        ]
+    return shown
+
+
+def record_everything() -> None:
+    """--raw: every candidate the view reads is kept, convincing or not, with what the evidence
+    rule decides on, so rules can be compared afterwards on the same pages (bench/evidence_rules.py)."""
+    matching.convincing = lambda *args, **kwargs: True  # type: ignore[assignment]
+    rank = matching.CharacterView.rank
+
+    def ranked(view: Any, *args: Any, **kwargs: Any) -> Any:
+        found = rank(view, *args, **kwargs)
+        POSITIONS.clear()
+        POSITIONS.update({hit.posting_id: n for n, hit in enumerate(found)})
+        return found
+
+    matching.CharacterView.rank = ranked  # type: ignore[method-assign]
+    MIN[0] = 0
+    STASH.append([])
+    inner = matching.candidates
+
+    def candidates(store: Any, posting: Any) -> list[Any]:
+        found = inner(store, posting)
+        STASH[-1] = found
+        return found
+
+    matching.candidates = candidates  # type: ignore[assignment]
 
 
 def ask(
@@ -94,9 +144,7 @@ def ask(
     actor = db.session.merge(actor)
     posting = postings.create_posting(kind, postings.PostingDetails(**item), actor=actor)
     with app.test_request_context(), Timer() as t:
-        found = posting_queries.proposals(
-            posting, viewer or actor, limit=40, min_strength=posting_queries.SHOWN_MIN_STRENGTH
-        )
+        found = posting_queries.proposals(posting, viewer or actor, limit=40, min_strength=MIN[0])
     shown = _shown(found, key_of)
     db.session.rollback()
     return shown, t.seconds * 1000
@@ -106,9 +154,7 @@ def shown_of(app: Any, posting_id: int, viewer: Any, key_of: dict[int, str]) -> 
     """The page of an already published posting."""
     with app.test_request_context():
         posting = db.session.get(Posting, posting_id)
-        found = posting_queries.proposals(
-            posting, db.session.merge(viewer), limit=40, min_strength=posting_queries.SHOWN_MIN_STRENGTH
-        )
+        found = posting_queries.proposals(posting, db.session.merge(viewer), limit=40, min_strength=MIN[0])
         return _shown(found, key_of)
 
 
@@ -195,6 +241,16 @@ class Direction:
     pages: dict[float, dict[int, Shown]] = field(default_factory=dict)
     empty: dict[float, dict[int, Shown]] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
+    references: dict[str, list[int]] = field(default_factory=dict)  # BM25's rank of an answer
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "correct": [sorted(c) for c in self.correct],
+            "parts": self.parts,
+            "references": self.references,
+            "pages": {str(v): {str(i): p.raw for i, p in pages.items()} for v, pages in self.pages.items()},
+            "empty": {str(v): {str(i): p.raw for i, p in pages.items()} for v, pages in self.empty.items()},
+        }
 
     def ranks(self, value: float) -> list[int]:
         return [rank(c, self.pages[value][i].keys) for i, c in enumerate(self.correct)]
@@ -399,6 +455,7 @@ def report_rd(
             rank({g}, [corpus[d]["id"] for d in index.top(q)]) for g, q in zip(gold, queries, strict=True)
         ]
         references.append((name, ranks))
+        forward.references[name] = ranks
         print(row(name, ranks, parts, split=True))
     for value in shares:
         print(row(f"matchmaker, share ≤ {value:g}", forward.ranks(value), parts, split=True))
@@ -424,6 +481,7 @@ def report_rd(
     for name, tokens in REFERENCES:
         index = BM25(need_docs, tokens)
         ranks = [rank({g}, [gold[d] for d in index.top(outcome_text[g])]) for g in gold]
+        backward.references[name] = ranks
         print(row(name, ranks, parts))
     for value in shares:
         print(row(f"matchmaker, share ≤ {value:g}", backward.ranks(value), parts))
@@ -527,6 +585,7 @@ def supply(
             for i, n in enumerate(needs)
         ]
         references.append((name, ranks))
+        d.references[name] = ranks
         print(row(name, ranks, parts))
     for value in shares:
         print(row(f"matchmaker, share ≤ {value:g}", d.ranks(value), parts))
@@ -603,10 +662,11 @@ def main() -> int:
         "--bonus-share", type=float, help="the specificity threshold the bonuses are tried at"
     )
     parser.add_argument("--shares", type=float, nargs="*", default=list(SHARES))
+    parser.add_argument("--raw", type=Path, help="keep every candidate, rule or not, in this JSON file")
     args = parser.parse_args()
     shares = tuple(args.shares)
-    if args.rare_share is not None:
-        matching.RARE_SHARE = args.rare_share
+    if args.raw:
+        record_everything()
     if args.rare_share is not None:
         matching.RARE_SHARE = args.rare_share
     directions: dict[str, Direction] = {}
@@ -616,6 +676,8 @@ def main() -> int:
         forward, backward = rd(shares, args.sample)
         directions["need → outcome"] = forward
         directions["outcome → need"] = backward
+    if args.raw:
+        args.raw.write_text(json.dumps({k: d.dump() for k, d in directions.items()}, ensure_ascii=False))
     cross_validated("all directions", directions, shares)
     for value in shares:
         report_floors(directions, value)

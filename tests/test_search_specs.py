@@ -22,6 +22,10 @@ from matchmaker.search.specs import compare, extract
         ("要有IATF16949", "通过IATF16949认证", "IATF16949"),
         ("要16949的轴", "通过IATF16949认证", "IATF16949"),
         ("PC+ABS外壳", "PC/ABS合金料", "PC+ABS"),
+        ("要求：聚丙烯，中等件", "改性PP注塑，来模加工", "PP"),  # a plastic's name and its abbreviation
+        ("尼龙齿轮", "PA66注塑料，玻纤增强", "PA"),
+        ("航空件，要NADCAP", "取得NADCAP热处理认证", "NADCAP"),
+        ("要300吨以上的冲床", "冲床吨位至400T", "设备≥300T"),
     ],
 )
 def test_what_a_buyer_asks_agrees_with_what_a_seller_states(asked: str, offered: str, label: str) -> None:
@@ -50,6 +54,18 @@ def test_a_clear_capacity_shortfall_rules_the_pair_out_and_a_small_one_does_not(
     assert (
         compare(extract("首批8000件"), extract("月产5000件")).conflict is None
     )  # a batch is no monthly need
+
+
+def test_machines_smaller_than_the_need_asks_for_rule_the_pair_out() -> None:
+    need = extract("冲压小件，料厚5mm，要300吨以上的冲床")
+    assert compare(need, extract("冲床45-200T，料厚2.0-6.0mm")).conflict
+    assert compare(need, extract("冲床吨位至400T，料厚2.0-6.0mm")).conflict is None
+    assert compare(need, extract("料厚2.0-6.0mm")).conflict is None  # states no machine: says nothing
+
+
+def test_an_abbreviation_is_a_plastic_only_among_plastics_words() -> None:
+    assert "pc" not in extract("提供PC端和手机端软件开发").codes
+    assert "pc" in extract("PC透明注塑件").codes
 
 
 def test_figures_that_are_not_specifications_are_left_alone() -> None:

@@ -2,12 +2,15 @@
 
 The character view (grams.py) ranks; SQL then applies visibility, so what a user is shown is what
 they may read (the caller's part). A candidate is kept only when the pair is *convincing*: at
-least two specific shared terms, or one rare one, where a word is specific when few postings of
-either kind of the pair use it (learned from the postings; before enough are indexed, the
-generic.txt prior stands in), and an agreeing specification (specs.py)
-counts as a term; a clearly conflicting one (capacity) rules the pair out. Generic words add to a
-pair's strength and chips but never carry it. The strength is a property of the pair, the same
-whichever side looks. Method and figures: docs/SEARCH.md and docs/PERFORMANCE.md.
+least two specific shared terms, or one specific term of four characters or more, or one specific
+term when the view ranks the candidate first of all (``convincing``), where a word is specific when
+few postings of either kind of the pair use it (learned from the postings; before enough are
+indexed, the generic.txt prior stands in); an agreeing specification (specs.py) counts as a term,
+a clearly conflicting one (capacity, machine size) rules the pair out. Generic words add to a
+pair's strength and chips but never carry it. Candidates are ordered by the view's score, raised
+for each specification that agrees and each specific term the pair stands on. The strength is a
+property of the pair, the same whichever side looks. Method and figures: docs/SEARCH.md and
+docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -37,12 +40,20 @@ CANDIDATES = 40
 SPECIFIC_SHARE = 0.2  # (or FEW postings, where that is more)
 LEARNED_MIN = 30  # postings of each kind of a pair before specificity is learned from them
 FEW = 2  # postings of a kind that may use a specific word however small the platform
-RARE_SHARE = 0.01  # a word this rare on both sides carries a proposal alone
+RARE_SHARE = 0.01  # a word this rare on both sides is *rare*
+# When one specific term may carry a proposal alone (chosen by cross-validation over the three
+# directions' folds, bench/evidence_rules.py; docs/PERFORMANCE.md):
+SINGLE_FIRST = True  # the character view ranks the candidate first of all, and
+FIRST_SHARE = 0.05  # at most this share of either side's postings use the term
+SINGLE_RARE = False  # the term is rare (RARE_SHARE)
+SINGLE_LONG = 4  # the term has this many characters or more (0: length alone never does)
+SINGLE_FLOOR = 8  # and, for a rare or long term, the pair strength is at least this
 
 
 STRONG_PAIR = 0.35  # share of each side's evidence in common that reads as 100 (docs/SEARCH.md)
 CHIPS = 8
 SPEC_BONUS = 0.1  # added to the cosine for each agreeing specification (chosen by cross-validation)
+TERM_BONUS = 0.1  # the score times 1 + this for each specific term or specification a pair stands on
 SPEC_WEIGHT = 0.05  # what an agreeing specification adds to the shared share (5 % reads as 14)
 
 
@@ -58,6 +69,8 @@ class Candidate:
     words: tuple[str, ...]
     carrying: tuple[str, ...] = ()  # the specific shared terms the proposal stands on
     specs: tuple[str, ...] = ()  # specifications both state and that agree (±0.02mm, SUS304 …)
+    rare: bool = False  # its first carrying term is rare on both sides (RARE_SHARE)
+    share: float = 1.0  # the larger share of either side's postings that use that term (1: unknown)
 
 
 def posting_text(posting: Any) -> str:
@@ -136,8 +149,25 @@ class Judge:
         limit = self._limits(a, b, RARE_SHARE, 1)
         return all(self._within(w, a, b, limit) for w in words)
 
+    def share(self, word: str, a: str, b: str) -> float:
+        """The larger share of the postings of kind ``a`` or ``b`` that use ``word`` (1 before the
+        shares are learned)."""
+        if not self.learned(a, b):
+            return 1.0
+        self._share([word])
+        counted, df = self.view.counted, self.shares[word]
+        ka, kb = KINDS.get(a, 0), KINDS.get(b, 0)
+        return float(max(df[ka] / counted[ka], df[kb] / counted[kb]))
+
     def pair(
-        self, a: str, ours: dict[str, float], our_text: str, b: str, theirs: dict[str, float], their_text: str
+        self,
+        a: str,
+        ours: dict[str, float],
+        our_text: str,
+        b: str,
+        theirs: dict[str, float],
+        their_text: str,
+        first: bool = False,
     ) -> Candidate | None:
         """The pair's strength and evidence (with posting id and score left 0), or None when it is
         not convincing or a specification rules it out. The same whichever side is ``a``."""
@@ -151,18 +181,39 @@ class Judge:
         carrying = longest_words(self.specific(ordered, a, b))
         labels = {c.lower() for c in carrying}
         agreed = tuple(x for x in agreement.agreed if x.lower() not in labels)
-        if not convincing(carrying, agreed, self.rare(carrying[:1], a, b)):
+        rare = self.rare(carrying[:1], a, b)
+        share = self.share(carrying[0], a, b) if len(carrying) == 1 else 1.0
+        strength = pair_strength(ours, theirs, len(agreed))
+        if not convincing(carrying, agreed, rare, strength, first and share <= FIRST_SHARE):
             return None
         words = longest_words(carrying + [w for w in ordered if w not in carrying])
-        strength = pair_strength(ours, theirs, len(agreed))
-        return Candidate(0, 0.0, strength, tuple(words[:CHIPS]), tuple(carrying), agreement.agreed)
+        return Candidate(
+            0, 0.0, strength, tuple(words[:CHIPS]), tuple(carrying), agreement.agreed, rare, share
+        )
 
 
-def convincing(carrying: list[str], agreed: tuple[str, ...], rare: bool = False) -> bool:
-    """At least two specific terms (a specification that agrees is one), or one *rare* word
-    (RARE_SHARE), shown with its passage. (One specific word of three or more characters was also
-    tried as enough: it doubled the share of proposals standing on one term, docs/PERFORMANCE.md.)"""
-    return len(carrying) + len(agreed) >= 2 or rare
+def convincing(
+    carrying: list[str], agreed: tuple[str, ...], rare: bool = False, strength: int = 100, first: bool = False
+) -> bool:
+    """At least two specific terms (a specification that agrees is one); or one specific term,
+    shown with its passage, when the character view ranks the candidate first and the term is used
+    by at most FIRST_SHARE of either side's postings (``first``, SINGLE_FIRST), or
+    the term is rare (SINGLE_RARE) or long (SINGLE_LONG) and the pair strong enough
+    (SINGLE_FLOOR). Generic words add to a pair's strength but never carry it."""
+    if len(carrying) + len(agreed) >= 2:
+        return True
+    if len(carrying) != 1:
+        return False
+    if SINGLE_FIRST and first:
+        return True
+    if strength < SINGLE_FLOOR:
+        return False
+    return (SINGLE_RARE and rare) or (SINGLE_LONG > 0 and len(carrying[0]) >= SINGLE_LONG)
+
+
+def grounds(candidate: Candidate) -> int:
+    """How many distinct specific terms and agreeing specifications a pair stands on."""
+    return len({w.lower() for w in candidate.carrying} | {s.lower() for s in candidate.specs})
 
 
 def candidates(store: IndexStore, posting: Any) -> list[Candidate]:
@@ -185,18 +236,16 @@ def candidates(store: IndexStore, posting: Any) -> list[Candidate]:
     )
     judge = Judge(searcher, view)
     found: list[Candidate] = []
-    for hit in ranked:
+    for position, hit in enumerate(ranked):
         deadline.check()  # a safe point to stop a request past its time (deadline.py)
         doc = searcher.stored_fields(hit.docnum)
         their_text = " ".join([doc["title"], doc["keywords"], doc["body"]])
         theirs = _evidence(_weighted_words(their_text), searcher)
-        verdict = judge.pair(kind.value, ours, text, doc["kind"], theirs, their_text)
+        verdict = judge.pair(kind.value, ours, text, doc["kind"], theirs, their_text, first=position == 0)
         if verdict is None:
             continue  # similar characters, but nothing a user would accept as evidence
-        score = hit.score + SPEC_BONUS * len(verdict.specs)
-        found.append(
-            Candidate(hit.posting_id, score, verdict.strength, verdict.words, verdict.carrying, verdict.specs)
-        )
+        score = (hit.score + SPEC_BONUS * len(verdict.specs)) * (1 + TERM_BONUS * grounds(verdict))
+        found.append(replace(verdict, posting_id=hit.posting_id, score=score))
     found.sort(key=lambda c: -c.score)  # stable: the view's order among equals
     return found
 
@@ -210,12 +259,15 @@ def between(store: IndexStore, a: Any, b: Any) -> Candidate:
     text_a, text_b = posting_text(a), posting_text(b)
     ours = _evidence(_weighted_words(text_a), searcher)
     theirs = _evidence(_weighted_words(text_b), searcher)
-    verdict = judge.pair(PostingKind(a.kind).value, ours, text_a, PostingKind(b.kind).value, theirs, text_b)
+    # A pair people have made stands on one specific term too, as it may have when it was proposed.
+    verdict = judge.pair(
+        PostingKind(a.kind).value, ours, text_a, PostingKind(b.kind).value, theirs, text_b, first=True
+    )
     if verdict is None:
         shared = ours.keys() & theirs.keys()
         words = longest_words(sorted(shared, key=lambda t: -(ours[t] * theirs[t])))
         return Candidate(b.id, 0.0, 0, tuple(words[:CHIPS]))
-    return Candidate(b.id, 0.0, verdict.strength, verdict.words, verdict.carrying, verdict.specs)
+    return replace(verdict, posting_id=b.id)
 
 
 def strengths(store: IndexStore, pairs: list[tuple[Any, Any]]) -> list[int]:

@@ -1,16 +1,19 @@
 """Specifications in supply-chain text: tolerances, hours of salt spray, sheet thickness, monthly
 capacity, material grades, model codes and certifications, found by general patterns of how such
-figures are written (a number and its unit, a letter-and-digit code, a standard's prefix), never
+figures are written (a number and its unit, a letter-and-digit code, a standard's prefix, a
+machine's size in tonnes of force next to the machine's name), never
 by lists of the postings' own words.
 
 Two postings' specifications *agree* when the offering side meets what the asking side states (a
 tolerance at least as tight, at least as many hours, the same thickness or one inside the offered
 range, the same code or certificate); agreements are evidence for a proposal and are shown on the
-page. A capacity clearly below what a need asks for (less than half of it a month) *conflicts* and
-rules the pair out. Everything else says nothing either way. Trade knowledge used here is general
+page. A capacity clearly below what a need asks for (less than half of it a month), or machines
+smaller than the need asks for (300吨以上的冲床 against 冲床45-200T), *conflicts* and rules the
+pair out. Everything else says nothing either way. Trade knowledge used here is general
 and documented: 1 丝 (also 道) = 0.01 mm in Chinese machining; 万 = 10⁴, 千 = 10³; a year is 12
 months and a month 30 days; a certificate is a code with a standards body's prefix (ISO, IATF,
-IEC, UL, GB …) or one of the marks 3C/CCC, CE, RoHS, REACH; wrought aluminium grades are four
+IEC, UL, GB …) or one of the marks and schemes 3C/CCC, CE, RoHS, REACH, NADCAP (aerospace special
+processes), HACCP and BRC (food safety), FSC (forestry), GMP; wrought aluminium grades are four
 digits (5052, 6061-T6) next to 铝, stainless grades three (304, 316L) after SUS or before 不锈钢,
 alloy steels two digits and element symbols (40Cr, 42CrMo, GB/T 3077).
 """
@@ -63,8 +66,39 @@ BLEND = re.compile(
 ALUMINIUM = re.compile(
     r"(?<![\d.])[1-8]\d{3}(?![\d.]|\s*(?:[吨件个套台元万千米平方年月日天片支根克]|kg|t\b|m))"
 )  # a wrought aluminium grade, when 铝 stands near
+MACHINE = r"(冲床|压力机|注塑机|压铸机|折弯机|液压机|锻压机|油压机)"
+TONNAGE = re.compile(  # a machine's size in tonnes of force: 冲床45-200T, 注塑机至650T, 300吨以上的冲床
+    MACHINE + r"\s*(?:吨位)?\s*(?:为|在|至|达|到|可达)?\s*(?:(\d+)\s*[-~～至到]\s*)?(\d+)\s*(?:t|吨)(?![a-z])"
+    r"|(?<![\d.])(?:(\d+)\s*[-~～至到]\s*)?(\d+)\s*(?:t|吨)\s*(?:以上|及以上)?\s*(?:的)?\s*(?:以上)?"
+    + MACHINE
+)
+# Plastics by their ISO 1043-1 abbreviations and their Chinese names (GB/T 1844.1): a need writes
+# 聚丙烯 or 尼龙, an offer 改性PP or PA66. An abbreviation counts only beside a plastics word.
+POLYMERS = {
+    "聚丙烯": "pp",
+    "聚乙烯": "pe",
+    "聚氯乙烯": "pvc",
+    "聚苯乙烯": "ps",
+    "聚碳酸酯": "pc",
+    "聚酰胺": "pa",
+    "尼龙": "pa",
+    "聚甲醛": "pom",
+    "聚对苯二甲酸乙二醇酯": "pet",
+    "聚对苯二甲酸丁二醇酯": "pbt",
+    "聚甲基丙烯酸甲酯": "pmma",
+    "亚克力": "pmma",
+    "聚苯硫醚": "pps",
+    "聚四氟乙烯": "ptfe",
+    "聚醚醚酮": "peek",
+    "热塑性聚氨酯": "tpu",
+}
+POLYMER_NAME = re.compile("|".join(sorted(POLYMERS, key=len, reverse=True)))
+POLYMER_CODE = re.compile(
+    r"(?<![a-z])(pp|pe|pvc|ps|pc|pa|pom|pet|pbt|pmma|pps|ptfe|peek|tpu|abs)(?:\d{1,3})?(?![a-z])"
+)
+PLASTICS = re.compile(r"塑|料|改性|注塑|挤出|吹塑|颗粒|树脂|合金")
 SUS = re.compile(r"(?<![a-z0-9])(?:sus|ss)\s?(\d{3}l?)(?![a-z0-9])")
-MARKS = re.compile(r"(?<![a-z0-9])(3c|ccc|ce|rohs|reach)(?![a-z0-9])")
+MARKS = re.compile(r"(?<![a-z0-9])(3c|ccc|ce|rohs|reach|nadcap|haccp|brc|fsc|gmp)(?![a-z0-9])")
 CERT_PREFIX = ("iso", "iatf", "iec", "ul", "gb", "en", "ts", "ohsas", "api", "asme", "gjb", "as", "sa", "qc")
 NOT_CODES = re.compile(r"^(?:m|mm|cm|km|kg)\d$")  # units with an exponent: m2, m3
 PIECES = {"件", "套", "个", "只", "pcs", "片", "支", "根", "面", "台"}
@@ -99,6 +133,7 @@ class Specs:
     certificates: frozenset[str] = frozenset()
 
     standard_numbers: frozenset[str] = frozenset()  # 4–6 digit numbers, which may name a standard
+    tonnage: tuple[float, ...] = ()  # the largest machine size stated, in tonnes (冲床至400T)
 
     @property
     def certificate_numbers(self) -> frozenset[str]:
@@ -113,6 +148,7 @@ class Specs:
             or self.codes
             or self.certificates
             or self.standard_numbers
+            or self.tonnage
         )
 
 
@@ -178,8 +214,18 @@ def extract(text: str) -> Specs:
     for m in ALUMINIUM.finditer(t):
         if "铝" in t[max(0, m.start() - 12) : m.end() + 4]:
             codes.add(m.group(0))
+    tonnage = []
+    for m in TONNAGE.finditer(t):
+        value = float(m.group(3) or m.group(5))
+        if 10 <= value <= 20000:
+            tonnage.append(value)
     for m in SUS.finditer(t):
         codes.add(m.group(1))
+    for m in POLYMER_NAME.finditer(t):
+        codes.add(POLYMERS[m.group(0)])
+    for m in POLYMER_CODE.finditer(t):
+        if PLASTICS.search(t[max(0, m.start() - 8) : m.end() + 8]):
+            codes.add(m.group(1))
     for m in MARKS.finditer(t):
         certificates.add("3c" if m.group(1) == "ccc" else m.group(1))
     return Specs(
@@ -191,6 +237,7 @@ def extract(text: str) -> Specs:
         frozenset(certificates),
         frozenset(re.findall(r"(?<![\d.])\d{4,6}(?![\d.])", t))
         - {m for m in re.findall(r"\d{4}", t) if m.startswith(("19", "20"))},
+        tuple(sorted(set(tonnage))),
     )
 
 
@@ -217,6 +264,12 @@ def compare(asked: Specs, offered: Specs) -> Agreement:
         if any(lo - 1e-9 <= a and b <= hi + 1e-9 for lo, hi in offered.thickness):
             agreed.append(f"厚度{_mm(a) if a == b else f'{a:g}-{_mm(b)}'}")
             break
+    conflict = None
+    if asked.tonnage and offered.tonnage:  # a press or moulding machine at least as large, or none
+        if max(offered.tonnage) >= max(asked.tonnage):
+            agreed.append(f"设备≥{max(asked.tonnage):g}T")
+        else:
+            conflict = f"需要{max(asked.tonnage):g}T以上设备，对方最大{max(offered.tonnage):g}T"
     for code in sorted(asked.codes & offered.codes):
         agreed.append(code.upper())
     for cert in sorted(asked.certificates & offered.certificates):
@@ -225,10 +278,9 @@ def compare(asked: Specs, offered: Specs) -> Agreement:
     for number in sorted(asked.standard_numbers - asked.certificate_numbers):
         if number in numbers:  # 16949 alone names IATF16949
             agreed.append(numbers[number].upper())
-    conflict = None
     for amount, family in asked.capacity:
         offers = [a for a, f in offered.capacity if f == family]
-        if offers and max(offers) < CLEAR_SHORTFALL * amount:
+        if offers and max(offers) < CLEAR_SHORTFALL * amount and not conflict:
             conflict = f"月需求约{amount:g}{family}，对方产能约{max(offers):g}{family}/月"
             break
         if offers and max(offers) >= amount:
