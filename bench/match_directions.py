@@ -115,6 +115,7 @@ def record_everything() -> None:
     """--raw: every candidate the view reads is kept, convincing or not, with what the evidence
     rule decides on, so rules can be compared afterwards on the same pages (bench/evidence_rules.py)."""
     matching.convincing = lambda *args, **kwargs: True  # type: ignore[assignment]
+    matching.TERM_BONUS = 0.0  # the scores as the view and the specifications give them
     rank = matching.CharacterView.rank
 
     def ranked(view: Any, *args: Any, **kwargs: Any) -> Any:

@@ -44,7 +44,7 @@ RARE_SHARE = 0.01  # a word this rare on both sides is *rare*
 # When one specific term may carry a proposal alone (chosen by cross-validation over the three
 # directions' folds, bench/evidence_rules.py; docs/PERFORMANCE.md):
 SINGLE_FIRST = True  # the character view ranks the candidate first of all, and
-FIRST_SHARE = 0.05  # at most this share of either side's postings use the term
+FIRST_SHARE = 0.05  # at most this share of either side's postings use the term (a judgment: 检测)
 SINGLE_RARE = False  # the term is rare (RARE_SHARE)
 SINGLE_LONG = 4  # the term has this many characters or more (0: length alone never does)
 SINGLE_FLOOR = 8  # and, for a rare or long term, the pair strength is at least this
