@@ -16,6 +16,7 @@ import re
 import resource
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -124,10 +125,13 @@ def run(size: int) -> dict[str, float]:
                 postings_queries.proposals(db.session.get(Posting, sample_ids[0]), viewer)
             for pid in sample_ids[:5]:  # warm up the searcher and caches
                 postings_queries.proposals(db.session.get(Posting, pid), viewer)
+            proposal_cpu_ms = []  # CPU time too: on a shared, loaded machine wall time says little
             for pid in sample_ids:
                 posting = db.session.get(Posting, pid)
+                cpu = time.process_time()
                 with Timer() as t:
                     postings_queries.proposals(posting, viewer, limit=10)
+                proposal_cpu_ms.append((time.process_time() - cpu) * 1000)
                 proposal_ms.append(t.seconds * 1000)
             search_ms = []
             for _ in range(4):
@@ -147,6 +151,8 @@ def run(size: int) -> dict[str, float]:
         "docs_per_s": size / t_index.seconds,
         "proposal_p50": percentile(proposal_ms, 0.5),
         "proposal_p95": percentile(proposal_ms, 0.95),
+        "proposal_cpu_p50": percentile(proposal_cpu_ms, 0.5),
+        "proposal_cpu_p95": percentile(proposal_cpu_ms, 0.95),
         "search_p50": percentile(search_ms, 0.5),
         "search_p95": percentile(search_ms, 0.95),
         "peak_rss_mb": peak_mb,
@@ -181,6 +187,9 @@ def main() -> int:
             f"{r['proposal_p50']:>10.0f} / {r['proposal_p95']:<7.0f} {r['search_p50']:>8.0f} / {r['search_p95']:<7.0f} "
             f"{r['index_mb']:>9.0f} {r['peak_rss_mb']:>12.0f} {r['view_s']:>13.1f} {r['view_mb']:>8.0f}",
             flush=True,
+        )
+        print(
+            f"{'':>9} proposals' CPU time p50/p95: {r['proposal_cpu_p50']:.0f} / {r['proposal_cpu_p95']:.0f} ms"
         )
     print("targets: proposals p95 <= 50 ms at 10k and <= 150 ms at 50k; reindex of 10k <= 30 s")
     return 0

@@ -43,6 +43,10 @@ JUSTIFIED: dict[str, str] = {
     "POST /postings/{posting_id}/refuse*": "new operation",
     "GET /postings/{posting_id}/diagnoses*": "new operation",
     "POST /postings/{posting_id}/diagnoses*": "new operation",
+    "GET /postings/{posting_id}/matches.responses.200.properties.matches.items.properties.matched_specs*": (
+        "addition (issue 26): each proposal also lists the specifications both postings state and that "
+        "agree; an answer member clients that do not know it ignore, nothing existing changed"
+    ),
 }
 
 KEPT = (

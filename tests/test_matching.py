@@ -38,7 +38,7 @@ GOOD = {
 }
 WEAK = {
     "title": "数控系统远程运维平台",
-    "description": "为数控机床提供远程运维和故障诊断服务，覆盖主流数控系统。",
+    "description": "为数控机床提供远程运维和主轴故障诊断服务，覆盖主流数控系统。",
 }
 OFF = {"title": "荷藕保鲜剂", "description": "植物提取物复配的抗褐变保鲜剂，鲜切藕片冷藏货架期十八天。"}
 
@@ -360,3 +360,123 @@ def test_two_indexes_whose_segments_share_an_id_keep_their_own_views(tmp_path) -
     assert sorted(r.posting_id for r in b.rank("机床", **query)) == [10, 11, 12]
     for searcher in searchers:
         searcher.close()
+
+
+def test_one_shared_two_character_word_is_not_enough(app: Flask, client: FlaskClient, make: Factory) -> None:
+    """A need and an outcome that share one everyday two-character word (检测) are not proposed to
+    each other; the page says nothing convincing was found instead of showing a weak match."""
+    need = make.posting(
+        make.user(),
+        RD,
+        title="农产品农残快速检测",
+        description="蔬菜基地需要现场快速检测农药残留，半小时出结果。",
+    )
+    make.posting(
+        make.user(org_type=OrgType.UNIVERSITY),
+        RO,
+        title="β射线面密度检测仪",
+        description="锂电极片涂布面密度的β射线在线测量装置，扫描架稳定可靠。",
+    )
+    assert proposals(app, need) == []
+    page = client.get(f"/postings/{need}").get_data(as_text=True)
+    assert "β射线面密度检测仪" not in page and "暂未找到有说服力的匹配" in page
+
+
+def test_words_most_postings_use_are_learned_as_generic(app: Flask, make: Factory) -> None:
+    """Once enough postings are on the platform, which words are too common to carry a proposal is
+    learned from them: two words every need and outcome uses (在线, 监测) no longer make a pair,
+    while a pair sharing words few postings use is still proposed, and carries them as evidence."""
+    enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
+    topics = [
+        "锅炉",
+        "水泵",
+        "风机",
+        "电梯",
+        "管网",
+        "桥梁",
+        "隧道",
+        "边坡",
+        "大坝",
+        "堤防",
+        "仓储",
+        "冷库",
+        "粮仓",
+        "鱼塘",
+        "猪舍",
+        "鸡舍",
+        "温室",
+        "果园",
+        "茶园",
+        "林场",
+        "矿井",
+        "油罐",
+        "气瓶",
+        "配电",
+        "光伏",
+        "风电",
+        "储能",
+        "充电",
+        "路灯",
+        "井盖",
+        "管廊",
+        "河道",
+    ]
+    for topic in topics:
+        make.posting(
+            enterprise,
+            RD,
+            title=f"{topic}在线监测需求",
+            description=f"需要对{topic}进行在线监测，及时发现异常情况。",
+        )
+        make.posting(
+            uni,
+            RO,
+            title=f"{topic}在线监测成果",
+            description=f"面向{topic}的在线监测方法，已在多地示范应用。",
+        )
+    asking = make.posting(
+        make.user(),
+        RD,
+        title="藕塘水位在线监测",
+        description="藕塘水位需要在线监测，雨季防止漫塘，夜间也要能报警。",
+    )
+    unrelated = make.posting(
+        uni, RO, title="高速公路护栏在线监测", description="高速公路护栏碰撞在线监测，定位事故点并通知养护。"
+    )
+    related = make.posting(
+        uni, RO, title="藕塘水位遥测浮标", description="藕塘水位遥测浮标，雨季漫塘提前告警，太阳能供电。"
+    )
+    found = proposals(app, asking)
+    ids = [p.posting.id for p in found]
+    assert unrelated not in ids and ids[0] == related
+    assert {"水位", "漫塘"} <= set(found[0].carrying)
+    assert "在线" not in found[0].carrying and "监测" not in found[0].carrying
+
+
+SUPPLY_NEED = {
+    "title": "求购不锈钢冲压件",
+    "description": "我厂求购SUS304不锈钢冲压件，料厚1.5mm，公差要求两丝以内，月需3万件，要有IATF16949。",
+}
+CAPABLE = {
+    "title": "不锈钢精密冲压件加工",
+    "description": "专业SUS304不锈钢冲压件，料厚0.5-3mm，公差±0.01mm，月产能10万件，通过IATF16949认证。",
+}
+SMALL = {
+    "title": "不锈钢冲压件小批量加工",
+    "description": "SUS304不锈钢冲压件打样与小批量，料厚0.5-3mm，公差±0.01mm，月产5000件，通过IATF16949认证。",
+}
+
+
+def test_supply_specifications_show_when_they_agree_and_rule_out_a_clear_shortfall(
+    app: Flask, client: FlaskClient, auth: Auth, make: Factory
+) -> None:
+    buyer = make.user()
+    need = make.posting(buyer, SN, **SUPPLY_NEED)
+    capable = make.posting(make.user(), SO, **CAPABLE)
+    make.posting(make.user(), SO, **SMALL)  # makes 5,000 a month; 30,000 are asked for
+    found = proposals(app, need)
+    assert [p.posting.id for p in found] == [capable]
+    assert {"公差±0.02mm", "厚度1.5mm", "IATF16949", "SUS304"} <= set(found[0].specs)
+    auth.login(buyer)
+    page = client.get(f"/postings/{need}").get_data(as_text=True)
+    assert "规格相符" in page and "公差±0.02mm" in page and SMALL["title"] not in page

@@ -170,6 +170,8 @@ class Proposal:
     matched_terms: list[str]  # shared words, longest and most telling first
     ours: Posting
     demotion: feedback.Demotion | None = None  # why it is shown lower than its relevance
+    carrying: tuple[str, ...] = ()  # the specific shared terms the proposal stands on
+    specs: tuple[str, ...] = ()  # specifications both state that agree (±0.02mm, SUS304 …)
 
 
 def proposals(
@@ -203,7 +205,15 @@ def proposals(
         by_id = {c.posting_id: c for c in window}
         window = [by_id[pid] for pid in feedback.reorder([c.posting_id for c in window], lowered)]
     return [
-        Proposal(allowed[c.posting_id], c.strength, list(c.words), posting, lowered.get(c.posting_id))
+        Proposal(
+            allowed[c.posting_id],
+            c.strength,
+            list(c.words),
+            posting,
+            lowered.get(c.posting_id),
+            c.carrying,
+            c.specs,
+        )
         for c in window[:limit]
     ]
 

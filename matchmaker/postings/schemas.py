@@ -284,6 +284,11 @@ class MatchSchema(Output):
     posting = Nested(PostingSummarySchema, required=True)
     score = Integer(required=True, attribute="strength", validate=Range(0, 100))
     matched_terms = List(String(), required=True)
+    matched_specs = List(
+        String(),
+        attribute="specs",
+        metadata={"description": "双方都写明且相符的规格（公差、盐雾时长、料厚、产能、牌号、认证）。"},
+    )
 
 
 class MatchesSchema(Output):

@@ -57,11 +57,19 @@ def generic_words() -> frozenset[str]:
 NUMBER = re.compile(r"^[0-9]+([.,][0-9]+)*(%|‰|°c?|[a-z]{1,3})?$")
 
 
+def is_evidence_word(word: str) -> bool:
+    """Whether a shared word can count as evidence at all: not a single character, not a number
+    or percentage (3%, 0.01mm, 220kv). Whether it is *specific* enough to carry a proposal is
+    learned from the postings (matching.py)."""
+    return len(word) >= 2 and not NUMBER.match(word)
+
+
 def is_evidence(word: str) -> bool:
     """Whether a shared word can tell a user why two postings belong together: not a single
     character, not a number or percentage (3%, 0.01mm, 220kv), not generic process vocabulary
-    (中试, 工艺, 系统 … generic.txt)."""
-    return len(word) >= 2 and not NUMBER.match(word) and word not in generic_words()
+    (中试, 工艺, 系统 … generic.txt: the cold-start prior, used until the platform holds enough
+    postings to learn which words are generic)."""
+    return is_evidence_word(word) and word not in generic_words()
 
 
 def normalize(text: str) -> str:

@@ -43,7 +43,10 @@ UNIT = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")  # a CJK character, or a Latin/d
 STRETCH = re.compile(r"[\u3400-\u9fffa-z0-9]+")  # no pair across punctuation or spaces
 KINDS = {kind.value: code for code, kind in enumerate(PostingKind)}
 NORM_DRIFT = 0.05  # recompute a segment's norms once the index has changed by this share of its size
-FILLER = {PostingKind.RD_NEED.value: PostingKind.RESEARCH_OUTCOME.value}  # asking kind → answering kind
+FILLER = {  # asking kind → answering kind
+    PostingKind.RD_NEED.value: PostingKind.RESEARCH_OUTCOME.value,
+    PostingKind.SUPPLY_NEED.value: PostingKind.SUPPLY_OFFER.value,
+}
 FILLER_MIN = 30  # postings of each of the two kinds before the filler is learned from them
 FILLER_EPS = 0.01  # smooths the two shares (a pair in none of the outcomes is not infinitely filler)
 log = logging.getLogger(__name__)
@@ -53,12 +56,29 @@ HASHED_BITS = HASHED - 1
 
 
 def grams(text: str) -> list[str]:
-    """Every unit (CJK character or Latin/digit word) of ``text`` and every adjacent pair."""
+    """Every unit (CJK character or Latin/digit word) of ``text`` and every adjacent pair; a
+    Latin/digit word of two or more characters also gives its characters and their adjacent pairs
+    (prefixed, so they never meet a unit), so codes and figures written differently still meet
+    (SUS304 / 304, 720h / 720小时, IATF16949 / 16949)."""
     found: list[str] = []
     for stretch in STRETCH.findall(unicodedata.normalize("NFKC", text).lower()):
         units = UNIT.findall(stretch)
         found += units
         found += [a + b for a, b in pairwise(units)]
+        for unit in units:
+            if len(unit) > 1 and unit.isascii():
+                found += ["~" + c for c in unit]
+                found += ["~" + unit[i : i + 2] for i in range(len(unit) - 1)]
+    return found
+
+
+def word_grams(word: str) -> list[str]:
+    """The grams whose rarest bounds how many documents use ``word``: its adjacent pairs (its
+    units where a stretch has only one)."""
+    found: list[str] = []
+    for stretch in STRETCH.findall(unicodedata.normalize("NFKC", word).lower()):
+        units = UNIT.findall(stretch)
+        found += [a + b for a, b in pairwise(units)] or units
     return found
 
 
