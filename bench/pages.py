@@ -227,16 +227,16 @@ def seed_pending(people: People, count: int, seed: int) -> None:
 
 
 def seed_pairings(people: People, count: int, agreement_count: int, years: int, seed: int) -> tuple[int, int]:
-    """``count`` pairings (universities on needs, enterprises on outcomes): a third left
+    """``count`` pairings (universities on R&D needs, enterprises on the rest): a quarter left
     interested, some declined, the rest accepted and negotiating; ``agreement_count`` of those
     signed by recording an agreement, confirmed by the other side and verified."""
     rng = random.Random(seed)
     users_of = {u.organization_id: u for u in [*people.enterprises, *people.universities]}
     targets = list(
         db.session.execute(
-            select(Posting.id, Posting.kind)
-            .where(Posting.status == PostingStatus.PUBLISHED, Posting.valid_until.is_(None))
-            .where(Posting.kind.in_([PostingKind.RD_NEED, PostingKind.RESEARCH_OUTCOME]))
+            select(Posting.id, Posting.kind).where(
+                Posting.status == PostingStatus.PUBLISHED, Posting.valid_until.is_(None)
+            )
         )
     )
     rng.shuffle(targets)
@@ -245,11 +245,13 @@ def seed_pairings(people: People, count: int, agreement_count: int, years: int, 
     for posting_id, kind in targets:
         if made >= count:
             break
-        initiator = rng.choice(
-            people.enterprises if kind is PostingKind.RESEARCH_OUTCOME else people.universities
-        )
         target = db.session.get(Posting, posting_id)
         assert target is not None
+        # universities answer R&D needs; enterprises answer outcomes and each other's supply
+        answering = people.universities if kind is PostingKind.RD_NEED else people.enterprises
+        initiator = rng.choice(answering)
+        while initiator.organization_id == target.organization_id:
+            initiator = rng.choice(answering)
         pairing = pairings.express_interest(
             target, "我们有相关的成果和团队，希望进一步对接合作。", actor=initiator
         )
