@@ -23,8 +23,9 @@ from matchmaker.postings.values import PostingKind
 
 
 @contextmanager
-def bench_app(keep: str | None = None) -> Iterator[Flask]:
-    """A fresh, migrated instance in a temporary folder (or ``keep``), app context pushed."""
+def bench_app(keep: str | None = None, database_uri: str | None = None, **config: Any) -> Iterator[Flask]:
+    """A fresh, migrated instance in a temporary folder (or ``keep``), app context pushed; on
+    SQLite there unless ``database_uri`` names another (empty) database. ``config`` adds to it."""
     with tempfile.TemporaryDirectory(prefix="matchmaker-bench-") as tmp:
         base = Path(keep) if keep else Path(tmp)
         base.mkdir(parents=True, exist_ok=True)
@@ -32,11 +33,12 @@ def bench_app(keep: str | None = None) -> Iterator[Flask]:
             {
                 "SECRET_KEY": "bench",
                 "INSTANCE_PATH": base / "instance",
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'bench.sqlite3'}",
+                "SQLALCHEMY_DATABASE_URI": database_uri or f"sqlite:///{base / 'bench.sqlite3'}",
                 "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
                 # Publishing thousands of postings would otherwise compute each one's strong
                 # proposals for notifications: not what the benchmarks measure.
                 "NOTIFY_AFTER_COMMIT": False,
+                **config,
             }
         )
         with app.app_context():

@@ -715,6 +715,7 @@ DIALECT_FILES = {
     "test_funnels_agree.py",  # the two funnels' SQL agree
     "test_counting_sql.py",  # figures as aggregate queries, statements per page constant
     "test_clock.py",  # "today" in SQL filters with the process in another zone
+    "test_page_cost.py",  # the pages' statements and the indexes they use, on both planners
 }
 DIALECT_TESTS = {
     "test_agreements.py::test_from_a_pairing_to_a_counted_agreement",

@@ -89,6 +89,9 @@ TIMEZONE = "Asia/Shanghai"
 REQUEST_TIMEOUT = 25
 
 POSTINGS_PER_PAGE = 20
+# A list counts its rows only this far (then says "1000+ 条"): a count past it would read every
+# matching row on every request, whatever page is shown; pages beyond it are still reachable.
+LIST_COUNT_LIMIT = 1000
 
 # The plan's dashboard (协议与指标) is for bureau staff; True also shows a read-only version to
 # everyone (indicator counts, charts and the verified agreements behind them, without amounts).

@@ -7,8 +7,9 @@ from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, redirect, request, send_file, url_for
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from sqlalchemy import Select, func, literal, select
+from sqlalchemy.orm import lazyload
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
@@ -73,6 +74,10 @@ class ListPage(Pagination):
     def _query_count(self) -> int:
         return len(self._query_args["items"])
 
+    @property
+    def total_text(self) -> str:
+        return str(self.total)
+
 
 def page_of(items: list[Any], *, page: int | None = None, per_page: int | None = None) -> ListPage:
     """One page of ``items`` by ``?page=`` (or ``page``); past the end is simply empty."""
@@ -85,13 +90,49 @@ def page_of(items: list[Any], *, page: int | None = None, per_page: int | None =
     )
 
 
+class BoundedPagination(SelectPagination):
+    """A database list's page whose count stops a little past what is shown (LIST_COUNT_LIMIT,
+    or two pages past this one): counting every matching row would make each page's cost grow
+    with the whole list. ``more`` says there are more rows than ``total``; the next page is then
+    always offered."""
+
+    more = False
+
+    def _query_count(self) -> int:
+        stmt: Select[Any] = self._query_args["select"]
+        bound = max(self._query_args["count_limit"], self._query_offset + 2 * self.per_page)
+        rows = (
+            stmt.options(lazyload("*"))
+            .with_only_columns(literal(1), maintain_column_froms=True)
+            .order_by(None)
+            .limit(bound + 1)
+            .subquery()
+        )
+        counted = int(db.session.execute(select(func.count()).select_from(rows)).scalar() or 0)
+        self.more = counted > bound
+        return min(counted, bound)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.more and len(self.items) == self.per_page)
+
+    @property
+    def total_text(self) -> str:
+        """The count as pages show it: "1000+" when counting stopped."""
+        return f"{self.total}+" if self.more else str(self.total)
+
+
 def paginate(stmt: Select[Any]) -> Pagination:
     """One page of ``stmt`` by ``?page=``; a page past the end is simply empty, never an error."""
-    return db.paginate(
-        stmt,
+    return BoundedPagination(
+        select=stmt,
+        session=db.session(),
         page=int_arg("page", maximum=MAX_PAGE) or 1,
         per_page=current_app.config["POSTINGS_PER_PAGE"],
+        max_per_page=None,
         error_out=False,
+        count=True,
+        count_limit=current_app.config["LIST_COUNT_LIMIT"],
     )
 
 

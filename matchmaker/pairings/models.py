@@ -42,6 +42,10 @@ class Pairing(StateMachine, Journaled, Base):
         UniqueConstraint("target_id", "initiator_org_id", name="uq_pairings_target_initiator"),
         Index("ix_pairings_target_org_state", "target_org_id", "state"),
         Index("ix_pairings_initiator_org_state", "initiator_org_id", "state"),
+        # 我的对接 (either side, newest activity first) and the bureau's view of all of them.
+        Index("ix_pairings_target_org_activity", "target_org_id", "last_activity_at", "id"),
+        Index("ix_pairings_initiator_org_activity", "initiator_org_id", "last_activity_at", "id"),
+        Index("ix_pairings_activity", "last_activity_at", "id"),
     )
 
     journal_type: ClassVar[str] = "pairing"

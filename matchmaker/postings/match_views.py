@@ -13,6 +13,7 @@ from matchmaker import policy, search
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
 from matchmaker.core.web import MAX_PAGE, int_arg
+from matchmaker.pairings import queries as pairing_queries
 from matchmaker.policy import requires
 from matchmaker.postings import queries as posting_queries
 from matchmaker.postings.models import Posting
@@ -98,4 +99,6 @@ def mine() -> str:
         (p, posting_queries.proposals(p, current_user, limit=MINE_PER_POSTING, min_strength=SHOWN))
         for p in page.items
     ]
-    return render_template("matches/mine.html", groups=groups, page=page)
+    # Which proposals the organisation already talks about, for the whole page in one statement.
+    ours = pairing_queries.ours_on([pr.posting for _, found in groups for pr in found], current_user)
+    return render_template("matches/mine.html", groups=groups, page=page, ours_on_page=ours)

@@ -31,7 +31,7 @@ from matchmaker.taxonomy.models import TechField, Town
 
 if TYPE_CHECKING:
     pass
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 
 EDITABLE = (PostingStatus.DRAFT, PostingStatus.RETURNED)
 
@@ -40,9 +40,20 @@ class Posting(StateMachine, Journaled, TimestampMixin, Base):
     """One need, offer or outcome an organisation puts on the platform."""
 
     __tablename__ = "postings"
-    # The 计划进展 dashboard counts the postings published in a span (not drafts) from this index
-    # alone (migration 0016).
-    __table_args__ = (Index("ix_postings_published_at_status", "published_at", "status"),)
+    __table_args__ = (
+        # Each list's filter then its order, so a page reads its rows in order and stops (issue 25):
+        # lists and the home page (kind, newest published first), narrowed by 技术领域 or 镇区;
+        Index("ix_postings_list", "kind", "status", "published_at", "id"),
+        Index("ix_postings_list_field", "kind", "status", "tech_field_id", "published_at", "id"),
+        Index("ix_postings_list_town", "kind", "status", "town_id", "published_at", "id"),
+        # 为我推荐 and an organisation's counts by state; 我的发布 (most recently changed first);
+        Index("ix_postings_org_status", "organization_id", "status", "published_at", "id"),
+        Index("ix_postings_org_updated", "organization_id", "updated_at", "id"),
+        # the review queue (first submitted, first reviewed);
+        Index("ix_postings_review_queue", "status", "submitted_at", "id"),
+        # the 计划进展 dashboard counts the postings published in a span (not drafts) from this index alone.
+        Index("ix_postings_published_at_status", "published_at", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[PostingKind] = mapped_column(enum_column(PostingKind), index=True)

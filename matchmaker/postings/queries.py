@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_login import AnonymousUserMixin
-from sqlalchemy import ColumnElement, Select, String, cast, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from matchmaker import policy, search
 from matchmaker.accounts.models import User
@@ -39,6 +40,10 @@ class BrowseFilters:
         return any(v for v in (self.tech_field_id, self.town_id, self.cooperation_mode, self.q))
 
 
+# What a posting's card shows beside it, in the same statement (each is one row per posting).
+CARD = (joinedload(Posting.organization), joinedload(Posting.tech_field), joinedload(Posting.town))
+
+
 def escape_like(text: str) -> str:
     """User text is matched literally: % and _ lose their LIKE meaning."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -49,19 +54,23 @@ def browse(
 ) -> Select[Posting]:
     """Published, unexpired postings of ``kind`` the user may read, newest first."""
     stmt = _filtered(kind, filters, policy.listed_postings(user))
-    return stmt.options(
-        selectinload(Posting.organization), selectinload(Posting.tech_field), selectinload(Posting.town)
-    ).order_by(Posting.published_at.desc(), Posting.id.desc())
+    return stmt.options(*CARD).order_by(Posting.published_at.desc(), Posting.id.desc())
 
 
 def hidden_from_visitors(
     kind: PostingKind, filters: BrowseFilters, user: User | AnonymousUserMixin | None
 ) -> int:
-    """How many more postings would fit these filters after logging in (0 for logged-in users)."""
+    """How many more postings would fit these filters after logging in (0 for logged-in users),
+    counted only to one past LIST_COUNT_LIMIT, as lists count their rows (core/web.py)."""
     if user is not None and user.is_authenticated:
         return 0
-    stmt = _filtered(kind, filters, policy.members_only_postings()).with_only_columns(func.count())
-    return db.session.scalar(stmt) or 0
+    rows = (
+        _filtered(kind, filters, policy.members_only_postings())
+        .with_only_columns(literal(1), maintain_column_froms=True)
+        .limit(current_app.config["LIST_COUNT_LIMIT"] + 1)
+        .subquery()
+    )
+    return db.session.scalar(select(func.count()).select_from(rows)) or 0
 
 
 def _filtered(kind: PostingKind, filters: BrowseFilters, allowed: ColumnElement[bool]) -> Select[Posting]:
@@ -87,6 +96,7 @@ def owned_by(
     stmt = (
         select(Posting)
         .where(Posting.organization_id == user.organization_id)
+        .options(joinedload(Posting.tech_field), joinedload(Posting.town))
         .order_by(Posting.updated_at.desc(), Posting.id.desc())
     )
     if status is not None:
@@ -193,7 +203,7 @@ def proposals(
                 Posting.kind.in_(posting.kind.complements),
                 Posting.organization_id != posting.organization_id,
             )
-            .options(selectinload(Posting.organization), selectinload(Posting.tech_field))
+            .options(joinedload(Posting.organization), joinedload(Posting.tech_field))
         )
     }
     declined = feedback.declined_pairs(posting)

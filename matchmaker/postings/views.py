@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -39,11 +39,15 @@ def browse(kind: PostingKind) -> str:
         q=request.args.get("q", "").strip()[: queries.MAX_QUERY_LENGTH] or None,
     )
     page = paginate(queries.browse(kind, filters, current_user))
+    hidden, limit = (
+        queries.hidden_from_visitors(kind, filters, current_user),
+        current_app.config["LIST_COUNT_LIMIT"],
+    )
     return render_template(
         "postings/browse.html",
         kind=kind,
         page=page,
-        hidden=queries.hidden_from_visitors(kind, filters, current_user),
+        hidden=f"{limit}+" if hidden > limit else hidden,
         filters=filters,
         fields=[("", "全部技术领域"), *term_pairs(TechField)],
         towns=[("", "全部镇区"), *term_pairs(Town)],
