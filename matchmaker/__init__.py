@@ -140,8 +140,9 @@ def register_notices() -> tuple[ModuleType, ...]:
     from matchmaker.events import notices as events
     from matchmaker.pairings import notices as pairings
     from matchmaker.postings import notices as postings
+    from matchmaker.subscriptions import notices as subscriptions
 
-    return (accounts, agreements, calls, events, pairings, postings)
+    return (accounts, agreements, calls, events, pairings, postings, subscriptions)
 
 
 def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
@@ -188,6 +189,8 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.postings.views import bp as postings_bp
     from matchmaker.profiles import api as _api_profiles  # noqa: F401 - adds its routes to the API
     from matchmaker.profiles.views import bp as profiles_bp
+    from matchmaker.subscriptions import api as _api_subscriptions  # noqa: F401 - adds its routes to the API
+    from matchmaker.subscriptions.views import bp as subscriptions_bp
     from matchmaker.taxonomy import api as _api_taxonomy  # noqa: F401 - adds its routes to the API
 
     app.url_map.converters["int"] = BoundedIntConverter
@@ -203,6 +206,7 @@ def register_blueprints(app: Flask) -> None:
         events_bp,
         profiles_bp,
         notifications_bp,
+        subscriptions_bp,
         lists_bp,
         review_bp,
         admin_bp,

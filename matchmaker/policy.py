@@ -251,6 +251,13 @@ RULES: dict[str, Rule] = {
     "profile.edit": lambda a, _: is_bureau(a),
     "pool.view": lambda a, _: is_bureau(a),
     "pool.targets": lambda a, _: is_bureau(a),
+    # 订阅推送: any logged-in user keeps subscriptions of their own (what a digest tells them is
+    # what listed_postings lets them see); only their owner reads, edits or cancels one.
+    "subscription.create": lambda a, _: is_member(a) and bool(getattr(a, "active", True)),
+    "subscription.view": lambda a, s: is_member(a) and getattr(s, "user_id", None) == a.id,
+    "subscription.edit": lambda a, s: (
+        is_member(a) and getattr(s, "user_id", None) == a.id and getattr(s, "cancelled_at", None) is None
+    ),
 }
 
 MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
@@ -310,6 +317,13 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
     "profile.see_records": "单位的对接、协议、活动和揭榜记录仅本单位和主管部门可以查看。",
     "profile.edit": "企业梯度和指标由主管部门工作人员录入。",
     "pool.view": "培育库仅限主管部门工作人员查看。",
+    "subscription.create": "请先登录。",
+    "subscription.view": "只能查看自己的订阅。",
+    "subscription.edit": lambda a, s: (
+        "该订阅已取消，不能再修改。"
+        if getattr(s, "user_id", None) == getattr(a, "id", None)
+        else "只能修改或取消自己的订阅。"
+    ),
 }
 BUREAU_ONLY = "此操作仅限主管部门工作人员。"
 

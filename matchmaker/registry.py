@@ -58,6 +58,8 @@ from matchmaker.postings.values import (
     Visibility,
 )
 from matchmaker.profiles.models import Measure, MeasureKind, TierChange, TierTarget
+from matchmaker.subscriptions.models import Subscription, SubscriptionItem
+from matchmaker.subscriptions.values import Basis, Frequency
 from matchmaker.taxonomy.models import TAXONOMIES, EnterpriseTier, TechField, Town
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "AgreementStatus",
     "AgreementType",
     "ApiToken",
+    "Basis",
     "CallCriterion",
     "CallProposal",
     "CallProposalFile",
@@ -86,6 +89,7 @@ __all__ = [
     "EventKind",
     "EventRegistration",
     "EventStatus",
+    "Frequency",
     "IPStatus",
     "ImportBatch",
     "Indicator",
@@ -121,6 +125,8 @@ __all__ = [
     "PublishedList",
     "Registration",
     "Role",
+    "Subscription",
+    "SubscriptionItem",
     "Target",
     "TechField",
     "TierChange",

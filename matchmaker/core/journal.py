@@ -131,6 +131,10 @@ LABELS: dict[str, str] = {
     "plan.created": "新建计划",
     "plan.updated": "修改计划信息",
     "plan.closed": "结束计划",
+    "subscription.created": "新建订阅",
+    "subscription.updated": "修改订阅",
+    "subscription.cancelled": "取消订阅",
+    "subscription.digest": "发送订阅推送",
 }
 OBJECT_LABELS = {
     "posting": "信息",
@@ -148,6 +152,7 @@ OBJECT_LABELS = {
     "event": "活动",
     "call": "榜单",
     "proposal": "揭榜方案",
+    "subscription": "订阅",
 }
 
 

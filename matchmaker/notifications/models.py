@@ -39,6 +39,7 @@ class Notification(Base):
         "agreement": "协议",
         "queue": "待办事项",
         "broker": "居间对接",
+        "subscription": "订阅推送",
     }
 
     id: Mapped[int] = mapped_column(primary_key=True)
