@@ -22,7 +22,7 @@ class SubscriptionForm(BaseForm):
         validators=[Optional(), Length(max=NAME_LENGTH)],
         description="便于自己辨认，如“伺服电机需求”；不填时按条件自动命名。",
     )
-    basis = RadioField("订阅内容", choices=Basis.choices(), default=Basis.SEARCH.value)
+    basis = RadioField("订阅内容", choices=options(Basis.choices()), default=Basis.SEARCH.value)
     query = StringField(
         "关键词",
         validators=[Optional(), Length(max=QUERY_LENGTH)],
@@ -42,7 +42,7 @@ class SubscriptionForm(BaseForm):
         description="仅“本单位信息的新推荐”使用：新发布的信息与本单位某条信息的匹配度（0–100）不低于此值才推送。",
         default=60,
     )
-    frequency = RadioField("推送频率", choices=Frequency.choices(), default=Frequency.DAILY.value)
+    frequency = RadioField("推送频率", choices=options(Frequency.choices()), default=Frequency.DAILY.value)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -20,7 +20,7 @@ LISTED = 20  # items spelt out in one notification; the page has them all
 def why(sub: Subscription, item: SubscriptionItem) -> str:
     """Why the item matched, in words."""
     reason = item.reason or {}
-    words = "、".join(f"「{w}」" for w in reason.get("words") or [])
+    words = "、".join(f"「{w}」" for w in reason.get("phrases") or reason.get("words") or [])
     if "own_posting_id" in reason:
         said = f"与本单位「{reason.get('own_title', '')}」匹配度 {reason.get('strength')}"
         return f"{said}，共同的词：{words}" if words else said

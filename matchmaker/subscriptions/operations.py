@@ -169,6 +169,8 @@ def matches_in_window(details: Details, user: User, days: int) -> int:
         )
     )
     if details.query:
+        if not db.session.scalar(stmt):  # nothing to search (nor an index to ask, on a new site)
+            return 0
         ids, _ = _search(details.query, details.kind, field_id, town_id)
         if not ids:
             return 0
@@ -327,8 +329,9 @@ class _Matcher:
             if pid in found:
                 posting = self.postings[pid]
                 text = f"{posting.title}\n{' '.join(posting.keywords or [])}\n{posting.description}"
-                present = sorted({span.word for span in search.spans(text, words)}, key=words.index)
-                hits[pid] = {"words": present or words}
+                spans = search.spans(text, words)
+                present = sorted({span.word for span in spans}, key=words.index)
+                hits[pid] = {"words": present or words, "phrases": _phrases(text, spans, sub.query)}
         return hits
 
     def proposals(self, sub: Subscription, user: User) -> dict[int, dict[str, Any]]:
@@ -354,6 +357,27 @@ class _Matcher:
                         "words": list(proposal.matched_terms)[:8],
                     }
         return hits
+
+
+def _phrases(text: str, spans: list[search.Span], query: str) -> list[str]:
+    """What matched, as a reader sees it: the words of the query as typed that stand in ``text``;
+    else the matched stretches of ``text``, words side by side making one ("热" + "变形" →
+    "热变形"), each once, in order of appearance."""
+    typed = [w.strip('"“”') for w in query.split()]
+    literal = [w for w in typed if w and w.lower() in text.lower()]
+    if literal:
+        return literal[:8]
+    stretches: list[list[int]] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if stretches and span.start <= stretches[-1][1]:
+            stretches[-1][1] = max(stretches[-1][1], span.end)
+        else:
+            stretches.append([span.start, span.end])
+    found: list[str] = []
+    for start, end in stretches:
+        if text[start:end] not in found:
+            found.append(text[start:end])
+    return found[:8]
 
 
 def _insert(rows: list[dict[str, Any]]) -> None:

@@ -134,7 +134,7 @@ class SubscriptionItemSchema(Output):
     )
     why = fields.Method("_why", required=True, metadata={"type": "string", "description": "匹配原因。"})
     words = fields.Function(
-        lambda i: list((i.reason or {}).get("words") or []),
+        lambda i: list((i.reason or {}).get("phrases") or (i.reason or {}).get("words") or []),
         required=True,
         metadata={"type": "array", "items": {"type": "string"}, "description": "匹配的词。"},
     )
