@@ -53,6 +53,7 @@ NEW = ("posting.published", "posting.imported")  # journal actions that bring a 
 PROPOSALS_LOOKED_AT = 50  # proposals per own posting looked at for new ones
 MIN_STRENGTH, MAX_STRENGTH = 1, 100
 CHUNK = 500
+DIGESTS_PER_COMMIT = 50  # digests claimed and journaled per transaction
 
 
 @dataclass
@@ -294,14 +295,17 @@ def _own_postings(user: User) -> list[Posting]:
 
 class _Matcher:
     """Matches a batch of new postings against subscriptions, sharing the work between them: one
-    search per distinct query, one proposal list per own posting."""
+    search per distinct query (its filters are applied in SQL; per filter set only when the bare
+    query finds more than the index ranks), and one proposal list per new posting — the pair
+    strength is the same from both sides, so the new posting's proposals name the subscribers' own
+    postings it answers, with the strength and shared words their pages show."""
 
     def __init__(self, batch: list[int]) -> None:
         self.batch = batch
         self.postings = {p.id: p for p in posting_queries.by_ids(batch)}
-        self.found: dict[tuple[Any, ...], tuple[set[int], list[str]]] = {}
-        self.proposed: dict[tuple[int, bool], list[posting_queries.Proposal]] = {}
-        self.own: dict[int, list[Posting]] = {}
+        self.found: dict[tuple[Any, ...], tuple[set[int], list[str], bool]] = {}
+        self.proposed: dict[int, list[search.Candidate]] = {}
+        self.own: dict[int, dict[int, Posting]] = {}
 
     def _candidates(self, sub: Subscription, user: User) -> list[int]:
         stmt = select(Posting.id).where(
@@ -314,16 +318,25 @@ class _Matcher:
             stmt = stmt.where(*_filters(sub.kind, sub.tech_field_id, sub.town_id))
         return list(db.session.scalars(stmt.order_by(Posting.id)))
 
-    def search(self, sub: Subscription, user: User) -> dict[int, dict[str, Any]]:
+    def _search(self, key: tuple[Any, ...]) -> tuple[set[int], list[str], bool]:
+        if key not in self.found:
+            query, kind, field_id, town_id = key
+            found = search.find(query, kind=kind, tech_field_id=field_id, town_id=town_id)
+            if found.relaxed or found.query.empty:
+                self.found[key] = (set(), found.query.words, found.capped)
+            else:
+                self.found[key] = ({pid for pid, _ in found.ranked}, found.query.words, found.capped)
+        return self.found[key]
+
+    def by_search(self, sub: Subscription, user: User) -> dict[int, dict[str, Any]]:
         candidates = self._candidates(sub, user)
         if not candidates:
             return {}
         if not sub.query:
             return {pid: {"words": []} for pid in candidates}
-        key = (sub.query, sub.kind, sub.tech_field_id, sub.town_id)
-        if key not in self.found:
-            self.found[key] = _search(sub.query, sub.kind, sub.tech_field_id, sub.town_id)
-        found, words = self.found[key]
+        found, words, capped = self._search((sub.query, None, None, None))
+        if capped and not set(candidates) <= found:
+            found, words, _ = self._search((sub.query, sub.kind, sub.tech_field_id, sub.town_id))
         hits: dict[int, dict[str, Any]] = {}
         for pid in candidates:
             if pid in found:
@@ -334,27 +347,34 @@ class _Matcher:
                 hits[pid] = {"words": present or words, "phrases": _phrases(text, spans, sub.query)}
         return hits
 
-    def proposals(self, sub: Subscription, user: User) -> dict[int, dict[str, Any]]:
-        candidates = set(self._candidates(sub, user))
+    def _proposed(self, posting_id: int) -> list[search.Candidate]:
+        if posting_id not in self.proposed:
+            self.proposed[posting_id] = search.propose(self.postings[posting_id])
+        return self.proposed[posting_id]
+
+    def by_proposals(self, sub: Subscription, user: User) -> dict[int, dict[str, Any]]:
+        candidates = self._candidates(sub, user)
         if not candidates:
             return {}
         if user.organization_id not in self.own:
-            self.own[user.organization_id] = _own_postings(user)
+            self.own[user.organization_id] = {p.id: p for p in _own_postings(user)}
+        own = self.own[user.organization_id]
+        if not own:
+            return {}
         floor = max(sub.min_strength or MAX_STRENGTH, posting_queries.SHOWN_MIN_STRENGTH)
         hits: dict[int, dict[str, Any]] = {}
-        for own in self.own[user.organization_id]:
-            key = (own.id, policy.is_bureau(user))
-            if key not in self.proposed:
-                self.proposed[key] = posting_queries.proposals(own, user, limit=PROPOSALS_LOOKED_AT)
-            for proposal in self.proposed[key]:
-                pid = proposal.posting.id
-                stronger = pid not in hits or hits[pid]["strength"] < proposal.strength
-                if pid in candidates and proposal.strength >= floor and stronger:
+        for pid in candidates:
+            new = self.postings[pid]
+            for candidate in self._proposed(pid):
+                mine = own.get(candidate.posting_id)
+                if mine is None or candidate.strength < floor or new.kind not in mine.kind.complements:
+                    continue
+                if pid not in hits or hits[pid]["strength"] < candidate.strength:
                     hits[pid] = {
-                        "own_posting_id": own.id,
-                        "own_title": own.title,
-                        "strength": proposal.strength,
-                        "words": list(proposal.matched_terms)[:8],
+                        "own_posting_id": mine.id,
+                        "own_title": mine.title,
+                        "strength": candidate.strength,
+                        "words": list(candidate.words)[:8],
                     }
         return hits
 
@@ -413,7 +433,9 @@ def match(
     rows: list[dict[str, Any]] = []
     for sub in subscriptions:
         user = sub.user
-        hits = matcher.proposals(sub, user) if sub.basis is Basis.PROPOSALS else matcher.search(sub, user)
+        hits = (
+            matcher.by_proposals(sub, user) if sub.basis is Basis.PROPOSALS else matcher.by_search(sub, user)
+        )
         rows += [
             {
                 "subscription_id": sub.id,
@@ -511,13 +533,19 @@ def deliver(now: datetime | None = None) -> int:
         if due(sub, now)
     ]
     db.session.commit()
-    return sum(_send(sub_id, version, now) for sub_id, version in candidates)
+    sent = 0
+    for start in range(0, len(candidates), DIGESTS_PER_COMMIT):
+        sent += sum(
+            _send(sub_id, version, now) for sub_id, version in candidates[start : start + DIGESTS_PER_COMMIT]
+        )
+        db.session.commit()
+    return sent
 
 
 def _send(sub_id: int, version: int, now: datetime) -> bool:
     """One digest, if this worker wins the subscription's claim (its digest counter still at
     ``version``): the pending items the user may still see are marked sent with the digest's
-    number and journaled; the others are dropped."""
+    number and journaled; the others are dropped. The caller commits."""
     claimed = execute_dml(
         update(Subscription)
         .where(
@@ -526,7 +554,6 @@ def _send(sub_id: int, version: int, now: datetime) -> bool:
         .values(digests=version + 1, last_digest_at=now)
     )
     if not claimed.rowcount:
-        db.session.rollback()
         return False
     sub = db.session.get(Subscription, sub_id)
     assert sub is not None
@@ -560,7 +587,7 @@ def _send(sub_id: int, version: int, now: datetime) -> bool:
             actor=None,
             changes={"digest": [None, version + 1], "items": [None, shown]},
         )
-    db.session.commit()
+    db.session.flush()
     return bool(shown)
 
 
