@@ -30,6 +30,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 
 from matchmaker import policy, search
 from matchmaker.accounts.models import User
@@ -304,19 +305,37 @@ class _Matcher:
         self.batch = batch
         self.postings = {p.id: p for p in posting_queries.by_ids(batch)}
         self.found: dict[tuple[Any, ...], tuple[set[int], list[str], bool]] = {}
-        self.proposed: dict[int, list[search.Candidate]] = {}
-        self.own: dict[int, dict[int, Posting]] = {}
+        self.proposed: dict[int, dict[int, list[tuple[search.Candidate, Posting]]]] = {}
+        self.visible: dict[tuple[Any, ...], list[int]] = {}
+
+    def _visible(self, user: User) -> list[int]:
+        """The batch's postings ``user`` may see (policy's SQL twin), but their organisation's own.
+        Asked once per role and organisation, on which alone listed_postings depends."""
+        key = (user.role, user.organization_id)
+        if key not in self.visible:
+            self.visible[key] = list(
+                db.session.scalars(
+                    select(Posting.id)
+                    .where(Posting.id.in_(self.batch), policy.listed_postings(user), _not_own(user))
+                    .order_by(Posting.id)
+                )
+            )
+        return self.visible[key]
 
     def _candidates(self, sub: Subscription, user: User) -> list[int]:
-        stmt = select(Posting.id).where(
-            Posting.id.in_(self.batch),
-            policy.listed_postings(user),
-            _not_own(user),
-            Posting.published_at >= sub.created_at,
-        )
-        if sub.basis is Basis.SEARCH:
-            stmt = stmt.where(*_filters(sub.kind, sub.tech_field_id, sub.town_id))
-        return list(db.session.scalars(stmt.order_by(Posting.id)))
+        found = []
+        for pid in self._visible(user):
+            posting = self.postings[pid]
+            if posting.published_at is None or posting.published_at < sub.created_at:
+                continue
+            if sub.basis is Basis.SEARCH and (
+                (sub.kind is not None and posting.kind is not sub.kind)
+                or (sub.tech_field_id is not None and posting.tech_field_id != sub.tech_field_id)
+                or (sub.town_id is not None and posting.town_id != sub.town_id)
+            ):
+                continue
+            found.append(pid)
+        return found
 
     def _search(self, key: tuple[Any, ...]) -> tuple[set[int], list[str], bool]:
         if key not in self.found:
@@ -347,27 +366,36 @@ class _Matcher:
                 hits[pid] = {"words": present or words, "phrases": _phrases(text, spans, sub.query)}
         return hits
 
-    def _proposed(self, posting_id: int) -> list[search.Candidate]:
+    def _proposed(self, posting_id: int) -> dict[int, list[tuple[search.Candidate, Posting]]]:
+        """The new posting's proposals among published, current postings, by organisation."""
         if posting_id not in self.proposed:
-            self.proposed[posting_id] = search.propose(self.postings[posting_id])
+            new = self.postings[posting_id]
+            found = search.propose(new)
+            answered = {
+                p.id: p
+                for p in db.session.scalars(
+                    select(Posting).where(
+                        Posting.id.in_([c.posting_id for c in found]),
+                        Posting.status == PostingStatus.PUBLISHED,
+                        Posting.kind.in_(new.kind.complements),
+                    )
+                )
+                if not p.is_expired and new.kind in p.kind.complements
+            }
+            by_org: dict[int, list[tuple[search.Candidate, Posting]]] = {}
+            for candidate in found:
+                if candidate.posting_id in answered:
+                    mine = answered[candidate.posting_id]
+                    by_org.setdefault(mine.organization_id, []).append((candidate, mine))
+            self.proposed[posting_id] = by_org
         return self.proposed[posting_id]
 
     def by_proposals(self, sub: Subscription, user: User) -> dict[int, dict[str, Any]]:
-        candidates = self._candidates(sub, user)
-        if not candidates:
-            return {}
-        if user.organization_id not in self.own:
-            self.own[user.organization_id] = {p.id: p for p in _own_postings(user)}
-        own = self.own[user.organization_id]
-        if not own:
-            return {}
         floor = max(sub.min_strength or MAX_STRENGTH, posting_queries.SHOWN_MIN_STRENGTH)
         hits: dict[int, dict[str, Any]] = {}
-        for pid in candidates:
-            new = self.postings[pid]
-            for candidate in self._proposed(pid):
-                mine = own.get(candidate.posting_id)
-                if mine is None or candidate.strength < floor or new.kind not in mine.kind.complements:
+        for pid in self._candidates(sub, user):
+            for candidate, mine in self._proposed(pid).get(user.organization_id, []):
+                if candidate.strength < floor:
                     continue
                 if pid not in hits or hits[pid]["strength"] < candidate.strength:
                     hits[pid] = {
@@ -425,6 +453,7 @@ def match(
                 select(Subscription)
                 .join(User, Subscription.user_id == User.id)
                 .where(Subscription.cancelled_at.is_(None), User.active.is_(True))
+                .options(selectinload(Subscription.user))
                 .order_by(Subscription.id)
             )
         )
