@@ -439,3 +439,15 @@ def test_a_digest_is_mailed_with_the_reasons(mail_app: Flask, smtp: tuple[Inbox,
     text = body(mails[0])
     assert NEED["title"] in text and "匹配原因：含关键词「热变形」" in text
     assert "https://zjtx.example.cn/account/subscriptions/" in text
+
+
+def test_the_demo_data_has_a_couple_of_subscriptions(app: Flask, runner: Any) -> None:
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    assert "订阅 2 个" in result.output
+    with app.app_context():
+        found = {(s.name, s.basis, s.frequency) for s in db.session.scalars(select(Subscription))}
+    assert found == {
+        ("成果的新需求推荐", Basis.PROPOSALS, Frequency.WEEKLY),
+        ("检测相关的新成果", Basis.SEARCH, Frequency.DAILY),
+    }
