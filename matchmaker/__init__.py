@@ -142,8 +142,9 @@ def register_notices() -> tuple[ModuleType, ...]:
     from matchmaker.pairings import notices as pairings
     from matchmaker.postings import notices as postings
     from matchmaker.specialists import notices as specialists
+    from matchmaker.subscriptions import notices as subscriptions
 
-    return (accounts, agreements, calls, events, pairings, postings, specialists)
+    return (accounts, agreements, calls, events, pairings, postings, specialists, subscriptions)
 
 
 def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
@@ -193,6 +194,8 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.profiles.views import bp as profiles_bp
     from matchmaker.specialists import api as _api_specialists  # noqa: F401 - adds its routes to the API
     from matchmaker.specialists.views import bp as specialists_bp
+    from matchmaker.subscriptions import api as _api_subscriptions  # noqa: F401 - adds its routes to the API
+    from matchmaker.subscriptions.views import bp as subscriptions_bp
     from matchmaker.taxonomy import api as _api_taxonomy  # noqa: F401 - adds its routes to the API
 
     app.url_map.converters["int"] = BoundedIntConverter
@@ -209,6 +212,7 @@ def register_blueprints(app: Flask) -> None:
         profiles_bp,
         specialists_bp,
         notifications_bp,
+        subscriptions_bp,
         lists_bp,
         review_bp,
         admin_bp,

@@ -142,7 +142,8 @@ def demo_data_command(if_new: bool) -> None:
                 else ""
             )
             + f"，信息 {report.postings} 条，对接 {report.pairings} 次，协议 {report.agreements} 份"
-            + f"，揭榜挂帅榜单 {report.calls} 个，对接活动 {report.events} 个，走访记录 {report.visits} 条。"
+            + f"，揭榜挂帅榜单 {report.calls} 个，对接活动 {report.events} 个，走访记录 {report.visits} 条"
+            + f"，订阅 {report.subscriptions} 个。"
         )
     else:
         click.echo("演示数据已存在，本次没有写入任何内容。")

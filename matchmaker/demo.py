@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from matchmaker import search
 from matchmaker.accounts import creditcode
 from matchmaker.accounts import operations as accounts
 from matchmaker.accounts.models import Organization, User
@@ -19,6 +20,7 @@ from matchmaker.agreements import plans as plan_service
 from matchmaker.agreements.models import Indicator
 from matchmaker.agreements.values import AgreementType, PartySide, PartyType, Registration
 from matchmaker.core import clock
+from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import record
 from matchmaker.pairings import operations as pairings
@@ -27,6 +29,9 @@ from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.postings import operations as postings
 from matchmaker.postings.models import Posting
 from matchmaker.postings.values import CloseReason, IPStatus, Maturity, PostingKind, PostingStatus, Visibility
+from matchmaker.postings.values import CloseReason, IPStatus, Maturity, PostingKind, Visibility
+from matchmaker.subscriptions import operations as subscriptions
+from matchmaker.subscriptions.values import Basis, Frequency
 from matchmaker.taxonomy.models import EnterpriseTier, TechField, Town
 
 DEMO_PASSWORD = "demo12345"
@@ -736,6 +741,7 @@ class DemoReport:
     calls: int = 0
     events: int = 0
     visits: int = 0
+    subscriptions: int = 0
     plan: str | None = None  # the demo plan created for today's years
 
     @property
@@ -1159,6 +1165,7 @@ def load_demo_data() -> DemoReport:
         report.calls = int(_create_call(users, bureau))
         report.events = _create_events(users, bureau)
         report.visits = _create_visits(users, bureau)
+        report.subscriptions = _create_subscriptions(users, report)
     report.plan = _create_plan(bureau)
     return report
 
@@ -1230,6 +1237,29 @@ def _create_visits(users: dict[str, User], bureau: User) -> int:
             published, Grade.READY, note="需求明确，指标清楚，可直接对接。", actor=users["zhongxin"]
         )
     return len(made)
+# 订阅推送: a university hears weekly of new needs proposed for its outcomes, an enterprise daily
+# of new research outcomes on 检测 (both created through the same checks as the pages').
+DEMO_SUBSCRIPTIONS = (
+    ("daxue", "成果的新需求推荐", Basis.PROPOSALS, Frequency.WEEKLY, None, None, 30),
+    ("dianqi", "检测相关的新成果", Basis.SEARCH, Frequency.DAILY, "检测", PostingKind.RESEARCH_OUTCOME, None),
+)
+
+
+def _create_subscriptions(users: dict[str, User], report: DemoReport) -> int:
+    made = 0
+    for key, name, basis, frequency, query, kind, strength in DEMO_SUBSCRIPTIONS:
+        user = users.get(key)
+        if user is None:
+            continue
+        details = subscriptions.Details(name, basis, frequency, query=query, kind=kind, min_strength=strength)
+        try:
+            with db.session.begin_nested():
+                subscriptions.create(details, actor=user, refuse_floods=False)  # narrow by design
+        except (FieldError, search.SearchUnavailable) as error:
+            report.skipped.append(f"订阅“{name}”：{error}")
+            continue
+        made += 1
+    return made
 
 
 # The plan after 2023–2025 is the county's to decide; the demo's stands in for it, marked 演示, so

@@ -319,6 +319,13 @@ RULES: dict[str, Rule] = {
     "diagnosis.record": lambda a, p: p is not None and p.kind.is_need and serves(a, p.organization_id),
     # the grade and what is missing are shown to the enterprise too; the note is not
     "diagnosis.see_note": lambda a, p: is_bureau(a) or (p is not None and serves(a, p.organization_id)),
+    # 订阅推送: any logged-in user keeps subscriptions of their own (what a digest tells them is
+    # what listed_postings lets them see); only their owner reads, edits or cancels one.
+    "subscription.create": lambda a, _: is_member(a) and bool(getattr(a, "active", True)),
+    "subscription.view": lambda a, s: is_member(a) and getattr(s, "user_id", None) == a.id,
+    "subscription.edit": lambda a, s: (
+        is_member(a) and getattr(s, "user_id", None) == a.id and getattr(s, "cancelled_at", None) is None
+    ),
 }
 
 MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
@@ -387,6 +394,13 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
     "diagnosis.record": "只能为分配给您服务的企业的需求作诊断。",
     "diagnosis.see_note": "诊断备注仅服务专员和主管部门可以查看。",
     "pairing.broker": "只能为分配给您服务的企业牵线。",
+    "subscription.create": "请先登录。",
+    "subscription.view": "只能查看自己的订阅。",
+    "subscription.edit": lambda a, s: (
+        "该订阅已取消，不能再修改。"
+        if getattr(s, "user_id", None) == getattr(a, "id", None)
+        else "只能修改或取消自己的订阅。"
+    ),
 }
 BUREAU_ONLY = "此操作仅限主管部门工作人员。"
 

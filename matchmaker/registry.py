@@ -61,6 +61,8 @@ from matchmaker.postings.values import (
 from matchmaker.profiles.models import Measure, MeasureKind, TierChange, TierTarget
 from matchmaker.specialists.models import Assignment, Diagnosis, Specialist, Visit
 from matchmaker.specialists.values import Grade, SpecialistKind
+from matchmaker.subscriptions.models import Subscription, SubscriptionItem
+from matchmaker.subscriptions.values import Basis, Frequency
 from matchmaker.taxonomy.models import TAXONOMIES, EnterpriseTier, TechField, Town
 
 __all__ = [
@@ -72,6 +74,7 @@ __all__ = [
     "AgreementType",
     "ApiToken",
     "Assignment",
+    "Basis",
     "CallCriterion",
     "CallProposal",
     "CallProposalFile",
@@ -93,6 +96,7 @@ __all__ = [
     "EventRegistration",
     "EventStatus",
     "Grade",
+    "Frequency",
     "IPStatus",
     "ImportBatch",
     "Indicator",
@@ -130,6 +134,8 @@ __all__ = [
     "Role",
     "Specialist",
     "SpecialistKind",
+    "Subscription",
+    "SubscriptionItem",
     "Target",
     "TechField",
     "TierChange",

@@ -46,6 +46,16 @@ JUSTIFIED: dict[str, str] = {
     "GET /postings/{posting_id}/matches.responses.200.properties.matches.items.properties.matched_specs*": (
         "addition (issue 26): each proposal also lists the specifications both postings state and that "
         "agree; an answer member clients that do not know it ignore, nothing existing changed"
+    # 订阅推送 (issue 26): new operations, nothing existing changes.
+    "GET /subscriptions*": "new operation: the caller's subscriptions (订阅推送)",
+    "POST /subscriptions*": "new operation: create a subscription",
+    "PATCH /subscriptions*": "new operation: change a subscription",
+    "DELETE /subscriptions*": "new operation: cancel a subscription",
+    "GET /notifications.responses.200.properties.items.items.properties.kind.enum": (
+        "one more notification kind, subscription (订阅推送); the existing kinds are unchanged"
+    ),
+    "POST /notifications/{notification_id}/read.responses.200.properties.kind.enum": (
+        "one more notification kind, subscription (订阅推送); the existing kinds are unchanged"
     ),
 }
 

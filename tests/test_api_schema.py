@@ -66,6 +66,13 @@ def api_world(
         events.register(event, actor=accounts.find_user_by_email(enterprise))
         events.register(event, actor=accounts.find_user_by_email(university))
         events.add_meeting(event, make.org_of(enterprise), make.org_of(university), 0, actor=staff)
+        from matchmaker.subscriptions import operations as subscriptions
+        from matchmaker.subscriptions.values import Basis, Frequency
+
+        subscriptions.create(  # a subscription of the token's holder, to read, change and cancel
+            subscriptions.Details("热变形", Basis.SEARCH, Frequency.DAILY, query="热变形"),
+            actor=accounts.find_user_by_email(enterprise),
+        )
         db.session.commit()
     yield app, make.token(enterprise), make.token(make.bureau())
     with app.app_context():
@@ -180,6 +187,11 @@ OPERATIONS = [
     ("/postings/{posting_id}/confirm-for", "POST"),
     ("/postings/{posting_id}/diagnoses", "GET"),
     ("/postings/{posting_id}/diagnoses", "POST"),
+    ("/subscriptions", "GET"),
+    ("/subscriptions", "POST"),
+    ("/subscriptions/{subscription_id}", "GET"),
+    ("/subscriptions/{subscription_id}", "PATCH"),
+    ("/subscriptions/{subscription_id}", "DELETE"),
 ]
 
 

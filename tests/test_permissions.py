@@ -59,6 +59,7 @@ class World:
     assignment: int  # that assignment
     visit: int  # its visit to the owner, with notes
     found: int  # the need found there, awaiting the owner's confirmation
+    subscription: int  # the owner's saved search (订阅推送)
 
 
 def build_world(app: Flask, make: Factory) -> World:
@@ -143,6 +144,15 @@ def build_world(app: Flask, make: Factory) -> World:
             actor=accounts.find_user_by_email(emails["university"]),
         ).id
         db.session.commit()
+    with app.app_context():
+        from matchmaker.subscriptions import operations as subscriptions
+        from matchmaker.subscriptions.values import Basis, Frequency
+
+        subscription = subscriptions.create(
+            subscriptions.Details("主轴", Basis.SEARCH, Frequency.DAILY, query="主轴"),
+            actor=accounts.find_user_by_email(owner),
+        ).id
+        db.session.commit()
     return World(
         emails=emails,
         draft=make.posting(owner, PostingKind.RD_NEED, PostingStatus.DRAFT),
@@ -169,6 +179,7 @@ def build_world(app: Flask, make: Factory) -> World:
         university_org=make.org_of(emails["university"]),
         plan=_first_plan(app),
         **_specialist(app, make, emails["bureau"], make.org_of(owner)),
+        subscription=subscription,
     )
 
 
@@ -303,6 +314,9 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/pairings/funnel",                   (L,   403, 403, 403, 200)),
     ("/pairings/list?stage=signed",        (L,   403, 403, 403, 200)),
     ("/notifications/",                    (L,   200, 200, 200, 200)),
+    ("/account/subscriptions/",            (L,   200, 200, 200, 200)),
+    ("/account/subscriptions/{subscription}",      (L, 200, 404, 404, 404)),  # one's own only
+    ("/account/subscriptions/{subscription}/edit", (L, 200, 404, 404, 404)),
     ("/auth/forgot",                       (200, 302, 302, 302, 302)),
     ("/auth/reset/no-such-key",            (404, 404, 404, 404, 404)),
     ("/agreements/",                       (L,   200, 200, 200, 200)),
@@ -461,6 +475,9 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/profiles/{profile}/tier",           (L,   403, 403, 403, 422)),  # the form, with its errors
     ("/profiles/{profile}/measures",       (L,   403, 403, 403, 422)),
     ("/profiles/pool/targets",             (L,   403, 403, 403, 302)),  # no tier named: back, nothing saved
+    ("/account/subscriptions/",            (L,   200, 200, 200, 200)),  # the form, with its errors
+    ("/account/subscriptions/{subscription}/edit",   (L, 200, 404, 404, 404)),  # one's own only
+    ("/account/subscriptions/{subscription}/cancel", (L, 302, 404, 404, 404)),
 ]
 API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     # method url                            anon owner enterprise university bureau (by their tokens)
@@ -478,6 +495,11 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("get",  "/api/v1/pairings/{pairing}/messages", (401, 200, 404, 200, 200)),
     ("post", "/api/v1/pairings/{pairing}/messages", (401, 201, 404, 201, 403)),
     ("get",  "/api/v1/notifications",       (401, 200, 200, 200, 200)),
+    ("get",  "/api/v1/subscriptions",       (401, 200, 200, 200, 200)),
+    ("post", "/api/v1/subscriptions",       (401, 201, 201, 201, 201)),
+    ("get",  "/api/v1/subscriptions/{subscription}",    (401, 200, 404, 404, 404)),  # one's own only
+    ("patch", "/api/v1/subscriptions/{subscription}",   (401, 200, 404, 404, 404)),
+    ("delete", "/api/v1/subscriptions/{subscription}",  (401, 200, 404, 404, 404)),
     ("post", "/api/v1/notifications/{notification}/read", (401, 200, 404, 404, 404)),
     ("get",  "/api/v1/agreements",          (401, 200, 200, 200, 200)),
     ("post", "/api/v1/agreements",          (401, 422, 422, 422, 422)),  # parties missing
@@ -552,6 +574,8 @@ API_BODIES = {
     "/api/v1/postings/{found}/refuse": {"reason": "不是我们的需求。"},
     "/api/v1/postings/{found}/confirm-for": {"reason": "电话核实，同意发布。"},
     "/api/v1/postings/{published}/diagnoses": {"grade": "ready"},
+    "/api/v1/subscriptions": {"basis": "search", "frequency": "daily", "query": "热变形"},
+    "/api/v1/subscriptions/{subscription}": {"frequency": "weekly"},
     "/api/v1/calls/{call}/approve": {},
     "/api/v1/calls/{call}/proposals/{proposal}/withdraw": {},
     "/api/v1/calls/{call}/proposals/{proposal}/scores": {"scores": []},

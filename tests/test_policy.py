@@ -275,6 +275,15 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("account.manage",            "ent",         ACTORS["ent"],                                       True),
     ("account.manage",            "bureau",      ACTORS["ent"],                                       False),
     ("account.manage",            "anon",        NONE,                                                False),
+    ("subscription.create",       "ent",         NONE,                                                True),
+    ("subscription.create",       "bureau",      NONE,                                                True),
+    ("subscription.create",       "anon",        NONE,                                                False),
+    ("subscription.view",         "ent",         Obj(user_id=10),                                     True),
+    ("subscription.view",         "ent2",        Obj(user_id=10),                                     False),
+    ("subscription.view",         "bureau",      Obj(user_id=10),                                     False),  # not even staff
+    ("subscription.edit",         "ent",         Obj(user_id=10, cancelled_at=None),                  True),
+    ("subscription.edit",         "ent",         Obj(user_id=10, cancelled_at="2026-12-01"),          False),  # cancelled
+    ("subscription.edit",         "ent2",        Obj(user_id=10, cancelled_at=None),                  False),
     ("term.manage",               "bureau",      NONE,                                                True),
     ("term.manage",               "ent",         NONE,                                                False),
     ("import.run",                "bureau",      NONE,                                                True),

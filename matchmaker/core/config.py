@@ -132,6 +132,13 @@ SEARCH_REBUILD_PARALLEL_FROM = 5000
 SEARCH_CANDIDATES = 2000  # hits ranked per query, every one reachable page by page; more are counted
 # 为我推荐 shows this many of an organisation's postings per page, each with its proposals.
 MATCHES_POSTINGS_PER_PAGE = 5
+# Subscriptions (订阅推送, matchmaker/subscriptions/): how many each user may keep, how many matches
+# a day (averaged over the last SUBSCRIPTION_FLOOD_DAYS days of postings) refuse one as a flood,
+# and the weekday (0 = Monday) of weekly digests, sent at DIGEST_HOUR like daily ones.
+SUBSCRIPTIONS_PER_USER = 10
+SUBSCRIPTION_FLOOD_PER_DAY = 10
+SUBSCRIPTION_FLOOD_DAYS = 30
+SUBSCRIPTION_WEEKDAY = 0
 SITE_NAME = "宝应县专精特新产学研供需对接平台"
 
 # JSON API rate limits (Flask-Limiter syntax), counted per token, or per address without one.

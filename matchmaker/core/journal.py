@@ -142,6 +142,10 @@ LABELS: dict[str, str] = {
     "posting.refused": "企业拒绝代填的需求",
     "posting.confirmed_by_staff": "主管部门代企业确认",
     "diagnosis.recorded": "需求诊断",
+    "subscription.created": "新建订阅",
+    "subscription.updated": "修改订阅",
+    "subscription.cancelled": "取消订阅",
+    "subscription.digest": "发送订阅推送",
 }
 OBJECT_LABELS = {
     "posting": "信息",
@@ -163,6 +167,7 @@ OBJECT_LABELS = {
     "assignment": "服务分配",
     "visit": "走访记录",
     "diagnosis": "需求诊断",
+    "subscription": "订阅",
 }
 
 

@@ -40,6 +40,7 @@ class Notification(Base):
         "queue": "待办事项",
         "broker": "居间对接",
         "specialist": "专员服务",
+        "subscription": "订阅推送",
     }
 
     id: Mapped[int] = mapped_column(primary_key=True)

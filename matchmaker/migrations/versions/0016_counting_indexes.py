@@ -1,7 +1,7 @@
 """counting pages at size: the dashboard's count of postings published in a span reads an index only
 
 Revision ID: c4f1e9b2d016
-Revises: a7c3e91d0414
+Revises: c4d2f7a91b15
 Create Date: 2026-12-07 23:50:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c4f1e9b2d016'
-down_revision = 'a7c3e91d0414'
+down_revision = 'c4d2f7a91b15'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """specialists: appointments, assignments, visits, diagnoses; provenance and attribution
 
 Revision ID: 093cad1428f2
-Revises: a7c3e91d0414
+Revises: c4d2e8f1a017
 Create Date: 2026-12-07 23:22:37.259205
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '093cad1428f2'
-down_revision = 'a7c3e91d0414'
+down_revision = 'c4d2e8f1a017'
 branch_labels = None
 depends_on = None
 
