@@ -29,7 +29,6 @@ from matchmaker.pairings.values import DeclineReason, PairingState
 from matchmaker.postings import operations as postings
 from matchmaker.postings.models import Posting
 from matchmaker.postings.values import CloseReason, IPStatus, Maturity, PostingKind, PostingStatus, Visibility
-from matchmaker.postings.values import CloseReason, IPStatus, Maturity, PostingKind, Visibility
 from matchmaker.subscriptions import operations as subscriptions
 from matchmaker.subscriptions.values import Basis, Frequency
 from matchmaker.taxonomy.models import EnterpriseTier, TechField, Town
@@ -1237,6 +1236,8 @@ def _create_visits(users: dict[str, User], bureau: User) -> int:
             published, Grade.READY, note="需求明确，指标清楚，可直接对接。", actor=users["zhongxin"]
         )
     return len(made)
+
+
 # 订阅推送: a university hears weekly of new needs proposed for its outcomes, an enterprise daily
 # of new research outcomes on 检测 (both created through the same checks as the pages').
 DEMO_SUBSCRIPTIONS = (

@@ -29,8 +29,8 @@ JUSTIFIED: dict[str, str] = {
     "GET /organizations/{organization_id}/profile.responses.200.properties.type.enum": "new type agency",
     "POST /organizations/{organization_id}/measures.responses.201.properties.type.enum": "new type agency",
     "POST /organizations/{organization_id}/tier-changes.responses.201.properties.type.enum": "new type agency",
-    # Issue 24 (specialists): notices about specialists' work are a new notification kind
-    # ("specialist", 专员服务); clients that list the kinds must accept one more value.
+    # Issues 24 and 26: two new notification kinds, specialist (专员服务) and subscription (订阅推送);
+    # the existing kinds are unchanged, clients that list the kinds must accept the new values.
     "GET /notifications.responses.200.properties.items.items.properties.kind.enum": "new kind specialist",
     "POST /notifications/{notification_id}/read.responses.200.properties.kind.enum": "new kind specialist",
     # Issue 24 (specialists): new operations, nothing existing changed.
@@ -46,17 +46,12 @@ JUSTIFIED: dict[str, str] = {
     "GET /postings/{posting_id}/matches.responses.200.properties.matches.items.properties.matched_specs*": (
         "addition (issue 26): each proposal also lists the specifications both postings state and that "
         "agree; an answer member clients that do not know it ignore, nothing existing changed"
+    ),
     # 订阅推送 (issue 26): new operations, nothing existing changes.
     "GET /subscriptions*": "new operation: the caller's subscriptions (订阅推送)",
     "POST /subscriptions*": "new operation: create a subscription",
     "PATCH /subscriptions*": "new operation: change a subscription",
     "DELETE /subscriptions*": "new operation: cancel a subscription",
-    "GET /notifications.responses.200.properties.items.items.properties.kind.enum": (
-        "one more notification kind, subscription (订阅推送); the existing kinds are unchanged"
-    ),
-    "POST /notifications/{notification_id}/read.responses.200.properties.kind.enum": (
-        "one more notification kind, subscription (订阅推送); the existing kinds are unchanged"
-    ),
 }
 
 KEPT = (

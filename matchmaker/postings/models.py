@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.accounts.models import Organization, User
@@ -28,10 +28,6 @@ from matchmaker.postings.values import (
     Visibility,
 )
 from matchmaker.taxonomy.models import TechField, Town
-
-if TYPE_CHECKING:
-    pass
-from sqlalchemy import Index, UniqueConstraint
 
 EDITABLE = (PostingStatus.DRAFT, PostingStatus.RETURNED)
 
