@@ -188,6 +188,8 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.postings.views import bp as postings_bp
     from matchmaker.profiles import api as _api_profiles  # noqa: F401 - adds its routes to the API
     from matchmaker.profiles.views import bp as profiles_bp
+    from matchmaker.specialists import result_api as _api_specialist_results  # noqa: F401 - adds its routes to the API
+    from matchmaker.specialists.result_views import bp as specialist_results_bp
     from matchmaker.taxonomy import api as _api_taxonomy  # noqa: F401 - adds its routes to the API
 
     app.url_map.converters["int"] = BoundedIntConverter
@@ -207,6 +209,7 @@ def register_blueprints(app: Flask) -> None:
         review_bp,
         admin_bp,
         imports_bp,
+        specialist_results_bp,
     ):
         app.register_blueprint(blueprint)
     # The API through flask-smorest, which also writes its routes into the generated document.

@@ -160,6 +160,7 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
             (url_for("pairings.funnel"), "对接漏斗"),
             (url_for("profiles.pool"), "培育库"),
             (url_for("agreements.plans"), "培育计划"),
+            (url_for("specialist_results.index"), "人员业绩"),
         ]
         admin = [
             (url_for("review.posting_queue"), "信息审核"),

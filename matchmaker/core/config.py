@@ -97,6 +97,10 @@ DASHBOARD_PUBLIC = False
 # A pairing with no activity for this many days counts as stalled on the bureau's funnel.
 PAIRING_STALL_DAYS = 14
 
+# Results per specialist (人员业绩): with a number, e.g. 1.5, the table adds a reward basis (奖励基数)
+# column — that percent of the 技术交易额 of the verified agreements each person brokered. None: no column.
+SPECIALIST_REWARD_PERCENT: float | None = None
+
 # The job queue (matchmaker/core/jobs.py; the worker is `flask jobs worker`, started by
 # scripts/start and deploy/matchmaker-worker.service). By default a SQLite file under instance/
 # (JOBS_FILE: empty means instance/jobs.sqlite3); with REDIS_URL (e.g. redis://localhost:6379/0),

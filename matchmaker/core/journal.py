@@ -131,6 +131,8 @@ LABELS: dict[str, str] = {
     "plan.created": "新建计划",
     "plan.updated": "修改计划信息",
     "plan.closed": "结束计划",
+    "pairing.attributed": "主管部门认定发现人、居间人",
+    "agreement.attributed": "主管部门认定发现人、居间人",
 }
 OBJECT_LABELS = {
     "posting": "信息",
