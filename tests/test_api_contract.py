@@ -29,6 +29,11 @@ JUSTIFIED: dict[str, str] = {
     "GET /organizations/{organization_id}/profile.responses.200.properties.type.enum": "new type agency",
     "POST /organizations/{organization_id}/measures.responses.201.properties.type.enum": "new type agency",
     "POST /organizations/{organization_id}/tier-changes.responses.201.properties.type.enum": "new type agency",
+    # Issue 24, results: new operations only (nothing existing changes) — results per person with
+    # the records behind each figure, and bureau staff's attribution of a pairing or an agreement.
+    "GET /specialists/results*": "new operations: results per person and their records",
+    "POST /pairings/{pairing_id}/attribution*": "new operation: staff set who found and who brokered",
+    "POST /agreements/{agreement_id}/attribution*": "new operation: staff set who found and who brokered",
 }
 
 KEPT = (
