@@ -168,6 +168,10 @@ OPERATIONS = [
     ("/plans/{plan_id}", "PATCH"),
     ("/plans/{plan_id}/targets", "GET"),
     ("/plans/{plan_id}/targets", "PATCH"),
+    ("/specialists/results", "GET"),
+    ("/specialists/results/records", "GET"),
+    ("/pairings/{pairing_id}/attribution", "POST"),
+    ("/agreements/{agreement_id}/attribution", "POST"),
 ]
 
 
@@ -209,6 +213,10 @@ STAFF_OPERATIONS = [
     ("/plans/{plan_id}", "GET"),
     ("/plans/{plan_id}/targets", "GET"),
     ("/plans/{plan_id}/targets", "PATCH"),
+    ("/specialists/results", "GET"),
+    ("/specialists/results/records", "GET"),
+    ("/pairings/{pairing_id}/attribution", "POST"),
+    ("/agreements/{agreement_id}/attribution", "POST"),
     ("/plans/{plan_id}", "PATCH"),  # last: it may close the plan
 ]
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
