@@ -47,6 +47,7 @@ from sqlalchemy import (
     ColumnElement,
     Numeric,
     Select,
+    String,
     and_,
     cast,
     func,
@@ -311,7 +312,7 @@ def totals(by: str, period: Period, *, reward: bool = False) -> dict[tuple[str, 
         distinct = select(keyed.c.key, keyed.c.rid, keyed.c.amount).distinct().subquery()
         parts.append(
             select(
-                literal(code).label("figure"),
+                cast(literal(code), String(20)).label("figure"),
                 distinct.c.key,
                 func.count().label("n"),
                 func.sum(distinct.c.amount).label("amount"),
