@@ -738,6 +738,7 @@ def test_a_specialist_sees_only_their_own_results_and_others_none(
     visit(app, other, make.org_of(university), clock.today())
 
     auth.login(mine)
+    assert ">我的业绩</a>" in client.get("/").get_data(as_text=True)  # in the header
     text = client.get("/specialists/results").get_data(as_text=True)
     tables = read_page(text)
     assert list(tables) == ["specialist"] and len(tables["specialist"]) == 1
@@ -769,6 +770,7 @@ def test_a_specialist_sees_only_their_own_results_and_others_none(
     for email in (enterprise, university):
         auth.logout()
         auth.login(email)
+        assert ">我的业绩</a>" not in client.get("/").get_data(as_text=True)
         response = client.get("/specialists/results")
         assert response.status_code == 403
         assert "人员业绩仅主管部门和服务专员、科技镇长团成员、技术经纪人本人可以查看。" in response.get_data(
