@@ -193,6 +193,8 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.profiles import api as _api_profiles  # noqa: F401 - adds its routes to the API
     from matchmaker.profiles.views import bp as profiles_bp
     from matchmaker.specialists import api as _api_specialists  # noqa: F401 - adds its routes to the API
+    from matchmaker.specialists import result_api as _api_specialist_results  # noqa: F401 - adds its routes to the API
+    from matchmaker.specialists.result_views import bp as specialist_results_bp
     from matchmaker.specialists.views import bp as specialists_bp
     from matchmaker.subscriptions import api as _api_subscriptions  # noqa: F401 - adds its routes to the API
     from matchmaker.subscriptions.views import bp as subscriptions_bp
@@ -217,6 +219,7 @@ def register_blueprints(app: Flask) -> None:
         review_bp,
         admin_bp,
         imports_bp,
+        specialist_results_bp,
     ):
         app.register_blueprint(blueprint)
     # The API through flask-smorest, which also writes its routes into the generated document.

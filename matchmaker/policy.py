@@ -326,6 +326,13 @@ RULES: dict[str, Rule] = {
     "subscription.edit": lambda a, s: (
         is_member(a) and getattr(s, "user_id", None) == a.id and getattr(s, "cancelled_at", None) is None
     ),
+    # Specialists' results (specialists/results.py): bureau staff see everyone's, per person, per
+    # 科技镇长团 and per 技术转移服务机构; a specialist sees their own (``obj``: the Specialist row).
+    # Who found or brokered a pairing or an agreement is set by bureau staff where the records do
+    # not say it (it happened off the platform), with a note.
+    "results.all": lambda a, _: is_bureau(a),
+    "results.view": lambda a, s: is_bureau(a) or (is_member(a) and getattr(s, "user_id", None) == a.id),
+    "attribution.set": lambda a, _: is_bureau(a),
 }
 
 MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
@@ -401,6 +408,9 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
         if getattr(s, "user_id", None) == getattr(a, "id", None)
         else "只能修改或取消自己的订阅。"
     ),
+    "results.all": "全部人员的业绩仅限主管部门工作人员查看。",
+    "results.view": "人员业绩仅主管部门和服务专员、科技镇长团成员、技术经纪人本人可以查看。",
+    "attribution.set": "发现人和居间人由主管部门工作人员认定。",
 }
 BUREAU_ONLY = "此操作仅限主管部门工作人员。"
 

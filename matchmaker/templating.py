@@ -158,12 +158,15 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
     admin: list[tuple[str, str]] = []
     if bureau or current_app.config["DASHBOARD_PUBLIC"]:
         figures.append((url_for("agreements.dashboard"), "计划进展"))
+    if own and _appointed():
+        figures.append((url_for("specialist_results.index"), "我的业绩"))
     if bureau:
         pairing.append((url_for("agreements.index"), "协议台账"))
         figures += [
             (url_for("pairings.funnel"), "对接漏斗"),
             (url_for("profiles.pool"), "培育库"),
             (url_for("agreements.plans"), "培育计划"),
+            (url_for("specialist_results.index"), "人员业绩"),
         ]
         admin = [
             (url_for("review.posting_queue"), "信息审核"),
@@ -174,6 +177,16 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
         ]
     groups = [("信息", info), ("对接", pairing), ("统计", figures), ("管理", admin)]
     return [(label, links) for label, links in groups if links]
+
+
+def _appointed() -> bool:
+    """The logged-in user is (or was) a 服务专员, 科技镇长团成员 or 技术经纪人: their 人员业绩 is in the
+    header. Asked once a request."""
+    from matchmaker.specialists.results import specialist_of
+
+    if "appointed" not in g:
+        g.appointed = specialist_of(current_user) is not None
+    return bool(g.appointed)
 
 
 @pass_context

@@ -52,6 +52,11 @@ JUSTIFIED: dict[str, str] = {
     "POST /subscriptions*": "new operation: create a subscription",
     "PATCH /subscriptions*": "new operation: change a subscription",
     "DELETE /subscriptions*": "new operation: cancel a subscription",
+    # Issue 24, results: new operations only (nothing existing changes) — results per person with
+    # the records behind each figure, and bureau staff's attribution of a pairing or an agreement.
+    "GET /specialists/results*": "new operations: results per person and their records",
+    "POST /pairings/{pairing_id}/attribution*": "new operation: staff set who found and who brokered",
+    "POST /agreements/{agreement_id}/attribution*": "new operation: staff set who found and who brokered",
 }
 
 KEPT = (

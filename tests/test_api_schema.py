@@ -192,6 +192,10 @@ OPERATIONS = [
     ("/subscriptions/{subscription_id}", "GET"),
     ("/subscriptions/{subscription_id}", "PATCH"),
     ("/subscriptions/{subscription_id}", "DELETE"),
+    ("/specialists/results", "GET"),
+    ("/specialists/results/records", "GET"),
+    ("/pairings/{pairing_id}/attribution", "POST"),
+    ("/agreements/{agreement_id}/attribution", "POST"),
 ]
 
 
@@ -238,6 +242,10 @@ STAFF_OPERATIONS = [
     ("/plans/{plan_id}", "GET"),
     ("/plans/{plan_id}/targets", "GET"),
     ("/plans/{plan_id}/targets", "PATCH"),
+    ("/specialists/results", "GET"),
+    ("/specialists/results/records", "GET"),
+    ("/pairings/{pairing_id}/attribution", "POST"),
+    ("/agreements/{agreement_id}/attribution", "POST"),
     ("/plans/{plan_id}", "PATCH"),  # last: it may close the plan
 ]
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)

@@ -362,6 +362,9 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/profiles/pool",                     (L,   403, 403, 403, 200)),
     ("/profiles/pool/list?tier=none",      (L,   403, 403, 403, 200)),
     ("/profiles/pool.xlsx",                (L,   403, 403, 403, 200)),
+    ("/specialists/results",               (L,   403, 403, 403, 200)),  # a specialist: their own row
+    ("/specialists/results.xlsx",          (L,   403, 403, 403, 200)),
+    ("/specialists/results/list?figure=visits&by=team&key=甲团", (L, 403, 403, 403, 200)),
     ("/profiles/pool?plan={plan}",         (L,   403, 403, 403, 200)),
     ("/specialists/",                      (L,   403, 403, 403, 200)),
     ("/specialists/{specialist}",          (L,   403, 403, 403, 200)),
@@ -428,6 +431,8 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/pairings/{pairing}/nudge",          (L,   403, 403, 403, 302)),
     ("/pairings/{pairing}/invite",         (L,   403, 403, 403, 303)),  # refused: it has an account
     ("/pairings/introduce",                (L,   403, 403, 403, 422)),  # no postings named
+    ("/pairings/{pairing}/attribution",    (L,   403, 404, 403, 303)),  # no note: back, nothing saved
+    ("/agreements/{agreement}/attribution", (L,  403, 404, 403, 303)),
     ("/notifications/{notification}/open", (L,   302, 404, 404, 404)),  # one's own only
     ("/notifications/read-all",            (L,   303, 303, 303, 303)),
     ("/auth/forgot",                       (200, 302, 302, 302, 302)),
@@ -528,6 +533,10 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("post", "/api/v1/organizations/{profile}/tier-changes", (401, 403, 403, 403, 201)),
     ("post", "/api/v1/organizations/{profile}/measures",     (401, 403, 403, 403, 201)),
     ("post", "/api/v1/pool/targets",        (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/specialists/results", (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/specialists/results/records?figure=visits&by=team&key=甲团", (401, 403, 403, 403, 200)),
+    ("post", "/api/v1/pairings/{pairing}/attribution",     (401, 403, 404, 403, 422)),  # nothing changes
+    ("post", "/api/v1/agreements/{agreement}/attribution", (401, 403, 404, 403, 422)),
     ("get",  "/api/v1/plans",               (401, 403, 403, 403, 200)),
     ("post", "/api/v1/plans",               (401, 403, 403, 403, 201)),
     ("get",  "/api/v1/plans/{plan}",        (401, 403, 403, 403, 200)),
@@ -576,6 +585,8 @@ API_BODIES = {
     "/api/v1/postings/{published}/diagnoses": {"grade": "ready"},
     "/api/v1/subscriptions": {"basis": "search", "frequency": "daily", "query": "热变形"},
     "/api/v1/subscriptions/{subscription}": {"frequency": "weekly"},
+    "/api/v1/pairings/{pairing}/attribution": {"note": "没有变化"},
+    "/api/v1/agreements/{agreement}/attribution": {"note": "没有变化"},
     "/api/v1/calls/{call}/approve": {},
     "/api/v1/calls/{call}/proposals/{proposal}/withdraw": {},
     "/api/v1/calls/{call}/proposals/{proposal}/scores": {"scores": []},

@@ -420,6 +420,17 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("diagnosis.see_note",        "spec",        found(),                                             True),
     ("diagnosis.see_note",        "bureau",      found(),                                             True),
     ("diagnosis.see_note",        "ent",         found(),                                             False),
+    # results per person: staff see all; a specialist (here the university's user 40) their own
+    ("results.all",               "bureau",      NONE,                                                True),
+    ("results.all",               "uni",         NONE,                                                False),
+    ("results.view",              "bureau",      NONE,                                                True),
+    ("results.view",              "uni",         Obj(user_id=40),                                     True),
+    ("results.view",              "uni",         Obj(user_id=10),                                     False),
+    ("results.view",              "ent",         NONE,                                                False),
+    ("results.view",              "anon",        Obj(user_id=None),                                   False),
+    ("attribution.set",           "bureau",      pairing(),                                           True),
+    ("attribution.set",           "ent",         pairing(),                                           False),
+    ("attribution.set",           "uni",         agreement(),                                         False),
 ]
 # fmt: on
 # Rules that allow everyone by design: no actor to refuse.

@@ -244,6 +244,9 @@ def record_agreement(details: AgreementDetails, *, actor: User, pairing: Pairing
         recorded_org_id=actor.organization_id,
         pairing=pairing,
         status=AgreementStatus.RECORDED,
+        # Who found the need and who brokered it come with the pairing (specialists/results.py).
+        found_by_id=pairing.found_by_id if pairing is not None else None,
+        brokered_by_id=pairing.brokered_by_id if pairing is not None else None,
     )
     details.apply_to(agreement)
     db.session.add(agreement)

@@ -426,6 +426,7 @@ def award(call: ChallengeCall, proposal: CallProposal, reason: str, *, actor: Us
             initiator=proposal.author,
             state=PairingState.INTERESTED,
             message=f"揭榜挂帅「{call.title}」入选方案：{call.selection_reason}"[:1000],
+            found_by_id=pairing_service.found_by(need),
         )
         db.session.add(pairing)
         record(

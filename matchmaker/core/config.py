@@ -103,6 +103,9 @@ PAIRING_STALL_DAYS = 14
 # A specialist (服务专员) serves at most this many enterprises by the province's rule: assigning
 # more is allowed, with a warning to the bureau staff who do it.
 SPECIALIST_MAX_ENTERPRISES = 5
+# Results per specialist (人员业绩): with a number, e.g. 1.5, the table adds a reward basis (奖励基数)
+# column — that percent of the 技术交易额 of the verified agreements each person brokered. None: no column.
+SPECIALIST_REWARD_PERCENT: float | None = None
 
 # The job queue (matchmaker/core/jobs.py; the worker is `flask jobs worker`, started by
 # scripts/start and deploy/matchmaker-worker.service). By default a SQLite file under instance/

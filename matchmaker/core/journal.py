@@ -146,6 +146,8 @@ LABELS: dict[str, str] = {
     "subscription.updated": "修改订阅",
     "subscription.cancelled": "取消订阅",
     "subscription.digest": "发送订阅推送",
+    "pairing.attributed": "主管部门认定发现人、居间人",
+    "agreement.attributed": "主管部门认定发现人、居间人",
 }
 OBJECT_LABELS = {
     "posting": "信息",

@@ -43,6 +43,17 @@ def existing(target: Posting, org_id: int) -> Pairing | None:
     )
 
 
+def found_by(*postings: Posting | None) -> int | None:
+    """Who found the need a pairing is about (``Posting.found_by_id`` of whichever of its postings is
+    a need — a specialist who wrote it down on a visit): every door that creates a pairing (interest,
+    牵线, a call's award, the API) records it on the pairing, so results per specialist follow the
+    lineage need → pairing → agreement (specialists/results.py)."""
+    for posting in postings:
+        if posting is not None and posting.kind.is_need and posting.found_by_id is not None:
+            return posting.found_by_id
+    return None
+
+
 def express_interest(
     target: Posting,
     message: str,
@@ -69,6 +80,7 @@ def express_interest(
         own_posting=own_posting,
         message=text,
         share_initiator_confidential=share_confidential and own_posting is not None,
+        found_by_id=found_by(target, own_posting),
     )
     db.session.add(pairing)
     record(
@@ -111,6 +123,7 @@ def introduce(target: Posting, other: Posting, message: str, *, actor: User) -> 
         by_bureau=policy.is_bureau(actor),
         brokered_by_id=actor.id if brokers else None,
         message=text,
+        found_by_id=found_by(target, other),
     )
     db.session.add(pairing)
     record(
