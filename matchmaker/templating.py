@@ -148,6 +148,7 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
             (url_for("matches.mine"), "为我推荐"),
             (url_for("pairings.mine"), "我的对接"),
             (url_for("agreements.index"), "我的协议"),
+            (url_for("followups.mine"), "我的回访"),
         ]
     pairing += [(url_for("calls.index"), "揭榜挂帅"), (url_for("events.index"), "对接活动")]
     figures: list[tuple[str, str]] = []
@@ -158,6 +159,7 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
         pairing.append((url_for("agreements.index"), "协议台账"))
         figures += [
             (url_for("pairings.funnel"), "对接漏斗"),
+            (url_for("followups.staff"), "回访统计"),
             (url_for("profiles.pool"), "培育库"),
             (url_for("agreements.plans"), "培育计划"),
         ]

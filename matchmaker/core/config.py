@@ -97,6 +97,12 @@ DASHBOARD_PUBLIC = False
 # A pairing with no activity for this many days counts as stalled on the bureau's funnel.
 PAIRING_STALL_DAYS = 14
 
+# 回访: both sides of every accepted pairing are asked how it is going this many months after it
+# was accepted (one round each; a side that answered 已签约 or 已终止 is not asked again), and an
+# answer left for more than FOLLOW_UP_ANSWER_DAYS days is told to the side's assigned specialists.
+FOLLOW_UP_MONTHS = (3, 6)
+FOLLOW_UP_ANSWER_DAYS = 14
+
 # The job queue (matchmaker/core/jobs.py; the worker is `flask jobs worker`, started by
 # scripts/start and deploy/matchmaker-worker.service). By default a SQLite file under instance/
 # (JOBS_FILE: empty means instance/jobs.sqlite3); with REDIS_URL (e.g. redis://localhost:6379/0),

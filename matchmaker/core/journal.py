@@ -131,6 +131,9 @@ LABELS: dict[str, str] = {
     "plan.created": "新建计划",
     "plan.updated": "修改计划信息",
     "plan.closed": "结束计划",
+    "followup.asked": "发出回访",
+    "followup.answered": "回答回访",
+    "followup.overdue": "回访逾期未答，告知服务专员",
 }
 OBJECT_LABELS = {
     "posting": "信息",
@@ -148,6 +151,7 @@ OBJECT_LABELS = {
     "event": "活动",
     "call": "榜单",
     "proposal": "揭榜方案",
+    "followup": "回访",
 }
 
 
