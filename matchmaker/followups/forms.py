@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from matchmaker.core.forms import BaseForm
+from matchmaker.core.forms import BaseForm, options
 from matchmaker.followups.operations import REASON_LENGTH
 from matchmaker.followups.values import FollowUpAnswer
 
@@ -13,7 +13,7 @@ from matchmaker.followups.values import FollowUpAnswer
 class AnswerForm(BaseForm):
     answer = RadioField(
         "对接现在进展如何",
-        choices=FollowUpAnswer.choices(),
+        choices=options(FollowUpAnswer.choices()),
         validators=[DataRequired("请选择一项。")],
     )
     reason = TextAreaField(
