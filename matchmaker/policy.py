@@ -323,7 +323,7 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
     "pool.view": "培育库仅限主管部门工作人员查看。",
     "followups.own": "企业和高校院所用户才有“我的回访”。",
     "followup.view": "回访仅被回访的单位、为其服务的专员和主管部门可以查看。",
-    "followup.answer": "只有被回访的单位可以回答本单位的回访（对方单位回答它自己的那一份）。",
+    "followup.answer": "只有被回访的单位可以回答本单位的回访。",
     "followups.staff": "回访统计仅限主管部门工作人员查看。",
 }
 BUREAU_ONLY = "此操作仅限主管部门工作人员。"

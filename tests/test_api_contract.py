@@ -29,6 +29,11 @@ JUSTIFIED: dict[str, str] = {
     "GET /organizations/{organization_id}/profile.responses.200.properties.type.enum": "new type agency",
     "POST /organizations/{organization_id}/measures.responses.201.properties.type.enum": "new type agency",
     "POST /organizations/{organization_id}/tier-changes.responses.201.properties.type.enum": "new type agency",
+    # Issue 24, 回访: new operations only (additions; no existing operation changes).
+    "GET /followups.*": "new: the caller's follow-up questions",
+    "POST /followups/{followup_id}/answer.*": "new: answer a follow-up question",
+    "GET /followups/all.*": "new: bureau staff's list of follow-ups",
+    "GET /followups/figures.*": "new: bureau staff's follow-up figures",
 }
 
 KEPT = (

@@ -513,6 +513,7 @@ TOLD = {
     "posting": {"posting.submitted", "posting.published", "posting.returned"},
     "call": {"call.proposed", "call.approved", "call.invited", "call.cancelled", "call.awarded"},
     "proposal": {"proposal.submitted"},
+    "followup": {"followup.asked", "followup.overdue"},
     "pairing": {
         "pairing.created",
         "pairing.introduced",

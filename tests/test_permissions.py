@@ -55,6 +55,7 @@ class World:
     owner_org: int
     university_org: int
     plan: int  # the 2023–2025 plan the migration seeds
+    followup: int  # a follow-up question asked of the owner's organisation about the pairing
 
 
 def build_world(app: Flask, make: Factory) -> World:
@@ -164,7 +165,20 @@ def build_world(app: Flask, make: Factory) -> World:
         owner_org=make.org_of(owner),
         university_org=make.org_of(emails["university"]),
         plan=_first_plan(app),
+        followup=_followup(app, pairing, make.org_of(owner)),
     )
+
+
+def _followup(app: Flask, pairing: int, org: int) -> int:
+    from matchmaker.followups.models import FollowUp
+
+    with app.app_context():
+        asked = FollowUp(
+            pairing_id=pairing, organization_id=org, months=3, due_on=clock.today(), asked_on=clock.today()
+        )
+        db.session.add(asked)
+        db.session.commit()
+        return asked.id
 
 
 def _first_plan(app: Flask) -> int:
@@ -313,6 +327,11 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/profiles/pool/list?tier=none",      (L,   403, 403, 403, 200)),
     ("/profiles/pool.xlsx",                (L,   403, 403, 403, 200)),
     ("/profiles/pool?plan={plan}",         (L,   403, 403, 403, 200)),
+    ("/followups/",                        (L,   200, 200, 200, 403)),
+    ("/followups/{followup}",              (L,   200, 404, 404, 200)),  # the side asked, the bureau
+    ("/followups/999999",                  (L,   404, 404, 404, 404)),
+    ("/followups/staff",                   (L,   403, 403, 403, 200)),
+    ("/followups/staff/list?answer=signed", (L,  403, 403, 403, 200)),
 ]
 
 POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
@@ -402,6 +421,7 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/profiles/{profile}/tier",           (L,   403, 403, 403, 422)),  # the form, with its errors
     ("/profiles/{profile}/measures",       (L,   403, 403, 403, 422)),
     ("/profiles/pool/targets",             (L,   403, 403, 403, 302)),  # no tier named: back, nothing saved
+    ("/followups/{followup}",              (L,   422, 404, 404, 403)),  # no answer chosen; only its side answers
 ]
 API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     # method url                            anon owner enterprise university bureau (by their tokens)
@@ -471,6 +491,10 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("patch", "/api/v1/events/{event}/meetings/{meeting}",  (401, 403, 403, 403, 200)),
     ("delete", "/api/v1/events/{event}/meetings/{meeting}", (401, 403, 403, 403, 204)),
     ("post", "/api/v1/events/{event}/meetings/{meeting}/outcome", (401, 403, 403, 403, 409)),  # not held yet
+    ("get",  "/api/v1/followups",           (401, 200, 200, 200, 403)),
+    ("post", "/api/v1/followups/{followup}/answer", (401, 200, 404, 404, 403)),  # its side only
+    ("get",  "/api/v1/followups/all",       (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/followups/figures",   (401, 403, 403, 403, 200)),
 ]
 API_BODIES = {
     "/api/v1/calls/{call}/approve": {},
@@ -524,6 +548,7 @@ API_BODIES = {
     "/api/v1/pairings/{pairing}/messages": {"text": "你好"},
     "/api/v1/pairings/{pairing}/accept": {},
     "/api/v1/notifications/{notification}/read": {},
+    "/api/v1/followups/{followup}/answer": {"answer": "negotiating"},
     "/api/v1/calls/{call}/proposals": {
         "approach": "采用多传感器温度场测量与神经网络热误差建模，实时补偿主轴热伸长。",
         "team": "教授1名、博士生4名。",
