@@ -379,3 +379,22 @@ def test_the_api_lists_answers_and_gives_staff_the_figures(
     unanswered = client.get("/api/v1/followups/all?state=unanswered", headers=staff).get_json()
     assert [f["id"] for f in unanswered["items"]] == [other]
     assert client.get("/api/v1/followups/all?state=nonsense", headers=staff).status_code == 400
+
+
+# --- demo data -----------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_due_follow_up_an_overdue_one_and_a_signed_answer_with_its_agreement(
+    app: Flask, runner: object
+) -> None:
+    result = runner.invoke(args=["demo-data"])  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        asked = list(db.session.scalars(select(FollowUp)))
+        assert any(f.answer is None and not queries.is_overdue(f) for f in asked)  # due, to answer
+        assert any(queries.is_overdue(f) for f in asked)
+        signed = [f for f in asked if f.answer is FollowUpAnswer.SIGNED]
+        assert signed and signed[0].pairing.state is PairingState.SIGNED  # its agreement was recorded
+        assert db.session.scalar(
+            select(func.count(Agreement.id)).where(Agreement.pairing_id == signed[0].pairing_id)
+        )
