@@ -398,3 +398,15 @@ def test_the_demo_has_a_due_follow_up_an_overdue_one_and_a_signed_answer_with_it
         assert db.session.scalar(
             select(func.count(Agreement.id)).where(Agreement.pairing_id == signed[0].pairing_id)
         )
+
+
+def test_the_job_is_a_daily_periodic_one_site_time(app: Flask) -> None:
+    from datetime import datetime
+
+    assert "followups.daily" in {p.name for p in jobs._PERIODIC}
+    with app.app_context():
+        hour = app.config["DIGEST_HOUR"]
+        beijing = datetime(2026, 3, 2, hour, 15) - timedelta(hours=8)  # in UTC, as the worker asks
+        assert service._due_daily(beijing)
+        assert not service._due_daily(beijing + timedelta(minutes=1))
+        assert not service._due_daily(beijing + timedelta(hours=1))
