@@ -410,3 +410,22 @@ def test_the_job_is_a_daily_periodic_one_site_time(app: Flask) -> None:
         assert service._due_daily(beijing)
         assert not service._due_daily(beijing + timedelta(minutes=1))
         assert not service._due_daily(beijing + timedelta(hours=1))
+
+
+def test_a_pairing_ended_on_the_platform_meanwhile_is_not_chased(
+    app: Flask, world: dict, make: Factory, today: Today
+) -> None:
+    from matchmaker.pairings import operations as pairings
+
+    org = make.org_of(world["enterprise"])
+    specialist = appoint(app, make, world["bureau"], org)
+    due(app, world, today)
+    with app.app_context():
+        pairing = db.session.get(Pairing, world["pairing"])
+        pairings.advance(pairing, PairingState.FAILED, "双方技术路线不一致", actor=user(world["enterprise"]))
+        db.session.commit()
+    today.set(today.day + timedelta(days=app.config["FOLLOW_UP_ANSWER_DAYS"] + 1))
+    daily(app)
+    assert not [n for n in notices(app, specialist) if "逾期" in n.title]
+    with app.app_context():
+        assert queries.overdue_for([org]) == []

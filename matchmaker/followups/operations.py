@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 
 from matchmaker import policy
@@ -151,17 +151,23 @@ def overdue_on(today: date | None = None) -> date:
     return (today or clock.today()) - timedelta(days=answer_days())
 
 
+def overdue_conditions(today: date | None = None) -> list[ColumnElement[bool]]:
+    """Unanswered past the answer window, about a pairing still open (已对接 / 洽谈中): once it is
+    signed or ended on the platform nobody needs to chase the answer."""
+    return [
+        FollowUp.answer.is_(None),
+        FollowUp.asked_on < overdue_on(today),
+        FollowUp.pairing.has(Pairing.state.in_(ASKED_OPEN)),
+    ]
+
+
 def escalate_overdue(today: date | None = None) -> list[FollowUp]:
     """Mark each question unanswered past the answer window as escalated, once (a conditional
     UPDATE: two machines' jobs never tell twice), journalled for the notices that tell the side's
     assigned specialists."""
     stale = db.session.scalars(
         select(FollowUp)
-        .where(
-            FollowUp.answer.is_(None),
-            FollowUp.escalated_at.is_(None),
-            FollowUp.asked_on < overdue_on(today),
-        )
+        .where(FollowUp.escalated_at.is_(None), *overdue_conditions(today))
         .order_by(FollowUp.id)
     ).all()
     told = []

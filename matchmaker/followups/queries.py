@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from matchmaker.core import clock
 from matchmaker.core.extensions import db
 from matchmaker.followups.models import FollowUp
-from matchmaker.followups.operations import answer_days, overdue_on
+from matchmaker.followups.operations import ASKED_OPEN, answer_days, overdue_conditions, overdue_on
 from matchmaker.followups.values import FollowUpAnswer
 
 # The staff list's filters (besides an answer code): what the figures' numbers link to.
@@ -55,7 +55,13 @@ def answer_by(followup: FollowUp) -> date:
 
 
 def is_overdue(followup: FollowUp, today: date | None = None) -> bool:
-    return followup.answer is None and followup.asked_on < overdue_on(today)
+    """Unanswered past the window, about a pairing still open (one signed or ended on the platform
+    meanwhile needs nobody to chase the answer)."""
+    return (
+        followup.answer is None
+        and followup.asked_on < overdue_on(today)
+        and followup.pairing.state in ASKED_OPEN
+    )
 
 
 def overdue_for(org_ids: Iterable[int], today: date | None = None) -> list[FollowUp]:
@@ -79,7 +85,7 @@ def _overdue(stmt: Select[FollowUp], today: date | None = None) -> Select[Follow
 
 
 def _overdue_conditions(today: date | None = None) -> list[ColumnElement[bool]]:
-    return [FollowUp.answer.is_(None), FollowUp.asked_on < overdue_on(today)]
+    return overdue_conditions(today)
 
 
 # --- the bureau's figures ------------------------------------------------------------------------

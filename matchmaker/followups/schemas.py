@@ -10,8 +10,8 @@ from marshmallow import fields
 from matchmaker.api.inputs import page_fields
 from matchmaker.core.apidoc import Integer, Length, List, Nested, OneOf, Output, Schema, String
 from matchmaker.core.web import site_path
-from matchmaker.followups.operations import REASON_LENGTH, overdue_on
-from matchmaker.followups.queries import STATES
+from matchmaker.followups.operations import REASON_LENGTH
+from matchmaker.followups.queries import STATES, is_overdue
 from matchmaker.followups.values import FollowUpAnswer
 
 
@@ -88,7 +88,7 @@ class FollowUpSchema(Output):
     reason = String(required=True, allow_none=True)
     answered_at = fields.DateTime(required=True, allow_none=True)
     overdue = fields.Function(
-        lambda f: f.answer is None and f.asked_on < overdue_on(),
+        lambda f: is_overdue(f),
         required=True,
         metadata={"type": "boolean", "description": "超过回答期限仍未回答。"},
     )
