@@ -139,12 +139,13 @@ def register_notices() -> tuple[ModuleType, ...]:
     from matchmaker.agreements import notices as agreements
     from matchmaker.calls import notices as calls
     from matchmaker.events import notices as events
+    from matchmaker.followups import notices as followups
     from matchmaker.pairings import notices as pairings
     from matchmaker.postings import notices as postings
     from matchmaker.specialists import notices as specialists
     from matchmaker.subscriptions import notices as subscriptions
 
-    return (accounts, agreements, calls, events, pairings, postings, specialists, subscriptions)
+    return (accounts, agreements, calls, events, followups, pairings, postings, specialists, subscriptions)
 
 
 def sqlite_pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, object], None]:
@@ -177,6 +178,8 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.core.web import MAX_ID, BoundedIntConverter
     from matchmaker.events import api as _api_events  # noqa: F401 - adds its routes to the API
     from matchmaker.events.views import bp as events_bp
+    from matchmaker.followups import api as _api_followups  # noqa: F401 - adds its routes to the API
+    from matchmaker.followups.views import bp as followups_bp
     from matchmaker.main.views import bp as main_bp
     from matchmaker.notifications import api as _api_notifications  # noqa: F401 - adds its routes to the API
     from matchmaker.notifications.views import bp as notifications_bp
@@ -213,6 +216,7 @@ def register_blueprints(app: Flask) -> None:
         events_bp,
         profiles_bp,
         specialists_bp,
+        followups_bp,
         notifications_bp,
         subscriptions_bp,
         lists_bp,

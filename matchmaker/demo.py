@@ -23,6 +23,8 @@ from matchmaker.core import clock
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db
 from matchmaker.core.journal import record
+from matchmaker.followups import operations as followups
+from matchmaker.followups.values import FollowUpAnswer
 from matchmaker.pairings import operations as pairings
 from matchmaker.pairings.models import Pairing
 from matchmaker.pairings.values import DeclineReason, PairingState
@@ -907,6 +909,52 @@ def _create_agreement(spec: DemoAgreement, users: dict[str, User], bureau: User)
     return True
 
 
+# 回访: two pairings accepted three months ago (as if), so that their follow-up questions are out —
+# one asked twenty days ago and answered by one side only (the other's is overdue), one asked today
+# (both due; the enterprise already answered 已签约 and its agreement is then recorded from the
+# pairing by AGREEMENTS, as the 登记协议 page the answer opens would).
+FOLLOW_UPS = (
+    (
+        "数控机床主轴热变形补偿",
+        20,
+        ((False, FollowUpAnswer.NEGOTIATING, "价格和知识产权归属约定下月当面商谈。"),),
+    ),
+    (
+        "箱式变电站温升在线监测与故障预警",
+        0,
+        ((True, FollowUpAnswer.SIGNED, "合同已双方盖章，正在登记协议。"),),
+    ),
+)
+
+
+def _create_followups() -> None:
+    """The demo's follow-ups, through the job's own operation (``ask_due``) on the day they fell due."""
+    rounds = followups.months()
+    if not rounds:
+        return
+    for title, days_ago, answers in FOLLOW_UPS:
+        target = db.session.scalar(select(Posting).where(Posting.title == title))
+        pairing = db.session.scalar(select(Pairing).where(Pairing.target_id == target.id)) if target else None
+        if pairing is None or pairing.answered_at is None:
+            continue
+        asked_on = clock.today() - timedelta(days=days_ago)
+        accepted = followups.add_months(asked_on, -rounds[0]) - timedelta(days=1)
+        pairing.answered_at = clock.start_of(accepted) + timedelta(hours=10)
+        db.session.flush()
+        for followup in followups.ask_due(asked_on):
+            for enterprise_side, given, note in answers:
+                if followup.pairing_id != pairing.id or enterprise_side != (
+                    followup.organization.type is OrgType.ENTERPRISE
+                ):
+                    continue
+                answerer = db.session.scalars(
+                    select(User).where(User.organization_id == followup.organization_id).order_by(User.id)
+                ).first()
+                if answerer is not None:
+                    followups.answer(followup, given, note, actor=answerer)
+    db.session.flush()
+
+
 # 一企一册: how the demo enterprises climbed the tiers (the last step is their tier in TIERS),
 # and the bureau's readings of their indicators (研发投入强度 %, Ⅰ类知识产权 件) at each year's end.
 TIER_HISTORY = {
@@ -1156,6 +1204,7 @@ def load_demo_data() -> DemoReport:
     if report.postings:  # a living pipeline, only beside the demo postings written just now
         for pairing in PAIRINGS:
             report.pairings += _create_pairing(pairing, users, bureau)
+        _create_followups()
         users.setdefault("kjj", bureau)
         for deal in AGREEMENTS:
             report.agreements += _create_agreement(deal, users, bureau)

@@ -23,6 +23,7 @@ from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall
 from matchmaker.core import clock
 from matchmaker.core.exceptions import PermissionDenied
 from matchmaker.core.extensions import db
+from matchmaker.followups.models import FollowUp
 from matchmaker.pairings.models import Pairing
 from matchmaker.pairings.values import PairingState
 from matchmaker.postings.models import Posting
@@ -182,6 +183,11 @@ def _answers(actor: Any, pairing: Pairing) -> bool:
     return is_member(actor) and actor.organization_id == pairing.target_org_id != pairing.initiator_org_id
 
 
+def _serves(actor: Any, followup: Any) -> bool:
+    """The actor is a specialist currently assigned to the organisation a follow-up asks."""
+    return is_member(actor) and actor.id in followup.serving_user_ids
+
+
 def _brokered(pairing: Pairing) -> bool:
     """居间对接: nobody at the receiving organisation can log in (Pairing.brokered)."""
     return bool(getattr(pairing, "brokered", False))
@@ -333,6 +339,11 @@ RULES: dict[str, Rule] = {
     "results.all": lambda a, _: is_bureau(a),
     "results.view": lambda a, s: is_bureau(a) or (is_member(a) and getattr(s, "user_id", None) == a.id),
     "attribution.set": lambda a, _: is_bureau(a),
+    # 回访: each side answers its own question; its assigned specialists and the bureau read it
+    "followups.own": lambda a, _: is_party(a),
+    "followup.view": lambda a, f: owns(a, f) or is_bureau(a) or _serves(a, f),
+    "followup.answer": lambda a, f: is_party(a) and owns(a, f),
+    "followups.staff": lambda a, _: is_bureau(a),
 }
 
 MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
@@ -411,6 +422,10 @@ MESSAGES: dict[str, str | Callable[[Any, Any], str]] = {
     "results.all": "全部人员的业绩仅限主管部门工作人员查看。",
     "results.view": "人员业绩仅主管部门和服务专员、科技镇长团成员、技术经纪人本人可以查看。",
     "attribution.set": "发现人和居间人由主管部门工作人员认定。",
+    "followups.own": "企业和高校院所用户才有“我的回访”。",
+    "followup.view": "回访仅被回访的单位、为其服务的专员和主管部门可以查看。",
+    "followup.answer": "只有被回访的单位可以回答本单位的回访。",
+    "followups.staff": "回访统计仅限主管部门工作人员查看。",
 }
 BUREAU_ONLY = "此操作仅限主管部门工作人员。"
 
@@ -537,6 +552,16 @@ def found_needs_of(actor: Any) -> ColumnElement[bool]:
             Posting.organization_id.in_(served_organizations(actor)),
         ),
     )
+
+
+def followups_of(actor: Any) -> ColumnElement[bool]:
+    """The SQL twin of "followup.view" for lists: the actor's organisation's questions, or all for
+    the bureau (a specialist's list comes from followups.queries.overdue_for their enterprises)."""
+    if is_bureau(actor):
+        return FollowUp.id.isnot(None)
+    if not is_member(actor):
+        return false()
+    return FollowUp.organization_id == actor.organization_id
 
 
 def agreements_of(actor: Any) -> ColumnElement[bool]:

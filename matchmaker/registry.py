@@ -42,6 +42,8 @@ from matchmaker.events.models import (
     MeetingOutcome,
     MeetingRequest,
 )
+from matchmaker.followups.models import FollowUp
+from matchmaker.followups.values import FollowUpAnswer
 from matchmaker.notifications.models import ConsumerCursor, Notification
 from matchmaker.notifications.values import EmailMode
 from matchmaker.pairings.models import Pairing, PairingMessage, PairingRead, ProposalMark
@@ -95,6 +97,8 @@ __all__ = [
     "EventKind",
     "EventRegistration",
     "EventStatus",
+    "FollowUp",
+    "FollowUpAnswer",
     "Frequency",
     "Grade",
     "IPStatus",

@@ -148,6 +148,7 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
             (url_for("matches.mine"), "为我推荐"),
             (url_for("pairings.mine"), "我的对接"),
             (url_for("agreements.index"), "我的协议"),
+            (url_for("followups.mine"), "我的回访"),
         ]
     if member and policy.is_specialist(current_user):
         pairing.insert(0, (url_for("specialists.workbench"), "专员工作台"))
@@ -164,6 +165,7 @@ def navigation() -> list[tuple[str, list[tuple[str, str]]]]:
         pairing.append((url_for("agreements.index"), "协议台账"))
         figures += [
             (url_for("pairings.funnel"), "对接漏斗"),
+            (url_for("followups.staff"), "回访统计"),
             (url_for("profiles.pool"), "培育库"),
             (url_for("agreements.plans"), "培育计划"),
             (url_for("specialist_results.index"), "人员业绩"),

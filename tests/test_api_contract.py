@@ -57,6 +57,11 @@ JUSTIFIED: dict[str, str] = {
     "GET /specialists/results*": "new operations: results per person and their records",
     "POST /pairings/{pairing_id}/attribution*": "new operation: staff set who found and who brokered",
     "POST /agreements/{agreement_id}/attribution*": "new operation: staff set who found and who brokered",
+    # Issue 24, 回访: new operations only (additions; no existing operation changes).
+    "GET /followups.*": "new: the caller's follow-up questions",
+    "POST /followups/{followup_id}/answer.*": "new: answer a follow-up question",
+    "GET /followups/all.*": "new: bureau staff's list of follow-ups",
+    "GET /followups/figures.*": "new: bureau staff's follow-up figures",
 }
 
 KEPT = (

@@ -38,7 +38,23 @@ def api_world(
             enterprise, PostingKind.RD_NEED, title=f"数控机床主轴热变形补偿{n}", tech_field="先进制造"
         )
         make.posting(university, PostingKind.RESEARCH_OUTCOME, title=f"机床热误差建模与补偿技术{n}")
-        make.pairing(university, need)  # interest for the token's holder to answer, and notifications
+        pairing = make.pairing(
+            university, need
+        )  # interest for the token's holder to answer, and notifications
+        with app.app_context():  # a follow-up question for the token's holder to answer (回访)
+            from matchmaker.followups.models import FollowUp
+
+            today = clock.today()
+            db.session.add(
+                FollowUp(
+                    pairing_id=pairing,
+                    organization_id=make.org_of(enterprise),
+                    months=3,
+                    due_on=today,
+                    asked_on=today,
+                )
+            )
+            db.session.commit()
         make.agreement(university, [(enterprise, "buyer"), (university, "seller")], status="recorded")
         make.agreement(enterprise, [(enterprise, "buyer"), (university, "seller")], status="confirmed")
     make.posting(enterprise, PostingKind.SUPPLY_NEED, PostingStatus.DRAFT)
@@ -196,6 +212,10 @@ OPERATIONS = [
     ("/specialists/results/records", "GET"),
     ("/pairings/{pairing_id}/attribution", "POST"),
     ("/agreements/{agreement_id}/attribution", "POST"),
+    ("/followups", "GET"),
+    ("/followups/{followup_id}/answer", "POST"),
+    ("/followups/all", "GET"),
+    ("/followups/figures", "GET"),
 ]
 
 
@@ -237,6 +257,8 @@ STAFF_OPERATIONS = [
     ("/specialists/{specialist_id}/assignments", "POST"),
     ("/specialist-assignments/{assignment_id}/end", "POST"),
     ("/postings/{posting_id}/confirm-for", "POST"),
+    ("/followups/all", "GET"),
+    ("/followups/figures", "GET"),
     ("/plans", "GET"),
     ("/plans", "POST"),
     ("/plans/{plan_id}", "GET"),

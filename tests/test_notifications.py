@@ -524,6 +524,7 @@ TOLD = {
     "diagnosis": {"diagnosis.recorded"},
     "call": {"call.proposed", "call.approved", "call.invited", "call.cancelled", "call.awarded"},
     "proposal": {"proposal.submitted"},
+    "followup": {"followup.asked", "followup.overdue"},
     "pairing": {
         "pairing.created",
         "pairing.introduced",

@@ -60,6 +60,7 @@ class World:
     visit: int  # its visit to the owner, with notes
     found: int  # the need found there, awaiting the owner's confirmation
     subscription: int  # the owner's saved search (订阅推送)
+    followup: int  # a follow-up question asked of the owner's organisation about the pairing
 
 
 def build_world(app: Flask, make: Factory) -> World:
@@ -212,6 +213,20 @@ def _specialist(app: Flask, make: Factory, bureau_email: str, org_id: int) -> di
             "visit": visit.id,
             "found": visit.postings[0].id,
         }
+        followup=_followup(app, pairing, make.org_of(owner)),
+    )
+
+
+def _followup(app: Flask, pairing: int, org: int) -> int:
+    from matchmaker.followups.models import FollowUp
+
+    with app.app_context():
+        asked = FollowUp(
+            pairing_id=pairing, organization_id=org, months=3, due_on=clock.today(), asked_on=clock.today()
+        )
+        db.session.add(asked)
+        db.session.commit()
+        return asked.id
 
 
 def _first_plan(app: Flask) -> int:
@@ -378,6 +393,11 @@ GET_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/specialists/needs/{found}/diagnose", (L,  403, 403, 403, 403)),
     ("/specialists/mine",                  (L,   200, 200, 403, 403)),
     ("/postings/{found}",                  (404, 200, 404, 404, 200)),
+    ("/followups/",                        (L,   200, 200, 200, 403)),
+    ("/followups/{followup}",              (L,   200, 404, 404, 200)),  # the side asked, the bureau
+    ("/followups/999999",                  (L,   404, 404, 404, 404)),
+    ("/followups/staff",                   (L,   403, 403, 403, 200)),
+    ("/followups/staff/list?answer=signed", (L,  403, 403, 403, 200)),
 ]
 
 POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
@@ -483,6 +503,7 @@ POST_MATRIX: list[tuple[str, tuple[object, ...]]] = [
     ("/account/subscriptions/",            (L,   200, 200, 200, 200)),  # the form, with its errors
     ("/account/subscriptions/{subscription}/edit",   (L, 200, 404, 404, 404)),  # one's own only
     ("/account/subscriptions/{subscription}/cancel", (L, 302, 404, 404, 404)),
+    ("/followups/{followup}",              (L,   422, 404, 404, 403)),  # no answer chosen; only its side answers
 ]
 API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     # method url                            anon owner enterprise university bureau (by their tokens)
@@ -573,6 +594,10 @@ API_MATRIX: list[tuple[str, str, tuple[object, ...]]] = [
     ("post", "/api/v1/postings/{found}/confirm-for", (401, 403, 404, 404, 409)),  # it has users
     ("get",  "/api/v1/postings/{found}/diagnoses",   (401, 200, 404, 404, 200)),
     ("post", "/api/v1/postings/{published}/diagnoses", (401, 403, 403, 403, 403)),
+    ("get",  "/api/v1/followups",           (401, 200, 200, 200, 403)),
+    ("post", "/api/v1/followups/{followup}/answer", (401, 200, 404, 404, 403)),  # its side only
+    ("get",  "/api/v1/followups/all",       (401, 403, 403, 403, 200)),
+    ("get",  "/api/v1/followups/figures",   (401, 403, 403, 403, 200)),
 ]
 API_BODIES = {
     "/api/v1/specialists": {"user_id": 999999, "kind": "service"},
@@ -638,6 +663,7 @@ API_BODIES = {
     "/api/v1/pairings/{pairing}/messages": {"text": "你好"},
     "/api/v1/pairings/{pairing}/accept": {},
     "/api/v1/notifications/{notification}/read": {},
+    "/api/v1/followups/{followup}/answer": {"answer": "negotiating"},
     "/api/v1/calls/{call}/proposals": {
         "approach": "采用多传感器温度场测量与神经网络热误差建模，实时补偿主轴热伸长。",
         "team": "教授1名、博士生4名。",

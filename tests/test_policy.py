@@ -57,6 +57,8 @@ ACTORS: dict[str, Any] = {
     # specialists from a 技术转移服务机构 (7): one serving ENT, one serving nobody
     "spec": user(AGENCY, Role.AGENCY, uid=71, serves=frozenset({ENT})),
     "spec_idle": user(AGENCY, Role.AGENCY, uid=72, serves=frozenset()),
+    # a 科技镇长团成员 from a university (organisation 6), assigned to enterprise 1 (followup())
+    "specialist": user(6, Role.UNIVERSITY),
 }
 
 
@@ -132,6 +134,11 @@ def proposal(org: int = UNI, of_call: Obj | None = None) -> Obj:
 
 def org(org_id: int, *, verified: bool = True) -> Obj:
     return Obj(id=org_id, is_verified=verified)
+
+
+def followup(org: int = ENT) -> Obj:
+    """A follow-up question asked of ``org``; the specialist actor is assigned to enterprise 1."""
+    return Obj(organization_id=org, serving_user_ids={ACTORS["specialist"].id} if org == ENT else set())
 
 
 NONE: Any = None
@@ -431,6 +438,20 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("attribution.set",           "bureau",      pairing(),                                           True),
     ("attribution.set",           "ent",         pairing(),                                           False),
     ("attribution.set",           "uni",         agreement(),                                         False),
+    ("followups.own",             "ent",         NONE,                                                True),
+    ("followups.own",             "bureau",      NONE,                                                False),
+    ("followup.view",             "ent",         followup(),                                          True),
+    ("followup.view",             "specialist",  followup(),                                          True),  # assigned
+    ("followup.view",             "specialist",  followup(ENT2),                                      False),  # not assigned
+    ("followup.view",             "bureau",      followup(),                                          True),
+    ("followup.view",             "uni",         followup(),                                          False),  # the other side's
+    ("followup.view",             "anon",        followup(),                                          False),
+    ("followup.answer",           "ent",         followup(),                                          True),
+    ("followup.answer",           "uni",         followup(),                                          False),  # answers its own
+    ("followup.answer",           "specialist",  followup(),                                          False),
+    ("followup.answer",           "bureau",      followup(),                                          False),
+    ("followups.staff",           "bureau",      NONE,                                                True),
+    ("followups.staff",           "ent",         NONE,                                                False),
 ]
 # fmt: on
 # Rules that allow everyone by design: no actor to refuse.
@@ -474,6 +495,7 @@ def test_an_unknown_action_is_refused_to_everyone() -> None:
         ("ent_pending", "agreement.record", NONE, "贵单位通过主管部门认证后才能登记协议。"),
         ("bureau", "event.register", NONE, "只有企业和高校院所可以报名参加活动。"),
         ("ent", "registration.edit", NONE, "贵单位尚未报名本次活动。"),
+        ("uni", "followup.answer", followup(), "只有被回访的单位可以回答本单位的回访。"),
     ],
 )
 def test_refusals_say_why_in_chinese(actor: str, action: str, obj: Any, message: str) -> None:

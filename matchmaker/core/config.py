@@ -106,6 +106,11 @@ SPECIALIST_MAX_ENTERPRISES = 5
 # Results per specialist (人员业绩): with a number, e.g. 1.5, the table adds a reward basis (奖励基数)
 # column — that percent of the 技术交易额 of the verified agreements each person brokered. None: no column.
 SPECIALIST_REWARD_PERCENT: float | None = None
+# 回访: both sides of every accepted pairing are asked how it is going this many months after it
+# was accepted (one round each; a side that answered 已签约 or 已终止 is not asked again), and an
+# answer left for more than FOLLOW_UP_ANSWER_DAYS days is told to the side's assigned specialists.
+FOLLOW_UP_MONTHS = (3, 6)
+FOLLOW_UP_ANSWER_DAYS = 14
 
 # The job queue (matchmaker/core/jobs.py; the worker is `flask jobs worker`, started by
 # scripts/start and deploy/matchmaker-worker.service). By default a SQLite file under instance/

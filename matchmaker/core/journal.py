@@ -148,6 +148,9 @@ LABELS: dict[str, str] = {
     "subscription.digest": "发送订阅推送",
     "pairing.attributed": "主管部门认定发现人、居间人",
     "agreement.attributed": "主管部门认定发现人、居间人",
+    "followup.asked": "发出回访",
+    "followup.answered": "回答回访",
+    "followup.overdue": "回访逾期未答，告知服务专员",
 }
 OBJECT_LABELS = {
     "posting": "信息",
@@ -170,6 +173,7 @@ OBJECT_LABELS = {
     "visit": "走访记录",
     "diagnosis": "需求诊断",
     "subscription": "订阅",
+    "followup": "回访",
 }
 
 
