@@ -181,6 +181,7 @@ def build_world(app: Flask, make: Factory) -> World:
         plan=_first_plan(app),
         **_specialist(app, make, emails["bureau"], make.org_of(owner)),
         subscription=subscription,
+        followup=_followup(app, pairing, make.org_of(owner)),
     )
 
 
@@ -213,8 +214,6 @@ def _specialist(app: Flask, make: Factory, bureau_email: str, org_id: int) -> di
             "visit": visit.id,
             "found": visit.postings[0].id,
         }
-        followup=_followup(app, pairing, make.org_of(owner)),
-    )
 
 
 def _followup(app: Flask, pairing: int, org: int) -> int:
