@@ -327,6 +327,13 @@ def test_unanswered_past_the_window_the_assigned_specialist_is_told_once(
         overdue = queries.overdue_for([org, make.org_of(world["other"])])
         assert [f.organization_id for f in overdue] == [org]  # the answered side is not overdue
         assert queries.overdue_for([make.org_of(world["university"])]) == []
+        pairing_title = db.session.get(
+            FollowUp, asked_of(app, world, world["enterprise"])
+        ).pairing.target.title
+    client = app.test_client()  # the specialist's 工作台 lists it under its enterprise
+    login(client, specialist)
+    page = client.get("/specialists/workbench").get_data(as_text=True)
+    assert "逾期未答的回访" in page and pairing_title in page
 
 
 def test_the_specialist_reads_the_question_but_only_the_side_answers(

@@ -13,6 +13,8 @@ from sqlalchemy import exists, or_, select
 from matchmaker.accounts.models import Organization, User
 from matchmaker.core.extensions import db
 from matchmaker.core.models import utcnow
+from matchmaker.followups import queries as followups
+from matchmaker.followups.models import FollowUp
 from matchmaker.pairings.models import Pairing, ProposalMark
 from matchmaker.pairings.values import PairingState
 from matchmaker.postings.models import Posting
@@ -85,6 +87,7 @@ class Attention:
     unproposed: list[Posting] = field(default_factory=list)  # published needs without a proposal
     unanswered: list[Pairing] = field(default_factory=list)  # interest either way, not answered
     stalled: list[Pairing] = field(default_factory=list)  # open, no activity past PAIRING_STALL_DAYS
+    overdue: list[FollowUp] = field(default_factory=list)  # 回访 unanswered past FOLLOW_UP_ANSWER_DAYS
 
     @property
     def items(self) -> int:
@@ -98,6 +101,7 @@ class Attention:
                 self.unproposed,
                 self.unanswered,
                 self.stalled,
+                self.overdue,
             )
         )
 
@@ -176,6 +180,8 @@ def workbench(specialist: Specialist) -> list[Attention]:
                 found[org_id].unanswered.append(pairing)
             elif pairing.last_activity_at < cutoff:
                 found[org_id].stalled.append(pairing)
+    for question in followups.overdue_for(ids):
+        found[question.organization_id].overdue.append(question)
     return list(found.values())
 
 
