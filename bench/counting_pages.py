@@ -376,7 +376,7 @@ def postgres_server() -> tuple[str, Callable[[], None]]:
     """A throw-away cluster (scripts/postgres, as bench/load_test.py)."""
     from bench.load_test import postgres
 
-    url, stop = postgres(Path(tempfile.mkdtemp(prefix="matchmaker-counting-")))
+    url, stop = postgres(Path(tempfile.gettempdir()))  # (the cluster makes its own folder)
     return url.rsplit("/", 1)[0], stop
 
 
