@@ -162,7 +162,8 @@ def test_proposal_text_is_escaped(client: FlaskClient, make: Factory) -> None:
 def test_the_character_view_ranks_as_a_plain_cosine_over_the_texts(app: Flask, make: Factory) -> None:
     """grams.CharacterView (numpy arrays per segment) must give the cosine a direct computation over
     the published texts gives, deletions included (an edit leaves a deleted document behind)."""
-    from matchmaker.search.grams import CharacterView, grams
+    from matchmaker.search.grams import CharacterView
+    from matchmaker.search.segments import grams
 
     enterprise, uni = make.user(), make.user(org_type=OrgType.UNIVERSITY)
     need = make.posting(enterprise, RD, **NEED)

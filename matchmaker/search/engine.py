@@ -31,8 +31,8 @@ from whoosh.searching import Results, Searcher
 from whoosh.writing import SegmentWriter
 
 from matchmaker.search import viewfiles
-from matchmaker.search.grams import SegmentView
 from matchmaker.search.schema import SCHEMA_VERSION, make_schema
+from matchmaker.search.segments import SegmentView
 
 # Saturate term frequency early; normalise the (long, variable) body by length more than the
 # short title and keywords. Measured on the evaluation set (docs/PERFORMANCE.md).

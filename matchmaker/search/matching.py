@@ -30,7 +30,8 @@ from matchmaker.postings.values import PostingKind
 from matchmaker.search import specs
 from matchmaker.search.analysis import generic_words, is_evidence_word, segment, stop_words
 from matchmaker.search.engine import IndexStore
-from matchmaker.search.grams import KINDS, CharacterView, word_grams
+from matchmaker.search.grams import CharacterView
+from matchmaker.search.segments import KINDS, gram_keys, word_grams
 
 CANDIDATES = 40
 
@@ -119,7 +120,7 @@ class Judge:
             chosen = word_grams(word)
             spans.append((len(flat), len(flat) + len(chosen)))
             flat += chosen
-        df = self.view.df(np.fromiter(map(hash, flat), np.int64, len(flat))) if flat else None
+        df = self.view.df(gram_keys(flat)) if flat else None
         for word, (a, b) in zip(todo, spans, strict=True):
             self.shares[word] = df[a:b].min(axis=0) if df is not None and b > a else np.zeros(len(KINDS))
 

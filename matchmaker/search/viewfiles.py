@@ -2,7 +2,7 @@
 segment, memory-mapped read-only by every process that reads it.
 
 Layout, inside an index generation's folder (``index-v…/``):
-  cv-<segment id>.view         the segment's arrays (grams.SegmentView without its norms)
+  cv-<segment id>.view         the segment's arrays (segments.SegmentView without its norms)
   cv-<segment id>.norms-<N>    the segment's vector norms, computed at an index of N documents
 
 A file is one JSON header line (magic, then each array's dtype, shape and offset) and the arrays'
@@ -12,7 +12,7 @@ view: an edit deletes the old document (masked per query from Whoosh's deletions
 one to a new segment, whose view is written before the Whoosh commit that makes it visible
 (``complete``, called from the writer's commit). Norms depend on every segment's document
 frequencies: ``complete`` writes fresh ones for any segment whose latest were computed at an index
-size more than grams.NORM_DRIFT away. Files of segments merges retired are deleted after the
+size more than segments.NORM_DRIFT away. Files of segments merges retired are deleted after the
 commit, as Whoosh deletes the segments' own files.
 
 Pages of a mapped file are shared by every process of the machine (the OS page cache), so a
@@ -36,7 +36,7 @@ from whoosh.fields import Schema
 from whoosh.filedb.filestore import Storage
 from whoosh.reading import SegmentReader
 
-from matchmaker.search.grams import NORM_DRIFT, SegmentView, segment_norms
+from matchmaker.search.segments import NORM_DRIFT, SegmentView, segment_norms
 
 log = logging.getLogger(__name__)
 
