@@ -16,6 +16,7 @@ depends_on = None
 
 INDEXES = [
     ('postings', 'ix_postings_list', ['kind', 'status', 'published_at', 'id']),
+    ('postings', 'ix_postings_list_visibility', ['kind', 'status', 'visibility', 'published_at', 'id']),
     ('postings', 'ix_postings_list_field', ['kind', 'status', 'tech_field_id', 'published_at', 'id']),
     ('postings', 'ix_postings_list_town', ['kind', 'status', 'town_id', 'published_at', 'id']),
     ('postings', 'ix_postings_org_status', ['organization_id', 'status', 'published_at', 'id']),
