@@ -40,8 +40,12 @@ class Posting(StateMachine, Journaled, TimestampMixin, Base):
         # Each list's filter then its order, so a page reads its rows in order and stops (issue 25):
         # lists and the home page (kind, newest published first), narrowed by 技术领域 or 镇区;
         Index("ix_postings_list", "kind", "status", "published_at", "id"),
-        Index("ix_postings_list_field", "kind", "status", "tech_field_id", "published_at", "id"),
-        Index("ix_postings_list_town", "kind", "status", "town_id", "published_at", "id"),
+        # … and a visitor's (public ones only) or "另有 N 条登录后可见" (members-only ones only);
+        Index("ix_postings_list_visibility", "kind", "status", "visibility", "published_at", "id"),
+        Index(
+            "ix_postings_list_field", "kind", "status", "tech_field_id", "visibility", "published_at", "id"
+        ),
+        Index("ix_postings_list_town", "kind", "status", "town_id", "visibility", "published_at", "id"),
         # 为我推荐 and an organisation's counts by state; 我的发布 (most recently changed first);
         Index("ix_postings_org_status", "organization_id", "status", "published_at", "id"),
         Index("ix_postings_org_updated", "organization_id", "updated_at", "id"),

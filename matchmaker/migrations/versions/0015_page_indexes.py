@@ -16,8 +16,9 @@ depends_on = None
 
 INDEXES = [
     ('postings', 'ix_postings_list', ['kind', 'status', 'published_at', 'id']),
-    ('postings', 'ix_postings_list_field', ['kind', 'status', 'tech_field_id', 'published_at', 'id']),
-    ('postings', 'ix_postings_list_town', ['kind', 'status', 'town_id', 'published_at', 'id']),
+    ('postings', 'ix_postings_list_visibility', ['kind', 'status', 'visibility', 'published_at', 'id']),
+    ('postings', 'ix_postings_list_field', ['kind', 'status', 'tech_field_id', 'visibility', 'published_at', 'id']),
+    ('postings', 'ix_postings_list_town', ['kind', 'status', 'town_id', 'visibility', 'published_at', 'id']),
     ('postings', 'ix_postings_org_status', ['organization_id', 'status', 'published_at', 'id']),
     ('postings', 'ix_postings_org_updated', ['organization_id', 'updated_at', 'id']),
     ('postings', 'ix_postings_review_queue', ['status', 'submitted_at', 'id']),
