@@ -183,11 +183,6 @@ def _answers(actor: Any, pairing: Pairing) -> bool:
     return is_member(actor) and actor.organization_id == pairing.target_org_id != pairing.initiator_org_id
 
 
-def _serves(actor: Any, followup: Any) -> bool:
-    """The actor is a specialist currently assigned to the organisation a follow-up asks."""
-    return is_member(actor) and actor.id in followup.serving_user_ids
-
-
 def _brokered(pairing: Pairing) -> bool:
     """居间对接: nobody at the receiving organisation can log in (Pairing.brokered)."""
     return bool(getattr(pairing, "brokered", False))
@@ -341,7 +336,9 @@ RULES: dict[str, Rule] = {
     "attribution.set": lambda a, _: is_bureau(a),
     # 回访: each side answers its own question; its assigned specialists and the bureau read it
     "followups.own": lambda a, _: is_party(a),
-    "followup.view": lambda a, f: owns(a, f) or is_bureau(a) or _serves(a, f),
+    "followup.view": lambda a, f: (
+        owns(a, f) or is_bureau(a) or serves(a, getattr(f, "organization_id", None))
+    ),
     "followup.answer": lambda a, f: is_party(a) and owns(a, f),
     "followups.staff": lambda a, _: is_bureau(a),
 }

@@ -57,8 +57,6 @@ ACTORS: dict[str, Any] = {
     # specialists from a 技术转移服务机构 (7): one serving ENT, one serving nobody
     "spec": user(AGENCY, Role.AGENCY, uid=71, serves=frozenset({ENT})),
     "spec_idle": user(AGENCY, Role.AGENCY, uid=72, serves=frozenset()),
-    # a 科技镇长团成员 from a university (organisation 6), assigned to enterprise 1 (followup())
-    "specialist": user(6, Role.UNIVERSITY),
 }
 
 
@@ -137,8 +135,8 @@ def org(org_id: int, *, verified: bool = True) -> Obj:
 
 
 def followup(org: int = ENT) -> Obj:
-    """A follow-up question asked of ``org``; the specialist actor is assigned to enterprise 1."""
-    return Obj(organization_id=org, serving_user_ids={ACTORS["specialist"].id} if org == ENT else set())
+    """A follow-up question asked of ``org`` (the "spec" actor serves enterprise 1)."""
+    return Obj(organization_id=org)
 
 
 NONE: Any = None
@@ -441,14 +439,14 @@ TABLE: list[tuple[str, str, Any, bool]] = [
     ("followups.own",             "ent",         NONE,                                                True),
     ("followups.own",             "bureau",      NONE,                                                False),
     ("followup.view",             "ent",         followup(),                                          True),
-    ("followup.view",             "specialist",  followup(),                                          True),  # assigned
-    ("followup.view",             "specialist",  followup(ENT2),                                      False),  # not assigned
+    ("followup.view",             "spec",        followup(),                                          True),  # assigned
+    ("followup.view",             "spec",        followup(ENT2),                                      False),  # not assigned
     ("followup.view",             "bureau",      followup(),                                          True),
     ("followup.view",             "uni",         followup(),                                          False),  # the other side's
     ("followup.view",             "anon",        followup(),                                          False),
     ("followup.answer",           "ent",         followup(),                                          True),
     ("followup.answer",           "uni",         followup(),                                          False),  # answers its own
-    ("followup.answer",           "specialist",  followup(),                                          False),
+    ("followup.answer",           "spec",        followup(),                                          False),
     ("followup.answer",           "bureau",      followup(),                                          False),
     ("followups.staff",           "bureau",      NONE,                                                True),
     ("followups.staff",           "ent",         NONE,                                                False),
