@@ -536,6 +536,19 @@ def test_an_agency_registers_and_is_verified_but_posts_nothing(client: FlaskClie
     assert "技术转移服务机构" in page(client, "/auth/register")
 
 
+def test_a_broker_lands_on_the_workbench_after_login_not_on_a_refusal(
+    client: FlaskClient, world: World, make: Factory
+) -> None:
+    """Logging in leads to /home, which was 403 for a 技术转移服务机构's user (it has no postings)."""
+    login(client, world.specialist)
+    response = client.get("/home")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/specialists/workbench")
+    client.post("/auth/logout")
+    login(client, make.user(org_type=OrgType.AGENCY))  # not (yet) appointed
+    home = page(client, "/home")
+    assert "不发布需求或成果" in home and "专员工作台" in home
+
+
 # --- the API ------------------------------------------------------------------------------------------
 
 
