@@ -9,6 +9,7 @@ university get 404, never the text)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -678,3 +679,22 @@ def test_the_demo_data_has_two_specialists_visits_a_confirmed_and_a_refused_draf
     client.post("/auth/login", data={"email": "jsjl@demo-kczx.cn", "password": "demo12345"})
     bench = client.get("/specialists/workbench").get_data(as_text=True)
     assert "扬州精工数控机械有限公司" in bench and "专员工作台" in bench
+    # One brokered agreement: the broker's pairing, accepted, recorded, confirmed and verified.
+    with app.app_context():
+        from matchmaker.agreements.models import Agreement
+        from matchmaker.agreements.values import AgreementStatus
+        from matchmaker.specialists import results
+
+        broker = db.session.scalar(select(Specialist).where(Specialist.kind == SpecialistKind.BROKER))
+        assert broker is not None
+        brokered = db.session.scalars(
+            select(Agreement).where(Agreement.brokered_by_id == broker.user_id)
+        ).all()
+        assert [a.status for a in brokered] == [AgreementStatus.VERIFIED]
+        assert brokered[0].pairing is not None and brokered[0].pairing.brokered_by_id == broker.user_id
+        row = results.results(results.default_period(), only=broker).tables["specialist"][0]
+        assert row.values["agreements"] == 1 and row.values["tech_amount"] > 0
+        amount = f"{row.values['tech_amount']:.2f}"
+    mine = page(client, "/specialists/results")  # 人员业绩, the broker's own row
+    assert re.search(r'data-figure="agreements"><a [^>]*>1</a>', mine)
+    assert re.search(rf'data-figure="tech_amount"><a [^>]*>{amount}</a>', mine)
