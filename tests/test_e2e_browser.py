@@ -626,7 +626,7 @@ def test_a_need_found_on_a_visit_becomes_an_agreement_credited_to_its_specialist
     open_menu(page, "管理", "信息审核")
     page.click("text=冲压模具崩刃在线监测")
     page.click("button:has-text('通过并发布')")
-    page.wait_for_selector("text=已发布")
+    page.wait_for_selector("text=已发布：冲压模具崩刃在线监测")
     logout(page)
 
     # The broker introduces the university's outcome to the need.
@@ -679,7 +679,7 @@ def test_a_need_found_on_a_visit_becomes_an_agreement_credited_to_its_specialist
     login(page, base, university)  # the other side confirms
     page.goto(agreement_url)
     page.click("button:has-text('确认：我方签订了这份协议')")
-    page.wait_for_selector("text=已确认")
+    page.wait_for_selector("text=已确认。主管部门核验后")
     logout(page)
 
     # Bureau staff verify it: it counts, and the broker is credited with it.
