@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from matchmaker import search
+from matchmaker import policy, search
 from matchmaker.accounts import creditcode
 from matchmaker.accounts import operations as accounts
 from matchmaker.accounts.models import Organization, User
@@ -1213,6 +1213,9 @@ def load_demo_data() -> DemoReport:
         report.calls = int(_create_call(users, bureau))
         report.events = _create_events(users, bureau)
         report.visits = _create_visits(users, bureau)
+        brokered = _create_brokered_agreement(users, bureau)
+        report.pairings += brokered
+        report.agreements += brokered
         report.subscriptions = _create_subscriptions(users, report)
     report.plan = _create_plan(bureau)
     return report
@@ -1285,6 +1288,56 @@ def _create_visits(users: dict[str, User], bureau: User) -> int:
             published, Grade.READY, note="需求明确，指标清楚，可直接对接。", actor=users["zhongxin"]
         )
     return len(made)
+
+
+# 居间: the 技术经纪人 introduces the university's coating outcome to a need of an enterprise it
+# serves; the enterprise accepts, they sign, and the agreement recorded from the pairing is
+# confirmed and verified — so 人员业绩 shows the broker with one verified agreement and its 技术交易额.
+BROKERED = (
+    "固态电池用复合电解质膜制备",
+    "高速涂布在线面密度检测与闭环控制",
+    "贵司复合电解质膜的中试需要稳定的涂布成膜工艺，江淮理工大学的面密度在线检测与闭环控制技术可以配套，"
+    "建议双方就涂布工艺开发洽谈。",
+    "复合电解质膜涂布工艺技术开发合同",
+)
+
+
+def _create_brokered_agreement(users: dict[str, User], bureau: User) -> int:
+    """The demo broker's pairing (after ``_create_visits`` appointed it), through the same
+    operations as the pages: introduced, accepted, negotiated, recorded, confirmed, verified."""
+    from matchmaker.specialists import operations as specialists
+
+    need_title, outcome_title, message, title = BROKERED
+    broker, enterprise, university = users.get("zhongxin"), users.get("cailiao"), users.get("daxue")
+    need = db.session.scalar(select(Posting).where(Posting.title == need_title))
+    outcome = db.session.scalar(select(Posting).where(Posting.title == outcome_title))
+    if broker is None or enterprise is None or university is None or need is None or outcome is None:
+        return 0
+    if need.status is not PostingStatus.PUBLISHED or outcome.status is not PostingStatus.PUBLISHED:
+        return 0
+    if not policy.may(broker, "pairing.broker", need):  # no specialists (_create_visits skipped them)
+        return 0
+    pairing = specialists.broker(need, outcome, message, actor=broker)
+    pairings.accept(pairing, actor=enterprise, share_confidential=True)
+    pairings.post_message(pairing, "欢迎来厂里看看中试线，我们想先做小批量涂布验证。", actor=enterprise)
+    pairings.advance(pairing, PairingState.NEGOTIATING, actor=university)
+    agreement = agreements.record_agreement(
+        agreements.AgreementDetails(
+            type=AgreementType.TECH_DEV_COMMISSIONED,
+            title=title,
+            signed_on=clock.today(),
+            parties=agreements.parties_of_pairing(pairing),
+            contract_amount=Decimal(60),
+            tech_amount=Decimal(55),
+            registration=Registration.NOT_APPLIED,
+            tech_field=need.tech_field,
+        ),
+        actor=enterprise,
+        pairing=pairing,
+    )
+    agreements.confirm_agreement(agreement, actor=university)
+    agreements.verify_agreement(agreement, "演示：已核对合同扫描件，经纪人居间。", actor=bureau)
+    return 1
 
 
 # 订阅推送: a university hears weekly of new needs proposed for its outcomes, an enterprise daily

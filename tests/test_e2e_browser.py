@@ -63,12 +63,12 @@ def page(live: tuple[str, Factory]) -> Iterator[object]:
         browser.close()
 
 
-def login(page, base: str, email: str, password: str = PASSWORD) -> None:
+def login(page, base: str, email: str, password: str = PASSWORD, *, lands: str = "/home") -> None:
     page.goto(f"{base}/auth/login")
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/home")
+    page.wait_for_url(f"{base}{lands}")
 
 
 def logout(page) -> None:
@@ -540,3 +540,176 @@ def test_screenshots_of_the_main_pages_on_desktop_and_phone(
         "document.querySelector('table.cards tr:nth-child(1)').getBoundingClientRect().width"
     )
     assert card_width <= PHONE["width"]  # rows are cards, not a table squeezed to two characters a line
+
+
+def test_a_need_found_on_a_visit_becomes_an_agreement_credited_to_its_specialist(
+    page, live: tuple[str, Factory], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24's journey: a 技术经纪人 records a visit with a need → the enterprise confirms it on a
+    phone → bureau staff publish it → the broker introduces a university's outcome and the
+    enterprise accepts → three months on, the follow-up is answered 已签约, which opens 登记协议
+    prefilled from the pairing → the agreement is confirmed and verified → it counts on 计划进展,
+    and 人员业绩 and the agreement page credit the broker."""
+    from matchmaker.accounts import operations as accounts
+    from matchmaker.accounts.creditcode import check_digit
+    from matchmaker.accounts.models import Organization
+    from matchmaker.accounts.values import OrgType
+    from matchmaker.core import jobs
+    from matchmaker.followups import operations as followups
+    from matchmaker.postings.values import PostingKind
+    from matchmaker.specialists import operations as specialists
+    from matchmaker.specialists.values import SpecialistKind
+    from tests.test_followups import Today
+
+    base, make = live
+    bureau, enterprise = make.bureau(), make.user()
+    university, broker = make.user(org_type=OrgType.UNIVERSITY), make.user(org_type=OrgType.AGENCY)
+    outcome = make.posting(
+        university,
+        PostingKind.RESEARCH_OUTCOME,
+        title="高速冲床模具在线状态监测技术",
+        description="基于声发射与振动信号的冲压模具磨损、崩刃在线监测，已在多家汽车零部件企业应用。",
+        keywords=["在线监测", "冲压模具"],
+    )
+    with make.app.app_context():  # bureau staff appoint the broker and assign it the enterprise
+        staff, person = accounts.find_user_by_email(bureau), accounts.find_user_by_email(broker)
+        assert staff is not None and person is not None
+        person.name = "王经纪"
+        appointed = specialists.appoint(person, SpecialistKind.BROKER, "扬州科创技术经纪人团队", actor=staff)
+        org = db.session.get(Organization, make.org_of(enterprise))
+        other = db.session.get(Organization, make.org_of(university))
+        assert org is not None and other is not None
+        specialists.assign(appointed, org, actor=staff)
+        org_name, other_name = org.name, other.name
+        db.session.commit()
+    started = clock.today()
+
+    # The broker visits the enterprise and writes down the need found there.
+    login(page, base, broker, lands="/specialists/workbench")  # a broker's home is its 工作台
+    page.click(f"section.enterprise:has-text('{org_name}') >> text=记录走访")
+    page.fill("#visited_on", started.isoformat())
+    page.fill("#met", "张总（技术副总）")
+    page.fill("#notes", "冲压车间模具崩刃靠人工巡检发现，停机损失大；企业希望引入在线监测。")
+    page.select_option("#need_kind", PostingKind.RD_NEED.value)
+    page.fill("#need_title", "冲压模具崩刃在线监测")
+    page.fill(
+        "#need_description",
+        "高速冲床模具崩刃后要停机换模，希望在线监测模具状态，崩刃后3秒内停机报警，误报率低于1%。",
+    )
+    page.click("button:has-text('保存走访记录')")
+    page.wait_for_selector("text=已记录走访")
+    assert "冲压模具崩刃在线监测" in page.inner_text("main")
+    logout(page)
+
+    # The enterprise's user confirms it on a phone.
+    phone_context = page.context.browser.new_context(
+        locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=3
+    )
+    phone_context.set_default_timeout(15_000)
+    phone = phone_context.new_page()
+    try:
+        login(phone, base, enterprise)
+        phone.goto(f"{base}/specialists/mine")
+        phone.tap("a:has-text('确认：冲压模具崩刃在线监测')")
+        phone.wait_for_url(f"{base}/specialists/needs/*")
+        need = int(phone.url.rsplit("/", 1)[1])
+        assert "王经纪" in phone.inner_text("main")  # who wrote it down on the enterprise's behalf
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the confirm page is {width}px wide on a phone"
+        phone.tap("button:has-text('确认并提交审核')")
+        phone.wait_for_selector("text=已确认，需求已提交主管部门审核")
+    finally:
+        phone_context.close()
+
+    # Bureau staff publish it from the review queue.
+    login(page, base, bureau)
+    open_menu(page, "管理", "信息审核")
+    page.click("text=冲压模具崩刃在线监测")
+    page.click("button:has-text('通过并发布')")
+    page.wait_for_selector("text=已发布：冲压模具崩刃在线监测")
+    logout(page)
+
+    # The broker introduces the university's outcome to the need.
+    login(page, base, broker, lands="/specialists/workbench")
+    page.goto(f"{base}/specialists/broker?target={need}")
+    page.select_option("#other", str(outcome))
+    page.fill("#message", "贵校的模具状态监测技术正对企业的崩刃监测需求，建议双方洽谈。")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("text=已为双方牵线")
+    pairing_url = page.url
+    logout(page)
+
+    # The enterprise accepts.
+    login(page, base, enterprise)
+    page.goto(pairing_url)
+    page.click("button:has-text('接受，开始对接')")
+    page.wait_for_selector("text=双方现在可以看到彼此的联系方式")
+
+    # Three months later the daily job asks both sides how it is going.
+    today = Today(monkeypatch)
+    with make.app.app_context():
+        today.set(followups.add_months(started, followups.months()[0]))
+        jobs.enqueue("followups.daily")
+
+    # The enterprise answers 已签约, which opens 登记协议 prefilled from the pairing.
+    page.goto(f"{base}/followups/")
+    page.click("article.followup-card >> text=冲压模具崩刃在线监测")
+    page.check("label:has-text('已签约')")
+    page.click("button:has-text('提交回答')")
+    page.wait_for_url(f"{base}/agreements/new?pairing=*")
+    assert page.input_value("#title") == "冲压模具崩刃在线监测"
+    assert {page.input_value("#parties-0-name"), page.input_value("#parties-1-name")} == {
+        org_name,
+        other_name,
+    }
+    page.fill("#title", "冲压模具崩刃在线监测系统技术开发合同")
+    page.fill("#signed_on", clock.today().isoformat())
+    page.fill("#contract_amount", "50")
+    page.fill("#tech_amount", "45")
+    for n in (0, 1):
+        if page.input_value(f"#parties-{n}-name") == org_name and not page.input_value(
+            f"#parties-{n}-credit_code"
+        ):
+            page.fill(f"#parties-{n}-credit_code", "91321023MA0000024" + check_digit("91321023MA0000024"))
+    page.click("button:has-text('登记协议')")
+    page.wait_for_selector("text=协议已登记")
+    agreement_url = page.url
+    logout(page)
+
+    login(page, base, university)  # the other side confirms
+    page.goto(agreement_url)
+    page.click("button:has-text('确认：我方签订了这份协议')")
+    page.wait_for_selector("text=已确认。主管部门核验后")
+    logout(page)
+
+    # Bureau staff verify it: it counts, and the broker is credited with it.
+    login(page, base, bureau)
+    dashboard = f"{base}/agreements/dashboard?year={clock.today().year}"
+    figure = "li.indicator:has-text('产学研合作协议') .figure strong"
+    page.goto(dashboard)
+    before = int(page.inner_text(figure))
+    page.goto(agreement_url)
+    attribution = page.inner_text("section.attribution dl")
+    assert attribution.count("王经纪") == 2  # found the need, brokered the pairing
+    page.click("button:has-text('核验通过，计入统计')")
+    page.wait_for_selector("text=已核验，协议计入统计")
+    page.goto(dashboard)
+    assert int(page.inner_text(figure)) == before + 1
+
+    page.goto(f"{base}/specialists/results?from={started.isoformat()}&to={clock.today().isoformat()}")
+    row = page.locator("table[data-grouping=specialist] tr.result-row:has-text('王经纪')")
+    assert row.count() == 1
+    values = {
+        code: row.locator(f"td[data-figure={code}]").inner_text().strip()
+        for code in ("visits", "needs", "confirmed", "pairings", "agreements", "tech_amount")
+    }
+    assert values == {
+        "visits": "1",
+        "needs": "1",
+        "confirmed": "1",
+        "pairings": "1",
+        "agreements": "1",
+        "tech_amount": "45.00",
+    }
+    row.locator("td[data-figure=agreements] a").click()
+    page.wait_for_selector("text=冲压模具崩刃在线监测系统技术开发合同")

@@ -9,6 +9,7 @@ university get 404, never the text)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -536,6 +537,19 @@ def test_an_agency_registers_and_is_verified_but_posts_nothing(client: FlaskClie
     assert "技术转移服务机构" in page(client, "/auth/register")
 
 
+def test_a_broker_lands_on_the_workbench_after_login_not_on_a_refusal(
+    client: FlaskClient, world: World, make: Factory
+) -> None:
+    """Logging in leads to /home, which was 403 for a 技术转移服务机构's user (it has no postings)."""
+    login(client, world.specialist)
+    response = client.get("/home")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/specialists/workbench")
+    client.post("/auth/logout")
+    login(client, make.user(org_type=OrgType.AGENCY))  # not (yet) appointed
+    home = page(client, "/home")
+    assert "不发布需求或成果" in home and "专员工作台" in home
+
+
 # --- the API ------------------------------------------------------------------------------------------
 
 
@@ -665,3 +679,22 @@ def test_the_demo_data_has_two_specialists_visits_a_confirmed_and_a_refused_draf
     client.post("/auth/login", data={"email": "jsjl@demo-kczx.cn", "password": "demo12345"})
     bench = client.get("/specialists/workbench").get_data(as_text=True)
     assert "扬州精工数控机械有限公司" in bench and "专员工作台" in bench
+    # One brokered agreement: the broker's pairing, accepted, recorded, confirmed and verified.
+    with app.app_context():
+        from matchmaker.agreements.models import Agreement
+        from matchmaker.agreements.values import AgreementStatus
+        from matchmaker.specialists import results
+
+        broker = db.session.scalar(select(Specialist).where(Specialist.kind == SpecialistKind.BROKER))
+        assert broker is not None
+        brokered = db.session.scalars(
+            select(Agreement).where(Agreement.brokered_by_id == broker.user_id)
+        ).all()
+        assert [a.status for a in brokered] == [AgreementStatus.VERIFIED]
+        assert brokered[0].pairing is not None and brokered[0].pairing.brokered_by_id == broker.user_id
+        row = results.results(results.default_period(), only=broker).tables["specialist"][0]
+        assert row.values["agreements"] == 1 and row.values["tech_amount"] > 0
+        amount = f"{row.values['tech_amount']:.2f}"
+    mine = page(client, "/specialists/results")  # 人员业绩, the broker's own row
+    assert re.search(r'data-figure="agreements"><a [^>]*>1</a>', mine)
+    assert re.search(rf'data-figure="tech_amount"><a [^>]*>{amount}</a>', mine)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, send_from_directory
+from flask import Blueprint, current_app, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -36,9 +36,9 @@ def index() -> str:
 
 
 @bp.get("/home")
-@policy.enforces("posting.review", "postings.own")
+@policy.enforces("posting.review", "postings.own", "specialist.workbench")
 @login_required
-def home() -> str:
+def home() -> str | Response:
     if policy.may(current_user, "posting.review"):  # bureau staff: the review queues and the plan
         pending_postings = db.session.scalars(queries.awaiting_review().limit(10)).all()
         pending_orgs = db.session.scalars(account_queries.organizations_in(OrgStatus.PENDING).limit(10)).all()
@@ -52,7 +52,13 @@ def home() -> str:
             figures=counting.figures(counting.default_span()),
             awaiting_verification=agreement_queries.count_awaiting_verification(),
         )
-    policy.require(current_user, "postings.own")  # enterprises and universities: their own postings
+    if not policy.may(current_user, "postings.own"):
+        # A 技术转移服务机构's user posts nothing of its own: a broker works from the 工作台; one
+        # not (yet) appointed is told what the account is for, not refused on its first page.
+        if policy.may(current_user, "specialist.workbench"):
+            return redirect(url_for("specialists.workbench"))
+        return render_template("main/home_other.html")
+    # enterprises and universities: their own postings
     counts = queries.status_counts(current_user.organization_id)
     recent = db.session.scalars(queries.owned_by(current_user).limit(10)).all()
     return render_template(
