@@ -30,7 +30,7 @@ from matchmaker.notifications.models import Notification
 from matchmaker.pairings.models import Pairing
 from matchmaker.postings import operations as postings
 from matchmaker.postings.models import Posting
-from matchmaker.postings.values import Confirmation, PostingKind, PostingStatus
+from matchmaker.postings.values import Confirmation, PostingKind, PostingStatus, Visibility
 from matchmaker.specialists import operations as service
 from matchmaker.specialists.models import Specialist, Visit
 from matchmaker.specialists.values import Grade, SpecialistKind
@@ -499,6 +499,31 @@ def test_a_specialist_brokers_a_pairing_for_its_enterprise(
         )
     login(client, world.idle)
     assert client.get(f"/pairings/{pid}").status_code in (403, 404)
+
+
+def test_a_broker_is_never_offered_or_allowed_a_posting_shown_to_the_bureau_alone(
+    app: Flask, client: FlaskClient, world: World, make: Factory
+) -> None:
+    need = make.posting(world.enterprise, PostingKind.RD_NEED, title="主轴热误差补偿研究")
+    hidden = make.posting(
+        world.university,
+        PostingKind.RESEARCH_OUTCOME,
+        title="定向推送的保密成果",
+        visibility=Visibility.BUREAU,
+    )
+    login(client, world.specialist)
+    assert "定向推送的保密成果" not in page(client, f"/specialists/broker?target={need}")
+    refused = client.post("/specialists/broker", data={"target": need, "other": hidden, "message": "推荐。"})
+    assert refused.status_code == 422
+    with app.app_context():
+        with pytest.raises(PermissionDenied):
+            service.broker(
+                db.session.get(Posting, need),
+                db.session.get(Posting, hidden),
+                "推荐。",
+                actor=user(world.specialist),
+            )
+        assert db.session.scalars(select(Pairing).where(Pairing.target_id == need)).first() is None
 
 
 def test_the_workbench_shows_unanswered_interest_and_stalled_pairings(

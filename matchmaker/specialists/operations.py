@@ -341,6 +341,9 @@ def broker(target: Posting, other: Posting, message: str, *, actor: User) -> Pai
     (either side); the pairing records the specialist as its broker."""
     if not (policy.may(actor, "pairing.broker", target) or policy.may(actor, "pairing.broker", other)):
         policy.require(actor, "pairing.broker", target)
+    for posting in (target, other):  # never a posting it may not read (定向 to the bureau alone)
+        if not policy.may(actor, "pairing.broker", posting):
+            policy.require(actor, "posting.view", posting)
     return pairings.introduce(target, other, message, actor=actor)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 
 from matchmaker.accounts.models import Organization, User
 from matchmaker.core.extensions import db
@@ -71,6 +71,9 @@ def assigned_organizations(specialist: Specialist) -> list[Organization]:
 
 def stall_cutoff() -> datetime:
     return utcnow() - timedelta(days=int(current_app.config["PAIRING_STALL_DAYS"]))
+
+
+BROKER_CHOICES = 500  # the newest postings offered to introduce (the page lists them in one select)
 
 
 @dataclass
@@ -185,14 +188,25 @@ def workbench(specialist: Specialist) -> list[Attention]:
     return list(found.values())
 
 
-def published_for_broker(org_ids: list[int]) -> tuple[list[Posting], list[Posting]]:
-    """The served enterprises' published postings, and every other published posting (the
-    candidates to introduce to them)."""
-    published = (
-        select(Posting).where(Posting.status == PostingStatus.PUBLISHED).order_by(Posting.kind, Posting.title)
+def published_for_broker(
+    org_ids: list[int], visible: ColumnElement[bool], limit: int = BROKER_CHOICES
+) -> tuple[list[Posting], list[Posting]]:
+    """The served enterprises' published postings, and the other published postings the specialist
+    may read (``visible``: policy.listed_postings — never one shown to the bureau alone), newest
+    first and at most ``limit`` of them: the candidates to introduce."""
+    published = select(Posting).where(Posting.status == PostingStatus.PUBLISHED)
+    ours = list(
+        db.session.scalars(
+            published.where(Posting.organization_id.in_(org_ids)).order_by(Posting.kind, Posting.title)
+        )
     )
-    ours = list(db.session.scalars(published.where(Posting.organization_id.in_(org_ids))))
-    others = list(db.session.scalars(published.where(Posting.organization_id.not_in(org_ids))))
+    others = list(
+        db.session.scalars(
+            published.where(Posting.organization_id.not_in(org_ids), visible)
+            .order_by(Posting.published_at.desc(), Posting.id.desc())
+            .limit(limit)
+        )
+    )
     return ours, others
 
 

@@ -374,7 +374,7 @@ def broker() -> Any:
     specialist = policy.specialist_of(current_user)
     assert specialist is not None
     org_ids = [o.id for o in queries.assigned_organizations(specialist)]
-    ours, others = queries.published_for_broker(org_ids)
+    ours, others = queries.published_for_broker(org_ids, policy.listed_postings(current_user))
     form = BrokerForm()
     if not form.is_submitted():
         form.target.data = request.args.get("target", type=int)
