@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from matchmaker.core.exceptions import FieldError
+from matchmaker.core.extensions import db
 
 MESSAGES = {
     400: "请求有误，请检查参数。",
@@ -72,3 +74,15 @@ def field_error(error: FieldError, names: Mapping[str, str] | None = None) -> Ap
     service's field names to the body's where they differ)."""
     key = (names or {}).get(error.field, error.field)
     return ApiError(422, errors={key: [error.message]})
+
+
+@contextmanager
+def committing(names: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Run a service's write and commit it; its FieldError rolls the session back and answers the
+    API's 422 for that member (``names`` as for field_error)."""
+    try:
+        yield
+    except FieldError as error:
+        db.session.rollback()
+        raise field_error(error, names) from None
+    db.session.commit()

@@ -17,7 +17,7 @@ from matchmaker.accounts import queries as accounts
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError, field_error
+from matchmaker.api.errors import ApiError, committing, field_error
 from matchmaker.core.apidoc import before_body, responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
@@ -294,14 +294,10 @@ def record_visit(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, s
         )
         for n in body.get("needs") or []
     ]
-    try:
+    with committing():
         visit = service.record_visit(
             org, _day(body["visited_on"]), body["met"], body["notes"], needs, actor=user
         )
-    except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
-    db.session.commit()
     return out.visit(visit), 201, {"Location": url_for("api.get_visit", visit_id=visit.id)}
 
 
@@ -352,12 +348,8 @@ def confirm_need(body: dict[str, Any], posting_id: int) -> dict[str, Any]:
 @bp.arguments(ReasonInputSchema)
 def refuse_need(body: dict[str, Any], posting_id: int) -> dict[str, Any]:
     posting = _need_or_404(posting_id)
-    try:
+    with committing():
         service.refuse(posting, body["reason"], actor=api_user())
-    except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
-    db.session.commit()
     return out.need(posting)
 
 
@@ -382,12 +374,8 @@ def refuse_need(body: dict[str, Any], posting_id: int) -> dict[str, Any]:
 @bp.arguments(ReasonInputSchema)
 def confirm_need_for(body: dict[str, Any], posting_id: int) -> dict[str, Any]:
     posting = _need_or_404(posting_id)
-    try:
+    with committing():
         service.confirm_for(posting, body["reason"], actor=api_user())
-    except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
-    db.session.commit()
     return out.need(posting)
 
 
@@ -437,10 +425,6 @@ def _diagnosing(posting_id: int) -> None:
 @bp.arguments(DiagnosisInputSchema)
 def diagnose_need(body: dict[str, Any], posting_id: int) -> tuple[dict[str, Any], int]:
     posting = _posting_or_404(posting_id)
-    try:
+    with committing():
         d = service.diagnose(posting, body["grade"], body.get("missing"), body.get("note"), actor=api_user())
-    except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
-    db.session.commit()
     return out.diagnosis(d, api_user()), 201

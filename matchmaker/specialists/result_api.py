@@ -10,10 +10,9 @@ from typing import Any
 from matchmaker import policy
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError, field_error
+from matchmaker.api.errors import ApiError, committing
 from matchmaker.core.apidoc import before_body, responds
-from matchmaker.core.exceptions import FieldError
-from matchmaker.core.extensions import db, limiter
+from matchmaker.core.extensions import limiter
 from matchmaker.pairings import queries as pairing_queries
 from matchmaker.specialists import attribution
 from matchmaker.specialists import results as service
@@ -142,7 +141,7 @@ ATTRIBUTION_ERRORS = {
 
 
 def _attribute(subject: Any, body: dict[str, Any]) -> dict[str, Any]:
-    try:
+    with committing():
         attribution.set_attribution(
             subject,
             found_by_id=body.get("found_by_id", subject.found_by_id),
@@ -150,10 +149,6 @@ def _attribute(subject: Any, body: dict[str, Any]) -> dict[str, Any]:
             note=body["note"],
             actor=api_user(),
         )
-    except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
-    db.session.commit()
     return {
         "id": subject.id,
         "found_by_id": subject.found_by_id,
