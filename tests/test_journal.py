@@ -327,3 +327,40 @@ def test_audit_command_and_retention(app: Flask, world: World) -> None:
     assert pruned.exit_code == 0 and "已删除 1 条" in pruned.output
     with app.app_context():
         assert db.session.get(JournalEntry, 1) is None and db.session.get(JournalEntry, 2) is not None
+
+
+def test_a_savepoint_inside_a_change_leaves_the_consumers_to_its_own_commit(
+    app: Flask, make: Factory
+) -> None:
+    """SQLAlchemy also calls after_commit when a savepoint is released, and after_rollback when
+    one is rolled back; the transaction goes on. The search index and the notifications must
+    still read the whole change right after the transaction's own commit (the demo data's
+    subscriptions are created in savepoints: each release waited out SQLite's lock, 5 s)."""
+    from matchmaker import search
+    from matchmaker.core import journal
+    from matchmaker.core.consumers import Cursor
+    from matchmaker.notifications.models import ConsumerCursor
+    from matchmaker.notifications.operations import NAME
+    from matchmaker.postings.models import Posting
+
+    owner = make.user()
+    posting_id = make.posting(owner)
+    with app.test_request_context():
+        search.check()  # the index exists before the change
+        posting = db.session.get(Posting, posting_id)
+        assert posting is not None
+        posting.title = "高精度伺服电机温升抑制技术需求"
+        with db.session.begin_nested():
+            journal.record("test.inside", None, actor=None, object_type="organization")
+        with pytest.raises(ValueError), db.session.begin_nested():
+            journal.record("test.undone", None, actor=None, object_type="organization")
+            raise ValueError
+        db.session.commit()
+        newest = db.session.scalar(select(JournalEntry.id).order_by(JournalEntry.id.desc()).limit(1))
+        actions = list(db.session.scalars(select(JournalEntry.action).where(JournalEntry.id > newest - 2)))
+        assert actions == ["posting.changed", "test.inside"]  # the undone one is gone
+        cursor = db.session.get(ConsumerCursor, NAME)
+        assert cursor is not None and Cursor.from_json(cursor.state).upto == newest  # read at the commit
+        report = search.check()
+        assert report.pending == 0 and not report.stale  # indexed at the commit, not later
+        assert posting_id in [i for i, _ in search.find("温升抑制").ranked]

@@ -323,5 +323,12 @@ def _resolve_ids(session: Session, _context: UOWTransaction) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
+    if session.in_nested_transaction():
+        # Back to a savepoint: the entries written before it stay, and so does WRITTEN; those
+        # written after it are gone from the session (and their ids may be given again).
+        pending = session.info.get(UNRESOLVED)
+        if pending:
+            session.info[UNRESOLVED] = [(e, t) for e, t in pending if e in session]
+        return
     session.info.pop(UNRESOLVED, None)
     session.info.pop(WRITTEN, None)

@@ -111,6 +111,10 @@ def _consume(session: Session, *, patient: bool) -> int | None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy calls after_commit when a savepoint is released too: the transaction is still
+        # open (on SQLite it holds the write lock), so its entries wait for its own commit.
+        return
     if (
         not session.info.pop(WRITTEN, False)
         or not has_app_context()

@@ -82,7 +82,10 @@ def after_flush(session: Session, _context: UOWTransaction) -> None:
 
 
 def after_commit(session: Session) -> None:
-    """Bring this machine's index up to date as soon as the change is durable."""
+    """Bring this machine's index up to date as soon as the change is durable (a savepoint's
+    release is not: its transaction goes on, and its own commit comes back here)."""
+    if session.in_nested_transaction():
+        return
     session.info.pop(JOURNALED, None)
     if session.info.pop(TOUCHED, None) and has_app_context() and "search" in current_app.extensions:
         store: IndexStore = current_app.extensions["search"]
@@ -99,6 +102,11 @@ def after_commit(session: Session) -> None:
 
 
 def after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        # Back to a savepoint: the entries written before it stay (TOUCHED too); which postings
+        # have one is forgotten, so a later change writes its own (a repeat costs nothing).
+        session.info.pop(JOURNALED, None)
+        return
     session.info.pop(TOUCHED, None)  # the entries were rolled back with the change
     session.info.pop(JOURNALED, None)
 
