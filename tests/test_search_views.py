@@ -5,10 +5,13 @@ damaged index (never rebuilt by a request), and a parallel rebuild proposes what
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from matchmaker import create_app, search
@@ -17,6 +20,8 @@ from matchmaker.core.extensions import db
 from matchmaker.postings import queries
 from matchmaker.postings.models import Posting
 from matchmaker.postings.values import PostingKind
+from matchmaker.search.engine import PartFailed
+from matchmaker.search.indexing import index_range
 from tests.conftest import Factory, app_config
 from tests.test_matching import GOOD, NEED, OFF, WEAK
 
@@ -126,3 +131,55 @@ def test_a_parallel_rebuild_proposes_exactly_what_a_serial_one_does(
         assert search.find("热误差 补偿").ranked == box and box  # the search box: same documents and scores
     assert [g[:2] for g in got] == [e[:2] for e in expected] and len(expected) >= 5
     assert all(abs(g[2] - e[2]) < 1e-12 for g, e in zip(got, expected, strict=True))
+
+
+BARE_SCRIPT = """
+import sys
+from pathlib import Path
+from matchmaker import create_app, search
+from tests.conftest import app_config
+app = create_app(app_config(Path(sys.argv[1]), SEARCH_REBUILD_PARALLEL_FROM=1, SEARCH_REBUILD_PROCS=2))
+with app.app_context():
+    print("rebuilt", search.rebuild(), flush=True)
+"""
+
+
+def test_a_script_without_a_main_guard_rebuilds_in_parallel_once(
+    app: Flask, make: Factory, db_path: Path, tmp_path: Path
+) -> None:
+    """The parts run as ``python -m`` processes: the calling script is never run again in them."""
+    publish(make)
+    script = tmp_path / "reindex_now.py"  # a file, as an operator's script would be
+    script.write_text(BARE_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script), str(db_path)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=900,  # a guard against a hang, not a speed limit
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["rebuilt 4"]  # once, not once more per part
+    fresh = create_app(app_config(db_path))
+    assert fresh.test_cli_runner().invoke(args=["search", "check"]).exit_code == 0
+    with fresh.test_request_context():
+        assert len(fresh.extensions["search"].searcher().leaf_searchers()) == 2
+
+
+def test_a_failing_part_stops_the_rebuild_with_its_error_and_keeps_the_live_index(
+    app: Flask, make: Factory, tmp_path: Path
+) -> None:
+    """A part that can't read the database (here: a database file that is gone)."""
+    need = publish(make)
+    before = ranked(app, need)
+    with app.app_context():
+        store = app.extensions["search"]
+        live = store.current_name()
+        unreachable = partial(index_range, f"sqlite:///{tmp_path}/gone/matchmaker.sqlite3", 1, 10)
+        with pytest.raises(PartFailed, match="unable to open database file"):
+            store.build_parts([unreachable, unreachable], procs=2)
+        assert store.current_name() == live
+        generations = sorted(p.name for p in store.path.glob("index-*"))
+    assert generations == [live]  # the unfinished generation is removed
+    assert ranked(app, need) == before

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import fcntl
 import json
-import multiprocessing
 import os
+import pickle
 import shutil
+import struct
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -267,49 +271,92 @@ class IndexStore:
         progress: Callable[[int], None] | None = None,
     ) -> str:
         """A complete new generation whose segments are written side by side, one per part, by
-        ``procs`` processes (spawned: the caller's threads and connections stay its own). Each
-        part is a picklable callable that writes one segment and its view into the generation's
-        folder (with ``write_segment``). Segments stand in the order of ``parts``; ``progress``
-        hears how many documents are written so far. Returns the generation's name (not yet live)."""
+        up to ``procs`` processes at a time. Each part is a picklable callable that writes one
+        segment and its view into the generation's folder (with ``write_segment``); it runs in a
+        fresh interpreter (``python -m matchmaker.search.parts``), so the caller's threads,
+        connections and main module stay its own. Segments stand in the order of ``parts``;
+        ``progress`` hears how many documents are written so far. Returns the generation's name
+        (not yet live)."""
         name, ix = self.new_generation()
-        folder = str(self.path / name)
+        folder = self.path / name
         try:
-            context = multiprocessing.get_context("spawn")
-            written = context.Value("q", 0)
-            with context.Pool(max(1, min(procs, len(parts))), _start_part, (written,)) as pool:
-                running = pool.map_async(_run_part, [(part, folder) for part in parts], chunksize=1)
-                while not running.ready():
-                    running.wait(0.5)
-                    if progress is not None:
-                        progress(int(written.value))
-                segments = running.get()
-            writer: SegmentWriter = with_views(ix.writer(), self.path / name)
+            segments = _run_parts(parts, folder, max(1, procs), progress)
+            writer: SegmentWriter = with_views(ix.writer(), folder)
             try:
                 # As Whoosh's own MpWriter does with multisegment=True: the sub-writers' segments
                 # go into the TOC as they are, without merging them into one.
                 writer._close_segment()
-                writer._commit_toc(list(segments))
+                writer._commit_toc(segments)
                 writer._finish()
             except BaseException:
                 writer.cancel()
                 raise
         except BaseException:
-            shutil.rmtree(self.path / name, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
             raise
         return name
 
 
-_WRITTEN: Any = None  # a part process's shared count of documents written (build_parts)
+class PartFailed(RuntimeError):
+    """A part process of a parallel rebuild exited with an error (its message is kept)."""
 
 
-def _start_part(written: Any) -> None:
-    global _WRITTEN
-    _WRITTEN = written
+def _run_parts(
+    parts: list[Callable[[str], Segment]],
+    folder: Path,
+    procs: int,
+    progress: Callable[[int], None] | None,
+) -> list[Segment]:
+    """Run ``parts`` in part processes, ``procs`` at a time; their segments in the parts' order."""
+    waiting = list(enumerate(parts))
+    running: dict[int, tuple[subprocess.Popen[bytes], Path, Any, Any]] = {}
+    done: dict[int, Segment] = {}
+    written = [0] * len(parts)
+    try:
+        while waiting or running:
+            while waiting and len(running) < procs:
+                number, part = waiting.pop(0)
+                counter = folder / f"part-{number}.progress"
+                counter.write_bytes(bytes(8))
+                # Closed when the part ends (below) or in the finally: they outlive this loop.
+                out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "matchmaker.search.parts", str(folder), str(counter)],
+                    stdin=subprocess.PIPE,
+                    stdout=out,
+                    stderr=err,
+                )
+                assert process.stdin is not None
+                process.stdin.write(pickle.dumps(part))
+                process.stdin.close()
+                running[number] = (process, counter, out, err)
+            time.sleep(0.2)
+            for number, (process, counter, out, err) in list(running.items()):
+                written[number] = struct.unpack("<q", counter.read_bytes()[:8])[0]
+                if process.poll() is None:
+                    continue
+                del running[number]
+                counter.unlink(missing_ok=True)
+                with out, err:
+                    if process.returncode != 0:
+                        err.seek(0)
+                        message = err.read().decode(errors="replace").strip().splitlines()
+                        raise PartFailed(message[-1] if message else f"exit status {process.returncode}")
+                    out.seek(0)
+                    done[number] = pickle.load(out)
+            if progress is not None:
+                progress(sum(written))
+    finally:
+        for process, _, out, err in running.values():
+            process.kill()
+            process.wait()
+            out.close()
+            err.close()
+    return [done[number] for number in range(len(parts))]
 
 
-def _run_part(job: tuple[Callable[[str], Segment], str]) -> Segment:
-    part, folder = job
-    return part(folder)
+# In a part process (matchmaker.search.parts): told the number of documents written so far.
+report_written: Callable[[int], None] | None = None
 
 
 def write_segment(folder: str, documents: Iterable[dict[str, Any]], *, limitmb: int = 256) -> Segment:
@@ -323,10 +370,11 @@ def write_segment(folder: str, documents: Iterable[dict[str, Any]], *, limitmb: 
     for docnum, document in enumerate(documents):
         writer.add_document(**document)
         stored.append((docnum, {k: document[k] for k in ("id", "kind", "org", "title", "keywords", "body")}))
-        if _WRITTEN is not None and docnum % 100 == 99:
-            with _WRITTEN.get_lock():
-                _WRITTEN.value += 100
+        if report_written is not None and docnum % 100 == 99:
+            report_written(docnum + 1)
     segment = writer._finalize_segment()
+    if report_written is not None:
+        report_written(len(stored))
     view = SegmentView.from_documents(len(stored), stored)
     del stored
     viewfiles.write_view(folder, segment.segment_id(), view)
