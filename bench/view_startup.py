@@ -8,6 +8,7 @@ Then, for each size:
   does after a restart) and times its first `proposals()` call, and the whole start to answer;
 - memory: five such processes each make one proposal and wait; their PSS (proportional set size,
   /proc/PID/smaps_rollup: shared pages are split between the processes that map them) is summed,
+  with their anonymous memory (their own, apart from the file pages they map),
   beside their RSS and RSS minus shared.
 The load average is printed with the figures: other work on the machine slows every row.
 Run:  .venv/bin/python -m bench.view_startup [--sizes 10000 50000 200000] [--keep DIR]
@@ -133,6 +134,7 @@ def memory(pid: int) -> dict[str, float]:
         "pss": values.get("Pss", 0),
         "rss": values.get("Rss", 0),
         "private": values.get("Rss", 0) - shared,
+        "anon": values.get("Anonymous", 0),  # the process's own memory, not file pages it maps
     }
 
 
@@ -170,6 +172,7 @@ def measure(base: Path, size: int) -> dict[str, Any]:
         "pss_mb": sum(u["pss"] for u in used),
         "rss_mb": sum(u["rss"] for u in used),
         "private_mb": sum(u["private"] for u in used),
+        "anon_mb": sum(u["anon"] for u in used),
         "load": os.getloadavg()[0],
     }
 
@@ -188,7 +191,7 @@ def main() -> int:
     print(f"cores: {os.cpu_count()}; load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"{'postings':>9} {'reindex s':>10} {'CPU s':>7} {'load':>5} {'first proposal ms':>18} {'CPU ms':>7} "
-        f"{'then ms':>8} {'start→answer s':>15} {'5 workers PSS MB':>17} {'RSS MB':>8} {'RSS−shared MB':>14} "
+        f"{'then ms':>8} {'start→answer s':>15} {'5 workers PSS MB':>17} {'RSS MB':>8} {'RSS−shared MB':>14} {'anon MB':>8} "
         f"{'load':>5}"
     )
     with tempfile.TemporaryDirectory(prefix="matchmaker-view-") as tmp:
@@ -217,7 +220,7 @@ def main() -> int:
                 f"{size:>9} {built['reindex_s']:>10.1f} {built.get('reindex_cpu_s', float('nan')):>7.1f} "
                 f"{built['load_during_reindex']:>5.1f} {r['first_ms']:>18.0f} {r['first_cpu_ms']:>7.0f} "
                 f"{r['second_ms']:>8.0f} {r['start_to_answer_s']:>15.2f} "
-                f"{r['pss_mb']:>17.0f} {r['rss_mb']:>8.0f} {r['private_mb']:>14.0f} {r['load']:>5.1f}",
+                f"{r['pss_mb']:>17.0f} {r['rss_mb']:>8.0f} {r['private_mb']:>14.0f} {r['anon_mb']:>8.0f} {r['load']:>5.1f}",
                 flush=True,
             )
     print(
