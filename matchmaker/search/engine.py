@@ -264,8 +264,12 @@ class IndexStore:
                 cached[1].close()
 
     def ids_of(self, searcher: Searcher, docnums: list[int]) -> list[int]:
-        """Posting ids of documents, read from the id column (not the stored documents)."""
-        column = searcher.reader().column_reader("id")
+        """Posting ids of documents, read from the id column (not the stored documents). The
+        column reader is kept with the searcher, which a thread keeps until the index changes:
+        opening it reads every document's offset (10 ms a search at 50,000 postings)."""
+        column = getattr(searcher, "_matchmaker_ids", None)
+        if column is None:
+            column = searcher._matchmaker_ids = searcher.reader().column_reader("id")
         return [int(column[docnum]) for docnum in docnums]
 
     def stored_stamps(self) -> dict[int, str]:

@@ -160,12 +160,15 @@ class SegmentView:
     def entries(self, positions: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
         """Σ over the given terms of coefficient × ltf, per docnum."""
         begin, end = self.starts[positions], self.starts[positions + 1]
-        lengths = end - begin
-        if not lengths.sum():
+        if not (end - begin).sum():
             return np.zeros(len(self.ids))
-        offsets = np.repeat(begin - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        weights = self.ltf[offsets] * np.repeat(coefficients, lengths)
-        return np.bincount(self.rows[offsets], weights=weights, minlength=len(self.ids))
+        # Each term's entries are one contiguous run: slices of the mapped arrays, joined once,
+        # cost half of gathering them by a computed offset per entry (the same sums, bit for bit:
+        # float64 weights, added in the same order).
+        spans = list(zip(begin.tolist(), end.tolist(), strict=True))
+        rows = np.concatenate([self.rows[b:e] for b, e in spans])
+        weights = np.concatenate([self.ltf[b:e] * c for (b, e), c in zip(spans, coefficients, strict=True)])
+        return np.bincount(rows, weights=weights, minlength=len(self.ids))
 
     def live_mask(self, reader: IndexReader) -> np.ndarray:
         segment = reader.segment()
