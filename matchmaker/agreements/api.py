@@ -34,9 +34,8 @@ from matchmaker.agreements.values import Registration
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError, field_error
+from matchmaker.api.errors import ApiError, committing
 from matchmaker.core.apidoc import before_body, responds
-from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.pairings import queries as pairings
 from matchmaker.taxonomy import queries as taxonomy
@@ -163,12 +162,8 @@ def create_agreement(body: dict[str, Any]) -> tuple[Agreement, int, dict[str, st
         if pairing is None or not policy.may(user, "pairing.view", pairing):
             problems.add("pairing_id", "对接不存在，或您无权查看。")
     details = _details(body, problems)
-    try:
+    with committing():
         agreement = service.record_agreement(details, actor=user, pairing=pairing)
-    except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
-    db.session.commit()
     return agreement, 201, {"Location": url_for("api.get_agreement", agreement_id=agreement.id)}
 
 
@@ -264,13 +259,9 @@ def update_agreement(body: dict[str, Any], agreement_id: int) -> Agreement:
     version = body.pop("version", None)
     if version is not None and version != agreement.version:
         raise ApiError(409, "协议内容在您读取之后有修改，请重新读取后再提交。")
-    try:
+    with committing():
         details = _details({**editable(agreement), **body}, inputs.Problems())
         service.update_agreement(agreement, details, actor=api_user())
-    except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
-    db.session.commit()
     return agreement
 
 

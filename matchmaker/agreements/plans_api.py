@@ -25,7 +25,7 @@ from matchmaker.agreements.plan_schemas import (
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError, field_error
+from matchmaker.api.errors import ApiError, committing, field_error
 from matchmaker.core.apidoc import before_body, responds
 from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
@@ -160,15 +160,11 @@ def create_plan(body: dict[str, Any]) -> Plan:
     periods = None if problems.errors else [*(str(y) for y in range(first, last + 1)), f"{first}-{last}"]
     found = _targets_of(body, periods, problems)
     problems.raise_if_any(422)
-    try:
+    with committing():
         plan = service.create_plan(
             details, actor=api_user(), copy_from=source, copy=body.get("copy") is not False
         )
         _apply_targets(plan, found)
-    except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
-    db.session.commit()
     return plan
 
 
@@ -254,10 +250,6 @@ def patch_plan_targets(body: dict[str, Any], plan_id: int) -> Plan:
     problems = inputs.Problems()
     found = _targets_of(body, plan.periods, problems)
     problems.raise_if_any(422)
-    try:
+    with committing():
         _apply_targets(plan, found)
-    except FieldError as error:
-        db.session.rollback()
-        raise field_error(error) from None
-    db.session.commit()
     return plan

@@ -18,7 +18,7 @@ from matchmaker.accounts import queries as accounts
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError
+from matchmaker.api.errors import ApiError, committing
 from matchmaker.calls import candidates as call_candidates
 from matchmaker.calls import operations as service
 from matchmaker.calls.models import CallProposal, CallStatus, ChallengeCall
@@ -42,7 +42,6 @@ from matchmaker.calls.schemas import (
     Seen,
 )
 from matchmaker.core.apidoc import before_body, responds
-from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.postings import queries as postings
 
@@ -57,11 +56,6 @@ STEP = {
     404: "榜单或方案不存在，或调用者无权查看。",
     422: "内容未通过校验，errors 中说明。",
 }
-
-
-def _field_error(error: FieldError, names: dict[str, str] | None = None) -> ApiError:
-    """A service's refusal as the API's 422, keyed by the body's member (``names`` renames)."""
-    return ApiError(422, errors={(names or {}).get(error.field, error.field): [error.message]})
 
 
 def _call_or_404(call_id: int) -> ChallengeCall:
@@ -196,12 +190,8 @@ def create_proposal(body: dict[str, Any], call_id: int) -> tuple[Seen, int, dict
     )
     if found := details.problems():
         raise ApiError(422, errors={k: [v] for k, v in found.items()})
-    try:
+    with committing():
         proposal = service.submit_proposal(call, details, actor=user)
-    except FieldError as error:
-        db.session.rollback()
-        raise _field_error(error) from None
-    db.session.commit()
     return Seen(proposal, user), 201, {"Location": url_for("api.list_proposals", call_id=call.id)}
 
 
@@ -283,12 +273,8 @@ def score_proposal(body: dict[str, Any], call_id: int, proposal_id: int) -> Seen
     user = api_user()
     proposal = _proposal_or_404(_call_or_404(call_id), proposal_id)
     scores = {item["criterion_id"]: item["score"] for item in body["scores"]}
-    try:
+    with committing():
         service.score(proposal, scores, actor=user)
-    except FieldError as error:
-        db.session.rollback()
-        raise _field_error(error) from None
-    db.session.commit()
     return Seen(proposal, user)
 
 
@@ -384,12 +370,8 @@ def create_call(body: dict[str, Any]) -> tuple[ChallengeCall, int, dict[str, str
     """Bureau staff publish a call at once (open); an enterprise's own call waits for approval."""
     user = api_user()
     details = _call_details(body, user)
-    try:
+    with committing({"needs": "need_ids"}):
         call = service.create_call(details, actor=user)
-    except FieldError as error:
-        db.session.rollback()
-        raise _field_error(error, {"needs": "need_ids"}) from None
-    db.session.commit()
     return call, 201, {"Location": url_for("api.get_call", call_id=call.id)}
 
 
@@ -493,12 +475,8 @@ def invite_to_call(body: dict[str, Any], call_id: int) -> dict[str, Any]:
     org = accounts.organization(body["organization_id"])
     if org is None:
         raise ApiError(422, errors={"organization_id": ["单位不存在。"]})
-    try:
+    with committing({"organization": "organization_id"}):
         service.invite(call, org, actor=api_user())  # once: inviting again changes nothing
-    except FieldError as error:
-        db.session.rollback()
-        raise _field_error(error, {"organization": "organization_id"}) from None
-    db.session.commit()
     return {"invited": sorted(service.invited(call))}
 
 

@@ -17,7 +17,7 @@ from matchmaker.accounts import queries as accounts
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError
+from matchmaker.api.errors import ApiError, committing, field_error
 from matchmaker.core import clock
 from matchmaker.core.apidoc import Schema, before_body, responds
 from matchmaker.core.exceptions import FieldError
@@ -106,11 +106,6 @@ def _empty_body() -> None:
     """A body is optional; one that is there is an empty JSON object."""
     if request.get_data():
         bp.ARGUMENTS_PARSER.parse(Schema(), request, location="json")
-
-
-def _field_error(error: FieldError, names: dict[str, str] | None = None) -> ApiError:
-    db.session.rollback()
-    return ApiError(422, errors={(names or {}).get(error.field, error.field): [error.message]})
 
 
 def _detail(event: Event) -> EventDetailView:
@@ -222,15 +217,12 @@ def register(body: dict[str, Any], event_id: int) -> tuple[Any, int]:
         "note": body.get("note"),
     }
     existing = service.registration_of(event, user.organization_id)
-    try:
+    with committing({"postings": "posting_ids"}):
         if existing is not None and existing.is_active:
             service.update_registration(existing, actor=user, **details)
             registration, status = existing, 200
         else:
             registration, status = service.register(event, actor=user, **details), 201
-    except FieldError as error:
-        raise _field_error(error, {"postings": "posting_ids"}) from None
-    db.session.commit()
     return registration, status
 
 
@@ -256,13 +248,10 @@ def register(body: dict[str, Any], event_id: int) -> tuple[Any, int]:
 @bp.arguments(MeetingRequestInputSchema)
 def create_meeting_request(body: dict[str, Any], event_id: int) -> Any:
     event = _event_or_404(event_id)
-    try:
+    with committing({"other": "organization_id"}):
         made = service.request_meeting(
             event, body["organization_id"], actor=api_user(), note=body.get("note")
         )
-    except FieldError as error:
-        raise _field_error(error, {"other": "organization_id"}) from None
-    db.session.commit()
     return made
 
 
@@ -374,11 +363,8 @@ def update_event(body: dict[str, Any], event_id: int) -> EventDetailView:
     """Change some of an open event's details; the others stay as they are."""
     event = _event_or_404(event_id)
     details = _details(body, _details_of(event))
-    try:
+    with committing():
         service.update_event(event, details, actor=api_user())
-    except FieldError as error:
-        raise _field_error(error) from None
-    db.session.commit()
     return _detail(event)
 
 
@@ -490,7 +476,8 @@ def invite(body: dict[str, Any], event_id: int) -> dict[str, Any]:
             if made is not None:
                 invited.append(org.id)  # type: ignore[union-attr]
     except FieldError as error:
-        raise _field_error(error, {error.field: "organization_ids"}) from None
+        db.session.rollback()
+        raise field_error(error, {error.field: "organization_ids"}) from None
     db.session.commit()
     return {"invited": invited}
 
@@ -553,13 +540,10 @@ def add_meeting(body: dict[str, Any], event_id: int) -> Meeting:
     event = _event_or_404(event_id)
     if body["a_id"] == body["b_id"]:
         raise ApiError(422, errors={"b_id": ["请选择两家不同的参会单位。"]})
-    try:
+    with committing():
         meeting = service.add_meeting(
             event, body["a_id"], body["b_id"], _slot(event, body["slot"]), actor=api_user()
         )
-    except FieldError as error:
-        raise _field_error(error) from None
-    db.session.commit()
     return meeting
 
 
@@ -580,11 +564,8 @@ def move_meeting(body: dict[str, Any], event_id: int, meeting_id: int) -> Meetin
     422 with the reason and changes nothing."""
     event = _event_or_404(event_id)
     meeting = _meeting_or_404(event, meeting_id)
-    try:
+    with committing():
         service.move_meeting(meeting, _slot(event, body["slot"]), actor=api_user())
-    except FieldError as error:
-        raise _field_error(error) from None
-    db.session.commit()
     return meeting
 
 
@@ -639,11 +620,8 @@ def record_outcome(body: dict[str, Any], event_id: int, meeting_id: int) -> Meet
         chosen = basis.get((ids[0], ids[1]))
         if chosen is None:
             raise ApiError(422, errors={"posting_ids": ["对接依据须是洽谈双方各自的一条信息，需求在前。"]})
-    try:
+    with committing({"postings": "posting_ids"}):
         pairing = service.record_outcome(
             meeting, body["outcome"], actor=api_user(), note=body.get("note"), postings=chosen
         )
-    except FieldError as error:
-        raise _field_error(error, {"postings": "posting_ids"}) from None
-    db.session.commit()
     return MeetingView(meeting, pairing.id if pairing else None)

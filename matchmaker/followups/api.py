@@ -12,9 +12,8 @@ from sqlalchemy import select
 from matchmaker import policy
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError
+from matchmaker.api.errors import ApiError, committing
 from matchmaker.core.apidoc import before_body, responds
-from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.followups import operations as service
 from matchmaker.followups import queries
@@ -110,11 +109,8 @@ def _answerable(followup_id: int) -> None:
 @bp.arguments(FollowUpAnswerInputSchema)
 def answer_followup(body: dict[str, Any], followup_id: int) -> FollowUp:
     followup = _followup_or_404(followup_id)
-    try:
+    with committing():
         service.answer(followup, body["answer"], body.get("reason"), actor=api_user())
-    except FieldError as error:
-        raise ApiError(422, errors={error.field: [error.message]}) from None
-    db.session.commit()
     return followup
 
 

@@ -14,9 +14,8 @@ from matchmaker import policy
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError, field_error
+from matchmaker.api.errors import ApiError, committing
 from matchmaker.core.apidoc import before_body, responds
-from matchmaker.core.exceptions import FieldError
 from matchmaker.core.extensions import db, limiter
 from matchmaker.pairings import operations as service
 from matchmaker.pairings.models import Pairing, PairingState
@@ -70,11 +69,6 @@ def _answer(pairing: Pairing) -> Seen:
     return Seen(pairing, api_user())
 
 
-def _field_error(error: FieldError, names: dict[str, str] | None = None) -> ApiError:
-    db.session.rollback()
-    return field_error(error, names)
-
-
 # --- pairings -------------------------------------------------------------------------------
 
 
@@ -108,7 +102,7 @@ def create_pairing(body: dict[str, Any]) -> tuple[Seen, int, dict[str, str]]:
         own = postings.by_id(body["own_posting_id"])
         if own is None:
             raise ApiError(422, errors={"own_posting_id": ["只能附上本单位已发布的信息。"]})
-    try:
+    with committing({"own_posting": "own_posting_id"}):
         pairing = service.express_interest(
             target,
             body["message"],
@@ -116,9 +110,6 @@ def create_pairing(body: dict[str, Any]) -> tuple[Seen, int, dict[str, str]]:
             own_posting=own,
             share_confidential=bool(body.get("share_confidential")),
         )
-    except FieldError as error:
-        raise _field_error(error, {"own_posting": "own_posting_id"}) from None
-    db.session.commit()
     return Seen(pairing, user), 201, {"Location": url_for("api.get_pairing", pairing_id=pairing.id)}
 
 
@@ -212,11 +203,9 @@ def accept_pairing(pairing_id: int) -> Seen:
 @bp.arguments(DeclineInputSchema)
 def decline_pairing(body: dict[str, Any], pairing_id: int) -> Seen:
     pairing = _pairing_or_404(pairing_id)
-    try:
+    with committing():
         service.decline(pairing, body["reason"], body.get("note"), actor=api_user())
-    except FieldError as error:
-        raise _field_error(error) from None
-    return _answer(pairing)
+    return Seen(pairing, api_user())
 
 
 @bp.post("/pairings/<int:pairing_id>/advance", parameters=PAIRING_ID)
@@ -237,14 +226,12 @@ def advance_pairing(body: dict[str, Any], pairing_id: int) -> Seen:
     """contacted = accept (the receiving side); negotiating, signed, failed (with a reason)."""
     pairing = _pairing_or_404(pairing_id)
     to = PairingState(body["to"])
-    try:
+    with committing():
         if to is PairingState.CONTACTED:
             service.accept(pairing, actor=api_user())
         else:
             service.advance(pairing, to, body.get("reason"), actor=api_user())
-    except FieldError as error:
-        raise _field_error(error) from None
-    return _answer(pairing)
+    return Seen(pairing, api_user())
 
 
 @bp.get("/pairings/<int:pairing_id>/messages", parameters=PAIRING_ID)
@@ -288,9 +275,6 @@ def list_messages(pairing_id: int) -> dict[str, Any]:
 @bp.arguments(MessageInputSchema)
 def post_message(body: dict[str, Any], pairing_id: int) -> Any:
     pairing = _pairing_or_404(pairing_id)
-    try:
+    with committing():
         message = service.post_message(pairing, body["text"], actor=api_user())
-    except FieldError as error:
-        raise _field_error(error) from None
-    db.session.commit()
     return message

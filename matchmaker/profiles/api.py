@@ -19,11 +19,10 @@ from matchmaker.agreements import queries as agreements
 from matchmaker.api import inputs
 from matchmaker.api.auth import api_user
 from matchmaker.api.blueprint import bp, write_limit
-from matchmaker.api.errors import ApiError
+from matchmaker.api.errors import ApiError, committing
 from matchmaker.core import clock
 from matchmaker.core.apidoc import before_body, responds
-from matchmaker.core.exceptions import FieldError
-from matchmaker.core.extensions import db, limiter
+from matchmaker.core.extensions import limiter
 from matchmaker.profiles import operations as service
 from matchmaker.profiles.schemas import (
     MeasureInputSchema,
@@ -45,11 +44,6 @@ ORGANIZATION_ID = [{"in": "path", "name": "organization_id", "description": "单
 BAD_BODY = "请求体不是 JSON 对象，或含不支持的字段、类型不对。"
 NOT_STAFF = "调用者不是主管部门。"
 NO_PROFILE = "单位不存在，或您无权查看其档案。"
-
-
-def _field_error(error: FieldError) -> ApiError:
-    """A service's refusal as the API's 422, keyed by the body's member."""
-    return ApiError(422, errors={error.field: [error.message]})
 
 
 def _profile_or_404(organization_id: int) -> Organization:
@@ -181,12 +175,8 @@ def change_tier(body: dict[str, Any], organization_id: int) -> tuple[Profile, in
             problems.add("tier", "可选：" + "、".join(taxonomy.tier_names()) + "，或 null（出库）。")
     day = _day(body, "effective_on", problems)
     problems.raise_if_any(422)
-    try:
+    with committing():
         service.change_tier(org, tier, day, body.get("note"), actor=api_user())
-    except FieldError as error:
-        db.session.rollback()
-        raise _field_error(error) from None
-    db.session.commit()
     return Profile(org, api_user()), 201
 
 
@@ -209,12 +199,8 @@ def record_measure(body: dict[str, Any], organization_id: int) -> tuple[Profile,
     problems = inputs.Problems()
     day = _day(body, "as_of", problems)
     problems.raise_if_any(422)
-    try:
+    with committing():
         service.record_measure(org, body["kind"], body["value"], day, body.get("note"), actor=api_user())
-    except FieldError as error:
-        db.session.rollback()
-        raise _field_error(error) from None
-    db.session.commit()
     return Profile(org, api_user()), 201
 
 
@@ -252,10 +238,6 @@ def set_tier_target(body: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(422, errors={"tier": ["可选：" + "、".join(taxonomy.tier_names()) + "。"]})
     if plan is None:
         raise ApiError(409, "没有执行中的计划：请先新建计划（POST /api/v1/plans），或用 plan_id 指定计划。")
-    try:
+    with committing():
         plan_service.set_tier_target(plan, tier, body.get("value"), actor=api_user())
-    except FieldError as error:
-        db.session.rollback()
-        raise _field_error(error) from None
-    db.session.commit()
     return _pool(None, plan)
